@@ -1,0 +1,124 @@
+import type { Broker, BrokerBackend, BrokerSetup, Capability } from './broker.ts'
+import { GraderError, describeError } from '../errors/grader-error.ts'
+import { onInterrupt } from '../process/exit-cleanup.ts'
+import { deadlineSignal, raceSignal } from '../time/deadline.ts'
+import { findFreePort } from './free-port.ts'
+import { makeGraderCredentials } from './mosquitto-broker.ts'
+import { renderMosquittoConf, writeConfigDir } from './mosquitto-conf.ts'
+import { connackCode, probeBroker } from './probe-broker.ts'
+
+const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
+
+/** The image the container backend runs unless MQTT_COURSE_MOSQUITTO_IMAGE names another. */
+export const defaultMosquittoImage = 'eclipse-mosquitto:2.0.22'
+const configDirInContainer = '/mosquitto/config'
+const containerPort = 1883
+const startupTimeoutMs = 30_000
+
+export const noDockerHint = 'start Docker (Docker Desktop, colima or dockerd), or use --broker mosquitto or --broker embedded'
+
+/**
+ * Mosquitto in a container started by Testcontainers, with the same generated config copied in.
+ * MQTT_COURSE_DOCKER_NETWORK=host runs it on the host's network (Linux CI: all traffic stays on loopback);
+ * otherwise port 1883 is published on a random host port.
+ */
+export const containerBackend: BrokerBackend = {
+  kind: 'container',
+  capabilities: offered,
+  async checkAvailable() {
+    try {
+      await raceSignal(connectToDocker(), AbortSignal.timeout(10_000))
+      return { isAvailable: true }
+    } catch {
+      return { isAvailable: false, reason: 'no Docker engine is answering', fix: noDockerHint }
+    }
+  },
+  async start(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
+    try {
+      await raceSignal(connectToDocker(), deadlineSignal(10_000, signal))
+    } catch (error) {
+      throw new GraderError('DOCKER_UNAVAILABLE', `--broker container needs Docker, and no Docker engine is answering (${describeError(error).split('\n')[0]})`, {
+        hint: noDockerHint,
+        cause: error,
+      })
+    }
+    return startContainer(setup, signal)
+  },
+}
+
+async function connectToDocker(): Promise<void> {
+  const { getContainerRuntimeClient } = await import('testcontainers')
+  await getContainerRuntimeClient()
+}
+
+export function mosquittoImage(env: NodeJS.ProcessEnv = process.env): string {
+  return env.MQTT_COURSE_MOSQUITTO_IMAGE || defaultMosquittoImage
+}
+
+async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
+  const { GenericContainer, Wait } = await import('testcontainers')
+  const image = mosquittoImage()
+  const isHostNetwork = process.env.MQTT_COURSE_DOCKER_NETWORK === 'host'
+  const listenPort = isHostNetwork ? await findFreePort() : containerPort
+  const graderCredentials = makeGraderCredentials(setup)
+  await using configDir = await writeConfigDir(() =>
+    renderMosquittoConf({
+      port: listenPort,
+      bindAddress: isHostNetwork ? '127.0.0.1' : undefined,
+      brokerConfigDir: configDirInContainer,
+      setup,
+      graderCredentials,
+      isRoot: true,
+    }),
+  )
+  let container = new GenericContainer(image)
+    .withCommand(['/usr/sbin/mosquitto', '-c', `${configDirInContainer}/mosquitto.conf`])
+    .withCopyDirectoriesToContainer([{ source: configDir.path, target: configDirInContainer }])
+    .withLabels({ 'org.mqtt-course': 'broker' })
+    .withWaitStrategy(Wait.forLogMessage(/mosquitto version \S+ running/))
+    .withStartupTimeout(startupTimeoutMs)
+  container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort)
+  let started
+  try {
+    started = await raceSignal(container.start(), signal)
+  } catch (error) {
+    throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
+      hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker mosquitto or --broker embedded`,
+      cause: error,
+    })
+  }
+  const logLines: string[] = []
+  const logStream = await started.logs()
+  logStream.on('data', (line: Buffer | string) => logLines.push(String(line).trimEnd()))
+  const forgetInterrupt = onInterrupt(async () => void (await started.stop()))
+  let isStopped = false
+  const stop = async () => {
+    if (isStopped) return
+    isStopped = true
+    forgetInterrupt()
+    logStream.destroy()
+    await started.stop()
+  }
+  const host = isHostNetwork ? '127.0.0.1' : started.getHost()
+  const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)
+  try {
+    const connack = await probeBroker({ host, port, credentials: graderCredentials, signal: deadlineSignal(10_000, signal) })
+    if (connackCode(connack) !== 0) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+  } catch (error) {
+    await stop()
+    throw new GraderError('BROKER_START_FAILED', `the Mosquitto container started but does not answer MQTT: ${describeError(error)}`, { cause: error })
+  }
+  const version = /mosquitto version (\S+)/.exec(logLines.join('\n'))?.[1] ?? '?'
+  return {
+    kind: 'container',
+    label: `mosquitto ${version} (container ${image})`,
+    host,
+    port,
+    url: `mqtt://${host}:${port}`,
+    capabilities: offered,
+    graderCredentials,
+    logTail: () => logLines.slice(-20).join('\n'),
+    stop,
+    [Symbol.asyncDispose]: stop,
+  }
+}

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto'
+import type { Broker, BrokerBackend, BrokerSetup, Capability, Credentials } from './broker.ts'
+import { GraderError, describeError } from '../errors/grader-error.ts'
+import { ProcessGroup } from '../process/process-group.ts'
+import { deadlineSignal, raceSignal } from '../time/deadline.ts'
+import { findFreePort } from './free-port.ts'
+import { findMosquittoBinary, installMosquittoHint } from './find-mosquitto.ts'
+import { renderMosquittoConf, writeConfigDir } from './mosquitto-conf.ts'
+import { connackCode, probeBroker } from './probe-broker.ts'
+
+const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
+const startupTimeoutMs = 10_000
+
+/** The local `mosquitto` binary on a free loopback port, with a config directory written for the run. */
+export const mosquittoBackend: BrokerBackend = {
+  kind: 'mosquitto',
+  capabilities: offered,
+  async checkAvailable() {
+    if (findMosquittoBinary()) return { isAvailable: true }
+    return { isAvailable: false, reason: 'the mosquitto binary is not installed', fix: installMosquittoHint }
+  },
+  async start(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
+    const binary = findMosquittoBinary()
+    if (!binary) {
+      throw new GraderError('MOSQUITTO_NOT_INSTALLED', '--broker mosquitto needs the mosquitto binary, and it is not installed', {
+        hint: `${installMosquittoHint}; or use --broker embedded or --broker container`,
+      })
+    }
+    // Another process can take the free port before Mosquitto binds it: one retry covers that race.
+    try {
+      return await startMosquitto(binary, setup, signal)
+    } catch (error) {
+      if (error instanceof AddressInUse) return startMosquitto(binary, setup, signal)
+      throw error
+    }
+  },
+}
+
+class AddressInUse extends Error {}
+
+/** Credentials for the grader's own clients when the setup turns anonymous access off. */
+export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefined {
+  if (!setup.users?.length) return undefined
+  return { username: 'mqtt-course-grader', password: randomBytes(12).toString('base64url') }
+}
+
+async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
+  const port = await findFreePort()
+  const graderCredentials = makeGraderCredentials(setup)
+  const configDir = await writeConfigDir((dir) =>
+    renderMosquittoConf({ port, bindAddress: '127.0.0.1', brokerConfigDir: dir, setup, graderCredentials, isRoot: process.getuid?.() === 0 }),
+  )
+  const conf = `${configDir.path}/mosquitto.conf`
+  const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env })
+  const stop = async () => {
+    await group.kill()
+    await configDir[Symbol.asyncDispose]()
+  }
+  try {
+    const startup = deadlineSignal(startupTimeoutMs, signal, 'Mosquitto startup')
+    const version = await raceSignal(waitForRunning(group), startup)
+    const host = '127.0.0.1'
+    const connack = await probeBroker({ host, port, credentials: graderCredentials, signal: startup })
+    if (connackCode(connack) !== 0) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+    let isStopped = false
+    const stopOnce = async () => {
+      if (isStopped) return
+      isStopped = true
+      await stop()
+    }
+    return {
+      kind: 'mosquitto',
+      label: `mosquitto ${version} (local binary)`,
+      host,
+      port,
+      url: `mqtt://${host}:${port}`,
+      capabilities: offered,
+      graderCredentials,
+      logTail: () => group.stderr.tail(20),
+      stop: stopOnce,
+      [Symbol.asyncDispose]: stopOnce,
+    }
+  } catch (error) {
+    await stop()
+    if (error instanceof AddressInUse) throw error
+    throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
+      hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,
+      cause: error,
+    })
+  }
+}
+
+/** Resolves with Mosquitto's version once it logs "running" (after its listeners are open). */
+function waitForRunning(group: ProcessGroup): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      const log = group.stderr.text
+      const running = /mosquitto version (\S+) running/.exec(log)
+      if (running) {
+        stopListening()
+        resolve(running[1])
+      } else if (/Address already in use/i.test(log)) {
+        stopListening()
+        reject(new AddressInUse('address in use'))
+      }
+    }
+    const stopListening = group.stderr.subscribe(check)
+    check()
+    void group.exited.then((exit) => {
+      stopListening()
+      reject(new Error(exit.spawnError ? exit.spawnError.message : `it exited with code ${exit.exitCode ?? exit.signal}`))
+    })
+  })
+}

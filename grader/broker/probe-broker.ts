@@ -1,0 +1,69 @@
+import net from 'node:net'
+import { randomBytes } from 'node:crypto'
+import mqttPacket, { type IConnackPacket } from 'mqtt-packet'
+import { PacketFramer } from '../wiretap/packet-framer.ts'
+import { decodeFrame } from '../wiretap/wire-tap.ts'
+import type { Credentials } from './broker.ts'
+
+export interface ProbeOptions {
+  host: string
+  port: number
+  credentials?: Credentials
+  protocolVersion?: 4 | 5
+  signal: AbortSignal
+}
+
+/**
+ * Sends a real CONNECT and returns the broker's CONNACK: a broker is ready when it answers one, not when its
+ * port is open. The probe disconnects cleanly, so it leaves no will and no session behind.
+ */
+export function probeBroker(options: ProbeOptions): Promise<IConnackPacket> {
+  const protocolVersion = options.protocolVersion ?? 4
+  return new Promise((resolve, reject) => {
+    if (options.signal.aborted) return reject(options.signal.reason)
+    const socket = net.connect({ host: options.host, port: options.port })
+    const framer = new PacketFramer()
+    let isDone = false
+    const finish = (error: Error | undefined, connack?: IConnackPacket) => {
+      if (isDone) return
+      isDone = true
+      options.signal.removeEventListener('abort', onAbort)
+      if (connack && !socket.destroyed) socket.end(mqttPacket.generate({ cmd: 'disconnect' }, { protocolVersion }))
+      else socket.destroy()
+      if (error) reject(error)
+      else resolve(connack!)
+    }
+    const onAbort = () => finish(options.signal.reason as Error)
+    options.signal.addEventListener('abort', onAbort, { once: true })
+    socket.on('connect', () => {
+      socket.write(
+        mqttPacket.generate(
+          {
+            cmd: 'connect',
+            protocolId: 'MQTT',
+            protocolVersion,
+            clientId: `mqtt-course-probe-${randomBytes(4).toString('hex')}`,
+            clean: true,
+            keepalive: 10,
+            ...(options.credentials ? { username: options.credentials.username, password: Buffer.from(options.credentials.password) } : {}),
+          },
+          { protocolVersion },
+        ),
+      )
+    })
+    socket.on('data', (chunk: Buffer) => {
+      const { frames } = framer.push(chunk)
+      for (const frame of frames) {
+        const decoded = decodeFrame(frame, protocolVersion)
+        if ('packet' in decoded && decoded.packet.cmd === 'connack') return finish(undefined, decoded.packet)
+      }
+    })
+    socket.on('error', (error) => finish(error))
+    socket.on('close', () => finish(new Error(`the broker at ${options.host}:${options.port} closed the connection before answering CONNECT`)))
+  })
+}
+
+/** The connack's code whatever the protocol version: 0 means accepted. */
+export function connackCode(connack: IConnackPacket): number {
+  return connack.reasonCode ?? connack.returnCode ?? 0
+}

@@ -1,0 +1,37 @@
+import type { TraceEvent } from '../wiretap/wire-trace.ts'
+
+export interface FailureDetails {
+  /** What went wrong, in a sentence that tells the student what to do: "Your CONNECT has no will: ...". */
+  message: string
+  expected?: string
+  received?: string
+  /** The packets to quote; by default the end of the student's trace. */
+  trace?: readonly TraceEvent[]
+}
+
+/**
+ * Thrown inside a check to end it as `failed`. It never escapes the check runner: to everything outside,
+ * a failed check is a result.
+ */
+export class CheckFailure extends Error {
+  readonly details: FailureDetails
+  constructor(details: FailureDetails) {
+    super(details.message)
+    this.name = 'CheckFailure'
+    this.details = details
+  }
+}
+
+export function fail(details: FailureDetails | string): never {
+  throw new CheckFailure(typeof details === 'string' ? { message: details } : details)
+}
+
+/** The program's exit as an abort reason: waits stop early instead of running into the deadline. */
+export class ProgramExited extends Error {
+  readonly description: string
+  constructor(description: string) {
+    super(`your program ${description}`)
+    this.name = 'ProgramExited'
+    this.description = description
+  }
+}

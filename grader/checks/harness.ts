@@ -1,0 +1,344 @@
+import type { IPublishPacket, Packet } from 'mqtt-packet'
+import type { Broker } from '../broker/broker.ts'
+import type { ProgramCommand } from '../runner/program-command.ts'
+import type { Random } from '../runner/random.ts'
+import { StudentProgram, describeExit } from '../runner/student-program.ts'
+import { DeadlineExceeded, deadlineSignal, formatDuration } from '../time/deadline.ts'
+import { formatPacket } from '../wiretap/format-packet.ts'
+import type { WireTap } from '../wiretap/wire-tap.ts'
+import type { Direction, PacketEvent, TraceEvent } from '../wiretap/wire-trace.ts'
+import { CheckFailure, ProgramExited, fail } from './check-failure.ts'
+import { GraderClient, type GraderClientOptions } from './grader-client.ts'
+
+export type Inputs = Record<string, string>
+
+/** What the student sends, or what the broker sends the student. */
+export type PacketSource = 'program' | 'broker'
+
+export interface ExpectPacketOptions<P extends Packet> {
+  /** `program`: a packet the student's client sent; `broker`: one the broker sent to it. */
+  from: PacketSource
+  /** Says what was awaited, completing "Your program did not send ...": `a SUBSCRIBE to "home/x/inbox"`. */
+  description: string
+  match: (packet: Packet) => packet is P
+  /** Only look at trace events after this cursor (`h.cursor()` taken earlier). */
+  after?: number
+}
+
+export interface ExpectMessageOptions {
+  /** Completes "The grader did not receive ...": `"online" on home/x/status`. */
+  description: string
+  match: (message: IPublishPacket) => boolean
+  after?: number
+}
+
+/**
+ * Everything a check can do. One harness per check, bound to that check's deadline: every wait ends by then,
+ * and ends early with a clear message if the student's program exits.
+ */
+export interface Harness<I extends Inputs = Inputs> {
+  readonly exerciseId: string
+  /** The randomised inputs the program gets in its environment. */
+  readonly inputs: Readonly<I>
+  /** Seeded randomness for what the grader itself sends. */
+  readonly random: Random
+  readonly broker: Broker
+  /** The tap between the student's program and the broker. */
+  readonly tap: WireTap
+  /** The folder being graded (starter/, solution/, a submission). */
+  readonly submissionDir: string
+  /** Aborts at this check's deadline. */
+  readonly signal: AbortSignal
+  readonly timeoutMs: number
+  /** The program's shared run, started on first use. */
+  program(): Promise<StudentProgram>
+  /** A new run of the program (the previous ones keep running until they exit or the exercise ends). */
+  startProgram(env?: Inputs): Promise<StudentProgram>
+  /** The program run started last, if any. */
+  readonly currentProgram: StudentProgram | undefined
+  /** The grader's shared client, connected on first use with full access. */
+  observer(): Promise<GraderClient>
+  /** A new grader client; it must be accepted. */
+  connect(options?: Partial<GraderClientOptions>): Promise<GraderClient>
+  /** A new grader client that may be refused: read `client.connack`. */
+  open(options?: Partial<GraderClientOptions>): Promise<GraderClient>
+  /** Position in the student's trace now: pass it as `after` to look only at what follows. */
+  cursor(): number
+  expectPacket<P extends Packet>(options: ExpectPacketOptions<P>): Promise<P & Packet>
+  expectMessage(client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket>
+  /** Waits for the current program to exit; fails naming `description` if it is still running at the deadline. */
+  expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>>
+  /** Proves the broker has processed everything the student's newest connection has sent. */
+  barrier(): Promise<void>
+  /** A sub-deadline inside the check, for a wait that must be shorter. */
+  within(timeoutMs: number): AbortSignal
+  /** The student's trace from `after`, for failure messages. */
+  studentTrace(after?: number): readonly TraceEvent[]
+}
+
+export interface SessionOptions<I extends Inputs> {
+  exerciseId: string
+  inputs: I
+  random: Random
+  broker: Broker
+  tap: WireTap
+  submissionDir: string
+  /** Undefined for exercises with no program to run (configuration only). */
+  command: ProgramCommand | undefined
+  /** The whole exercise's deadline. */
+  signal: AbortSignal
+}
+
+/** State shared by the checks of one exercise run: program runs and grader clients, all cleaned up at the end. */
+export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposable {
+  readonly programs: StudentProgram[] = []
+  readonly clients: GraderClient[] = []
+  readonly options: SessionOptions<I>
+  #observer: Promise<GraderClient> | undefined
+
+  constructor(options: SessionOptions<I>) {
+    this.options = options
+  }
+
+  harness(timeoutMs: number, signal: AbortSignal): Harness<I> {
+    return new CheckHarness(this, timeoutMs, signal)
+  }
+
+  startProgram(env: Inputs = {}): StudentProgram {
+    const { command, tap, inputs, submissionDir } = this.options
+    if (!command) throw new Error(`${this.options.exerciseId} has no program to run`)
+    const program = new StudentProgram({
+      command,
+      cwd: submissionDir,
+      env: { MQTT_URL: tap.url, ...inputs, ...env },
+      run: this.programs.length + 1,
+    })
+    this.programs.push(program)
+    return program
+  }
+
+  openClient(options: Partial<GraderClientOptions>, signal: AbortSignal): Promise<GraderClient> {
+    const { broker } = this.options
+    const credentials = broker.graderCredentials
+    const opened = GraderClient.open(
+      { host: broker.host, port: broker.port, ...(credentials ? { username: credentials.username, password: credentials.password } : {}), ...options },
+      signal,
+    )
+    void opened.then((client) => this.clients.push(client), () => {})
+    return opened
+  }
+
+  observer(signal: AbortSignal): Promise<GraderClient> {
+    this.#observer ??= this.openClient({ name: 'grader' }, signal).then((client) => {
+      if (!client.isConnected) throw new Error(`the broker refused the grader's observer: ${formatPacket(client.connack!)}`)
+      return client
+    })
+    return this.#observer
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await Promise.all([...this.programs.map((program) => program.kill()), ...this.clients.map((client) => client[Symbol.asyncDispose]())])
+  }
+}
+
+class CheckHarness<I extends Inputs> implements Harness<I> {
+  readonly #session: ExerciseSession<I>
+  readonly signal: AbortSignal
+  readonly timeoutMs: number
+
+  constructor(session: ExerciseSession<I>, timeoutMs: number, signal: AbortSignal) {
+    this.#session = session
+    this.timeoutMs = timeoutMs
+    this.signal = signal
+  }
+
+  get exerciseId() {
+    return this.#session.options.exerciseId
+  }
+  get inputs() {
+    return this.#session.options.inputs
+  }
+  get random() {
+    return this.#session.options.random
+  }
+  get broker() {
+    return this.#session.options.broker
+  }
+  get tap() {
+    return this.#session.options.tap
+  }
+  get submissionDir() {
+    return this.#session.options.submissionDir
+  }
+  get currentProgram() {
+    return this.#session.programs.at(-1)
+  }
+
+  async program(): Promise<StudentProgram> {
+    return this.#session.programs[0] ?? this.#session.startProgram()
+  }
+
+  async startProgram(env?: Inputs): Promise<StudentProgram> {
+    return this.#session.startProgram(env)
+  }
+
+  observer(): Promise<GraderClient> {
+    return this.#session.observer(this.signal)
+  }
+
+  async connect(options: Partial<GraderClientOptions> = {}): Promise<GraderClient> {
+    const client = await this.open(options)
+    if (!client.isConnected) throw new Error(`the broker refused a grader client: ${formatPacket(client.connack!)}`)
+    return client
+  }
+
+  open(options: Partial<GraderClientOptions> = {}): Promise<GraderClient> {
+    return this.#session.openClient(options, this.signal)
+  }
+
+  cursor(): number {
+    return this.tap.trace.cursor
+  }
+
+  within(timeoutMs: number): AbortSignal {
+    return deadlineSignal(timeoutMs, this.signal)
+  }
+
+  studentTrace(after = 0): readonly TraceEvent[] {
+    return this.tap.trace.events(after)
+  }
+
+  async expectPacket<P extends Packet>(options: ExpectPacketOptions<P>): Promise<P & Packet> {
+    const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
+    const accept = (event: TraceEvent): event is PacketEvent =>
+      event.kind === 'packet' && event.direction === direction && !event.isInjected && options.match(event.packet)
+    const after = options.after ?? 0
+    try {
+      const event = await this.tap.trace.waitFor(accept, this.#untilProgramExits(), after)
+      return event.packet as P & Packet
+    } catch (reason) {
+      if (reason instanceof ProgramExited) {
+        // The program may have sent the packet just before exiting: let its connections drain, then look again.
+        await this.#settleConnections()
+        const late = this.tap.trace.events(after).find(accept)
+        if (late) return late.packet as P & Packet
+        const program = this.currentProgram!
+        fail({
+          message: `Your program ${reason.description} before ${options.from === 'program' ? 'sending' : 'receiving'} ${options.description}.`,
+          expected: options.description,
+          received: describeOutput(program) ?? summarizeSent(this.tap.trace.events(after)),
+          trace: this.tap.trace.events(after),
+        })
+      }
+      if (reason instanceof DeadlineExceeded) {
+        const events = this.tap.trace.events(after)
+        fail({
+          message:
+            options.from === 'program'
+              ? `Your program did not send ${options.description} within ${formatDuration(reason.timeoutMs)}.`
+              : `The broker did not send your program ${options.description} within ${formatDuration(reason.timeoutMs)}.`,
+          expected: options.description,
+          received: summarizeSent(events),
+          trace: events,
+        })
+      }
+      throw reason
+    }
+  }
+
+  async expectMessage(client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket> {
+    const after = options.after ?? 0
+    try {
+      return await client.waitForMessage(options.match, this.#untilProgramExits(), after)
+    } catch (reason) {
+      if (reason instanceof ProgramExited) {
+        // What the program published before exiting may still be on its way: drain, then flush the broker.
+        await this.#settleConnections()
+        await client.barrier(this.within(2000)).catch(() => {})
+        const late = client.messages(after).find(options.match)
+        if (late) return late
+        fail({
+          message: `Your program ${reason.description} before the grader received ${options.description}.`,
+          expected: options.description,
+          received: describeOutput(this.currentProgram!) ?? summarizeSent(this.tap.trace.events()),
+          trace: this.tap.trace.events(),
+        })
+      }
+      if (reason instanceof DeadlineExceeded) {
+        const received = client.messages(after)
+        fail({
+          message: `The grader did not receive ${options.description} within ${formatDuration(reason.timeoutMs)}.`,
+          expected: options.description,
+          received: received.length ? received.map((m) => formatPacket(m)).join('\n') : 'no message',
+          trace: this.tap.trace.events(),
+        })
+      }
+      throw reason
+    }
+  }
+
+  async expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>> {
+    const program = this.currentProgram
+    if (!program) throw new Error('expectExit() before any program was started')
+    const exited = await Promise.race([
+      program.exited,
+      new Promise<undefined>((resolve) => {
+        if (this.signal.aborted) resolve(undefined)
+        this.signal.addEventListener('abort', () => resolve(undefined), { once: true })
+      }),
+    ])
+    if (exited) return exited
+    fail({
+      message: `Your program was still running ${formatDuration(this.timeoutMs)} later: it should have ${description}.`,
+      expected: `your program ${description}`,
+      received: 'it kept running',
+      trace: this.tap.trace.events(),
+    })
+  }
+
+  async barrier(): Promise<void> {
+    const connection = this.tap.latest
+    if (!connection || !connection.isOpen) return
+    await connection.barrier(this.signal)
+  }
+
+  /** This check's signal, also aborted (with ProgramExited) when the current program exits. */
+  #untilProgramExits(): AbortSignal {
+    const program = this.currentProgram
+    if (!program) return this.signal
+    const controller = new AbortController()
+    const onExit = (exit: NonNullable<StudentProgram['exitInfo']>) => controller.abort(new ProgramExited(describeExit(exit)))
+    if (program.exitInfo) onExit(program.exitInfo)
+    else void program.exited.then(onExit)
+    return AbortSignal.any([this.signal, controller.signal])
+  }
+
+  async #settleConnections(): Promise<void> {
+    const open = this.tap.openConnections().map((connection) => connection.closed)
+    if (open.length === 0) return
+    await Promise.race([Promise.all(open), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+  }
+}
+
+export function isCheckFailure(error: unknown): error is CheckFailure {
+  return error instanceof CheckFailure
+}
+
+/** "CONNECT, SUBSCRIBE "a/b" qos=1" — the packets the program sent, or why there are none. */
+function summarizeSent(events: readonly TraceEvent[]): string {
+  const sent = events.filter((e): e is PacketEvent => e.kind === 'packet' && e.direction === 'to-broker' && !e.isInjected)
+  if (sent.length === 0) {
+    const connected = events.some((e) => e.kind === 'connection')
+    return connected ? 'nothing: the connection was opened but no packet was sent' : 'nothing: your program never connected to MQTT_URL'
+  }
+  const lines = sent.slice(-8).map((e) => formatPacket(e.packet))
+  return (sent.length > 8 ? `(${sent.length - 8} earlier packets)\n` : '') + lines.join('\n')
+}
+
+function describeOutput(program: StudentProgram): string | undefined {
+  const stderr = program.stderr.tail(12)
+  if (stderr) return `stderr:\n${stderr}`
+  const stdout = program.stdout.tail(12)
+  if (stdout) return `stdout:\n${stdout}`
+  return undefined
+}

@@ -1,0 +1,59 @@
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { grade } from '../grade/grade.ts'
+import { ConsoleReporter } from '../report/console-reporter.ts'
+import { renderJson } from '../report/json-reporter.ts'
+import { renderJunit } from '../report/junit-reporter.ts'
+import { exitCodeFor, type ExerciseResult } from '../report/result.ts'
+import { gradeUsage, parseGradeArgs, type GradeCommand } from './parse-grade-args.ts'
+
+/** `npm run grade -- <exercise> [options]`: parse, grade, report, and return the exit code. */
+export async function runGradeCommand(args: readonly string[]): Promise<number> {
+  const command = parseGradeArgs(args)
+  if (command.isHelp) {
+    process.stdout.write(`${gradeUsage}\n`)
+    return 0
+  }
+  const reporter = command.isJson
+    ? undefined
+    : new ConsoleReporter({
+        write: (text) => process.stdout.write(text),
+        isColor: process.stdout.isTTY === true && !process.env.NO_COLOR,
+        rerunCommand: (exercise, seed) => rerunCommand(command, exercise, seed),
+      })
+  const report = await grade({
+    exercises: command.exercises,
+    source: command.source,
+    broker: command.broker,
+    ...(command.command !== undefined ? { command: command.command } : {}),
+    ...(command.seed !== undefined ? { seed: command.seed } : {}),
+    onProgress: (event) => {
+      if (!reporter) return
+      if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
+      else reporter.check(event.exercise.id, event.result)
+    },
+  })
+  if (reporter) {
+    for (const exercise of report.exercises) reporter.finished(exercise, report.seed)
+    reporter.summary(report)
+  } else process.stdout.write(renderJson(report))
+  if (command.junitFile) {
+    await mkdir(path.dirname(path.resolve(command.junitFile)), { recursive: true })
+    await writeFile(command.junitFile, renderJunit(report))
+  }
+  return exitCodeFor(report)
+}
+
+/** The command line that replays a run with the same inputs. */
+function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: number): string {
+  const parts = ['npm run grade --', exercise.id, '--seed', String(seed)]
+  if (command.source.kind === 'solution') parts.push('--solution')
+  if (command.source.kind === 'dir') parts.push('--dir', quote(command.source.dir))
+  if (command.broker !== 'auto') parts.push('--broker', command.broker)
+  if (command.command) parts.push('--cmd', quote(command.command))
+  return parts.join(' ')
+}
+
+function quote(value: string): string {
+  return /^[\w./:@-]+$/.test(value) ? value : `"${value.replace(/"/g, '\\"')}"`
+}

@@ -1,0 +1,144 @@
+import { existsSync } from 'node:fs'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.ts'
+import { GraderError } from '../errors/grader-error.ts'
+import { listExerciseFolders } from '../exercises/load-exercises.ts'
+import type { SubmissionSource } from '../exercises/submission.ts'
+
+export interface GradeCommand {
+  exercises: readonly string[] | 'all'
+  source: SubmissionSource
+  broker: BrokerChoice
+  command?: string
+  seed?: number
+  isJson: boolean
+  junitFile?: string
+  isHelp: boolean
+}
+
+const options = {
+  all: { type: 'boolean' },
+  solution: { type: 'boolean' },
+  dir: { type: 'string' },
+  broker: { type: 'string' },
+  json: { type: 'boolean' },
+  junit: { type: 'string' },
+  seed: { type: 'string' },
+  cmd: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+export const gradeUsage = `Usage: npm run grade -- <exercise> [options]
+       npm run grade -- --all [options]
+
+<exercise> is ex1, 1, or its slug (hello-mqtt).
+
+Options:
+  --all               grade every exercise, in course order
+  --solution          grade the reference solution instead of your starter
+  --dir <path>        grade a submission folder laid out like exercises/ (or one exercise's folder)
+  --broker <broker>   auto (default) | embedded | mosquitto | container | mqtt://host:port
+  --cmd "<command>"   run your program with this command (e.g. "python3 main.py")
+  --seed <n>          reuse the randomised inputs of an earlier run
+  --json              print the result as one JSON document
+  --junit <file>      also write JUnit XML to <file>
+  -h, --help          show this help
+
+Exit code: 0 every check passed, 1 a check failed, 2 usage or environment error.`
+
+/**
+ * Turns the grade command's arguments into a GradeCommand, or a one-line usage error that says what to type.
+ * `npm run grade ex1 --solution` (without `--`) reaches us through npm's environment: npm keeps flags it does
+ * not know as npm_config_* variables, so we read those too.
+ */
+export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): GradeCommand {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw usageError(error as Error & { code?: string })
+  }
+  const values = { ...fromNpmConfig(env), ...stripUndefined(parsed.values) }
+  if (values.help) return { exercises: [], source: { kind: 'starter' }, broker: 'auto', isJson: false, isHelp: true }
+
+  if (values.solution && values.dir !== undefined) {
+    throw new GraderError('USAGE', '--solution and --dir cannot be used together', { hint: 'use --solution to check the reference solution, or --dir to grade a submission' })
+  }
+  if (values.dir === '') throw new GraderError('USAGE', '--dir needs a folder', { hint: 'e.g. --dir submissions/alice' })
+  const source: SubmissionSource = values.solution ? { kind: 'solution' } : values.dir !== undefined ? { kind: 'dir', dir: values.dir } : { kind: 'starter' }
+
+  let exercises: GradeCommand['exercises']
+  if (values.all) {
+    if (parsed.positionals.length > 0) throw new GraderError('USAGE', `--all grades every exercise; drop "${parsed.positionals.join(' ')}"`)
+    exercises = 'all'
+  } else if (parsed.positionals.length > 0) {
+    exercises = parsed.positionals
+  } else if (values.dir !== undefined) {
+    exercises = exercisesInDir(values.dir)
+  } else {
+    const valid = listExerciseFolders().map((f) => f.id).join(', ')
+    throw new GraderError('USAGE', `say which exercise to grade (${valid}), or --all`, { hint: 'e.g. npm run grade -- ex1' })
+  }
+
+  let seed: number | undefined
+  if (values.seed !== undefined) {
+    seed = Number(values.seed)
+    if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) {
+      throw new GraderError('USAGE', `--seed ${values.seed} is not a seed: expected a whole number from 1 to 4294967295`, { hint: 'copy the seed from the line that printed it' })
+    }
+  }
+  if (values.cmd !== undefined && values.cmd.trim() === '') throw new GraderError('USAGE', '--cmd needs a command', { hint: 'e.g. --cmd "python3 main.py"' })
+  if (values.junit === '') throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
+
+  return {
+    exercises,
+    source,
+    broker: parseBrokerChoice(values.broker ?? 'auto'),
+    ...(values.cmd !== undefined ? { command: values.cmd } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+    isJson: values.json ?? false,
+    ...(values.junit !== undefined ? { junitFile: values.junit } : {}),
+    isHelp: false,
+  }
+}
+
+/** `--dir` without an exercise: the folder is one exercise's, or holds several named like exercises/. */
+function exercisesInDir(dir: string): string[] {
+  const folders = listExerciseFolders()
+  const base = path.basename(path.resolve(dir))
+  const single = folders.find((f) => f.folder === base || f.id === base || f.slug === base)
+  if (single) return [single.id]
+  const present = folders.filter((f) => existsSync(path.join(dir, f.folder)))
+  if (present.length > 0) return present.map((f) => f.id)
+  throw new GraderError('NO_SUBMISSION', `${dir} holds no exercise folder (expected names like ${folders[0]?.folder ?? 'ex1-hello-mqtt'})`, {
+    hint: `name the exercise: npm run grade -- ${folders[0]?.id ?? 'ex1'} --dir ${dir}`,
+  })
+}
+
+function usageError(error: Error & { code?: string }): GraderError {
+  const message = error.message
+  const unknown = /Unknown option '([^']+)'/.exec(message)
+  if (unknown) return new GraderError('USAGE', `unknown option ${unknown[1]}`, { hint: 'run npm run grade -- --help for the options' })
+  const missing = /Option '(--\w+)[^']*' argument missing/.exec(message)
+  if (missing) return new GraderError('USAGE', `${missing[1]} needs a value`, { hint: 'run npm run grade -- --help for the options' })
+  return new GraderError('USAGE', message, { hint: 'run npm run grade -- --help for the options' })
+}
+
+type Values = { -readonly [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string }
+
+/** Flags npm swallowed: `npm run grade ex1 --solution` sets npm_config_solution=true. Only names npm itself lacks. */
+function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
+  if (env.npm_lifecycle_event !== 'grade') return {}
+  const values: Values = {}
+  if (env.npm_config_solution === 'true') values.solution = true
+  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit'] as const) {
+    const value = env[`npm_config_${name}`]
+    if (value !== undefined && value !== 'true') values[name] = value
+  }
+  return values
+}
+
+function stripUndefined<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
+}

@@ -1,0 +1,100 @@
+import { z } from 'zod'
+import { capabilities, type BrokerSetup } from '../broker/broker.ts'
+import type { Random } from '../runner/random.ts'
+import type { Harness, Inputs } from '../checks/harness.ts'
+
+const idPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/
+
+const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `${what} must be a function` })
+
+/** One check: a sentence the student understands, its points, a hint, and the function that decides it. */
+export const checkSchema = z.object({
+  /** Stable, kebab-case, unique in the exercise. @example 'connects-with-will' */
+  id: z.string().regex(idPattern, 'a check id is kebab-case: connects-with-will'),
+  /** What the student's program must do, as a sentence. @example 'Your program connects with a Last Will' */
+  title: z.string().min(10),
+  points: z.number().int().min(0),
+  /** Shown when the check fails: the next step, not the answer. */
+  hint: z.string().min(10),
+  /** The heading anchor in the exercise's lesson that explains this. @example 'when-the-broker-sends-the-will' */
+  lessonSection: z.string().regex(idPattern).optional(),
+  /** Broker capabilities this check needs beyond the exercise's own. */
+  requires: z.array(z.enum(capabilities)).default([]),
+  /** Checks that must pass before this one runs. Default: every earlier check (checks are cumulative). */
+  needs: z.array(z.string()).optional(),
+  /** This check's deadline. */
+  timeoutMs: z.number().int().positive().default(5000),
+  run: fn<(h: Harness) => Promise<void>>('run'),
+})
+
+export const exerciseSchema = z
+  .object({
+    /** `ex1` ... `exN`: the number is the order in the course. */
+    id: z.string().regex(/^ex[1-9]\d*$/, 'an exercise id is ex followed by its number: ex5'),
+    /** The rest of the folder name: exercises/ex5-last-will has slug last-will. */
+    slug: z.string().regex(idPattern),
+    title: z.string().min(3),
+    /** One sentence for lists and the site. */
+    summary: z.string().min(10),
+    /** The lesson file this exercise belongs to, without extension. @example '05-last-will' */
+    lesson: z.string().regex(/^\d\d-[a-z0-9-]+$/),
+    /** Broker capabilities every check needs; `--broker auto` picks a broker that has them. */
+    requires: z.array(z.enum(capabilities)).default([]),
+    run: z.object({
+      /** The program's entry file in starter/ and solution/; omitted for exercises with no program. */
+      entry: z.string().optional(),
+      /** The randomised environment of one run (MQTT_URL is added by the grader). */
+      inputs: fn<(random: Random) => Inputs>('run.inputs'),
+      /** The whole exercise's deadline, all checks included. */
+      deadlineMs: z.number().int().positive().default(60_000),
+    }),
+    /** What the broker must enforce for this exercise (users, ACL). */
+    broker: fn<(inputs: Inputs) => BrokerSetup>('broker').optional(),
+    /** Runs before the first check, before the program starts: subscribe the observer, seed retained messages. */
+    setUp: fn<(h: Harness) => Promise<void>>('setUp').optional(),
+    /** Exercise-level hints, from gentle to explicit. */
+    hints: z.array(z.string().min(10)).min(1),
+    checks: z.array(checkSchema).min(1),
+  })
+  .superRefine((exercise, context) => {
+    const seen = new Set<string>()
+    for (const [index, check] of exercise.checks.entries()) {
+      if (seen.has(check.id)) context.addIssue({ code: 'custom', path: ['checks', index, 'id'], message: `duplicate check id ${check.id}` })
+      for (const need of check.needs ?? []) {
+        if (!seen.has(need)) context.addIssue({ code: 'custom', path: ['checks', index, 'needs'], message: `${check.id} needs ${need}, which is not an earlier check` })
+      }
+      seen.add(check.id)
+    }
+  })
+
+export type CheckDefinition = z.infer<typeof checkSchema>
+export type ExerciseSpec = z.infer<typeof exerciseSchema>
+
+/** How an author writes a check: `run` gets a harness typed with the exercise's inputs. */
+export interface CheckInput<I extends Inputs> extends Omit<z.input<typeof checkSchema>, 'run'> {
+  run: (h: Harness<I>) => Promise<void>
+}
+
+export interface ExerciseInput<I extends Inputs> extends Omit<z.input<typeof exerciseSchema>, 'run' | 'broker' | 'setUp' | 'checks'> {
+  run: Omit<z.input<typeof exerciseSchema>['run'], 'inputs'> & { inputs: (random: Random) => I }
+  broker?: (inputs: I) => BrokerSetup
+  setUp?: (h: Harness<I>) => Promise<void>
+  checks: CheckInput<I>[]
+}
+
+/**
+ * What every exercises/exN-slug/exercise.ts default-exports. The spec is validated here, so a mistake in an
+ * exercise is reported when it loads, with the field's path, rather than in the middle of grading.
+ */
+export function defineExercise<I extends Inputs>(input: ExerciseInput<I>): ExerciseSpec {
+  const parsed = exerciseSchema.safeParse(input)
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')
+    throw new Error(`invalid exercise ${String((input as { id?: unknown }).id ?? '')}: ${issues}`)
+  }
+  return parsed.data
+}
+
+export function exercisePoints(exercise: Pick<ExerciseSpec, 'checks'>): number {
+  return exercise.checks.reduce((sum, check) => sum + check.points, 0)
+}

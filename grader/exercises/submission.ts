@@ -1,0 +1,62 @@
+import { existsSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { GraderError } from '../errors/grader-error.ts'
+import { courseRoot } from '../runner/program-command.ts'
+import type { Exercise } from './load-exercises.ts'
+
+/** What to grade: the starter (the student's work in place), the reference solution, or a folder elsewhere. */
+export type SubmissionSource = { kind: 'starter' } | { kind: 'solution' } | { kind: 'dir'; dir: string } | { kind: 'program-dir'; dir: string; label: string }
+
+export interface Submission {
+  /** The folder the program runs in and the checks read files from. */
+  dir: string
+  /** For reports: "starter", "solution", "submissions/alice/ex5-last-will/starter". */
+  label: string
+}
+
+/**
+ * Where the files to grade are. `--dir` accepts a folder that mirrors exercises/ (`<dir>/ex5-last-will/starter/`
+ * or `<dir>/ex5-last-will/`), or a single exercise's folder (`<dir>/starter/` or the files themselves).
+ */
+export function resolveSubmission(exercise: Exercise, source: SubmissionSource): Submission {
+  switch (source.kind) {
+    case 'starter':
+      return { dir: path.join(exercise.dir, 'starter'), label: 'starter' }
+    case 'solution':
+      return { dir: path.join(exercise.dir, 'solution'), label: 'solution' }
+    case 'program-dir':
+      return { dir: source.dir, label: source.label }
+    case 'dir': {
+      const root = path.resolve(source.dir)
+      if (!existsSync(root) || !statSync(root).isDirectory()) {
+        throw new GraderError('NO_SUBMISSION', `--dir ${source.dir} is not a folder`, { hint: 'give the folder that holds the submission, e.g. --dir submissions/alice' })
+      }
+      const candidates = [
+        path.join(root, exercise.folder, 'starter'),
+        path.join(root, exercise.folder),
+        ...(isExerciseFolder(root, exercise) ? [path.join(root, 'starter'), root] : []),
+      ]
+      const found = candidates.find((candidate) => containsProgram(candidate, exercise))
+      if (found) return { dir: found, label: path.relative(process.cwd(), found) || '.' }
+      const entry = exercise.run.entry ?? 'its files'
+      throw new GraderError('NO_SUBMISSION', `no submission for ${exercise.id} in ${source.dir}: expected ${path.join(source.dir, exercise.folder, 'starter', entry)}`, {
+        hint: `copy exercises/${exercise.folder}/ into ${source.dir} (the folder layout of exercises/), or point --dir at one exercise's folder`,
+      })
+    }
+  }
+}
+
+function isExerciseFolder(dir: string, exercise: Exercise): boolean {
+  const base = path.basename(dir)
+  return base === exercise.folder || base === exercise.id || base === exercise.slug || base === 'starter' || !existsSync(path.join(dir, exercise.folder))
+}
+
+function containsProgram(dir: string, exercise: Exercise): boolean {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false
+  if (exercise.run.entry) return existsSync(path.join(dir, exercise.run.entry))
+  return true
+}
+
+export function relativeToCourse(file: string): string {
+  return path.relative(courseRoot, file)
+}

@@ -1,0 +1,80 @@
+/**
+ * Reason codes as a name table, so every message can say "0x87 Not authorized" instead of a bare number.
+ * MQTT 3.1.1 table 3.1 (CONNACK return codes) and MQTT 5.0 section 2.4 (reason codes).
+ */
+const connackV3: Record<number, string> = {
+  0: 'Connection Accepted',
+  1: 'unacceptable protocol version',
+  2: 'identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized',
+}
+
+const reasonV5: Record<number, string> = {
+  0x00: 'Success',
+  0x01: 'Granted QoS 1',
+  0x02: 'Granted QoS 2',
+  0x04: 'Disconnect with Will Message',
+  0x10: 'No matching subscribers',
+  0x11: 'No subscription existed',
+  0x80: 'Unspecified error',
+  0x81: 'Malformed Packet',
+  0x82: 'Protocol Error',
+  0x83: 'Implementation specific error',
+  0x84: 'Unsupported Protocol Version',
+  0x85: 'Client Identifier not valid',
+  0x86: 'Bad User Name or Password',
+  0x87: 'Not authorized',
+  0x88: 'Server unavailable',
+  0x89: 'Server busy',
+  0x8a: 'Banned',
+  0x8b: 'Server shutting down',
+  0x8c: 'Bad authentication method',
+  0x8d: 'Keep Alive timeout',
+  0x8e: 'Session taken over',
+  0x8f: 'Topic Filter invalid',
+  0x90: 'Topic Name invalid',
+  0x91: 'Packet Identifier in use',
+  0x92: 'Packet Identifier not found',
+  0x93: 'Receive Maximum exceeded',
+  0x94: 'Topic Alias invalid',
+  0x95: 'Packet too large',
+  0x96: 'Message rate too high',
+  0x97: 'Quota exceeded',
+  0x98: 'Administrative action',
+  0x99: 'Payload format invalid',
+  0x9a: 'Retain not supported',
+  0x9b: 'QoS not supported',
+  0x9c: 'Use another server',
+  0x9d: 'Server moved',
+  0x9e: 'Shared Subscriptions not supported',
+  0x9f: 'Connection rate exceeded',
+  0xa0: 'Maximum connect time',
+  0xa1: 'Subscription Identifiers not supported',
+  0xa2: 'Wildcard Subscriptions not supported',
+}
+
+export function hex(code: number): string {
+  return `0x${code.toString(16).padStart(2, '0')}`
+}
+
+/** "0 (Connection Accepted)" for MQTT 3.1.1 CONNACK, "0x87 (Not authorized)" for MQTT 5. */
+export function describeConnackCode(code: number, protocolVersion: number): string {
+  if (protocolVersion === 5) return `${hex(code)} (${reasonV5[code] ?? 'unknown reason'})`
+  return `${code} (${connackV3[code] ?? 'unknown return code'})`
+}
+
+/** A SUBACK entry (granted QoS or failure) or any MQTT 5 reason code, named. */
+export function describeReasonCode(code: number, protocolVersion: number): string {
+  if (protocolVersion !== 5) {
+    if (code === 0x80) return '0x80 (Failure)'
+    return String(code)
+  }
+  return `${hex(code)} (${reasonV5[code] ?? 'unknown reason'})`
+}
+
+/** Whether a v3 return code or v5 reason code means success. */
+export function isSuccessCode(code: number | undefined): boolean {
+  return code === undefined || code < 0x80
+}

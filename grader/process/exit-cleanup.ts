@@ -1,0 +1,53 @@
+/**
+ * Nothing the grader starts may outlive it: not a student's program, not a Mosquitto, not a container.
+ * Synchronous cleanups (killing process groups) run on every exit, even process.exit() from deep inside;
+ * asynchronous ones (stopping containers) run when the grader is interrupted with Ctrl-C or SIGTERM.
+ */
+type SyncCleanup = () => void
+type AsyncCleanup = () => Promise<void>
+
+const syncCleanups = new Set<SyncCleanup>()
+const asyncCleanups = new Set<AsyncCleanup>()
+let isInstalled = false
+
+function install(): void {
+  if (isInstalled) return
+  isInstalled = true
+  process.on('exit', runSyncCleanups)
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(signal, () => {
+      void runAllCleanups().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+    })
+  }
+}
+
+function runSyncCleanups(): void {
+  for (const cleanup of syncCleanups) {
+    try {
+      cleanup()
+    } catch {
+      // Best effort: one failed kill must not stop the others.
+    }
+  }
+  syncCleanups.clear()
+}
+
+export async function runAllCleanups(): Promise<void> {
+  runSyncCleanups()
+  const pending = [...asyncCleanups].map((cleanup) => cleanup().catch(() => {}))
+  asyncCleanups.clear()
+  await Promise.race([Promise.all(pending), new Promise((resolve) => setTimeout(resolve, 10_000).unref())])
+}
+
+/** Registers a cleanup for exit; call the returned function once the resource is gone. */
+export function onExit(cleanup: SyncCleanup): () => void {
+  install()
+  syncCleanups.add(cleanup)
+  return () => syncCleanups.delete(cleanup)
+}
+
+export function onInterrupt(cleanup: AsyncCleanup): () => void {
+  install()
+  asyncCleanups.add(cleanup)
+  return () => asyncCleanups.delete(cleanup)
+}

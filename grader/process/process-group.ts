@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { onExit } from './exit-cleanup.ts'
+import { OutputCapture } from './output-capture.ts'
+
+export interface ProcessGroupOptions {
+  command: string
+  args: readonly string[]
+  cwd: string
+  env: NodeJS.ProcessEnv
+  /** Cap on the stdout and stderr each keeps. */
+  outputCapBytes?: number
+}
+
+export interface ExitInfo {
+  /** Undefined when a signal ended the process. */
+  exitCode: number | undefined
+  signal: NodeJS.Signals | undefined
+  /** Set when the process could not be started at all (command not found, ...). */
+  spawnError?: Error
+  durationMs: number
+}
+
+/**
+ * A child process in a process group of its own, so that a signal reaches everything it started (a shell's
+ * children, a worker) and a kill leaves nothing behind. The group is killed on every exit path of the grader.
+ */
+export class ProcessGroup implements AsyncDisposable {
+  readonly stdout: OutputCapture
+  readonly stderr: OutputCapture
+  readonly exited: Promise<ExitInfo>
+  readonly #child: ChildProcess
+  readonly #startedAt = performance.now()
+  #exitInfo: ExitInfo | undefined
+  readonly #forgetOnExit: () => void
+
+  constructor(options: ProcessGroupOptions) {
+    this.stdout = new OutputCapture(options.outputCapBytes)
+    this.stderr = new OutputCapture(options.outputCapBytes)
+    this.#child = spawn(options.command, options.args, {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    this.#child.stdout!.setEncoding('utf8').on('data', (text: string) => this.stdout.write(text))
+    this.#child.stderr!.setEncoding('utf8').on('data', (text: string) => this.stderr.write(text))
+    this.#forgetOnExit = onExit(() => this.#killGroup('SIGKILL'))
+    this.exited = new Promise((resolve) => {
+      const finish = (info: Omit<ExitInfo, 'durationMs'>) => {
+        if (this.#exitInfo) return
+        this.#exitInfo = { ...info, durationMs: performance.now() - this.#startedAt }
+        resolve(this.#exitInfo)
+      }
+      this.#child.once('error', (spawnError) => finish({ exitCode: undefined, signal: undefined, spawnError }))
+      // 'close' waits for stdout and stderr to end, so the captured output is complete when this resolves.
+      this.#child.once('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }))
+    })
+    // The leader exiting does not end the group: children may still be running. Reap them too.
+    void this.exited.then(() => {
+      this.#killGroup('SIGKILL')
+      this.#forgetOnExit()
+    })
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid
+  }
+
+  get isRunning(): boolean {
+    return this.#exitInfo === undefined
+  }
+
+  get exitInfo(): ExitInfo | undefined {
+    return this.#exitInfo
+  }
+
+  /** Sends a signal to the whole group (SIGTERM asks politely; SIGKILL does not ask). */
+  signal(signal: NodeJS.Signals): void {
+    this.#killGroup(signal)
+  }
+
+  /** Kills the whole group and waits for the leader to be reaped. */
+  async kill(): Promise<ExitInfo> {
+    this.#killGroup('SIGKILL')
+    return this.exited
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill()
+  }
+
+  #killGroup(signal: NodeJS.Signals): void {
+    const pid = this.#child.pid
+    if (pid === undefined) return
+    try {
+      process.kill(-pid, signal)
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+  }
+}

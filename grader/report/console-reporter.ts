@@ -1,0 +1,117 @@
+import { styleText } from 'node:util'
+import type { CheckResult, ExerciseResult, GradeReport } from './result.ts'
+
+type Style = Parameters<typeof styleText>[0]
+
+export interface ConsoleReporterOptions {
+  write: (text: string) => void
+  /** Colour only when writing to a terminal that wants it; messages themselves never carry colour codes. */
+  isColor: boolean
+  /** The command that reproduces this run, shown with the seed on failure: `npm run grade -- ex5`. */
+  rerunCommand: (exercise: ExerciseResult, seed: number) => string
+}
+
+const marks: Record<CheckResult['status'], { mark: string; style: Style }> = {
+  passed: { mark: '✓', style: 'green' },
+  failed: { mark: '✗', style: 'red' },
+  skipped: { mark: '-', style: 'gray' },
+  errored: { mark: '!', style: 'yellow' },
+}
+
+/**
+ * The student-facing report: one line per check as it finishes, prefixed with who speaks (`[grader ex5]`,
+ * `[your program]`), details under each failure, and the way to reproduce the run.
+ */
+export class ConsoleReporter {
+  readonly #options: ConsoleReporterOptions
+
+  constructor(options: ConsoleReporterOptions) {
+    this.#options = options
+  }
+
+  started(exerciseId: string, title: string, source: string, broker: string, seed: number): void {
+    this.#line(`${this.#prefix(exerciseId)} ${this.#style('bold', title)}: grading ${source} on ${broker} (seed ${seed})`)
+  }
+
+  check(exerciseId: string, result: CheckResult): void {
+    const { mark, style } = marks[result.status]
+    const points = result.maxPoints > 0 ? ` (${result.points}/${result.maxPoints})` : ''
+    this.#line(`${this.#prefix(exerciseId)} ${this.#style(style, mark)} ${result.id}: ${result.title}${points}`)
+    if (result.status === 'skipped') {
+      if (result.message && !result.message.startsWith('skipped until')) this.#detail(result.message)
+      return
+    }
+    if (result.status === 'passed') return
+    if (result.message) this.#detail(result.message)
+    if (result.expected !== undefined) this.#labelled('expected', result.expected)
+    if (result.received !== undefined) this.#labelled('received', result.received)
+    if (result.trace?.length) {
+      this.#detail(this.#style('gray', 'trace (what crossed the wire):'))
+      for (const line of result.trace) this.#detail(`  ${line}`)
+    }
+    if (result.hint) this.#labelled('hint', result.hint)
+    if (result.lesson) this.#labelled('read', result.lesson)
+  }
+
+  finished(exercise: ExerciseResult, seed: number): void {
+    const prefix = this.#prefix(exercise.id)
+    if (exercise.error) {
+      this.#line(`${prefix} ${this.#style('yellow', 'could not grade:')} ${exercise.error.message}`)
+      if (exercise.error.hint) this.#detail(`what to do: ${exercise.error.hint}`)
+      return
+    }
+    if (exercise.status !== 'passed') {
+      for (const run of exercise.programRuns) this.#programOutput(run)
+    }
+    const checks = exercise.checks.filter((check) => check.maxPoints > 0 || check.status !== 'passed')
+    const passed = checks.filter((check) => check.status === 'passed').length
+    const summary = `${exercise.points}/${exercise.maxPoints} points, ${passed} of ${checks.length} checks passed`
+    if (exercise.status === 'passed') {
+      this.#line(`${prefix} ${this.#style('green', `All checks passed: ${summary}.`)}`)
+    } else {
+      this.#line(`${prefix} ${this.#style('red', summary)}. Same inputs again: ${this.#options.rerunCommand(exercise, seed)}`)
+    }
+  }
+
+  summary(report: GradeReport): void {
+    if (report.exercises.length < 2) return
+    this.#line('')
+    for (const exercise of report.exercises) {
+      const { mark, style } = marks[exercise.status === 'passed' ? 'passed' : exercise.status === 'errored' ? 'errored' : 'failed']
+      this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(40)} ${exercise.points}/${exercise.maxPoints}`)
+    }
+    this.#line(`  ${report.points}/${report.maxPoints} points`)
+  }
+
+  #programOutput(run: ExerciseResult['programRuns'][number]): void {
+    const label = run.run > 1 ? `[your program, run ${run.run}]` : '[your program]'
+    const exit = run.exit ? `${run.exit}` : 'was still running when the grader stopped it'
+    this.#line(`${this.#style('cyan', label)} $ ${run.command}  (${exit})`)
+    for (const [name, text] of [['stdout', run.stdoutTail], ['stderr', run.stderrTail]] as const) {
+      if (!text) continue
+      for (const line of text.split('\n')) this.#line(`${this.#style('cyan', label)} ${name === 'stderr' ? this.#style('yellow', line) : line}`)
+    }
+  }
+
+  #prefix(exerciseId: string): string {
+    return this.#style('blue', `[grader ${exerciseId}]`)
+  }
+
+  #labelled(label: string, text: string): void {
+    const [first, ...rest] = text.split('\n')
+    this.#detail(`${this.#style('bold', `${label}:`)} ${first}`)
+    for (const line of rest) this.#detail(`  ${line}`)
+  }
+
+  #detail(text: string): void {
+    for (const line of text.split('\n')) this.#line(`    ${line}`)
+  }
+
+  #line(text: string): void {
+    this.#options.write(`${text}\n`)
+  }
+
+  #style(style: Style, text: string): string {
+    return this.#options.isColor ? styleText(style, text, { validateStream: false }) : text
+  }
+}

@@ -1,0 +1,93 @@
+import { z } from 'zod'
+
+/**
+ * The one result model. Every reporter (console, JSON, JUnit) reads only this; `--json` prints it as is.
+ * Bump `reportSchemaVersion` on any change a consumer could notice.
+ */
+export const reportSchemaVersion = 1
+
+export const checkStatusSchema = z.enum(['passed', 'failed', 'skipped', 'errored'])
+
+export const checkResultSchema = z.object({
+  /** Stable id, unique within the exercise: `connects-with-will`. */
+  id: z.string(),
+  /** The sentence a student reads: "Your program connects with a Last Will on its status topic". */
+  title: z.string(),
+  status: checkStatusSchema,
+  points: z.number(),
+  maxPoints: z.number(),
+  durationMs: z.number(),
+  /** Failed or errored: what went wrong. Skipped: why it did not run. */
+  message: z.string().optional(),
+  expected: z.string().optional(),
+  received: z.string().optional(),
+  /** The packets that matter, one formatted line each: `+0.412s  #1 you → broker  PUBLISH ...`. */
+  trace: z.array(z.string()).optional(),
+  hint: z.string().optional(),
+  /** Where the lesson explains it: `lessons/05-last-will.mdx#when-the-broker-sends-the-will`. */
+  lesson: z.string().optional(),
+})
+
+export const programRunSchema = z.object({
+  run: z.number(),
+  command: z.string(),
+  /** "exited with code 1", "was stopped by SIGTERM", or undefined while it was still running when killed. */
+  exit: z.string().optional(),
+  stdoutTail: z.string(),
+  stderrTail: z.string(),
+})
+
+export const exerciseStatusSchema = z.enum(['passed', 'failed', 'errored'])
+
+export const exerciseResultSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  title: z.string(),
+  /** passed: every check passed. failed: a check did not. errored: grading itself could not run (see error). */
+  status: exerciseStatusSchema,
+  points: z.number(),
+  maxPoints: z.number(),
+  durationMs: z.number(),
+  seed: z.number(),
+  /** The broker it ran against: "embedded (aedes 1.2.0)". */
+  broker: z.string().optional(),
+  /** What was graded: the starter, the reference solution, a submission folder, or a command. */
+  source: z.string(),
+  checks: z.array(checkResultSchema),
+  programRuns: z.array(programRunSchema),
+  error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+})
+
+export const gradeReportSchema = z.object({
+  schemaVersion: z.literal(reportSchemaVersion),
+  tool: z.object({ name: z.literal('mqtt-course'), version: z.string() }),
+  status: exerciseStatusSchema,
+  points: z.number(),
+  maxPoints: z.number(),
+  seed: z.number(),
+  durationMs: z.number(),
+  exercises: z.array(exerciseResultSchema),
+})
+
+export type CheckStatus = z.infer<typeof checkStatusSchema>
+export type CheckResult = z.infer<typeof checkResultSchema>
+export type ProgramRunResult = z.infer<typeof programRunSchema>
+export type ExerciseStatus = z.infer<typeof exerciseStatusSchema>
+export type ExerciseResult = z.infer<typeof exerciseResultSchema>
+export type GradeReport = z.infer<typeof gradeReportSchema>
+
+/** 0: every check passed. 1: a check did not pass. 2: the grader could not grade (usage or environment). */
+export function exitCodeFor(report: Pick<GradeReport, 'exercises'>): 0 | 1 | 2 {
+  if (report.exercises.some((exercise) => exercise.error && exercise.error.code !== 'STUDENT_CODE')) return 2
+  if (report.exercises.every((exercise) => exercise.status === 'passed')) return 0
+  return 1
+}
+
+export function summarizeExercises(exercises: readonly ExerciseResult[]): Pick<GradeReport, 'status' | 'points' | 'maxPoints'> {
+  const status: ExerciseStatus = exercises.some((e) => e.status === 'errored') ? 'errored' : exercises.every((e) => e.status === 'passed') ? 'passed' : 'failed'
+  return {
+    status,
+    points: exercises.reduce((sum, e) => sum + e.points, 0),
+    maxPoints: exercises.reduce((sum, e) => sum + e.maxPoints, 0),
+  }
+}

@@ -1,0 +1,89 @@
+import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
+import type { ProgramCommand } from './program-command.ts'
+
+export interface StudentProgramOptions {
+  command: ProgramCommand
+  cwd: string
+  /** MQTT_URL and the exercise's inputs. Nothing else of the grader's environment leaks in. */
+  env: Record<string, string>
+  /** 1 for the first run of an exercise, 2 for the next... */
+  run: number
+}
+
+/**
+ * One run of the student's program: its own process group, a capped capture of stdout and stderr, and a
+ * deadline enforced by whoever waits on it. Its output is shown to the student on failure and never read as
+ * a verdict.
+ */
+export class StudentProgram implements AsyncDisposable {
+  readonly run: number
+  readonly display: string
+  readonly env: Readonly<Record<string, string>>
+  readonly #group: ProcessGroup
+
+  constructor(options: StudentProgramOptions) {
+    this.run = options.run
+    this.display = options.command.display
+    this.env = options.env
+    this.#group = new ProcessGroup({
+      command: options.command.command,
+      args: options.command.args,
+      cwd: options.cwd,
+      env: { ...baseEnvironment(), ...options.env },
+    })
+  }
+
+  get stdout() {
+    return this.#group.stdout
+  }
+
+  get stderr() {
+    return this.#group.stderr
+  }
+
+  get exited(): Promise<ExitInfo> {
+    return this.#group.exited
+  }
+
+  get isRunning(): boolean {
+    return this.#group.isRunning
+  }
+
+  get exitInfo(): ExitInfo | undefined {
+    return this.#group.exitInfo
+  }
+
+  /** Asks the program to stop, as Ctrl-C or `docker stop` would: SIGTERM to its whole process group. */
+  terminate(): void {
+    this.#group.signal('SIGTERM')
+  }
+
+  kill(): Promise<ExitInfo> {
+    return this.#group.kill()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.kill()
+  }
+}
+
+/** "exited with code 1", "was killed by SIGTERM", "could not start: spawn python3 ENOENT". */
+export function describeExit(exit: ExitInfo): string {
+  if (exit.spawnError) return `could not start: ${exit.spawnError.message}`
+  if (exit.signal) return `was stopped by ${exit.signal}`
+  return `exited with code ${exit.exitCode}`
+}
+
+/**
+ * What a student's program inherits: enough to find interpreters and write temp files, no secrets of the
+ * grader's environment (an instructor's CI tokens stay out of student code).
+ */
+function baseEnvironment(): Record<string, string> {
+  const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PYTHONPATH', 'VIRTUAL_ENV', 'NODE_COMPILE_CACHE']
+  const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1' }
+  for (const name of keep) {
+    const value = process.env[name]
+    if (value !== undefined) env[name] = value
+  }
+  return env
+}

@@ -1,0 +1,137 @@
+import { createHash } from 'node:crypto'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import { ProcessGroup } from '../process/process-group.ts'
+import { raceSignal } from '../time/deadline.ts'
+import { courseRoot } from './program-command.ts'
+
+export interface TypeDiagnostic {
+  /** Relative to the program's folder, as the student sees it. */
+  file: string
+  line: number
+  column: number
+  /** "TS2322" */
+  code: string
+  message: string
+}
+
+export interface TypecheckResult {
+  isOk: boolean
+  diagnostics: TypeDiagnostic[]
+  isCached: boolean
+  durationMs: number
+}
+
+/**
+ * Type-checks a student's TypeScript before it runs, the way `tsc` would, and reports `file:line:column` with
+ * the compiler's message. Results are cached by the content of the program's .ts files, so re-grading an
+ * unchanged program costs nothing.
+ */
+export async function typecheckProgram(programDir: string, entry: string, signal: AbortSignal): Promise<TypecheckResult> {
+  const startedAt = performance.now()
+  const compiler = findCompiler()
+  const compilerOptions = {
+    target: 'es2024',
+    lib: ['es2024', 'esnext.disposable'],
+    module: 'nodenext',
+    moduleResolution: 'nodenext',
+    strict: true,
+    noEmit: true,
+    allowImportingTsExtensions: true,
+    verbatimModuleSyntax: true,
+    erasableSyntaxOnly: true,
+    skipLibCheck: true,
+    types: ['node'],
+    typeRoots: [path.join(courseRoot, 'node_modules/@types')],
+    // A submission outside the course folder still finds mqtt's types in the course's node_modules.
+    paths: { '*': [path.join(courseRoot, 'node_modules/*'), path.join(courseRoot, 'node_modules/@types/*')] },
+  }
+  const key = await cacheKey(programDir, entry, compiler.version, compilerOptions)
+  const cacheFile = path.join(courseRoot, 'node_modules/.cache/mqtt-course/typecheck', `${key}.json`)
+  const cached = await readFile(cacheFile, 'utf8').catch(() => undefined)
+  if (cached) return { ...(JSON.parse(cached) as Pick<TypecheckResult, 'isOk' | 'diagnostics'>), isCached: true, durationMs: performance.now() - startedAt }
+
+  const configDir = await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-tsc-'))
+  try {
+    const config = path.join(configDir, 'tsconfig.json')
+    await writeFile(config, JSON.stringify({ compilerOptions, files: [path.resolve(programDir, entry)] }))
+    const group = new ProcessGroup({
+      command: compiler.command,
+      args: [...compiler.args, '-p', config, '--pretty', 'false'],
+      cwd: programDir,
+      env: process.env,
+    })
+    const exit = await raceSignal(group.exited, signal).finally(() => group.kill())
+    if (exit.spawnError) throw exit.spawnError
+    const diagnostics = parseDiagnostics(group.stdout.text, programDir)
+    const isOk = exit.exitCode === 0
+    if (!isOk && diagnostics.length === 0) throw new Error(`the TypeScript compiler failed: ${group.stdout.tail(5)} ${group.stderr.tail(5)}`)
+    await mkdir(path.dirname(cacheFile), { recursive: true })
+    await writeFile(cacheFile, JSON.stringify({ isOk, diagnostics }))
+    return { isOk, diagnostics, isCached: false, durationMs: performance.now() - startedAt }
+  } finally {
+    await rm(configDir, { recursive: true, force: true })
+  }
+}
+
+/** `main.ts:4:7 - error TS2322: Type 'string' is not assignable to type 'number'.` */
+export function formatDiagnostic(diagnostic: TypeDiagnostic): string {
+  return `${diagnostic.file}:${diagnostic.line}:${diagnostic.column} - error ${diagnostic.code}: ${diagnostic.message}`
+}
+
+/** Parses `tsc --pretty false` output: `file(line,col): error TSxxxx: message`, continuation lines indented. */
+export function parseDiagnostics(output: string, programDir: string): TypeDiagnostic[] {
+  const diagnostics: TypeDiagnostic[] = []
+  for (const line of output.split('\n')) {
+    const match = /^(.+?)\((\d+),(\d+)\): error (TS\d+): (.*)$/.exec(line)
+    if (match) {
+      const file = path.relative(programDir, path.resolve(programDir, match[1])) || match[1]
+      diagnostics.push({ file, line: Number(match[2]), column: Number(match[3]), code: match[4], message: match[5] })
+    } else if (/^\s+\S/.test(line) && diagnostics.length > 0) {
+      diagnostics[diagnostics.length - 1].message += `\n${line.trimEnd()}`
+    }
+  }
+  return diagnostics
+}
+
+interface Compiler {
+  command: string
+  args: string[]
+  version: string
+}
+
+let compiler: Compiler | undefined
+
+/** The native TypeScript 7 compiler when its platform package is there (no Node start-up), else its JS launcher. */
+function findCompiler(): Compiler {
+  if (compiler) return compiler
+  const require = createRequire(path.join(courseRoot, 'package.json'))
+  const version = (require('typescript/package.json') as { version: string }).version
+  const platformPackage = `@typescript/typescript-${process.platform}-${process.arch}`
+  const native = path.join(courseRoot, 'node_modules', platformPackage, 'lib', process.platform === 'win32' ? 'tsc.exe' : 'tsc')
+  if (existsSync(native)) compiler = { command: native, args: [], version }
+  else compiler = { command: process.execPath, args: [path.join(courseRoot, 'node_modules/typescript/bin/tsc')], version }
+  return compiler
+}
+
+async function cacheKey(programDir: string, entry: string, version: string, options: object): Promise<string> {
+  const hash = createHash('sha256').update(version).update(JSON.stringify(options)).update(path.resolve(programDir, entry))
+  for (const file of await listTypeScriptFiles(programDir)) {
+    hash.update(file).update('\0').update(await readFile(path.join(programDir, file))).update('\0')
+  }
+  return hash.digest('hex').slice(0, 32)
+}
+
+async function listTypeScriptFiles(dir: string, prefix = ''): Promise<string[]> {
+  const entries = await readdir(path.join(dir, prefix), { withFileTypes: true }).catch(() => [])
+  const files: string[] = []
+  for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+    const relative = path.join(prefix, entry.name)
+    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) files.push(...(await listTypeScriptFiles(dir, relative)))
+    else if (entry.isFile() && /\.(m|c)?tsx?$/.test(entry.name)) files.push(relative)
+  }
+  return files
+}

@@ -1,0 +1,280 @@
+import net from 'node:net'
+import mqttPacket, { type Packet } from 'mqtt-packet'
+import { describeError } from '../errors/grader-error.ts'
+import { raceSignal } from '../time/deadline.ts'
+import { PacketFramer } from './packet-framer.ts'
+import { type PeerNames, studentPeers } from './format-packet.ts'
+import { type ConnectionEvent, type Direction, WireTrace } from './wire-trace.ts'
+
+export interface WireTapOptions {
+  /** The broker the tap forwards to. */
+  upstream: { host: string; port: number }
+  /** How traces name the two ends: "you → broker" for the student, "grader → broker" for the grader's clients. */
+  peers?: PeerNames
+  /**
+   * Whether to decode the bytes as MQTT. Off for TLS listeners, where the tap can only count bytes and
+   * connections (and still cut() and hold() them).
+   */
+  shouldDecode?: boolean
+}
+
+/** The PINGREQ the tap writes for a barrier [MQTT-3.12]: fixed header 0xC0, remaining length 0. */
+const pingreqBytes = Buffer.from([0xc0, 0x00])
+
+/**
+ * A TCP proxy between one MQTT client and the broker. It forwards the client's exact bytes, decodes both
+ * directions into a timestamped WireTrace, and injects the faults a student cannot fake: cut() (power loss),
+ * hold() (network partition) and barrier() (proof that the broker has processed everything sent so far).
+ */
+export class WireTap implements AsyncDisposable {
+  readonly trace = new WireTrace()
+  readonly connections: TapConnection[] = []
+  readonly peers: PeerNames
+  readonly #server: net.Server
+  readonly #options: WireTapOptions
+
+  private constructor(server: net.Server, options: WireTapOptions) {
+    this.#server = server
+    this.#options = options
+    this.peers = options.peers ?? studentPeers
+    server.on('connection', (socket) => this.#accept(socket))
+  }
+
+  static async start(options: WireTapOptions): Promise<WireTap> {
+    const server = net.createServer({ noDelay: true })
+    const tap = new WireTap(server, options)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    return tap
+  }
+
+  get port(): number {
+    return (this.#server.address() as net.AddressInfo).port
+  }
+
+  get host(): string {
+    return '127.0.0.1'
+  }
+
+  /** The URL to give a client instead of the broker's. */
+  get url(): string {
+    return `mqtt://${this.host}:${this.port}`
+  }
+
+  /** The connection opened most recently, if any. */
+  get latest(): TapConnection | undefined {
+    return this.connections.at(-1)
+  }
+
+  openConnections(): TapConnection[] {
+    return this.connections.filter((connection) => connection.isOpen)
+  }
+
+  /** The next connection opened after `after` connections, or one already opened after them. */
+  async waitForConnection(signal: AbortSignal, after = 0): Promise<TapConnection> {
+    const event = await this.trace.waitFor(
+      (e): e is ConnectionEvent => e.kind === 'connection' && e.state === 'opened' && e.connection > after,
+      signal,
+    )
+    return this.connections[event.connection - 1]
+  }
+
+  /** Drops every open connection without a DISCONNECT, like pulling the power plug. */
+  cutAll(): void {
+    for (const connection of this.openConnections()) connection.cut()
+  }
+
+  async close(): Promise<void> {
+    for (const connection of this.connections) connection.destroy()
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close()
+  }
+
+  #accept(clientSocket: net.Socket): void {
+    const id = this.connections.length + 1
+    const brokerSocket = net.connect({ ...this.#options.upstream, noDelay: true })
+    const connection = new TapConnection(id, clientSocket, brokerSocket, this.trace, this.#options.shouldDecode ?? true)
+    this.connections.push(connection)
+    this.trace.record({ kind: 'connection', connection: id, state: 'opened' })
+  }
+}
+
+type PendingPing = 'client' | { resolve: () => void; reject: (error: Error) => void }
+
+/** One client's TCP connection through the tap, paired with the tap's own connection to the broker. */
+export class TapConnection {
+  readonly id: number
+  /** 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5, from the CONNECT; 4 until one is seen. */
+  protocolVersion = 4
+  readonly closed: Promise<void>
+  readonly #client: net.Socket
+  readonly #broker: net.Socket
+  readonly #trace: WireTrace
+  readonly #shouldDecode: boolean
+  readonly #pendingPings: PendingPing[] = []
+  #held: Array<{ direction: Direction; frame: Buffer }> | undefined
+  #isOpen = true
+  #markClosed!: () => void
+
+  constructor(id: number, client: net.Socket, broker: net.Socket, trace: WireTrace, shouldDecode: boolean) {
+    this.id = id
+    this.#client = client
+    this.#broker = broker
+    this.#trace = trace
+    this.#shouldDecode = shouldDecode
+    this.closed = new Promise((resolve) => (this.#markClosed = resolve))
+    this.#pipe(client, 'to-broker')
+    this.#pipe(broker, 'to-client')
+  }
+
+  get isOpen(): boolean {
+    return this.#isOpen
+  }
+
+  get isHeld(): boolean {
+    return this.#held !== undefined
+  }
+
+  /** Drops the connection on both sides without a DISCONNECT: the broker sees a dead client and sends its will. */
+  cut(): void {
+    this.#abort('tap', 'cut by the grader, as if the power failed')
+  }
+
+  /** Stops forwarding in both directions, like a network partition; the bytes wait for release(). */
+  hold(): void {
+    this.#held ??= []
+  }
+
+  /** Ends a hold(): forwards what waited, in order, and resumes. */
+  release(): void {
+    const held = this.#held ?? []
+    this.#held = undefined
+    for (const { direction, frame } of held) this.#forward(direction, frame)
+  }
+
+  /**
+   * Proves the broker has processed every packet the client sent before this call: writes a PINGREQ after them
+   * and waits for the broker's PINGRESP (which the client never sees). Brokers answer packets of one connection
+   * in order, so anything the broker sent this client because of those packets has reached the tap first.
+   */
+  async barrier(signal: AbortSignal): Promise<void> {
+    if (!this.#shouldDecode) throw new Error('barrier() needs a tap that decodes MQTT')
+    if (this.#held) throw new Error('barrier() during hold(): release() the connection first')
+    if (!this.#isOpen) throw new Error(`connection #${this.id} is closed: nothing to put a barrier on`)
+    const reply = new Promise<void>((resolve, reject) => this.#pendingPings.push({ resolve, reject }))
+    this.#broker.write(pingreqBytes)
+    this.#trace.record({ kind: 'packet', connection: this.id, direction: 'to-broker', packet: { cmd: 'pingreq' }, protocolVersion: this.protocolVersion, isInjected: true })
+    await raceSignal(reply, signal)
+  }
+
+  /** Tears both sockets down at once (used when the tap closes). */
+  destroy(): void {
+    this.#abort('tap', 'the grader closed the tap')
+  }
+
+  #pipe(socket: net.Socket, direction: Direction): void {
+    const side = direction === 'to-broker' ? 'client' : 'broker'
+    const framer = new PacketFramer()
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.#shouldDecode) {
+        this.#forwardOrHold(direction, chunk)
+        return
+      }
+      const { frames, error } = framer.push(chunk)
+      for (const frame of frames) this.#onFrame(direction, frame)
+      if (error) {
+        this.#trace.record({ kind: 'decode-error', connection: this.id, direction, message: error, bytes: chunk })
+        this.#abort(side, error)
+      }
+    })
+    // A graceful close travels on: end() flushes what was written (a DISCONNECT, say) before the FIN, so the
+    // broker sees exactly what the client did. destroy() here would drop that DISCONNECT and fire the will.
+    socket.on('end', () => {
+      if (this.#held) return
+      this.#otherSocket(side).end()
+    })
+    socket.on('error', (error) => this.#abort(side, describeError(error)))
+    socket.on('close', () => {
+      if (!this.#held) this.#otherSocket(side).end()
+      this.#markClosedBy(side)
+    })
+  }
+
+  #otherSocket(side: 'client' | 'broker'): net.Socket {
+    return side === 'client' ? this.#broker : this.#client
+  }
+
+  #onFrame(direction: Direction, frame: Buffer): void {
+    const decoded = decodeFrame(frame, this.protocolVersion)
+    if ('error' in decoded) {
+      this.#trace.record({ kind: 'decode-error', connection: this.id, direction, message: decoded.error, bytes: frame })
+      this.#forwardOrHold(direction, frame)
+      return
+    }
+    const packet = decoded.packet
+    if (packet.cmd === 'connect') this.protocolVersion = packet.protocolVersion ?? 4
+    if (direction === 'to-client' && packet.cmd === 'pingresp') {
+      const pending = this.#pendingPings.shift()
+      if (pending && pending !== 'client') {
+        this.#trace.record({ kind: 'packet', connection: this.id, direction, packet, protocolVersion: this.protocolVersion, isInjected: true, isSwallowed: true })
+        pending.resolve()
+        return
+      }
+    }
+    this.#trace.record({ kind: 'packet', connection: this.id, direction, packet, protocolVersion: this.protocolVersion })
+    this.#forwardOrHold(direction, frame, packet)
+  }
+
+  #forwardOrHold(direction: Direction, frame: Buffer, packet?: Packet): void {
+    if (this.#held) {
+      this.#held.push({ direction, frame })
+      return
+    }
+    this.#forward(direction, frame, packet)
+  }
+
+  #forward(direction: Direction, frame: Buffer, packet?: Packet): void {
+    if (direction === 'to-broker') {
+      if (packet?.cmd === 'pingreq') this.#pendingPings.push('client')
+      this.#broker.write(frame)
+    } else this.#client.write(frame)
+  }
+
+  /** Power loss or a broken socket: both sides go at once, unsent bytes are lost. */
+  #abort(side: 'client' | 'broker' | 'tap', detail: string): void {
+    this.#client.destroy()
+    this.#broker.destroy()
+    this.#markClosedBy(side, detail)
+  }
+
+  /** Records the end of the connection once, naming the side that ended it first. */
+  #markClosedBy(side: 'client' | 'broker' | 'tap', detail?: string): void {
+    if (!this.#isOpen) return
+    this.#isOpen = false
+    this.#trace.record({ kind: 'connection', connection: this.id, state: 'closed', closedBy: side, detail })
+    for (const pending of this.#pendingPings.splice(0)) {
+      if (pending !== 'client') pending.reject(new Error(`connection #${this.id} closed before the broker answered the barrier`))
+    }
+    this.#markClosed()
+  }
+}
+
+/** Decodes exactly one framed packet. A fresh parser per frame: an error never poisons the next packet. */
+export function decodeFrame(frame: Buffer, protocolVersion: number): { packet: Packet } | { error: string } {
+  const parser = mqttPacket.parser({ protocolVersion })
+  let packet: Packet | undefined
+  let error: string | undefined
+  parser.on('packet', (decoded: Packet) => (packet = decoded))
+  parser.on('error', (cause: Error) => (error = cause.message))
+  parser.parse(frame)
+  if (packet) return { packet }
+  return { error: error ?? 'incomplete packet' }
+}
