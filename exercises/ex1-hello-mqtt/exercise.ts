@@ -1,9 +1,7 @@
-import type { IConnackPacket, IConnectPacket, ISubackPacket, ISubscribePacket } from 'mqtt-packet'
+import type { ISubackPacket, ISubscribePacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-
-const isConnect = (packet: { cmd: string }): packet is IConnectPacket => packet.cmd === 'connect'
-const isConnack = (packet: { cmd: string }): packet is IConnackPacket => packet.cmd === 'connack'
+import { connackCode, isConnack, isConnect } from '../../grader/mqtt/packet-guards.ts'
 
 export default defineExercise({
   id: 'ex1',
@@ -46,8 +44,8 @@ export default defineExercise({
           })
         }
         const connack = await h.expectPacket({ from: 'broker', description: 'a CONNACK', match: isConnack })
-        if ((connack.returnCode ?? connack.reasonCode ?? 0) !== 0) {
-          fail({ message: 'The broker refused your connection.', expected: 'CONNACK rc=0', received: `CONNACK rc=${connack.returnCode ?? connack.reasonCode}` })
+        if (connackCode(connack) !== 0) {
+          fail({ message: 'The broker refused your connection.', expected: 'CONNACK rc=0', received: `CONNACK rc=${connackCode(connack)}` })
         }
       },
     },

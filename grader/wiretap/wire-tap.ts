@@ -32,12 +32,19 @@ export class WireTap implements AsyncDisposable {
   readonly peers: PeerNames
   readonly #server: net.Server
   readonly #options: WireTapOptions
+  /** Set while holdNewConnections() is in force: sockets accepted but not yet connected to the broker. */
+  #waiting: net.Socket[] | undefined
 
   private constructor(server: net.Server, options: WireTapOptions) {
     this.#server = server
     this.#options = options
     this.peers = options.peers ?? studentPeers
-    server.on('connection', (socket) => this.#accept(socket))
+    server.on('connection', (socket) => {
+      if (this.#waiting) {
+        socket.pause()
+        this.#waiting.push(socket)
+      } else this.#accept(socket)
+    })
   }
 
   static async start(options: WireTapOptions): Promise<WireTap> {
@@ -84,12 +91,29 @@ export class WireTap implements AsyncDisposable {
     return this.connections[event.connection - 1]
   }
 
+  /**
+   * New connections wait (their bytes unread) until releaseNewConnections(): a client that reconnects after a
+   * cut() cannot change the broker's state until the grader has looked at it.
+   */
+  holdNewConnections(): void {
+    this.#waiting ??= []
+  }
+
+  releaseNewConnections(): void {
+    const waiting = this.#waiting ?? []
+    this.#waiting = undefined
+    for (const socket of waiting) {
+      if (!socket.destroyed) this.#accept(socket)
+    }
+  }
+
   /** Drops every open connection without a DISCONNECT, like pulling the power plug. */
   cutAll(): void {
     for (const connection of this.openConnections()) connection.cut()
   }
 
   async close(): Promise<void> {
+    for (const socket of this.#waiting ?? []) socket.destroy()
     for (const connection of this.connections) connection.destroy()
     await new Promise<void>((resolve) => this.#server.close(() => resolve()))
   }
@@ -104,6 +128,7 @@ export class WireTap implements AsyncDisposable {
     const connection = new TapConnection(id, clientSocket, brokerSocket, this.trace, this.#options.shouldDecode ?? true)
     this.connections.push(connection)
     this.trace.record({ kind: 'connection', connection: id, state: 'opened' })
+    clientSocket.resume()
   }
 }
 
