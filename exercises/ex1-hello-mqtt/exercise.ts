@@ -103,6 +103,7 @@ export default defineExercise({
           await h.expectMessage(observer, {
             description: `"${payload}" on ${echo} (message ${round} of 3 the grader sent to ${inbox})`,
             match: (message) => message.topic === echo && message.payload.toString() === payload,
+            isRelevant: (message) => message.topic === echo,
             after,
           })
         }

@@ -29,7 +29,19 @@ export interface ExpectMessageOptions {
   /** Completes "The grader did not receive ...": `"online" on home/x/status`. */
   description: string
   match: (message: IPublishPacket) => boolean
+  /** Only look at messages after this point of the client's trace (`client.trace.cursor` taken earlier). */
   after?: number
+  /** Which of the messages that did arrive are worth quoting on failure (default: all of them). */
+  isRelevant?: (message: IPublishPacket) => boolean
+}
+
+export interface ExpectNoMessageOptions {
+  /** Completes "The grader received ..., which must not arrive": `a message on home/x/secret`. */
+  description: string
+  match: (message: IPublishPacket) => boolean
+  after?: number
+  /** Why it must not arrive, for the failure message: `your subscription does not match that topic`. */
+  because: string
 }
 
 /**
@@ -66,6 +78,11 @@ export interface Harness<I extends Inputs = Inputs> {
   cursor(): number
   expectPacket<P extends Packet>(options: ExpectPacketOptions<P>): Promise<P & Packet>
   expectMessage(client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket>
+  /**
+   * A negative check without sleeping: barriers on the student's connection (the broker has handled all it
+   * sent) and on the client's (all the broker queued for it has arrived), then nothing may match.
+   */
+  expectNoMessage(client: GraderClient, options: ExpectNoMessageOptions): Promise<void>
   /** Waits for the current program to exit; fails naming `description` if it is still running at the deadline. */
   expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>>
   /** Proves the broker has processed everything the student's newest connection has sent. */
@@ -265,7 +282,7 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
         })
       }
       if (reason instanceof DeadlineExceeded) {
-        const received = client.messages(after)
+        const received = client.messages(after).filter(options.isRelevant ?? (() => true))
         fail({
           message: `The grader did not receive ${options.description} within ${formatDuration(reason.timeoutMs)}.`,
           expected: options.description,
@@ -275,6 +292,19 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       }
       throw reason
     }
+  }
+
+  async expectNoMessage(client: GraderClient, options: ExpectNoMessageOptions): Promise<void> {
+    await this.barrier()
+    await client.barrier(this.signal)
+    const unexpected = client.messages(options.after ?? 0).filter(options.match)
+    if (unexpected.length === 0) return
+    fail({
+      message: `The grader received ${options.description}, which must not arrive: ${options.because}.`,
+      expected: `no ${options.description}`,
+      received: unexpected.map((message) => formatPacket(message)).join('\n'),
+      trace: this.tap.trace.events(),
+    })
   }
 
   async expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>> {

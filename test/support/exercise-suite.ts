@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest'
+import { BackendChooser } from '../../grader/broker/choose-backend.ts'
+import { containerBackend } from '../../grader/broker/container-broker.ts'
+import { embeddedBackend } from '../../grader/broker/embedded-broker.ts'
+import { mosquittoBackend } from '../../grader/broker/mosquitto-broker.ts'
+import { missingCapabilities } from '../../grader/broker/broker.ts'
+import { type Exercise, loadAllExercises } from '../../grader/exercises/load-exercises.ts'
+import { listMutants } from '../../grader/exercises/mutants.ts'
+import type { SubmissionSource } from '../../grader/exercises/submission.ts'
+import { compilesCheckId, gradeExercise } from '../../grader/grade/grade-exercise.ts'
+import type { ExerciseResult } from '../../grader/report/result.ts'
+import { type TestBroker, describeEachBroker, detectBrokers } from './brokers.ts'
+
+/** Fixed, so failure messages (which quote randomised inputs) are the same on every run and every broker. */
+export const testSeed = 20261124
+
+const backends = { embedded: embeddedBackend, mosquitto: mosquittoBackend, container: containerBackend }
+
+export async function gradeWith(exercise: Exercise, broker: TestBroker, source: SubmissionSource, command?: string): Promise<ExerciseResult> {
+  return gradeExercise(exercise, { source, chooser: new BackendChooser(broker), seed: testSeed, ...(command ? { command } : {}) })
+}
+
+/** A readable account of a result for assertion messages: which checks did what. */
+export function describeResult(result: ExerciseResult): string {
+  if (result.error) return `errored: ${result.error.message}`
+  return result.checks.map((check) => `${check.status.padEnd(7)} ${check.id}${check.message ? `: ${check.message.split('\n')[0]}` : ''}`).join('\n')
+}
+
+/**
+ * The proof every exercise owes on one broker: the solution passes, the starter fails with a first message,
+ * and each mutant fails exactly the check it names, with the message pinned (one file for every broker, so
+ * the brokers must agree word for word).
+ */
+export async function defineExerciseSuite(broker: TestBroker): Promise<void> {
+  const brokers = (await detectBrokers()).filter((b) => b.kind === broker)
+  const exercises = await loadAllExercises()
+  describeEachBroker(brokers, () => {
+    for (const exercise of exercises) {
+      const required = [...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)]
+      const missing = missingCapabilities(required, backends[broker].capabilities)
+      const describeExercise = missing.length > 0 ? describe.skip : describe
+      describeExercise(`${exercise.id} ${exercise.slug}${missing.length > 0 ? ` (cannot run here: needs ${missing.join(', ')})` : ''}`, () => {
+        it('passes with the reference solution', async () => {
+          const result = await gradeWith(exercise, broker, { kind: 'solution' })
+          expect(result.status, describeResult(result)).toBe('passed')
+          expect(result.points).toBe(result.maxPoints)
+        })
+
+        it('fails with the starter, and the first failure says why', async () => {
+          const result = await gradeWith(exercise, broker, { kind: 'starter' })
+          expect(result.status, describeResult(result)).toBe('failed')
+          const compiles = result.checks.find((check) => check.id === compilesCheckId)
+          if (compiles) expect(compiles.status, 'the starter must compile: students start from working code').toBe('passed')
+          const first = result.checks.find((check) => check.status !== 'passed')!
+          expect(first.status, describeResult(result)).toBe('failed')
+          expect(first.message?.length).toBeGreaterThan(20)
+          expect(first.hint?.length).toBeGreaterThan(10)
+        })
+
+        for (const mutant of listMutants(exercise.dir)) {
+          it(`fails only "${mutant.fails}" with mutant ${mutant.name} (${mutant.mistake})`, async () => {
+            const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: mutant.dir, label: `mutant ${mutant.name}` })
+            const failed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
+            expect(failed.map((check) => check.id), describeResult(result)).toEqual([mutant.fails])
+            const checks = result.checks.map((check) => check.id)
+            const before = result.checks.slice(0, checks.indexOf(mutant.fails))
+            expect(before.every((check) => check.status === 'passed'), describeResult(result)).toBe(true)
+            await expect(failed[0].message).toMatchFileSnapshot(`../exercises/__messages__/${exercise.id}-${mutant.name}.txt`)
+          })
+        }
+      })
+    }
+  })
+}
