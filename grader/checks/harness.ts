@@ -365,10 +365,11 @@ function summarizeSent(events: readonly TraceEvent[]): string {
   return (sent.length > 8 ? `(${sent.length - 8} earlier packets)\n` : '') + lines.join('\n')
 }
 
+/** One line about how the program ended, pointing at its full output (which the report prints below). */
 function describeOutput(program: StudentProgram): string | undefined {
-  const stderr = program.stderr.tail(12)
-  if (stderr) return `stderr:\n${stderr}`
-  const stdout = program.stdout.tail(12)
-  if (stdout) return `stdout:\n${stdout}`
-  return undefined
+  const exit = program.exitInfo ? describeExit(program.exitInfo) : 'ended'
+  const lines = program.stderr.tail(40).split('\n').map((line) => line.trim()).filter(Boolean)
+  const error = lines.find((line) => /^(\w*Error|error)\b/i.test(line) || /Traceback|Exception/.test(line)) ?? lines.at(-1)
+  if (error) return `it ${exit}; its stderr says: ${error} (its output is below)`
+  return `it ${exit} without printing an error`
 }

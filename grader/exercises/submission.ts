@@ -18,7 +18,7 @@ export interface Submission {
  * Where the files to grade are. `--dir` accepts a folder that mirrors exercises/ (`<dir>/ex5-last-will/starter/`
  * or `<dir>/ex5-last-will/`), or a single exercise's folder (`<dir>/starter/` or the files themselves).
  */
-export function resolveSubmission(exercise: Exercise, source: SubmissionSource): Submission {
+export function resolveSubmission(exercise: Exercise, source: SubmissionSource, options: { hasCustomCommand?: boolean } = {}): Submission {
   switch (source.kind) {
     case 'starter':
       return { dir: path.join(exercise.dir, 'starter'), label: 'starter' }
@@ -36,8 +36,9 @@ export function resolveSubmission(exercise: Exercise, source: SubmissionSource):
         path.join(root, exercise.folder),
         ...(isExerciseFolder(root, exercise) ? [path.join(root, 'starter'), root] : []),
       ]
-      const found = candidates.find((candidate) => containsProgram(candidate, exercise))
-      if (found) return { dir: found, label: path.relative(process.cwd(), found) || '.' }
+      // With --cmd the program can be anything (main.py, a binary): any existing folder will do.
+      const found = candidates.find((candidate) => (options.hasCustomCommand ? isFolder(candidate) : containsProgram(candidate, exercise)))
+      if (found) return { dir: found, label: displayPath(found) }
       const entry = exercise.run.entry ?? 'its files'
       throw new GraderError('NO_SUBMISSION', `no submission for ${exercise.id} in ${source.dir}: expected ${path.join(source.dir, exercise.folder, 'starter', entry)}`, {
         hint: `copy exercises/${exercise.folder}/ into ${source.dir} (the folder layout of exercises/), or point --dir at one exercise's folder`,
@@ -51,12 +52,22 @@ function isExerciseFolder(dir: string, exercise: Exercise): boolean {
   return base === exercise.folder || base === exercise.id || base === exercise.slug || base === 'starter' || !existsSync(path.join(dir, exercise.folder))
 }
 
+function isFolder(dir: string): boolean {
+  return existsSync(dir) && statSync(dir).isDirectory()
+}
+
 function containsProgram(dir: string, exercise: Exercise): boolean {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) return false
+  if (!isFolder(dir)) return false
   if (exercise.run.entry) return existsSync(path.join(dir, exercise.run.entry))
   return true
 }
 
 export function relativeToCourse(file: string): string {
   return path.relative(courseRoot, file)
+}
+
+/** Relative to where the command runs when that is shorter, else absolute. */
+function displayPath(file: string): string {
+  const relative = path.relative(process.cwd(), file)
+  return relative === '' ? '.' : relative.startsWith('..') ? file : relative
 }

@@ -53,7 +53,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
   const runSignal = deadlineSignal(exercise.run.deadlineMs, undefined, `${exercise.id}'s deadline`)
   let broker: Broker | undefined
   try {
-    const submission = resolveSubmission(exercise, options.source)
+    const submission = resolveSubmission(exercise, options.source, { hasCustomCommand: options.command !== undefined })
     base.source = submission.label
     const inputs = exercise.run.inputs(random)
     const command = programCommand(exercise, submission.dir, options.command)
@@ -81,6 +81,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
         durationMs: 0,
         message: 'skipped until your code compiles',
       }))
+      for (const result of skipped) options.onProgress?.({ kind: 'check', exercise, result })
       return { ...base, status: 'failed', broker: broker.label, durationMs: durationMs(), checks: [compiles, ...skipped] }
     }
 

@@ -36,8 +36,10 @@ export async function typecheckProgram(programDir: string, entry: string, signal
   const compilerOptions = {
     target: 'es2024',
     lib: ['es2024', 'esnext.disposable'],
-    module: 'nodenext',
-    moduleResolution: 'nodenext',
+    // Every student file is an ES module, wherever it lives: a submission outside the course folder has no
+    // package.json saying "type": "module", and nodenext would then check it as CommonJS.
+    module: 'preserve',
+    moduleResolution: 'bundler',
     strict: true,
     noEmit: true,
     allowImportingTsExtensions: true,
