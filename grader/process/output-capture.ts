@@ -16,10 +16,14 @@ export class OutputCapture {
   write(text: string): void {
     this.#chunks.push(text)
     this.#size += text.length
-    while (this.#size > this.#capBytes && this.#chunks.length > 1) {
-      const dropped = this.#chunks.shift()!
-      this.#size -= dropped.length
-      this.#droppedBytes += dropped.length
+    while (this.#size > this.#capBytes) {
+      const excess = this.#size - this.#capBytes
+      const first = this.#chunks[0]
+      if (first.length <= excess) this.#chunks.shift()
+      else this.#chunks[0] = first.slice(excess)
+      const dropped = Math.min(first.length, excess)
+      this.#size -= dropped
+      this.#droppedBytes += dropped
     }
     for (const listener of this.#listeners) listener(text)
   }
@@ -38,7 +42,8 @@ export class OutputCapture {
     if (lines.length === 1 && lines[0] === '') return ''
     const shown = lines.slice(-maxLines)
     const hidden = lines.length - shown.length
-    const note = hidden > 0 || this.#droppedBytes > 0 ? `(${hidden > 0 ? `${hidden} earlier lines` : 'earlier output'} not shown)\n` : ''
+    // After a cut the first line is usually a fragment: say so rather than show half a line as if whole.
+    const note = hidden > 0 ? `(${hidden} earlier lines not shown)\n` : this.#droppedBytes > 0 ? '(earlier output not shown)\n' : ''
     return note + shown.join('\n')
   }
 
