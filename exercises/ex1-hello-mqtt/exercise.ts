@@ -16,6 +16,7 @@ export default defineExercise({
       TOPIC_PREFIX: `course/${random.word()}-${random.hex(4)}`,
     }),
     deadlineMs: 40_000,
+    startsEarly: true,
   },
   hints: [
     'Read the three environment variables first: MQTT_URL, CLIENT_ID and TOPIC_PREFIX. The grader changes their values on every run.',

@@ -34,6 +34,7 @@ export default defineExercise<Inputs>({
       }
     },
     deadlineMs: 45_000,
+    startsEarly: true,
   },
   hints: [
     'The will is part of the CONNECT: you give it to mqtt.connect() in the options, before anything goes wrong. The broker keeps it and publishes it only if your connection dies without a DISCONNECT.',

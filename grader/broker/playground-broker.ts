@@ -48,8 +48,8 @@ export async function startPlaygroundBroker(options: PlaygroundBrokerOptions): P
     await new Promise<void>((resolve) => aedes.close(() => resolve()))
   }
   try {
-    const tcp = track(net.createServer(aedes.handle))
-    const port = await listenOnLoopback(tcp, options.port, '--port', () => track(net.createServer(aedes.handle)))
+    const tcp = track(net.createServer({ noDelay: true }, aedes.handle))
+    const port = await listenOnLoopback(tcp, options.port, '--port', () => track(net.createServer({ noDelay: true }, aedes.handle)))
     const makeWs = () => {
       const server = http.createServer((_request, response) => {
         response.writeHead(426, { 'content-type': 'text/plain' }).end('This is an MQTT over WebSockets endpoint: connect with an MQTT client (ws://).\n')

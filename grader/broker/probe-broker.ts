@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
-import mqttPacket, { type IConnackPacket } from 'mqtt-packet'
+import type { IConnackPacket } from 'mqtt-packet'
+import { generatePacket } from '../mqtt/packet-codec.ts'
 import { PacketFramer } from '../wiretap/packet-framer.ts'
 import { decodeFrame } from '../wiretap/wire-tap.ts'
 import type { Credentials } from './broker.ts'
@@ -28,7 +29,7 @@ export function probeBroker(options: ProbeOptions): Promise<IConnackPacket> {
       if (isDone) return
       isDone = true
       options.signal.removeEventListener('abort', onAbort)
-      if (connack && !socket.destroyed) socket.end(mqttPacket.generate({ cmd: 'disconnect' }, { protocolVersion }))
+      if (connack && !socket.destroyed) socket.end(generatePacket({ cmd: 'disconnect' }, { protocolVersion }))
       else socket.destroy()
       if (error) reject(error)
       else resolve(connack!)
@@ -37,7 +38,7 @@ export function probeBroker(options: ProbeOptions): Promise<IConnackPacket> {
     options.signal.addEventListener('abort', onAbort, { once: true })
     socket.on('connect', () => {
       socket.write(
-        mqttPacket.generate(
+        generatePacket(
           {
             cmd: 'connect',
             protocolId: 'MQTT',

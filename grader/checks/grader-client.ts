@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { randomBytes } from 'node:crypto'
-import mqttPacket, {
+import {
   type IConnackPacket,
   type IConnectPacket,
   type IPublishPacket,
@@ -9,6 +9,7 @@ import mqttPacket, {
   type Packet,
   type QoS,
 } from 'mqtt-packet'
+import { generatePacket } from '../mqtt/packet-codec.ts'
 import { raceSignal } from '../time/deadline.ts'
 import { PacketFramer } from '../wiretap/packet-framer.ts'
 import { decodeFrame } from '../wiretap/wire-tap.ts'
@@ -229,7 +230,7 @@ export class GraderClient implements AsyncDisposable {
   #send(packet: Packet): void {
     if (!this.#isOpen) throw new Error(`${this.peers.client}'s connection is closed`)
     this.trace.record({ kind: 'packet', connection: 1, direction: 'to-broker', packet, protocolVersion: this.protocolVersion })
-    this.#socket.write(mqttPacket.generate(packet, { protocolVersion: this.protocolVersion }))
+    this.#socket.write(generatePacket(packet, { protocolVersion: this.protocolVersion }))
   }
 
   #takeMessageId(): number {

@@ -122,16 +122,14 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   }
 
   startProgram(env: Inputs = {}): StudentProgram {
-    const { command, tap, inputs, submissionDir } = this.options
-    if (!command) throw new Error(`${this.options.exerciseId} has no program to run`)
-    const program = new StudentProgram({
-      command,
-      cwd: submissionDir,
-      env: { MQTT_URL: tap.url, ...inputs, ...env },
-      run: this.programs.length + 1,
-    })
+    const program = startStudentProgram(this.options, env, this.programs.length + 1)
     this.programs.push(program)
     return program
+  }
+
+  /** Takes over a run started before the session existed (run.startsEarly) as the shared first run. */
+  adoptProgram(program: StudentProgram): void {
+    this.programs.push(program)
   }
 
   openClient(options: Partial<GraderClientOptions>, signal: AbortSignal): Promise<GraderClient> {
@@ -348,6 +346,17 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
     if (open.length === 0) return
     await Promise.race([Promise.all(open), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
   }
+}
+
+/** A run of the student's program, pointed at the tap, with the exercise's inputs in its environment. */
+export function startStudentProgram(
+  options: Pick<SessionOptions<Inputs>, 'command' | 'tap' | 'inputs' | 'submissionDir' | 'exerciseId'>,
+  env: Inputs,
+  run: number,
+): StudentProgram {
+  const { command, tap, inputs, submissionDir } = options
+  if (!command) throw new Error(`${options.exerciseId} has no program to run`)
+  return new StudentProgram({ command, cwd: submissionDir, env: { MQTT_URL: tap.url, ...inputs, ...env }, run })
 }
 
 export function isCheckFailure(error: unknown): error is CheckFailure {

@@ -1,42 +1,11 @@
 #!/usr/bin/env node
 /**
- * The course's command line. Thin on purpose: each command parses its arguments and calls the same functions
- * the tests call (grade(), startPlaygroundBroker()).
+ * Entry point of `npm run grade|broker|list|hint`. It only turns on Node's compile cache, before anything else
+ * is loaded, so that every later run starts from cached bytecode (a third faster); the commands live in
+ * run-command.ts.
  */
-import { describeError, isGraderError } from '../errors/grader-error.ts'
-import { runAllCleanups } from '../process/exit-cleanup.ts'
-import { runBrokerCommand } from './broker-command.ts'
-import { runGradeCommand } from './grade-command.ts'
-import { runHintCommand, runListCommand } from './list-command.ts'
+import module from 'node:module'
+import { compileCacheDir } from '../runner/compile-cache.ts'
 
-const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
-  grade: runGradeCommand,
-  broker: runBrokerCommand,
-  list: runListCommand,
-  hint: runHintCommand,
-}
-
-async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...args] = argv
-  const command = name ? commands[name] : undefined
-  if (!command) {
-    process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).join(', ')}\n`)
-    return 2
-  }
-  try {
-    return await command(args)
-  } catch (error) {
-    if (isGraderError(error)) {
-      process.stderr.write(`error: ${error.message}\n${error.hint ? `  what to do: ${error.hint}\n` : ''}`)
-      return 2
-    }
-    process.stderr.write(`mqtt-course: internal error: ${describeError(error)}\n${error instanceof Error ? error.stack : ''}\n`)
-    return 2
-  }
-}
-
-const exitCode = await main(process.argv.slice(2))
-await runAllCleanups()
-process.exitCode = exitCode
-// Whatever a broker library left scheduled (aedes timers, Testcontainers sockets), the command is done.
-process.exit(exitCode)
+module.enableCompileCache?.(compileCacheDir)
+await import('./run-command.ts')

@@ -47,6 +47,12 @@ export const exerciseSchema = z
       inputs: fn<(random: Random) => Inputs>('run.inputs'),
       /** The whole exercise's deadline, all checks included. */
       deadlineMs: z.number().int().positive().default(60_000),
+      /**
+       * Start the program at once, while the broker starts and setUp runs (its connection waits at the tap),
+       * so that the first h.program() finds it already running: a faster grade. Only for exercises whose first
+       * run is h.program(), not h.startProgram(env).
+       */
+      startsEarly: z.boolean().default(false),
     }),
     /** What the broker must enforce for this exercise (users, ACL). */
     broker: fn<(inputs: Inputs) => BrokerSetup>('broker').optional(),

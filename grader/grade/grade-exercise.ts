@@ -1,7 +1,7 @@
 import path from 'node:path'
 import type { Broker, Capability } from '../broker/broker.ts'
 import type { BackendChooser } from '../broker/choose-backend.ts'
-import { ExerciseSession } from '../checks/harness.ts'
+import { ExerciseSession, startStudentProgram } from '../checks/harness.ts'
 import { runChecks } from '../checks/run-checks.ts'
 import { GraderError, describeError, isGraderError } from '../errors/grader-error.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
@@ -59,6 +59,10 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const command = programCommand(exercise, submission.dir, options.command)
     const required: Capability[] = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
     const backend = await options.chooser.choose(required, exercise.id)
+    // The tap first, holding connections until the broker is up and the observer is ready: the program can
+    // start now and spend its own start-up time (Node, mqtt.js) while the broker starts.
+    await using tap = await WireTap.start({})
+    await using early = exercise.run.startsEarly && command ? startStudentProgram({ exerciseId: exercise.id, command, tap, inputs, submissionDir: submission.dir }, {}, 1) : undefined
     const typecheck = shouldTypecheck(exercise, options.command) ? typecheckProgram(submission.dir, exercise.run.entry!, runSignal) : undefined
     const brokerStart = backend.start(exercise.broker?.(inputs) ?? {}, runSignal)
     // Both run at once; neither may be left dangling if the other fails.
@@ -67,6 +71,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     if (typecheckResult.status === 'rejected') throw typecheckResult.reason
     if (startedBroker.status === 'rejected') throw startedBroker.reason
     broker = startedBroker.value
+    tap.connectTo({ host: broker.host, port: broker.port })
     options.onProgress?.({ kind: 'started', exercise, broker: broker.label, seed: options.seed, source: submission.label })
 
     const compiles = typecheckResult.value ? compilesResult(typecheckResult.value) : undefined
@@ -85,7 +90,6 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       return { ...base, status: 'failed', broker: broker.label, durationMs: durationMs(), checks: [compiles, ...skipped] }
     }
 
-    await using tap = await WireTap.start({ upstream: { host: broker.host, port: broker.port } })
     await using session = new ExerciseSession({
       exerciseId: exercise.id,
       inputs,
@@ -96,6 +100,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       command,
       signal: runSignal,
     })
+    if (early) session.adoptProgram(early)
     if (exercise.setUp) {
       try {
         await exercise.setUp(session.harness(10_000, deadlineSignal(10_000, runSignal)))
@@ -103,6 +108,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
         throw new GraderError('INTERNAL', `${exercise.id} could not be set up on ${broker.label}: ${describeError(error)}`, { cause: error })
       }
     }
+    tap.releaseNewConnections()
     const results = await runChecks({
       checks: exercise.checks,
       session: session as ExerciseSession,

@@ -1,4 +1,5 @@
 import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
+import { compileCacheDir } from './compile-cache.ts'
 import type { ProgramCommand } from './program-command.ts'
 
 export interface StudentProgramOptions {
@@ -79,8 +80,9 @@ export function describeExit(exit: ExitInfo): string {
  * grader's environment (an instructor's CI tokens stay out of student code).
  */
 function baseEnvironment(): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PYTHONPATH', 'VIRTUAL_ENV', 'NODE_COMPILE_CACHE']
-  const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1' }
+  const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PYTHONPATH', 'VIRTUAL_ENV']
+  // NODE_COMPILE_CACHE: a Node program starts from cached bytecode (mqtt.js loads in half the time).
+  const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1', NODE_COMPILE_CACHE: compileCacheDir }
   for (const name of keep) {
     const value = process.env[name]
     if (value !== undefined) env[name] = value

@@ -1,5 +1,6 @@
 import net from 'node:net'
-import mqttPacket, { type Packet } from 'mqtt-packet'
+import type { Packet } from 'mqtt-packet'
+import { createParser } from '../mqtt/packet-codec.ts'
 import { describeError } from '../errors/grader-error.ts'
 import { raceSignal } from '../time/deadline.ts'
 import { PacketFramer } from './packet-framer.ts'
@@ -7,8 +8,11 @@ import { type PeerNames, studentPeers } from './format-packet.ts'
 import { type ConnectionEvent, type Direction, WireTrace } from './wire-trace.ts'
 
 export interface WireTapOptions {
-  /** The broker the tap forwards to. */
-  upstream: { host: string; port: number }
+  /**
+   * The broker the tap forwards to. Without one, connections wait (as under holdNewConnections) until
+   * connectTo() names it: the student's program can start while the broker is still starting.
+   */
+  upstream?: { host: string; port: number }
   /** How traces name the two ends: "you → broker" for the student, "grader → broker" for the grader's clients. */
   peers?: PeerNames
   /**
@@ -32,6 +36,7 @@ export class WireTap implements AsyncDisposable {
   readonly peers: PeerNames
   readonly #server: net.Server
   readonly #options: WireTapOptions
+  #upstream: { host: string; port: number } | undefined
   /** Set while holdNewConnections() is in force: sockets accepted but not yet connected to the broker. */
   #waiting: net.Socket[] | undefined
 
@@ -39,6 +44,8 @@ export class WireTap implements AsyncDisposable {
     this.#server = server
     this.#options = options
     this.peers = options.peers ?? studentPeers
+    this.#upstream = options.upstream
+    if (!this.#upstream) this.#waiting = []
     server.on('connection', (socket) => {
       if (this.#waiting) {
         socket.pause()
@@ -100,11 +107,17 @@ export class WireTap implements AsyncDisposable {
   }
 
   releaseNewConnections(): void {
+    if (!this.#upstream) throw new Error('releaseNewConnections() before connectTo(): the tap has no broker yet')
     const waiting = this.#waiting ?? []
     this.#waiting = undefined
     for (const socket of waiting) {
       if (!socket.destroyed) this.#accept(socket)
     }
+  }
+
+  /** Names the broker to forward to, for a tap started without one. Connections keep waiting until released. */
+  connectTo(upstream: { host: string; port: number }): void {
+    this.#upstream = upstream
   }
 
   /** Drops every open connection without a DISCONNECT, like pulling the power plug. */
@@ -124,7 +137,7 @@ export class WireTap implements AsyncDisposable {
 
   #accept(clientSocket: net.Socket): void {
     const id = this.connections.length + 1
-    const brokerSocket = net.connect({ ...this.#options.upstream, noDelay: true })
+    const brokerSocket = net.connect({ ...this.#upstream!, noDelay: true })
     const connection = new TapConnection(id, clientSocket, brokerSocket, this.trace, this.#options.shouldDecode ?? true)
     this.connections.push(connection)
     this.trace.record({ kind: 'connection', connection: id, state: 'opened' })
@@ -294,7 +307,7 @@ export class TapConnection {
 
 /** Decodes exactly one framed packet. A fresh parser per frame: an error never poisons the next packet. */
 export function decodeFrame(frame: Buffer, protocolVersion: number): { packet: Packet } | { error: string } {
-  const parser = mqttPacket.parser({ protocolVersion })
+  const parser = createParser({ protocolVersion })
   let packet: Packet | undefined
   let error: string | undefined
   parser.on('packet', (decoded: Packet) => (packet = decoded))

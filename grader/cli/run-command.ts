@@ -1,0 +1,41 @@
+/**
+ * The course's command line. Thin on purpose: each command parses its arguments and calls the same functions
+ * the tests call (grade(), startPlaygroundBroker()).
+ */
+import { describeError, isGraderError } from '../errors/grader-error.ts'
+import { runAllCleanups } from '../process/exit-cleanup.ts'
+import { runBrokerCommand } from './broker-command.ts'
+import { runGradeCommand } from './grade-command.ts'
+import { runHintCommand, runListCommand } from './list-command.ts'
+
+const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
+  grade: runGradeCommand,
+  broker: runBrokerCommand,
+  list: runListCommand,
+  hint: runHintCommand,
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [name, ...args] = argv
+  const command = name ? commands[name] : undefined
+  if (!command) {
+    process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).join(', ')}\n`)
+    return 2
+  }
+  try {
+    return await command(args)
+  } catch (error) {
+    if (isGraderError(error)) {
+      process.stderr.write(`error: ${error.message}\n${error.hint ? `  what to do: ${error.hint}\n` : ''}`)
+      return 2
+    }
+    process.stderr.write(`mqtt-course: internal error: ${describeError(error)}\n${error instanceof Error ? error.stack : ''}\n`)
+    return 2
+  }
+}
+
+const exitCode = await main(process.argv.slice(2))
+await runAllCleanups()
+process.exitCode = exitCode
+// Whatever a broker library left scheduled (aedes timers, Testcontainers sockets), the command is done.
+process.exit(exitCode)
