@@ -7,9 +7,11 @@ import { runAllCleanups } from '../process/exit-cleanup.ts'
 import { runBrokerCommand } from './broker-command.ts'
 import { runGradeCommand } from './grade-command.ts'
 import { runHintCommand, runListCommand } from './list-command.ts'
+import { runWatchCommand } from './watch-command.ts'
 
 const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
   grade: runGradeCommand,
+  watch: runWatchCommand,
   broker: runBrokerCommand,
   list: runListCommand,
   hint: runHintCommand,

@@ -9,6 +9,8 @@ type AsyncCleanup = () => Promise<void>
 const syncCleanups = new Set<SyncCleanup>()
 const asyncCleanups = new Set<AsyncCleanup>()
 let isInstalled = false
+/** What the grader exits with when interrupted: 130 after Ctrl-C by convention; watch, which runs until Ctrl-C, says 0. */
+let interruptExitCode: number | undefined
 
 function install(): void {
   if (isInstalled) return
@@ -16,7 +18,7 @@ function install(): void {
   process.on('exit', runSyncCleanups)
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.once(signal, () => {
-      void runAllCleanups().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143))
+      void runAllCleanups().finally(() => process.exit(interruptExitCode ?? (signal === 'SIGINT' ? 130 : 143)))
     })
   }
 }
@@ -30,6 +32,11 @@ function runSyncCleanups(): void {
     }
   }
   syncCleanups.clear()
+}
+
+/** For commands whose normal end is Ctrl-C (watch, broker). */
+export function exitOnInterruptWith(code: number): void {
+  interruptExitCode = code
 }
 
 export async function runAllCleanups(): Promise<void> {
