@@ -31,6 +31,10 @@ export interface BrokerSetup {
   /** The text of a Mosquitto acl_file. */
   acl?: string
   allowAnonymous?: boolean
+  /** A mosquitto.conf the student wrote, run instead of the grader's own (with its files). */
+  studentConfig?: import('./mosquitto-conf.ts').StudentConfig
+  /** The CA (PEM) behind the listener's certificate when the listener speaks TLS: probes and grader clients trust it. */
+  tlsCa?: string
 }
 
 export interface Credentials {
@@ -46,6 +50,8 @@ export interface Broker extends AsyncDisposable {
   readonly host: string
   readonly port: number
   readonly url: string
+  /** Set when the listener speaks TLS: the CA (PEM) that signed its certificate. */
+  readonly tlsCa?: string | undefined
   readonly capabilities: ReadonlySet<Capability>
   /** Credentials for the grader's own clients, which may read and write every topic; undefined when anonymous works. */
   readonly graderCredentials: Credentials | undefined

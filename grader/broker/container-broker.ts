@@ -3,8 +3,9 @@ import { GraderError, describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort } from './free-port.ts'
-import { makeGraderCredentials } from './mosquitto-broker.ts'
-import { renderMosquittoConf, writeConfigDir } from './mosquitto-conf.ts'
+import { makeGraderCredentials, renderConf, studentConfigFailure } from './mosquitto-broker.ts'
+import { writeConfigDir } from './mosquitto-conf.ts'
+import { MosquittoExitedError, MosquittoRunningWait } from './mosquitto-running-wait.ts'
 import { connackCode, probeBroker } from './probe-broker.ts'
 
 const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
@@ -56,32 +57,26 @@ export function mosquittoImage(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
-  const { GenericContainer, Wait } = await import('testcontainers')
+  const { GenericContainer } = await import('testcontainers')
   const image = mosquittoImage()
   const isHostNetwork = process.env.MQTT_COURSE_DOCKER_NETWORK === 'host'
   const listenPort = isHostNetwork ? await findFreePort() : containerPort
   const graderCredentials = makeGraderCredentials(setup)
   await using configDir = await writeConfigDir(() =>
-    renderMosquittoConf({
-      port: listenPort,
-      bindAddress: isHostNetwork ? '127.0.0.1' : undefined,
-      brokerConfigDir: configDirInContainer,
-      setup,
-      graderCredentials,
-      isRoot: true,
-    }),
+    renderConf(setup, { port: listenPort, bindAddress: isHostNetwork ? '127.0.0.1' : undefined, brokerConfigDir: configDirInContainer, graderCredentials, isRoot: true }),
   )
   let container = new GenericContainer(image)
     .withCommand(['/usr/sbin/mosquitto', '-c', `${configDirInContainer}/mosquitto.conf`])
     .withCopyDirectoriesToContainer([{ source: configDir.path, target: configDirInContainer }])
     .withLabels({ 'org.mqtt-course': 'broker' })
-    .withWaitStrategy(Wait.forLogMessage(/mosquitto version \S+ running/))
+    .withWaitStrategy(new MosquittoRunningWait())
     .withStartupTimeout(startupTimeoutMs)
   container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort)
   let started
   try {
     started = await raceSignal(container.start(), signal)
   } catch (error) {
+    if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
       hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker mosquitto or --broker embedded`,
       cause: error,
@@ -102,8 +97,8 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   const host = isHostNetwork ? '127.0.0.1' : started.getHost()
   const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)
   try {
-    const connack = await probeBroker({ host, port, credentials: graderCredentials, signal: deadlineSignal(10_000, signal) })
-    if (connackCode(connack) !== 0) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: deadlineSignal(10_000, signal) })
+    if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
   } catch (error) {
     await stop()
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container started but does not answer MQTT: ${describeError(error)}`, { cause: error })
@@ -114,7 +109,8 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     label: `mosquitto ${version} (container ${image})`,
     host,
     port,
-    url: `mqtt://${host}:${port}`,
+    url: `${setup.tlsCa ? 'mqtts' : 'mqtt'}://${host}:${port}`,
+    tlsCa: setup.tlsCa,
     capabilities: offered,
     graderCredentials,
     logTail: () => logLines.slice(-20).join('\n'),
@@ -122,3 +118,4 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     [Symbol.asyncDispose]: stop,
   }
 }
+

@@ -5,7 +5,7 @@ import { ProcessGroup } from '../process/process-group.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort } from './free-port.ts'
 import { findMosquittoBinary, installMosquittoHint } from './find-mosquitto.ts'
-import { renderMosquittoConf, writeConfigDir } from './mosquitto-conf.ts'
+import { type MosquittoConfOptions, StudentConfigError, renderMosquittoConf, renderStudentConf, writeConfigDir } from './mosquitto-conf.ts'
 import { connackCode, probeBroker } from './probe-broker.ts'
 
 const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
@@ -40,16 +40,15 @@ class AddressInUse extends Error {}
 
 /** Credentials for the grader's own clients when the setup turns anonymous access off. */
 export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefined {
-  if (!setup.users?.length) return undefined
+  const hasStudentPasswords = /^\s*password_file\s/m.test(setup.studentConfig?.conf ?? '')
+  if (!setup.users?.length && !hasStudentPasswords) return undefined
   return { username: 'mqtt-course-grader', password: randomBytes(12).toString('base64url') }
 }
 
 async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
   const port = await findFreePort()
   const graderCredentials = makeGraderCredentials(setup)
-  const configDir = await writeConfigDir((dir) =>
-    renderMosquittoConf({ port, bindAddress: '127.0.0.1', brokerConfigDir: dir, setup, graderCredentials, isRoot: process.getuid?.() === 0 }),
-  )
+  const configDir = await writeConfigDir((dir) => renderConf(setup, { port, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 }))
   const conf = `${configDir.path}/mosquitto.conf`
   const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env })
   const stop = async () => {
@@ -60,8 +59,8 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
     const startup = deadlineSignal(startupTimeoutMs, signal, 'Mosquitto startup')
     const version = await raceSignal(waitForRunning(group), startup)
     const host = '127.0.0.1'
-    const connack = await probeBroker({ host, port, credentials: graderCredentials, signal: startup })
-    if (connackCode(connack) !== 0) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: startup })
+    if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
     let isStopped = false
     const stopOnce = async () => {
       if (isStopped) return
@@ -73,7 +72,8 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
       label: `mosquitto ${version} (local binary)`,
       host,
       port,
-      url: `mqtt://${host}:${port}`,
+      url: `${setup.tlsCa ? 'mqtts' : 'mqtt'}://${host}:${port}`,
+      tlsCa: setup.tlsCa,
       capabilities: offered,
       graderCredentials,
       logTail: () => group.stderr.tail(20),
@@ -83,6 +83,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
   } catch (error) {
     await stop()
     if (error instanceof AddressInUse) throw error
+    if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10))
     throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
       hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,
       cause: error,
@@ -111,4 +112,15 @@ function waitForRunning(group: ProcessGroup): Promise<string> {
       reject(new Error(exit.spawnError ? exit.spawnError.message : `it exited with code ${exit.exitCode ?? exit.signal}`))
     })
   })
+}
+
+/** The grader's own config, or the student's rewritten one: both come from mosquitto-conf.ts. */
+export function renderConf(setup: BrokerSetup, options: Omit<MosquittoConfOptions, 'setup'>) {
+  return setup.studentConfig ? renderStudentConf(setup.studentConfig, options) : renderMosquittoConf({ ...options, setup })
+}
+
+/** Mosquitto would not run the student's config: their mistake, reported with what Mosquitto said. */
+export function studentConfigFailure(error: unknown, log: string): StudentConfigError {
+  if (error instanceof StudentConfigError) return error
+  return new StudentConfigError(`Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`, [], log)
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import type { BrokerSetup, Credentials } from './broker.ts'
-import { renderPasswordFile } from './password-file.ts'
+import { hashPasswordLine, renderPasswordFile } from './password-file.ts'
 
 /**
  * The one place that writes Mosquitto configuration. Both the local binary and the container read a config
@@ -89,4 +89,120 @@ export async function writeConfigDir(render: (dir: string) => MosquittoConfFiles
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/**
+ * A mosquitto.conf the student wrote (ex8, ex9), and the files it may name: the student's acl and passwd,
+ * the grader's certificates. Referred to by file name: `acl_file /etc/mosquitto/acl` means the file `acl`.
+ */
+export interface StudentConfig {
+  conf: string
+  files: Record<string, string>
+}
+
+/** A line of the student's config the grader cannot run, and why, in words for the student. */
+export interface ConfIssue {
+  line: number
+  text: string
+  problem: string
+}
+
+/** The student's config could not be used: a failed check (the student's doing), never a GraderError. */
+export class StudentConfigError extends Error {
+  readonly issues: readonly ConfIssue[]
+  readonly brokerLog: string | undefined
+  constructor(message: string, issues: readonly ConfIssue[], brokerLog?: string) {
+    super(message)
+    this.name = 'StudentConfigError'
+    this.issues = issues
+    this.brokerLog = brokerLog
+  }
+}
+
+/** Options that would let a config escape the grader's sandbox or its view of the broker. */
+const refused: Record<string, string> = {
+  include_dir: 'include_dir loads files the grader has not seen: put everything in this one file',
+  plugin: 'plugins run code inside the broker: this exercise is about the built-in password_file and acl_file',
+  auth_plugin: 'plugins run code inside the broker: this exercise is about the built-in password_file and acl_file',
+  global_plugin: 'plugins run code inside the broker: this exercise is about the built-in password_file and acl_file',
+  connection: 'bridges connect to other brokers: the grader tests this broker alone',
+  address: 'bridges connect to other brokers: the grader tests this broker alone',
+}
+
+/** Options the grader sets itself: the student's value is dropped (it would only change where logs and data go). */
+const overridden = new Set(['log_dest', 'log_type', 'log_timestamp', 'persistence', 'persistence_file', 'persistence_location', 'pid_file', 'user', 'autosave_interval'])
+
+/** Options whose value is a file of the submission (or of the grader, for certificates). */
+const fileOptions = new Set(['password_file', 'acl_file', 'cafile', 'certfile', 'keyfile', 'crlfile', 'dhparamfile'])
+
+/**
+ * Rewrites a student's mosquitto.conf so the grader can run it: its one listener moves to the grader's port on
+ * loopback, file paths point into the run's config directory, logging and persistence are the grader's, and
+ * the grader's own user joins the password file and the ACL. Refuses what it cannot run safely, with the line.
+ */
+export function renderStudentConf(student: StudentConfig, options: Omit<MosquittoConfOptions, 'setup'>): MosquittoConfFiles & Record<string, string> {
+  const issues: ConfIssue[] = []
+  const out = ['# The student\'s mosquitto.conf, rewritten by the mqtt-course grader for one run.']
+  const files: Record<string, string> = { ...student.files }
+  let listeners = 0
+  for (const [index, raw] of student.conf.split(/\r?\n/).entries()) {
+    const line = index + 1
+    const text = raw.trim()
+    if (text === '' || text.startsWith('#')) {
+      out.push(raw)
+      continue
+    }
+    const [option, ...args] = text.split(/\s+/)
+    if (refused[option] || option.startsWith('plugin_opt_') || option.startsWith('auth_opt_')) {
+      issues.push({ line, text, problem: refused[option] ?? 'plugin options need a plugin, which this exercise does not use' })
+      continue
+    }
+    if (overridden.has(option)) {
+      out.push(`# (set by the grader) ${text}`)
+      continue
+    }
+    if (option === 'listener' || option === 'port') {
+      listeners++
+      if (listeners > 1) {
+        issues.push({ line, text, problem: 'a second listener: the grader tests one, so keep a single listener in this file' })
+        continue
+      }
+      if (args[0] === undefined || !/^\d+$/.test(args[0])) {
+        issues.push({ line, text, problem: `"${option}" needs a port number, like "listener 1883"` })
+        continue
+      }
+      out.push(`# (the grader runs your listener on its own port) ${text}`)
+      out.push(options.bindAddress ? `listener ${options.port} ${options.bindAddress}` : `listener ${options.port}`)
+      continue
+    }
+    if (fileOptions.has(option)) {
+      const name = path.posix.basename((args[0] ?? '').replace(/\\/g, '/'))
+      if (!name || files[name] === undefined) {
+        const known = Object.keys(files).sort().join(', ') || 'none'
+        issues.push({ line, text, problem: `${option} names "${args[0] ?? ''}", but there is no file called "${name}" here (files: ${known})` })
+        continue
+      }
+      out.push(`${option} ${path.posix.join(options.brokerConfigDir, name)}`)
+      continue
+    }
+    out.push(raw)
+  }
+  if (listeners === 0) issues.push({ line: 0, text: '', problem: 'no listener: add one, like "listener 1883" (Mosquitto 2 only accepts remote clients on a listener you declare)' })
+  if (issues.length > 0) {
+    throw new StudentConfigError(`Mosquitto cannot run your mosquitto.conf as it is: ${issues.length} line${issues.length === 1 ? '' : 's'} to fix`, issues)
+  }
+  const tail = ['', '# added by the grader', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', 'log_timestamp false', 'persistence false']
+  if (options.isRoot) tail.push('user root')
+  const credentials = options.graderCredentials
+  const passwordOption = /^\s*password_file\s+\S+/m.exec(out.join('\n'))
+  const aclOption = /^\s*acl_file\s+(\S+)/m.exec(out.join('\n'))
+  if (credentials && passwordOption) {
+    const name = path.posix.basename(/^\s*password_file\s+(\S+)/m.exec(out.join('\n'))![1])
+    files[name] = `${files[name].trimEnd()}\n${hashPasswordLine(credentials)}\n`
+  }
+  if (credentials && aclOption) {
+    const name = path.posix.basename(aclOption[1])
+    files[name] = `${files[name].trimEnd()}\n\n# the grader's own observer\nuser ${credentials.username}\ntopic readwrite #\n`
+  }
+  return { ...files, 'mosquitto.conf': [...out, ...tail].join('\n') + '\n' }
 }

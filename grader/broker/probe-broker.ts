@@ -1,4 +1,5 @@
 import net from 'node:net'
+import tls from 'node:tls'
 import { randomBytes } from 'node:crypto'
 import type { IConnackPacket } from 'mqtt-packet'
 import { generatePacket } from '../mqtt/packet-codec.ts'
@@ -11,6 +12,8 @@ export interface ProbeOptions {
   port: number
   credentials?: Credentials
   protocolVersion?: 4 | 5
+  /** Connect with TLS, trusting this CA (PEM). */
+  tlsCa?: string
   signal: AbortSignal
 }
 
@@ -22,7 +25,9 @@ export function probeBroker(options: ProbeOptions): Promise<IConnackPacket> {
   const protocolVersion = options.protocolVersion ?? 4
   return new Promise((resolve, reject) => {
     if (options.signal.aborted) return reject(options.signal.reason)
-    const socket = net.connect({ host: options.host, port: options.port })
+    const socket = options.tlsCa
+      ? tls.connect({ host: options.host, port: options.port, ca: options.tlsCa, servername: net.isIP(options.host) ? undefined : options.host })
+      : net.connect({ host: options.host, port: options.port })
     const framer = new PacketFramer()
     let isDone = false
     const finish = (error: Error | undefined, connack?: IConnackPacket) => {
@@ -36,7 +41,7 @@ export function probeBroker(options: ProbeOptions): Promise<IConnackPacket> {
     }
     const onAbort = () => finish(options.signal.reason as Error)
     options.signal.addEventListener('abort', onAbort, { once: true })
-    socket.on('connect', () => {
+    socket.on(options.tlsCa ? 'secureConnect' : 'connect', () => {
       socket.write(
         generatePacket(
           {

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import tls from 'node:tls'
 import { randomBytes } from 'node:crypto'
 import {
   type IConnackPacket,
@@ -30,6 +31,8 @@ export interface GraderClientOptions {
   will?: IConnectPacket['will']
   /** How traces name this client: "grader", "late subscriber", "dashboard". */
   name?: string
+  /** Connect with TLS, trusting this CA (PEM). */
+  tlsCa?: string
 }
 
 export interface SubscribeRequest {
@@ -94,7 +97,9 @@ export class GraderClient implements AsyncDisposable {
    * `connack`. Use `isConnected` or `connect()` when only success will do.
    */
   static async open(options: GraderClientOptions, signal: AbortSignal): Promise<GraderClient> {
-    const socket = net.connect({ host: options.host, port: options.port, noDelay: true })
+    const socket = options.tlsCa
+      ? tls.connect({ host: options.host, port: options.port, ca: options.tlsCa, servername: net.isIP(options.host) ? undefined : options.host })
+      : net.connect({ host: options.host, port: options.port, noDelay: true })
     const client = new GraderClient(socket, options)
     client.trace.record({ kind: 'connection', connection: 1, state: 'opened' })
     const connack = new Promise<Packet>((resolve, reject) => (client.#connackWaiter = { resolve, reject }))

@@ -9,6 +9,8 @@ import type { WireTap } from '../wiretap/wire-tap.ts'
 import type { Direction, PacketEvent, TraceEvent } from '../wiretap/wire-trace.ts'
 import { CheckFailure, ProgramExited, fail } from './check-failure.ts'
 import { GraderClient, type GraderClientOptions } from './grader-client.ts'
+import { RogueTlsServer } from './rogue-tls-server.ts'
+import type { TlsMaterial } from '../broker/tls-material.ts'
 
 export type Inputs = Record<string, string>
 
@@ -91,6 +93,9 @@ export interface Harness<I extends Inputs = Inputs> {
   within(timeoutMs: number): AbortSignal
   /** The student's trace from `after`, for failure messages. */
   studentTrace(after?: number): readonly TraceEvent[]
+  /** For exercises that require 'tls': the CA (ca.pem, caFile) and an impostor server signed by another CA. */
+  readonly tls: TlsMaterial | undefined
+  startRogueServer(): Promise<RogueTlsServer>
 }
 
 export interface SessionOptions<I extends Inputs> {
@@ -102,6 +107,8 @@ export interface SessionOptions<I extends Inputs> {
   submissionDir: string
   /** Undefined for exercises with no program to run (configuration only). */
   command: ProgramCommand | undefined
+  /** For exercises that require 'tls': the run's certificates. */
+  tls?: TlsMaterial | undefined
   /** The whole exercise's deadline. */
   signal: AbortSignal
 }
@@ -110,6 +117,8 @@ export interface SessionOptions<I extends Inputs> {
 export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposable {
   readonly programs: StudentProgram[] = []
   readonly clients: GraderClient[] = []
+  /** Anything else a check started (a rogue server) that must go when the exercise ends. */
+  readonly disposables: AsyncDisposable[] = []
   readonly options: SessionOptions<I>
   #observer: Promise<GraderClient> | undefined
 
@@ -136,7 +145,13 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
     const { broker } = this.options
     const credentials = broker.graderCredentials
     const opened = GraderClient.open(
-      { host: broker.host, port: broker.port, ...(credentials ? { username: credentials.username, password: credentials.password } : {}), ...options },
+      {
+        host: broker.host,
+        port: broker.port,
+        ...(broker.tlsCa ? { tlsCa: broker.tlsCa } : {}),
+        ...(credentials ? { username: credentials.username, password: credentials.password } : {}),
+        ...options,
+      },
       signal,
     )
     void opened.then((client) => this.clients.push(client), () => {})
@@ -152,7 +167,11 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await Promise.all([...this.programs.map((program) => program.kill()), ...this.clients.map((client) => client[Symbol.asyncDispose]())])
+    await Promise.all([
+      ...this.programs.map((program) => program.kill()),
+      ...this.clients.map((client) => client[Symbol.asyncDispose]()),
+      ...this.disposables.map((resource) => resource[Symbol.asyncDispose]()),
+    ])
   }
 }
 
@@ -187,6 +206,17 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
   }
   get currentProgram() {
     return this.#session.programs.at(-1)
+  }
+  get tls() {
+    return this.#session.options.tls
+  }
+
+  async startRogueServer(): Promise<RogueTlsServer> {
+    const tls = this.#session.options.tls
+    if (!tls) throw new Error(`${this.exerciseId} does not require 'tls': there is no rogue certificate`)
+    const server = await RogueTlsServer.start(tls.rogueServer)
+    this.#session.disposables.push(server)
+    return server
   }
 
   async program(): Promise<StudentProgram> {

@@ -1,9 +1,20 @@
 import { z } from 'zod'
 import { capabilities, type BrokerSetup } from '../broker/broker.ts'
 import type { Random } from '../runner/random.ts'
+import type { TlsMaterial } from '../broker/tls-material.ts'
 import type { Harness, Inputs } from '../checks/harness.ts'
 
 const idPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/
+
+/** What an exercise's broker() gets to decide the broker's setup for one run. */
+export interface BrokerContext<I extends Inputs = Inputs> {
+  inputs: I
+  submissionDir: string
+  /** A file of the submission (mosquitto.conf, acl, passwd), or undefined when there is none. */
+  readSubmissionFile(name: string): string | undefined
+  /** For exercises that require 'tls': the run's CA and certificates (brokerFiles: ca.crt, server.crt, server.key). */
+  tls: TlsMaterial | undefined
+}
 
 const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `${what} must be a function` })
 
@@ -54,8 +65,8 @@ export const exerciseSchema = z
        */
       startsEarly: z.boolean().default(false),
     }),
-    /** What the broker must enforce for this exercise (users, ACL). */
-    broker: fn<(inputs: Inputs) => BrokerSetup>('broker').optional(),
+    /** What the broker must enforce for this exercise: users and an ACL, or the student's own mosquitto.conf. */
+    broker: fn<(context: BrokerContext) => BrokerSetup>('broker').optional(),
     /** Runs before the first check, before the program starts: subscribe the observer, seed retained messages. */
     setUp: fn<(h: Harness) => Promise<void>>('setUp').optional(),
     /** Exercise-level hints, from gentle to explicit. */
@@ -83,7 +94,7 @@ export interface CheckInput<I extends Inputs> extends Omit<z.input<typeof checkS
 
 export interface ExerciseInput<I extends Inputs> extends Omit<z.input<typeof exerciseSchema>, 'run' | 'broker' | 'setUp' | 'checks'> {
   run: Omit<z.input<typeof exerciseSchema>['run'], 'inputs'> & { inputs: (random: Random) => I }
-  broker?: (inputs: I) => BrokerSetup
+  broker?: (context: BrokerContext<I>) => BrokerSetup
   setUp?: (h: Harness<I>) => Promise<void>
   checks: CheckInput<I>[]
 }

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Broker, Capability } from '../broker/broker.ts'
 import type { BackendChooser } from '../broker/choose-backend.ts'
@@ -10,7 +11,11 @@ import type { CheckResult, ExerciseResult, ProgramRunResult } from '../report/re
 import { type ProgramCommand, customCommand, typeScriptCommand } from '../runner/program-command.ts'
 import { createRandom } from '../runner/random.ts'
 import { describeExit } from '../runner/student-program.ts'
-import { type TypecheckResult, formatDiagnostic, typecheckProgram } from '../runner/typecheck.ts'
+import { typecheckProgram } from '../runner/typecheck.ts'
+import { StudentConfigError } from '../broker/mosquitto-conf.ts'
+import { type TlsMaterial, createTlsMaterial } from '../broker/tls-material.ts'
+import type { BrokerContext } from '../exercises/define-exercise.ts'
+import { brokerConfigResult, compilesResult, skippedResults } from './pseudo-checks.ts'
 import { deadlineSignal } from '../time/deadline.ts'
 import { WireTap } from '../wiretap/wire-tap.ts'
 
@@ -28,12 +33,12 @@ export type GradeProgress =
   | { kind: 'started'; exercise: Exercise; broker: string; seed: number; source: string }
   | { kind: 'check'; exercise: Exercise; result: CheckResult }
 
-/** The pseudo-check that reports type errors before anything runs. It carries no points. */
-export const compilesCheckId = 'compiles'
+export { compilesCheckId } from './pseudo-checks.ts'
 
 /**
- * Grades one exercise: type-check and broker start in parallel, then the wire tap, then the checks in order.
- * Whatever happens, the result is an ExerciseResult and nothing it started is left running.
+ * Grades one exercise: the wire tap first (the program may start behind it at once), then the type-check and
+ * the broker in parallel, then setUp and the checks in order. Whatever happens, the result is an
+ * ExerciseResult and nothing it started is left running.
  */
 export async function gradeExercise(exercise: Exercise, options: GradeExerciseOptions): Promise<ExerciseResult> {
   const startedAt = performance.now()
@@ -51,45 +56,44 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
   }
   const durationMs = () => Math.round(performance.now() - startedAt)
   const runSignal = deadlineSignal(exercise.run.deadlineMs, undefined, `${exercise.id}'s deadline`)
+  const report = (result: CheckResult) => options.onProgress?.({ kind: 'check', exercise, result })
   let broker: Broker | undefined
   try {
     const submission = resolveSubmission(exercise, options.source, { hasCustomCommand: options.command !== undefined })
     base.source = submission.label
-    const inputs = exercise.run.inputs(random)
-    const command = programCommand(exercise, submission.dir, options.command)
     const required: Capability[] = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
     const backend = await options.chooser.choose(required, exercise.id)
-    // The tap first, holding connections until the broker is up and the observer is ready: the program can
-    // start now and spend its own start-up time (Node, mqtt.js) while the broker starts.
-    await using tap = await WireTap.start({})
+    await using tlsMaterial = required.includes('tls') ? await createTlsMaterial() : undefined
+    const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
+    const setup = exercise.broker?.(brokerContext(inputs, submission.dir, tlsMaterial)) ?? {}
+    const command = programCommand(exercise, submission.dir, options.command)
+
+    // The tap holds connections until the broker is up and the observer is ready: the program can start now
+    // and spend its own start-up time (Node, mqtt.js) while the broker starts. Through TLS it only relays.
+    await using tap = await WireTap.start({ shouldDecode: !setup.tlsCa, scheme: setup.tlsCa ? 'mqtts' : 'mqtt' })
     await using early = exercise.run.startsEarly && command ? startStudentProgram({ exerciseId: exercise.id, command, tap, inputs, submissionDir: submission.dir }, {}, 1) : undefined
     const typecheck = shouldTypecheck(exercise, options.command) ? typecheckProgram(submission.dir, exercise.run.entry!, runSignal) : undefined
-    const brokerStart = backend.start(exercise.broker?.(inputs) ?? {}, runSignal)
-    // Both run at once; neither may be left dangling if the other fails.
-    const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
+    const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, backend.start(setup, runSignal)])
     if (startedBroker.status === 'fulfilled') broker = startedBroker.value
     if (typecheckResult.status === 'rejected') throw typecheckResult.reason
-    if (startedBroker.status === 'rejected') throw startedBroker.reason
-    broker = startedBroker.value
-    tap.connectTo({ host: broker.host, port: broker.port })
-    options.onProgress?.({ kind: 'started', exercise, broker: broker.label, seed: options.seed, source: submission.label })
+    const configError = startedBroker.status === 'rejected' && startedBroker.reason instanceof StudentConfigError ? startedBroker.reason : undefined
+    if (startedBroker.status === 'rejected' && !configError) throw startedBroker.reason
+    options.onProgress?.({ kind: 'started', exercise, broker: broker?.label ?? backend.kind, seed: options.seed, source: submission.label })
 
-    const compiles = typecheckResult.value ? compilesResult(typecheckResult.value) : undefined
-    if (compiles) options.onProgress?.({ kind: 'check', exercise, result: compiles })
-    if (compiles && compiles.status !== 'passed') {
-      const skipped = exercise.checks.map((check): CheckResult => ({
-        id: check.id,
-        title: check.title,
-        status: 'skipped',
-        points: 0,
-        maxPoints: check.points,
-        durationMs: 0,
-        message: 'skipped until your code compiles',
-      }))
-      for (const result of skipped) options.onProgress?.({ kind: 'check', exercise, result })
-      return { ...base, status: 'failed', broker: broker.label, durationMs: durationMs(), checks: [compiles, ...skipped] }
+    // What must hold before any check can run.
+    const preconditions = [
+      ...(typecheckResult.value ? [compilesResult(typecheckResult.value)] : []),
+      ...(setup.studentConfig ? [brokerConfigResult(configError)] : []),
+    ]
+    for (const result of preconditions) report(result)
+    const unmet = preconditions.find((result) => result.status !== 'passed')
+    if (unmet || !broker) {
+      const skipped = skippedResults(exercise.checks, unmet?.id === 'compiles' ? 'skipped until your code compiles' : 'skipped until Mosquitto starts with your configuration')
+      for (const result of skipped) report(result)
+      return { ...base, status: 'failed', ...(broker ? { broker: broker.label } : {}), durationMs: durationMs(), checks: [...preconditions, ...skipped] }
     }
 
+    tap.connectTo({ host: broker.host, port: broker.port })
     await using session = new ExerciseSession({
       exerciseId: exercise.id,
       inputs,
@@ -98,6 +102,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       tap,
       submissionDir: submission.dir,
       command,
+      tls: tlsMaterial,
       signal: runSignal,
     })
     if (early) session.adoptProgram(early)
@@ -116,14 +121,13 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       offered: broker.capabilities,
       brokerLabel: broker.label,
       lessonPath: `lessons/${exercise.lesson}.mdx`,
-      onResult: (result) => options.onProgress?.({ kind: 'check', exercise, result }),
+      onResult: report,
     })
-    const checks = compiles ? [compiles, ...results] : results
-    const isPassed = checks.every((check) => check.status === 'passed')
+    const checks = [...preconditions, ...results]
     const programRuns = await collectProgramRuns(session)
     return {
       ...base,
-      status: isPassed ? 'passed' : 'failed',
+      status: checks.every((check) => check.status === 'passed') ? 'passed' : 'failed',
       points: checks.reduce((sum, check) => sum + check.points, 0),
       broker: broker.label,
       durationMs: durationMs(),
@@ -145,6 +149,19 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
   }
 }
 
+/** What an exercise's broker() gets: the run's inputs, the submission's files, the TLS material. */
+function brokerContext(inputs: Record<string, string>, submissionDir: string, tls: TlsMaterial | undefined): BrokerContext {
+  return {
+    inputs,
+    submissionDir,
+    readSubmissionFile: (name) => {
+      const file = path.join(submissionDir, name)
+      return existsSync(file) ? readFileSync(file, 'utf8') : undefined
+    },
+    tls,
+  }
+}
+
 function programCommand(exercise: Exercise, dir: string, commandLine: string | undefined): ProgramCommand | undefined {
   if (commandLine) return customCommand(commandLine)
   if (!exercise.run.entry) return undefined
@@ -153,19 +170,6 @@ function programCommand(exercise: Exercise, dir: string, commandLine: string | u
 
 function shouldTypecheck(exercise: Exercise, commandLine: string | undefined): boolean {
   return commandLine === undefined && exercise.run.entry !== undefined && /\.(m|c)?ts$/.test(exercise.run.entry)
-}
-
-function compilesResult(typecheck: TypecheckResult): CheckResult {
-  const base = { id: compilesCheckId, title: 'Your TypeScript compiles without type errors', points: 0, maxPoints: 0, durationMs: Math.round(typecheck.durationMs) }
-  if (typecheck.isOk) return { ...base, status: 'passed' }
-  const shown = typecheck.diagnostics.slice(0, 10)
-  const more = typecheck.diagnostics.length - shown.length
-  return {
-    ...base,
-    status: 'failed',
-    message: `The TypeScript compiler found ${typecheck.diagnostics.length} error${typecheck.diagnostics.length === 1 ? '' : 's'}; fix ${typecheck.diagnostics.length === 1 ? 'it' : 'them'} first:\n${shown.map(formatDiagnostic).join('\n')}${more > 0 ? `\n(${more} more)` : ''}`,
-    hint: 'Your editor shows the same errors; run npm run check to see them all.',
-  }
 }
 
 /** What each run of the program printed, collected after the run ends so nothing is cut short. */

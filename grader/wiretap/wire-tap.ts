@@ -20,6 +20,8 @@ export interface WireTapOptions {
    * connections (and still cut() and hold() them).
    */
   shouldDecode?: boolean
+  /** The URL scheme clients use through the tap: mqtts when the broker behind it speaks TLS. */
+  scheme?: 'mqtt' | 'mqtts'
 }
 
 /** The PINGREQ the tap writes for a barrier [MQTT-3.12]: fixed header 0xC0, remaining length 0. */
@@ -77,7 +79,7 @@ export class WireTap implements AsyncDisposable {
 
   /** The URL to give a client instead of the broker's. */
   get url(): string {
-    return `mqtt://${this.host}:${this.port}`
+    return `${this.#options.scheme ?? 'mqtt'}://${this.host}:${this.port}`
   }
 
   /** The connection opened most recently, if any. */

@@ -1,0 +1,94 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import forge from 'node-forge'
+
+export interface CertificateAuthority {
+  /** PEM, for cafile= and for clients' `ca` option. */
+  certificatePem: string
+  /** The name students see in errors: "mqtt-course throwaway CA 3f2a". */
+  commonName: string
+  readonly privateKey: forge.pki.rsa.PrivateKey
+  readonly certificate: forge.pki.Certificate
+}
+
+export interface ServerCertificate {
+  certificatePem: string
+  privateKeyPem: string
+}
+
+const validityMs = 24 * 60 * 60 * 1000
+
+/**
+ * A certificate authority that lives for one grading run. Keys come from Node's native crypto (fast); node-forge
+ * only assembles and signs the X.509 certificates, which Node cannot do.
+ */
+export function createCertificateAuthority(label = 'mqtt-course throwaway CA'): CertificateAuthority {
+  const { privateKey, publicKey } = generateRsaKeys()
+  const commonName = `${label} ${randomBytes(2).toString('hex')}`
+  const certificate = forge.pki.createCertificate()
+  certificate.publicKey = publicKey
+  certificate.serialNumber = serialNumber()
+  setValidity(certificate)
+  const subject = [{ name: 'commonName', value: commonName }]
+  certificate.setSubject(subject)
+  certificate.setIssuer(subject)
+  certificate.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ])
+  certificate.sign(privateKey, forge.md.sha256.create())
+  return { certificatePem: forge.pki.certificateToPem(certificate), commonName, privateKey, certificate }
+}
+
+/** A server certificate for localhost, 127.0.0.1 and ::1 (all a test may talk to), signed by `authority`. */
+export function createServerCertificate(authority: CertificateAuthority): ServerCertificate {
+  const { privateKey, publicKey, privateKeyPem } = generateRsaKeys()
+  void privateKey
+  const certificate = forge.pki.createCertificate()
+  certificate.publicKey = publicKey
+  certificate.serialNumber = serialNumber()
+  setValidity(certificate)
+  certificate.setSubject([{ name: 'commonName', value: 'localhost' }])
+  certificate.setIssuer(authority.certificate.subject.attributes)
+  certificate.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 2, value: 'localhost' },
+        { type: 7, ip: '127.0.0.1' },
+        { type: 7, ip: '::1' },
+      ],
+    },
+  ])
+  certificate.sign(authority.privateKey, forge.md.sha256.create())
+  return { certificatePem: forge.pki.certificateToPem(certificate), privateKeyPem }
+}
+
+function generateRsaKeys() {
+  const { privateKey: privateKeyPem, publicKey: publicKeyPem } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  })
+  return {
+    privateKeyPem,
+    privateKey: forge.pki.privateKeyFromPem(privateKeyPem) as forge.pki.rsa.PrivateKey,
+    publicKey: forge.pki.publicKeyFromPem(publicKeyPem),
+  }
+}
+
+function setValidity(certificate: forge.pki.Certificate): void {
+  // Valid from an hour ago, in case the broker's clock (a container's) is a little behind.
+  certificate.validity.notBefore = new Date(Date.now() - 60 * 60 * 1000)
+  certificate.validity.notAfter = new Date(Date.now() + validityMs)
+}
+
+/** A positive serial number: 16 random bytes with the high bit cleared (RFC 5280 4.1.2.2). */
+function serialNumber(): string {
+  const bytes = randomBytes(16)
+  bytes[0] &= 0x7f
+  return bytes.toString('hex')
+}

@@ -1,0 +1,41 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { type CertificateAuthority, type ServerCertificate, createCertificateAuthority, createServerCertificate } from './throwaway-certificates.ts'
+
+/**
+ * Everything TLS for one grading run of an exercise that requires 'tls': the course CA and the broker's
+ * certificate it signed (the files a student's mosquitto.conf names: ca.crt, server.crt, server.key), and a
+ * rogue CA with a server certificate of its own, for the check that a client refuses a stranger.
+ */
+export interface TlsMaterial extends AsyncDisposable {
+  ca: CertificateAuthority
+  server: ServerCertificate
+  rogueCa: CertificateAuthority
+  rogueServer: ServerCertificate
+  /** ca.crt on disk, for the student's program (CA_FILE). */
+  caFile: string
+  /** The files a broker config may name, by file name. */
+  brokerFiles: Record<string, string>
+}
+
+export async function createTlsMaterial(): Promise<TlsMaterial> {
+  const ca = createCertificateAuthority('mqtt-course CA')
+  const server = createServerCertificate(ca)
+  const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
+  const rogueServer = createServerCertificate(rogueCa)
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-tls-'))
+  const caFile = path.join(dir, 'ca.crt')
+  await writeFile(caFile, ca.certificatePem)
+  return {
+    ca,
+    server,
+    rogueCa,
+    rogueServer,
+    caFile,
+    brokerFiles: { 'ca.crt': ca.certificatePem, 'server.crt': server.certificatePem, 'server.key': server.privateKeyPem },
+    async [Symbol.asyncDispose]() {
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}
