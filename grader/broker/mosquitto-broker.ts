@@ -83,7 +83,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
   } catch (error) {
     await stop()
     if (error instanceof AddressInUse) throw error
-    if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10))
+    if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'))
     throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
       hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,
       cause: error,
@@ -122,5 +122,9 @@ export function renderConf(setup: BrokerSetup, options: Omit<MosquittoConfOption
 /** Mosquitto would not run the student's config: their mistake, reported with what Mosquitto said. */
 export function studentConfigFailure(error: unknown, log: string): StudentConfigError {
   if (error instanceof StudentConfigError) return error
-  return new StudentConfigError(`Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`, [], log)
+  // Mosquitto prefixes lines with a timestamp until it has read log_timestamp: noise for a student.
+  const cleanLog = log.replace(/^\d+: /gm, '').replace(/\/mosquitto\/config\/mosquitto\.conf/g, 'mosquitto.conf')
+  // The same words whichever backend ran it (an exit code, a container's log stream): the log says the rest.
+  const message = cleanLog.trim() ? 'Mosquitto did not start with your mosquitto.conf: it stopped at once' : `Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`
+  return new StudentConfigError(message, [], cleanLog)
 }

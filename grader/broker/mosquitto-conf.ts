@@ -142,7 +142,8 @@ const fileOptions = new Set(['password_file', 'acl_file', 'cafile', 'certfile', 
  */
 export function renderStudentConf(student: StudentConfig, options: Omit<MosquittoConfOptions, 'setup'>): MosquittoConfFiles & Record<string, string> {
   const issues: ConfIssue[] = []
-  const out = ['# The student\'s mosquitto.conf, rewritten by the mqtt-course grader for one run.']
+  // One output line per input line, so that Mosquitto's "Error found at mosquitto.conf:7" is the student's line 7.
+  const out: string[] = []
   const files: Record<string, string> = { ...student.files }
   let listeners = 0
   for (const [index, raw] of student.conf.split(/\r?\n/).entries()) {
@@ -158,7 +159,7 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
       continue
     }
     if (overridden.has(option)) {
-      out.push(`# (set by the grader) ${text}`)
+      out.push(`#(set by the grader) ${text}`)
       continue
     }
     if (option === 'listener' || option === 'port') {
@@ -171,7 +172,6 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
         issues.push({ line, text, problem: `"${option}" needs a port number, like "listener 1883"` })
         continue
       }
-      out.push(`# (the grader runs your listener on its own port) ${text}`)
       out.push(options.bindAddress ? `listener ${options.port} ${options.bindAddress}` : `listener ${options.port}`)
       continue
     }
@@ -191,7 +191,7 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
   if (issues.length > 0) {
     throw new StudentConfigError(`Mosquitto cannot run your mosquitto.conf as it is: ${issues.length} line${issues.length === 1 ? '' : 's'} to fix`, issues)
   }
-  const tail = ['', '# added by the grader', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', 'log_timestamp false', 'persistence false']
+  const tail = ['', '# added by the mqtt-course grader for this run', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', 'log_timestamp false', 'persistence false']
   if (options.isRoot) tail.push('user root')
   const credentials = options.graderCredentials
   const passwordOption = /^\s*password_file\s+\S+/m.exec(out.join('\n'))

@@ -329,7 +329,7 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
     if (unexpected.length === 0) return
     fail({
       message: `The grader received ${options.description}, which must not arrive: ${options.because}.`,
-      expected: `no ${options.description}`,
+      expected: 'nothing',
       received: unexpected.map((message) => formatPacket(message)).join('\n'),
       trace: this.tap.trace.events(),
     })

@@ -36,6 +36,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// Piped into `head`, stdout closes early: that is the reader's choice, not an error worth a stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw error
+})
 const exitCode = await main(process.argv.slice(2))
 await runAllCleanups()
 process.exitCode = exitCode

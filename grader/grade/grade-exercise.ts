@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { Broker, Capability } from '../broker/broker.ts'
+import type { Broker, BrokerSetup, Capability } from '../broker/broker.ts'
 import type { BackendChooser } from '../broker/choose-backend.ts'
 import { ExerciseSession, startStudentProgram } from '../checks/harness.ts'
 import { runChecks } from '../checks/run-checks.ts'
@@ -65,7 +65,15 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const backend = await options.chooser.choose(required, exercise.id)
     await using tlsMaterial = required.includes('tls') ? await createTlsMaterial() : undefined
     const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
-    const setup = exercise.broker?.(brokerContext(inputs, submission.dir, tlsMaterial)) ?? {}
+    // A config the student wrote may be missing or unusable before Mosquitto even sees it: that is a result.
+    let setup: BrokerSetup = {}
+    let setupError: StudentConfigError | undefined
+    try {
+      setup = exercise.broker?.(brokerContext(inputs, submission.dir, tlsMaterial)) ?? {}
+    } catch (error) {
+      if (!(error instanceof StudentConfigError)) throw error
+      setupError = error
+    }
     const command = programCommand(exercise, submission.dir, options.command)
 
     // The tap holds connections until the broker is up and the observer is ready: the program can start now
@@ -73,7 +81,8 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     await using tap = await WireTap.start({ shouldDecode: !setup.tlsCa, scheme: setup.tlsCa ? 'mqtts' : 'mqtt' })
     await using early = exercise.run.startsEarly && command ? startStudentProgram({ exerciseId: exercise.id, command, tap, inputs, submissionDir: submission.dir }, {}, 1) : undefined
     const typecheck = shouldTypecheck(exercise, options.command) ? typecheckProgram(submission.dir, exercise.run.entry!, runSignal) : undefined
-    const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, backend.start(setup, runSignal)])
+    const brokerStart = setupError ? Promise.reject(setupError) : backend.start(setup, runSignal)
+    const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
     if (startedBroker.status === 'fulfilled') broker = startedBroker.value
     if (typecheckResult.status === 'rejected') throw typecheckResult.reason
     const configError = startedBroker.status === 'rejected' && startedBroker.reason instanceof StudentConfigError ? startedBroker.reason : undefined
@@ -83,7 +92,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     // What must hold before any check can run.
     const preconditions = [
       ...(typecheckResult.value ? [compilesResult(typecheckResult.value)] : []),
-      ...(setup.studentConfig ? [brokerConfigResult(configError)] : []),
+      ...(setup.studentConfig || setupError ? [brokerConfigResult(configError)] : []),
     ]
     for (const result of preconditions) report(result)
     const unmet = preconditions.find((result) => result.status !== 'passed')
