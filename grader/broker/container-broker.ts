@@ -3,8 +3,8 @@ import { GraderError, describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort } from './free-port.ts'
-import { makeGraderCredentials, renderConf, studentConfigFailure } from './mosquitto-broker.ts'
-import { writeConfigDir } from './mosquitto-conf.ts'
+import { makeGraderCredentials, renderConf, studentConfigFailure, tlsListenerFailure } from './mosquitto-broker.ts'
+import { StudentConfigError, writeConfigDir } from './mosquitto-conf.ts'
 import { MosquittoExitedError, MosquittoRunningWait } from './mosquitto-running-wait.ts'
 import { connackCode, probeBroker } from './probe-broker.ts'
 
@@ -97,10 +97,13 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   const host = isHostNetwork ? '127.0.0.1' : started.getHost()
   const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)
   try {
-    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: deadlineSignal(10_000, signal) })
+    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: deadlineSignal(10_000, signal) }).catch((error: unknown) => {
+      throw setup.studentConfig && setup.tlsCa ? tlsListenerFailure(error) : error
+    })
     if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
   } catch (error) {
     await stop()
+    if (error instanceof StudentConfigError) throw error
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container started but does not answer MQTT: ${describeError(error)}`, { cause: error })
   }
   const version = /mosquitto version (\S+)/.exec(logLines.join('\n'))?.[1] ?? '?'

@@ -59,7 +59,9 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
     const startup = deadlineSignal(startupTimeoutMs, signal, 'Mosquitto startup')
     const version = await raceSignal(waitForRunning(group), startup)
     const host = '127.0.0.1'
-    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: startup })
+    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: startup }).catch((error: unknown) => {
+      throw setup.studentConfig && setup.tlsCa ? tlsListenerFailure(error) : error
+    })
     if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
     let isStopped = false
     const stopOnce = async () => {
@@ -127,4 +129,14 @@ export function studentConfigFailure(error: unknown, log: string): StudentConfig
   // The same words whichever backend ran it (an exit code, a container's log stream): the log says the rest.
   const message = cleanLog.trim() ? 'Mosquitto did not start with your mosquitto.conf: it stopped at once' : `Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`
   return new StudentConfigError(message, [], cleanLog)
+}
+
+/** Mosquitto runs, but a TLS client gets nowhere: the student's listener is not (properly) a TLS listener. */
+export function tlsListenerFailure(error: unknown): StudentConfigError {
+  return new StudentConfigError(
+    `Mosquitto is running, but a TLS client that trusts the course CA cannot connect to your listener (${describeError(error)}): it does not speak TLS with the course's certificate.`,
+    [],
+    undefined,
+    'Under the listener: cafile ca.crt, certfile server.crt, keyfile server.key (and no require_certificate). By hand: mosquitto_sub --cafile ca.crt -h localhost -p 8883 -t "#" -d',
+  )
 }

@@ -111,11 +111,14 @@ export interface ConfIssue {
 export class StudentConfigError extends Error {
   readonly issues: readonly ConfIssue[]
   readonly brokerLog: string | undefined
-  constructor(message: string, issues: readonly ConfIssue[], brokerLog?: string) {
+  /** What to do next, when it is more specific than "fix the line Mosquitto names". */
+  readonly hint: string | undefined
+  constructor(message: string, issues: readonly ConfIssue[], brokerLog?: string, hint?: string) {
     super(message)
     this.name = 'StudentConfigError'
     this.issues = issues
     this.brokerLog = brokerLog
+    this.hint = hint
   }
 }
 

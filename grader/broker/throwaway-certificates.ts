@@ -40,15 +40,18 @@ export function createCertificateAuthority(label = 'mqtt-course throwaway CA'): 
   return { certificatePem: forge.pki.certificateToPem(certificate), commonName, privateKey, certificate }
 }
 
-/** A server certificate for localhost, 127.0.0.1 and ::1 (all a test may talk to), signed by `authority`. */
-export function createServerCertificate(authority: CertificateAuthority): ServerCertificate {
+/**
+ * A server certificate signed by `authority`, by default for localhost, 127.0.0.1 and ::1 (all a test may talk
+ * to). `hostName` makes one for that name only: valid, but not for the address a client dialled.
+ */
+export function createServerCertificate(authority: CertificateAuthority, hostName?: string): ServerCertificate {
   const { privateKey, publicKey, privateKeyPem } = generateRsaKeys()
   void privateKey
   const certificate = forge.pki.createCertificate()
   certificate.publicKey = publicKey
   certificate.serialNumber = serialNumber()
   setValidity(certificate)
-  certificate.setSubject([{ name: 'commonName', value: 'localhost' }])
+  certificate.setSubject([{ name: 'commonName', value: hostName ?? 'localhost' }])
   certificate.setIssuer(authority.certificate.subject.attributes)
   certificate.setExtensions([
     { name: 'basicConstraints', cA: false },
@@ -56,11 +59,13 @@ export function createServerCertificate(authority: CertificateAuthority): Server
     { name: 'extKeyUsage', serverAuth: true },
     {
       name: 'subjectAltName',
-      altNames: [
-        { type: 2, value: 'localhost' },
-        { type: 7, ip: '127.0.0.1' },
-        { type: 7, ip: '::1' },
-      ],
+      altNames: hostName
+        ? [{ type: 2, value: hostName }]
+        : [
+            { type: 2, value: 'localhost' },
+            { type: 7, ip: '127.0.0.1' },
+            { type: 7, ip: '::1' },
+          ],
     },
   ])
   certificate.sign(authority.privateKey, forge.md.sha256.create())

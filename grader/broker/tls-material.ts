@@ -5,14 +5,17 @@ import { type CertificateAuthority, type ServerCertificate, createCertificateAut
 
 /**
  * Everything TLS for one grading run of an exercise that requires 'tls': the course CA and the broker's
- * certificate it signed (the files a student's mosquitto.conf names: ca.crt, server.crt, server.key), and a
- * rogue CA with a server certificate of its own, for the check that a client refuses a stranger.
+ * certificate it signed (the files a student's mosquitto.conf names: ca.crt, server.crt, server.key), and two
+ * impostors for the checks that a client refuses strangers: a rogue CA's server, and a course-CA certificate
+ * for another host name.
  */
 export interface TlsMaterial extends AsyncDisposable {
   ca: CertificateAuthority
   server: ServerCertificate
   rogueCa: CertificateAuthority
   rogueServer: ServerCertificate
+  /** Signed by the course CA, but for another host name (broker.invalid): a client must check the name too. */
+  wrongNameServer: ServerCertificate
   /** ca.crt on disk, for the student's program (CA_FILE). */
   caFile: string
   /** The files a broker config may name, by file name. */
@@ -24,6 +27,7 @@ export async function createTlsMaterial(): Promise<TlsMaterial> {
   const server = createServerCertificate(ca)
   const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
   const rogueServer = createServerCertificate(rogueCa)
+  const wrongNameServer = createServerCertificate(ca, 'broker.invalid')
   const dir = await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-tls-'))
   const caFile = path.join(dir, 'ca.crt')
   await writeFile(caFile, ca.certificatePem)
@@ -32,6 +36,7 @@ export async function createTlsMaterial(): Promise<TlsMaterial> {
     server,
     rogueCa,
     rogueServer,
+    wrongNameServer,
     caFile,
     brokerFiles: { 'ca.crt': ca.certificatePem, 'server.crt': server.certificatePem, 'server.key': server.privateKeyPem },
     async [Symbol.asyncDispose]() {

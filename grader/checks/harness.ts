@@ -95,7 +95,11 @@ export interface Harness<I extends Inputs = Inputs> {
   studentTrace(after?: number): readonly TraceEvent[]
   /** For exercises that require 'tls': the CA (ca.pem, caFile) and an impostor server signed by another CA. */
   readonly tls: TlsMaterial | undefined
-  startRogueServer(): Promise<RogueTlsServer>
+  /**
+   * An impostor broker on loopback: `unknown-ca` presents a certificate from another CA, `wrong-name` one from
+   * the course CA for another host name. A careful client refuses both.
+   */
+  startRogueServer(kind: 'unknown-ca' | 'wrong-name'): Promise<RogueTlsServer>
 }
 
 export interface SessionOptions<I extends Inputs> {
@@ -211,10 +215,10 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
     return this.#session.options.tls
   }
 
-  async startRogueServer(): Promise<RogueTlsServer> {
+  async startRogueServer(kind: 'unknown-ca' | 'wrong-name'): Promise<RogueTlsServer> {
     const tls = this.#session.options.tls
     if (!tls) throw new Error(`${this.exerciseId} does not require 'tls': there is no rogue certificate`)
-    const server = await RogueTlsServer.start(tls.rogueServer)
+    const server = await RogueTlsServer.start(kind === 'unknown-ca' ? tls.rogueServer : tls.wrongNameServer)
     this.#session.disposables.push(server)
     return server
   }

@@ -33,7 +33,7 @@ export function brokerConfigResult(error: StudentConfigError | undefined): Check
     status: 'failed',
     message: [error.message, ...lines].join('\n'),
     ...(error.brokerLog ? { received: `Mosquitto said:\n${error.brokerLog.trim()}` } : {}),
-    hint: 'Try it yourself: mosquitto -c mosquitto.conf -v prints the same complaint; fix the line it names.',
+    hint: error.hint ?? 'Try it yourself: mosquitto -c mosquitto.conf -v prints the same complaint; fix the line it names.',
   }
 }
 

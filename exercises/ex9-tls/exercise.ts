@@ -1,0 +1,111 @@
+import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
+import { fail } from '../../grader/checks/check-failure.ts'
+import type { Harness } from '../../grader/checks/harness.ts'
+import { defineExercise } from '../../grader/exercises/define-exercise.ts'
+import { payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { describeExit } from '../../grader/runner/student-program.ts'
+
+type Inputs = { CLIENT_ID: string; TOPIC: string; PAYLOAD: string }
+
+/**
+ * Runs the program against an impostor and reads the verdict from the impostor's side of the handshake:
+ * a TLS alert means the client refused; a finished handshake followed by bytes means it trusted a stranger.
+ */
+async function expectRefusal(h: Harness<Inputs>, kind: 'unknown-ca' | 'wrong-name', what: string, fix: string): Promise<void> {
+  await using impostor = await h.startRogueServer(kind)
+  const program = await h.startProgram({ MQTT_URL: impostor.url })
+  const verdict = await Promise.race([
+    impostor.verdict(h.signal),
+    program.exited.then((exit) => ({ kind: 'exited' as const, exit })),
+  ])
+  if (verdict.kind === 'refused') return
+  if (verdict.kind === 'exited') {
+    fail({
+      message: `Your program ${describeExit(verdict.exit)} without even trying the server at MQTT_URL: it must connect to the URL it is given, and refuse ${what}.`,
+      expected: `a TLS handshake with ${impostor.url}, refused by your client`,
+      received: `no connection; your program ${describeExit(verdict.exit)}`,
+    })
+  }
+  fail({
+    message: `Your client completed a TLS handshake with ${what} and sent it ${verdict.bytes} bytes: your CONNECT (with any username and password) went to an impostor. ${fix}`,
+    expected: 'the handshake aborted by your client (a TLS alert)',
+    received: `handshake completed, then ${verdict.bytes} bytes sent`,
+  })
+}
+
+export default defineExercise<Inputs>({
+  id: 'ex9',
+  slug: 'tls',
+  title: 'TLS: encrypted, and talking to the right broker',
+  summary: 'Serve MQTT over TLS from Mosquitto, and write a client that trusts exactly the course CA: not a stranger, not a certificate for another host.',
+  lesson: '07-securing-mosquitto',
+  requires: ['tls', 'mosquitto-conf'],
+  run: {
+    entry: 'main.ts',
+    inputs: (random) => {
+      const device = random.id('meter')
+      return {
+        CLIENT_ID: device,
+        TOPIC: `home/${random.pick(['kitchen', 'attic', 'garage', 'cellar'])}/${device}/energy`,
+        PAYLOAD: JSON.stringify({ kwh: random.decimal(0.1, 9.9, 2), seq: random.int(1, 999) }),
+      }
+    },
+    deadlineMs: 45_000,
+  },
+  broker: ({ readSubmissionFile, tls }) => {
+    const conf = readSubmissionFile('mosquitto.conf')
+    if (conf === undefined) throw new StudentConfigError('There is no mosquitto.conf in your submission', [])
+    return { studentConfig: { conf, files: tls!.brokerFiles }, tlsCa: tls!.ca.certificatePem }
+  },
+  hints: [
+    'Two sides: the broker proves who it is with a certificate (certfile, keyfile) signed by a CA (cafile); the client checks that proof against the CA it trusts, which it must be given.',
+    'In mosquitto.conf, under the listener: cafile ca.crt, certfile server.crt, keyfile server.key. In the client: mqtt.connect(url, { ca: readFileSync(process.env.CA_FILE) }).',
+    'Leave rejectUnauthorized and checkServerIdentity alone: their defaults check the CA and the host name. Turning either off makes the encryption worthless: anyone can pretend to be your broker.',
+  ],
+  async setUp(h) {
+    const observer = await h.observer()
+    await observer.subscribe([{ topic: h.inputs.TOPIC, qos: 1 }], h.signal)
+  },
+  checks: [
+    {
+      id: 'publishes-over-tls',
+      title: 'Your client connects over TLS, trusting the course CA, publishes PAYLOAD to TOPIC and exits 0',
+      points: 3,
+      hint: 'Pass the CA to MQTT.js: { ca: readFileSync(process.env.CA_FILE) }. Without it Node trusts only public CAs, and the course CA is not one of them.',
+      lessonSection: 'tls',
+      timeoutMs: 8000,
+      async run(h) {
+        await h.program()
+        const observer = await h.observer()
+        await h.expectMessage(observer, {
+          description: `${h.inputs.PAYLOAD} on ${h.inputs.TOPIC}, sent over TLS`,
+          match: (m) => m.topic === h.inputs.TOPIC && payloadText(m) === h.inputs.PAYLOAD,
+        })
+        const exit = await h.expectExit('exited once its message was delivered')
+        if (exit.exitCode !== 0) {
+          fail({ message: `Your program delivered its message but then ${describeExit(exit)}; exit with code 0 once the publish is acknowledged.`, expected: 'exit code 0', received: describeExit(exit) })
+        }
+      },
+    },
+    {
+      id: 'refuses-unknown-ca',
+      title: 'Your client refuses a server whose certificate another CA signed',
+      points: 3,
+      hint: 'Never set rejectUnauthorized: false. With the course CA as `ca`, Node refuses every certificate that CA did not sign.',
+      lessonSection: 'tls',
+      async run(h) {
+        await expectRefusal(h, 'unknown-ca', 'a server whose certificate the course CA did not sign', 'Remove rejectUnauthorized: false: the CA check is the whole point of TLS.')
+      },
+    },
+    {
+      id: 'refuses-wrong-name',
+      title: 'Your client refuses a course-CA certificate made for another host name',
+      points: 2,
+      hint: 'A valid certificate for another name is someone else\'s: keep Node\'s default checkServerIdentity, which compares the certificate\'s names with the host you dialled.',
+      lessonSection: 'tls',
+      async run(h) {
+        await expectRefusal(h, 'wrong-name', 'a server whose certificate (signed by the course CA) is for broker.invalid, not for the address you dialled', 'Remove your checkServerIdentity override: the host-name check is what stops one valid certificate from impersonating another server.')
+      },
+    },
+  ],
+})
