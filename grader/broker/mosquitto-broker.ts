@@ -128,15 +128,17 @@ export function studentConfigFailure(error: unknown, log: string): StudentConfig
   const cleanLog = log.replace(/^\d+: /gm, '').replace(/\/mosquitto\/config\/mosquitto\.conf/g, 'mosquitto.conf')
   // The same words whichever backend ran it (an exit code, a container's log stream): the log says the rest.
   const message = cleanLog.trim() ? 'Mosquitto did not start with your mosquitto.conf: it stopped at once' : `Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`
-  return new StudentConfigError(message, [], cleanLog)
+  return new StudentConfigError(message, [], cleanLog.trim() ? { received: `Mosquitto said:\n${cleanLog.trim()}` } : {})
 }
 
 /** Mosquitto runs, but a TLS client gets nowhere: the student's listener is not (properly) a TLS listener. */
 export function tlsListenerFailure(error: unknown): StudentConfigError {
   return new StudentConfigError(
-    `Mosquitto is running, but a TLS client that trusts the course CA cannot connect to your listener (${describeError(error)}): it does not speak TLS with the course's certificate.`,
+    "Mosquitto is running, but a TLS client that trusts the course CA cannot connect to your listener: it does not speak TLS with the course's certificate.",
     [],
-    undefined,
-    'Under the listener: cafile ca.crt, certfile server.crt, keyfile server.key (and no require_certificate). By hand: mosquitto_sub --cafile ca.crt -h localhost -p 8883 -t "#" -d',
+    {
+      received: `the TLS client got: ${describeError(error)}`,
+      hint: 'Under the listener: cafile ca.crt, certfile server.crt, keyfile server.key (and no require_certificate). By hand: mosquitto_sub --cafile ca.crt -h localhost -p 8883 -t "#" -d',
+    },
   )
 }

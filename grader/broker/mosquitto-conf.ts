@@ -110,15 +110,16 @@ export interface ConfIssue {
 /** The student's config could not be used: a failed check (the student's doing), never a GraderError. */
 export class StudentConfigError extends Error {
   readonly issues: readonly ConfIssue[]
-  readonly brokerLog: string | undefined
+  /** What was observed, for the report's "received": Mosquitto's log, or what a client ran into. */
+  readonly received: string | undefined
   /** What to do next, when it is more specific than "fix the line Mosquitto names". */
   readonly hint: string | undefined
-  constructor(message: string, issues: readonly ConfIssue[], brokerLog?: string, hint?: string) {
+  constructor(message: string, issues: readonly ConfIssue[], details: { received?: string; hint?: string } = {}) {
     super(message)
     this.name = 'StudentConfigError'
     this.issues = issues
-    this.brokerLog = brokerLog
-    this.hint = hint
+    this.received = details.received
+    this.hint = details.hint
   }
 }
 

@@ -32,7 +32,7 @@ export function brokerConfigResult(error: StudentConfigError | undefined): Check
     ...base,
     status: 'failed',
     message: [error.message, ...lines].join('\n'),
-    ...(error.brokerLog ? { received: `Mosquitto said:\n${error.brokerLog.trim()}` } : {}),
+    ...(error.received ? { received: error.received } : {}),
     hint: error.hint ?? 'Try it yourself: mosquitto -c mosquitto.conf -v prints the same complaint; fix the line it names.',
   }
 }
