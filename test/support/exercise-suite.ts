@@ -37,9 +37,10 @@ export async function defineExerciseSuite(broker: TestBroker): Promise<void> {
   describeEachBroker(brokers, () => {
     for (const exercise of exercises) {
       const required = [...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)]
-      const missing = missingCapabilities(required, backends[broker].capabilities)
-      const describeExercise = missing.length > 0 ? describe.skip : describe
-      describeExercise(`${exercise.id} ${exercise.slug}${missing.length > 0 ? ` (cannot run here: needs ${missing.join(', ')})` : ''}`, () => {
+      // An exercise this broker cannot run (ex8 needs Mosquitto's ACL) is not a test here at all: `auto`
+      // would never pick this broker for it, and a skipped test in CI would hide a missing broker.
+      if (missingCapabilities(required, backends[broker].capabilities).length > 0) continue
+      describe(`${exercise.id} ${exercise.slug}`, () => {
         it('passes with the reference solution', async () => {
           const result = await gradeWith(exercise, broker, { kind: 'solution' })
           expect(result.status, describeResult(result)).toBe('passed')
