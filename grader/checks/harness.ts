@@ -85,6 +85,11 @@ export interface Harness<I extends Inputs = Inputs> {
    * sent) and on the client's (all the broker queued for it has arrived), then nothing may match.
    */
   expectNoMessage(client: GraderClient, options: ExpectNoMessageOptions): Promise<void>
+  /**
+   * What a subscriber that connects now is told about `topic` (no wildcards): its retained message, or
+   * undefined when there is none. Proven without waiting for a silence that proves nothing (see the code).
+   */
+  retainedMessage(topic: string): Promise<IPublishPacket | undefined>
   /** Waits for the current program to exit; fails naming `description` if it is still running at the deadline. */
   expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>>
   /** Proves the broker has processed everything the student's newest connection has sent. */
@@ -337,6 +342,26 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       received: unexpected.map((message) => formatPacket(message)).join('\n'),
       trace: this.tap.trace.events(),
     })
+  }
+
+  async retainedMessage(topic: string): Promise<IPublishPacket | undefined> {
+    // Brokers send a new subscription's retained messages filter by filter, in the order of the SUBSCRIBE
+    // (Mosquitto queues them per filter; aedes streams its retained store pattern by pattern). So subscribe to
+    // [topic, sentinel], where the grader has just retained a sentinel: once the sentinel arrives, a retained
+    // message for `topic` would have arrived before it. A barrier would not do: aedes answers a PINGREQ while
+    // it is still streaming retained messages.
+    const observer = await this.observer()
+    const sentinel = `mqtt-course/sentinel/${this.random.hex(8)}`
+    await observer.publish(sentinel, 'sentinel', { qos: 1, retain: true }, this.signal)
+    const late = await this.connect({ name: 'a subscriber connecting now' })
+    try {
+      await late.subscribe([{ topic, qos: 1 }, { topic: sentinel, qos: 1 }], this.signal)
+      await late.waitForMessage((m) => m.topic === sentinel, this.signal)
+      return late.messages().find((m) => m.topic === topic)
+    } finally {
+      await late.disconnect()
+      await observer.publish(sentinel, '', { qos: 1, retain: true }, this.signal)
+    }
   }
 
   async expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>> {
