@@ -118,3 +118,11 @@ export function formatBytesWithCaret(bytes: Buffer, index = 0): string {
   const caret = `    ${' '.repeat(index * 3)}^`
   return `${line}\n${caret}`
 }
+
+/**
+ * A payload quoted for a sentence: '{"led": "on"}' reads better than "{\"led\": \"on\"}". Falls back to
+ * JSON quoting when the text itself holds a single quote or a control character.
+ */
+export function quoteText(text: string): string {
+  return /['\u0000-\u001f]/.test(text) ? JSON.stringify(text) : `'${text}'`
+}

@@ -1,0 +1,179 @@
+import type { IPublishPacket, ISubackPacket, ISubscribePacket } from 'mqtt-packet'
+import { fail } from '../../grader/checks/check-failure.ts'
+import type { Harness } from '../../grader/checks/harness.ts'
+import { defineExercise } from '../../grader/exercises/define-exercise.ts'
+import { isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { quoteText } from '../../grader/wiretap/format-packet.ts'
+
+type Inputs = { DEVICE_ID: string }
+type Led = 'on' | 'off'
+
+const topics = (h: Harness<Inputs>) => ({
+  commands: `home/${h.inputs.DEVICE_ID}/commands`,
+  led: `home/${h.inputs.DEVICE_ID}/led`,
+  errors: `home/${h.inputs.DEVICE_ID}/errors`,
+})
+
+/** The LED's state as the grader tracks it, from the commands it has sent: the device must agree. */
+const ledByRun = new WeakMap<object, Led>()
+
+/**
+ * Sends one command and returns the first thing the device published in answer, read from its own trace: the
+ * command reaches it, then it publishes, in that order, on one connection.
+ */
+async function answerTo(h: Harness<Inputs>, payload: string, description: string): Promise<IPublishPacket> {
+  const { commands, led, errors } = topics(h)
+  const after = h.cursor()
+  const observer = await h.observer()
+  await observer.publish(commands, payload, { qos: 1 }, h.signal)
+  await h.expectPacket({
+    from: 'broker',
+    description: `the command ${quoteText(payload)} delivered to your device`,
+    match: (p): p is IPublishPacket => p.cmd === 'publish' && p.topic === commands && payloadText(p) === payload,
+    after,
+  })
+  return h.expectPacket({
+    from: 'program',
+    description,
+    match: (p): p is IPublishPacket => isPublishTo(led)(p) || isPublishTo(errors)(p),
+    after,
+  })
+}
+
+/** Sends a valid command and expects the new state, retained, on the led topic. */
+async function expectState(h: Harness<Inputs>, command: string, state: Led): Promise<void> {
+  const { led, errors } = topics(h)
+  const answer = await answerTo(h, command, `a PUBLISH of "${state}" on ${led}, after the command ${command}`)
+  if (answer.topic === errors) {
+    fail({ message: `Your device refused the valid command ${command}, reporting ${quoteText(payloadText(answer))}.`, expected: `PUBLISH topic="${led}" payload="${state}"`, received: `PUBLISH topic="${errors}" payload=${quoteText(payloadText(answer))}` })
+  }
+  if (payloadText(answer) !== state) {
+    fail({ message: `After ${command} your device says "${payloadText(answer)}" on ${led}; it should say "${state}".`, expected: `"${state}"`, received: quoteText(payloadText(answer)) })
+  }
+  if (!answer.retain) {
+    fail({
+      message: `You publish the new state "${state}" without the retain flag: a dashboard that opens later would not know whether the LED is on.`,
+      expected: `PUBLISH topic="${led}" retain=1 payload="${state}"`,
+      received: `PUBLISH topic="${led}" retain=0 payload="${state}"`,
+    })
+  }
+}
+
+/** Sends garbage and expects an error report that quotes it, and no state change. */
+async function expectError(h: Harness<Inputs>, payload: string, what: string): Promise<void> {
+  const { led, errors } = topics(h)
+  const answer = await answerTo(h, payload, `an error report on ${errors} for ${what} ${quoteText(payload)}`)
+  if (answer.topic === led) {
+    fail({ message: `After ${what} ${quoteText(payload)} your device published ${quoteText(payloadText(answer))} on ${led}: a rejected command must not change the state; report it on ${errors}.`, expected: `PUBLISH topic="${errors}"`, received: `PUBLISH topic="${led}" payload=${quoteText(payloadText(answer))}` })
+  }
+  let parsed: { error?: unknown; input?: unknown }
+  try {
+    parsed = JSON.parse(payloadText(answer)) as typeof parsed
+  } catch {
+    fail({ message: `Your error report is not JSON: ${quoteText(payloadText(answer))}.`, expected: '{"error": "...", "input": "<what was received>"}', received: payloadText(answer) })
+  }
+  if (typeof parsed.error !== 'string' || parsed.error.length === 0 || parsed.input !== payload) {
+    fail({
+      message: `Your error report for ${what} must say what went wrong ("error") and quote what was received, exactly ("input"), so that whoever sent it can find the mistake.`,
+      expected: JSON.stringify({ error: '<what went wrong>', input: payload }),
+      received: payloadText(answer),
+    })
+  }
+}
+
+export default defineExercise<Inputs>({
+  id: 'ex7',
+  slug: 'device-commands',
+  title: 'Device commands',
+  summary: 'Obey JSON commands from the cloud, publish the device state retained, report bad commands on an error topic, and never crash.',
+  lesson: '06-telemetry-and-commands',
+  run: {
+    entry: 'main.ts',
+    inputs: (random) => ({ DEVICE_ID: random.id(random.pick(['lamp', 'desk-light', 'porch-light', 'strip'])) }),
+    deadlineMs: 60_000,
+    startsEarly: true,
+  },
+  hints: [
+    'Three topics: commands come in on home/<device>/commands; the state goes out, retained, on home/<device>/led; problems go out on home/<device>/errors.',
+    'JSON.parse throws on malformed input: wrap it in try/catch, or one bad message kills your device. Then check the shape: an object with exactly one key, "led", whose value is "on", "off" or "toggle".',
+    'For every input, publish exactly one message: the new state (retained) or an error {"error": "...", "input": "<the payload as received>"}.',
+  ],
+  async setUp(h) {
+    const observer = await h.observer()
+    const { led, errors } = topics(h)
+    await observer.subscribe([{ topic: led, qos: 1 }, { topic: errors, qos: 1 }], h.signal)
+  },
+  checks: [
+    {
+      id: 'announces-state',
+      title: 'Your program subscribes to home/DEVICE_ID/commands and publishes its state "off", retained, on home/DEVICE_ID/led',
+      points: 1,
+      hint: 'Once connected: subscribe to the commands topic, then publish "off" with { qos: 1, retain: true } on the led topic.',
+      lessonSection: 'device-commands',
+      async run(h) {
+        await h.program()
+        const { commands, led } = topics(h)
+        const subscribe = await h.expectPacket({
+          from: 'program',
+          description: `a SUBSCRIBE to ${commands}`,
+          match: (p): p is ISubscribePacket => p.cmd === 'subscribe' && p.subscriptions.some((s) => s.topic === commands),
+        })
+        await h.expectPacket({ from: 'broker', description: `the SUBACK for ${commands}`, match: (p): p is ISubackPacket => p.cmd === 'suback' && p.messageId === subscribe.messageId })
+        const state = await h.expectPacket({ from: 'program', description: `a PUBLISH of the initial state on ${led}`, match: isPublishTo(led) })
+        if (payloadText(state) !== 'off' || !state.retain) {
+          fail({ message: `Your first state message is ${JSON.stringify(payloadText(state))} with retain=${state.retain ? 1 : 0}; the LED starts "off", and the state is always retained.`, expected: `PUBLISH topic="${led}" retain=1 payload="off"`, received: `PUBLISH topic="${led}" retain=${state.retain ? 1 : 0} payload=${JSON.stringify(payloadText(state))}` })
+        }
+        ledByRun.set(h.tap, 'off')
+      },
+    },
+    {
+      id: 'obeys-commands',
+      title: 'Each {"led": "on" | "off" | "toggle"} changes the state, published retained; a late dashboard gets the latest',
+      points: 2,
+      hint: 'Keep the LED state in a variable; "toggle" flips it. After every valid command publish the new state with retain: true.',
+      lessonSection: 'device-commands',
+      timeoutMs: 10_000,
+      async run(h) {
+        let led: Led = ledByRun.get(h.tap) ?? 'off'
+        const sequence: Array<Led | 'toggle'> = ['on', 'toggle', 'toggle', 'off', ...h.random.shuffle<Led | 'toggle'>(['on', 'off', 'toggle', 'toggle'])]
+        for (const value of sequence) {
+          led = value === 'toggle' ? (led === 'on' ? 'off' : 'on') : value
+          await expectState(h, JSON.stringify({ led: value }), led)
+        }
+        ledByRun.set(h.tap, led)
+        const retained = await h.retainedMessage(topics(h).led)
+        if (!retained || payloadText(retained) !== led) {
+          fail({ message: `A dashboard that connects now is told ${retained ? JSON.stringify(payloadText(retained)) : 'nothing'} about the LED, which is "${led}": publish every state with retain: true.`, expected: `retained "${led}"`, received: retained ? JSON.stringify(payloadText(retained)) : 'no retained message' })
+        }
+      },
+    },
+    {
+      id: 'reports-bad-json',
+      title: 'Malformed JSON gets an error report on home/DEVICE_ID/errors, and your program keeps running',
+      points: 2,
+      hint: 'try { JSON.parse(text) } catch { publish {"error": "not JSON", "input": text} to the errors topic; return }. Never let an exception escape a message handler.',
+      lessonSection: 'handling-bad-input',
+      timeoutMs: 10_000,
+      async run(h) {
+        const garbage = h.random.shuffle(['{"led": "on"', 'led=on', `{'led': 'off'}`, '', `{"led": "on"}}`])
+        for (const payload of garbage.slice(0, 3)) await expectError(h, payload, 'the malformed JSON')
+        // Still alive and still obeying:
+        const led = ledByRun.get(h.tap) === 'on' ? 'off' : 'on'
+        await expectState(h, JSON.stringify({ led }), led)
+        ledByRun.set(h.tap, led)
+      },
+    },
+    {
+      id: 'reports-unknown-commands',
+      title: 'Well-formed but unknown commands get an error report too, and change nothing',
+      points: 1,
+      hint: 'Valid JSON is not a valid command: accept only an object with exactly the key "led" and one of the values "on", "off", "toggle". Report everything else.',
+      lessonSection: 'handling-bad-input',
+      timeoutMs: 10_000,
+      async run(h) {
+        const unknown = h.random.shuffle(['{"led":"blink"}', '{"fan":"on"}', '["on"]', '42', '"on"', '{"led":"on","fan":"on"}', '{"led":null}'])
+        for (const payload of unknown.slice(0, 4)) await expectError(h, payload, 'the unknown command')
+      },
+    },
+  ],
+})
