@@ -171,8 +171,14 @@ export default defineExercise<Inputs>({
       lessonSection: 'handling-bad-input',
       timeoutMs: 10_000,
       async run(h) {
-        const unknown = h.random.shuffle(['{"led":"blink"}', '{"fan":"on"}', '["on"]', '42', '"on"', '{"led":"on","fan":"on"}', '{"led":null}'])
-        for (const payload of unknown.slice(0, 4)) await expectError(h, payload, 'the unknown command')
+        // One of each kind of mistake, every run; only the details are random.
+        const unknown = h.random.shuffle([
+          JSON.stringify({ led: h.random.pick(['blink', 'dim', 'ON', 1, null]) }),
+          JSON.stringify({ [h.random.pick(['fan', 'heater', 'lamp', 'light'])]: 'on' }),
+          h.random.pick(['["on"]', '42', '"on"', 'true', 'null']),
+          JSON.stringify({ led: 'on', [h.random.pick(['fan', 'brightness', 'colour'])]: h.random.pick(['on', 50, 'red']) }),
+        ])
+        for (const payload of unknown) await expectError(h, payload, 'the unknown command')
       },
     },
   ],
