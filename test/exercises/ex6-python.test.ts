@@ -1,0 +1,51 @@
+import { execFileSync } from 'node:child_process'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadExercise, resolveExerciseFolder } from '../../grader/exercises/load-exercises.ts'
+import { describeEachBroker, detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
+import { describeResult, gradeWith } from '../support/exercise-suite.ts'
+
+/**
+ * The course's original sensor was Python: `--cmd` must grade it by the same checks, on every broker, since
+ * checks read only the wire. Needs a python3 that has paho-mqtt (Debian: python3-paho-mqtt).
+ */
+const python = findPythonWithPaho()
+const exercise = await loadExercise(resolveExerciseFolder('ex6'))
+const brokers = await detectBrokers()
+
+if (!python && isEveryBrokerRequired) {
+  it('has a python3 with paho-mqtt (required in CI)', () => {
+    throw new Error('no python3 with paho-mqtt: apt-get install python3-paho-mqtt, or set MQTT_COURSE_PYTHON')
+  })
+}
+
+describe.skipIf(!python)(`ex6 graded in Python with --cmd${python ? '' : ' (skipped: no python3 with paho-mqtt; apt install python3-paho-mqtt)'}`, () => {
+  describeEachBroker(brokers, (broker) => {
+    it('passes with the Python reference sensor', async () => {
+      const dir = path.join(exercise.dir, 'solution-python')
+      const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir, label: 'solution-python' }, `${python} main.py`)
+      expect(result.status, describeResult(result)).toBe('passed')
+      expect(result.checks.map((check) => check.id)).not.toContain('compiles')
+    })
+
+    it('fails only "publishes-telemetry" with a Python sensor whose seq starts at 0', async () => {
+      const dir = path.join(exercise.dir, 'mutants-python/seq-starts-at-zero')
+      const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir, label: 'python mutant' }, `${python} main.py`)
+      const failed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
+      expect(failed.map((check) => check.id), describeResult(result)).toEqual(['publishes-telemetry'])
+      expect(failed[0].message).toBe('Reading 1 has "seq": 0, but it is reading number 1: seq counts 1, 2, 3 ... without gaps or repeats, so a consumer can tell when one is missing.')
+    })
+  })
+})
+
+function findPythonWithPaho(): string | undefined {
+  const candidates = [process.env.MQTT_COURSE_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c))
+  return candidates.find((candidate) => {
+    try {
+      execFileSync(candidate, ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' })
+      return true
+    } catch {
+      return false
+    }
+  })
+}
