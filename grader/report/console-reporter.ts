@@ -76,9 +76,10 @@ export class ConsoleReporter {
   summary(report: GradeReport): void {
     if (report.exercises.length < 2) return
     this.#line('')
+    const width = Math.max(...report.exercises.map((exercise) => exercise.title.length))
     for (const exercise of report.exercises) {
       const { mark, style } = marks[exercise.status === 'passed' ? 'passed' : exercise.status === 'errored' ? 'errored' : 'failed']
-      this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(40)} ${exercise.points}/${exercise.maxPoints}`)
+      this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${exercise.points}/${exercise.maxPoints}`)
     }
     this.#line(`  ${report.points}/${report.maxPoints} points`)
   }

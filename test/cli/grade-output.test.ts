@@ -105,6 +105,30 @@ describe('npm run grade: what it prints and writes', () => {
   })
 })
 
+describe('npm run grade -- --all', () => {
+  it('passes with every reference solution, each on a broker that can run it (exit 0)', async () => {
+    const result = await runCli(['grade', '--all', '--solution', '--json'], { timeoutMs: 300_000 })
+    const report = gradeReportSchema.parse(JSON.parse(result.stdout))
+    const failing = report.exercises.filter((exercise) => exercise.status !== 'passed').map((e) => `${e.id}: ${e.error?.message ?? e.checks.find((c) => c.status !== 'passed')?.message}`)
+    expect(failing).toEqual([])
+    expect(report.exercises.map((exercise) => exercise.id)).toEqual(['ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'ex6', 'ex7', 'ex8', 'ex9'])
+    expect(report.points).toBe(report.maxPoints)
+    expect(result.exitCode).toBe(0)
+  })
+
+  it('fails with every starter, each with a first failure that says what to do (exit 1)', async () => {
+    const result = await runCli(['grade', '--all', '--json'], { timeoutMs: 300_000 })
+    const report = gradeReportSchema.parse(JSON.parse(result.stdout))
+    for (const exercise of report.exercises) {
+      expect(exercise.status, exercise.id).toBe('failed')
+      const first = exercise.checks.find((check) => check.status !== 'passed')!
+      expect(first.status, `${exercise.id}: ${first.id}`).toBe('failed')
+      expect(first.message!.length, `${exercise.id}: ${first.id}`).toBeGreaterThan(40)
+    }
+    expect(result.exitCode).toBe(1)
+  }, 300_000)
+})
+
 function hasXmllint(): boolean {
   try {
     execFileSync('xmllint', ['--version'], { stdio: 'ignore' })
