@@ -1,0 +1,31 @@
+import { defineCollection } from 'astro:content'
+import { glob } from 'astro/loaders'
+import { docsSchema } from '@astrojs/starlight/schema'
+import { exercisePagesLoader } from './exercise-pages/exercise-pages-loader.ts'
+import { scopedLoader } from './exercise-pages/scoped-loader.ts'
+
+/**
+ * Starlight's one `docs` collection, filled from three places: the home page, the lessons (top-level
+ * lessons/, one MDX file each, served at /lessons/<file>/) and the exercise pages, generated from each
+ * exercise's README.md and exercise.ts so that they can never drift from what the grader checks.
+ */
+const home = scopedLoader(glob({ base: './site/content', pattern: 'index.mdx', generateId: () => 'index' }), (id) => id === 'index')
+const lessons = scopedLoader(
+  glob({ base: './lessons', pattern: '[0-9][0-9]-*.mdx', generateId: ({ entry }) => `lessons/${entry.replace(/\.mdx$/, '')}` }),
+  (id) => id.startsWith('lessons/'),
+)
+const exercises = scopedLoader(exercisePagesLoader, (id) => id.startsWith('exercises/'))
+
+export const collections = {
+  docs: defineCollection({
+    loader: {
+      name: 'mqtt-course-docs',
+      async load(context) {
+        await home.load(context)
+        await lessons.load(context)
+        await exercises.load(context)
+      },
+    },
+    schema: docsSchema(),
+  }),
+}
