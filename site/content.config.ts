@@ -1,5 +1,6 @@
-import { defineCollection } from 'astro:content'
-import { glob } from 'astro/loaders'
+// The same defineCollection that astro:content re-exports, from a module the TypeScript checker can see.
+import { defineCollection } from 'astro/content/config'
+import { type LoaderContext, glob } from 'astro/loaders'
 import { docsSchema } from '@astrojs/starlight/schema'
 import { exercisePagesLoader } from './exercise-pages/exercise-pages-loader.ts'
 import { scopedLoader } from './exercise-pages/scoped-loader.ts'
@@ -20,7 +21,7 @@ export const collections = {
   docs: defineCollection({
     loader: {
       name: 'mqtt-course-docs',
-      async load(context) {
+      async load(context: LoaderContext) {
         await home.load(context)
         await lessons.load(context)
         await exercises.load(context)
