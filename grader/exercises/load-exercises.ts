@@ -54,7 +54,7 @@ export async function loadExercise(folder: ExerciseFolder, root = exercisesRoot)
   const file = path.join(dir, 'exercise.ts')
   let spec: ExerciseSpec
   try {
-    spec = ((await import(pathToFileURL(file).href)) as { default: ExerciseSpec }).default
+    spec = ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: ExerciseSpec }).default
   } catch (error) {
     throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} could not be loaded: ${describeError(error)}`, {
       hint: 'fix the exercise definition (see grader/exercises/define-exercise.ts for the fields)',

@@ -1,0 +1,62 @@
+/** A self-check question: one right choice, and why. */
+export interface QuizQuestion {
+  question: string
+  choices: string[]
+  /** Index of the right choice. */
+  answer: number
+  explanation: string
+}
+
+/** Just the part of the Web Storage API the quiz uses (localStorage in the browser). */
+export interface QuizStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+  removeItem(key: string): void
+}
+
+/** The choice made for each question answered so far, by question index. */
+export type QuizAnswers = Record<number, number>
+
+export function storageKey(quizId: string): string {
+  return `mqtt-course:quiz:${quizId}`
+}
+
+/** The answers saved for a quiz; nothing (not an error) when storage is empty, unavailable or corrupt. */
+export function loadAnswers(storage: QuizStorage | undefined, quizId: string): QuizAnswers {
+  try {
+    const saved = storage?.getItem(storageKey(quizId))
+    if (!saved) return {}
+    const parsed = JSON.parse(saved) as unknown
+    if (typeof parsed !== 'object' || parsed === null) return {}
+    return Object.fromEntries(Object.entries(parsed).filter(([key, value]) => /^\d+$/.test(key) && Number.isInteger(value))) as QuizAnswers
+  } catch {
+    return {}
+  }
+}
+
+export function saveAnswer(storage: QuizStorage | undefined, quizId: string, question: number, choice: number): QuizAnswers {
+  const answers = { ...loadAnswers(storage, quizId), [question]: choice }
+  try {
+    storage?.setItem(storageKey(quizId), JSON.stringify(answers))
+  } catch {
+    // Private browsing or a full storage: the quiz still works, it just forgets.
+  }
+  return answers
+}
+
+export function resetAnswers(storage: QuizStorage | undefined, quizId: string): void {
+  try {
+    storage?.removeItem(storageKey(quizId))
+  } catch {
+    // As above: nothing to forget.
+  }
+}
+
+export function score(questions: readonly QuizQuestion[], answers: QuizAnswers): { answered: number; correct: number; total: number } {
+  const answered = Object.keys(answers).filter((key) => Number(key) < questions.length)
+  return {
+    answered: answered.length,
+    correct: answered.filter((key) => questions[Number(key)].answer === answers[Number(key)]).length,
+    total: questions.length,
+  }
+}

@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest'
+import { qosExchanges } from '../../site/components/qos-exchanges.ts'
+import { type QuizQuestion, type QuizStorage, loadAnswers, resetAnswers, saveAnswer, score, storageKey } from '../../site/components/quiz-progress.ts'
+import { addMessage, countTopics, createTopicTree, sortedChildren } from '../../site/components/topic-tree.ts'
+import { evaluateFilter } from '../../site/components/wildcard-evaluation.ts'
+
+describe('WildcardTester logic', () => {
+  it('answers with the grader matcher, one verdict per non-empty line', () => {
+    const result = evaluateFilter('home/+/temperature', 'home/kitchen/temperature\n\nhome//temperature\nhome/a/b/temperature\r\n$SYS/x/temperature')
+    expect(result.filterProblem).toBeUndefined()
+    expect(result.verdicts.map((v) => [v.topic, v.matches])).toEqual([
+      ['home/kitchen/temperature', true],
+      ['home//temperature', true],
+      ['home/a/b/temperature', false],
+      ['$SYS/x/temperature', false],
+    ])
+  })
+
+  it('explains an invalid filter and topics that cannot be published to', () => {
+    const result = evaluateFilter('home/#/x', 'home/+/x')
+    expect(result.filterProblem).toBe("'#' must be a whole level and the last one (like sensors/#)")
+    expect(result.verdicts[0]).toEqual({ topic: 'home/+/x', matches: false, problem: 'a topic name must not contain the wildcards + or #' })
+  })
+})
+
+describe('QosSequence data', () => {
+  it('has the exchanges of MQTT section 4.3, alternating sender and receiver', () => {
+    expect(qosExchanges[0].steps.map((s) => s.packet.split(' ')[0])).toEqual(['PUBLISH'])
+    expect(qosExchanges[1].steps.map((s) => s.packet.split(' ')[0])).toEqual(['PUBLISH', 'PUBACK'])
+    expect(qosExchanges[2].steps.map((s) => s.packet.split(' ')[0])).toEqual(['PUBLISH', 'PUBREC', 'PUBREL', 'PUBCOMP'])
+    for (const exchange of Object.values(qosExchanges)) {
+      exchange.steps.forEach((step, index) => expect(step.from).toBe(index % 2 === 0 ? 'sender' : 'receiver'))
+    }
+  })
+})
+
+describe('Playground topic tree', () => {
+  it('files messages under their levels, keeps empty levels, counts repeats', () => {
+    const tree = createTopicTree()
+    addMessage(tree, 'home/kitchen/temp', '21', true, 1)
+    addMessage(tree, 'home/kitchen/temp', '22', false, 2)
+    addMessage(tree, 'home//door', 'open', false, 3)
+    addMessage(tree, 'home', 'root', false, 4)
+    const home = tree.children.get('home')!
+    expect(home.last).toEqual({ payload: 'root', retained: false, at: 4, count: 1 })
+    expect(sortedChildren(home).map((c) => c.level)).toEqual(['', 'kitchen'])
+    expect(home.children.get('kitchen')!.children.get('temp')!.last).toEqual({ payload: '22', retained: false, at: 2, count: 2 })
+    expect(home.children.get('')!.children.get('door')!.topic).toBe('home//door')
+    expect(countTopics(tree)).toBe(3)
+  })
+})
+
+describe('Quiz progress', () => {
+  /** The Web Storage contract, kept in memory (the browser's localStorage is exercised end to end). */
+  class MemoryStorage implements QuizStorage {
+    readonly items = new Map<string, string>()
+    getItem(key: string) {
+      return this.items.get(key) ?? null
+    }
+    setItem(key: string, value: string) {
+      this.items.set(key, value)
+    }
+    removeItem(key: string) {
+      this.items.delete(key)
+    }
+  }
+  const questions: QuizQuestion[] = [
+    { question: 'a', choices: ['x', 'y'], answer: 1, explanation: '' },
+    { question: 'b', choices: ['x', 'y'], answer: 0, explanation: '' },
+  ]
+
+  it('keeps answers per quiz, scores them, and forgets them on reset', () => {
+    const storage = new MemoryStorage()
+    saveAnswer(storage, 'q1', 0, 1)
+    saveAnswer(storage, 'q1', 1, 1)
+    saveAnswer(storage, 'other', 0, 0)
+    expect(loadAnswers(storage, 'q1')).toEqual({ 0: 1, 1: 1 })
+    expect(score(questions, loadAnswers(storage, 'q1'))).toEqual({ answered: 2, correct: 1, total: 2 })
+    resetAnswers(storage, 'q1')
+    expect(loadAnswers(storage, 'q1')).toEqual({})
+    expect(loadAnswers(storage, 'other')).toEqual({ 0: 0 })
+  })
+
+  it('survives corrupt or missing storage', () => {
+    const storage = new MemoryStorage()
+    storage.setItem(storageKey('q1'), '{not json')
+    expect(loadAnswers(storage, 'q1')).toEqual({})
+    storage.setItem(storageKey('q1'), JSON.stringify({ 0: 1, x: 2, 1: 'a' }))
+    expect(loadAnswers(storage, 'q1')).toEqual({ 0: 1 })
+    expect(saveAnswer(undefined, 'q1', 0, 1)).toEqual({ 0: 1 })
+  })
+})

@@ -1,0 +1,83 @@
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { readFile, readdir } from 'node:fs/promises'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { courseRoot } from './run-cli.ts'
+
+/** Builds the course site into `outDir` with the pinned Node, as `npm run build` does. */
+export function buildSite(outDir: string, timeoutMs = 240_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    // Vitest exports Vite's import.meta.env into process.env (DEV=1, MODE=test, NODE_ENV=test ...): inherited,
+    // they make `astro build` a development build, and Starlight leaves search out. Build as npm run build does.
+    const vitestKeys = /^(VITEST.*|TEST|NODE_ENV|MODE|DEV|PROD|SSR|BASE_URL)$/
+    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !vitestKeys.test(key))), NODE_ENV: 'production' }
+    const child = spawn(process.execPath, [path.join(courseRoot, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
+    child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`astro build did not finish within ${timeoutMs} ms:\n${output.slice(-3000)}`))
+    }, timeoutMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      if (code === 0 && existsSync(path.join(outDir, 'index.html'))) resolve()
+      else reject(new Error(`astro build failed (${code}):\n${output.slice(-3000)}`))
+    })
+  })
+}
+
+const types: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript',
+  '.mjs': 'text/javascript',
+  '.css': 'text/css',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.xml': 'application/xml',
+  '.txt': 'text/plain',
+}
+
+export interface StaticServer extends AsyncDisposable {
+  url: string
+}
+
+/** Any static host, reduced to its essence: files as they are, index.html for folders, 404 otherwise. */
+export async function serveStatic(root: string): Promise<StaticServer> {
+  const server = http.createServer(async (request, response) => {
+    let file = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)
+    if (file.endsWith('/')) file += 'index.html'
+    const full = path.join(root, path.normalize(file))
+    if (!full.startsWith(root)) return void response.writeHead(403).end()
+    try {
+      const body = await readFile(full)
+      response.writeHead(200, { 'content-type': types[path.extname(full)] ?? 'application/octet-stream' }).end(body)
+    } catch {
+      response.writeHead(404, { 'content-type': 'text/html' }).end(await readFile(path.join(root, '404.html')).catch(() => 'not found'))
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async [Symbol.asyncDispose]() {
+      server.closeAllConnections()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
+
+/** Every page of a built site, as URL paths: /lessons/03-qos/ ... */
+export async function listPages(root: string, dir = ''): Promise<string[]> {
+  const pages: string[] = []
+  for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
+    const relative = path.posix.join(dir, entry.name)
+    if (entry.isDirectory() && !['_astro', 'pagefind'].includes(entry.name)) pages.push(...(await listPages(root, relative)))
+    else if (entry.name === 'index.html') pages.push(`/${dir ? `${dir}/` : ''}`)
+  }
+  return pages.sort()
+}
