@@ -6,12 +6,15 @@
  *   npm run bench [-- --runs 5] [-- --skip-site]
  */
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import type { BrokerKind } from '../grader/broker/broker.ts'
 import { detectBrokers } from '../test/support/brokers.ts'
+import { buildSite } from '../test/support/static-site.ts'
+import { measureSiteJavaScript } from './site-js-size.ts'
 
 const courseRoot = fileURLToPath(new URL('../', import.meta.url))
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'skip-site': { type: 'boolean', default: false } } })
@@ -68,19 +71,21 @@ for (const broker of await detectBrokers()) {
 }
 
 if (!values['skip-site']) {
-  const sizeModule = path.join(courseRoot, 'bench/site-js-size.ts')
-  const dist = path.join(courseRoot, 'dist')
-  console.log('\nSite: JavaScript each built page loads (lesson pages: Starlight + the components they use).')
-  if (!existsSync(sizeModule)) console.log('  skipped: bench/site-js-size.ts is not there yet')
-  else if (!existsSync(dist)) console.log('  skipped: no dist/ (run npm run build first)')
-  else {
-    const { measureSiteJavaScript } = (await import(sizeModule)) as {
-      measureSiteJavaScript: (distDir: string) => Promise<Array<{ page: string; bytes: number; gzipBytes: number; scripts: string[] }>>
-    }
-    const pages = await measureSiteJavaScript(dist)
-    console.log(`  ${'page'.padEnd(48)} ${'JS'.padStart(9)} ${'gzip'.padStart(9)}  scripts`)
-    for (const page of pages) {
-      console.log(`  ${page.page.padEnd(48)} ${`${(page.bytes / 1024).toFixed(1)} kB`.padStart(9)} ${`${(page.gzipBytes / 1024).toFixed(1)} kB`.padStart(9)}  ${page.scripts.length}`)
-    }
+  console.log('\nSite: JavaScript each page loads before any interaction (search loads only when opened).')
+  const dist = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-bench-site-'))
+  const startedAt = performance.now()
+  await buildSite(dist)
+  console.log(`  (built in ${seconds(performance.now() - startedAt)})`)
+  const pages = await measureSiteJavaScript(dist)
+  const baseline = Math.min(...pages.filter((p) => p.page.startsWith('/exercises/')).map((p) => p.bytes))
+  console.log(`  ${'page'.padEnd(40)} ${'JS'.padStart(9)} ${'gzip'.padStart(9)}  beyond Starlight`)
+  for (const page of pages) {
+    const extra = page.bytes - baseline
+    console.log(`  ${page.page.padEnd(40)} ${kb(page.bytes).padStart(9)} ${kb(page.gzipBytes).padStart(9)}  ${extra > 1024 ? `+${kb(extra)}` : ''}`)
   }
+  rmSync(dist, { recursive: true, force: true })
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} kB`
 }
