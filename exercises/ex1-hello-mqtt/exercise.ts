@@ -1,4 +1,3 @@
-import type { ISubackPacket, ISubscribePacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { connackCode, isConnack, isConnect } from '../../grader/mqtt/packet-guards.ts'
@@ -57,17 +56,7 @@ export default defineExercise({
       hint: 'Inside the connect handler: client.subscribe(`${process.env.TOPIC_PREFIX}/inbox`). Topic names are case-sensitive and exact: no trailing slash.',
       lessonSection: 'publish-and-subscribe',
       async run(h) {
-        const inbox = `${h.inputs.TOPIC_PREFIX}/inbox`
-        const subscribe = await h.expectPacket({
-          from: 'program',
-          description: `a SUBSCRIBE to "${inbox}"`,
-          match: (packet): packet is ISubscribePacket => packet.cmd === 'subscribe' && packet.subscriptions.some((s) => s.topic === inbox),
-        })
-        await h.expectPacket({
-          from: 'broker',
-          description: `the SUBACK for your subscription to "${inbox}"`,
-          match: (packet): packet is ISubackPacket => packet.cmd === 'suback' && packet.messageId === subscribe.messageId,
-        })
+        await h.expectSubscription(`${h.inputs.TOPIC_PREFIX}/inbox`)
       },
     },
     {

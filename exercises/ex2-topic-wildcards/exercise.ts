@@ -1,4 +1,4 @@
-import type { IPublishPacket, ISubackPacket, ISubscribePacket } from 'mqtt-packet'
+import type { IPublishPacket, ISubscribePacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
@@ -59,16 +59,7 @@ function casesFor(rule: 'exact' | 'plus' | 'hash' | 'dollar', random: Random): M
 /** Waits until the program has subscribed to the question topic: a question asked earlier reaches nobody. */
 async function waitUntilListening(h: Harness<Inputs>): Promise<void> {
   const requests = `${h.inputs.TOPIC_PREFIX}/match/request`
-  const subscribe = await h.expectPacket({
-    from: 'program',
-    description: `a SUBSCRIBE to ${JSON.stringify(requests)} (the starter makes it: keep it)`,
-    match: (packet): packet is ISubscribePacket => packet.cmd === 'subscribe' && packet.subscriptions.some((s) => s.topic === requests),
-  })
-  await h.expectPacket({
-    from: 'broker',
-    description: `the SUBACK for your subscription to ${JSON.stringify(requests)}`,
-    match: (packet): packet is ISubackPacket => packet.cmd === 'suback' && packet.messageId === subscribe.messageId,
-  })
+  await h.expectSubscription(requests, { description: `a SUBSCRIBE to ${JSON.stringify(requests)} (the starter makes it: keep it)` })
 }
 
 /** Asks every case over MQTT, then fails with the wrong answers explained, if any. */

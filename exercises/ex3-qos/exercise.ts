@@ -1,4 +1,4 @@
-import type { IConnackPacket, IConnectPacket, IPublishPacket, ISubackPacket, ISubscribePacket, Packet } from 'mqtt-packet'
+import type { IConnackPacket, IPublishPacket, Packet } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
@@ -208,14 +208,7 @@ export default defineExercise<Inputs>({
             received: 'CONNECT clean=true',
           })
         }
-        const subscribe = await h.expectPacket({
-          from: 'program',
-          description: `a SUBSCRIBE to ${COMMANDS_TOPIC}`,
-          match: (p): p is ISubscribePacket => p.cmd === 'subscribe' && p.subscriptions.some((s) => s.topic === COMMANDS_TOPIC),
-          after,
-        })
-        const suback = await h.expectPacket({ from: 'broker', description: 'its SUBACK', match: (p): p is ISubackPacket => p.cmd === 'suback' && p.messageId === subscribe.messageId, after })
-        const granted = suback.granted[subscribe.subscriptions.findIndex((s) => s.topic === COMMANDS_TOPIC)]
+        const { granted } = await h.expectSubscription(COMMANDS_TOPIC, { after })
         if (granted === 0) {
           fail({ message: `Your subscription to ${COMMANDS_TOPIC} is QoS 0: brokers do not keep QoS 0 messages for a client that is away. Subscribe with { qos: 1 }.`, expected: 'SUBACK granted=[1]', received: 'SUBACK granted=[0]' })
         }

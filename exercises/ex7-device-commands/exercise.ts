@@ -1,4 +1,4 @@
-import type { IPublishPacket, ISubackPacket, ISubscribePacket } from 'mqtt-packet'
+import type { IPublishPacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
@@ -113,12 +113,7 @@ export default defineExercise<Inputs>({
       async run(h) {
         await h.program()
         const { commands, led } = topics(h)
-        const subscribe = await h.expectPacket({
-          from: 'program',
-          description: `a SUBSCRIBE to ${commands}`,
-          match: (p): p is ISubscribePacket => p.cmd === 'subscribe' && p.subscriptions.some((s) => s.topic === commands),
-        })
-        await h.expectPacket({ from: 'broker', description: `the SUBACK for ${commands}`, match: (p): p is ISubackPacket => p.cmd === 'suback' && p.messageId === subscribe.messageId })
+        await h.expectSubscription(commands)
         const state = await h.expectPacket({ from: 'program', description: `a PUBLISH of the initial state on ${led}`, match: isPublishTo(led) })
         if (payloadText(state) !== 'off' || !state.retain) {
           fail({ message: `Your first state message is ${JSON.stringify(payloadText(state))} with retain=${state.retain ? 1 : 0}; the LED starts "off", and the state is always retained.`, expected: `PUBLISH topic="${led}" retain=1 payload="off"`, received: `PUBLISH topic="${led}" retain=${state.retain ? 1 : 0} payload=${JSON.stringify(payloadText(state))}` })

@@ -1,4 +1,4 @@
-import type { IPublishPacket, Packet } from 'mqtt-packet'
+import type { IPublishPacket, ISubackPacket, ISubscribePacket, Packet } from 'mqtt-packet'
 import type { Broker } from '../broker/broker.ts'
 import type { ProgramCommand } from '../runner/program-command.ts'
 import type { Random } from '../runner/random.ts'
@@ -90,6 +90,11 @@ export interface Harness<I extends Inputs = Inputs> {
    * undefined when there is none. Proven without waiting for a silence that proves nothing (see the code).
    */
   retainedMessage(topic: string): Promise<IPublishPacket | undefined>
+  /**
+   * Waits for the program to subscribe to `topic` (exactly that filter) and for the broker's SUBACK: after
+   * that, a message published to it reaches the program. Returns the QoS the broker granted.
+   */
+  expectSubscription(topic: string, options?: { after?: number; description?: string }): Promise<{ granted: number }>
   /** Waits for the current program to exit; fails naming `description` if it is still running at the deadline. */
   expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>>
   /** Proves the broker has processed everything the student's newest connection has sent. */
@@ -342,6 +347,24 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       received: unexpected.map((message) => formatPacket(message)).join('\n'),
       trace: this.tap.trace.events(),
     })
+  }
+
+  async expectSubscription(topic: string, options: { after?: number; description?: string } = {}): Promise<{ granted: number }> {
+    const after = options.after ?? 0
+    const subscribe = await this.expectPacket({
+      from: 'program',
+      description: options.description ?? `a SUBSCRIBE to ${JSON.stringify(topic)}`,
+      match: (packet): packet is ISubscribePacket => packet.cmd === 'subscribe' && packet.subscriptions.some((s) => s.topic === topic),
+      after,
+    })
+    const suback = await this.expectPacket({
+      from: 'broker',
+      description: `the SUBACK for your subscription to ${JSON.stringify(topic)}`,
+      match: (packet): packet is ISubackPacket => packet.cmd === 'suback' && packet.messageId === subscribe.messageId,
+      after,
+    })
+    const granted = suback.granted[subscribe.subscriptions.findIndex((s) => s.topic === topic)]
+    return { granted: typeof granted === 'number' ? granted : (granted as { qos: number }).qos }
   }
 
   async retainedMessage(topic: string): Promise<IPublishPacket | undefined> {
