@@ -92,3 +92,20 @@ describeEachBroker(brokers, (kind) => {
     for (const client of [sensor, dashboard]) client.destroy()
   })
 })
+
+describeEachBroker(brokers, (kind) => {
+  it('the wire tap decodes MQTT 5 both ways, reason codes included', async () => {
+    const { WireTap } = await import('../../grader/wiretap/wire-tap.ts')
+    const { formatTraceEvent } = await import('../../grader/wiretap/format-packet.ts')
+    await using broker = await backends[kind as 'mosquitto' | 'container'].start(setup, deadline())
+    await using tap = await WireTap.start({ upstream: { host: broker.host, port: broker.port } })
+    const dashboard = await GraderClient.connect({ host: tap.host, port: tap.port, username: 'dashboard', password: 'dash-pass', protocolVersion: 5, clientId: 'v5-dashboard' }, deadline())
+    await dashboard.publish('home/lights', 'on', { qos: 1 }, deadline())
+    await tap.latest!.barrier(deadline())
+    const lines = tap.trace.events().map((event) => formatTraceEvent(event).replace(/^\+\d+\.\d+s\s+/, ''))
+    expect(lines).toContain('#1 you → broker  CONNECT clientId="v5-dashboard" protocol=MQTT 5 keepalive=0 clean=true username="dashboard" password=*** will=none')
+    expect(lines.some((line) => line.startsWith('#1 broker → you  CONNACK reason=0x00 (Success)'))).toBe(true)
+    expect(lines).toContain('#1 broker → you  PUBACK id=1 reason=0x87 (Not authorized)')
+    dashboard.destroy()
+  })
+})
