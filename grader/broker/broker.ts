@@ -5,8 +5,6 @@
 
 export type BrokerKind = 'embedded' | 'mosquitto' | 'container' | 'url'
 
-export const brokerKinds: readonly BrokerKind[] = ['embedded', 'mosquitto', 'container', 'url']
-
 /**
  * What a check may need from a broker beyond plain MQTT 3.1.1:
  * - `mqtt5`: accepts MQTT 5 clients (aedes 1.x does not).

@@ -6,7 +6,8 @@ import { findFreePort } from './free-port.ts'
 import { makeGraderCredentials, renderConf, studentConfigFailure, tlsListenerFailure } from './mosquitto-broker.ts'
 import { StudentConfigError, writeConfigDir } from './mosquitto-conf.ts'
 import { MosquittoExitedError, MosquittoRunningWait } from './mosquitto-running-wait.ts'
-import { connackCode, probeBroker } from './probe-broker.ts'
+import { connackCode } from '../mqtt/packet-guards.ts'
+import { probeBroker } from './probe-broker.ts'
 
 const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
 

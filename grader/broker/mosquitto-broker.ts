@@ -6,7 +6,8 @@ import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort } from './free-port.ts'
 import { findMosquittoBinary, installMosquittoHint } from './find-mosquitto.ts'
 import { type MosquittoConfOptions, StudentConfigError, renderMosquittoConf, renderStudentConf, writeConfigDir } from './mosquitto-conf.ts'
-import { connackCode, probeBroker } from './probe-broker.ts'
+import { connackCode } from '../mqtt/packet-guards.ts'
+import { probeBroker } from './probe-broker.ts'
 
 const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
 const startupTimeoutMs = 10_000

@@ -69,7 +69,3 @@ export function probeBroker(options: ProbeOptions): Promise<IConnackPacket> {
   })
 }
 
-/** The connack's code whatever the protocol version: 0 means accepted. */
-export function connackCode(connack: IConnackPacket): number {
-  return connack.reasonCode ?? connack.returnCode ?? 0
-}

@@ -1,7 +1,8 @@
 import type { Broker, BrokerBackend, Capability } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { deadlineSignal } from '../time/deadline.ts'
-import { connackCode, probeBroker } from './probe-broker.ts'
+import { connackCode } from '../mqtt/packet-guards.ts'
+import { probeBroker } from './probe-broker.ts'
 
 /**
  * A broker the user names with `--broker mqtt://host:port`. The grader cannot configure it, so checks that need

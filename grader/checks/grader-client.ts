@@ -16,7 +16,7 @@ import { PacketFramer } from '../wiretap/packet-framer.ts'
 import { decodeFrame } from '../wiretap/wire-tap.ts'
 import { type PacketEvent, WireTrace } from '../wiretap/wire-trace.ts'
 import type { PeerNames } from '../wiretap/format-packet.ts'
-import { connackCode } from '../broker/probe-broker.ts'
+import { connackCode } from '../mqtt/packet-guards.ts'
 
 export interface GraderClientOptions {
   host: string

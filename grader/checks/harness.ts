@@ -3,11 +3,11 @@ import type { Broker } from '../broker/broker.ts'
 import type { ProgramCommand } from '../runner/program-command.ts'
 import type { Random } from '../runner/random.ts'
 import { StudentProgram, describeExit } from '../runner/student-program.ts'
-import { DeadlineExceeded, deadlineSignal, formatDuration } from '../time/deadline.ts'
+import { DeadlineExceeded, deadlineSignal, formatDuration, raceSignal } from '../time/deadline.ts'
 import { formatPacket } from '../wiretap/format-packet.ts'
 import type { WireTap } from '../wiretap/wire-tap.ts'
 import type { Direction, PacketEvent, TraceEvent } from '../wiretap/wire-trace.ts'
-import { CheckFailure, ProgramExited, fail } from './check-failure.ts'
+import { ProgramExited, fail } from './check-failure.ts'
 import { GraderClient, type GraderClientOptions } from './grader-client.ts'
 import { RogueTlsServer } from './rogue-tls-server.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
@@ -423,10 +423,14 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
     return AbortSignal.any([this.signal, controller.signal])
   }
 
+  /**
+   * After the program exits, the kernel closes its sockets: the tap sees every byte the program sent before it
+   * sees the close. Waits for those closes, within the check's own deadline.
+   */
   async #settleConnections(): Promise<void> {
     const open = this.tap.openConnections().map((connection) => connection.closed)
     if (open.length === 0) return
-    await Promise.race([Promise.all(open), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+    await raceSignal(Promise.all(open), this.signal).catch(() => {})
   }
 }
 
@@ -439,10 +443,6 @@ export function startStudentProgram(
   const { command, tap, inputs, submissionDir } = options
   if (!command) throw new Error(`${options.exerciseId} has no program to run`)
   return new StudentProgram({ command, cwd: submissionDir, env: { MQTT_URL: tap.url, ...inputs, ...env }, run })
-}
-
-export function isCheckFailure(error: unknown): error is CheckFailure {
-  return error instanceof CheckFailure
 }
 
 /** "CONNECT, SUBSCRIBE "a/b" qos=1" — the packets the program sent, or why there are none. */

@@ -78,7 +78,7 @@ async function runOne(
         message,
         ...(expected !== undefined ? { expected } : {}),
         ...(received !== undefined ? { received } : {}),
-        trace: formatExcerpt(trace ?? harness.studentTrace(), harness.tap.trace.cursor),
+        trace: formatExcerpt(trace ?? harness.studentTrace()),
         hint: check.hint,
         lesson,
       }
@@ -92,7 +92,7 @@ async function runOne(
         status: 'failed',
         durationMs: elapsed(),
         message: `This check did not finish within ${formatDuration(check.timeoutMs)}: the grader was still waiting for your program.`,
-        trace: formatExcerpt(harness.studentTrace(), harness.tap.trace.cursor),
+        trace: formatExcerpt(harness.studentTrace()),
         hint: check.hint,
         lesson,
       }
@@ -102,13 +102,13 @@ async function runOne(
       status: 'errored',
       durationMs: elapsed(),
       message: `the grader could not run this check: ${describeError(error)}`,
-      trace: formatExcerpt(harness.studentTrace(), harness.tap.trace.cursor),
+      trace: formatExcerpt(harness.studentTrace()),
     }
   }
 }
 
 /** The last lines of a trace, formatted, without the grader's own barrier packets. */
-export function formatExcerpt(events: readonly TraceEvent[], _cursor?: number): string[] {
+export function formatExcerpt(events: readonly TraceEvent[]): string[] {
   const shown = events.filter((event) => !(event.kind === 'packet' && event.isInjected))
   const lines = shown.slice(-traceExcerptLines).map((event) => formatTraceEvent(event))
   if (shown.length > traceExcerptLines) lines.unshift(`(${shown.length - traceExcerptLines} earlier events not shown)`)

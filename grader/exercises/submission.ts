@@ -1,7 +1,6 @@
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
-import { courseRoot } from '../runner/program-command.ts'
 import type { Exercise } from './load-exercises.ts'
 
 /** What to grade: the starter (the student's work in place), the reference solution, or a folder elsewhere. */
@@ -60,10 +59,6 @@ function containsProgram(dir: string, exercise: Exercise): boolean {
   if (!isFolder(dir)) return false
   if (exercise.run.entry) return existsSync(path.join(dir, exercise.run.entry))
   return true
-}
-
-export function relativeToCourse(file: string): string {
-  return path.relative(courseRoot, file)
 }
 
 /** Relative to where the command runs when that is shorter, else absolute. */

@@ -78,7 +78,7 @@ export type GradeReport = z.infer<typeof gradeReportSchema>
 
 /** 0: every check passed. 1: a check did not pass. 2: the grader could not grade (usage or environment). */
 export function exitCodeFor(report: Pick<GradeReport, 'exercises'>): 0 | 1 | 2 {
-  if (report.exercises.some((exercise) => exercise.error && exercise.error.code !== 'STUDENT_CODE')) return 2
+  if (report.exercises.some((exercise) => exercise.error)) return 2
   if (report.exercises.every((exercise) => exercise.status === 'passed')) return 0
   return 1
 }

@@ -51,33 +51,6 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
   })
 }
 
-/** Resolves when `emitter` emits `event` (optionally one that satisfies `accept`), rejects when the signal aborts. */
-export function waitForEvent<Args extends unknown[]>(
-  emitter: { on(event: string, listener: (...args: Args) => void): unknown; off(event: string, listener: (...args: Args) => void): unknown },
-  event: string,
-  signal: AbortSignal,
-  accept: (...args: Args) => boolean = () => true,
-): Promise<Args> {
-  return new Promise<Args>((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const listener = (...args: Args) => {
-      if (!accept(...args)) return
-      cleanup()
-      resolve(args)
-    }
-    const onAbort = () => {
-      cleanup()
-      reject(signal.reason)
-    }
-    const cleanup = () => {
-      emitter.off(event, listener)
-      signal.removeEventListener('abort', onAbort)
-    }
-    emitter.on(event, listener)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)} ms`
   const seconds = ms / 1000

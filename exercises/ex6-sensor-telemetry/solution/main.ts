@@ -30,6 +30,7 @@ client.once('connect', async () => {
     const { temp, hum } = measure()
     await client.publishAsync(telemetryTopic, JSON.stringify({ device: deviceId, temp, hum, seq }), { qos: 1 })
     console.log(`reading ${seq}: ${temp} °C, ${hum} %`)
+    // The sensor's own reporting pace (INTERVAL_MS, checked by respects-interval), not a wait for an event.
     if (seq < count) await delay(intervalMs)
   }
   await client.publishAsync(statusTopic, 'offline', { qos: 1, retain: true })
