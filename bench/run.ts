@@ -26,7 +26,7 @@ const targetsMs: Partial<Record<BrokerKind, number>> = { embedded: 500, mosquitt
 function timeGrade(exercise: string, broker: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now()
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.ts'), 'grade', exercise, '--solution', '--broker', broker, '--json'], {
+    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', exercise, '--solution', '--broker', broker, '--json'], {
       cwd: courseRoot,
       stdio: ['ignore', 'ignore', 'pipe'],
     })

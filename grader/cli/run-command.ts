@@ -4,27 +4,27 @@
  */
 import { describeError, isGraderError } from '../errors/grader-error.ts'
 import { runAllCleanups } from '../process/exit-cleanup.ts'
-import { runBrokerCommand } from './broker-command.ts'
-import { runGradeCommand } from './grade-command.ts'
-import { runHintCommand, runListCommand } from './list-command.ts'
-import { runWatchCommand } from './watch-command.ts'
 
-const commands: Record<string, (args: readonly string[]) => Promise<number>> = {
-  grade: runGradeCommand,
-  watch: runWatchCommand,
-  broker: runBrokerCommand,
-  list: runListCommand,
-  hint: runHintCommand,
+type Command = (args: readonly string[]) => Promise<number>
+
+// Each command loads only what it uses: `grade` never pays for the playground broker's http and ws.
+const commands: Record<string, () => Promise<Command>> = {
+  grade: async () => (await import('./grade-command.ts')).runGradeCommand,
+  watch: async () => (await import('./watch-command.ts')).runWatchCommand,
+  broker: async () => (await import('./broker-command.ts')).runBrokerCommand,
+  list: async () => (await import('./list-command.ts')).runListCommand,
+  hint: async () => (await import('./list-command.ts')).runHintCommand,
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv
-  const command = name ? commands[name] : undefined
-  if (!command) {
+  const loadCommand = name && Object.hasOwn(commands, name) ? commands[name] : undefined
+  if (!loadCommand) {
     process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).join(', ')}\n`)
     return 2
   }
   try {
+    const command = await loadCommand()
     return await command(args)
   } catch (error) {
     if (isGraderError(error)) {

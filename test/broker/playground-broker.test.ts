@@ -32,7 +32,7 @@ const skipReason = hasMosquittoSub || process.env.CI === 'true' ? '' : ' (skippe
 describe('npm run broker', () => {
   it.skipIf(skipReason !== '')(`serves mosquitto_sub over TCP and MQTT.js over WebSockets, with a live packet log${skipReason}`, async () => {
     const [port, wsPort] = [await findFreePort(), await findFreePort()]
-    const broker = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.ts'), 'broker', '--port', String(port), '--ws-port', String(wsPort)], { cwd: courseRoot })
+    const broker = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'broker', '--port', String(port), '--ws-port', String(wsPort)], { cwd: courseRoot })
     try {
       const banner = await waitForOutput(broker, /Press Ctrl-C to stop/)
       expect(banner).toContain(`mqtt://localhost:${port}`)

@@ -8,7 +8,7 @@ import { courseRoot } from '../support/run-cli.ts'
 it('npm run watch grades, then grades again when a file is saved, until Ctrl-C', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-watch-'))
   cpSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/starter'), dir, { recursive: true })
-  const watcher = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.ts'), 'watch', 'ex1', '--dir', dir, '--broker', 'embedded'], { cwd: courseRoot })
+  const watcher = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'watch', 'ex1', '--dir', dir, '--broker', 'embedded'], { cwd: courseRoot })
   let output = ''
   const seen = (pattern: RegExp, after = 0) =>
     new Promise<void>((resolve, reject) => {

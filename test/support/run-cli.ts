@@ -15,7 +15,7 @@ export interface CliResult {
  * with a deadline: a hung grader fails the test instead of hanging it.
  */
 export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; wrap?: string[] } = {}): Promise<CliResult> {
-  const command = [...(options.wrap ?? []), process.execPath, path.join(courseRoot, 'grader/cli/main.ts'), ...args]
+  const command = [...(options.wrap ?? []), process.execPath, path.join(courseRoot, 'grader/cli/main.js'), ...args]
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), {
       cwd: options.cwd ?? courseRoot,
