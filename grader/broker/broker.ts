@@ -13,9 +13,9 @@ export type BrokerKind = 'embedded' | 'mosquitto' | 'container' | 'url'
  * - `tls`: serves a TLS listener with certificates the grader made.
  * - `mosquitto-conf`: runs a mosquitto.conf the student wrote.
  */
-export type Capability = 'mqtt5' | 'auth' | 'acl' | 'tls' | 'mosquitto-conf'
+export const capabilities = ['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'] as const
 
-export const capabilities: readonly Capability[] = ['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf']
+export type Capability = (typeof capabilities)[number]
 
 export interface BrokerUser {
   username: string

@@ -1,4 +1,6 @@
-import { z } from 'zod'
+// zod's v3 API, from the zod 4 package (a subpath zod keeps for good): it loads in 15 ms, where zod 4's own API,
+// with its 95 modules and every locale, takes 75 ms of each grading run before the student's program can start.
+import { z } from 'zod/v3'
 import { capabilities, type BrokerSetup } from '../broker/broker.ts'
 import type { Random } from '../runner/random.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
