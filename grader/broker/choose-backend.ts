@@ -1,15 +1,23 @@
 import { type BrokerBackend, type BrokerKind, type Capability, describeCapability, missingCapabilities } from './broker.ts'
-import { containerBackend } from './container-broker.ts'
-import { embeddedBackend } from './embedded-broker.ts'
-import { mosquittoBackend } from './mosquitto-broker.ts'
-import { urlBackend } from './url-broker.ts'
 import { GraderError } from '../errors/grader-error.ts'
 
 /** `auto`, a backend's name, or a broker URL: what `--broker` accepts. */
-export type BrokerChoice = 'auto' | Exclude<BrokerKind, 'url'> | `mqtt://${string}` | `tcp://${string}`
+export type BrokerChoice = 'auto' | LocalKind | `mqtt://${string}` | `tcp://${string}`
+
+type LocalKind = Exclude<BrokerKind, 'url'>
+
+/**
+ * Each backend loads when it is asked for: grading on aedes never loads the code that drives Mosquitto or
+ * Docker, and none of it stands between the grader's start and the student's program's.
+ */
+const loadBackend: Record<LocalKind, () => Promise<BrokerBackend>> = {
+  embedded: async () => (await import('./embedded-broker.ts')).embeddedBackend,
+  mosquitto: async () => (await import('./mosquitto-broker.ts')).mosquittoBackend,
+  container: async () => (await import('./container-broker.ts')).containerBackend,
+}
 
 /** Fastest first: `auto` takes the first one that is available and offers what the exercise needs. */
-const backendsBySpeed: readonly BrokerBackend[] = [embeddedBackend, mosquittoBackend, containerBackend]
+const kindsBySpeed: readonly LocalKind[] = ['embedded', 'mosquitto', 'container']
 
 export function parseBrokerChoice(value: string): BrokerChoice {
   if (value === 'auto' || value === 'embedded' || value === 'mosquitto' || value === 'container') return value
@@ -33,11 +41,12 @@ export class BackendChooser {
 
   async choose(required: readonly Capability[], exerciseId: string): Promise<BrokerBackend> {
     const choice = this.#choice
-    if (choice.startsWith('mqtt://') || choice.startsWith('tcp://')) return urlBackend(choice)
-    if (choice !== 'auto') return backendsBySpeed.find((backend) => backend.kind === choice)!
+    if (choice.startsWith('mqtt://') || choice.startsWith('tcp://')) return (await import('./url-broker.ts')).urlBackend(choice)
+    if (choice !== 'auto') return loadBackend[choice as LocalKind]()
     const reasons: string[] = []
     const fixes: string[] = []
-    for (const backend of backendsBySpeed) {
+    for (const kind of kindsBySpeed) {
+      const backend = await loadBackend[kind]()
       const missing = missingCapabilities(required, backend.capabilities)
       if (missing.length > 0) continue
       const availability = await this.#checkAvailable(backend)

@@ -2,9 +2,8 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { randomBytes } from 'node:crypto'
 import type { IConnackPacket } from 'mqtt-packet'
-import { generatePacket } from '../mqtt/packet-codec.ts'
+import { decodeFrame, generatePacket } from '../mqtt/packet-codec.ts'
 import { PacketFramer } from '../wiretap/packet-framer.ts'
-import { decodeFrame } from '../wiretap/wire-tap.ts'
 import type { Credentials } from './broker.ts'
 
 export interface ProbeOptions {

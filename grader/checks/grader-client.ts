@@ -10,10 +10,9 @@ import {
   type Packet,
   type QoS,
 } from 'mqtt-packet'
-import { generatePacket } from '../mqtt/packet-codec.ts'
+import { decodeFrame, generatePacket } from '../mqtt/packet-codec.ts'
 import { raceSignal } from '../time/deadline.ts'
 import { PacketFramer } from '../wiretap/packet-framer.ts'
-import { decodeFrame } from '../wiretap/wire-tap.ts'
 import { type PacketEvent, WireTrace } from '../wiretap/wire-trace.ts'
 import type { PeerNames } from '../wiretap/format-packet.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'

@@ -2,7 +2,7 @@ import type { IPublishPacket, ISubackPacket, ISubscribePacket, Packet } from 'mq
 import type { Broker } from '../broker/broker.ts'
 import type { ProgramCommand } from '../runner/program-command.ts'
 import type { Random } from '../runner/random.ts'
-import { StudentProgram, describeExit } from '../runner/student-program.ts'
+import { StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { DeadlineExceeded, deadlineSignal, formatDuration, raceSignal } from '../time/deadline.ts'
 import { formatPacket } from '../wiretap/format-packet.ts'
 import type { WireTap } from '../wiretap/wire-tap.ts'
@@ -432,17 +432,6 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
     if (open.length === 0) return
     await raceSignal(Promise.all(open), this.signal).catch(() => {})
   }
-}
-
-/** A run of the student's program, pointed at the tap, with the exercise's inputs in its environment. */
-export function startStudentProgram(
-  options: Pick<SessionOptions<Inputs>, 'command' | 'tap' | 'inputs' | 'submissionDir' | 'exerciseId'>,
-  env: Inputs,
-  run: number,
-): StudentProgram {
-  const { command, tap, inputs, submissionDir } = options
-  if (!command) throw new Error(`${options.exerciseId} has no program to run`)
-  return new StudentProgram({ command, cwd: submissionDir, env: { MQTT_URL: tap.url, ...inputs, ...env }, run })
 }
 
 /** "CONNECT, SUBSCRIBE "a/b" qos=1" — the packets the program sent, or why there are none. */

@@ -2,15 +2,14 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Broker, BrokerSetup, Capability } from '../broker/broker.ts'
 import type { BackendChooser } from '../broker/choose-backend.ts'
-import { ExerciseSession, startStudentProgram } from '../checks/harness.ts'
-import { runChecks } from '../checks/run-checks.ts'
+import type { ExerciseSession } from '../checks/harness.ts'
 import { GraderError, describeError, isGraderError } from '../errors/grader-error.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
 import { type SubmissionSource, resolveSubmission } from '../exercises/submission.ts'
 import type { CheckResult, ExerciseResult, ProgramRunResult } from '../report/result.ts'
 import { type ProgramCommand, customCommand, typeScriptCommand } from '../runner/program-command.ts'
 import { createRandom } from '../runner/random.ts'
-import { describeExit } from '../runner/student-program.ts'
+import { describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { typecheckProgram } from '../runner/typecheck.ts'
 import { StudentConfigError } from '../broker/mosquitto-conf.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
@@ -39,6 +38,10 @@ export { compilesCheckId } from './pseudo-checks.ts'
  * Grades one exercise: the wire tap first (the program may start behind it at once), then the type-check and
  * the broker in parallel, then setUp and the checks in order. Whatever happens, the result is an
  * ExerciseResult and nothing it started is left running.
+ *
+ * Start-up time is the student's: everything up to the program's start uses only what this module imports
+ * statically; the broker backend, the check harness and mqtt-packet load afterwards, while Node starts the
+ * program.
  */
 export async function gradeExercise(exercise: Exercise, options: GradeExerciseOptions): Promise<ExerciseResult> {
   const startedAt = performance.now()
@@ -62,7 +65,6 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const submission = resolveSubmission(exercise, options.source, { hasCustomCommand: options.command !== undefined })
     base.source = submission.label
     const required: Capability[] = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
-    const backend = await options.chooser.choose(required, exercise.id)
     // node-forge (certificates) loads only for the exercises that need TLS: 50 ms of every other grading run.
     await using tlsMaterial = required.includes('tls') ? await (await import('../broker/tls-material.ts')).createTlsMaterial() : undefined
     const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
@@ -81,6 +83,9 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     // and spend its own start-up time (Node, mqtt.js) while the broker starts. Through TLS it only relays.
     await using tap = await WireTap.start({ shouldDecode: !setup.tlsCa, scheme: setup.tlsCa ? 'mqtts' : 'mqtt' })
     await using early = exercise.run.startsEarly && command ? startStudentProgram({ exerciseId: exercise.id, command, tap, inputs, submissionDir: submission.dir }, {}, 1) : undefined
+    // If no broker can run this exercise here, the early program is stopped on the way out; the tap held it.
+    const backend = await options.chooser.choose(required, exercise.id)
+    const [{ ExerciseSession }, { runChecks }] = await Promise.all([import('../checks/harness.ts'), import('../checks/run-checks.ts')])
     const typecheck = shouldTypecheck(exercise, options.command) ? typecheckProgram(submission.dir, exercise.run.entry!, runSignal) : undefined
     const brokerStart = setupError ? Promise.reject(setupError) : backend.start(setup, runSignal)
     const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
@@ -103,7 +108,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       return { ...base, status: 'failed', ...(broker ? { broker: broker.label } : {}), durationMs: durationMs(), checks: [...preconditions, ...skipped] }
     }
 
-    tap.connectTo({ host: broker.host, port: broker.port })
+    await tap.connectTo({ host: broker.host, port: broker.port })
     await using session = new ExerciseSession({
       exerciseId: exercise.id,
       inputs,

@@ -2,6 +2,23 @@ import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
 import { compileCacheDir } from './compile-cache.ts'
 import type { ProgramCommand } from './program-command.ts'
 
+/** Where and how a run starts: the tap's URL becomes MQTT_URL. */
+export interface ProgramLaunch {
+  exerciseId: string
+  /** Undefined for exercises with no program to run (configuration only). */
+  command: ProgramCommand | undefined
+  tap: { readonly url: string }
+  inputs: Readonly<Record<string, string>>
+  submissionDir: string
+}
+
+/** A run of the student's program, pointed at the tap, with the exercise's inputs (then `env`) in its environment. */
+export function startStudentProgram(launch: ProgramLaunch, env: Readonly<Record<string, string>>, run: number): StudentProgram {
+  const { command, tap, inputs, submissionDir } = launch
+  if (!command) throw new Error(`${launch.exerciseId} has no program to run`)
+  return new StudentProgram({ command, cwd: submissionDir, env: { MQTT_URL: tap.url, ...inputs, ...env }, run })
+}
+
 export interface StudentProgramOptions {
   command: ProgramCommand
   cwd: string

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import type { Packet } from 'mqtt-packet'
-import { createParser } from '../mqtt/packet-codec.ts'
+import type { decodeFrame } from '../mqtt/packet-codec.ts'
 import { describeError } from '../errors/grader-error.ts'
 import { raceSignal } from '../time/deadline.ts'
 import { PacketFramer } from './packet-framer.ts'
@@ -24,6 +24,16 @@ export interface WireTapOptions {
   scheme?: 'mqtt' | 'mqtts'
 }
 
+type DecodeFrame = typeof decodeFrame
+
+/**
+ * mqtt-packet's parser, loaded when the tap is given a broker, not when it starts: with readable-stream under
+ * it that is ~30 ms, and a tap starts first of all, before the student's program (which should not wait for it).
+ */
+async function loadDecoder(): Promise<DecodeFrame> {
+  return (await import('../mqtt/packet-codec.ts')).decodeFrame
+}
+
 /** The PINGREQ the tap writes for a barrier [MQTT-3.12]: fixed header 0xC0, remaining length 0. */
 const pingreqBytes = Buffer.from([0xc0, 0x00])
 
@@ -39,15 +49,18 @@ export class WireTap implements AsyncDisposable {
   readonly #server: net.Server
   readonly #options: WireTapOptions
   #upstream: { host: string; port: number } | undefined
-  /** Set while holdNewConnections() is in force: sockets accepted but not yet connected to the broker. */
-  #waiting: net.Socket[] | undefined
+  /**
+   * Sockets accepted but not yet connected to the broker: until connectTo() names it (start() does at once
+   * when given an upstream), and while holdNewConnections() is in force.
+   */
+  #waiting: net.Socket[] | undefined = []
+  /** Set with the upstream, for a tap that decodes MQTT. */
+  #decodeFrame: DecodeFrame | undefined
 
   private constructor(server: net.Server, options: WireTapOptions) {
     this.#server = server
     this.#options = options
     this.peers = options.peers ?? studentPeers
-    this.#upstream = options.upstream
-    if (!this.#upstream) this.#waiting = []
     server.on('connection', (socket) => {
       if (this.#waiting) {
         socket.pause()
@@ -66,6 +79,10 @@ export class WireTap implements AsyncDisposable {
         resolve()
       })
     })
+    if (options.upstream) {
+      await tap.connectTo(options.upstream)
+      tap.releaseNewConnections()
+    }
     return tap
   }
 
@@ -118,7 +135,8 @@ export class WireTap implements AsyncDisposable {
   }
 
   /** Names the broker to forward to, for a tap started without one. Connections keep waiting until released. */
-  connectTo(upstream: { host: string; port: number }): void {
+  async connectTo(upstream: { host: string; port: number }): Promise<void> {
+    if (this.#options.shouldDecode ?? true) this.#decodeFrame ??= await loadDecoder()
     this.#upstream = upstream
   }
 
@@ -140,7 +158,7 @@ export class WireTap implements AsyncDisposable {
   #accept(clientSocket: net.Socket): void {
     const id = this.connections.length + 1
     const brokerSocket = net.connect({ ...this.#upstream!, noDelay: true })
-    const connection = new TapConnection(id, clientSocket, brokerSocket, this.trace, this.#options.shouldDecode ?? true)
+    const connection = new TapConnection(id, clientSocket, brokerSocket, this.trace, this.#decodeFrame)
     this.connections.push(connection)
     this.trace.record({ kind: 'connection', connection: id, state: 'opened' })
     clientSocket.resume()
@@ -158,18 +176,19 @@ export class TapConnection {
   readonly #client: net.Socket
   readonly #broker: net.Socket
   readonly #trace: WireTrace
-  readonly #shouldDecode: boolean
+  /** Undefined when the tap only relays bytes (TLS). */
+  readonly #decodeFrame: DecodeFrame | undefined
   readonly #pendingPings: PendingPing[] = []
   #held: Array<{ direction: Direction; frame: Buffer }> | undefined
   #isOpen = true
   #markClosed!: () => void
 
-  constructor(id: number, client: net.Socket, broker: net.Socket, trace: WireTrace, shouldDecode: boolean) {
+  constructor(id: number, client: net.Socket, broker: net.Socket, trace: WireTrace, decodeFrame: DecodeFrame | undefined) {
     this.id = id
     this.#client = client
     this.#broker = broker
     this.#trace = trace
-    this.#shouldDecode = shouldDecode
+    this.#decodeFrame = decodeFrame
     this.closed = new Promise((resolve) => (this.#markClosed = resolve))
     this.#pipe(client, 'to-broker')
     this.#pipe(broker, 'to-client')
@@ -206,7 +225,7 @@ export class TapConnection {
    * in order, so anything the broker sent this client because of those packets has reached the tap first.
    */
   async barrier(signal: AbortSignal): Promise<void> {
-    if (!this.#shouldDecode) throw new Error('barrier() needs a tap that decodes MQTT')
+    if (!this.#decodeFrame) throw new Error('barrier() needs a tap that decodes MQTT')
     if (this.#held) throw new Error('barrier() during hold(): release() the connection first')
     if (!this.#isOpen) throw new Error(`connection #${this.id} is closed: nothing to put a barrier on`)
     const reply = new Promise<void>((resolve, reject) => this.#pendingPings.push({ resolve, reject }))
@@ -223,13 +242,14 @@ export class TapConnection {
   #pipe(socket: net.Socket, direction: Direction): void {
     const side = direction === 'to-broker' ? 'client' : 'broker'
     const framer = new PacketFramer()
+    const decodeFrame = this.#decodeFrame
     socket.on('data', (chunk: Buffer) => {
-      if (!this.#shouldDecode) {
+      if (!decodeFrame) {
         this.#forwardOrHold(direction, chunk)
         return
       }
       const { frames, error } = framer.push(chunk)
-      for (const frame of frames) this.#onFrame(direction, frame)
+      for (const frame of frames) this.#onFrame(direction, frame, decodeFrame)
       if (error) {
         this.#trace.record({ kind: 'decode-error', connection: this.id, direction, message: error, bytes: chunk })
         this.#abort(side, error)
@@ -252,7 +272,7 @@ export class TapConnection {
     return side === 'client' ? this.#broker : this.#client
   }
 
-  #onFrame(direction: Direction, frame: Buffer): void {
+  #onFrame(direction: Direction, frame: Buffer, decodeFrame: DecodeFrame): void {
     const decoded = decodeFrame(frame, this.protocolVersion)
     if ('error' in decoded) {
       this.#trace.record({ kind: 'decode-error', connection: this.id, direction, message: decoded.error, bytes: frame })
@@ -305,16 +325,4 @@ export class TapConnection {
     }
     this.#markClosed()
   }
-}
-
-/** Decodes exactly one framed packet. A fresh parser per frame: an error never poisons the next packet. */
-export function decodeFrame(frame: Buffer, protocolVersion: number): { packet: Packet } | { error: string } {
-  const parser = createParser({ protocolVersion })
-  let packet: Packet | undefined
-  let error: string | undefined
-  parser.on('packet', (decoded: Packet) => (packet = decoded))
-  parser.on('error', (cause: Error) => (error = cause.message))
-  parser.parse(frame)
-  if (packet) return { packet }
-  return { error: error ?? 'incomplete packet' }
 }

@@ -1,7 +1,7 @@
 import mqttPacket from 'mqtt-packet'
 import { describe, expect, it } from 'vitest'
 import { PacketFramer } from '../../grader/wiretap/packet-framer.ts'
-import { decodeFrame } from '../../grader/wiretap/wire-tap.ts'
+import { decodeFrame } from '../../grader/mqtt/packet-codec.ts'
 
 const publish = (payloadBytes: number) =>
   mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.alloc(payloadBytes, 0x41), qos: 0, retain: false, dup: false })
