@@ -47,7 +47,8 @@ const median = (values: number[]) => {
 }
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
-console.log(`Grading: whole-process wall time of "npm run grade -- <ex> --solution --broker <b>", median of ${runs} runs after one warm-up run.`)
+console.log(`Grading: wall time of the whole grade process, "node grader/cli/main.js grade <ex> --solution --broker <b> --json" (what`)
+console.log(`npm run grade runs; npm's own start-up comes on top), median of ${runs} runs after one warm-up run.`)
 console.log('ex5 includes ~1 s that is MQTT.js itself: its default reconnectPeriod before the client comes back online.\n')
 console.log(['broker'.padEnd(10), ...exercises.map((e) => e.padStart(9)), 'median'.padStart(9), 'target'.padStart(9), '  '].join(' '))
 for (const broker of await detectBrokers()) {
