@@ -8,11 +8,10 @@ import mqttPacket, { type Packet } from 'mqtt-packet'
 mqttPacket.writeToStream.cacheNumbers = false
 
 export const generatePacket = mqttPacket.generate
-export const createParser = mqttPacket.parser
 
 /** Decodes exactly one framed packet. A fresh parser per frame: an error never poisons the next packet. */
 export function decodeFrame(frame: Buffer, protocolVersion: number): { packet: Packet } | { error: string } {
-  const parser = createParser({ protocolVersion })
+  const parser = mqttPacket.parser({ protocolVersion })
   let packet: Packet | undefined
   let error: string | undefined
   parser.on('packet', (decoded: Packet) => (packet = decoded))
