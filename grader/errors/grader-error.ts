@@ -13,6 +13,7 @@ export type GraderErrorCode =
   | 'MOSQUITTO_NOT_INSTALLED'
   | 'BROKER_START_FAILED'
   | 'PORT_IN_USE'
+  | 'SANDBOX_UNAVAILABLE'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {
