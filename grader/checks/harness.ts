@@ -178,6 +178,11 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
     this.#stopWatching = options.tap.trace.subscribe(note)
   }
 
+  /** The client id connection `id` sent in its CONNECT, if it sent one. */
+  clientIdOf(id: number): string | undefined {
+    return this.#clientIds.get(id)
+  }
+
   /** Whether connection `id` is one the checks judge: its CONNECT carried the task's client id. */
   isTaskConnection(id: number): boolean {
     const expected = this.options.taskClientId
@@ -407,6 +412,19 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       after,
     }).catch((error: unknown) => {
       // Say what was subscribed instead, and why it is not what the task asks.
+      const elsewhere = this.tap.trace.packets(
+        (e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && !this.#session.isTaskConnection(e.connection) && (e.packet as ISubscribePacket).subscriptions.some((s) => s.topic === topic),
+        after,
+      )[0]
+      const expectedId = this.#session.options.taskClientId
+      if (error instanceof CheckFailure && elsewhere && expectedId) {
+        fail({
+          message: `You subscribed to ${JSON.stringify(topic)} on another connection (client id "${this.#session.clientIdOf(elsewhere.connection) ?? '?'}"), not on the one with the client id ${expectedId.input}. The task is about that client: subscribe with it, so the messages reach the client that answers them.`,
+          expected: `SUBSCRIBE ${JSON.stringify(topic)} from clientId="${expectedId.value}"`,
+          received: `SUBSCRIBE ${JSON.stringify(topic)} from clientId="${this.#session.clientIdOf(elsewhere.connection) ?? '?'}"`,
+          trace: this.tap.trace.events(after),
+        })
+      }
       const made = this.tap.trace
         .packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && this.#session.isTaskConnection(e.connection), after)
         .flatMap((e) => (e.packet as ISubscribePacket).subscriptions.map((s) => s.topic))

@@ -14,6 +14,7 @@ export type GraderErrorCode =
   | 'BROKER_START_FAILED'
   | 'PORT_IN_USE'
   | 'SANDBOX_UNAVAILABLE'
+  | 'COMMAND_NOT_FOUND'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {
