@@ -333,6 +333,9 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
         await this.#settleConnections()
         const late = this.tap.trace.events(after).find(accept)
         if (late) return late.packet as P & Packet
+      }
+      if (reason instanceof ProgramExited || reason instanceof DeadlineExceeded) this.#failIfOnAnotherConnection(options, after)
+      if (reason instanceof ProgramExited) {
         const program = this.currentProgram!
         fail({
           message: `Your program ${reason.description} before ${options.from === 'program' ? 'sending' : 'receiving'} ${options.description}.`,
@@ -356,6 +359,25 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       }
       throw reason
     }
+  }
+
+  /**
+   * When what was awaited did cross the wire, but on a connection the task is not about (another client id),
+   * that is the mistake to name: "it never came" would be wrong.
+   */
+  #failIfOnAnotherConnection(options: ExpectPacketOptions<Packet>, after: number): void {
+    const expected = this.#session.options.taskClientId
+    if (!expected || options.connections === 'any' || options.onConnection !== undefined) return
+    const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
+    const elsewhere = this.tap.trace.packets((e) => e.direction === direction && !e.isInjected && !this.#session.isTaskConnection(e.connection) && options.match(e.packet), after)[0]
+    if (!elsewhere) return
+    const other = this.#session.clientIdOf(elsewhere.connection) ?? '(none yet)'
+    fail({
+      message: `Your program ${options.from === 'program' ? 'sent' : 'received'} ${options.description} on another connection, as "${other}", not on the one with the client id ${expected.input} ("${expected.value}"). The task is about that client: do it with that connection.`,
+      expected: `${options.description}, on the connection of clientId="${expected.value}"`,
+      received: `${formatPacket(elsewhere.packet)} on the connection of clientId="${other}"`,
+      trace: this.tap.trace.events(after),
+    })
   }
 
   async expectMessage(client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket> {
@@ -412,19 +434,6 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       after,
     }).catch((error: unknown) => {
       // Say what was subscribed instead, and why it is not what the task asks.
-      const elsewhere = this.tap.trace.packets(
-        (e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && !this.#session.isTaskConnection(e.connection) && (e.packet as ISubscribePacket).subscriptions.some((s) => s.topic === topic),
-        after,
-      )[0]
-      const expectedId = this.#session.options.taskClientId
-      if (error instanceof CheckFailure && elsewhere && expectedId) {
-        fail({
-          message: `You subscribed to ${JSON.stringify(topic)} on another connection (client id "${this.#session.clientIdOf(elsewhere.connection) ?? '?'}"), not on the one with the client id ${expectedId.input}. The task is about that client: subscribe with it, so the messages reach the client that answers them.`,
-          expected: `SUBSCRIBE ${JSON.stringify(topic)} from clientId="${expectedId.value}"`,
-          received: `SUBSCRIBE ${JSON.stringify(topic)} from clientId="${this.#session.clientIdOf(elsewhere.connection) ?? '?'}"`,
-          trace: this.tap.trace.events(after),
-        })
-      }
       const made = this.tap.trace
         .packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && this.#session.isTaskConnection(e.connection), after)
         .flatMap((e) => (e.packet as ISubscribePacket).subscriptions.map((s) => s.topic))
