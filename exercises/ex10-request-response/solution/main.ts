@@ -59,7 +59,8 @@ client.on('message', async (_topic, payload, packet) => {
   const body = 'error' in answer ? { error: answer.error } : { result: answer.result }
   await client.publishAsync(responseTopic, JSON.stringify(body), {
     qos: 1,
-    properties: { ...(correlationData ? { correlationData } : {}), userProperties },
+    // An empty userProperties object makes MQTT.js 5.16 drop the whole PUBLISH without a word: leave it out.
+    properties: { ...(correlationData ? { correlationData } : {}), ...(Object.keys(userProperties).length > 0 ? { userProperties } : {}) },
   })
 })
 
