@@ -48,7 +48,8 @@ client.on('message', async (_topic, payload, packet) => {
   //       publish nothing: the requester has stopped waiting. (Note Date.now() when the request arrives.)
   // TODO: Answer on properties.responseTopic (not a topic of your own), with properties.correlationData copied
   //       as it is (a Buffer) and the "trace-id" user property copied from the request. For a bad request, add
-  //       the user property error: "<why>".
+  //       the user property error: "<why>". Leave userProperties out when it would be empty: MQTT.js 5.16
+  //       silently drops a PUBLISH whose userProperties is {}.
   const body = 'error' in answer ? { error: answer.error } : { result: answer.result }
   await client.publishAsync(`${requestTopic}/answers`, JSON.stringify(body), { qos: 1 })
   void properties
