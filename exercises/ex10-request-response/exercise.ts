@@ -205,7 +205,7 @@ export default defineExercise<Inputs>({
   hints: [
     'Everything the answer needs is in the request: packet.properties.responseTopic says where to answer, correlationData which request it is, userProperties the trace id. MQTT.js hands you the packet as the third argument of the "message" handler.',
     'Answer with client.publish(responseTopic, body, { qos: 1, properties: { correlationData, userProperties: { "trace-id": traceId } } }). Add error: "<why>" to the user properties when the request is bad.',
-    'Subscribe to `$share/<any group name>/${REQUEST_TOPIC}` with the same group in every copy. For expiry: note Date.now() when the request arrives; after the work, if messageExpiryInterval seconds have passed, publish nothing.',
+    'Subscribe to $share/<any group name>/<REQUEST_TOPIC> with the same group in every copy. For expiry: note Date.now() when the request arrives; after the work, if messageExpiryInterval seconds have passed, publish nothing.',
   ],
   checks: [
     {
@@ -235,7 +235,7 @@ export default defineExercise<Inputs>({
       id: 'shared-subscription',
       title: 'Your program subscribes to the requests through a shared subscription, $share/<group>/REQUEST_TOPIC',
       points: 1,
-      hint: 'Subscribe to `$share/calculators/${REQUEST_TOPIC}` (any group name, the same in every copy). The broker then hands each request to one member of the group instead of to every subscriber.',
+      hint: 'Subscribe to $share/calculators/<REQUEST_TOPIC> (any group name, the same in every copy). The broker then hands each request to one member of the group instead of to every subscriber.',
       lessonSection: 'shared-subscriptions',
       async run(h) {
         await expectSharedSubscription(h, h.inputs.CLIENT_ID, 0)
