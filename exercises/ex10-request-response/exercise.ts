@@ -102,17 +102,24 @@ const isRequestFor = (h: Harness<Inputs>, request: Request) => (packet: Packet):
   isPublish(packet) && packet.topic === h.inputs.REQUEST_TOPIC && sameBytes(packet.properties?.correlationData, request.correlationData)
 
 /**
- * Sends one request and returns the first PUBLISH the program sent once it had it: one request at a time, so
- * that PUBLISH is the answer, wherever the program sent it.
+ * Sends one request and returns the first PUBLISH the service (the connection of CLIENT_ID) sent once it had
+ * it: one request at a time, so that PUBLISH is the answer, wherever it went. Other connections the program
+ * may open (a monitor, a metrics client) are not the service.
  */
 async function answerTo(h: Harness<Inputs>, request: Request): Promise<IPublishPacket> {
   const after = h.cursor()
+  const service = connectionOfClient(h, h.inputs.CLIENT_ID)
   await send(h, request)
-  await h.expectPacket({ from: 'broker', description: `${describeRequest(request)}, delivered to your service`, match: isRequestFor(h, request), after })
+  await h.expectPacket({
+    from: 'broker',
+    description: `${describeRequest(request)}, delivered to your service (${h.inputs.CLIENT_ID})`,
+    match: (p): p is IPublishPacket => isRequestFor(h, request)(p) && connectionOf(h, p) === service,
+    after,
+  })
   return h.expectPacket({
     from: 'program',
-    description: `an answer to ${describeRequest(request)}`,
-    match: (p): p is IPublishPacket => isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC,
+    description: `an answer to ${describeRequest(request)} from your service (${h.inputs.CLIENT_ID})`,
+    match: (p): p is IPublishPacket => isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC && connectionOf(h, p) === service,
     after,
   })
 }
@@ -401,7 +408,10 @@ export default defineExercise<Inputs>({
         for (const request of requests) await expectAnswerTo(h, request, after)
         await settle(h)
         for (const request of requests) {
-          const deliveredTo = new Set(h.tap.trace.packets((e) => e.direction === 'to-client' && isRequestFor(h, request)(e.packet), after).map((e) => e.connection))
+          // Only the two copies' service connections count: a monitor connection may see requests too.
+          const deliveredTo = new Set(
+            h.tap.trace.packets((e) => e.direction === 'to-client' && connections.includes(e.connection) && isRequestFor(h, request)(e.packet), after).map((e) => e.connection),
+          )
           if (deliveredTo.size > 1) {
             const filters = copies.map((id, index) => {
               const subscribe = h.tap.trace.packets((e) => e.connection === connections[index] && e.packet.cmd === 'subscribe').at(-1)?.packet as ISubscribePacket | undefined
