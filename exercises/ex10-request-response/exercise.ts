@@ -1,5 +1,5 @@
 import type { IConnectPacket, IPublishPacket, ISubackPacket, ISubscribePacket, Packet } from 'mqtt-packet'
-import { fail } from '../../grader/checks/check-failure.ts'
+import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
 import type { GraderClient } from '../../grader/checks/grader-client.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
@@ -116,12 +116,33 @@ async function answerTo(h: Harness<Inputs>, request: Request): Promise<IPublishP
     match: (p): p is IPublishPacket => isRequestFor(h, request)(p) && connectionOf(h, p) === service,
     after,
   })
-  return h.expectPacket({
-    from: 'program',
-    description: `an answer to ${describeRequest(request)} from your service (${h.inputs.CLIENT_ID})`,
-    match: (p): p is IPublishPacket => isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC && connectionOf(h, p) === service,
-    after,
-  })
+  try {
+    return await h.expectPacket({
+      from: 'program',
+      description: `an answer to ${describeRequest(request)} from your service (${h.inputs.CLIENT_ID})`,
+      match: (p): p is IPublishPacket => isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC && connectionOf(h, p) === service,
+      after,
+    })
+  } catch (error) {
+    // The answer may have gone out on another of the program's connections: say so, rather than "no answer".
+    const elsewhere = answersOf(h, request, after).find((event) => event.connection !== service)
+    if (!(error instanceof CheckFailure) || !elsewhere) throw error
+    const clientId = connectConnectionIds(h).get(elsewhere.connection) ?? '(no CONNECT)'
+    fail({
+      message: `Your program answered ${describeRequest(request)} on another connection, as "${clientId}", not on the service's own connection (${h.inputs.CLIENT_ID}, the one that received the request). Answer with the client that took the request.`,
+      expected: `the answer on the connection of clientId="${h.inputs.CLIENT_ID}"`,
+      received: `${formatPacket(elsewhere.packet, 5)} on the connection of clientId="${clientId}"`,
+    })
+  }
+}
+
+/** The client id of each of the program's connections, from its CONNECT. */
+function connectConnectionIds(h: Harness<Inputs>): Map<number, string> {
+  const ids = new Map<number, string>()
+  for (const event of h.studentTrace()) {
+    if (event.kind === 'packet' && event.direction === 'to-broker' && event.packet.cmd === 'connect' && !ids.has(event.connection)) ids.set(event.connection, event.packet.clientId)
+  }
+  return ids
 }
 
 /** The program's PUBLISHes that answer `request` (its correlation data), on any connection, after `after`. */
