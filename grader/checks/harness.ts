@@ -140,7 +140,6 @@ export interface SessionOptions<I extends Inputs> {
   /** Connections with this client id are the ones checks judge; undefined: every connection. */
   taskClientId?: TaskClientId | undefined
   sandbox: Sandbox
-  compileCacheDir: string
   readable: readonly string[]
   inputs: I
   random: Random
