@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { compileCacheDir } from './compile-cache.ts'
@@ -26,6 +26,9 @@ export class Workspace implements Disposable {
     try {
       const dir = path.join(folder.path, path.basename(submissionDir) || 'submission')
       cpSync(submissionDir, dir, { recursive: true, filter: (source) => !/(^|[\\/])(node_modules|\.git)$/.test(source) })
+      // A program of another language's project keeps its dependencies where they are: linked, not copied.
+      const dependencies = path.join(submissionDir, 'node_modules')
+      if (existsSync(dependencies)) symlinkSync(realpathSync(dependencies), path.join(dir, 'node_modules'))
       return new Workspace(folder, dir)
     } catch (error) {
       folder.remove()

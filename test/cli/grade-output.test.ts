@@ -18,7 +18,7 @@ describe('npm run grade: what it prints and writes', () => {
     const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'embedded', '--json'])
     expect(result.exitCode).toBe(0)
     const report = gradeReportSchema.parse(JSON.parse(result.stdout))
-    expect(report.schemaVersion).toBe(1)
+    expect(report.schemaVersion).toBe(2)
     expect(report.status).toBe('passed')
     expect(report.exercises[0]).toMatchObject({ id: 'ex1', status: 'passed', source: 'solution', points: 5, maxPoints: 5 })
     expect(report.exercises[0].checks.map((check) => [check.id, check.status])).toEqual([
