@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { BackendChooser, type BrokerChoice } from '../broker/choose-backend.ts'
 import { type Exercise, listExerciseFolders, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
@@ -16,6 +17,10 @@ export interface GradeOptions {
   /** Reproduces a run's randomised inputs; a fresh one is drawn when absent. */
   seed?: number
   onProgress?: (event: GradeProgress) => void
+  /** Called as each exercise's result is ready (in the order they finish, which is not course order). */
+  onFinished?: (result: ExerciseResult) => void
+  /** How many exercises grade at once; the machine's cores by default. */
+  concurrency?: number
 }
 
 /**
@@ -25,23 +30,31 @@ export interface GradeOptions {
  */
 export async function grade(options: GradeOptions): Promise<GradeReport> {
   const startedAt = performance.now()
-  const folders = options.exercises === 'all' ? listExerciseFolders() : options.exercises.map((query) => resolveExerciseFolder(query))
-  const exercises: Exercise[] = []
-  for (const folder of folders) exercises.push(await loadExercise(folder))
+  const queried = options.exercises === 'all' ? listExerciseFolders() : options.exercises.map((query) => resolveExerciseFolder(query))
+  // `grade ex1 1` names one exercise twice: it is graded once.
+  const folders = queried.filter((folder, index) => queried.findIndex((other) => other.folder === folder.folder) === index)
+  const exercises: Exercise[] = await Promise.all(folders.map((folder) => loadExercise(folder)))
   const seed = options.seed ?? newSeed()
   const chooser = new BackendChooser(options.broker)
-  const results: ExerciseResult[] = []
-  for (const exercise of exercises) {
-    results.push(
-      await gradeExercise(exercise, {
+  // Most of an exercise's time is waiting (on the broker, on the program's reconnect): exercises overlap well,
+  // bounded by the cores because every exercise also starts Node programs and a type-check.
+  const concurrency = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
+  const results: ExerciseResult[] = new Array(exercises.length)
+  let next = 0
+  const work = async () => {
+    while (next < exercises.length) {
+      const index = next++
+      results[index] = await gradeExercise(exercises[index], {
         source: options.source,
         ...(options.command !== undefined ? { command: options.command } : {}),
         chooser,
         seed,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      }),
-    )
+      })
+      options.onFinished?.(results[index])
+    }
   }
+  await Promise.all(Array.from({ length: concurrency }, work))
   return {
     schemaVersion: reportSchemaVersion,
     tool: { name: 'mqtt-course', version: courseVersion() },
