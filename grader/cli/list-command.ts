@@ -1,26 +1,76 @@
-import { GraderError } from '../errors/grader-error.ts'
-import { listExerciseFolders, loadAllExercises, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
+import { parseArgs } from 'node:util'
 import { describeCapability } from '../broker/broker.ts'
+import { GraderError } from '../errors/grader-error.ts'
+import { type Exercise, loadAllExercises, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
+import { type Progress, readProgress, recordHintShown } from '../progress/progress-store.ts'
 
-/** `npm run list`: the exercises in course order, with what each needs. */
-export async function runListCommand(): Promise<number> {
-  const exercises = await loadAllExercises()
-  for (const exercise of exercises) {
-    const needs = exercise.requires.length ? `  (needs ${exercise.requires.map(describeCapability).join(', ')})` : ''
-    process.stdout.write(`${exercise.id.padEnd(5)} ${exercise.title.padEnd(42)} ${String(exercise.points).padStart(3)} points${needs}\n`)
-  }
-  process.stdout.write(`\nGrade one with: npm run grade -- ${exercises[0]?.id ?? 'ex1'}\n`)
+/** `npm run list`: the exercises in course order, how far the student got in each, and what to do next. */
+export async function runListCommand(args: readonly string[] = []): Promise<number> {
+  if (args.length > 0) throw new GraderError('USAGE', `list takes no arguments; drop "${args.join(' ')}"`, { hint: 'run npm run list' })
+  process.stdout.write(await describeProgress())
   return 0
 }
 
-/** `npm run hint -- ex5`: the exercise's hints, gentle first. */
-export async function runHintCommand(args: readonly string[]): Promise<number> {
-  const query = args[0]
-  if (!query) {
-    throw new GraderError('USAGE', 'say which exercise you want hints for', { hint: `e.g. npm run hint -- ${listExerciseFolders()[0]?.id ?? 'ex1'}` })
+/** The list as text: `watch` prints it too when the student presses l. */
+export async function describeProgress(): Promise<string> {
+  const [exercises, progress] = await Promise.all([loadAllExercises(), readProgress()])
+  const width = Math.max(...exercises.map((exercise) => exercise.title.length))
+  const lines: string[] = []
+  for (const exercise of exercises) {
+    const entry = progress.exercises[exercise.slug]
+    const needs = exercise.requires.length ? `  (needs ${exercise.requires.map(describeCapability).join(', ')})` : ''
+    const [mark, points] = entry?.passed
+      ? ['✓', `${entry.bestPoints ?? exercise.points}/${exercise.points}`]
+      : entry?.bestPoints !== undefined
+        ? ['✗', `best ${entry.bestPoints}/${exercise.points}`]
+        : ['·', `${exercise.points} points`]
+    lines.push(`  ${mark} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${points.padStart(12)}${needs}`)
   }
-  const exercise = await loadExercise(resolveExerciseFolder(query))
-  process.stdout.write(`Hints for ${exercise.id}: ${exercise.title} (gentle first; stop reading when you can go on)\n\n`)
-  for (const [index, hint] of exercise.hints.entries()) process.stdout.write(`${index + 1}. ${hint}\n\n`)
+  const earned = exercises.reduce((sum, exercise) => sum + (progress.exercises[exercise.slug]?.bestPoints ?? 0), 0)
+  const total = exercises.reduce((sum, exercise) => sum + exercise.points, 0)
+  const passed = exercises.filter((exercise) => progress.exercises[exercise.slug]?.passed).length
+  lines.push('', `  ${earned}/${total} points, ${passed} of ${exercises.length} exercises passed   (✓ passed  ✗ tried, best so far  · not started)`)
+  const next = nextExercise(exercises, progress)
+  lines.push(next ? `  Next: ${next.id} ${next.title}: npm run watch -- ${next.id}` : '  Every exercise passed: well done.')
+  return `${lines.join('\n')}\n`
+}
+
+/** The first exercise, in course order, not passed yet. */
+export function nextExercise(exercises: readonly Exercise[], progress: Progress): Exercise | undefined {
+  return exercises.find((exercise) => !progress.exercises[exercise.slug]?.passed)
+}
+
+/** `npm run hint -- ex5`: the next hint not shown yet (gentle first), remembered; `--all` shows every hint. */
+export async function runHintCommand(args: readonly string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: [...args], options: { all: { type: 'boolean' } }, allowPositionals: true, strict: true })
+  } catch (error) {
+    throw new GraderError('USAGE', (error as Error).message, { hint: 'e.g. npm run hint -- ex3, or npm run hint -- ex3 --all' })
+  }
+  if (parsed.positionals.length > 1) throw new GraderError('USAGE', `hints are for one exercise at a time; got "${parsed.positionals.join(' ')}"`, { hint: 'e.g. npm run hint -- ex3' })
+  const [query] = parsed.positionals
+  const exercise = query ? await loadExercise(resolveExerciseFolder(query)) : nextExercise(await loadAllExercises(), await readProgress())
+  if (!exercise) throw new GraderError('USAGE', 'every exercise is passed: say which exercise you want hints for', { hint: 'e.g. npm run hint -- ex3' })
+  process.stdout.write(parsed.values.all ? await allHints(exercise) : await nextHint(exercise))
   return 0
+}
+
+/** Every hint of the exercise, gentle first; they all count as shown. */
+export async function allHints(exercise: Exercise): Promise<string> {
+  await recordHintShown(exercise.slug, exercise.hints.length)
+  const lines = [`Hints for ${exercise.id}: ${exercise.title} (gentle first; stop reading when you can go on)`, '']
+  for (const [index, hint] of exercise.hints.entries()) lines.push(`${index + 1}. ${hint}`, '')
+  return `${lines.join('\n')}`
+}
+
+/** The first hint not shown yet, and a note of it; once all are shown, says so and shows them again. */
+export async function nextHint(exercise: Exercise): Promise<string> {
+  const shown = (await readProgress()).exercises[exercise.slug]?.hintsShown ?? 0
+  const count = exercise.hints.length
+  if (count === 0) return `${exercise.id} has no hints: its README and lesson say it all.\n`
+  if (shown >= count) return `You have seen all ${count} hints for ${exercise.id}. Here they are again:\n\n${(await allHints(exercise)).split('\n').slice(2).join('\n')}`
+  await recordHintShown(exercise.slug, shown + 1)
+  const more = shown + 1 < count ? `(the same command again for hint ${shown + 2}; --all for every hint)` : '(that was the last one)'
+  return `Hint ${shown + 1} of ${count} for ${exercise.id}: ${exercise.title}\n\n  ${exercise.hints[shown].replace(/\n/g, '\n  ')}\n\n${more}\n`
 }

@@ -13,6 +13,7 @@ export type GraderErrorCode =
   | 'MOSQUITTO_NOT_INSTALLED'
   | 'BROKER_START_FAILED'
   | 'PORT_IN_USE'
+  | 'CANNOT_RESET'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {
