@@ -26,6 +26,8 @@ export interface GradeExerciseOptions {
   seed: number
   /** Called when the broker is up and as each check ends, for live output. */
   onProgress?: (event: GradeProgress) => void
+  /** The type checker: `watch` passes one that stays up between saves. */
+  typecheck?: typeof typecheckProgram
 }
 
 export type GradeProgress =
@@ -86,7 +88,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     // If no broker can run this exercise here, the early program is stopped on the way out; the tap held it.
     const backend = await options.chooser.choose(required, exercise.id)
     const [{ ExerciseSession }, { runChecks }] = await Promise.all([import('../checks/harness.ts'), import('../checks/run-checks.ts')])
-    const typecheck = shouldTypecheck(exercise, options.command) ? typecheckProgram(submission.dir, exercise.run.entry!, runSignal) : undefined
+    const typecheck = shouldTypecheck(exercise, options.command) ? (options.typecheck ?? typecheckProgram)(submission.dir, exercise.run.entry!, runSignal) : undefined
     const brokerStart = setupError ? Promise.reject(setupError) : backend.start(setup, runSignal)
     const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
     if (startedBroker.status === 'fulfilled') broker = startedBroker.value
