@@ -63,7 +63,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
 }
 
 /** The command line that replays a run with the same inputs. */
-function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: number): string {
+export function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: number): string {
   const parts = ['npm run grade --', exercise.id, '--seed', String(seed)]
   if (command.source.kind === 'solution') parts.push('--solution')
   if (command.source.kind === 'dir') parts.push('--dir', quote(command.source.dir))

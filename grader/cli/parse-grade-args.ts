@@ -103,6 +103,16 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   }
 }
 
+/** Whether the arguments say what to grade (an exercise, --all or --dir): `watch` picks the next exercise when not. */
+export function namesExercise(args: readonly string[]): boolean {
+  try {
+    const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: false })
+    return parsed.positionals.length > 0 || parsed.values.all === true || parsed.values.dir !== undefined || parsed.values.help === true
+  } catch {
+    return true // let parseGradeArgs say what is wrong
+  }
+}
+
 /** `--dir` without an exercise: the folder is one exercise's, or holds several named like exercises/. */
 function exercisesInDir(dir: string): string[] {
   const folders = listExerciseFolders()
