@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { describeCapability } from '../broker/broker.ts'
 import { GraderError } from '../errors/grader-error.ts'
+import { describeParseError } from './parse-grade-args.ts'
 import { type Exercise, loadAllExercises, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type Progress, readProgress, recordHintShown } from '../progress/progress-store.ts'
 
@@ -46,7 +47,7 @@ export async function runHintCommand(args: readonly string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: [...args], options: { all: { type: 'boolean' } }, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new GraderError('USAGE', (error as Error).message, { hint: 'e.g. npm run hint -- ex3, or npm run hint -- ex3 --all' })
+    throw new GraderError('USAGE', describeParseError(error as Error), { hint: 'e.g. npm run hint -- ex3, or npm run hint -- ex3 --all' })
   }
   if (parsed.positionals.length > 1) throw new GraderError('USAGE', `hints are for one exercise at a time; got "${parsed.positionals.join(' ')}"`, { hint: 'e.g. npm run hint -- ex3' })
   const [query] = parsed.positionals

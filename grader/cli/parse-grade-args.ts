@@ -152,3 +152,9 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
 function stripUndefined<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
 }
+
+/** node:util parseArgs's messages, shortened to what the student typed wrong. */
+export function describeParseError(error: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(error.message)
+  return unknown ? `unknown option ${unknown[1]}` : error.message
+}

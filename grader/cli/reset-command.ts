@@ -4,6 +4,7 @@ import path from 'node:path'
 import { createInterface } from 'node:readline/promises'
 import { parseArgs, promisify } from 'node:util'
 import { GraderError } from '../errors/grader-error.ts'
+import { describeParseError } from './parse-grade-args.ts'
 import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { stateDir } from '../progress/progress-store.ts'
 import { courseRoot } from '../runner/program-command.ts'
@@ -21,7 +22,7 @@ export async function runResetCommand(args: readonly string[]): Promise<number> 
   try {
     parsed = parseArgs({ args: [...args], options: { yes: { type: 'boolean', short: 'y' } }, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new GraderError('USAGE', (error as Error).message, { hint: example })
+    throw new GraderError('USAGE', describeParseError(error as Error), { hint: `${example} [--yes]` })
   }
   if (parsed.positionals.length !== 1) {
     throw new GraderError('USAGE', parsed.positionals.length ? `reset one exercise at a time; got "${parsed.positionals.join(' ')}"` : 'say which exercise to reset', { hint: example })
