@@ -38,7 +38,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
   if (command.exercises === 'all' || command.exercises.length !== 1) {
     throw new GraderError('USAGE', 'watch follows one exercise at a time', { hint: 'e.g. npm run watch -- ex3, or npm run watch to start at the next one' })
   }
-  if (command.isJson || command.junitFile) throw new GraderError('USAGE', 'watch prints for a person: drop --json and --junit')
+  if (command.isJson || command.junitFile) throw new GraderError('USAGE', 'watch prints for a person: drop --json and --junit', { hint: 'for a report, run npm run grade -- <exercise> --json' })
   let exercise = await loadExercise(resolveExerciseFolder(command.exercises[0]))
   let submission = resolveSubmission(exercise, command.source, { hasCustomCommand: command.command !== undefined })
 
@@ -88,7 +88,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
           say('that was the last exercise: the course is done. Well done!')
         }
       }
-      if (!isAsking) say(`waiting for changes in ${submission.label} (${events.isTerminal ? keysHelp : 'Ctrl-C to stop'})`)
+      if (!isAsking) say(`waiting for changes in ${displayPath(submission.dir)} (${events.isTerminal ? keysHelp : 'Ctrl-C to stop'})`)
       shouldGrade = false
       const event = await events.next()
       if (event.kind === 'stop') break
