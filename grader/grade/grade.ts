@@ -5,6 +5,7 @@ import type { SubmissionSource } from '../exercises/submission.ts'
 import { type GradeReport, type ExerciseResult, reportSchemaVersion, summarizeExercises } from '../report/result.ts'
 import { newSeed } from '../runner/random.ts'
 import { courseVersion } from './course-version.ts'
+import { readDurationHints, writeDurationHints } from './duration-hints.ts'
 import { type GradeProgress, gradeExercise } from './grade-exercise.ts'
 
 export interface GradeOptions {
@@ -40,10 +41,11 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   // bounded by the cores because every exercise also starts Node programs and a type-check.
   const concurrency = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
   const results: ExerciseResult[] = new Array(exercises.length)
-  let next = 0
+  // Longest first (as last time): the short ones fill the gaps. Printing stays in course order (the caller's).
+  const hints = concurrency > 1 ? readDurationHints() : {}
+  const queue = exercises.map((_, index) => index).sort((a, b) => (hints[exercises[b].slug] ?? 0) - (hints[exercises[a].slug] ?? 0))
   const work = async () => {
-    while (next < exercises.length) {
-      const index = next++
+    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       results[index] = await gradeExercise(exercises[index], {
         source: options.source,
         ...(options.command !== undefined ? { command: options.command } : {}),
@@ -55,6 +57,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, work))
+  if (concurrency > 1) await writeDurationHints(results)
   return {
     schemaVersion: reportSchemaVersion,
     tool: { name: 'mqtt-course', version: courseVersion() },
