@@ -75,7 +75,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
         if (process.stdout.isTTY) process.stdout.write('\u001bc')
         events.dropChanges()
         const result = await gradeOnce(exercise, command, typechecker, chooser)
-        const following = result.status === 'passed' ? await followingExercise(exercise, command) : undefined
+        const following = result.status === 'passed' ? await followingExercise(exercise, command, { skipPassed: true }) : undefined
         isAsking = false
         if (following && events.isTerminal) {
           process.stdout.write(`\n${exercise.id} passed. Go on to ${following.exercise.id}: ${following.exercise.title}? [Y/n] `)
@@ -84,8 +84,8 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
           say(`${exercise.id} passed: on to ${following.exercise.id}, ${following.exercise.title}`)
           await moveTo(following.exercise, following.submission)
           continue
-        } else if (result.status === 'passed' && exercise.number === listExerciseFolders().at(-1)?.number) {
-          say('that was the last exercise: the course is done. Well done!')
+        } else if (result.status === 'passed' && command.source.kind === 'starter' && !nextExercise(await loadAllExercises(), await readProgress())) {
+          say('every exercise has passed: the course is done. Well done!')
         }
       }
       if (!isAsking) say(`waiting for changes in ${displayPath(submission.dir)} (${events.isTerminal ? keysHelp : 'Ctrl-C to stop'})`)
@@ -101,7 +101,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
         isAsking = false
         process.stdout.write('\n')
         if (event.key === 'y' || event.key === 'enter') {
-          const following = await followingExercise(exercise, command)
+          const following = await followingExercise(exercise, command, { skipPassed: true })
           if (following) await moveTo(following.exercise, following.submission)
           shouldGrade = true
           continue
@@ -162,9 +162,18 @@ async function gradeOnce(exercise: Exercise, command: GradeCommand, typechecker:
   return result
 }
 
-/** The next exercise in course order, if this submission has it (a --dir of one exercise has no next). */
-async function followingExercise(exercise: Exercise, command: GradeCommand): Promise<{ exercise: Exercise; submission: Submission } | undefined> {
-  const folder = listExerciseFolders().find((candidate) => candidate.number > exercise.number)
+/**
+ * The next exercise in course order, if this submission has it (a --dir of one exercise has no next). After a
+ * pass, in the student's own course, the next one not passed yet (wrapping round to any left before this one).
+ */
+async function followingExercise(exercise: Exercise, command: GradeCommand, options: { skipPassed?: boolean } = {}): Promise<{ exercise: Exercise; submission: Submission } | undefined> {
+  const folders = listExerciseFolders()
+  let folder = folders.find((candidate) => candidate.number > exercise.number)
+  if (options.skipPassed && command.source.kind === 'starter') {
+    const { exercises: progress } = await readProgress()
+    const open = folders.filter((candidate) => candidate.number !== exercise.number && !progress[candidate.slug]?.passed)
+    folder = open.find((candidate) => candidate.number > exercise.number) ?? open[0]
+  }
   if (!folder) return undefined
   // A --dir moves on only when it is laid out like exercises/; one exercise's folder has no next exercise.
   if (command.source.kind === 'dir' && !existsSync(path.join(command.source.dir, folder.folder))) return undefined

@@ -67,6 +67,8 @@ describe('progress: list, grade and hint, in one course folder (the order of the
     expect(past.stdout).toMatch(new RegExp(`^You have seen all ${count} hints for ex3`))
     expect(past.stdout).toMatch(new RegExp(`^${count}\\. `, 'm'))
     expect(JSON.parse(readFileSync(stateFile, 'utf8')).exercises.qos.hintsShown).toBe(count)
+    // Without an exercise: the next one to do (ex1 passed above).
+    expect((await cli('hint')).stdout).toMatch(/^Hint 1 of \d+ for ex2: Topic wildcards\n/)
     const all = await cli('hint', 'ex4', '--all')
     expect(all.stdout).toMatch(/^Hints for ex4: Retained device state/)
     expect(all.stdout).toMatch(/^1\. /m)

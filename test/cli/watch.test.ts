@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -46,9 +46,12 @@ describe('npm run watch without a terminal', () => {
     expect(await cli.exitCode).toBe(0)
   })
 
-  it('with no exercise starts at the first not passed; keys from a pipe; a pass is recorded and it moves on', async () => {
+  it('with no exercise starts at the first not passed; keys from a pipe; a pass is recorded and it moves on to the next not passed', async () => {
     const course = copyCourse()
     cleanups.push(course.remove)
+    // ex2 passed already (in an earlier session): after ex1 the watch goes on to ex3.
+    mkdirSync(path.join(course.root, '.mqtt-course'))
+    writeFileSync(path.join(course.root, '.mqtt-course/progress.json'), JSON.stringify({ version: 1, exercises: { 'topic-wildcards': { bestPoints: 9, passed: true } } }))
     const cli = watch(course.root, ['--broker', 'embedded'], false)
     await cli.output.waitFor(/\[watch\] waiting for changes in exercises\/ex1-hello-mqtt\/starter/)
     expect(cli.output.text).toMatch(/^\[grader ex1\] Hello, broker: grading starter/m)
@@ -57,19 +60,19 @@ describe('npm run watch without a terminal', () => {
     await cli.output.waitFor(/Hint 1 of \d+ for ex1: Hello, broker/, mark)
     mark = cli.output.mark
     cli.type('l')
-    await cli.output.waitFor(/ {2}✗ ex1 +Hello, broker +best 0\/5[\s\S]+Next: ex1/, mark)
+    await cli.output.waitFor(/ {2}✗ ex1 +Hello, broker +best 0\/5\n {2}✓ ex2 +Topic wildcards +9\/9\n[\s\S]+Next: ex1/, mark)
     mark = cli.output.mark
     copyFileSync(ex1Solution, path.join(course.root, 'exercises/ex1-hello-mqtt/starter/main.ts'))
-    await cli.output.waitFor(/All checks passed: 5\/5 points[\s\S]*\[watch\] ex1 passed: on to ex2, Topic wildcards/, mark)
-    await cli.output.waitFor(/\[grader ex2\] Topic wildcards: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex2-topic-wildcards\/starter/, mark)
+    await cli.output.waitFor(/All checks passed: 5\/5 points[\s\S]*\[watch\] ex1 passed: on to ex3, Quality of Service/, mark)
+    await cli.output.waitFor(/\[grader ex3\] Quality of Service: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex3-qos\/starter/, mark)
     mark = cli.output.mark
     cli.type('n')
-    await cli.output.waitFor(/\[grader ex3\] Quality of Service: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex3-qos\/starter/, mark)
+    await cli.output.waitFor(/\[grader ex4\] Retained device state: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex4-retained-state\/starter/, mark)
     cli.type('q')
     expect(await cli.exitCode).toBe(0)
     const progress = JSON.parse(readFileSync(path.join(course.root, '.mqtt-course/progress.json'), 'utf8'))
     expect(progress.exercises['hello-mqtt']).toEqual({ bestPoints: 5, passed: true, hintsShown: 1 })
-    expect(progress.exercises['topic-wildcards'].passed).toBeUndefined()
+    expect(progress.exercises.qos).toEqual({ bestPoints: 0 })
   })
 
   it('--poll notices a save by its mtime alone', async () => {
