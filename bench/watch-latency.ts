@@ -40,3 +40,29 @@ export async function measureWatchLatency(courseRoot: string, broker: string, sa
     rmSync(dir, { recursive: true, force: true })
   }
 }
+
+/**
+ * The cold way, for comparison: each save graded by a fresh `grade` process (a new broker, a fresh tsc on the
+ * changed file), which is what watch cost per save before it stayed warm (it then also waited 150 ms for the
+ * save to settle, and saved Node's start-up by grading in its own process: about even).
+ */
+export async function measureColdRegrade(courseRoot: string, broker: string, saves: number): Promise<number[]> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-bench-cold-'))
+  const solution = readFileSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts'), 'utf8')
+  try {
+    const times: number[] = []
+    for (let save = 0; save < saves; save++) {
+      writeFileSync(path.join(dir, 'main.ts'), `${solution}\n// cold save ${Date.now()} ${save}\n`)
+      const startedAt = performance.now()
+      const code = await new Promise<number | null>((resolve) => {
+        const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', 'ex1', '--dir', dir, '--broker', broker, '--json'], { cwd: courseRoot, stdio: 'ignore' })
+        child.on('exit', resolve)
+      })
+      if (code !== 0) throw new Error(`grade ex1 --dir ${dir} exited with ${code}`)
+      times.push(performance.now() - startedAt)
+    }
+    return times
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
