@@ -13,11 +13,21 @@ import { FileWatcher } from '../watch/file-watcher.ts'
 import { WarmBrokerChooser } from '../watch/warm-broker-chooser.ts'
 import { WarmTypechecker } from '../watch/warm-typechecker.ts'
 import { WatchEvents } from '../watch/watch-events.ts'
-import { rerunCommand, runGradeCommand } from './grade-command.ts'
+import { rerunCommand } from './grade-command.ts'
 import { describeProgress, nextExercise, nextHint } from './list-command.ts'
 import { type GradeCommand, namesExercise, parseGradeArgs } from './parse-grade-args.ts'
 
 const keysHelp = 'h hint · l list · r grade again · n next exercise · q quit'
+
+const watchUsage = `Usage: npm run watch                     the first exercise you have not passed, then the next
+       npm run watch -- <exercise> [options]
+
+Grades on every save; when the exercise passes, it is recorded and the watch goes on to the next one (on a
+terminal it asks first). Keys: ${keysHelp}.
+
+Options: those of npm run grade (--broker, --dir, --solution, --cmd, --seed), and
+  --poll              look for saves by polling, where file events do not arrive (WSL on /mnt, network drives);
+                      without it, watch switches to polling by itself when it sees a save that sent no event`
 
 /**
  * `npm run watch [-- ex3] [--poll]`: grade, then grade again on every save. Without an exercise it starts at
@@ -34,7 +44,10 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
     gradeArgs = [next.id, ...gradeArgs]
   }
   const command = parseGradeArgs(gradeArgs)
-  if (command.isHelp) return runGradeCommand(gradeArgs)
+  if (command.isHelp) {
+    process.stdout.write(`${watchUsage}\n`)
+    return 0
+  }
   if (command.exercises === 'all' || command.exercises.length !== 1) {
     throw new GraderError('USAGE', 'watch follows one exercise at a time', { hint: 'e.g. npm run watch -- ex3, or npm run watch to start at the next one' })
   }

@@ -123,6 +123,9 @@ describe('npm run watch without a terminal', () => {
       expect(cli.output.text).toMatch(message)
       expect(cli.output.text).toMatch(/what to do: /)
     }
+    const help = watch(courseRoot, ['--help'], false)
+    expect(await help.exitCode).toBe(0)
+    expect(help.output.text).toMatch(/^Usage: npm run watch[\s\S]+Keys: h hint · l list · r grade again · n next exercise · q quit[\s\S]+--poll/)
   })
 })
 

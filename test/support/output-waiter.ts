@@ -4,6 +4,7 @@
  */
 export class OutputWaiter {
   #text = ''
+  #raw = ''
   readonly #waiters = new Set<() => void>()
 
   /** Everything seen so far, escape sequences removed (a pseudo-terminal adds colour and cursor moves). */
@@ -16,7 +17,13 @@ export class OutputWaiter {
     return this.#text.length
   }
 
+  /** Exactly what was printed, escape sequences and all. */
+  get raw(): string {
+    return this.#raw
+  }
+
   push(chunk: string): void {
+    this.#raw += chunk
     // eslint-disable-next-line no-control-regex
     this.#text += chunk.replace(/\u001b\[[0-9;?]*[A-Za-z]|\u001bc|\r/g, '')
     for (const waiter of this.#waiters) waiter()
