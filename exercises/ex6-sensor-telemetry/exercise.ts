@@ -2,7 +2,7 @@ import type { IPublishPacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { isConnect, isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
 import { formatDuration } from '../../grader/time/deadline.ts'
 import { quoteText } from '../../grader/wiretap/format-packet.ts'
@@ -68,6 +68,7 @@ export default defineExercise<Inputs>({
     }),
     deadlineMs: 45_000,
     startsEarly: true,
+    clientIdInput: 'DEVICE_ID',
   },
   hints: [
     'The order matters: connect with a will, announce "online", send the readings one by one, then say "offline" yourself and disconnect.',
@@ -89,8 +90,7 @@ export default defineExercise<Inputs>({
       async run(h) {
         await h.program()
         const { status } = topicsOf(h)
-        const connect = await h.expectPacket({ from: 'program', description: 'a CONNECT', match: isConnect })
-        if (connect.clientId !== h.inputs.DEVICE_ID) fail({ message: `Your CONNECT carries the client id "${connect.clientId}"; use DEVICE_ID.`, expected: `clientId="${h.inputs.DEVICE_ID}"`, received: `clientId="${connect.clientId}"` })
+        const connect = await h.expectConnect()
         const will = connect.will
         if (!will || will.topic !== status || payloadText(will) !== 'offline' || !will.retain) {
           fail({
@@ -112,6 +112,7 @@ export default defineExercise<Inputs>({
       async run(h) {
         const { status } = topicsOf(h)
         const online = await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" on ${status}`, match: isPublishTo(status, 'online') })
+        if (online.qos !== 1) fail({ message: `You publish "online" at QoS ${online.qos}; the task asks for QoS 1, so the broker acknowledges the status.`, expected: 'qos=1', received: `qos=${online.qos}` })
         if (!online.retain) fail({ message: 'You publish "online" without the retain flag: a dashboard that starts later would not know the sensor is up.', expected: 'retain=1', received: 'retain=0' })
       },
     },
@@ -152,6 +153,18 @@ export default defineExercise<Inputs>({
           }
         }
         if (sent.length !== count) fail({ message: `Your program sent ${sent.length} readings; COUNT was ${count}.`, expected: `${count} readings`, received: `${sent.length}` })
+        // "waits for each publish to be acknowledged": reading n+1 leaves only after the PUBACK of reading n.
+        for (const [index, reading] of sent.slice(0, -1).entries()) {
+          const next = sent[index + 1]
+          const ack = h.tap.trace.packets((e) => e.connection === reading.connection && e.direction === 'to-client' && e.packet.cmd === 'puback' && (e.packet as { messageId?: number }).messageId === reading.packet.messageId, reading.seq)[0]
+          if (!ack || ack.seq > next.seq) {
+            fail({
+              message: `Reading ${index + 2} left before the broker acknowledged reading ${index + 1}: a sensor that does not wait for its PUBACKs piles up unconfirmed readings when the network is slow. Await each publish (publishAsync resolves on the PUBACK; paho: wait_for_publish()) before the next.`,
+              expected: `PUBLISH (reading ${index + 1}) → PUBACK → PUBLISH (reading ${index + 2})`,
+              received: `PUBLISH (reading ${index + 1}) → PUBLISH (reading ${index + 2}) → ${ack ? 'PUBACK' : 'no PUBACK'}`,
+            })
+          }
+        }
       },
     },
     {

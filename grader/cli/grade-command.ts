@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
+import { writeFile } from 'node:fs/promises'
 import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
+import { prepareOutputFile } from './output-file.ts'
 import { grade } from '../grade/grade.ts'
 import { OrderedOutput } from '../report/ordered-output.ts'
 import { newSeed } from '../runner/random.ts'
@@ -17,6 +17,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     process.stdout.write(`${gradeUsage}\n`)
     return 0
   }
+  if (command.junitFile) prepareOutputFile(command.junitFile, '--junit')
   const order = (command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))).map((f) => f.id)
   const output = new OrderedOutput(order, (text) => process.stdout.write(text))
   const reporters = new Map<string, ConsoleReporter>()
@@ -39,6 +40,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     broker: command.broker,
     ...(command.command !== undefined ? { command: command.command } : {}),
     seed,
+    sandbox: command.sandbox,
     onProgress: (event) => {
       if (command.isJson) return
       const reporter = reporterFor(event.exercise.id)
@@ -55,10 +57,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
   if (command.isJson) process.stdout.write(renderJson(report))
   else newReporter((text) => process.stdout.write(text)).summary(report)
-  if (command.junitFile) {
-    await mkdir(path.dirname(path.resolve(command.junitFile)), { recursive: true })
-    await writeFile(command.junitFile, renderJunit(report))
-  }
+  if (command.junitFile) await writeFile(command.junitFile, renderJunit(report))
   return exitCodeFor(report)
 }
 
@@ -68,6 +67,7 @@ export function rerunCommand(command: GradeCommand, exercise: ExerciseResult, se
   if (command.source.kind === 'solution') parts.push('--solution')
   if (command.source.kind === 'dir') parts.push('--dir', quote(command.source.dir))
   if (command.broker !== 'auto') parts.push('--broker', command.broker)
+  if (command.sandbox !== 'auto') parts.push('--sandbox', command.sandbox)
   if (command.command) parts.push('--cmd', quote(command.command))
   return parts.join(' ')
 }

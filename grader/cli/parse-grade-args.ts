@@ -5,6 +5,7 @@ import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.t
 import { GraderError } from '../errors/grader-error.ts'
 import { listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
+import { type SandboxChoice, sandboxChoices } from '../runner/sandbox.ts'
 
 export interface GradeCommand {
   exercises: readonly string[] | 'all'
@@ -14,6 +15,7 @@ export interface GradeCommand {
   seed?: number
   isJson: boolean
   junitFile?: string
+  sandbox: SandboxChoice
   isHelp: boolean
 }
 
@@ -26,6 +28,7 @@ const options = {
   junit: { type: 'string' },
   seed: { type: 'string' },
   cmd: { type: 'string' },
+  sandbox: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -43,9 +46,11 @@ Options:
   --seed <n>          reuse the randomised inputs of an earlier run
   --json              print the result as one JSON document
   --junit <file>      also write JUnit XML to <file>
+  --sandbox <mode>    auto (default: bubblewrap where it works) | bwrap (required) | none
   -h, --help          show this help
 
-Exit code: 0 every check passed, 1 a check failed, 2 usage or environment error.`
+Exit code: 0 every check that ran passed (exercises no broker here can run are skipped, and said so),
+1 a check failed, 2 usage or environment error.`
 
 /**
  * Turns the grade command's arguments into a GradeCommand, or a one-line usage error that says what to type.
@@ -60,7 +65,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     throw usageError(error as Error & { code?: string })
   }
   const values = { ...fromNpmConfig(env), ...stripUndefined(parsed.values) }
-  if (values.help) return { exercises: [], source: { kind: 'starter' }, broker: 'auto', isJson: false, isHelp: true }
+  if (values.help) return { exercises: [], source: { kind: 'starter' }, broker: 'auto', isJson: false, sandbox: 'auto', isHelp: true }
 
   if (values.solution && values.dir !== undefined) {
     throw new GraderError('USAGE', '--solution and --dir cannot be used together', { hint: 'use --solution to check the reference solution, or --dir to grade a submission' })
@@ -90,6 +95,10 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   }
   if (values.cmd !== undefined && values.cmd.trim() === '') throw new GraderError('USAGE', '--cmd needs a command', { hint: 'e.g. --cmd "python3 main.py"' })
   if (values.junit === '') throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
+  const sandbox = values.sandbox ?? 'auto'
+  if (!(sandboxChoices as readonly string[]).includes(sandbox)) {
+    throw new GraderError('USAGE', `--sandbox ${sandbox} is not a sandbox mode: expected one of ${sandboxChoices.join(', ')}`, { hint: 'e.g. --sandbox auto' })
+  }
 
   return {
     exercises,
@@ -99,6 +108,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     ...(seed !== undefined ? { seed } : {}),
     isJson: values.json ?? false,
     ...(values.junit !== undefined ? { junitFile: values.junit } : {}),
+    sandbox: sandbox as SandboxChoice,
     isHelp: false,
   }
 }
@@ -142,7 +152,7 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
   if (env.npm_lifecycle_event !== 'grade') return {}
   const values: Values = {}
   if (env.npm_config_solution === 'true') values.solution = true
-  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit'] as const) {
+  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox'] as const) {
     const value = env[`npm_config_${name}`]
     if (value !== undefined && value !== 'true') values[name] = value
   }

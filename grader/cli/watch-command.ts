@@ -9,6 +9,7 @@ import { readProgress, recordResults } from '../progress/progress-store.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import type { ExerciseResult } from '../report/result.ts'
 import { newSeed } from '../runner/random.ts'
+import { type Sandbox, chooseSandbox } from '../runner/sandbox.ts'
 import { FileWatcher } from '../watch/file-watcher.ts'
 import { WarmBrokerChooser } from '../watch/warm-broker-chooser.ts'
 import { WarmTypechecker } from '../watch/warm-typechecker.ts'
@@ -54,14 +55,16 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
   if (command.isJson || command.junitFile) throw new GraderError('USAGE', 'watch prints for a person: drop --json and --junit', { hint: 'for a report, run npm run grade -- <exercise> --json' })
   let exercise = await loadExercise(resolveExerciseFolder(command.exercises[0]))
   let submission = resolveSubmission(exercise, command.source, { hasCustomCommand: command.command !== undefined })
+  const say = (text: string) => process.stdout.write(`[watch] ${text}\n`)
 
+  const sandbox = chooseSandbox(command.sandbox)
+  if (sandbox.note) say(sandbox.note)
   // Ctrl-C is how a watch ends: kill whatever is running (the exit cleanups do) and exit 0.
   exitOnInterruptWith(0)
   using events = new WatchEvents()
   const stop = () => events.push({ kind: 'stop' })
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  const say = (text: string) => process.stdout.write(`[watch] ${text}\n`)
   await using typechecker = new WarmTypechecker({ onFallback: (reason) => say(`the warm type checker stopped (${reason}); checking with a fresh tsc from now on`) })
   // With --seed every run repeats the same topics and client ids: a kept broker would remember the last run.
   await using chooser = command.seed === undefined ? new WarmBrokerChooser(command.broker) : undefined
@@ -87,7 +90,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
       if (shouldGrade) {
         if (process.stdout.isTTY) process.stdout.write('\u001bc')
         events.dropChanges()
-        const result = await gradeOnce(exercise, command, typechecker, chooser)
+        const result = await gradeOnce(exercise, command, sandbox, typechecker, chooser)
         const following = result.status === 'passed' ? await followingExercise(exercise, command, { skipPassed: true }) : undefined
         isAsking = false
         if (following && events.isTerminal) {
@@ -150,7 +153,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
 }
 
 /** One grading run, printed as `grade` prints it; the student's own work counts towards progress. */
-async function gradeOnce(exercise: Exercise, command: GradeCommand, typechecker: WarmTypechecker, chooser: WarmBrokerChooser | undefined): Promise<ExerciseResult> {
+async function gradeOnce(exercise: Exercise, command: GradeCommand, sandbox: Sandbox, typechecker: WarmTypechecker, chooser: WarmBrokerChooser | undefined): Promise<ExerciseResult> {
   const seed = command.seed ?? newSeed()
   const reporter = new ConsoleReporter({
     write: (text) => process.stdout.write(text),
@@ -163,6 +166,7 @@ async function gradeOnce(exercise: Exercise, command: GradeCommand, typechecker:
     ...(command.command !== undefined ? { command: command.command } : {}),
     chooser: chooser ?? new BackendChooser(command.broker),
     seed,
+    sandbox,
     typecheck: typechecker.check,
     onProgress: (event) => {
       if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)

@@ -14,6 +14,7 @@ export type GraderErrorCode =
   | 'BROKER_START_FAILED'
   | 'PORT_IN_USE'
   | 'CANNOT_RESET'
+  | 'SANDBOX_UNAVAILABLE'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {

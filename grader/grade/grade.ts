@@ -6,6 +6,7 @@ import { type GradeReport, type ExerciseResult, reportSchemaVersion, summarizeEx
 import { newSeed } from '../runner/random.ts'
 import { courseVersion } from './course-version.ts'
 import { readDurationHints, writeDurationHints } from './duration-hints.ts'
+import { type SandboxChoice, chooseSandbox } from '../runner/sandbox.ts'
 import { type GradeProgress, gradeExercise } from './grade-exercise.ts'
 
 export interface GradeOptions {
@@ -17,6 +18,8 @@ export interface GradeOptions {
   broker: BrokerChoice
   /** Reproduces a run's randomised inputs; a fresh one is drawn when absent. */
   seed?: number
+  /** Where student programs run (default auto: bubblewrap where it works here). */
+  sandbox?: SandboxChoice
   onProgress?: (event: GradeProgress) => void
   /** Called as each exercise's result is ready (in the order they finish, which is not course order). */
   onFinished?: (result: ExerciseResult) => void
@@ -40,6 +43,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   // Most of an exercise's time is waiting (on the broker, on the program's reconnect): exercises overlap well,
   // bounded by the cores because every exercise also starts Node programs and a type-check.
   const concurrency = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
+  const sandbox = chooseSandbox(options.sandbox ?? 'auto')
   const results: ExerciseResult[] = new Array(exercises.length)
   // Longest first (as last time): the short ones fill the gaps. Printing stays in course order (the caller's).
   const hints = concurrency > 1 ? readDurationHints() : {}
@@ -51,6 +55,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         ...(options.command !== undefined ? { command: options.command } : {}),
         chooser,
         seed,
+        sandbox,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       })
       options.onFinished?.(results[index])
@@ -64,6 +69,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     ...summarizeExercises(results),
     seed,
     durationMs: Math.round(performance.now() - startedAt),
+    ...(sandbox.note ? { notes: [sandbox.note] } : {}),
     exercises: results,
   }
 }

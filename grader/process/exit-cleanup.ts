@@ -16,12 +16,20 @@ function install(): void {
   if (isInstalled) return
   isInstalled = true
   process.on('exit', runSyncCleanups)
+  let isInterrupted = false
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.once(signal, () => {
-      void runAllCleanups().finally(() => process.exit(interruptExitCode ?? (signal === 'SIGINT' ? 130 : 143)))
+    // `on`, not `once`: signal-exit (inside Testcontainers) re-raises a signal when it finds itself the only
+    // listener left, which would kill the grader before the container is stopped. A second signal while
+    // cleaning up changes nothing: the cleanups have their own deadline.
+    process.on(signal, () => {
+      if (isInterrupted) return
+      isInterrupted = true
+      void runAllCleanups().finally(() => process.exit(interruptExitCode ?? 128 + signalNumbers[signal]))
     })
   }
 }
+
+const signalNumbers = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const
 
 function runSyncCleanups(): void {
   for (const cleanup of syncCleanups) {

@@ -63,6 +63,12 @@ export class ConsoleReporter {
     if (exercise.status !== 'passed') {
       for (const run of exercise.programRuns) this.#programOutput(run)
     }
+    for (const note of exercise.notes ?? []) this.#line(`${prefix} ${this.#style('gray', `note: ${note}`)}`)
+    for (const warning of exercise.warnings ?? []) this.#line(`${prefix} ${this.#style('yellow', `warning: ${warning}`)}`)
+    if (exercise.status === 'skipped') {
+      this.#line(`${prefix} ${this.#style('gray', 'Skipped: no check ran on this broker (not a failure).')}`)
+      return
+    }
     const checks = exercise.checks.filter((check) => check.maxPoints > 0 || check.status !== 'passed')
     const passed = checks.filter((check) => check.status === 'passed').length
     const summary = `${exercise.points}/${exercise.maxPoints} points, ${passed} of ${checks.length} checks passed`
@@ -74,12 +80,14 @@ export class ConsoleReporter {
   }
 
   summary(report: GradeReport): void {
+    for (const note of report.notes ?? []) this.#line(`${this.#style('gray', `[grader] note: ${note}`)}`)
     if (report.exercises.length < 2) return
     this.#line('')
     const width = Math.max(...report.exercises.map((exercise) => exercise.title.length))
     for (const exercise of report.exercises) {
-      const { mark, style } = marks[exercise.status === 'passed' ? 'passed' : exercise.status === 'errored' ? 'errored' : 'failed']
-      this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${exercise.points}/${exercise.maxPoints}`)
+      const { mark, style } = marks[exercise.status]
+      const points = exercise.status === 'skipped' ? 'skipped: needs another broker' : `${exercise.points}/${exercise.maxPoints}`
+      this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${points}`)
     }
     this.#line(`  ${report.points}/${report.maxPoints} points`)
   }

@@ -10,7 +10,7 @@ export interface ProgramCommand {
   display: string
 }
 
-const resolveHook = new URL('./course-resolve-hook.ts', import.meta.url).href
+export const resolveHookUrl = new URL('./course-resolve-hook.ts', import.meta.url).href
 
 /**
  * The pinned Node running a TypeScript file directly: Node 24 strips types (about 65 ms to start, against
@@ -19,7 +19,7 @@ const resolveHook = new URL('./course-resolve-hook.ts', import.meta.url).href
 export function typeScriptCommand(entry: string, cwd: string): ProgramCommand {
   return {
     command: process.execPath,
-    args: ['--disable-warning=ExperimentalWarning', '--import', resolveHook, entry],
+    args: ['--disable-warning=ExperimentalWarning', '--import', resolveHookUrl, entry],
     display: `node ${path.relative(cwd, entry) || entry}`,
   }
 }

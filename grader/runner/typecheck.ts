@@ -46,7 +46,7 @@ export const studentCompilerOptions = {
 }
 
 /**
- * Type-checks a student's TypeScript before it runs, the way `tsc` would, and reports `file:line:column` with
+ * Type-checks a student's TypeScript while it runs, the way `tsc` would, and reports `file:line:column` with
  * the compiler's message. Results are cached by the content of the program's .ts files, so re-grading an
  * unchanged program costs nothing.
  */
@@ -123,7 +123,7 @@ function findCompiler(): Compiler {
 }
 
 async function cacheKey(programDir: string, entry: string, version: string, options: object): Promise<string> {
-  const hash = createHash('sha256').update(version).update(JSON.stringify(options)).update(path.resolve(programDir, entry))
+  const hash = createHash('sha256').update(version).update(JSON.stringify(options)).update(entry)
   for (const file of await listTypeScriptFiles(programDir)) {
     hash.update(file).update('\0').update(await readFile(path.join(programDir, file))).update('\0')
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, expect, it } from 'vitest'
@@ -30,14 +30,18 @@ const states: Array<[string, Record<string, string | undefined>]> = [
   ['a syntax error', { 'main.ts': `${solution}\nconst = 3\n`, 'twice.ts': undefined }],
 ]
 
-it('the warm checker reports what a fresh tsc reports, save after save', async () => {
+it('the warm checker reports what a fresh tsc reports, save after save, each save in a fresh copy', async () => {
   const verdicts: boolean[] = []
   for (const [name, files] of states) {
     for (const [file, text] of Object.entries(files)) {
       if (text === undefined) unlinkSync(path.join(dir, file))
       else writeFileSync(path.join(dir, file), text)
     }
-    const [warm, cold] = [await checker.check(dir, 'main.ts', signal()), await typecheckProgram(dir, 'main.ts', signal())]
+    // The grader checks a fresh copy of the submission on every run (its workspace): so does this test.
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-warm-tsc-run-'))
+    cpSync(dir, copy, { recursive: true })
+    const [warm, cold] = [await checker.check(copy, 'main.ts', signal()), await typecheckProgram(copy, 'main.ts', signal())]
+    rmSync(copy, { recursive: true, force: true })
     verdicts.push(warm.isOk)
     expect({ name, isOk: warm.isOk, diagnostics: warm.diagnostics }).toEqual({ name, isOk: cold.isOk, diagnostics: cold.diagnostics })
   }

@@ -1,0 +1,86 @@
+import { spawn } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { onExit } from '../process/exit-cleanup.ts'
+import { compileCacheDir } from './compile-cache.ts'
+import { courseRoot, resolveHookUrl } from './program-command.ts'
+
+/**
+ * Where one exercise's programs run: a temporary copy of the submission (the only place they may write, so a
+ * program cannot change the files it was graded from, another exercise's files or the grader) and a copy of the
+ * compile cache (a program may write to it, and no other program ever reads what it wrote). Removed when the
+ * exercise ends, and on every exit of the grader, a signal included: ex9's private key never outlives a run.
+ */
+export class Workspace implements Disposable {
+  /** The copy of the submission: the programs' working folder. */
+  readonly dir: string
+  /** NODE_COMPILE_CACHE for programs of this run. */
+  readonly compileCacheDir: string
+  readonly #root: string
+  readonly #forget: () => void
+
+  private constructor(root: string, dir: string, cacheDir: string) {
+    this.#root = root
+    this.dir = dir
+    this.compileCacheDir = cacheDir
+    this.#forget = onExit(() => removeFolder(root))
+  }
+
+  /** Copies `submissionDir` (without node_modules or .git) into a new temporary folder. */
+  static create(submissionDir: string, options: { withCompileCache: boolean }): Workspace {
+    const root = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-run-'))
+    try {
+      const dir = path.join(root, path.basename(submissionDir) || 'submission')
+      cpSync(submissionDir, dir, { recursive: true, filter: (source) => !/(^|[\\/])(node_modules|\.git)$/.test(source) })
+      const cacheDir = path.join(root, 'compile-cache')
+      if (options.withCompileCache && existsSync(compileCacheDir)) cpSync(compileCacheDir, cacheDir, { recursive: true })
+      else mkdirSync(cacheDir)
+      return new Workspace(root, dir, cacheDir)
+    } catch (error) {
+      removeFolder(root)
+      throw error
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.#forget()
+    removeFolder(this.#root)
+  }
+}
+
+function removeFolder(folder: string): void {
+  rmSync(folder, { recursive: true, force: true, maxRetries: 2 })
+}
+
+let warming: Promise<void> | undefined
+
+/**
+ * Fills the course's compile cache with MQTT.js, once per install, from a trusted program: sandboxed programs
+ * only ever get a copy of that cache, so they start as fast as before without being able to write bytecode that
+ * another student's program (or the grader) would run.
+ */
+export function warmStudentCompileCache(): Promise<void> {
+  const marker = path.join(compileCacheDir, `students-warm-${process.version}`)
+  if (existsSync(marker)) return Promise.resolve()
+  warming ??= new Promise<void>((resolve) => {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', resolveHookUrl, '--input-type=module', '-e', "await import('mqtt')"], {
+      cwd: courseRoot,
+      env: { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: compileCacheDir },
+      stdio: 'ignore',
+    })
+    child.once('error', () => resolve())
+    child.once('exit', (code) => {
+      if (code === 0) {
+        try {
+          mkdirSync(compileCacheDir, { recursive: true })
+          writeFileSync(marker, '')
+        } catch {
+          // A read-only install: programs then start without the cache, a little slower.
+        }
+      }
+      resolve()
+    })
+  })
+  return warming
+}
