@@ -3,7 +3,7 @@ import { listExerciseFolders } from '../../grader/exercises/load-exercises.ts'
 import { runCli } from '../support/run-cli.ts'
 
 it('grade --all grades at once but prints each exercise whole, in course order, then the summary', async () => {
-  const result = await runCli(['grade', '--all', '--solution'])
+  const result = await runCli(['grade', '--all', '--solution'], { timeoutMs: 240_000 })
   expect(result.exitCode).toBe(0)
   const lines = result.stdout.split('\n')
   const blocks = lines.map((line) => /^\[grader (ex\d+)\]/.exec(line)?.[1]).filter((id) => id !== undefined)
@@ -15,5 +15,5 @@ it('grade --all grades at once but prints each exercise whole, in course order, 
     expect(block[0]).toMatch(/: grading solution on /)
     expect(block.at(-1)).toMatch(/All checks passed/)
   }
-  expect(result.stdout).toMatch(/\n\n {2}✓ ex1 [^\n]+\n[\s\S]+ {2}69\/69 points\n$/)
-})
+  expect(result.stdout).toMatch(/\n\n {2}✓ ex1 [^\n]+\n[\s\S]+ {2}(\d+)\/\1 points\n$/)
+}, 300_000)

@@ -1,6 +1,7 @@
 import { copyFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
+import { loadAllExercises } from '../../grader/exercises/load-exercises.ts'
 import { copyCourse } from '../support/course-copy.ts'
 import { runCli } from '../support/run-cli.ts'
 
@@ -12,6 +13,7 @@ const stateDir = path.join(course.root, '.mqtt-course')
 const stateFile = path.join(stateDir, 'progress.json')
 const starter = (exercise: string, file = 'main.ts') => path.join(course.root, 'exercises', exercise, 'starter', file)
 const solution = (exercise: string, file = 'main.ts') => path.join(course.root, 'exercises', exercise, 'solution', file)
+const total = (await loadAllExercises()).reduce((sum, exercise) => sum + exercise.points, 0)
 const listLine = (stdout: string, id: string) => stdout.split('\n').find((line) => line.includes(` ${id} `)) ?? ''
 
 describe('progress: list, grade and hint, in one course folder (the order of these tests is the student\'s)', () => {
@@ -19,7 +21,7 @@ describe('progress: list, grade and hint, in one course folder (the order of the
     const result = await cli('list')
     expect(result.exitCode).toBe(0)
     expect(listLine(result.stdout, 'ex1')).toMatch(/^ {2}· ex1 +Hello, broker +5 points$/)
-    expect(result.stdout).toMatch(/0\/69 points, 0 of 9 exercises passed/)
+    expect(result.stdout).toContain(`0/${total} points, 0 of 9 exercises passed`)
     expect(result.stdout).toContain('Next: ex1 Hello, broker: npm run watch -- ex1')
     expect(existsSync(stateFile)).toBe(false)
   })
@@ -42,7 +44,7 @@ describe('progress: list, grade and hint, in one course folder (the order of the
     expect((await cli('grade', 'ex1', '--broker', 'embedded')).exitCode).toBe(1)
     const list = (await cli('list')).stdout
     expect(listLine(list, 'ex1')).toMatch(/^ {2}✓ ex1 +Hello, broker +5\/5$/)
-    expect(list).toMatch(/5\/69 points, 1 of 9 exercises passed/)
+    expect(list).toContain(`5/${total} points, 1 of 9 exercises passed`)
     expect(list).toContain('Next: ex2 Topic wildcards: npm run watch -- ex2')
     // The file is written whole, by rename: no temporary file is left behind.
     expect(readdirSync(stateDir).filter((name) => name !== 'backups')).toEqual(['progress.json'])
@@ -90,7 +92,7 @@ describe('progress: list, grade and hint, in one course folder (the order of the
     expect(result.exitCode).toBe(0)
     expect(result.stderr).toMatch(/could not be read; kept as \.mqtt-course\/progress\.json\.unreadable-\d+/)
     expect(readdirSync(stateDir).some((name) => name.startsWith('progress.json.unreadable-'))).toBe(true)
-    expect(result.stdout).toMatch(/0\/69 points/)
+    expect(result.stdout).toContain(`0/${total} points`)
   })
 })
 

@@ -60,7 +60,7 @@ describe('npm run watch without a terminal', () => {
     await cli.output.waitFor(/Hint 1 of \d+ for ex1: Hello, broker/, mark)
     mark = cli.output.mark
     cli.type('l')
-    await cli.output.waitFor(/ {2}✗ ex1 +Hello, broker +best 0\/5\n {2}✓ ex2 +Topic wildcards +9\/9\n[\s\S]+Next: ex1/, mark)
+    await cli.output.waitFor(/ {2}✗ ex1 +Hello, broker +best 0\/5\n {2}✓ ex2 +Topic wildcards +9\/\d+\n[\s\S]+Next: ex1/, mark)
     mark = cli.output.mark
     copyFileSync(ex1Solution, path.join(course.root, 'exercises/ex1-hello-mqtt/starter/main.ts'))
     await cli.output.waitFor(/All checks passed: 5\/5 points[\s\S]*\[watch\] ex1 passed: on to ex3, Quality of Service/, mark)
@@ -97,7 +97,7 @@ describe('npm run watch without a terminal', () => {
     writeFileSync(path.join(dir, 'main.ts'), broken)
     const cli = watch(courseRoot, ['ex1', '--dir', dir, '--broker', 'embedded'], false)
     await cli.output.waitFor(/\[watch\] waiting for changes/)
-    expect(cli.output.text).toMatch(/✗ compiles/)
+    expect(cli.output.text).toMatch(/✗ types/)
     let mark = cli.output.mark
     const offset = Buffer.byteLength(broken.slice(0, broken.indexOf('imqort')))
     execFileSync('python3', ['-c', 'import mmap,sys\nf=open(sys.argv[1],"r+b")\nm=mmap.mmap(f.fileno(),0)\no=int(sys.argv[2])\nm[o:o+6]=b"import"\nm.flush()', path.join(dir, 'main.ts'), String(offset)])
@@ -106,7 +106,7 @@ describe('npm run watch without a terminal', () => {
     // From now on it polls: an ordinary save is still seen.
     mark = cli.output.mark
     writeFileSync(path.join(dir, 'main.ts'), broken)
-    await cli.output.waitFor(/main\.ts changed: grading again[\s\S]+✗ compiles/, mark)
+    await cli.output.waitFor(/main\.ts changed: grading again[\s\S]+✗ types/, mark)
     cli.type('q')
     expect(await cli.exitCode).toBe(0)
   })
