@@ -72,11 +72,11 @@ export function updateProgress(change: (progress: Progress) => void): Promise<Pr
   return run
 }
 
-/** What one grading run adds: its points if they beat the best, and a pass. Errored runs say nothing about the work. */
+/** What one grading run adds: its points if they beat the best, and a pass. Errored or skipped runs say nothing about the work. */
 export function recordResults(results: readonly ExerciseResult[]): Promise<Progress> {
   return updateProgress((progress) => {
     for (const result of results) {
-      if (result.status === 'errored') continue
+      if (result.status !== 'passed' && result.status !== 'failed') continue
       const entry = (progress.exercises[result.slug] ??= {})
       entry.bestPoints = Math.max(entry.bestPoints ?? 0, result.points)
       if (result.status === 'passed') entry.passed = true
