@@ -19,15 +19,17 @@ export async function describeProgress(): Promise<string> {
   const lines: string[] = []
   for (const exercise of exercises) {
     const entry = progress.exercises[exercise.slug]
+    // Best points as recorded, within what the exercise is worth now (a course update may change its points).
+    const best = Math.min(entry?.bestPoints ?? 0, exercise.points)
     const needs = exercise.requires.length ? `  (needs ${exercise.requires.map(describeCapability).join(', ')})` : ''
     const [mark, points] = entry?.passed
-      ? ['✓', `${entry.bestPoints ?? exercise.points}/${exercise.points}`]
+      ? ['✓', `${best}/${exercise.points}`]
       : entry?.bestPoints !== undefined
-        ? ['✗', `best ${entry.bestPoints}/${exercise.points}`]
+        ? ['✗', `best ${best}/${exercise.points}`]
         : ['·', `${exercise.points} points`]
     lines.push(`  ${mark} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${points.padStart(12)}${needs}`)
   }
-  const earned = exercises.reduce((sum, exercise) => sum + (progress.exercises[exercise.slug]?.bestPoints ?? 0), 0)
+  const earned = exercises.reduce((sum, exercise) => sum + Math.min(progress.exercises[exercise.slug]?.bestPoints ?? 0, exercise.points), 0)
   const total = exercises.reduce((sum, exercise) => sum + exercise.points, 0)
   const passed = exercises.filter((exercise) => progress.exercises[exercise.slug]?.passed).length
   lines.push('', `  ${earned}/${total} points, ${passed} of ${exercises.length} exercises passed   (✓ passed  ✗ tried, best so far  · not started)`)
