@@ -44,8 +44,9 @@ export class WarmTypechecker implements AsyncDisposable {
 
   async #checkWarm(programDir: string, entry: string): Promise<TypecheckResult> {
     const startedAt = performance.now()
-    const api = (this.#api ??= new (await import('typescript/unstable/async')).API({ cwd: programDir }))
     this.#configDir ??= await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-watch-tsc-'))
+    // Its own folder as the compiler's working folder: each run's workspace is gone after the run.
+    const api = (this.#api ??= new (await import('typescript/unstable/async')).API({ cwd: this.#configDir }))
     const mirror = path.join(this.#configDir, 'program')
     await mirrorFolder(programDir, mirror)
     const entryFile = path.join(mirror, entry)
