@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import net from 'node:net'
 import type { Broker, BrokerBackend, BrokerSetup, Capability } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
@@ -33,7 +34,7 @@ export const containerBackend: BrokerBackend = {
       await raceSignal(connectToDocker(), AbortSignal.timeout(10_000))
       return { isAvailable: true }
     } catch {
-      return { isAvailable: false, reason: 'no Docker engine is answering', fix: 'start Docker (Docker Desktop, colima or dockerd)' }
+      return { isAvailable: false, reason: process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST} does not answer` : 'no Docker engine is answering', fix: process.env.DOCKER_HOST ? 'start the Docker engine DOCKER_HOST names, or unset DOCKER_HOST' : 'start Docker (Docker Desktop, colima or dockerd)' }
     }
   },
   async start(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
@@ -50,8 +51,26 @@ export const containerBackend: BrokerBackend = {
 }
 
 async function connectToDocker(): Promise<void> {
+  // Testcontainers tries other engines when DOCKER_HOST does not answer; one the user named must answer itself.
+  const dockerHost = process.env.DOCKER_HOST
+  if (dockerHost) await expectAnswer(dockerHost)
   const { getContainerRuntimeClient } = await import('testcontainers')
   await getContainerRuntimeClient()
+}
+
+/** Connects to DOCKER_HOST (unix:// or tcp://) once, or throws saying it does not answer. */
+async function expectAnswer(dockerHost: string): Promise<void> {
+  const url = new URL(dockerHost)
+  const target = url.protocol === 'unix:' ? { path: url.pathname } : url.protocol === 'tcp:' ? { host: url.hostname, port: Number(url.port || 2375) } : undefined
+  if (!target) return
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.connect(target, () => {
+      socket.destroy()
+      resolve()
+    })
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')))
+    socket.once('error', (error) => reject(new Error(`DOCKER_HOST=${dockerHost} does not answer (${describeError(error)}); the grader does not fall back to another Docker engine`)))
+  })
 }
 
 export function mosquittoImage(env: NodeJS.ProcessEnv = process.env): string {
@@ -92,7 +111,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   } catch (error) {
     forgetStarting()
     await removeLabelled(runLabel).catch(() => {})
-    if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log)
+    if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
       hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
       cause: error,

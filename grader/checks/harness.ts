@@ -178,6 +178,11 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
     this.#stopWatching = options.tap.trace.subscribe(note)
   }
 
+  /** The client id connection `id` sent in its CONNECT, if it sent one. */
+  clientIdOf(id: number): string | undefined {
+    return this.#clientIds.get(id)
+  }
+
   /** Whether connection `id` is one the checks judge: its CONNECT carried the task's client id. */
   isTaskConnection(id: number): boolean {
     const expected = this.options.taskClientId
@@ -328,6 +333,9 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
         await this.#settleConnections()
         const late = this.tap.trace.events(after).find(accept)
         if (late) return late.packet as P & Packet
+      }
+      if (reason instanceof ProgramExited || reason instanceof DeadlineExceeded) this.#failIfOnAnotherConnection(options, after)
+      if (reason instanceof ProgramExited) {
         const program = this.currentProgram!
         fail({
           message: `Your program ${reason.description} before ${options.from === 'program' ? 'sending' : 'receiving'} ${options.description}.`,
@@ -351,6 +359,25 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       }
       throw reason
     }
+  }
+
+  /**
+   * When what was awaited did cross the wire, but on a connection the task is not about (another client id),
+   * that is the mistake to name: "it never came" would be wrong.
+   */
+  #failIfOnAnotherConnection(options: ExpectPacketOptions<Packet>, after: number): void {
+    const expected = this.#session.options.taskClientId
+    if (!expected || options.connections === 'any' || options.onConnection !== undefined) return
+    const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
+    const elsewhere = this.tap.trace.packets((e) => e.direction === direction && !e.isInjected && !this.#session.isTaskConnection(e.connection) && options.match(e.packet), after)[0]
+    if (!elsewhere) return
+    const other = this.#session.clientIdOf(elsewhere.connection) ?? '(none yet)'
+    fail({
+      message: `Your program ${options.from === 'program' ? 'sent' : 'received'} ${options.description} on another connection, as "${other}", not on the one with the client id ${expected.input} ("${expected.value}"). The task is about that client: do it with that connection.`,
+      expected: `${options.description}, on the connection of clientId="${expected.value}"`,
+      received: `${formatPacket(elsewhere.packet)} on the connection of clientId="${other}"`,
+      trace: this.tap.trace.events(after),
+    })
   }
 
   async expectMessage(client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket> {

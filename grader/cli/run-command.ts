@@ -3,7 +3,7 @@
  * the tests call (grade(), startPlaygroundBroker()).
  */
 import { describeError, isGraderError } from '../errors/grader-error.ts'
-import { runAllCleanups } from '../process/exit-cleanup.ts'
+import { runAllCleanups, whenInterrupted } from '../process/exit-cleanup.ts'
 
 type Command = (args: readonly string[]) => Promise<number>
 
@@ -44,6 +44,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error
 })
 const exitCode = await main(process.argv.slice(2))
+await whenInterrupted()
 await runAllCleanups()
 process.exitCode = exitCode
 // Whatever a broker library left scheduled (aedes timers, Testcontainers sockets), the command is done.

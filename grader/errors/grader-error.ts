@@ -15,6 +15,7 @@ export type GraderErrorCode =
   | 'PORT_IN_USE'
   | 'CANNOT_RESET'
   | 'SANDBOX_UNAVAILABLE'
+  | 'COMMAND_NOT_FOUND'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {

@@ -28,19 +28,34 @@ export interface Mutant {
 }
 
 const markerPattern = /^@fails\s+([a-z0-9-]+)\s*:\s*(.+)$/
+const variantPattern = /^@passes\s*:\s*(.+)$/
 
 /** The mutants of an exercise, in `folder` (mutants/, or mutants-python/ for the Python solution). */
 export function listMutants(exerciseDir: string, folder = 'mutants'): Mutant[] {
+  return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => {
+    const marker = markerPattern.exec(firstLine)
+    return { ...patch, fails: marker?.[1] ?? '', mistake: marker?.[2].trim() ?? '' }
+  })
+}
+
+/**
+ * Correct programs written differently from the solution (variants/<name>.patch, `@passes: <how>` on the first
+ * line): a second connection, another style. Every one must pass, on every broker.
+ */
+export function listVariants(exerciseDir: string, folder = 'variants'): Array<Omit<Mutant, 'fails' | 'mistake'> & { description: string }> {
+  return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => ({ ...patch, description: variantPattern.exec(firstLine)?.[1].trim() ?? '' }))
+}
+
+function listPatches(exerciseDir: string, folder: string): Array<Pick<Mutant, 'name' | 'patchFile' | 'base'> & { firstLine: string }> {
   const root = path.join(exerciseDir, folder)
   if (!existsSync(root)) return []
-  const base = folder === 'mutants' ? 'solution' : folder.replace(/^mutants/, 'solution')
+  const base = folder.replace(/^(mutants|variants)/, 'solution')
   return readdirSync(root)
     .filter((name) => name.endsWith('.patch'))
     .sort()
     .map((file) => {
       const patchFile = path.join(root, file)
-      const marker = markerPattern.exec(readFileSync(patchFile, 'utf8').split('\n', 1)[0])
-      return { name: file.slice(0, -'.patch'.length), patchFile, base, fails: marker?.[1] ?? '', mistake: marker?.[2].trim() ?? '' }
+      return { name: file.slice(0, -'.patch'.length), patchFile, base, firstLine: readFileSync(patchFile, 'utf8').split('\n', 1)[0] }
     })
 }
 
@@ -50,7 +65,7 @@ export interface MaterializedMutant extends Disposable {
 }
 
 /** Copies the solution into a temporary folder and applies the patch there; throws if it does not fit. */
-export function materializeMutant(exerciseDir: string, mutant: Mutant): MaterializedMutant {
+export function materializeMutant(exerciseDir: string, mutant: Pick<Mutant, 'name' | 'patchFile' | 'base'>): MaterializedMutant {
   const dir = mkdtempSync(path.join(os.tmpdir(), `mqtt-course-mutant-${mutant.name}-`))
   const dispose = () => rmSync(dir, { recursive: true, force: true })
   try {

@@ -7,7 +7,7 @@ import { GraderError, describeError, isGraderError } from '../errors/grader-erro
 import type { Exercise } from '../exercises/load-exercises.ts'
 import { type SubmissionSource, resolveSubmission } from '../exercises/submission.ts'
 import type { CheckResult, ExerciseResult, ProgramRunResult } from '../report/result.ts'
-import { type ProgramCommand, customCommand, typeScriptCommand } from '../runner/program-command.ts'
+import { type ProgramCommand, canRun, customCommand, splitWords, typeScriptCommand } from '../runner/program-command.ts'
 import { createRandom } from '../runner/random.ts'
 import { describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { typecheckProgram } from '../runner/typecheck.ts'
@@ -92,6 +92,15 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       setupError = error
     }
     const command = programCommand(exercise, workspace.dir, options.command)
+    if (options.command !== undefined && command) {
+      // The program's own executable: for "python3 main.py" python3, for a shell line its first word.
+      const executable = command.command === '/bin/sh' ? splitWords(options.command)[0] : command.command
+      if (executable && !/[=$`(]/.test(executable) && !shellBuiltins.has(executable) && !canRun(executable, workspace.dir)) {
+        throw new GraderError('COMMAND_NOT_FOUND', `--cmd "${options.command}": ${executable} was not found${executable.includes('/') ? '' : ' on PATH'}, so nothing could be graded`, {
+          hint: `install ${executable} or give its full path (e.g. --cmd "/usr/bin/python3 main.py"); for a script of yours, make it executable (chmod +x)`,
+        })
+      }
+    }
     const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, sandbox, compileCacheDir: workspace.compileCacheDir, readable: tlsMaterial ? [tlsMaterial.caFile] : [] }
 
     // The tap holds connections until the broker is up and the observer is ready: the program can start now
@@ -215,6 +224,9 @@ function taskClientId(exercise: Exercise, inputs: Record<string, string>): TaskC
   const input = exercise.run.clientIdInput
   return input && inputs[input] !== undefined ? { input, value: inputs[input] } : undefined
 }
+
+/** Words a --cmd shell line may start with that are no program on PATH. */
+const shellBuiltins = new Set(['cd', 'exec', 'export', '.', 'source', 'set', 'ulimit', 'umask', 'eval', 'true', ':', 'env'])
 
 /** What an exercise's broker() gets: the run's inputs, the submission's files, the TLS material. */
 function brokerContext(inputs: Record<string, string>, submissionDir: string, tls: TlsMaterial | undefined): BrokerContext {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
@@ -94,9 +94,9 @@ function noSandbox(note: string | undefined): Sandbox {
 }
 
 /**
- * bubblewrap around every program the grader starts. Inside: the whole file system read-only; the user's home,
- * /tmp and the course folder replaced by empty ones (no solutions, mutants, reports, git history or secrets in
- * dotfiles), with only what a program needs put back read-only (node_modules, the resolve hook); the submission's
+ * bubblewrap around every program the grader starts. Inside: the whole file system read-only; /tmp, the course
+ * folder and the home's credential files replaced by empty ones (no solutions, mutants, reports, git history,
+ * ssh keys or tokens), with only what a program needs put back read-only (node_modules, the resolve hook); the submission's
  * temporary copy the one writable place; its own PID namespace, so no other process's /proc (the grader's
  * environ, its stdout) is visible and every descendant dies with it; a new session (no TIOCSTI into the
  * terminal); the environment cleared and set to the curated one; a memory cap through a cgroup where one can be
@@ -110,7 +110,9 @@ function bubblewrapSandbox(): Sandbox {
     memoryLimitBytes: memory.isSupported ? programMemoryLimitBytes : undefined,
     wrap(launch) {
       const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
-      for (const hidden of hiddenFolders()) args.push('--tmpfs', hidden)
+      const hidden = hiddenPaths()
+      for (const folder of hidden.folders) args.push('--tmpfs', folder)
+      for (const file of hidden.files) args.push('--ro-bind', '/dev/null', file)
       for (const visible of [path.join(courseRoot, 'node_modules'), path.join(courseRoot, 'grader', 'runner'), path.join(courseRoot, 'package.json')]) {
         if (existsSync(visible)) args.push('--ro-bind', visible, visible)
       }
@@ -133,11 +135,18 @@ function bubblewrapSandbox(): Sandbox {
   }
 }
 
-/** The folders a program must not see: the user's home (dotfiles, tokens) and the course (solutions, reports). */
-function hiddenFolders(): string[] {
+/**
+ * Where credentials live in a home folder: hidden from programs. The rest of the home stays readable (read-only),
+ * since a student's interpreter may live there (pyenv, nvm, a virtualenv).
+ */
+const credentialPaths = ['.ssh', '.aws', '.azure', '.docker', '.kube', '.gnupg', '.config/gh', '.config/gcloud', '.npmrc', '.yarnrc', '.pypirc', '.netrc', '.git-credentials']
+
+/** What a program must not see: the home's credentials, and the course (solutions, mutants, reports, .git). */
+function hiddenPaths(): { folders: string[]; files: string[] } {
   const home = os.homedir()
-  // A course inside the home is hidden by the home's tmpfs already; its own tmpfs, mounted after, is where the
-  // mount points for node_modules and the hook are made.
-  const folders = [...(home && home !== '/' ? [home] : []), courseRoot.replace(/\/$/, '')]
-  return folders.filter((folder) => existsSync(folder))
+  const inHome = home && home !== '/' ? credentialPaths.map((name) => path.join(home, name)).filter((file) => existsSync(file)) : []
+  return {
+    folders: [...inHome.filter((file) => statSync(file).isDirectory()), courseRoot.replace(/\/$/, '')],
+    files: inHome.filter((file) => !statSync(file).isDirectory()),
+  }
 }

@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
 import type { ProgramCommand } from './program-command.ts'
 import type { Sandbox } from './sandbox.ts'
@@ -83,7 +84,12 @@ export class StudentProgram implements AsyncDisposable {
       args: wrapped.args,
       cwd: options.cwd,
       env: wrapped.env,
-      annotateExit: cgroup ? (exit) => (cgroup.wasOomKilled() ? { ...exit, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes } : exit) : undefined,
+      annotateExit: wrapped.reportsChildPid
+        ? (exit) => {
+            const stopped = signalFromSandboxExit(exit)
+            return cgroup?.wasOomKilled() ? { ...stopped, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes } : stopped
+          }
+        : undefined,
       onGone: () => cgroup?.remove(),
     })
   }
@@ -121,6 +127,17 @@ export class StudentProgram implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.kill()
   }
+}
+
+/**
+ * bwrap exits with 128 + n when the program inside was ended by signal n, as a shell does: said as the signal,
+ * so "was stopped by SIGTERM" reads the same with a sandbox and without.
+ */
+function signalFromSandboxExit(exit: ExitInfo): ExitInfo {
+  const code = exit.exitCode
+  if (code === undefined || code <= 128 || code > 128 + 64) return exit
+  const name = Object.entries(os.constants.signals).find(([, number]) => number === code - 128)?.[0] as NodeJS.Signals | undefined
+  return name ? { ...exit, exitCode: undefined, signal: name } : exit
 }
 
 /** "exited with code 1", "was killed by SIGTERM", "could not start: spawn python3 ENOENT". */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { createRequire } from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
 import { ProcessGroup } from '../process/process-group.ts'
 import { raceSignal } from '../time/deadline.ts'
@@ -59,8 +59,9 @@ export async function typecheckProgram(programDir: string, entry: string, signal
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined)
   if (cached) return { ...(JSON.parse(cached) as Pick<TypecheckResult, 'isOk' | 'diagnostics'>), isCached: true, durationMs: performance.now() - startedAt }
 
-  const configDir = await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-tsc-'))
-  try {
+  using temporary = new TemporaryFolder('mqtt-course-tsc-')
+  const configDir = temporary.path
+  {
     const config = path.join(configDir, 'tsconfig.json')
     await writeFile(config, JSON.stringify({ compilerOptions, files: [path.resolve(programDir, entry)] }))
     const group = new ProcessGroup({
@@ -77,8 +78,6 @@ export async function typecheckProgram(programDir: string, entry: string, signal
     await mkdir(path.dirname(cacheFile), { recursive: true })
     await writeFile(cacheFile, JSON.stringify({ isOk, diagnostics }))
     return { isOk, diagnostics, isCached: false, durationMs: performance.now() - startedAt }
-  } finally {
-    await rm(configDir, { recursive: true, force: true })
   }
 }
 

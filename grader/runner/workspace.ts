@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { onExit } from '../process/exit-cleanup.ts'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { compileCacheDir } from './compile-cache.ts'
 import { courseRoot, resolveHookUrl } from './program-command.ts'
 
@@ -17,40 +16,33 @@ export class Workspace implements Disposable {
   readonly dir: string
   /** NODE_COMPILE_CACHE for programs of this run. */
   readonly compileCacheDir: string
-  readonly #root: string
-  readonly #forget: () => void
+  readonly #folder: TemporaryFolder
 
-  private constructor(root: string, dir: string, cacheDir: string) {
-    this.#root = root
+  private constructor(folder: TemporaryFolder, dir: string, cacheDir: string) {
+    this.#folder = folder
     this.dir = dir
     this.compileCacheDir = cacheDir
-    this.#forget = onExit(() => removeFolder(root))
   }
 
   /** Copies `submissionDir` (without node_modules or .git) into a new temporary folder. */
   static create(submissionDir: string, options: { withCompileCache: boolean }): Workspace {
-    const root = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-run-'))
+    const folder = new TemporaryFolder('mqtt-course-run-')
     try {
-      const dir = path.join(root, path.basename(submissionDir) || 'submission')
+      const dir = path.join(folder.path, path.basename(submissionDir) || 'submission')
       cpSync(submissionDir, dir, { recursive: true, filter: (source) => !/(^|[\\/])(node_modules|\.git)$/.test(source) })
-      const cacheDir = path.join(root, 'compile-cache')
+      const cacheDir = path.join(folder.path, 'compile-cache')
       if (options.withCompileCache && existsSync(compileCacheDir)) cpSync(compileCacheDir, cacheDir, { recursive: true })
       else mkdirSync(cacheDir)
-      return new Workspace(root, dir, cacheDir)
+      return new Workspace(folder, dir, cacheDir)
     } catch (error) {
-      removeFolder(root)
+      folder.remove()
       throw error
     }
   }
 
   [Symbol.dispose](): void {
-    this.#forget()
-    removeFolder(this.#root)
+    this.#folder.remove()
   }
-}
-
-function removeFolder(folder: string): void {
-  rmSync(folder, { recursive: true, force: true, maxRetries: 2 })
 }
 
 let warming: Promise<void> | undefined

@@ -5,7 +5,7 @@ import { embeddedBackend } from '../../grader/broker/embedded-broker.ts'
 import { mosquittoBackend } from '../../grader/broker/mosquitto-broker.ts'
 import { missingCapabilities } from '../../grader/broker/broker.ts'
 import { type Exercise, loadAllExercises } from '../../grader/exercises/load-exercises.ts'
-import { listMutants, materializeMutant } from '../../grader/exercises/mutants.ts'
+import { listMutants, listVariants, materializeMutant } from '../../grader/exercises/mutants.ts'
 import type { SubmissionSource } from '../../grader/exercises/submission.ts'
 import { typesCheckId, gradeExercise } from '../../grader/grade/grade-exercise.ts'
 import type { ExerciseResult } from '../../grader/report/result.ts'
@@ -57,6 +57,14 @@ export async function defineExerciseSuite(broker: TestBroker): Promise<void> {
           expect(first.message?.length).toBeGreaterThan(20)
           expect(first.hint?.length).toBeGreaterThan(10)
         })
+
+        for (const variant of listVariants(exercise.dir)) {
+          it(`passes with variant ${variant.name} (${variant.description})`, async () => {
+            using made = materializeMutant(exercise.dir, variant)
+            const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: made.dir, label: `variant ${variant.name}` })
+            expect(result.status, describeResult(result)).toBe('passed')
+          })
+        }
 
         for (const mutant of listMutants(exercise.dir)) {
           it(`fails only "${mutant.fails}" with mutant ${mutant.name} (${mutant.mistake})`, async () => {
