@@ -1,6 +1,9 @@
 import { writeFile } from 'node:fs/promises'
+import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { prepareOutputFile } from './output-file.ts'
 import { grade } from '../grade/grade.ts'
+import { OrderedOutput } from '../report/ordered-output.ts'
+import { newSeed } from '../runner/random.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import { renderJson } from '../report/json-reporter.ts'
 import { renderJunit } from '../report/junit-reporter.ts'
@@ -15,36 +18,51 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     return 0
   }
   if (command.junitFile) prepareOutputFile(command.junitFile, '--junit')
-  const reporter = command.isJson
-    ? undefined
-    : new ConsoleReporter({
-        write: (text) => process.stdout.write(text),
-        isColor: process.stdout.isTTY === true && !process.env.NO_COLOR,
-        rerunCommand: (exercise, seed) => rerunCommand(command, exercise, seed),
-      })
+  const order = (command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))).map((f) => f.id)
+  const output = new OrderedOutput(order, (text) => process.stdout.write(text))
+  const reporters = new Map<string, ConsoleReporter>()
+  const newReporter = (write: (text: string) => void) =>
+    new ConsoleReporter({
+      write,
+      isColor: process.stdout.isTTY === true && !process.env.NO_COLOR,
+      rerunCommand: (exercise, seed) => rerunCommand(command, exercise, seed),
+    })
+  // One reporter per exercise, each writing its own block: exercises are graded at once.
+  const reporterFor = (id: string) => {
+    const reporter = reporters.get(id) ?? newReporter(output.writerFor(id))
+    reporters.set(id, reporter)
+    return reporter
+  }
+  const seed = command.seed ?? newSeed()
   const report = await grade({
     exercises: command.exercises,
     source: command.source,
     broker: command.broker,
     ...(command.command !== undefined ? { command: command.command } : {}),
-    ...(command.seed !== undefined ? { seed: command.seed } : {}),
+    seed,
     sandbox: command.sandbox,
     onProgress: (event) => {
-      if (!reporter) return
+      if (command.isJson) return
+      const reporter = reporterFor(event.exercise.id)
       if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
       else reporter.check(event.exercise.id, event.result)
     },
+    onFinished: (exercise) => {
+      if (command.isJson) return
+      reporterFor(exercise.id).finished(exercise, seed)
+      output.finish(exercise.id)
+    },
   })
-  if (reporter) {
-    for (const exercise of report.exercises) reporter.finished(exercise, report.seed)
-    reporter.summary(report)
-  } else process.stdout.write(renderJson(report))
+  // Progress is what the grader saw of the student's own work, in place; never of a solution or another folder.
+  if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
+  if (command.isJson) process.stdout.write(renderJson(report))
+  else newReporter((text) => process.stdout.write(text)).summary(report)
   if (command.junitFile) await writeFile(command.junitFile, renderJunit(report))
   return exitCodeFor(report)
 }
 
 /** The command line that replays a run with the same inputs. */
-function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: number): string {
+export function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: number): string {
   const parts = ['npm run grade --', exercise.id, '--seed', String(seed)]
   if (command.source.kind === 'solution') parts.push('--solution')
   if (command.source.kind === 'dir') parts.push('--dir', quote(command.source.dir))
