@@ -1,7 +1,12 @@
 // The course site: Astro + Starlight. Lessons (lessons/*.mdx) and exercise pages (generated from
 // exercises/*/README.md and exercise.ts) are one content collection, see site/content.config.ts.
+import { fileURLToPath } from 'node:url'
+import inject from '@rollup/plugin-inject'
 import starlight from '@astrojs/starlight'
 import { defineConfig } from 'astro/config'
+import { nodePolyfills } from 'vite-plugin-node-polyfills'
+
+const playground = (file) => fileURLToPath(new URL(`./site/components/playground/${file}`, import.meta.url))
 
 export default defineConfig({
   srcDir: './site',
@@ -22,7 +27,25 @@ export default defineConfig({
     }),
   ],
   vite: {
-    // The site imports the course's own modules (the topic matcher) from outside srcDir.
+    // The site imports the course's own modules (the topic matcher, the packet formatter) from outside srcDir.
     server: { fs: { allow: ['.'] } },
+    // The util polyfill's `inherits` cannot subclass an ES class (aedes' Client): Node's own semantics instead.
+    resolve: { alias: { inherits: playground('inherits.cjs') } },
+    plugins: [
+      // The Playground's in-page broker is aedes, a Node program: the browser gets Node's events, stream, util,
+      // assert and Buffer/process from node-stdlib-browser. Only modules that import or mention them get them,
+      // and the Playground loads them on first use only.
+      nodePolyfills({
+        include: ['assert', 'buffer', 'events', 'process', 'stream', 'string_decoder', 'util', 'crypto'],
+        overrides: { stream: 'readable-stream', crypto: playground('node-crypto.ts') },
+      }),
+      // aedes restarts keepalive timers with Node's Timeout#refresh(), which a browser timer id lacks: aedes,
+      // and only aedes, gets timers that have it.
+      inject({
+        include: ['**/node_modules/aedes/**'],
+        setTimeout: [playground('refreshable-timeout.ts'), 'setTimeout'],
+        clearTimeout: [playground('refreshable-timeout.ts'), 'clearTimeout'],
+      }),
+    ],
   },
 })

@@ -1,0 +1,328 @@
+import type { IClientOptions, MqttClient } from 'mqtt'
+import type { Packet } from 'mqtt-packet'
+import { validateTopicFilter, validateTopicName } from '../../../grader/mqtt/topic-filter.ts'
+import { formatPayload, formatTraceEvent } from '../../../grader/wiretap/format-packet.ts'
+import type { Direction } from '../../../grader/wiretap/wire-trace.ts'
+import type { DuplexPair } from './duplex-pair.ts'
+import { element, field } from './element.ts'
+import type { ClientPreset } from './scenarios.ts'
+
+/** What a client card needs from its lab: where to connect, and the clock all packet logs share. */
+export interface LabConnector {
+  /**
+   * A client for the broker the student chose, not yet connected (the card calls `connect()` once it listens),
+   * or why that choice cannot work in a browser.
+   */
+  open(options: IClientOptions): Promise<{ client: MqttClient; pair?: DuplexPair; brokerName: string } | { problem: string }>
+  readonly startedAt: number
+}
+
+const maxLines = 200
+type Qos = 0 | 1 | 2
+
+/**
+ * One named client of the lab: its connection options and will, Connect / Disconnect cleanly / Power cut /
+ * Freeze, its subscriptions (with Unsubscribe), what it received, and every packet it sent or received, in the
+ * grader's own trace format.
+ */
+export class ClientCard {
+  readonly element: HTMLElement
+  readonly name: string
+  #client: MqttClient | undefined
+  #pair: DuplexPair | undefined
+  #connection = 0
+  #seq = 0
+  readonly #subscriptions = new Map<string, Qos>()
+  readonly #lab: LabConnector
+  readonly #ui: ReturnType<typeof buildCard>
+
+  constructor(preset: ClientPreset, lab: LabConnector, onRemove: (card: ClientCard) => void) {
+    this.name = preset.name
+    this.#lab = lab
+    this.#ui = buildCard(preset)
+    this.element = this.#ui.root
+    const { buttons, subscribeForm, publishForm } = this.#ui
+    buttons.connect.addEventListener('click', () => void this.connect())
+    buttons.disconnect.addEventListener('click', () => this.disconnect())
+    buttons.powerCut.addEventListener('click', () => this.powerCut())
+    buttons.freeze.addEventListener('click', () => this.toggleFreeze())
+    buttons.remove.addEventListener('click', () => {
+      this.powerCut()
+      onRemove(this)
+    })
+    subscribeForm.addEventListener('submit', (event) => {
+      event.preventDefault()
+      void this.subscribe(field(subscribeForm, 'filter').value.trim(), Number(field(subscribeForm, 'qos').value) as Qos)
+    })
+    publishForm.addEventListener('submit', (event) => {
+      event.preventDefault()
+      void this.publish(field(publishForm, 'topic').value.trim(), field(publishForm, 'payload').value, Number(field(publishForm, 'qos').value) as Qos, (field(publishForm, 'retain') as HTMLInputElement).checked)
+    })
+    this.#render()
+  }
+
+  get isConnected(): boolean {
+    return this.#client?.connected === true
+  }
+
+  async connect(subscriptions: ClientPreset['subscriptions'] = []): Promise<void> {
+    this.#drop()
+    const { options } = this.#ui
+    const willTopic = field(options, 'willTopic').value.trim()
+    const clean = (field(options, 'clean') as HTMLInputElement).checked
+    const clientOptions: IClientOptions = {
+      clientId: field(options, 'clientId').value.trim() || this.name,
+      keepalive: Number(field(options, 'keepalive').value) || 0,
+      clean,
+      reconnectPeriod: 0,
+      connectTimeout: 5000,
+      ...(willTopic
+        ? { will: { topic: willTopic, payload: field(options, 'willPayload').value, qos: Number(field(options, 'willQos').value) as Qos, retain: (field(options, 'willRetain') as HTMLInputElement).checked } }
+        : {}),
+    }
+    if (willTopic && validateTopicName(willTopic)) return this.#say(`Not connected: the will topic is not a topic name (${validateTopicName(willTopic)}).`, 'error')
+    this.#say('Connecting ...')
+    const opened = await this.#lab.open(clientOptions)
+    if ('problem' in opened) return this.#say(opened.problem, 'error')
+    const { client, pair, brokerName } = opened
+    this.#client = client
+    this.#pair = pair
+    const connection = ++this.#connection
+    if (clean) this.#subscriptions.clear()
+    let wasConnected = false
+    let closedBy: 'client' | 'broker' = 'broker'
+    client.on('packetsend', (packet) => {
+      if (packet.cmd === 'disconnect') closedBy = 'client'
+      this.#logPacket(connection, 'to-broker', packet as Packet)
+    })
+    client.on('packetreceive', (packet) => this.#logPacket(connection, 'to-client', packet as Packet))
+    client.on('connect', (connack) => {
+      wasConnected = true
+      this.#say(`Connected to ${brokerName} as ${clientOptions.clientId}${connack.sessionPresent ? ' (session present: the broker kept your subscriptions and queued messages)' : ''}.`, 'ok')
+      this.#render()
+      for (const subscription of subscriptions ?? []) void this.subscribe(subscription.filter, subscription.qos)
+    })
+    client.on('message', (topic, payload, packet) => this.#addMessage(topic, payload, packet.retain, packet.qos, packet.dup))
+    client.on('error', (error) => {
+      if (this.#client === client) this.#say(wasConnected ? `Error: ${error.message}` : `${brokerName === 'the broker in this page' ? 'Could not connect' : `No MQTT broker answered at ${brokerName}`}: ${error.message}. Start one with "npm run broker" (WebSockets on port 8080), or choose "In this page".`, 'error')
+    })
+    client.on('close', () => {
+      if (this.#client !== client) return
+      this.#log(connection, `connection closed by ${closedBy === 'client' ? this.name : 'the broker'}`)
+      if (!wasConnected) this.#say(`No MQTT broker answered at ${brokerName}. Start one with "npm run broker" (WebSockets on port 8080), or choose "In this page (no setup)".`, 'error')
+      else if (closedBy === 'broker') this.#say('The broker closed the connection (keepalive timeout, or another client took this client id over).', 'error')
+      this.#client = undefined
+      this.#pair = undefined
+      this.#render()
+    })
+    this.#log(connection, `connection opened to ${brokerName}`)
+    client.connect()
+    this.#render()
+  }
+
+  /** Sends DISCONNECT, then closes: the broker discards the will. */
+  disconnect(): void {
+    const client = this.#client
+    if (!client) return
+    this.#pair?.thaw()
+    client.end(false, {}, () => this.#say('Disconnected cleanly: DISCONNECT sent, so the broker discarded the will.'))
+  }
+
+  /** The connection dies without DISCONNECT, as when a device loses power: the broker publishes the will. */
+  powerCut(): void {
+    const client = this.#client
+    if (!client) return
+    this.#log(this.#connection, 'power cut: the connection is gone, no DISCONNECT was sent')
+    this.#client = undefined
+    this.#pair = undefined
+    client.end(true)
+    this.#say('Power cut: no DISCONNECT, so the broker publishes the will (if any).')
+    this.#render()
+  }
+
+  /** Like Ctrl-Z on a device's process: the connection stays open, no packet moves either way. */
+  toggleFreeze(): void {
+    const pair = this.#pair
+    if (!pair) return
+    if (pair.isFrozen) {
+      pair.thaw()
+      this.#say('Resumed.')
+    } else {
+      pair.freeze()
+      const keepaliveS = Number(field(this.#ui.options, 'keepalive').value) || 0
+      this.#log(this.#connection, 'frozen: nothing is sent or received until Resume')
+      this.#say(keepaliveS > 0 ? `Frozen. The broker gives up after 1.5 × keepalive = ${keepaliveS * 1.5} s without a packet, then publishes the will.` : 'Frozen. Keepalive is 0: the broker never gives up on this connection.')
+    }
+    this.#render()
+  }
+
+  async subscribe(filter: string, qos: Qos): Promise<void> {
+    const client = this.#client
+    if (!client) return
+    const problem = validateTopicFilter(filter)
+    if (problem) return this.#say(`Not subscribed: ${problem}.`, 'error')
+    try {
+      const granted = await client.subscribeAsync(filter, { qos })
+      const code = granted[0]?.qos ?? 128
+      if (code === 128) return this.#say(`The broker refused the subscription to ${filter}.`, 'error')
+      this.#subscriptions.set(filter, code as Qos)
+      this.#render()
+    } catch (error) {
+      this.#say(`Could not subscribe to ${filter}: ${(error as Error).message}`, 'error')
+    }
+  }
+
+  async unsubscribe(filter: string): Promise<void> {
+    await this.#client?.unsubscribeAsync(filter).catch((error: Error) => this.#say(`Could not unsubscribe: ${error.message}`, 'error'))
+    this.#subscriptions.delete(filter)
+    this.#render()
+  }
+
+  async publish(topic: string, payload: string, qos: Qos, retain: boolean): Promise<void> {
+    const client = this.#client
+    if (!client) return
+    // The broker would close the connection on a wildcard topic (MQTT-3.3.2-2): say why before anything is sent.
+    const problem = validateTopicName(topic)
+    if (problem) return this.#say(`Not sent: ${problem}. Wildcards are for subscriptions; publish to one concrete topic.`, 'error')
+    try {
+      await client.publishAsync(topic, payload, { qos, retain })
+      if (retain && payload === '') this.#say(`Cleared the retained message of ${topic} (an empty retained message deletes it).`, 'ok')
+      else this.#say(`Published ${formatPayload(payload)} to ${topic}${retain ? ', retained' : ''}.`, 'ok')
+    } catch (error) {
+      this.#say(`Could not publish to ${topic}: ${(error as Error).message}`, 'error')
+    }
+  }
+
+  #drop(): void {
+    const client = this.#client
+    this.#client = undefined
+    this.#pair = undefined
+    client?.end(true)
+  }
+
+  #addMessage(topic: string, payload: Uint8Array, retain: boolean, qos: number, dup: boolean): void {
+    const text = new TextDecoder().decode(payload)
+    const item = element('li', {}, [element('code', {}, [topic]), '  ', payload.length === 0 ? element('em', {}, ['(empty)']) : text])
+    const notes = [retain ? 'retained' : '', `qos ${qos}`, dup ? 'dup' : ''].filter(Boolean).join(', ')
+    item.append(element('span', { className: 'note' }, [`  (${notes})`]))
+    this.#ui.messages.prepend(item)
+    trim(this.#ui.messages)
+  }
+
+  #logPacket(connection: number, direction: Direction, packet: Packet): void {
+    const event = { kind: 'packet', seq: ++this.#seq, atMs: performance.now() - this.#lab.startedAt, connection, direction, packet, protocolVersion: 4 } as const
+    this.#append(formatTraceEvent(event, { client: this.name, broker: 'broker' }))
+  }
+
+  #log(connection: number, text: string): void {
+    this.#append(`+${((performance.now() - this.#lab.startedAt) / 1000).toFixed(3)}s  #${connection} ${text}`)
+  }
+
+  #append(line: string): void {
+    this.#ui.packets.append(element('li', {}, [line]))
+    while (this.#ui.packets.children.length > maxLines) this.#ui.packets.firstElementChild?.remove()
+    this.#ui.packets.scrollTop = this.#ui.packets.scrollHeight
+  }
+
+  #say(text: string, kind: 'ok' | 'error' | 'info' = 'info'): void {
+    this.#ui.status.textContent = text
+    this.#ui.status.dataset.kind = kind
+  }
+
+  #render(): void {
+    const { buttons, subscribeForm, publishForm, subscriptions, state } = this.#ui
+    const isOpen = this.#client !== undefined
+    const isFrozen = this.#pair?.isFrozen === true
+    buttons.connect.textContent = isOpen ? 'Reconnect' : 'Connect'
+    buttons.disconnect.disabled = !isOpen
+    buttons.powerCut.disabled = !isOpen
+    // Freezing needs the in-page connection: a WebSocket to another broker cannot be held from here.
+    buttons.freeze.disabled = !isOpen || !this.#pair
+    buttons.freeze.textContent = isFrozen ? 'Resume' : 'Freeze (Ctrl-Z)'
+    for (const form of [subscribeForm, publishForm]) (form.querySelector('fieldset') as HTMLFieldSetElement).disabled = !isOpen
+    state.textContent = !isOpen ? 'offline' : isFrozen ? 'frozen' : 'online'
+    state.dataset.state = state.textContent
+    subscriptions.replaceChildren(
+      ...[...this.#subscriptions].map(([filter, qos]) => {
+        const button = element('button', { type: 'button', disabled: !isOpen }, ['Unsubscribe'])
+        button.setAttribute('aria-label', `Unsubscribe from ${filter}`)
+        button.addEventListener('click', () => void this.unsubscribe(filter))
+        return element('li', {}, [element('code', {}, [filter]), ` qos ${qos} `, button])
+      }),
+    )
+    if (this.#subscriptions.size === 0) subscriptions.append(element('li', { className: 'note' }, ['No subscription.']))
+  }
+}
+
+function trim(list: HTMLElement): void {
+  while (list.children.length > maxLines) list.lastElementChild?.remove()
+}
+
+let cardCount = 0
+
+function buildCard(preset: ClientPreset) {
+  const id = `pg-${++cardCount}-${preset.name.replace(/[^\w-]/g, '')}`
+  const label = (name: string, text: string, input: HTMLElement) => {
+    input.id = `${id}-${name}`
+    ;(input as HTMLInputElement).name = name
+    return [element('label', { htmlFor: input.id }, [text]), input]
+  }
+  const text = (value = '', placeholder = '') => element('input', { type: 'text', value, placeholder, spellcheck: false })
+  const qosSelect = (value: Qos) => element('select', {}, [0, 1, 2].map((q) => element('option', { value: String(q), selected: q === value }, [String(q)])))
+  const checkbox = (name: string, text: string, checked: boolean) => element('label', { className: 'inline' }, [element('input', { type: 'checkbox', name, checked }), ` ${text}`])
+  const will = preset.will
+  const options = element('details', { className: 'options' }, [
+    element('summary', {}, ['Connection options and will']),
+    element('div', { className: 'grid' }, [
+      ...label('clientId', 'Client id', text('', preset.name)),
+      ...label('keepalive', 'Keepalive (s)', element('input', { type: 'number', min: '0', max: '65535', value: String(preset.keepaliveS ?? 60) })),
+      checkbox('clean', 'clean session (off: the broker keeps the session while offline)', preset.clean ?? true),
+      ...label('willTopic', 'Will topic (empty: no will)', text(will?.topic ?? '')),
+      ...label('willPayload', 'Will payload', text(will?.payload ?? 'offline')),
+      ...label('willQos', 'Will QoS', qosSelect(will?.qos ?? 1)),
+      checkbox('willRetain', 'will retained', will?.retain ?? true),
+    ]),
+  ])
+  const button = (text: string, action: string) => element('button', { type: 'button', dataset: { action } }, [text])
+  const buttons = { connect: button('Connect', 'connect'), disconnect: button('Disconnect cleanly', 'disconnect'), powerCut: button('Power cut', 'power-cut'), freeze: button('Freeze (Ctrl-Z)', 'freeze'), remove: button('Remove', 'remove') }
+  const publish = preset.publish ?? { topic: `home/${preset.name}/status`, payload: 'online', qos: 1, retain: false }
+  const subscribeForm = element('form', { dataset: { subscribe: '' } }, [
+    element('fieldset', {}, [
+      element('legend', {}, ['Subscribe']),
+      ...label('filter', 'Topic filter', text(preset.filter ?? preset.subscriptions?.[0]?.filter ?? '#')),
+      ...label('qos', 'QoS', qosSelect(1)),
+      element('div', { className: 'buttons' }, [element('button', { type: 'submit' }, ['Subscribe'])]),
+    ]),
+  ])
+  const publishForm = element('form', { dataset: { publish: '' } }, [
+    element('fieldset', {}, [
+      element('legend', {}, ['Publish']),
+      ...label('topic', 'Topic', text(publish.topic)),
+      ...label('payload', 'Payload (empty + retained: clears the retained message)', text(publish.payload)),
+      ...label('qos', 'QoS', qosSelect(publish.qos)),
+      checkbox('retain', 'retained', publish.retain),
+      element('div', { className: 'buttons' }, [element('button', { type: 'submit' }, ['Publish'])]),
+    ]),
+  ])
+  const state = element('span', { className: 'state' }, ['offline'])
+  const status = element('p', { className: 'status', role: 'status' }, ['Not connected.'])
+  const subscriptions = element('ul', { className: 'subscriptions', dataset: { subscriptions: '' } })
+  const messages = element('ol', { className: 'messages', dataset: { messages: '' } })
+  const packets = element('ol', { className: 'packets', dataset: { packets: '' }, tabIndex: 0 })
+  packets.setAttribute('aria-label', `Packets of ${preset.name}`)
+  const root = element('section', { className: 'client', dataset: { client: preset.name } }, [
+    element('h3', {}, [preset.name, ' ', state]),
+    options,
+    element('div', { className: 'buttons' }, Object.values(buttons)),
+    status,
+    element('div', { className: 'forms' }, [subscribeForm, publishForm]),
+    element('h4', {}, ['Subscriptions']),
+    subscriptions,
+    element('h4', {}, ['Messages received']),
+    messages,
+    element('h4', {}, ['Packets, as a grading trace shows them']),
+    packets,
+  ])
+  root.setAttribute('aria-label', `Client ${preset.name}`)
+  return { root, options, buttons, subscribeForm, publishForm, state, status, subscriptions, messages, packets }
+}
