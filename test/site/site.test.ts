@@ -4,8 +4,6 @@ import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readPageScripts } from '../../bench/site-js-size.ts'
-import { startPlaygroundBroker } from '../../grader/broker/playground-broker.ts'
-import { findFreePort } from '../../grader/broker/free-port.ts'
 import { loadAllExercises } from '../../grader/exercises/load-exercises.ts'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
 import { type StaticServer, buildSite, listPages, serveStatic } from '../support/static-site.ts'
@@ -169,32 +167,6 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
       await expect.poll(() => sequence.locator('[data-position]').textContent()).toContain(packet)
     }
     expect(errors).toEqual([])
-    await page.close()
-  })
-
-  it('the Playground connects to npm run broker and receives its own message', async () => {
-    await using broker = await startPlaygroundBroker({ port: 0, wsPort: 0 })
-    const { page, errors } = await open(`${pageWith('Playground')}?broker=ws://127.0.0.1:${broker.wsPort}`)
-    const playground = page.locator('[data-playground]').first()
-    const status = playground.locator('[data-status]')
-    await playground.locator('[data-connect-button]').click()
-    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('Connected to ws://127.0.0.1')
-    await playground.locator('[data-subscribe] button[type="submit"]').click()
-    await expect.poll(() => status.textContent()).toContain('Subscribed to playground/#')
-    await playground.locator('[data-publish] input[name="payload"]').fill('hello from Chromium')
-    await playground.locator('[data-publish] button[type="submit"]').click()
-    await expect.poll(() => playground.locator('[data-messages] li').first().textContent(), { timeout: 10_000 }).toContain('playground/hello  hello from Chromium')
-    await expect.poll(() => playground.locator('[data-tree]').textContent()).toContain('hello = hello from Chromium')
-    expect(errors).toEqual([])
-    await page.close()
-  })
-
-  it('the Playground says how to start a broker when none answers', async () => {
-    const closedPort = await findFreePort()
-    const { page } = await open(`${pageWith('Playground')}?broker=ws://127.0.0.1:${closedPort}`)
-    const playground = page.locator('[data-playground]').first()
-    await playground.locator('[data-connect-button]').click()
-    await expect.poll(() => playground.locator('[data-status]').textContent(), { timeout: 10_000 }).toContain('npm run broker')
     await page.close()
   })
 

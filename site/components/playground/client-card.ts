@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import type { IClientOptions, MqttClient } from 'mqtt'
 import type { Packet } from 'mqtt-packet'
 import { validateTopicFilter, validateTopicName } from '../../../grader/mqtt/topic-filter.ts'
@@ -144,11 +145,15 @@ export class ClientCard {
   toggleFreeze(): void {
     const pair = this.#pair
     if (!pair) return
+    // A stopped process runs no timers either: MQTT.js's keepalive (its PINGREQ, its own timeout) stops too.
     if (pair.isFrozen) {
       pair.thaw()
+      this.#client?.keepaliveManager?.reschedule()
       this.#say('Resumed.')
     } else {
       pair.freeze()
+      // clear() is private in MQTT.js's types, but it is the pause that reschedule() undoes.
+      ;(this.#client?.keepaliveManager as unknown as { clear(): void } | undefined)?.clear()
       const keepaliveS = Number(field(this.#ui.options, 'keepalive').value) || 0
       this.#log(this.#connection, 'frozen: nothing is sent or received until Resume')
       this.#say(keepaliveS > 0 ? `Frozen. The broker gives up after 1.5 × keepalive = ${keepaliveS * 1.5} s without a packet, then publishes the will.` : 'Frozen. Keepalive is 0: the broker never gives up on this connection.')
@@ -233,13 +238,14 @@ export class ClientCard {
     const { buttons, subscribeForm, publishForm, subscriptions, state } = this.#ui
     const isOpen = this.#client !== undefined
     const isFrozen = this.#pair?.isFrozen === true
-    buttons.connect.textContent = isOpen ? 'Reconnect' : 'Connect'
+    // One connection at a time: options and will changes apply at the next Connect, after a disconnect.
+    buttons.connect.disabled = isOpen
     buttons.disconnect.disabled = !isOpen
     buttons.powerCut.disabled = !isOpen
     // Freezing needs the in-page connection: a WebSocket to another broker cannot be held from here.
     buttons.freeze.disabled = !isOpen || !this.#pair
     buttons.freeze.textContent = isFrozen ? 'Resume' : 'Freeze (Ctrl-Z)'
-    for (const form of [subscribeForm, publishForm]) (form.querySelector('fieldset') as HTMLFieldSetElement).disabled = !isOpen
+    for (const form of [subscribeForm, publishForm]) (form.querySelector('fieldset') as HTMLFieldSetElement).disabled = !isOpen || isFrozen
     state.textContent = !isOpen ? 'offline' : isFrozen ? 'frozen' : 'online'
     state.dataset.state = state.textContent
     subscriptions.replaceChildren(

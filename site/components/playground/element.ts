@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 type Props<K extends keyof HTMLElementTagNameMap> = Partial<Omit<HTMLElementTagNameMap[K], 'dataset'>> & { dataset?: Record<string, string> }
 
 /**

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import mqtt from 'mqtt'
 import { parseBrokerChoice } from './broker-choice.ts'
 import { ClientCard, type LabConnector } from './client-card.ts'
