@@ -16,10 +16,27 @@ describe('WildcardTester logic', () => {
     ])
   })
 
-  it('explains an invalid filter and topics that cannot be published to', () => {
-    const result = evaluateFilter('home/#/x', 'home/+/x')
-    expect(result.filterProblem).toBe("'#' must be a whole level and the last one (like sensors/#)")
-    expect(result.verdicts[0]).toEqual({ topic: 'home/+/x', matches: false, problem: 'a topic name must not contain the wildcards + or #' })
+  it('explains an invalid filter and gives no verdict while it is invalid; a wildcard topic is not a topic', () => {
+    const invalid = evaluateFilter('home/#/x', 'home/a/x')
+    expect(invalid.filterProblem).toBe("'#' must be a whole level and the last one (like sensors/#)")
+    expect(invalid.verdicts).toEqual([])
+    expect(evaluateFilter('home/+/x', 'home/+/x').verdicts[0]).toEqual({ topic: 'home/+/x', matches: false, problem: 'a topic name must not contain the wildcards + or #' })
+  })
+
+  it('says why a topic does not match: the level that differs, a missing or extra level, the $ rule', () => {
+    const reasons = evaluateFilter('home/+/temperature', 'home/kitchen/humidity\nhome/kitchen\nhome/kitchen/fridge/temperature\noffice/kitchen/temperature')
+      .verdicts.map((v) => v.reason)
+    expect(reasons).toEqual([
+      'level 3 is "humidity", the filter wants "temperature"',
+      'the topic has 2 levels, the filter needs 3 levels',
+      'level 3 is "fridge", the filter wants "temperature"',
+      'level 1 is "office", the filter wants "home"',
+    ])
+    expect(evaluateFilter('home/+', 'home').verdicts[0].reason).toBe('the topic has 1 level, the filter needs 2 levels (+ stands for exactly one level, which must be there, even if empty)')
+    expect(evaluateFilter('home/+', 'home/a/b').verdicts[0].reason).toBe('the topic has 3 levels, the filter only 2 levels: + matches one level; end the filter with /# to match deeper topics')
+    expect(evaluateFilter('#', '$SYS/broker/uptime').verdicts[0].reason).toContain('topics that start with $ are the broker\'s own: a filter that starts with # never matches them')
+    expect(evaluateFilter('sport/#', 'sports').verdicts[0].reason).toBe('level 1 is "sports", the filter wants "sport"')
+    expect(evaluateFilter('a//c', 'a/b/c').verdicts[0].reason).toBe('level 2 is "b", the filter wants empty')
   })
 })
 

@@ -145,15 +145,26 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     await page.close()
   })
 
-  it('the WildcardTester answers with the MQTT rules', async () => {
+  it('the WildcardTester answers with the MQTT rules, says why, and keeps its styles after an edit', async () => {
     const { page, errors } = await open(pageWith('WildcardTester'))
     const tester = page.locator('[data-wildcard-tester]').first()
+    const markColor = () => tester.locator('[data-verdicts] li.match .mark').first().evaluate((mark) => getComputedStyle(mark).color)
+    const colorBefore = await markColor()
     await tester.locator('input[name="filter"]').fill('home/#')
     await tester.locator('textarea[name="topics"]').fill('home\nhome/kitchen/temp\nhomes/x\n$SYS/home')
     const verdicts = () => tester.locator('[data-verdicts] li').evaluateAll((items) => items.map((item) => `${item.querySelector('code')?.textContent}: ${item.querySelector('.verdict')?.textContent}`))
-    await expect.poll(verdicts).toEqual(['home: matches', 'home/kitchen/temp: matches', 'homes/x: does not match', '$SYS/home: does not match'])
+    await expect.poll(verdicts).toEqual([
+      'home: matches',
+      'home/kitchen/temp: matches',
+      'homes/x: does not match: level 1 is "homes", the filter wants "home"',
+      '$SYS/home: does not match: level 1 is "$SYS", the filter wants "home"',
+    ])
+    // Re-made by script, still styled: the mark keeps its colour, the items their flex layout.
+    expect(await markColor()).toBe(colorBefore)
+    expect(await tester.locator('[data-verdicts] li').first().evaluate((item) => getComputedStyle(item).display)).toBe('flex')
     await tester.locator('input[name="filter"]').fill('home/#/temp')
     await expect.poll(() => tester.locator('[data-problem]').textContent()).toContain("'#' must be a whole level and the last one")
+    await expect.poll(() => tester.locator('[data-verdicts] li').count()).toBe(0)
     expect(errors).toEqual([])
     await page.close()
   })
