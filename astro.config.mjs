@@ -22,6 +22,8 @@ export default defineConfig({
         { label: 'Lessons', items: [{ autogenerate: { directory: 'lessons' } }] },
         { label: 'Exercises', items: [{ autogenerate: { directory: 'exercises' } }] },
       ],
+      // Long command lines and log lines wrap instead of hiding behind a horizontal scrollbar.
+      expressiveCode: { defaultProps: { wrap: true } },
       lastUpdated: false,
       pagination: true,
     }),

@@ -22,8 +22,9 @@ export const exercisePagesLoader: Loader = {
           data,
           body: page.markdown,
           rendered: await renderMarkdown(page.markdown),
-          // The digest covers all that is stored: Astro keeps an entry whose digest has not changed.
-          digest: generateDigest(JSON.stringify({ page, data, version: 2 })),
+          // The digest covers all that is stored: Astro keeps an entry whose digest has not changed, even when
+          // the rendering changed. Bump `rendering` with the markdown options (Expressive Code's in astro.config.mjs).
+          digest: generateDigest(JSON.stringify({ page, data, version: 2, rendering: 'code-wrap' })),
           // Starlight builds the sidebar from file paths: give the page one shaped like its URL.
           filePath: `${page.id}.md`,
         })
