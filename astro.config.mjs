@@ -6,10 +6,17 @@ import starlight from '@astrojs/starlight'
 import { defineConfig } from 'astro/config'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
 
+// Where the site is published, set at build time: MQTT_COURSE_SITE=https://example.org MQTT_COURSE_BASE=/mqtt-course/
+// npm run build gives a site that works under https://example.org/mqtt-course/ (a project page on a static host).
+const site = process.env.MQTT_COURSE_SITE || undefined
+const base = process.env.MQTT_COURSE_BASE || '/'
+
 const playground = (file) => fileURLToPath(new URL(`./site/components/playground/${file}`, import.meta.url))
 
 export default defineConfig({
   srcDir: './site',
+  site,
+  base,
   // Static files only, relative-friendly: the built site works from any static host, and offline.
   output: 'static',
   trailingSlash: 'always',

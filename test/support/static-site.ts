@@ -6,13 +6,21 @@ import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { courseRoot } from './run-cli.ts'
 
-/** Builds the course site into `outDir` with the pinned Node, as `npm run build` does. */
-export function buildSite(outDir: string, timeoutMs = 240_000): Promise<void> {
+/**
+ * Builds the course site into `outDir` with the pinned Node, as `npm run build` does; `publish` sets where it is
+ * published (MQTT_COURSE_SITE, MQTT_COURSE_BASE).
+ */
+export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?: string; base?: string } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     // Vitest exports Vite's import.meta.env into process.env (DEV=1, MODE=test, NODE_ENV=test ...): inherited,
     // they make `astro build` a development build, and Starlight leaves search out. Build as npm run build does.
     const vitestKeys = /^(VITEST.*|TEST|NODE_ENV|MODE|DEV|PROD|SSR|BASE_URL)$/
-    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !vitestKeys.test(key))), NODE_ENV: 'production' }
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !vitestKeys.test(key) && !key.startsWith('MQTT_COURSE_SITE') && key !== 'MQTT_COURSE_BASE')),
+      NODE_ENV: 'production',
+      ...(publish.site ? { MQTT_COURSE_SITE: publish.site } : {}),
+      ...(publish.base ? { MQTT_COURSE_BASE: publish.base } : {}),
+    }
     const child = spawn(process.execPath, [path.join(courseRoot, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
@@ -47,10 +55,15 @@ export interface StaticServer extends AsyncDisposable {
   url: string
 }
 
-/** Any static host, reduced to its essence: files as they are, index.html for folders, 404 otherwise. */
-export async function serveStatic(root: string): Promise<StaticServer> {
+/**
+ * Any static host, reduced to its essence: files as they are, index.html for folders, 404 otherwise. With a
+ * `basePath` (/mqtt-course/), the site is served under it, as a project page is, and nothing outside it exists.
+ */
+export async function serveStatic(root: string, basePath = '/'): Promise<StaticServer> {
   const server = http.createServer(async (request, response) => {
     let file = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)
+    if (!file.startsWith(basePath)) return void response.writeHead(404, { 'content-type': 'text/plain' }).end(`not under ${basePath}`)
+    file = `/${file.slice(basePath.length)}`
     if (file.endsWith('/')) file += 'index.html'
     const full = path.join(root, path.normalize(file))
     if (!full.startsWith(root)) return void response.writeHead(403).end()
