@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { qosExchanges } from '../../site/components/qos-exchanges.ts'
-import { type QuizQuestion, type QuizStorage, loadAnswers, resetAnswers, saveAnswer, score, storageKey } from '../../site/components/quiz-progress.ts'
+import { type QuizQuestion, type QuizStorage, loadAnswers, resetAnswers, saveFirstAnswer, score, storageKey } from '../../site/components/quiz-progress.ts'
+import { arrangeQuiz } from '../../site/components/quiz-arrangement.ts'
 import { addMessage, countTopics, createTopicTree, sortedChildren } from '../../site/components/topic-tree.ts'
 import { evaluateFilter } from '../../site/components/wildcard-evaluation.ts'
 
@@ -88,9 +89,9 @@ describe('Quiz progress', () => {
 
   it('keeps answers per quiz, scores them, and forgets them on reset', () => {
     const storage = new MemoryStorage()
-    saveAnswer(storage, 'q1', 0, 1)
-    saveAnswer(storage, 'q1', 1, 1)
-    saveAnswer(storage, 'other', 0, 0)
+    saveFirstAnswer(storage, 'q1', 0, 1)
+    saveFirstAnswer(storage, 'q1', 1, 1)
+    saveFirstAnswer(storage, 'other', 0, 0)
     expect(loadAnswers(storage, 'q1')).toEqual({ 0: 1, 1: 1 })
     expect(score(questions, loadAnswers(storage, 'q1'))).toEqual({ answered: 2, correct: 1, total: 2 })
     resetAnswers(storage, 'q1')
@@ -104,6 +105,26 @@ describe('Quiz progress', () => {
     expect(loadAnswers(storage, 'q1')).toEqual({})
     storage.setItem(storageKey('q1'), JSON.stringify({ 0: 1, x: 2, 1: 'a' }))
     expect(loadAnswers(storage, 'q1')).toEqual({ 0: 1 })
-    expect(saveAnswer(undefined, 'q1', 0, 1)).toEqual({ 0: 1 })
+    expect(saveFirstAnswer(undefined, 'q1', 0, 1)).toEqual({ 0: 1 })
+  })
+
+  it('scores the first try: checking again after seeing the answer does not raise the score', () => {
+    const storage = new MemoryStorage()
+    saveFirstAnswer(storage, 'q1', 0, 0) // wrong
+    expect(saveFirstAnswer(storage, 'q1', 0, 1)).toEqual({ 0: 0 }) // the right one, second try
+    expect(score(questions, loadAnswers(storage, 'q1'))).toEqual({ answered: 1, correct: 0, total: 2 })
+  })
+
+  it('puts the right answer in every position about equally often, the same way on every build', () => {
+    const many: QuizQuestion[] = Array.from({ length: 22 }, (_, index) => ({ question: `q${index}`, choices: ['right', 'w1', 'w2', 'w3'], answer: 0, explanation: '' }))
+    const arranged = arrangeQuiz('lesson-x', many)
+    const counts = [0, 1, 2, 3].map((position) => arranged.filter((q) => q.answer === position).length)
+    expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1)
+    for (const question of arranged) {
+      expect(question.choices[question.answer]).toBe('right')
+      expect([...question.choices].sort()).toEqual(['right', 'w1', 'w2', 'w3'])
+    }
+    expect(arrangeQuiz('lesson-x', many)).toEqual(arranged)
+    expect(arrangeQuiz('lesson-y', many).map((q) => q.answer)).not.toEqual(arranged.map((q) => q.answer))
   })
 })

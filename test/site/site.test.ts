@@ -54,6 +54,19 @@ describe('the built site', () => {
     expect(missing).toEqual([])
   })
 
+  it('balances the quizzes: the right answer in each position about as often, and seldom the longest choice', () => {
+    const decode = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+    const questions = pages
+      .filter((page) => page.startsWith('/lessons/'))
+      .flatMap((page) => [...html(page).matchAll(/data-questions="([^"]*)"/g)].flatMap((match) => JSON.parse(decode(match[1])) as Array<{ choices: string[]; answer: number }>))
+    expect(questions.length).toBeGreaterThanOrEqual(40)
+    const positions = [0, 1, 2, 3].map((position) => questions.filter((q) => q.answer === position).length)
+    for (const count of positions) expect(count / questions.length, `right answers by position: ${positions.join(', ')}`).toBeGreaterThan(0.18)
+    // A student who always picks the longest choice should not pass: strictly longest in under 40 % of questions.
+    const longest = questions.filter((q) => q.choices.every((choice, index) => index === q.answer || choice.length < q.choices[q.answer].length)).length
+    expect(longest / questions.length, `${longest} of ${questions.length} right answers are the longest choice`).toBeLessThan(0.4)
+  })
+
   it('ships no more JavaScript on a lesson than Starlight itself plus the components on that page', async () => {
     // Starlight's own scripts: what exercise pages (Starlight, Expressive Code, none of our components) load.
     const baseline = new Set<string>()
@@ -181,16 +194,24 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     await page.close()
   })
 
-  it('the Quiz records an answer, and remembers it after a reload', async () => {
+  it('the Quiz records the first try, keeps it after a reload, and a second try does not raise the score', async () => {
     const { page, errors } = await open(pageWith('Quiz'))
-    const question = page.locator('[data-quiz] [data-question="0"]').first()
-    await question.locator('input[name="choice"]').first().check()
+    const quiz = page.locator('[data-quiz]').first()
+    const question = quiz.locator('[data-question="0"]')
+    const answer = Number(await question.evaluate((form) => JSON.parse((form.closest('[data-quiz]') as HTMLElement).dataset.questions!)[0].answer))
+    const wrong = answer === 0 ? 1 : 0
+    await question.locator('input[name="choice"]').nth(wrong).check()
     await question.locator('button[type="submit"]').click()
-    await expect.poll(() => question.locator('[data-feedback]').isVisible()).toBe(true)
-    const quizId = await page.locator('[data-quiz]').first().getAttribute('data-quiz')
-    expect(await page.evaluate((key) => localStorage.getItem(key), `mqtt-course:quiz:${quizId}`)).toBe('{"0":0}')
+    await expect.poll(() => question.locator('[data-feedback]').getAttribute('data-correct')).toBe('false')
+    const quizId = await quiz.getAttribute('data-quiz')
+    expect(await page.evaluate((key) => localStorage.getItem(key), `mqtt-course:quiz:${quizId}`)).toBe(`{"0":${wrong}}`)
+    // Having seen the answer, the student checks the right one: right feedback, same score.
+    await question.locator('input[name="choice"]').nth(answer).check()
+    await question.locator('button[type="submit"]').click()
+    await expect.poll(() => question.locator('[data-feedback]').getAttribute('data-correct')).toBe('true')
+    await expect.poll(() => quiz.locator('[data-score]').textContent()).toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
     await page.reload({ waitUntil: 'load' })
-    await expect.poll(() => page.locator('[data-quiz] [data-score]').first().textContent()).toMatch(/^1 of \d+ answered/)
+    await expect.poll(() => page.locator('[data-quiz] [data-score]').first().textContent()).toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
     await expect.poll(() => page.locator('[data-quiz] [data-question="0"] [data-feedback]').first().isVisible()).toBe(true)
     expect(errors).toEqual([])
     await page.close()
