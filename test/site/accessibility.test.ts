@@ -45,7 +45,7 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`every page in Chromi
     if (await tester.count()) await tester.locator('input[name="filter"]').fill('home/#/x')
     const sequence = page.locator('[data-qos-sequence]').first()
     if (await sequence.count()) {
-      await sequence.locator('[data-level="2"]').click()
+      await sequence.locator('[data-exchange-tab="2-resent-publish"]').click()
       await sequence.locator('[data-action="next"]').click()
     }
     const start = page.locator('[data-playground] [data-start]').first()

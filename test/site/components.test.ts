@@ -42,13 +42,36 @@ describe('WildcardTester logic', () => {
 })
 
 describe('QosSequence data', () => {
+  const packets = (id: keyof typeof qosExchanges) => qosExchanges[id].steps.map((s) => `${s.packet.split(' ')[0]}${s.lost ? ' (lost)' : ''}`)
+
   it('has the exchanges of MQTT section 4.3, alternating sender and receiver', () => {
-    expect(qosExchanges[0].steps.map((s) => s.packet.split(' ')[0])).toEqual(['PUBLISH'])
-    expect(qosExchanges[1].steps.map((s) => s.packet.split(' ')[0])).toEqual(['PUBLISH', 'PUBACK'])
-    expect(qosExchanges[2].steps.map((s) => s.packet.split(' ')[0])).toEqual(['PUBLISH', 'PUBREC', 'PUBREL', 'PUBCOMP'])
-    for (const exchange of Object.values(qosExchanges)) {
-      exchange.steps.forEach((step, index) => expect(step.from).toBe(index % 2 === 0 ? 'sender' : 'receiver'))
+    expect(packets('0')).toEqual(['PUBLISH'])
+    expect(packets('1')).toEqual(['PUBLISH', 'PUBACK'])
+    expect(packets('2')).toEqual(['PUBLISH', 'PUBREC', 'PUBREL', 'PUBCOMP'])
+    for (const id of ['0', '1', '2', '1-lost-puback', '2-resent-publish'] as const) {
+      qosExchanges[id].steps.forEach((step, index) => expect(step.from, `${id} step ${index + 1}`).toBe(index % 2 === 0 ? 'sender' : 'receiver'))
     }
+  })
+
+  it('shows the failure paths: a lost PUBACK resent with DUP=1, a lost PUBREC recognised by its packet id', () => {
+    expect(packets('1-lost-puback')).toEqual(['PUBLISH', 'PUBACK (lost)', 'PUBLISH', 'PUBACK'])
+    expect(qosExchanges['1-lost-puback'].steps[2].packet).toContain('DUP=1')
+    expect(qosExchanges['1-lost-puback'].steps[2].packet).toContain('id 7')
+    expect(packets('2-resent-publish')).toEqual(['PUBLISH', 'PUBREC (lost)', 'PUBLISH', 'PUBREC', 'PUBREL', 'PUBCOMP'])
+    expect(qosExchanges['2-resent-publish'].steps[2].packet).toBe('PUBLISH (QoS 2, id 9, DUP=1)')
+    expect(qosExchanges['2-resent-publish'].steps[3].note).toContain('does not deliver the message a second time')
+  })
+
+  it('shows two hops with their own packet ids, delivered at the lower QoS', () => {
+    const hops = qosExchanges['two-hops'].steps
+    expect(hops.map((s) => `${s.from}→${s.to} ${s.packet}`)).toEqual([
+      'publisher→broker PUBLISH (QoS 2, id 9)',
+      'broker→publisher PUBREC (id 9)',
+      'broker→subscriber PUBLISH (QoS 1, id 3)',
+      'subscriber→broker PUBACK (id 3)',
+      'publisher→broker PUBREL (id 9)',
+      'broker→publisher PUBCOMP (id 9)',
+    ])
   })
 })
 

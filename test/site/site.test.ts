@@ -182,16 +182,36 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     await page.close()
   })
 
-  it('the QosSequence steps through the QoS 2 exchange', async () => {
+  it('the QosSequence steps through QoS 2 and its failure path, with no button that does nothing', async () => {
     const { page, errors } = await open(pageWith('QosSequence'))
     const sequence = page.locator('[data-qos-sequence]').first()
-    await sequence.locator('[data-level="2"]').click()
+    const disabled = async () => Object.fromEntries(await Promise.all(['back', 'next', 'reset'].map(async (action) => [action, await sequence.locator(`[data-action="${action}"]`).isDisabled()])))
+    await sequence.locator('[data-exchange-tab="2"]').click()
+    expect(await disabled()).toEqual({ back: true, next: false, reset: true })
     for (const packet of ['PUBREC', 'PUBREL', 'PUBCOMP']) {
       await sequence.locator('[data-action="next"]').click()
       await expect.poll(() => sequence.locator('[data-position]').textContent()).toContain(packet)
     }
+    expect(await disabled()).toEqual({ back: false, next: true, reset: false })
+    await sequence.locator('[data-exchange-tab="2-resent-publish"]').click()
+    await sequence.locator('[data-action="next"]').click()
+    await expect.poll(() => sequence.locator('[data-position]').textContent()).toBe('Packet 2 of 6: receiver → sender PUBREC (id 9) ✗ lost')
+    await sequence.locator('[data-action="next"]').click()
+    await expect.poll(() => sequence.locator('[data-position]').textContent()).toContain('PUBLISH (QoS 2, id 9, DUP=1)')
     expect(errors).toEqual([])
     await page.close()
+  })
+
+  it('the QosSequence shows every exchange and step without JavaScript, and no button', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false })
+    const page = await context.newPage()
+    await page.goto(`${server.url}${pageWith('QosSequence')}`)
+    const sequence = page.locator('[data-qos-sequence]').first()
+    const steps = sequence.locator('[data-step]')
+    expect(await steps.count()).toBeGreaterThan(15)
+    for (const step of await steps.all()) expect(await step.isVisible()).toBe(true)
+    expect(await sequence.locator('button:visible').count()).toBe(0)
+    await context.close()
   })
 
   it('the Quiz records the first try, keeps it after a reload, and a second try does not raise the score', async () => {
