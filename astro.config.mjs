@@ -5,6 +5,7 @@ import inject from '@rollup/plugin-inject'
 import starlight from '@astrojs/starlight'
 import { defineConfig } from 'astro/config'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
+import { learningPath } from './site/sidebar/learning-path.ts'
 
 // Where the site is published, set at build time: MQTT_COURSE_SITE=https://example.org MQTT_COURSE_BASE=/mqtt-course/
 // npm run build gives a site that works under https://example.org/mqtt-course/ (a project page on a static host).
@@ -24,11 +25,8 @@ export default defineConfig({
     starlight({
       title: 'MQTT, hands on',
       description: 'A hands-on MQTT course in TypeScript: lessons, exercises, and a grader that runs your client against a real broker.',
-      sidebar: [
-        { label: 'Start here', link: '/' },
-        { label: 'Lessons', items: [{ autogenerate: { directory: 'lessons' } }] },
-        { label: 'Exercises', items: [{ autogenerate: { directory: 'exercises' } }] },
-      ],
+      // Lesson, its exercises, next lesson: the sidebar and the Previous/Next links walk the course in order.
+      sidebar: [{ label: 'Start here', link: '/' }, 'get-the-code', ...learningPath(fileURLToPath(new URL('.', import.meta.url)))],
       // Long command lines and log lines wrap instead of hiding behind a horizontal scrollbar.
       expressiveCode: { defaultProps: { wrap: true } },
       lastUpdated: false,

@@ -54,6 +54,39 @@ describe('the built site', () => {
     expect(missing).toEqual([])
   })
 
+  it('walks the course in order: each lesson, then its exercises, then the next lesson', async () => {
+    const next = (page: string) => /<a href="([^"]+)" rel="next"/.exec(html(page))?.[1]
+    const exercises = await loadAllExercises()
+    const lessons = pages.filter((p) => /^\/lessons\/\d\d-/.test(p))
+    const expected: string[] = []
+    for (const lesson of lessons) {
+      expected.push(lesson)
+      for (const exercise of exercises.filter((e) => `/lessons/${e.lesson}/` === lesson).sort((a, b) => a.number - b.number)) expected.push(`/exercises/${exercise.folder}/`)
+    }
+    const walked = ['/get-the-code/']
+    while (walked.length < 60) {
+      const following = next(walked.at(-1)!)
+      if (!following) break
+      walked.push(following)
+    }
+    expect(walked).toEqual(['/get-the-code/', ...expected])
+  })
+
+  it('links every "(lesson N)" in the lessons\' text to that lesson, and has a Get the code page linked from home', () => {
+    const unlinked: string[] = []
+    for (const page of pages.filter((p) => p.startsWith('/lessons/'))) {
+      const text = html(page).replace(/<pre[\s\S]*?<\/pre>/g, '').replace(/<script[\s\S]*?<\/script>/g, '').replace(/\sdata-[\w-]+="[^"]*"/g, '')
+      for (const match of text.matchAll(/\(lesson \d+[^<]{0,20}/g)) unlinked.push(`${page}: ${match[0]}`)
+    }
+    expect(unlinked).toEqual([])
+    expect(html('/lessons/05-last-will/')).toContain('(<a href="../03-qos/">lesson 3</a>')
+    expect(html('/')).toContain('href="get-the-code/"')
+    const getTheCode = html('/get-the-code/')
+    for (const text of ['git clone', 'npm ci', 'npm run grade -- ex1', 'npm run broker', 'exercises/exN-slug/', 'https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html', 'https://mosquitto.org/man/mosquitto-conf-5.html']) {
+      expect(getTheCode, text).toContain(text)
+    }
+  })
+
   it('balances the quizzes: the right answer in each position about as often, and seldom the longest choice', () => {
     const decode = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
     const questions = pages
