@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readPageScripts } from '../../bench/site-js-size.ts'
+import { readFirstUseScripts, readPageScripts } from '../../bench/site-js-size.ts'
 import { loadAllExercises } from '../../grader/exercises/load-exercises.ts'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
 import { type StaticServer, buildSite, listPages, serveStatic } from '../support/static-site.ts'
@@ -98,6 +98,22 @@ describe('the built site', () => {
     // A student who always picks the longest choice should not pass: strictly longest in under 40 % of questions.
     const longest = questions.filter((q) => q.choices.every((choice, index) => index === q.answer || choice.length < q.choices[q.answer].length)).length
     expect(longest / questions.length, `${longest} of ${questions.length} right answers are the longest choice`).toBeLessThan(0.4)
+  })
+
+  it('loads the in-page broker and MQTT.js only when a Playground is first used, never with a page', async () => {
+    // aedes and MQTT.js, recognised by strings of their own.
+    const isBrokerOrClient = (text: string) => text.includes('keep alive timeout') || text.includes('mqttjs')
+    let onFirstUse = 0
+    for (const page of pages) {
+      const graph = await readPageScripts(dist, page)
+      expect([...graph.text].filter(([, text]) => isBrokerOrClient(text)).map(([id]) => id), page).toEqual([])
+      const lab = await readFirstUseScripts(dist, graph, markers.Playground)
+      if (html(page).includes(markers.Playground)) {
+        expect([...lab.values()].some(isBrokerOrClient), `${page}: the lab loads on first use`).toBe(true)
+        onFirstUse++
+      } else expect([...lab.keys()], page).toEqual([])
+    }
+    expect(onFirstUse).toBeGreaterThanOrEqual(4)
   })
 
   it('ships no more JavaScript on a lesson than Starlight itself plus the components on that page', async () => {
