@@ -11,13 +11,19 @@ import { learningPath } from './site/sidebar/learning-path.ts'
 // npm run build gives a site that works under https://example.org/mqtt-course/ (a project page on a static host).
 const site = process.env.MQTT_COURSE_SITE || undefined
 const base = process.env.MQTT_COURSE_BASE || '/'
+// Astro's cache (node_modules/.astro by default). Builds that run at the same time (test files building the
+// site in parallel) each need their own.
+const cacheDir = process.env.MQTT_COURSE_ASTRO_CACHE || undefined
 
+/** A Vite plugin for the browser build only (Astro's server build renders the pages in Node). */
+const clientOnly = (plugin) => ({ ...plugin, applyToEnvironment: (environment) => environment.name === 'client' })
 const playground = (file) => fileURLToPath(new URL(`./site/components/playground/${file}`, import.meta.url))
 
 export default defineConfig({
   srcDir: './site',
   site,
   base,
+  cacheDir,
   // Static files only, relative-friendly: the built site works from any static host, and offline.
   output: 'static',
   trailingSlash: 'always',
@@ -40,19 +46,30 @@ export default defineConfig({
     resolve: { alias: { inherits: playground('inherits.cjs') } },
     plugins: [
       // The Playground's in-page broker is aedes, a Node program: the browser gets Node's events, stream, util,
-      // assert and Buffer/process from node-stdlib-browser. Only modules that import or mention them get them,
-      // and the Playground loads them on first use only.
+      // assert and buffer from node-stdlib-browser, for the modules that import them. The Playground loads
+      // them on first use only.
       nodePolyfills({
         include: ['assert', 'buffer', 'events', 'process', 'stream', 'string_decoder', 'util', 'crypto'],
-        overrides: { stream: 'readable-stream', crypto: playground('node-crypto.ts') },
+        overrides: {
+          stream: 'readable-stream',
+          crypto: playground('node-crypto.ts'),
+          buffer: 'vite-plugin-node-polyfills/shims/buffer',
+          process: 'vite-plugin-node-polyfills/shims/process',
+        },
+        // Injected below, for the browser build only: the plugin would also inject them into the server build.
+        globals: { Buffer: false, global: false, process: false },
       }),
+      // Node's globals, for the modules in the browser build that use them without importing them.
+      clientOnly(inject({ include: ['**/node_modules/**', '**/grader/**'], Buffer: ['buffer', 'Buffer'], process: 'process' })),
       // aedes restarts keepalive timers with Node's Timeout#refresh(), which a browser timer id lacks: aedes,
       // and only aedes, gets timers that have it.
-      inject({
-        include: ['**/node_modules/aedes/**'],
-        setTimeout: [playground('refreshable-timeout.ts'), 'setTimeout'],
-        clearTimeout: [playground('refreshable-timeout.ts'), 'clearTimeout'],
-      }),
+      clientOnly(
+        inject({
+          include: ['**/node_modules/aedes/**'],
+          setTimeout: [playground('refreshable-timeout.ts'), 'setTimeout'],
+          clearTimeout: [playground('refreshable-timeout.ts'), 'clearTimeout'],
+        }),
+      ),
     ],
   },
 })

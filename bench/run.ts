@@ -6,14 +6,12 @@
  *   npm run bench [-- --runs 5] [-- --skip-site]
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import type { BrokerKind } from '../grader/broker/broker.ts'
 import { detectBrokers } from '../test/support/brokers.ts'
-import { buildSite } from '../test/support/static-site.ts'
+import { buildSite, makeSiteDir, removeSiteDir } from '../test/support/static-site.ts'
 import { measureSiteJavaScript } from './site-js-size.ts'
 
 const courseRoot = fileURLToPath(new URL('../', import.meta.url))
@@ -74,7 +72,7 @@ for (const broker of await detectBrokers()) {
 if (!values['skip-site']) {
   console.log('\nSite: JavaScript each page loads before any interaction (search loads only when opened), and what a')
   console.log('Playground adds when a student first starts it (the in-page broker and MQTT.js).')
-  const dist = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-bench-site-'))
+  const dist = makeSiteDir('bench')
   const startedAt = performance.now()
   await buildSite(dist)
   console.log(`  (built in ${seconds(performance.now() - startedAt)})`)
@@ -86,7 +84,7 @@ if (!values['skip-site']) {
     const firstUse = page.onFirstUse ? `+${kb(page.onFirstUse.bytes)} (+${kb(page.onFirstUse.gzipBytes)})` : ''
     console.log(`  ${page.page.padEnd(40)} ${kb(page.bytes).padStart(9)} ${kb(page.gzipBytes).padStart(9)}  ${(extra > 1024 ? `+${kb(extra)}` : '').padEnd(16)}  ${firstUse}`)
   }
-  rmSync(dist, { recursive: true, force: true })
+  removeSiteDir(dist)
 }
 
 function kb(bytes: number): string {

@@ -7,7 +7,7 @@ import { exercisePage, readStarterFiles } from './exercise-page.ts'
 /** Turns every exercises/exN-slug/ into a page at /exercises/exN-slug/, rebuilt when any of its files changes. */
 export const exercisePagesLoader: Loader = {
   name: 'exercise-pages',
-  async load({ store, parseData, renderMarkdown, generateDigest, watcher, logger }) {
+  async load({ store, parseData, renderMarkdown, generateDigest, watcher, logger, config }) {
     const sync = async () => {
       const exercises = await loadAllExercises()
       for (const exercise of exercises) {
@@ -24,7 +24,8 @@ export const exercisePagesLoader: Loader = {
           rendered: await renderMarkdown(page.markdown),
           // The digest covers all that is stored: Astro keeps an entry whose digest has not changed, even when
           // the rendering changed. Bump `rendering` with the markdown options (Expressive Code's in astro.config.mjs).
-          digest: generateDigest(JSON.stringify({ page, data, version: 2, rendering: 'code-wrap' })),
+          // The rendered code blocks name their script and styles by URL, which depends on the base path.
+          digest: generateDigest(JSON.stringify({ page, data, version: 2, rendering: 'code-wrap', base: config.base })),
           // Starlight builds the sidebar from file paths: give the page one shaped like its URL.
           filePath: `${page.id}.md`,
         })

@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
-import { type StaticServer, buildSite, listPages, serveStatic } from '../support/static-site.ts'
+import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, listPages, serveStatic } from '../support/static-site.ts'
 
 /**
  * The site published under a sub-path, as a project page on a static host is (https://example.org/mqtt-course/):
@@ -11,7 +10,7 @@ import { type StaticServer, buildSite, listPages, serveStatic } from '../support
  * style and image must resolve, and the Playground must still load its broker.
  */
 const base = '/mqtt-course/'
-const dist = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-base-'))
+const dist = makeSiteDir('base')
 let server: StaticServer
 beforeAll(async () => {
   await buildSite(dist, 240_000, { site: 'https://example.org', base })
@@ -19,6 +18,7 @@ beforeAll(async () => {
 }, 300_000)
 afterAll(async () => {
   await server?.[Symbol.asyncDispose]()
+  removeSiteDir(dist)
 })
 
 describe(`the site built under ${base}`, () => {

@@ -1,19 +1,16 @@
-import { mkdtempSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import type { Browser, Locator, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaygroundBroker } from '../../grader/broker/playground-broker.ts'
 import { findFreePort } from '../../grader/broker/free-port.ts'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
-import { type StaticServer, buildSite, serveStatic } from '../support/static-site.ts'
+import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, serveStatic } from '../support/static-site.ts'
 
 /**
  * The Playground in Chromium, as a student uses it on the static site: the broker runs in the page (aedes,
  * bundled for the browser), and the same lab also drives `npm run broker` over WebSockets. One build for the
  * whole file.
  */
-const dist = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-playground-'))
+const dist = makeSiteDir('playground')
 const lessons = { pubSub: '/lessons/01-mqtt-in-a-nutshell/', retained: '/lessons/04-retained-messages/', will: '/lessons/05-last-will/' }
 
 describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Chromium${chromiumSkipReason}`, () => {
@@ -27,6 +24,7 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
   afterAll(async () => {
     await browser?.close()
     await server?.[Symbol.asyncDispose]()
+    removeSiteDir(dist)
   })
 
   /** A lesson page with its lab started; every console error, page error and failed request is recorded. */

@@ -1,18 +1,17 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFirstUseScripts, readPageScripts } from '../../bench/site-js-size.ts'
 import { loadAllExercises } from '../../grader/exercises/load-exercises.ts'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
-import { type StaticServer, buildSite, listPages, serveStatic } from '../support/static-site.ts'
+import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, listPages, serveStatic } from '../support/static-site.ts'
 
 /**
  * The course site as a student gets it: `npm run build`, served by any static host, in a real browser.
  * One build for the whole file; the browser tests need Debian's Chromium.
  */
-const dist = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-site-'))
+const dist = makeSiteDir('site')
 let pages: string[] = []
 beforeAll(async () => {
   await buildSite(dist)
@@ -157,6 +156,7 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
   afterAll(async () => {
     await browser?.close()
     await server?.[Symbol.asyncDispose]()
+    removeSiteDir(dist)
   })
 
   /** A fresh page that records every console error, page error and failed request. */

@@ -1,10 +1,28 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { readFile, readdir } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { courseRoot } from './run-cli.ts'
+
+/**
+ * A fresh folder to build the site into, inside the course (.cache/, ignored by git). Not the system's temp
+ * folder: Astro renders the pages from an intermediate build that it keeps next to the output when the output
+ * is inside the project, and in <project>/.astro/ otherwise, a folder that builds running at the same time
+ * (test files in parallel) would share; and that intermediate build must find the project's node_modules.
+ */
+export function makeSiteDir(name: string): string {
+  const parent = path.join(courseRoot, '.cache', 'site-builds')
+  mkdirSync(parent, { recursive: true })
+  return mkdtempSync(path.join(parent, `${name}-`))
+}
+
+/** Removes a folder made by makeSiteDir, and the Astro cache of its build. */
+export function removeSiteDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+  rmSync(`${dir}.astro-cache`, { recursive: true, force: true })
+}
 
 /**
  * Builds the course site into `outDir` with the pinned Node, as `npm run build` does; `publish` sets where it is
@@ -18,10 +36,13 @@ export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?:
     const env = {
       ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !vitestKeys.test(key) && !key.startsWith('MQTT_COURSE_SITE') && key !== 'MQTT_COURSE_BASE')),
       NODE_ENV: 'production',
+      // Its own cache: test files build in parallel, and Astro's cache is not safe to share between builds.
+      MQTT_COURSE_ASTRO_CACHE: `${outDir.replace(/\/+$/, '')}.astro-cache`,
       ...(publish.site ? { MQTT_COURSE_SITE: publish.site } : {}),
       ...(publish.base ? { MQTT_COURSE_BASE: publish.base } : {}),
     }
-    const child = spawn(process.execPath, [path.join(courseRoot, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const astro = path.join(courseRoot, 'node_modules/astro/bin/astro.mjs')
+    const child = spawn(process.execPath, [astro, 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
     child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
@@ -32,7 +53,8 @@ export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?:
     child.on('close', (code) => {
       clearTimeout(timer)
       if (code === 0 && existsSync(path.join(outDir, 'index.html'))) resolve()
-      else reject(new Error(`astro build failed (${code}):\n${output.slice(-3000)}`))
+      // The bundler's warnings (boxes of │ ╭ ╯ lines) would push the error itself out of the message.
+      else reject(new Error(`astro build failed (${code}):\n${output.split('\n').filter((line) => !/\[WARN\]|[│╭╯─]|Help:/.test(line)).join('\n').slice(-3000)}`))
     })
   })
 }

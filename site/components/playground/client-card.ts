@@ -280,6 +280,7 @@ function buildCard(preset: ClientPreset) {
   const options = element('details', { className: 'options' }, [
     element('summary', {}, ['Connection options and will']),
     element('div', { className: 'grid' }, [
+      element('p', { className: 'note' }, ['They apply at the next Connect.']),
       ...label('clientId', 'Client id', text('', preset.name)),
       ...label('keepalive', 'Keepalive (s)', element('input', { type: 'number', min: '0', max: '65535', value: String(preset.keepaliveS ?? 60) })),
       checkbox('clean', 'clean session (off: the broker keeps the session while offline)', preset.clean ?? true),
