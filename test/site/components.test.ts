@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest'
 import { qosExchanges } from '../../site/components/qos-exchanges.ts'
 import { type QuizQuestion, type QuizStorage, loadAnswers, resetAnswers, saveFirstAnswer, score, storageKey } from '../../site/components/quiz-progress.ts'
 import { arrangeQuiz } from '../../site/components/quiz-arrangement.ts'
-import { addMessage, countTopics, createTopicTree, sortedChildren } from '../../site/components/topic-tree.ts'
 import { evaluateFilter } from '../../site/components/wildcard-evaluation.ts'
 
 describe('WildcardTester logic', () => {
@@ -72,22 +71,6 @@ describe('QosSequence data', () => {
       'publisher→broker PUBREL (id 9)',
       'broker→publisher PUBCOMP (id 9)',
     ])
-  })
-})
-
-describe('Playground topic tree', () => {
-  it('files messages under their levels, keeps empty levels, counts repeats', () => {
-    const tree = createTopicTree()
-    addMessage(tree, 'home/kitchen/temp', '21', true, 1)
-    addMessage(tree, 'home/kitchen/temp', '22', false, 2)
-    addMessage(tree, 'home//door', 'open', false, 3)
-    addMessage(tree, 'home', 'root', false, 4)
-    const home = tree.children.get('home')!
-    expect(home.last).toEqual({ payload: 'root', retained: false, at: 4, count: 1 })
-    expect(sortedChildren(home).map((c) => c.level)).toEqual(['', 'kitchen'])
-    expect(home.children.get('kitchen')!.children.get('temp')!.last).toEqual({ payload: '22', retained: false, at: 2, count: 2 })
-    expect(home.children.get('')!.children.get('door')!.topic).toBe('home//door')
-    expect(countTopics(tree)).toBe(3)
   })
 })
 

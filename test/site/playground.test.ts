@@ -96,6 +96,12 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await waitForPacket(sensor, 'sensor → broker', 'PUBLISH topic="home/kitchen/temperature" qos=0 retain=0 dup=0 payload="21.5"')
     await waitForPacket(dashboard, 'broker → dashboard', 'PUBLISH topic="home/kitchen/temperature" qos=0')
 
+    // Unsubscribed, the dashboard gets nothing more: its UNSUBSCRIBE is acknowledged, its list is empty.
+    await dashboard.locator('[data-subscriptions] button', { hasText: 'Unsubscribe' }).click()
+    await waitForPacket(dashboard, 'dashboard → broker', 'UNSUBSCRIBE', '"home/#"')
+    await waitForPacket(dashboard, 'broker → dashboard', 'UNSUBACK')
+    await expect.poll(() => dashboard.locator('[data-subscriptions] li').allTextContents()).toEqual(['No subscription.'])
+
     // A wildcard in a topic name: refused before anything is sent, and the client stays connected.
     const sentBefore = (await packets(sensor)).length
     await publish(sensor, 'home/+/temperature', '1')
