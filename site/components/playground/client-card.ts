@@ -32,6 +32,8 @@ export class ClientCard {
   #client: MqttClient | undefined
   #pair: DuplexPair | undefined
   #connection = 0
+  /** Between the CONNACK and the end of the connection. */
+  #isConnected = false
   #seq = 0
   readonly #subscriptions = new Map<string, Qos>()
   readonly #lab: LabConnector
@@ -60,10 +62,6 @@ export class ClientCard {
       void this.publish(field(publishForm, 'topic').value.trim(), field(publishForm, 'payload').value, Number(field(publishForm, 'qos').value) as Qos, (field(publishForm, 'retain') as HTMLInputElement).checked)
     })
     this.#render()
-  }
-
-  get isConnected(): boolean {
-    return this.#client?.connected === true
   }
 
   async connect(subscriptions: ClientPreset['subscriptions'] = []): Promise<void> {
@@ -99,6 +97,7 @@ export class ClientCard {
     client.on('packetreceive', (packet) => this.#logPacket(connection, 'to-client', packet as Packet))
     client.on('connect', (connack) => {
       wasConnected = true
+      this.#isConnected = true
       this.#say(`Connected to ${brokerName} as ${clientOptions.clientId}${connack.sessionPresent ? ' (session present: the broker kept your subscriptions and queued messages)' : ''}.`, 'ok')
       this.#render()
       for (const subscription of subscriptions ?? []) void this.subscribe(subscription.filter, subscription.qos)
@@ -114,8 +113,10 @@ export class ClientCard {
       else if (closedBy === 'broker') this.#say('The broker closed the connection (keepalive timeout, or another client took this client id over).', 'error')
       this.#client = undefined
       this.#pair = undefined
+      this.#isConnected = false
       this.#render()
     })
+    this.#isConnected = false
     this.#log(connection, `connection opened to ${brokerName}`)
     client.connect()
     this.#render()
@@ -134,6 +135,7 @@ export class ClientCard {
     const client = this.#client
     if (!client) return
     this.#log(this.#connection, 'power cut: the connection is gone, no DISCONNECT was sent')
+    this.#isConnected = false
     this.#client = undefined
     this.#pair = undefined
     client.end(true)
@@ -199,6 +201,7 @@ export class ClientCard {
   }
 
   #drop(): void {
+    this.#isConnected = false
     const client = this.#client
     this.#client = undefined
     this.#pair = undefined
@@ -246,7 +249,7 @@ export class ClientCard {
     buttons.freeze.disabled = !isOpen || !this.#pair
     buttons.freeze.textContent = isFrozen ? 'Resume' : 'Freeze (Ctrl-Z)'
     for (const form of [subscribeForm, publishForm]) (form.querySelector('fieldset') as HTMLFieldSetElement).disabled = !isOpen || isFrozen
-    state.textContent = !isOpen ? 'offline' : isFrozen ? 'frozen' : 'online'
+    state.textContent = !isOpen ? 'offline' : isFrozen ? 'frozen' : this.#isConnected ? 'online' : 'connecting'
     state.dataset.state = state.textContent
     subscriptions.replaceChildren(
       ...[...this.#subscriptions].map(([filter, qos]) => {
