@@ -15,8 +15,14 @@ const base = process.env.MQTT_COURSE_BASE || '/'
 // site in parallel) each need their own.
 const cacheDir = process.env.MQTT_COURSE_ASTRO_CACHE || undefined
 
-/** A Vite plugin for the browser build only (Astro's server build renders the pages in Node). */
-const clientOnly = (plugin) => ({ ...plugin, applyToEnvironment: (environment) => environment.name === 'client' })
+/**
+ * The polyfill plugin's aliases are global (Vite has no per-environment alias): in `astro dev` they reach the
+ * server too, where CommonJS polyfills break it ("exports is not defined"). So they apply to `astro build`
+ * only, and in `astro dev` the Playground offers WebSocket brokers only (see lab.ts).
+ */
+const buildOnly = (plugins) => plugins.map((plugin) => ({ ...plugin, apply: 'build' }))
+/** A Vite plugin for the browser build only (Astro's server build renders the pages in Node), like the above. */
+const clientOnly = (plugin) => ({ ...plugin, apply: 'build', applyToEnvironment: (environment) => environment.name === 'client' })
 const playground = (file) => fileURLToPath(new URL(`./site/components/playground/${file}`, import.meta.url))
 
 export default defineConfig({
@@ -48,7 +54,7 @@ export default defineConfig({
       // The Playground's in-page broker is aedes, a Node program: the browser gets Node's events, stream, util,
       // assert and buffer from node-stdlib-browser, for the modules that import them. The Playground loads
       // them on first use only.
-      nodePolyfills({
+      ...buildOnly(nodePolyfills({
         include: ['assert', 'buffer', 'events', 'process', 'stream', 'string_decoder', 'util', 'crypto'],
         overrides: {
           stream: 'readable-stream',
@@ -58,7 +64,7 @@ export default defineConfig({
         },
         // Injected below, for the browser build only: the plugin would also inject them into the server build.
         globals: { Buffer: false, global: false, process: false },
-      }),
+      })),
       // Node's globals, for the modules in the browser build that use them without importing them.
       clientOnly(inject({ include: ['**/node_modules/**', '**/grader/**'], Buffer: ['buffer', 'Buffer'], process: 'process' })),
       // aedes restarts keepalive timers with Node's Timeout#refresh(), which a browser timer id lacks: aedes,

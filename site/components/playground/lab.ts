@@ -1,10 +1,15 @@
 /// <reference lib="dom" />
+import { Buffer } from 'buffer'
 import mqtt from 'mqtt'
 import { parseBrokerChoice } from './broker-choice.ts'
 import { ClientCard, type LabConnector } from './client-card.ts'
 import { field } from './element.ts'
-import { type InPageBroker, startInPageBroker } from './in-page-broker.ts'
+import type { InPageBroker } from './in-page-broker.ts'
 import type { Scenario } from './scenarios.ts'
+
+// The grader's packet formatter uses Node's global Buffer: the built site injects it where it is used (see
+// astro.config.mjs), `astro dev` does not. The same package either way.
+globalThis.Buffer ??= Buffer
 
 /** The broker in this page, started by the first client that needs it and shared by every Playground on it. */
 let inPageBroker: Promise<InPageBroker> | undefined
@@ -25,8 +30,14 @@ export async function startLab(root: HTMLElement, scenario: Scenario): Promise<v
       const choice = parseBrokerChoice(readBrokerField(brokerForm))
       if ('problem' in choice) return choice
       if (choice.kind === 'in-page') {
-        inPageBroker ??= startInPageBroker()
-        const pair = (await inPageBroker).openConnection()
+        // Loaded apart: `astro dev` has no Node polyfills (astro.config.mjs), and WebSocket brokers work without.
+        inPageBroker ??= import('./in-page-broker.ts').then(({ startInPageBroker }) => startInPageBroker())
+        const broker = await inPageBroker.catch((error: Error) => error)
+        if (broker instanceof Error) {
+          inPageBroker = undefined
+          return { problem: `The broker in this page could not start (${broker.message}). It runs in the built site (npm run build, then npm run preview); with npm run dev, start npm run broker and choose ws://localhost:8080.` }
+        }
+        const pair = broker.openConnection()
         return { client: new mqtt.MqttClient(() => pair.client as never, options), pair, brokerName: 'the broker in this page' }
       }
       return { client: mqtt.connect(choice.url, options), brokerName: choice.url }
