@@ -11,6 +11,8 @@ export interface PageJavaScript {
   gzipBytes: number
   /** The files, as site paths (/_astro/...), and `inline:<n>` for inline scripts. */
   scripts: string[]
+  /** What a Playground loads when a student first starts it (the in-page broker, MQTT.js), if the page has one. */
+  onFirstUse?: { bytes: number; gzipBytes: number; scripts: string[] }
 }
 
 const staticImport = /(?:^|[;}\s])import(?:\s*[\w$*{},\s]*?from)?\s*["']([^"']+\.m?js)["']/g
@@ -64,13 +66,36 @@ export async function measureSiteJavaScript(distDir: string): Promise<PageJavaSc
   const results: PageJavaScript[] = []
   for (const page of await listPages(distDir)) {
     const graph = await readPageScripts(distDir, page)
-    const buffers = [...graph.text.values()].map((text) => Buffer.from(text))
-    results.push({
-      page,
-      bytes: buffers.reduce((sum, buffer) => sum + buffer.length, 0),
-      gzipBytes: buffers.reduce((sum, buffer) => sum + gzipSync(buffer).length, 0),
-      scripts: [...graph.text.keys()].sort(),
-    })
+    const onFirstUse = await readFirstUseScripts(distDir, graph, 'data-playground')
+    results.push({ page, ...sizes([...graph.text.values()]), scripts: [...graph.text.keys()].sort(), ...(onFirstUse.size > 0 ? { onFirstUse: { ...sizes([...onFirstUse.values()]), scripts: [...onFirstUse.keys()].sort() } } : {}) })
   }
   return results
+}
+
+function sizes(texts: string[]): { bytes: number; gzipBytes: number } {
+  const buffers = texts.map((text) => Buffer.from(text))
+  return { bytes: buffers.reduce((sum, buffer) => sum + buffer.length, 0), gzipBytes: buffers.reduce((sum, buffer) => sum + gzipSync(buffer).length, 0) }
+}
+
+/**
+ * The files a page's component loads on first use, beyond what the page already loaded: Vite lists a dynamic
+ * import's chunks in `__vite__mapDeps` (paths from the site root, without the base path), in the script of
+ * the component whose markup it looks for.
+ */
+export async function readFirstUseScripts(distDir: string, graph: PageScriptGraph, marker: string): Promise<Map<string, string>> {
+  const loaded = new Map<string, string>()
+  const queue: string[] = []
+  for (const [id, text] of graph.text) {
+    if (!text.includes(marker)) continue
+    const list = /__vite__mapDeps=[^[]*\[([^\]]*)\]/.exec(text)?.[1] ?? ''
+    for (const match of list.matchAll(/"([^"]+\.js)"/g)) queue.push(`/${match[1].replace(/^\//, '')}`)
+  }
+  while (queue.length > 0) {
+    const next = queue.shift()!
+    if (graph.text.has(next) || loaded.has(next)) continue
+    const source = await readFile(path.join(distDir, next), 'utf8')
+    loaded.set(next, source)
+    queue.push(...[...source.matchAll(staticImport)].map((match) => new URL(match[1], `http://site${next}`).pathname))
+  }
+  return loaded
 }

@@ -6,11 +6,15 @@ import { exercisePagesLoader } from './exercise-pages/exercise-pages-loader.ts'
 import { scopedLoader } from './exercise-pages/scoped-loader.ts'
 
 /**
- * Starlight's one `docs` collection, filled from three places: the home page, the lessons (top-level
+ * Starlight's one `docs` collection, filled from three places: the site's own pages (site/content: the home page, "Get the code"), the lessons (top-level
  * lessons/, one MDX file each, served at /lessons/<file>/) and the exercise pages, generated from each
  * exercise's README.md and exercise.ts so that they can never drift from what the grader checks.
  */
-const home = scopedLoader(glob({ base: './site/content', pattern: 'index.mdx', generateId: () => 'index' }), (id) => id === 'index')
+// Every site/content/<name>.mdx is a page at /<name>/ (index.mdx is the home page).
+const home = scopedLoader(
+  glob({ base: './site/content', pattern: '*.mdx', generateId: ({ entry }) => entry.replace(/\.mdx$/, '') }),
+  (id) => !id.startsWith('lessons/') && !id.startsWith('exercises/'),
+)
 const lessons = scopedLoader(
   glob({ base: './lessons', pattern: '[0-9][0-9]-*.mdx', generateId: ({ entry }) => `lessons/${entry.replace(/\.mdx$/, '')}` }),
   (id) => id.startsWith('lessons/'),

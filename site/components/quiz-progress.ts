@@ -14,7 +14,7 @@ export interface QuizStorage {
   removeItem(key: string): void
 }
 
-/** The choice made for each question answered so far, by question index. */
+/** The first choice made for each question answered so far, by question index. */
 export type QuizAnswers = Record<number, number>
 
 export function storageKey(quizId: string): string {
@@ -34,8 +34,11 @@ export function loadAnswers(storage: QuizStorage | undefined, quizId: string): Q
   }
 }
 
-export function saveAnswer(storage: QuizStorage | undefined, quizId: string, question: number, choice: number): QuizAnswers {
-  const answers = { ...loadAnswers(storage, quizId), [question]: choice }
+/** Keeps the first choice made for a question (the score counts first tries); later ones change nothing. */
+export function saveFirstAnswer(storage: QuizStorage | undefined, quizId: string, question: number, choice: number): QuizAnswers {
+  const saved = loadAnswers(storage, quizId)
+  if (question in saved) return saved
+  const answers = { ...saved, [question]: choice }
   try {
     storage?.setItem(storageKey(quizId), JSON.stringify(answers))
   } catch {

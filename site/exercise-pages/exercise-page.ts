@@ -102,9 +102,12 @@ function language(file: string): string {
   return 'txt'
 }
 
-/** README links point at files in the repository; on the site they point at pages. */
+/**
+ * README links point at files in the repository; on the site they point at pages, by relative links, so that the
+ * site works under any base path (MQTT_COURSE_BASE).
+ */
 export function rewriteLinks(markdown: string): string {
   return markdown
-    .replace(/\]\((?:\.\.\/)+lessons\/([\w-]+)\.mdx(#[\w-]+)?\)/g, (_match, lesson: string, anchor = '') => `](/lessons/${lesson}/${anchor})`)
-    .replace(/\]\((?:\.\.\/)+exercises\/([\w-]+)\/?(?:README\.md)?\)/g, (_match, folder: string) => `](/exercises/${folder}/)`)
+    .replace(/\]\((?:\.\.\/)+lessons\/([\w-]+)\.mdx(#[\w-]+)?\)/g, (_match, lesson: string, anchor = '') => `](../../lessons/${lesson}/${anchor})`)
+    .replace(/\]\((?:\.\.\/)+exercises\/([\w-]+)\/?(?:README\.md)?\)/g, (_match, folder: string) => `](../${folder}/)`)
 }

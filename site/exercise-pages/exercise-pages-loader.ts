@@ -7,7 +7,7 @@ import { exercisePage, readStarterFiles } from './exercise-page.ts'
 /** Turns every exercises/exN-slug/ into a page at /exercises/exN-slug/, rebuilt when any of its files changes. */
 export const exercisePagesLoader: Loader = {
   name: 'exercise-pages',
-  async load({ store, parseData, renderMarkdown, generateDigest, watcher, logger }) {
+  async load({ store, parseData, renderMarkdown, generateDigest, watcher, logger, config }) {
     const sync = async () => {
       const exercises = await loadAllExercises()
       for (const exercise of exercises) {
@@ -22,8 +22,10 @@ export const exercisePagesLoader: Loader = {
           data,
           body: page.markdown,
           rendered: await renderMarkdown(page.markdown),
-          // The digest covers all that is stored: Astro keeps an entry whose digest has not changed.
-          digest: generateDigest(JSON.stringify({ page, data, version: 2 })),
+          // The digest covers all that is stored: Astro keeps an entry whose digest has not changed, even when
+          // the rendering changed. Bump `rendering` with the markdown options (Expressive Code's in astro.config.mjs).
+          // The rendered code blocks name their script and styles by URL, which depends on the base path.
+          digest: generateDigest(JSON.stringify({ page, data, version: 2, rendering: 'code-wrap', base: config.base })),
           // Starlight builds the sidebar from file paths: give the page one shaped like its URL.
           filePath: `${page.id}.md`,
         })

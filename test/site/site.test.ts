@@ -1,20 +1,17 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
-import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readPageScripts } from '../../bench/site-js-size.ts'
-import { startPlaygroundBroker } from '../../grader/broker/playground-broker.ts'
-import { findFreePort } from '../../grader/broker/free-port.ts'
+import { readFirstUseScripts, readPageScripts } from '../../bench/site-js-size.ts'
 import { loadAllExercises } from '../../grader/exercises/load-exercises.ts'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
-import { type StaticServer, buildSite, listPages, serveStatic } from '../support/static-site.ts'
+import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, listPages, serveStatic } from '../support/static-site.ts'
 
 /**
  * The course site as a student gets it: `npm run build`, served by any static host, in a real browser.
  * One build for the whole file; the browser tests need Debian's Chromium.
  */
-const dist = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-site-'))
+const dist = makeSiteDir('site')
 let pages: string[] = []
 beforeAll(async () => {
   await buildSite(dist)
@@ -54,6 +51,68 @@ describe('the built site', () => {
       }
     }
     expect(missing).toEqual([])
+  })
+
+  it('walks the course in order: each lesson, then its exercises, then the next lesson', async () => {
+    const next = (page: string) => /<a href="([^"]+)" rel="next"/.exec(html(page))?.[1]
+    const exercises = await loadAllExercises()
+    const lessons = pages.filter((p) => /^\/lessons\/\d\d-/.test(p))
+    const expected: string[] = []
+    for (const lesson of lessons) {
+      expected.push(lesson)
+      for (const exercise of exercises.filter((e) => `/lessons/${e.lesson}/` === lesson).sort((a, b) => a.number - b.number)) expected.push(`/exercises/${exercise.folder}/`)
+    }
+    const walked = ['/get-the-code/']
+    while (walked.length < 60) {
+      const following = next(walked.at(-1)!)
+      if (!following) break
+      walked.push(following)
+    }
+    expect(walked).toEqual(['/get-the-code/', ...expected])
+  })
+
+  it('links every "(lesson N)" in the lessons\' text to that lesson, and has a Get the code page linked from home', () => {
+    const unlinked: string[] = []
+    for (const page of pages.filter((p) => p.startsWith('/lessons/'))) {
+      const text = html(page).replace(/<pre[\s\S]*?<\/pre>/g, '').replace(/<script[\s\S]*?<\/script>/g, '').replace(/\sdata-[\w-]+="[^"]*"/g, '')
+      for (const match of text.matchAll(/\(lesson \d+[^<]{0,20}/g)) unlinked.push(`${page}: ${match[0]}`)
+    }
+    expect(unlinked).toEqual([])
+    expect(html('/lessons/05-last-will/')).toContain('(<a href="../03-qos/">lesson 3</a>')
+    expect(html('/')).toContain('href="get-the-code/"')
+    const getTheCode = html('/get-the-code/')
+    for (const text of ['git clone', 'npm ci', 'npm run grade -- ex1', 'npm run broker', 'exercises/exN-slug/', 'https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html', 'https://mosquitto.org/man/mosquitto-conf-5.html']) {
+      expect(getTheCode, text).toContain(text)
+    }
+  })
+
+  it('balances the quizzes: the right answer in each position about as often, and seldom the longest choice', () => {
+    const decode = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+    const questions = pages
+      .filter((page) => page.startsWith('/lessons/'))
+      .flatMap((page) => [...html(page).matchAll(/data-questions="([^"]*)"/g)].flatMap((match) => JSON.parse(decode(match[1])) as Array<{ choices: string[]; answer: number }>))
+    expect(questions.length).toBeGreaterThanOrEqual(40)
+    const positions = [0, 1, 2, 3].map((position) => questions.filter((q) => q.answer === position).length)
+    for (const count of positions) expect(count / questions.length, `right answers by position: ${positions.join(', ')}`).toBeGreaterThan(0.18)
+    // A student who always picks the longest choice should not pass: strictly longest in under 40 % of questions.
+    const longest = questions.filter((q) => q.choices.every((choice, index) => index === q.answer || choice.length < q.choices[q.answer].length)).length
+    expect(longest / questions.length, `${longest} of ${questions.length} right answers are the longest choice`).toBeLessThan(0.4)
+  })
+
+  it('loads the in-page broker and MQTT.js only when a Playground is first used, never with a page', async () => {
+    // aedes and MQTT.js, recognised by strings of their own.
+    const isBrokerOrClient = (text: string) => text.includes('keep alive timeout') || text.includes('mqttjs')
+    let onFirstUse = 0
+    for (const page of pages) {
+      const graph = await readPageScripts(dist, page)
+      expect([...graph.text].filter(([, text]) => isBrokerOrClient(text)).map(([id]) => id), page).toEqual([])
+      const lab = await readFirstUseScripts(dist, graph, markers.Playground)
+      if (html(page).includes(markers.Playground)) {
+        expect([...lab.values()].some(isBrokerOrClient), `${page}: the lab loads on first use`).toBe(true)
+        onFirstUse++
+      } else expect([...lab.keys()], page).toEqual([])
+    }
+    expect(onFirstUse).toBeGreaterThanOrEqual(4)
   })
 
   it('ships no more JavaScript on a lesson than Starlight itself plus the components on that page', async () => {
@@ -97,6 +156,7 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
   afterAll(async () => {
     await browser?.close()
     await server?.[Symbol.asyncDispose]()
+    removeSiteDir(dist)
   })
 
   /** A fresh page that records every console error, page error and failed request. */
@@ -147,67 +207,80 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     await page.close()
   })
 
-  it('the WildcardTester answers with the MQTT rules', async () => {
+  it('the WildcardTester answers with the MQTT rules, says why, and keeps its styles after an edit', async () => {
     const { page, errors } = await open(pageWith('WildcardTester'))
     const tester = page.locator('[data-wildcard-tester]').first()
+    const markColor = () => tester.locator('[data-verdicts] li.match .mark').first().evaluate((mark) => getComputedStyle(mark).color)
+    const colorBefore = await markColor()
     await tester.locator('input[name="filter"]').fill('home/#')
     await tester.locator('textarea[name="topics"]').fill('home\nhome/kitchen/temp\nhomes/x\n$SYS/home')
     const verdicts = () => tester.locator('[data-verdicts] li').evaluateAll((items) => items.map((item) => `${item.querySelector('code')?.textContent}: ${item.querySelector('.verdict')?.textContent}`))
-    await expect.poll(verdicts).toEqual(['home: matches', 'home/kitchen/temp: matches', 'homes/x: does not match', '$SYS/home: does not match'])
+    await expect.poll(verdicts).toEqual([
+      'home: matches',
+      'home/kitchen/temp: matches',
+      'homes/x: does not match: level 1 is "homes", the filter wants "home"',
+      '$SYS/home: does not match: level 1 is "$SYS", the filter wants "home"',
+    ])
+    // Re-made by script, still styled: the mark keeps its colour, the items their flex layout.
+    expect(await markColor()).toBe(colorBefore)
+    expect(await tester.locator('[data-verdicts] li').first().evaluate((item) => getComputedStyle(item).display)).toBe('flex')
     await tester.locator('input[name="filter"]').fill('home/#/temp')
     await expect.poll(() => tester.locator('[data-problem]').textContent()).toContain("'#' must be a whole level and the last one")
+    await expect.poll(() => tester.locator('[data-verdicts] li').count()).toBe(0)
     expect(errors).toEqual([])
     await page.close()
   })
 
-  it('the QosSequence steps through the QoS 2 exchange', async () => {
+  it('the QosSequence steps through QoS 2 and its failure path, with no button that does nothing', async () => {
     const { page, errors } = await open(pageWith('QosSequence'))
     const sequence = page.locator('[data-qos-sequence]').first()
-    await sequence.locator('[data-level="2"]').click()
+    const disabled = async () => Object.fromEntries(await Promise.all(['back', 'next', 'reset'].map(async (action) => [action, await sequence.locator(`[data-action="${action}"]`).isDisabled()])))
+    await sequence.locator('[data-exchange-tab="2"]').click()
+    expect(await disabled()).toEqual({ back: true, next: false, reset: true })
     for (const packet of ['PUBREC', 'PUBREL', 'PUBCOMP']) {
       await sequence.locator('[data-action="next"]').click()
       await expect.poll(() => sequence.locator('[data-position]').textContent()).toContain(packet)
     }
+    expect(await disabled()).toEqual({ back: false, next: true, reset: false })
+    await sequence.locator('[data-exchange-tab="2-resent-publish"]').click()
+    await sequence.locator('[data-action="next"]').click()
+    await expect.poll(() => sequence.locator('[data-position]').textContent()).toBe('Packet 2 of 6: receiver → sender PUBREC (id 9) ✗ lost')
+    await sequence.locator('[data-action="next"]').click()
+    await expect.poll(() => sequence.locator('[data-position]').textContent()).toContain('PUBLISH (QoS 2, id 9, DUP=1)')
     expect(errors).toEqual([])
     await page.close()
   })
 
-  it('the Playground connects to npm run broker and receives its own message', async () => {
-    await using broker = await startPlaygroundBroker({ port: 0, wsPort: 0 })
-    const { page, errors } = await open(`${pageWith('Playground')}?broker=ws://127.0.0.1:${broker.wsPort}`)
-    const playground = page.locator('[data-playground]').first()
-    const status = playground.locator('[data-status]')
-    await playground.locator('[data-connect-button]').click()
-    await expect.poll(() => status.textContent(), { timeout: 10_000 }).toContain('Connected to ws://127.0.0.1')
-    await playground.locator('[data-subscribe] button[type="submit"]').click()
-    await expect.poll(() => status.textContent()).toContain('Subscribed to playground/#')
-    await playground.locator('[data-publish] input[name="payload"]').fill('hello from Chromium')
-    await playground.locator('[data-publish] button[type="submit"]').click()
-    await expect.poll(() => playground.locator('[data-messages] li').first().textContent(), { timeout: 10_000 }).toContain('playground/hello  hello from Chromium')
-    await expect.poll(() => playground.locator('[data-tree]').textContent()).toContain('hello = hello from Chromium')
-    expect(errors).toEqual([])
-    await page.close()
+  it('the QosSequence shows every exchange and step without JavaScript, and no button', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false })
+    const page = await context.newPage()
+    await page.goto(`${server.url}${pageWith('QosSequence')}`)
+    const sequence = page.locator('[data-qos-sequence]').first()
+    const steps = sequence.locator('[data-step]')
+    expect(await steps.count()).toBeGreaterThan(15)
+    for (const step of await steps.all()) expect(await step.isVisible()).toBe(true)
+    expect(await sequence.locator('button:visible').count()).toBe(0)
+    await context.close()
   })
 
-  it('the Playground says how to start a broker when none answers', async () => {
-    const closedPort = await findFreePort()
-    const { page } = await open(`${pageWith('Playground')}?broker=ws://127.0.0.1:${closedPort}`)
-    const playground = page.locator('[data-playground]').first()
-    await playground.locator('[data-connect-button]').click()
-    await expect.poll(() => playground.locator('[data-status]').textContent(), { timeout: 10_000 }).toContain('npm run broker')
-    await page.close()
-  })
-
-  it('the Quiz records an answer, and remembers it after a reload', async () => {
+  it('the Quiz records the first try, keeps it after a reload, and a second try does not raise the score', async () => {
     const { page, errors } = await open(pageWith('Quiz'))
-    const question = page.locator('[data-quiz] [data-question="0"]').first()
-    await question.locator('input[name="choice"]').first().check()
+    const quiz = page.locator('[data-quiz]').first()
+    const question = quiz.locator('[data-question="0"]')
+    const answer = Number(await question.evaluate((form) => JSON.parse((form.closest('[data-quiz]') as HTMLElement).dataset.questions!)[0].answer))
+    const wrong = answer === 0 ? 1 : 0
+    await question.locator('input[name="choice"]').nth(wrong).check()
     await question.locator('button[type="submit"]').click()
-    await expect.poll(() => question.locator('[data-feedback]').isVisible()).toBe(true)
-    const quizId = await page.locator('[data-quiz]').first().getAttribute('data-quiz')
-    expect(await page.evaluate((key) => localStorage.getItem(key), `mqtt-course:quiz:${quizId}`)).toBe('{"0":0}')
+    await expect.poll(() => question.locator('[data-feedback]').getAttribute('data-correct')).toBe('false')
+    const quizId = await quiz.getAttribute('data-quiz')
+    expect(await page.evaluate((key) => localStorage.getItem(key), `mqtt-course:quiz:${quizId}`)).toBe(`{"0":${wrong}}`)
+    // Having seen the answer, the student checks the right one: right feedback, same score.
+    await question.locator('input[name="choice"]').nth(answer).check()
+    await question.locator('button[type="submit"]').click()
+    await expect.poll(() => question.locator('[data-feedback]').getAttribute('data-correct')).toBe('true')
+    await expect.poll(() => quiz.locator('[data-score]').textContent()).toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
     await page.reload({ waitUntil: 'load' })
-    await expect.poll(() => page.locator('[data-quiz] [data-score]').first().textContent()).toMatch(/^1 of \d+ answered/)
+    await expect.poll(() => page.locator('[data-quiz] [data-score]').first().textContent()).toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
     await expect.poll(() => page.locator('[data-quiz] [data-question="0"] [data-feedback]').first().isVisible()).toBe(true)
     expect(errors).toEqual([])
     await page.close()

@@ -1,19 +1,48 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { readFile, readdir } from 'node:fs/promises'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { courseRoot } from './run-cli.ts'
 
-/** Builds the course site into `outDir` with the pinned Node, as `npm run build` does. */
-export function buildSite(outDir: string, timeoutMs = 240_000): Promise<void> {
+/**
+ * A fresh folder to build the site into, inside the course (.cache/, ignored by git). Not the system's temp
+ * folder: Astro renders the pages from an intermediate build that it keeps next to the output when the output
+ * is inside the project, and in <project>/.astro/ otherwise, a folder that builds running at the same time
+ * (test files in parallel) would share; and that intermediate build must find the project's node_modules.
+ */
+export function makeSiteDir(name: string): string {
+  const parent = path.join(courseRoot, '.cache', 'site-builds')
+  mkdirSync(parent, { recursive: true })
+  return mkdtempSync(path.join(parent, `${name}-`))
+}
+
+/** Removes a folder made by makeSiteDir, and the Astro cache of its build. */
+export function removeSiteDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true })
+  rmSync(`${dir}.astro-cache`, { recursive: true, force: true })
+}
+
+/**
+ * Builds the course site into `outDir` with the pinned Node, as `npm run build` does; `publish` sets where it is
+ * published (MQTT_COURSE_SITE, MQTT_COURSE_BASE).
+ */
+export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?: string; base?: string } = {}): Promise<void> {
   return new Promise((resolve, reject) => {
     // Vitest exports Vite's import.meta.env into process.env (DEV=1, MODE=test, NODE_ENV=test ...): inherited,
     // they make `astro build` a development build, and Starlight leaves search out. Build as npm run build does.
     const vitestKeys = /^(VITEST.*|TEST|NODE_ENV|MODE|DEV|PROD|SSR|BASE_URL)$/
-    const env = { ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !vitestKeys.test(key))), NODE_ENV: 'production' }
-    const child = spawn(process.execPath, [path.join(courseRoot, 'node_modules/astro/bin/astro.mjs'), 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !vitestKeys.test(key) && !key.startsWith('MQTT_COURSE_SITE') && key !== 'MQTT_COURSE_BASE')),
+      NODE_ENV: 'production',
+      // Its own cache: test files build in parallel, and Astro's cache is not safe to share between builds.
+      MQTT_COURSE_ASTRO_CACHE: `${outDir.replace(/\/+$/, '')}.astro-cache`,
+      ...(publish.site ? { MQTT_COURSE_SITE: publish.site } : {}),
+      ...(publish.base ? { MQTT_COURSE_BASE: publish.base } : {}),
+    }
+    const astro = path.join(courseRoot, 'node_modules/astro/bin/astro.mjs')
+    const child = spawn(process.execPath, [astro, 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
     child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
@@ -24,7 +53,8 @@ export function buildSite(outDir: string, timeoutMs = 240_000): Promise<void> {
     child.on('close', (code) => {
       clearTimeout(timer)
       if (code === 0 && existsSync(path.join(outDir, 'index.html'))) resolve()
-      else reject(new Error(`astro build failed (${code}):\n${output.slice(-3000)}`))
+      // The bundler's warnings (boxes of │ ╭ ╯ lines) would push the error itself out of the message.
+      else reject(new Error(`astro build failed (${code}):\n${output.split('\n').filter((line) => !/\[WARN\]|[│╭╯─]|Help:/.test(line)).join('\n').slice(-3000)}`))
     })
   })
 }
@@ -47,10 +77,15 @@ export interface StaticServer extends AsyncDisposable {
   url: string
 }
 
-/** Any static host, reduced to its essence: files as they are, index.html for folders, 404 otherwise. */
-export async function serveStatic(root: string): Promise<StaticServer> {
+/**
+ * Any static host, reduced to its essence: files as they are, index.html for folders, 404 otherwise. With a
+ * `basePath` (/mqtt-course/), the site is served under it, as a project page is, and nothing outside it exists.
+ */
+export async function serveStatic(root: string, basePath = '/'): Promise<StaticServer> {
   const server = http.createServer(async (request, response) => {
     let file = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)
+    if (!file.startsWith(basePath)) return void response.writeHead(404, { 'content-type': 'text/plain' }).end(`not under ${basePath}`)
+    file = `/${file.slice(basePath.length)}`
     if (file.endsWith('/')) file += 'index.html'
     const full = path.join(root, path.normalize(file))
     if (!full.startsWith(root)) return void response.writeHead(403).end()
