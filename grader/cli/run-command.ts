@@ -14,6 +14,7 @@ const commands: Record<string, () => Promise<Command>> = {
   broker: async () => (await import('./broker-command.ts')).runBrokerCommand,
   list: async () => (await import('./list-command.ts')).runListCommand,
   hint: async () => (await import('./list-command.ts')).runHintCommand,
+  batch: async () => (await import('./batch-command.ts')).runBatchCommand,
 }
 
 async function main(argv: readonly string[]): Promise<number> {
