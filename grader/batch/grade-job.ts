@@ -45,7 +45,7 @@ export interface GradeJobOutcome {
 export async function runGradeJob(job: GradeJob, context: GradeJobContext): Promise<GradeJobOutcome> {
   const hash = submissionHash(job.submission.dir, job.exercise, context.broker)
   const cached = context.isForced ? undefined : context.cache.get(hash)
-  if (cached) return { result: cached, wasCached: true, wasInterrupted: false }
+  if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
 
   const workDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-batch-'))
   const copy = path.join(workDir, job.exercise.folder)
@@ -62,10 +62,11 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
       deadlineMs,
     })
     if (exit.stoppedBecause === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
-    const result = readResult(exit.stdout.replaceAll(copy, JSON.stringify(job.label).slice(1, -1)), job)
+    // Stored with a placeholder for the folder: the same files submitted by two students are graded once.
+    const result = readResult(exit.stdout.replaceAll(copy, folderPlaceholder))
     if (result) {
       context.cache.set(hash, result)
-      return { result, wasCached: false, wasInterrupted: false }
+      return { result: labelled(result, job.label), wasCached: false, wasInterrupted: false }
     }
     const why = exit.stoppedBecause === 'deadline'
       ? `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`
@@ -80,14 +81,21 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
   }
 }
 
-function readResult(stdout: string, job: GradeJob): ExerciseResult | undefined {
+const folderPlaceholder = '<submission>'
+
+function readResult(stdout: string): ExerciseResult | undefined {
   try {
     const report = gradeReportSchema.parse(JSON.parse(stdout))
-    const result = report.exercises.find((exercise) => exercise.id === job.exercise.id)
-    return result && { ...result, source: job.label }
+    return report.exercises.length === 1 ? report.exercises[0] : undefined
   } catch {
     return undefined
   }
+}
+
+/** The result as this student's: their folder where the grade saw its temporary copy. */
+function labelled(result: ExerciseResult, label: string): ExerciseResult {
+  const text = JSON.stringify(result).replaceAll(folderPlaceholder, JSON.stringify(label).slice(1, -1))
+  return { ...(JSON.parse(text) as ExerciseResult), source: label }
 }
 
 function lastLine(stderr: string): string {

@@ -25,7 +25,7 @@ export async function runBatchCommand(args: readonly string[]): Promise<number> 
   const graded = summary.students.filter((record) => record.report).length
   const reused = summary.reused > 0 ? `; ${summary.reused} unchanged results reused (--force regrades them)` : ''
   process.stdout.write(
-    `Done in ${formatDuration(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercises graded${reused}.\n` +
+    `Done in ${formatDuration(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercise${summary.graded === 1 ? '' : 's'} graded${reused}.\n` +
       `  ${path.join(command.outDir, 'gradebook.csv')}\n  ${path.join(command.outDir, 'index.html')}\n`,
   )
   return 0
