@@ -1,9 +1,13 @@
-import { mkdir, writeFile } from 'node:fs/promises'
+import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { grade } from '../grade/grade.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import { renderJson } from '../report/json-reporter.ts'
+import { encodeClassroomResult, renderClassroom } from '../report/classroom-reporter.ts'
+import { renderGithubAnnotations, renderGithubSummary } from '../report/github-reporter.ts'
+import { renderGradescope } from '../report/gradescope-reporter.ts'
 import { renderJunit } from '../report/junit-reporter.ts'
+import { studentFile } from '../report/student-file.ts'
 import { exitCodeFor, type ExerciseResult } from '../report/result.ts'
 import { gradeUsage, parseGradeArgs, type GradeCommand } from './parse-grade-args.ts'
 
@@ -14,7 +18,9 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     process.stdout.write(`${gradeUsage}\n`)
     return 0
   }
-  const reporter = command.isJson
+  const formats = command.formats ?? []
+  const printsDocument = command.isJson || formats.includes('gradescope')
+  const reporter = printsDocument
     ? undefined
     : new ConsoleReporter({
         write: (text) => process.stdout.write(text),
@@ -36,7 +42,17 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   if (reporter) {
     for (const exercise of report.exercises) reporter.finished(exercise, report.seed)
     reporter.summary(report)
-  } else process.stdout.write(renderJson(report))
+  } else process.stdout.write(command.isJson ? renderJson(report) : renderGradescope(report))
+  if (formats.includes('github')) {
+    process.stdout.write(renderGithubAnnotations(report, (exercise) => studentFile(exercise, command.source)))
+    if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
+  }
+  if (formats.includes('classroom')) {
+    const result = encodeClassroomResult(renderClassroom(report))
+    // GitHub Classroom's reporter reads it as this step's `result` output; elsewhere, print it.
+    if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `result=${result}\n`)
+    else process.stdout.write(`GitHub Classroom result (set GITHUB_OUTPUT to write it as the step's output): ${result}\n`)
+  }
   if (command.junitFile) {
     await mkdir(path.dirname(path.resolve(command.junitFile)), { recursive: true })
     await writeFile(command.junitFile, renderJunit(report))

@@ -14,8 +14,13 @@ export interface GradeCommand {
   seed?: number
   isJson: boolean
   junitFile?: string
+  /** `--format gradescope|classroom|github` (comma-separated): reports for those platforms. */
+  formats?: readonly PlatformFormat[]
   isHelp: boolean
 }
+
+export const platformFormats = ['gradescope', 'classroom', 'github'] as const
+export type PlatformFormat = (typeof platformFormats)[number]
 
 const options = {
   all: { type: 'boolean' },
@@ -24,6 +29,7 @@ const options = {
   broker: { type: 'string' },
   json: { type: 'boolean' },
   junit: { type: 'string' },
+  format: { type: 'string' },
   seed: { type: 'string' },
   cmd: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -43,6 +49,8 @@ Options:
   --seed <n>          reuse the randomised inputs of an earlier run
   --json              print the result as one JSON document
   --junit <file>      also write JUnit XML to <file>
+  --format <formats>  gradescope (prints results.json), classroom (GitHub Classroom's result output),
+                      github (step summary and annotations); several with commas: classroom,github
   -h, --help          show this help
 
 Exit code: 0 every check passed, 1 a check failed, 2 usage or environment error.`
@@ -89,6 +97,8 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     }
   }
   if (values.cmd !== undefined && values.cmd.trim() === '') throw new GraderError('USAGE', '--cmd needs a command', { hint: 'e.g. --cmd "python3 main.py"' })
+  const formats = parseFormats(values.format)
+  if (formats.includes('gradescope') && values.json) throw new GraderError('USAGE', '--json and --format gradescope both print one document: choose one', { hint: 'e.g. --format gradescope > results.json' })
   if (values.junit === '') throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
 
   return {
@@ -99,6 +109,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     ...(seed !== undefined ? { seed } : {}),
     isJson: values.json ?? false,
     ...(values.junit !== undefined ? { junitFile: values.junit } : {}),
+    ...(formats.length > 0 ? { formats } : {}),
     isHelp: false,
   }
 }
@@ -114,6 +125,16 @@ function exercisesInDir(dir: string): string[] {
   throw new GraderError('NO_SUBMISSION', `${dir} holds no exercise folder (expected names like ${folders[0]?.folder ?? 'ex1-hello-mqtt'})`, {
     hint: `name the exercise: npm run grade -- ${folders[0]?.id ?? 'ex1'} --dir ${dir}`,
   })
+}
+
+function parseFormats(value: string | undefined): PlatformFormat[] {
+  if (value === undefined) return []
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean)
+  const unknown = names.filter((name) => !(platformFormats as readonly string[]).includes(name))
+  if (names.length === 0 || unknown.length > 0) {
+    throw new GraderError('USAGE', `--format ${value}: expected ${platformFormats.join(', ')} (several with commas)`, { hint: 'e.g. --format classroom,github' })
+  }
+  return [...new Set(names)] as PlatformFormat[]
 }
 
 function usageError(error: Error & { code?: string }): GraderError {
@@ -132,7 +153,7 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
   if (env.npm_lifecycle_event !== 'grade') return {}
   const values: Values = {}
   if (env.npm_config_solution === 'true') values.solution = true
-  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit'] as const) {
+  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'format'] as const) {
     const value = env[`npm_config_${name}`]
     if (value !== undefined && value !== 'true') values[name] = value
   }
