@@ -53,7 +53,8 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`index.html, the coho
       ['cy', '3/5', '9/9', '12/14'],
       ['dee', '5/5', '9/9', '14/14'],
     ])
-    const colours = await page.$$eval('#grid tbody tr:first-child td', (tds) => tds.map((td) => getComputedStyle(td).backgroundColor))
+    // The page's own code, in the browser (the DOM's types are not this project's lib).
+    const colours = await page.evaluate(`[...document.querySelectorAll('#grid tbody tr:first-child td')].map((td) => getComputedStyle(td).backgroundColor)`) as string[]
     // ana: every point of ex1 (green), none of ex2 (red).
     const [red, green] = [colours[1], colours[0]].map((colour) => colour.match(/\d+/g)!.map(Number))
     expect(green[1]).toBeGreaterThan(green[0])
