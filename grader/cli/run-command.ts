@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./list-command.ts')).runListCommand,
   hint: async () => (await import('./list-command.ts')).runHintCommand,
   batch: async () => (await import('./batch-command.ts')).runBatchCommand,
+  export: async () => (await import('./export-command.ts')).runExportCommand,
 }
 
 async function main(argv: readonly string[]): Promise<number> {
