@@ -20,7 +20,12 @@ export interface StepRun {
 }
 
 /** A GitHub Actions workflow, parsed with a real YAML parser (what GitHub reads, not what we hope it says). */
-export function readWorkflow(file: string): { on: unknown; jobs: Record<string, { steps: WorkflowStep[]; needs?: string | string[]; strategy?: { matrix?: Record<string, unknown[]> } }> } {
+export function readWorkflow(file: string): { on: unknown; env?: Record<string, string>; jobs: Record<string, { steps: WorkflowStep[]; needs?: string | string[]; strategy?: { matrix?: Record<string, unknown[]> } }> } {
+  return parse(readFileSync(file, 'utf8'))
+}
+
+/** A .gitlab-ci.yml: variables, stages and jobs (every other top-level key). */
+export function readGitlabCi(file: string): Record<string, { stage?: string; parallel?: number; before_script?: string[]; script?: string[]; image?: string }> & { variables?: Record<string, string>; stages?: string[] } {
   return parse(readFileSync(file, 'utf8'))
 }
 
@@ -42,5 +47,5 @@ export function runStep(step: WorkflowStep, options: { cwd: string; env: NodeJS.
 
 /** Steps that install system packages with sudo: the runner's business; this machine must already have them. */
 export function isSystemInstall(step: WorkflowStep): boolean {
-  return /^\s*sudo\s+apt-get\b/.test(step.run ?? '')
+  return /^\s*(sudo\s+)?apt-get\b/.test(step.run ?? '')
 }
