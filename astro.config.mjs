@@ -16,6 +16,7 @@ export default defineConfig({
         { label: 'Start here', link: '/' },
         { label: 'Lessons', items: [{ autogenerate: { directory: 'lessons' } }] },
         { label: 'Exercises', items: [{ autogenerate: { directory: 'exercises' } }] },
+        { label: 'Guides', items: [{ autogenerate: { directory: 'guides' } }] },
       ],
       lastUpdated: false,
       pagination: true,

@@ -6,8 +6,8 @@ import { exercisePagesLoader } from './exercise-pages/exercise-pages-loader.ts'
 import { scopedLoader } from './exercise-pages/scoped-loader.ts'
 
 /**
- * Starlight's one `docs` collection, filled from three places: the home page, the lessons (top-level
- * lessons/, one MDX file each, served at /lessons/<file>/) and the exercise pages, generated from each
+ * Starlight's one `docs` collection, filled from four places: the home page, the lessons (top-level
+ * lessons/, one MDX file each, served at /lessons/<file>/), the guides (site/content/guides/) and the exercise pages, generated from each
  * exercise's README.md and exercise.ts so that they can never drift from what the grader checks.
  */
 const home = scopedLoader(glob({ base: './site/content', pattern: 'index.mdx', generateId: () => 'index' }), (id) => id === 'index')
@@ -16,6 +16,10 @@ const lessons = scopedLoader(
   (id) => id.startsWith('lessons/'),
 )
 const exercises = scopedLoader(exercisePagesLoader, (id) => id.startsWith('exercises/'))
+const guides = scopedLoader(
+  glob({ base: './site/content/guides', pattern: '*.mdx', generateId: ({ entry }) => `guides/${entry.replace(/\.mdx$/, '')}` }),
+  (id) => id.startsWith('guides/'),
+)
 
 export const collections = {
   docs: defineCollection({
@@ -25,6 +29,7 @@ export const collections = {
         await home.load(context)
         await lessons.load(context)
         await exercises.load(context)
+        await guides.load(context)
       },
     },
     schema: docsSchema(),

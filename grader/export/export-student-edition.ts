@@ -32,7 +32,9 @@ export function exportStudentEdition(targetDir: string): ExportSummary {
     if (copiedTopLevel.includes(inside) || inside === 'exercises') throw new GraderError('USAGE', `${targetDir} is inside the course's ${inside}/, which the edition copies`, { hint: 'export next to the course, e.g. ../mqtt-course-student' })
   }
   mkdirSync(target, { recursive: true })
-  const skip = (source: string) => !['node_modules', '.astro', 'dist', '.cache'].includes(path.basename(source))
+  // The instructors' guide shows docker/ci/, which the edition leaves out.
+  const instructorOnly = new Set([path.join(courseRoot, 'site/content/guides/for-instructors.mdx')])
+  const skip = (source: string) => !['node_modules', '.astro', 'dist', '.cache'].includes(path.basename(source)) && !instructorOnly.has(source)
   for (const entry of copiedTopLevel) {
     const source = path.join(courseRoot, entry)
     if (existsSync(source)) cpSync(source, path.join(target, entry), { recursive: true, filter: skip })
@@ -43,6 +45,7 @@ export function exportStudentEdition(targetDir: string): ExportSummary {
       cpSync(path.join(courseRoot, 'exercises', exercise, entry), path.join(target, 'exercises', exercise, entry), { recursive: true, filter: skip })
     }
   }
+  mkdirSync(path.join(target, 'site/content/guides'), { recursive: true })
   writeFileSync(path.join(target, 'package.json'), studentPackageJson())
   cpSync(path.join(templates, 'README.md'), path.join(target, 'README.md'))
   mkdirSync(path.join(target, '.github/workflows'), { recursive: true })

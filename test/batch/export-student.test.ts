@@ -35,7 +35,7 @@ describe('npm run export -- student <dir>: the student edition', () => {
     expect(files).toContain('site/content.config.ts')
     expect(files).toContain('.github/workflows/grade.yml')
     expect(files.filter((file) => /(^|\/)(solution|mutants)(-[a-z]+)?\//.test(file))).toEqual([])
-    expect(files.filter((file) => /^(test|bench|\.ci|docker\/ci)\/|AUTHORING\.md$/.test(file))).toEqual([])
+    expect(files.filter((file) => /^(test|bench|\.ci|docker\/ci)\/|AUTHORING\.md$|for-instructors/.test(file))).toEqual([])
     const manifest = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     expect(Object.keys(manifest.scripts).sort()).toEqual(['broker', 'build', 'check', 'dev', 'grade', 'hint', 'list', 'preview', 'watch'])
     expect(readFileSync(path.join(edition, 'README.md'), 'utf8')).toContain('Your instructor grades with their own copy of the grader')
@@ -60,6 +60,11 @@ describe('npm run export -- student <dir>: the student edition', () => {
     const withSolution = shell(`${start[1]} --broker embedded`, edition)
     expect(withSolution.exitCode, withSolution.stdout + withSolution.stderr).toBe(0)
     expect(withSolution.stdout).toContain('ex1')
+    // The course site builds there too, without the instructors' guide and docker/ci/.
+    const site = shell('npm run build', edition)
+    expect(site.exitCode, site.stdout.slice(-2000) + site.stderr).toBe(0)
+    expect(existsSync(path.join(edition, 'dist/lessons/01-mqtt-in-a-nutshell/index.html'))).toBe(true)
+    expect(existsSync(path.join(edition, 'dist/guides/for-instructors'))).toBe(false)
   }, 600_000)
 
   it('.github/workflows/grade.yml parses, and its run: steps run in order there, reporting for Classroom and GitHub', () => {
