@@ -3,7 +3,7 @@
  * process, from start to exit), and how much JavaScript the site's pages load. Targets live here, not in
  * timed tests: a slow machine fails nothing, it just reads slower numbers.
  *
- *   npm run bench [-- --runs 5] [-- --skip-site]
+ *   npm run bench [-- --runs 5] [-- --skip-site] [-- --skip-batch] [-- --batch-students 100] [-- --batch-jobs n]
  */
 import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -14,10 +14,20 @@ import { fileURLToPath } from 'node:url'
 import type { BrokerKind } from '../grader/broker/broker.ts'
 import { detectBrokers } from '../test/support/brokers.ts'
 import { buildSite } from '../test/support/static-site.ts'
+import { benchBatch } from './batch-bench.ts'
 import { measureSiteJavaScript } from './site-js-size.ts'
 
 const courseRoot = fileURLToPath(new URL('../', import.meta.url))
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'skip-site': { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    'skip-site': { type: 'boolean', default: false },
+    'skip-batch': { type: 'boolean', default: false },
+    'skip-grade': { type: 'boolean', default: false },
+    'batch-students': { type: 'string', default: '100' },
+    'batch-jobs': { type: 'string' },
+  },
+})
 const runs = Number(values.runs)
 const exercises = ['ex1', 'ex5']
 const targetsMs: Partial<Record<BrokerKind, number>> = { embedded: 500, mosquitto: 800, container: 2000 }
@@ -47,28 +57,35 @@ const median = (values: number[]) => {
 }
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`
 
-console.log(`Grading: wall time of the whole grade process, "node grader/cli/main.js grade <ex> --solution --broker <b> --json" (what`)
-console.log(`npm run grade runs; npm's own start-up comes on top), median of ${runs} runs after one warm-up run.`)
-console.log('ex5 includes ~1 s that is MQTT.js itself: its default reconnectPeriod before the client comes back online.\n')
-console.log(['broker'.padEnd(10), ...exercises.map((e) => e.padStart(9)), 'median'.padStart(9), 'target'.padStart(9), '  '].join(' '))
-for (const broker of await detectBrokers()) {
-  if (!broker.isAvailable) {
-    console.log(`${broker.kind.padEnd(10)} skipped: ${broker.reason}`)
-    continue
+if (!values['skip-grade']) {
+  console.log(`Grading: wall time of the whole grade process, "node grader/cli/main.js grade <ex> --solution --broker <b> --json" (what`)
+  console.log(`npm run grade runs; npm's own start-up comes on top), median of ${runs} runs after one warm-up run.`)
+  console.log('ex5 includes ~1 s that is MQTT.js itself: its default reconnectPeriod before the client comes back online.\n')
+  console.log(['broker'.padEnd(10), ...exercises.map((e) => e.padStart(9)), 'median'.padStart(9), 'target'.padStart(9), '  '].join(' '))
+  for (const broker of await detectBrokers()) {
+    if (!broker.isAvailable) {
+      console.log(`${broker.kind.padEnd(10)} skipped: ${broker.reason}`)
+      continue
+    }
+    const all: number[] = []
+    const perExercise: number[] = []
+    for (const exercise of exercises) {
+      await timeGrade(exercise, broker.kind) // warm-up: compile caches, type-check cache, container image layers
+      const times: number[] = []
+      for (let run = 0; run < runs; run++) times.push(await timeGrade(exercise, broker.kind))
+      perExercise.push(median(times))
+      all.push(...times)
+    }
+    const target = targetsMs[broker.kind]
+    const overall = median(all)
+    const verdict = target === undefined ? '' : overall <= target ? 'met' : `not met (ex1 alone: ${perExercise[0] <= target ? 'met' : 'not met'})`
+    console.log([broker.kind.padEnd(10), ...perExercise.map((ms) => seconds(ms).padStart(9)), seconds(overall).padStart(9), (target ? `≤ ${seconds(target)}` : '').padStart(9), ` ${verdict}`].join(' '))
   }
-  const all: number[] = []
-  const perExercise: number[] = []
-  for (const exercise of exercises) {
-    await timeGrade(exercise, broker.kind) // warm-up: compile caches, type-check cache, container image layers
-    const times: number[] = []
-    for (let run = 0; run < runs; run++) times.push(await timeGrade(exercise, broker.kind))
-    perExercise.push(median(times))
-    all.push(...times)
-  }
-  const target = targetsMs[broker.kind]
-  const overall = median(all)
-  const verdict = target === undefined ? '' : overall <= target ? 'met' : `not met (ex1 alone: ${perExercise[0] <= target ? 'met' : 'not met'})`
-  console.log([broker.kind.padEnd(10), ...perExercise.map((ms) => seconds(ms).padStart(9)), seconds(overall).padStart(9), (target ? `≤ ${seconds(target)}` : '').padStart(9), ` ${verdict}`].join(' '))
+}
+
+if (!values['skip-batch']) {
+  console.log('\nBatch: npm run batch over generated submissions (solutions, starters and mutants of every exercise, each made unique), --broker auto.')
+  await benchBatch({ students: Number(values['batch-students']), ...(values['batch-jobs'] ? { jobs: Number(values['batch-jobs']) } : {}) })
 }
 
 if (!values['skip-site']) {
