@@ -72,7 +72,7 @@ export class BatchProgress {
     const etaMs = this.#done > 0 ? (elapsedMs / this.#done) * (this.#total - this.#done) : undefined
     const line = `${this.#done}/${this.#total} students done, ${this.#running.size} running, ${this.#failed} failed to grade, ${formatDuration(elapsedMs)} elapsed${etaMs === undefined ? '' : `, ETA ${formatDuration(etaMs)}`}`
     this.#clear()
-    this.#stream.write(line.slice(0, Math.max(20, (this.#stream.columns ?? 120) - 1)))
+    this.#stream.write(line.slice(0, Math.max(20, (this.#stream.columns || 120) - 1)))
   }
 
   #clear(): void {

@@ -195,3 +195,27 @@ describe('npm run batch: Ctrl-C', () => {
     expect(readdirSync(tmp)).toEqual([])
   })
 })
+
+describe('npm run batch: progress on a terminal', () => {
+  it('is one live line (students done / running / failed to grade, elapsed, ETA), redrawn in place', async () => {
+    const cohort = tempDir('cohort-tty')
+    const out = path.join(tempDir('batch-out'), 'reports')
+    copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'ann/ex1'))
+    writeHostileProgram(path.join(cohort, 'bea/ex1'), 'crash')
+    const command = [process.execPath, path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--seed', '3'].map((part) => `'${part}'`).join(' ')
+    // util-linux `script` gives the batch a real terminal (a pty) and copies what it draws to our pipe.
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: courseRoot, env: { ...process.env, CI: '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let output = ''
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
+      child.on('close', (code) => resolve({ code, output }))
+    })
+    expect(result.code).toBe(0)
+    expect(result.output).toMatch(/\x1b\[2K/)
+    expect(result.output).toMatch(/0\/2 students done, 1 running, 0 failed to grade, \d+ s elapsed/)
+    expect(result.output).toMatch(/2\/2 students done, 0 running, 0 failed to grade, \d+ s elapsed, ETA 0 s/)
+    // No plain per-student lines: those are for logs without a terminal.
+    expect(result.output).not.toMatch(/\[1\/2\] ann/)
+    expect(result.output).toContain('Done in ')
+  })
+})
