@@ -1,3 +1,4 @@
+import { cpSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { type BatchManifest, readBatchOutput, type StudentRecord } from './batch-manifest.ts'
@@ -46,6 +47,11 @@ export function mergeBatches(shardDirs: readonly string[], outDir: string): Merg
   }
   const resolvedOut = path.resolve(outDir)
   for (const record of students) writeStudentOutputs(resolvedOut, record)
+  // The shards' stored results come along: a batch run later over the merged folder regrades only what changed.
+  for (const shard of shards) {
+    const cache = path.join(shard.dir, '.cache')
+    if (existsSync(cache)) cpSync(cache, path.join(resolvedOut, '.cache'), { recursive: true })
+  }
   writeCohortOutputs(resolvedOut, manifest, students)
   return { manifest, students, seeds: [...new Set(shards.map((shard) => shard.manifest.seed))] }
 }

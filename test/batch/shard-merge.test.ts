@@ -52,6 +52,10 @@ describe('npm run batch -- --shard i/n, then merge', () => {
       expect(readFileSync(path.join(root, 'merged', student, 'junit.xml'), 'utf8')).toContain('<testsuites')
     }
     expect(readFileSync(path.join(root, 'merged', 'index.html'), 'utf8')).toContain('10 students')
+    // The merged folder carries the shards' stored results: grading the cohort into it again grades nothing.
+    const again = await runCli(['batch', cohort, '--out', path.join(root, 'merged'), '--exercises', 'ex1', '--broker', 'embedded', '--seed', '99'], { timeoutMs: 240_000 })
+    expect(again.stdout).toContain('0 exercises graded; 10 unchanged results reused')
+    expect(readFileSync(path.join(root, 'merged', 'gradebook.csv'), 'utf8')).toBe(gradebook)
   })
 
   it('refuses to merge shards that graded different exercises, and says how to fix it', async () => {
