@@ -1,6 +1,6 @@
 import { fail } from '../../grader/checks/check-failure.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { connackCode, isConnack, isConnect } from '../../grader/mqtt/packet-guards.ts'
+import { connackCode, isConnack } from '../../grader/mqtt/packet-guards.ts'
 
 export default defineExercise({
   id: 'ex1',
@@ -16,6 +16,7 @@ export default defineExercise({
     }),
     deadlineMs: 40_000,
     startsEarly: true,
+    clientIdInput: 'CLIENT_ID',
   },
   hints: [
     'Read the three environment variables first: MQTT_URL, CLIENT_ID and TOPIC_PREFIX. The grader changes their values on every run.',
@@ -35,14 +36,7 @@ export default defineExercise({
       lessonSection: 'clients-and-client-ids',
       async run(h) {
         await h.program()
-        const connect = await h.expectPacket({ from: 'program', description: 'a CONNECT', match: isConnect })
-        if (connect.clientId !== h.inputs.CLIENT_ID) {
-          fail({
-            message: `Your CONNECT carries the client id "${connect.clientId}", not the one this run gave you in CLIENT_ID. The broker tells clients apart by their id: use process.env.CLIENT_ID.`,
-            expected: `clientId="${h.inputs.CLIENT_ID}"`,
-            received: `clientId="${connect.clientId}"`,
-          })
-        }
+        await h.expectConnect()
         const connack = await h.expectPacket({ from: 'broker', description: 'a CONNACK', match: isConnack })
         if (connackCode(connack) !== 0) {
           fail({ message: 'The broker refused your connection.', expected: 'CONNACK rc=0', received: `CONNACK rc=${connackCode(connack)}` })

@@ -137,6 +137,7 @@ export default defineExercise<Inputs>({
     },
     deadlineMs: 60_000,
     startsEarly: true,
+    clientIdInput: 'CLIENT_ID',
   },
   hints: [
     'Split both strings at "/" and walk the levels side by side; most rules are about what happens when one side runs out of levels.',
@@ -149,17 +150,25 @@ export default defineExercise<Inputs>({
   },
   checks: [
     {
+      id: 'connects',
+      title: 'Your program connects with the client id CLIENT_ID and listens for the grader\'s questions',
+      points: 1,
+      hint: 'The starter connects and subscribes to TOPIC_PREFIX/match/request for you: keep mqtt.connect(url, { clientId: process.env.CLIENT_ID }) and that subscription.',
+      lessonSection: 'topic-levels',
+      async run(h) {
+        await h.program()
+        await h.expectConnect()
+        await waitUntilListening(h)
+      },
+    },
+    {
       id: 'exact-match',
       title: 'topicMatches() compares plain topics level by level, case-sensitively',
       points: 1,
       hint: 'Without wildcards a filter matches only the identical topic: same levels, same case, same number of levels ("a/b/" has three).',
       lessonSection: 'topic-levels',
       timeoutMs: 10_000,
-      async run(h) {
-        await h.program()
-        await waitUntilListening(h)
-        await expectAnswers(h, 'exact')
-      },
+      run: (h) => expectAnswers(h, 'exact'),
     },
     {
       id: 'plus-wildcard',

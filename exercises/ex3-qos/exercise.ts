@@ -2,7 +2,7 @@ import type { IConnackPacket, IPublishPacket, Packet } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { isConnect, isDisconnect, payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { isDisconnect, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
 
@@ -22,7 +22,7 @@ async function runPublishMode(h: Harness<Inputs>, qos: QoS): Promise<PublishRun>
   await h.startProgram({ MODE: 'publish', QOS: String(qos) })
   await h.expectExit(`published ${h.inputs.COUNT} readings at QoS ${qos} and exited`)
   const events = h.tap.trace.packets(() => true, after)
-  const publishes = events.filter((e) => e.direction === 'to-broker' && e.packet.cmd === 'publish').map((e) => e.packet as IPublishPacket)
+  const publishes = events.filter((e) => e.direction === 'to-broker' && e.packet.cmd === 'publish' && (e.packet as IPublishPacket).topic === h.inputs.TOPIC).map((e) => e.packet as IPublishPacket)
   return { qos, events, publishes }
 }
 
@@ -74,13 +74,20 @@ function expectReadings(h: Harness<Inputs>, run: PublishRun): void {
   }
 }
 
-/** Every handshake of a QoS 1 or 2 run finished before the client said goodbye, and the client did say it. */
+/**
+ * Every handshake of a QoS 1 or 2 run finished before the client said goodbye, and the client did say it. Read
+ * per connection: packet ids and the DISCONNECT belong to the connection a reading went out on (a program may
+ * open another connection, a subscriber of its own, say).
+ */
 function expectCompletedHandshakes(run: PublishRun): void {
-  const disconnect = run.events.find((e) => e.direction === 'to-broker' && isDisconnect(e.packet))
   const ends: Array<Packet['cmd']> = run.qos === 1 ? ['puback'] : ['pubrec', 'pubrel', 'pubcomp']
-  for (const publish of run.publishes) {
+  const readingEvents = run.events.filter((e) => e.direction === 'to-broker' && e.packet.cmd === 'publish' && run.publishes.includes(e.packet as IPublishPacket))
+  const connections = [...new Set(readingEvents.map((e) => e.connection))]
+  const disconnectOf = (connection: number) => run.events.find((e) => e.connection === connection && e.direction === 'to-broker' && isDisconnect(e.packet))
+  for (const { packet: publish, connection } of readingEvents) {
+    const disconnect = disconnectOf(connection)
     const id = (publish as { messageId?: number }).messageId
-    const steps = ends.map((cmd) => run.events.find((e) => e.packet.cmd === cmd && (e.packet as { messageId?: number }).messageId === id))
+    const steps = ends.map((cmd) => run.events.find((e) => e.connection === connection && e.packet.cmd === cmd && (e.packet as { messageId?: number }).messageId === id))
     const missing = ends.find((_, index) => !steps[index] || (disconnect && steps[index]!.seq > disconnect.seq))
     if (missing) {
       fail({
@@ -93,7 +100,7 @@ function expectCompletedHandshakes(run: PublishRun): void {
       })
     }
   }
-  if (!disconnect) {
+  if (connections.some((connection) => !disconnectOf(connection))) {
     fail({ message: 'Your client never sent DISCONNECT: end the session cleanly with await client.endAsync() before exiting.', expected: 'DISCONNECT', received: 'the connection just closed', trace: run.events })
   }
 }
@@ -150,6 +157,7 @@ export default defineExercise<Inputs>({
       return { CLIENT_ID: device, TOPIC: `${base}/readings`, COUNT: String(random.int(3, 6)), COMMANDS_TOPIC: `${base}/commands` }
     },
     deadlineMs: 60_000,
+    clientIdInput: 'CLIENT_ID',
   },
   hints: [
     'QoS is chosen per message, in the options of publish(): { qos: 0 | 1 | 2 }. Read it from process.env.QOS and turn it into a number.',
@@ -199,8 +207,7 @@ export default defineExercise<Inputs>({
         const { CLIENT_ID, COMMANDS_TOPIC } = h.inputs
         const after = h.cursor()
         await h.startProgram({ MODE: 'session' })
-        const connect = await h.expectPacket({ from: 'program', description: 'a CONNECT', match: isConnect, after })
-        if (connect.clientId !== CLIENT_ID) fail({ message: `Your CONNECT carries the client id "${connect.clientId}": a session belongs to a client id, so use CLIENT_ID every time.`, expected: `clientId="${CLIENT_ID}"`, received: `clientId="${connect.clientId}"` })
+        const connect = await h.expectConnect({ after })
         if (connect.clean) {
           fail({
             message: 'Your CONNECT asks for a clean session (clean=true): the broker forgets your subscriptions, and everything sent while you were away, the moment you disconnect. Connect with clean: false.',
@@ -217,7 +224,7 @@ export default defineExercise<Inputs>({
         h.tap.holdNewConnections()
         const commands = Array.from({ length: 3 }, () => JSON.stringify({ command: h.random.pick(['reboot', 'calibrate', 'report', 'sleep']), id: h.random.hex(4) }))
         try {
-          const cut = h.tap.latest!
+          const cut = h.taskConnection()
           cut.cut()
           await cut.closed
           const observer = await h.observer()
@@ -226,7 +233,7 @@ export default defineExercise<Inputs>({
           h.tap.releaseNewConnections()
         }
         const reconnectAt = h.cursor()
-        const reconnect = await h.expectPacket({ from: 'program', description: 'a new CONNECT after the cut (MQTT.js reconnects by itself)', match: isConnect, after: reconnectAt })
+        const reconnect = await h.expectConnect({ description: `a new CONNECT as ${CLIENT_ID} after the cut (MQTT.js reconnects by itself)`, after: reconnectAt })
         const connack = await h.expectPacket({ from: 'broker', description: 'the CONNACK of the reconnection', match: (p): p is IConnackPacket => p.cmd === 'connack', after: reconnectAt })
         if (!connack.sessionPresent) {
           fail({ message: `The broker answered your reconnection with sessionPresent=false: your session was gone${reconnect.clean ? ' because the reconnect asked for clean=true' : ''}.`, expected: 'CONNACK sessionPresent=true', received: 'CONNACK sessionPresent=false' })

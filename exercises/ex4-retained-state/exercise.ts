@@ -2,7 +2,7 @@ import type { IPublishPacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
 
 type Inputs = { DEVICE_ID: string; STATE_TOPIC: string; CONTROL_TOPIC: string; FIRMWARE: string; LOCATION: string }
@@ -60,6 +60,7 @@ export default defineExercise<Inputs>({
     },
     deadlineMs: 45_000,
     startsEarly: true,
+    clientIdInput: 'DEVICE_ID',
   },
   hints: [
     'A retained message is the one the broker keeps for a topic and hands to every new subscriber at once: the "last known value". One flag decides it: { retain: true }.',
@@ -79,10 +80,18 @@ export default defineExercise<Inputs>({
       lessonSection: 'the-retain-flag',
       async run(h) {
         await h.program()
+        await h.expectConnect()
         const { STATE_TOPIC, DEVICE_ID, FIRMWARE, LOCATION } = h.inputs
         const expected = { device: DEVICE_ID, firmware: FIRMWARE, location: LOCATION }
         const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of the device state to ${STATE_TOPIC}`, match: isPublishTo(STATE_TOPIC) })
         expectState(payloadText(publish), expected, 'Your state message')
+        if (publish.qos !== 1) {
+          fail({
+            message: `Your state message went out at QoS ${publish.qos}: the task asks for QoS 1, so that the broker acknowledges it and MQTT.js sends it again if it is lost on the way.`,
+            expected: `PUBLISH topic="${STATE_TOPIC}" qos=1 retain=1`,
+            received: `PUBLISH topic="${STATE_TOPIC}" qos=${publish.qos} retain=${publish.retain ? 1 : 0}`,
+          })
+        }
         if (!publish.retain) {
           fail({
             message: 'Your state message has no retain flag: the broker passes it to the dashboards connected right now and forgets it, so one that starts later knows nothing about this device.',
@@ -114,6 +123,13 @@ export default defineExercise<Inputs>({
           after,
         })
         expectState(payloadText(publish), expected, 'Your updated state')
+        if (!publish.retain) {
+          fail({
+            message: 'Your updated state has no retain flag: the dashboards connected now see it, but the broker keeps the old retained state, so a dashboard that connects later is told the old location. Publish every update with retain: true.',
+            expected: `PUBLISH topic="${STATE_TOPIC}" retain=1`,
+            received: `PUBLISH topic="${STATE_TOPIC}" retain=0`,
+          })
+        }
         await expectRetainedState(h, expected, 'publish every update with retain: true.')
       },
     },
@@ -130,15 +146,15 @@ export default defineExercise<Inputs>({
         const observer = await h.observer()
         await observer.publish(CONTROL_TOPIC, 'decommission', { qos: 1 }, h.signal)
         const exit = await h.expectExit('exited once its state was cleared')
-        if (exit.exitCode !== 0) fail({ message: `Your program ${describeExit(exit)}; after decommissioning it should exit with code 0.`, expected: 'exit code 0', received: describeExit(exit) })
+        const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && isPublishTo(STATE_TOPIC)(e.packet), after)
+        const clear = sent.find((e) => (e.packet as IPublishPacket).payload.length === 0 && (e.packet as IPublishPacket).retain)
         const retained = await h.retainedMessage(STATE_TOPIC)
         if (retained) {
-          const sent = h.studentTrace(after).filter((e) => e.kind === 'packet' && e.direction === 'to-broker' && isPublishTo(STATE_TOPIC)(e.packet))
           const last = sent.at(-1)
-          const lastPublish = last?.kind === 'packet' ? (last.packet as IPublishPacket) : undefined
+          const lastPublish = last ? (last.packet as IPublishPacket) : undefined
           fail({
             message: !lastPublish
-              ? 'Your program did not clear its state: after "decommission" it sent nothing to STATE_TOPIC, so dashboards keep showing a device that is gone.'
+              ? `After "decommission" your program ${describeExit(exit)} before anything it sent to STATE_TOPIC left it: client.publish() only queues a message. Await the empty retained publish (publishAsync resolves on its PUBACK), then client.endAsync(), then exit.`
               : lastPublish.payload.length > 0
                 ? `Your last message to STATE_TOPIC was ${JSON.stringify(payloadText(lastPublish))}: the broker now keeps that instead. Only an empty payload (zero bytes) clears a retained message.`
                 : 'You published an empty payload without the retain flag: that is an ordinary (empty) message, and the broker keeps the retained state. Clear it with an empty payload and retain: true.',
@@ -146,6 +162,31 @@ export default defineExercise<Inputs>({
             received: `a dashboard that connects now gets ${JSON.stringify(payloadText(retained))}`,
           })
         }
+        // The clear must be acknowledged before the goodbye, and the goodbye must be a DISCONNECT.
+        const acknowledged = clear && h.tap.trace.packets((e) => e.connection === clear.connection && e.direction === 'to-client' && e.packet.cmd === 'puback' && (e.packet as { messageId?: number }).messageId === (clear.packet as IPublishPacket).messageId, after)[0]
+        const disconnect = clear && h.tap.trace.packets((e) => e.connection === clear.connection && e.direction === 'to-broker' && isDisconnect(e.packet), after)[0]
+        if (!disconnect) {
+          fail({
+            message: 'Your program cleared its state, then left without a DISCONNECT: the broker sees a device that vanished (and would publish its will, if it had one). Await client.endAsync() before exiting.',
+            expected: 'PUBLISH (empty, retained) → PUBACK → DISCONNECT, then exit 0',
+            received: 'the connection closed without a DISCONNECT',
+          })
+        }
+        if ((clear.packet as IPublishPacket).qos === 0) {
+          fail({
+            message: 'Your empty retained message went out at QoS 0, which the broker never acknowledges: your program cannot know it arrived before it leaves. Publish it with { qos: 1, retain: true } and await it.',
+            expected: 'PUBLISH (empty, retained) qos=1 → PUBACK → DISCONNECT',
+            received: 'PUBLISH (empty, retained) qos=0',
+          })
+        }
+        if (!acknowledged || acknowledged.seq > disconnect.seq) {
+          fail({
+            message: 'Your program disconnected before the broker acknowledged the empty retained message: had it been lost on the way, the device would still show as present. Await the publish (its PUBACK) before client.endAsync().',
+            expected: 'PUBACK for the clear, then DISCONNECT',
+            received: 'DISCONNECT before the PUBACK',
+          })
+        }
+        if (exit.exitCode !== 0) fail({ message: `Your program ${describeExit(exit)}; after decommissioning it should exit with code 0.`, expected: 'exit code 0', received: describeExit(exit) })
       },
     },
   ],

@@ -2,11 +2,12 @@ import type { IPublishPacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { isConnect, isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
 import { formatDuration } from '../../grader/time/deadline.ts'
 import { quoteText } from '../../grader/wiretap/format-packet.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
+import type { TapConnection } from '../../grader/wiretap/wire-tap.ts'
 
 type Inputs = { ORG: string; SITE: string; DEVICE_ID: string; COUNT: string; INTERVAL_MS: string }
 
@@ -51,6 +52,40 @@ async function waitForReadings(h: Harness<Inputs>): Promise<void> {
   }
 }
 
+/** How long the grader holds reading 1's PUBACK back: long enough that a sensor that does not wait sends reading 2. */
+const probeWindowMs = (h: Harness<Inputs>) => 2 * Number(h.inputs.INTERVAL_MS) + 250
+
+/** Per run: whether the sensor waited for reading 1's PUBACK before reading 2 (see probeAckWaiting). */
+const ackProbes = new WeakMap<object, Promise<boolean>>()
+
+/**
+ * Whether the sensor waits for each PUBACK. The moment reading 1 reaches the tap, the tap holds that connection
+ * (a slow network: nothing moves either way, and the PUBACK cannot come), until reading 2 arrives anyway (the
+ * sensor did not wait) or the window passes (it waited). Then everything held is delivered, in order.
+ */
+function probeAckWaiting(h: Harness<Inputs>): Promise<boolean> {
+  const { telemetry } = topicsOf(h)
+  return new Promise((resolve) => {
+    let held: TapConnection | undefined
+    let timer: NodeJS.Timeout | undefined
+    const finish = (waited: boolean) => {
+      clearTimeout(timer)
+      stop()
+      held?.release()
+      resolve(waited)
+    }
+    const stop = h.tap.trace.subscribe((event) => {
+      if (event.kind !== 'packet' || event.direction !== 'to-broker' || !isPublishTo(telemetry)(event.packet)) return
+      const connection = h.tap.connections[event.connection - 1]
+      if (!held) {
+        held = connection
+        connection.hold()
+        timer = setTimeout(() => finish(true), probeWindowMs(h)).unref()
+      } else if (connection === held) finish(false)
+    })
+  })
+}
+
 export default defineExercise<Inputs>({
   id: 'ex6',
   slug: 'sensor-telemetry',
@@ -68,6 +103,7 @@ export default defineExercise<Inputs>({
     }),
     deadlineMs: 45_000,
     startsEarly: true,
+    clientIdInput: 'DEVICE_ID',
   },
   hints: [
     'The order matters: connect with a will, announce "online", send the readings one by one, then say "offline" yourself and disconnect.',
@@ -75,6 +111,7 @@ export default defineExercise<Inputs>({
     'Pace the readings: wait INTERVAL_MS between two publishes (await new Promise((resolve) => setTimeout(resolve, interval)) in the device is fine: it is the device\'s clock, not a test waiting).',
   ],
   async setUp(h) {
+    ackProbes.set(h.tap, probeAckWaiting(h))
     const observer = await h.observer()
     const { telemetry, status } = topicsOf(h)
     await observer.subscribe([{ topic: telemetry, qos: 1 }, { topic: status, qos: 1 }], h.signal)
@@ -89,8 +126,7 @@ export default defineExercise<Inputs>({
       async run(h) {
         await h.program()
         const { status } = topicsOf(h)
-        const connect = await h.expectPacket({ from: 'program', description: 'a CONNECT', match: isConnect })
-        if (connect.clientId !== h.inputs.DEVICE_ID) fail({ message: `Your CONNECT carries the client id "${connect.clientId}"; use DEVICE_ID.`, expected: `clientId="${h.inputs.DEVICE_ID}"`, received: `clientId="${connect.clientId}"` })
+        const connect = await h.expectConnect()
         const will = connect.will
         if (!will || will.topic !== status || payloadText(will) !== 'offline' || !will.retain) {
           fail({
@@ -112,6 +148,7 @@ export default defineExercise<Inputs>({
       async run(h) {
         const { status } = topicsOf(h)
         const online = await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" on ${status}`, match: isPublishTo(status, 'online') })
+        if (online.qos !== 1) fail({ message: `You publish "online" at QoS ${online.qos}; the task asks for QoS 1, so the broker acknowledges the status.`, expected: 'qos=1', received: `qos=${online.qos}` })
         if (!online.retain) fail({ message: 'You publish "online" without the retain flag: a dashboard that starts later would not know the sensor is up.', expected: 'retain=1', received: 'retain=0' })
       },
     },
@@ -152,6 +189,13 @@ export default defineExercise<Inputs>({
           }
         }
         if (sent.length !== count) fail({ message: `Your program sent ${sent.length} readings; COUNT was ${count}.`, expected: `${count} readings`, received: `${sent.length}` })
+        if (!(await ackProbes.get(h.tap))) {
+          fail({
+            message: `Reading 2 left while reading 1 was still waiting for its PUBACK (the grader held it back for ${formatDuration(probeWindowMs(h))}): your sensor does not wait for each publish to be acknowledged, so on a slow network it piles up readings nobody has confirmed. Await each publish (publishAsync resolves on the PUBACK; paho: wait_for_publish()) before the next.`,
+            expected: 'PUBLISH (reading 1) → PUBACK → PUBLISH (reading 2)',
+            received: 'PUBLISH (reading 1) → PUBLISH (reading 2), before the PUBACK',
+          })
+        }
       },
     },
     {

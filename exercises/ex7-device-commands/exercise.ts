@@ -4,6 +4,7 @@ import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { quoteText } from '../../grader/wiretap/format-packet.ts'
+import type { Random } from '../../grader/runner/random.ts'
 
 type Inputs = { DEVICE_ID: string }
 type Led = 'on' | 'off'
@@ -81,6 +82,44 @@ async function expectError(h: Harness<Inputs>, payload: string, what: string): P
   }
 }
 
+/** One payload of each kind of malformed JSON, in a random order: a device must survive them all. */
+function malformedJson(random: Random): string[] {
+  const value = random.pick(['on', 'off', 'toggle'])
+  return random.shuffle([
+    `{"led": "${value}"`, // cut short
+    `led=${value}`, // not JSON at all
+    `{'led': '${value}'}`, // single quotes
+    '', // empty
+    `{"led": "${value}"}}`, // trailing garbage
+    `{"led": ${value}}`, // a bare word
+  ])
+}
+
+/**
+ * One payload of each kind of well-formed but unknown command, in a random order: a wrong LED value of every
+ * type, every JSON value that is not an object, another key, an extra key. Which kinds are tried never depends
+ * on the seed; only the words and numbers do.
+ */
+function unknownCommands(random: Random): string[] {
+  return random.shuffle([
+    JSON.stringify({ led: random.pick(['blink', 'dim', 'flash', 'pulse']) }), // an unknown word
+    JSON.stringify({ led: random.pick(['ON', 'Off', 'TOGGLE', 'On']) }), // the right word in the wrong case
+    JSON.stringify({ led: random.int(0, 9) }), // a number
+    JSON.stringify({ led: random.pick([true, false]) }), // a boolean
+    JSON.stringify({ led: null }),
+    JSON.stringify({ led: [random.pick(['on', 'off'])] }), // an array
+    JSON.stringify({ led: { state: random.pick(['on', 'off']) } }), // an object
+    JSON.stringify([random.pick(['on', 'off'])]), // an array, not an object
+    String(random.int(1, 99)), // a number
+    JSON.stringify(random.pick(['on', 'off', 'toggle'])), // a string
+    random.pick(['true', 'false']), // a boolean
+    'null',
+    JSON.stringify({}), // no key at all
+    JSON.stringify({ [random.pick(['fan', 'heater', 'lamp', 'light'])]: random.pick(['on', 'off']) }), // another key
+    JSON.stringify({ led: random.pick(['on', 'off']), [random.pick(['fan', 'brightness', 'colour'])]: random.pick(['on', 50, 'red']) }), // an extra key
+  ])
+}
+
 export default defineExercise<Inputs>({
   id: 'ex7',
   slug: 'device-commands',
@@ -92,6 +131,7 @@ export default defineExercise<Inputs>({
     inputs: (random) => ({ DEVICE_ID: random.id(random.pick(['lamp', 'desk-light', 'porch-light', 'strip'])) }),
     deadlineMs: 60_000,
     startsEarly: true,
+    clientIdInput: 'DEVICE_ID',
   },
   hints: [
     'Three topics: commands come in on home/<device>/commands; the state goes out, retained, on home/<device>/led; problems go out on home/<device>/errors.',
@@ -112,11 +152,16 @@ export default defineExercise<Inputs>({
       lessonSection: 'device-commands',
       async run(h) {
         await h.program()
+        await h.expectConnect()
         const { commands, led } = topics(h)
         await h.expectSubscription(commands)
         const state = await h.expectPacket({ from: 'program', description: `a PUBLISH of the initial state on ${led}`, match: isPublishTo(led) })
-        if (payloadText(state) !== 'off' || !state.retain) {
-          fail({ message: `Your first state message is ${JSON.stringify(payloadText(state))} with retain=${state.retain ? 1 : 0}; the LED starts "off", and the state is always retained.`, expected: `PUBLISH topic="${led}" retain=1 payload="off"`, received: `PUBLISH topic="${led}" retain=${state.retain ? 1 : 0} payload=${JSON.stringify(payloadText(state))}` })
+        if (payloadText(state) !== 'off' || !state.retain || state.qos !== 1) {
+          fail({
+            message: `Your first state message is ${JSON.stringify(payloadText(state))} with qos=${state.qos} retain=${state.retain ? 1 : 0}; the LED starts "off", and the state is always published at QoS 1, retained.`,
+            expected: `PUBLISH topic="${led}" qos=1 retain=1 payload="off"`,
+            received: `PUBLISH topic="${led}" qos=${state.qos} retain=${state.retain ? 1 : 0} payload=${JSON.stringify(payloadText(state))}`,
+          })
         }
         ledByRun.set(h.tap, 'off')
       },
@@ -150,8 +195,8 @@ export default defineExercise<Inputs>({
       lessonSection: 'handling-bad-input',
       timeoutMs: 10_000,
       async run(h) {
-        const garbage = h.random.shuffle(['{"led": "on"', 'led=on', `{'led': 'off'}`, '', `{"led": "on"}}`])
-        for (const payload of garbage.slice(0, 3)) await expectError(h, payload, 'the malformed JSON')
+        // Every kind of malformed JSON, every run; only the details are random.
+        for (const payload of malformedJson(h.random)) await expectError(h, payload, 'the malformed JSON')
         // Still alive and still obeying:
         const led = ledByRun.get(h.tap) === 'on' ? 'off' : 'on'
         await expectState(h, JSON.stringify({ led }), led)
@@ -166,14 +211,8 @@ export default defineExercise<Inputs>({
       lessonSection: 'handling-bad-input',
       timeoutMs: 10_000,
       async run(h) {
-        // One of each kind of mistake, every run; only the details are random.
-        const unknown = h.random.shuffle([
-          JSON.stringify({ led: h.random.pick(['blink', 'dim', 'ON', 1, null]) }),
-          JSON.stringify({ [h.random.pick(['fan', 'heater', 'lamp', 'light'])]: 'on' }),
-          h.random.pick(['["on"]', '42', '"on"', 'true', 'null']),
-          JSON.stringify({ led: 'on', [h.random.pick(['fan', 'brightness', 'colour'])]: h.random.pick(['on', 50, 'red']) }),
-        ])
-        for (const payload of unknown) await expectError(h, payload, 'the unknown command')
+        // Every kind of mistake, every run; only the details are random.
+        for (const payload of unknownCommands(h.random)) await expectError(h, payload, 'the unknown command')
       },
     },
   ],

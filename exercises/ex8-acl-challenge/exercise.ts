@@ -7,7 +7,7 @@ import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { connackCode, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeConnackCode, describeReasonCode } from '../../grader/mqtt/reason-codes.ts'
 
-type Inputs = { ROOM: string; WRONG_PASSWORD: string; READING: string }
+type Inputs = { ROOM: string; WRONG_PASSWORD: string; READING: string; OUTSIDE: string }
 
 /** The passwords the README gives; the student's passwd must hold them. */
 const passwords = { sensor: 'sensor-secret', dashboard: 'dashboard-secret' } as const
@@ -31,24 +31,44 @@ async function publishReason(h: Harness<Inputs>, client: GraderClient, topic: st
   return ack.reasonCode ?? 0
 }
 
+/** A topic the ACL forbids a user to publish to, and why, for the failure message. */
+interface ForbiddenPublish {
+  topic: string
+  payload: string
+  because: string
+}
+
 /**
- * `user` publishes to a topic the ACL forbids it: the message must reach nobody (proven with barriers), and
- * under MQTT 5 the PUBACK must say 0x87 (Not authorized).
+ * `user` publishes to every topic the ACL forbids it, one of each kind: each message must reach nobody (proven
+ * with barriers), and under MQTT 5 each PUBACK must say 0x87 (Not authorized).
  */
-async function expectRefusedPublish(h: Harness<Inputs>, user: keyof typeof passwords, topic: string, payload: string, because: string): Promise<void> {
+async function expectRefusedPublishes(h: Harness<Inputs>, user: keyof typeof passwords, forbidden: readonly ForbiddenPublish[]): Promise<void> {
   const client = await logIn(h, user)
   const observer = await h.observer()
   const after = observer.trace.cursor
-  const reason = await publishReason(h, client, topic, payload)
-  await h.expectNoMessage(observer, {
-    description: `the ${user}'s "${payload}" on ${topic}`,
-    match: (m) => m.topic === topic && payloadText(m) === payload,
-    after,
-    because,
-  })
-  if (reason !== 0x87) {
-    fail({ message: `The ${user}'s publish to ${topic} was answered ${describeReasonCode(reason, 5)}, not 0x87 (Not authorized).`, expected: 'PUBACK reason=0x87 (Not authorized)', received: `PUBACK reason=${describeReasonCode(reason, 5)}` })
+  const reasons: number[] = []
+  for (const { topic, payload } of forbidden) reasons.push(await publishReason(h, client, topic, payload))
+  for (const { topic, payload, because } of forbidden) {
+    await h.expectNoMessage(observer, { description: `the ${user}'s "${payload}" on ${topic}`, match: (m) => m.topic === topic && payloadText(m) === payload, after, because })
   }
+  for (const [index, reason] of reasons.entries()) {
+    if (reason !== 0x87) {
+      const { topic } = forbidden[index]
+      fail({ message: `The ${user}'s publish to ${topic} was answered ${describeReasonCode(reason, 5)}, not 0x87 (Not authorized).`, expected: 'PUBACK reason=0x87 (Not authorized)', received: `PUBACK reason=${describeReasonCode(reason, 5)}` })
+    }
+  }
+}
+
+/** The three kinds of topic an ACL check must try, with this run's room: each lane, and outside home/. */
+function topicKinds(h: Harness<Inputs>): { sensorLane: string; dashboardLane: string; outsideHome: string } {
+  const { ROOM, OUTSIDE } = h.inputs
+  return { sensorLane: `home/sensors/${ROOM}/humidity`, dashboardLane: `home/lights/${ROOM}`, outsideHome: `${OUTSIDE}/${ROOM}/door` }
+}
+
+/** A paragraph of NOTES.md that explains why a granted SUBSCRIBE delivers nothing (headings and comments aside). */
+function explainsSilentSubscription(notes: string): boolean {
+  const paragraphs = notes.split(/\n\s*\n/).map((paragraph) => paragraph.split('\n').filter((line) => !line.trimStart().startsWith('#')).join(' '))
+  return paragraphs.some((text) => /subscri/i.test(text) && /(deliver|read access|arriv|receiv|silent)/i.test(text) && /(SUBACK|grant|accept|refus)/i.test(text))
 }
 
 /**
@@ -77,6 +97,7 @@ export default defineExercise<Inputs>({
       ROOM: random.pick(['kitchen', 'attic', 'garage', 'cellar', 'study', 'porch']),
       WRONG_PASSWORD: `${random.word()}-${random.hex(6)}`,
       READING: String(random.decimal(15, 28, 1)),
+      OUTSIDE: random.pick(['office', 'garden', 'shed', 'barn', 'sensors']),
     }),
     deadlineMs: 45_000,
   },
@@ -178,6 +199,30 @@ export default defineExercise<Inputs>({
       },
     },
     {
+      id: 'dashboard-reads-only-home',
+      title: 'The dashboard reads everything under home/ and nothing outside it',
+      points: 1,
+      hint: 'The dashboard\'s read rule is for home/#, not #: it is the house\'s dashboard, and other systems may share this broker.',
+      lessonSection: 'access-control-lists',
+      async run(h) {
+        const dashboard = await logIn(h, 'dashboard')
+        await dashboard.subscribe([{ topic: '#', qos: 1 }], h.signal)
+        const { sensorLane, dashboardLane, outsideHome } = topicKinds(h)
+        const observer = await h.observer()
+        const after = dashboard.trace.cursor
+        for (const topic of [outsideHome, dashboardLane, sensorLane]) await observer.publish(topic, `to ${topic}`, { qos: 1 }, h.signal)
+        for (const topic of [dashboardLane, sensorLane]) {
+          await h.expectMessage(dashboard, { description: `"to ${topic}" on ${topic}, at the dashboard subscribed to #`, match: (m) => m.topic === topic, after })
+        }
+        await h.expectNoMessage(dashboard, {
+          description: `the message on ${outsideHome} at the dashboard`,
+          match: (m) => m.topic === outsideHome,
+          after,
+          because: 'the dashboard may read home/# only: "topic read home/#", not "topic read #"',
+        })
+      },
+    },
+    {
       id: 'sensor-cannot-read',
       title: "The sensor's subscription to home/# stays silent: it may not read",
       points: 2,
@@ -185,10 +230,11 @@ export default defineExercise<Inputs>({
       lessonSection: 'access-control-lists',
       async run(h) {
         const sensor = await logIn(h, 'sensor')
-        const suback = await sensor.subscribe([{ topic: 'home/#', qos: 1 }], h.signal)
+        const { sensorLane, dashboardLane, outsideHome } = topicKinds(h)
+        // Its own lane, the dashboard's, everything: the sensor may read none of them.
+        const suback = await sensor.subscribe([{ topic: 'home/#', qos: 1 }, { topic: 'home/sensors/#', qos: 1 }, { topic: '#', qos: 1 }], h.signal)
         const observer = await h.observer()
-        const topics = [`home/sensors/${h.inputs.ROOM}/humidity`, `home/lights/${h.inputs.ROOM}`]
-        for (const topic of topics) await observer.publish(topic, 'for the dashboard only', { qos: 1 }, h.signal)
+        for (const topic of [sensorLane, dashboardLane, outsideHome]) await observer.publish(topic, 'for the dashboard only', { qos: 1 }, h.signal)
         await h.expectNoMessage(sensor, {
           description: 'a message at the sensor',
           match: () => true,
@@ -203,7 +249,14 @@ export default defineExercise<Inputs>({
       hint: '`topic home/#` on its own means readwrite. Write `topic read home/#` for the dashboard.',
       lessonSection: 'access-control-lists',
       async run(h) {
-        await expectRefusedPublish(h, 'dashboard', `home/lights/${h.inputs.ROOM}`, 'on', 'the dashboard may only read: give it "topic read home/#"')
+        const { sensorLane, dashboardLane, outsideHome } = topicKinds(h)
+        const because = 'the dashboard may only read: give it "topic read home/#", and no write rule anywhere'
+        await expectRefusedPublishes(h, 'dashboard', [
+          { topic: dashboardLane, payload: 'on', because },
+          { topic: `home/sensors/${h.inputs.ROOM}/temperature`, payload: '99', because },
+          { topic: sensorLane, payload: '1', because },
+          { topic: outsideHome, payload: 'open', because },
+        ])
       },
     },
     {
@@ -213,14 +266,20 @@ export default defineExercise<Inputs>({
       hint: 'The sensor\'s write rule is for home/sensors/#, not home/#: a stolen sensor password must not switch the lights.',
       lessonSection: 'access-control-lists',
       async run(h) {
-        await expectRefusedPublish(h, 'sensor', `home/lights/${h.inputs.ROOM}`, 'off', 'the sensor may only write under home/sensors/: give it "topic write home/sensors/#"')
+        const { dashboardLane, outsideHome } = topicKinds(h)
+        const because = 'the sensor may only write under home/sensors/: give it "topic write home/sensors/#", nothing wider'
+        await expectRefusedPublishes(h, 'sensor', [
+          { topic: dashboardLane, payload: 'off', because },
+          { topic: outsideHome, payload: 'open', because },
+          { topic: `home/sensor/${h.inputs.ROOM}/temperature`, payload: h.inputs.READING, because },
+        ])
       },
     },
     {
       id: 'notes',
       title: 'NOTES.md explains each setting you used, for the next engineer',
       points: 1,
-      hint: 'One short paragraph per setting (allow_anonymous, password_file, acl_file) and per user, and a sentence on why the sensor\'s SUBSCRIBE is granted yet silent.',
+      hint: 'One short paragraph per setting (allow_anonymous, password_file, acl_file) and per user, and a paragraph on why the sensor\'s SUBSCRIBE is granted (SUBACK) yet nothing is delivered to it.',
       lessonSection: 'the-acl-challenge',
       async run(h) {
         const { readFile } = await import('node:fs/promises')
@@ -229,6 +288,13 @@ export default defineExercise<Inputs>({
         const text = notes.replace(/<!--[\s\S]*?-->/g, '')
         const missing = ['allow_anonymous', 'password_file', 'acl_file', 'sensor', 'dashboard'].filter((word) => !text.includes(word))
         const words = text.split(/\s+/).filter((word) => /\w/.test(word)).length
+        if (missing.length === 0 && words >= 60 && !/TODO/.test(text) && !explainsSilentSubscription(text)) {
+          fail({
+            message: "NOTES.md does not say why the sensor's subscription is granted yet silent: the next engineer will see a SUBACK and think the sensor can read. Explain, in a paragraph, that Mosquitto grants every SUBSCRIBE and checks read access on each message it would deliver.",
+            expected: 'a paragraph on the subscription: granted (SUBACK), yet nothing delivered, because read access is checked per message',
+            received: `${words} words, no such paragraph`,
+          })
+        }
         if (missing.length > 0 || words < 60 || /TODO/.test(text)) {
           fail({
             message: `NOTES.md should explain your setup to whoever maintains this broker next${missing.length ? `; it does not mention ${missing.join(', ')}` : ''}${words < 60 ? `; it has ${words} words, which is not enough to explain five things` : ''}${/TODO/.test(text) ? '; it still has TODOs' : ''}.`,

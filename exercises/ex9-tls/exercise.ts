@@ -2,7 +2,7 @@ import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
 
 type Inputs = { CLIENT_ID: string; TOPIC: string; PAYLOAD: string }
@@ -18,7 +18,18 @@ async function expectRefusal(h: Harness<Inputs>, kind: 'unknown-ca' | 'wrong-nam
     impostor.verdict(h.signal),
     program.exited.then((exit) => ({ kind: 'exited' as const, exit })),
   ])
-  if (verdict.kind === 'refused') return
+  if (verdict.kind === 'refused') {
+    // Refused: now the program must say so with its exit code, or a script running it believes it worked.
+    const exit = await h.expectExit('exited with a non-zero code once the TLS connection failed')
+    if (exit.exitCode === 0 || exit.exitCode === undefined) {
+      fail({
+        message: `Your client refused ${what}, good, but then your program ${describeExit(exit)}: whoever runs it (a script, systemd, CI) would think the reading was delivered. On a connection error, print it and exit with a non-zero code (process.exit(1)).`,
+        expected: 'a non-zero exit code',
+        received: describeExit(exit),
+      })
+    }
+    return
+  }
   if (verdict.kind === 'exited') {
     fail({
       message: `Your program ${describeExit(verdict.exit)} without even trying the server at MQTT_URL: it must connect to the URL it is given, and refuse ${what}.`,
@@ -51,6 +62,7 @@ export default defineExercise<Inputs>({
       }
     },
     deadlineMs: 45_000,
+    clientIdInput: 'CLIENT_ID',
   },
   broker: ({ readSubmissionFile, tls }) => {
     const conf = readSubmissionFile('mosquitto.conf')
@@ -76,11 +88,22 @@ export default defineExercise<Inputs>({
       timeoutMs: 8000,
       async run(h) {
         await h.program()
+        await h.expectConnect()
+        const { TOPIC, PAYLOAD } = h.inputs
+        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`, match: isPublishTo(TOPIC, PAYLOAD) })
+        if (publish.qos !== 1) {
+          fail({
+            message: `Your reading went out at QoS ${publish.qos}: over QoS 0 nothing tells your program it arrived before it exits. Publish with { qos: 1 } and await it (publishAsync resolves on the PUBACK).`,
+            expected: `PUBLISH topic="${TOPIC}" qos=1`,
+            received: `PUBLISH topic="${TOPIC}" qos=${publish.qos}`,
+          })
+        }
         const observer = await h.observer()
         await h.expectMessage(observer, {
-          description: `${h.inputs.PAYLOAD} on ${h.inputs.TOPIC}, sent over TLS`,
-          match: (m) => m.topic === h.inputs.TOPIC && payloadText(m) === h.inputs.PAYLOAD,
+          description: `${PAYLOAD} on ${TOPIC}, sent over TLS`,
+          match: (m) => m.topic === TOPIC && payloadText(m) === PAYLOAD,
         })
+        await h.expectPacket({ from: 'program', description: 'a DISCONNECT once the PUBACK arrived (await client.endAsync() before exiting)', match: isDisconnect })
         const exit = await h.expectExit('exited once its message was delivered')
         if (exit.exitCode !== 0) {
           fail({ message: `Your program delivered its message but then ${describeExit(exit)}; exit with code 0 once the publish is acknowledged.`, expected: 'exit code 0', received: describeExit(exit) })

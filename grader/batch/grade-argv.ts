@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url'
 import type { BrokerChoice } from '../broker/choose-backend.ts'
-import type { SandboxChoice } from './parse-batch-args.ts'
+import type { SandboxChoice } from '../runner/sandbox.ts'
 
 export interface GradeRunOptions {
   exerciseId: string
@@ -13,10 +13,10 @@ export interface GradeRunOptions {
 
 const cliEntry = fileURLToPath(new URL('../cli/main.js', import.meta.url))
 
-/**
- * The one place that says how batch runs `grade`: every flag a batch option turns into lives here.
- * `--sandbox` is accepted by batch and kept in GradeRunOptions; it reaches `grade` once grade has the flag.
- */
+/** The one place that says how batch runs `grade`: every flag a batch option turns into lives here. */
 export function gradeArgv(options: GradeRunOptions): string[] {
-  return [cliEntry, 'grade', options.exerciseId, '--dir', options.dir, '--json', '--seed', String(options.seed), '--broker', options.broker]
+  const argv = [cliEntry, 'grade', options.exerciseId, '--dir', options.dir, '--json', '--seed', String(options.seed), '--broker', options.broker]
+  // Absent: grade's own default (auto).
+  if (options.sandbox) argv.push('--sandbox', options.sandbox)
+  return argv
 }

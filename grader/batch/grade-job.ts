@@ -9,7 +9,7 @@ import { ignoredFolders, submissionHash } from './content-hash.ts'
 import type { ExerciseSubmission } from './detect-layout.ts'
 import { gradeArgv } from './grade-argv.ts'
 import { runGradeChild } from './grade-child.ts'
-import type { SandboxChoice } from './parse-batch-args.ts'
+import type { SandboxChoice } from '../runner/sandbox.ts'
 import type { ResultCache } from './result-cache.ts'
 
 export interface GradeJob {

@@ -3,10 +3,8 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
 import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.ts'
 import { GraderError } from '../errors/grader-error.ts'
 import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
+import { type SandboxChoice, sandboxChoices } from '../runner/sandbox.ts'
 
-/** `--sandbox`: passed through to every `grade` run (see gradeArgv); `grade` decides what each value means. */
-export const sandboxChoices = ['auto', 'bwrap', 'none'] as const
-export type SandboxChoice = (typeof sandboxChoices)[number]
 
 export interface Shard {
   /** 1-based, as typed: `--shard 2/8` is index 2 of count 8. */
@@ -51,7 +49,7 @@ Options:
   --seed <n>           one seed for the whole cohort (default: a fresh one, printed)
   --shard <i>/<n>      grade only the i-th of n deterministic slices of the cohort (CI matrix)
   --force              regrade submissions whose result is already in --out
-  --sandbox <mode>     auto | bwrap | none: how grade isolates each student program
+  --sandbox <mode>     auto (default: bubblewrap where it works) | bwrap (required) | none: passed to grade
   -h, --help           show this help
 
 Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml.

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto'
+import net from 'node:net'
 import type { Broker, BrokerBackend, BrokerSetup, Capability } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
@@ -17,7 +19,7 @@ const configDirInContainer = '/mosquitto/config'
 const containerPort = 1883
 const startupTimeoutMs = 30_000
 
-export const noDockerHint = 'start Docker (Docker Desktop, colima or dockerd), or use --broker mosquitto or --broker embedded'
+export const noDockerHint = 'start Docker (Docker Desktop, colima or dockerd), or use --broker auto: it picks a broker that can run the exercise'
 
 /**
  * Mosquitto in a container started by Testcontainers, with the same generated config copied in.
@@ -32,7 +34,7 @@ export const containerBackend: BrokerBackend = {
       await raceSignal(connectToDocker(), AbortSignal.timeout(10_000))
       return { isAvailable: true }
     } catch {
-      return { isAvailable: false, reason: 'no Docker engine is answering', fix: noDockerHint }
+      return { isAvailable: false, reason: process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST} does not answer` : 'no Docker engine is answering', fix: process.env.DOCKER_HOST ? 'start the Docker engine DOCKER_HOST names, or unset DOCKER_HOST' : 'start Docker (Docker Desktop, colima or dockerd)' }
     }
   },
   async start(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
@@ -49,16 +51,43 @@ export const containerBackend: BrokerBackend = {
 }
 
 async function connectToDocker(): Promise<void> {
+  // Testcontainers tries other engines when DOCKER_HOST does not answer; one the user named must answer itself.
+  const dockerHost = process.env.DOCKER_HOST
+  if (dockerHost) await expectAnswer(dockerHost)
   const { getContainerRuntimeClient } = await import('testcontainers')
   await getContainerRuntimeClient()
+}
+
+/** Connects to DOCKER_HOST (unix:// or tcp://) once, or throws saying it does not answer. */
+async function expectAnswer(dockerHost: string): Promise<void> {
+  const url = new URL(dockerHost)
+  const target = url.protocol === 'unix:' ? { path: url.pathname } : url.protocol === 'tcp:' ? { host: url.hostname, port: Number(url.port || 2375) } : undefined
+  if (!target) return
+  await new Promise<void>((resolve, reject) => {
+    const socket = net.connect(target, () => {
+      socket.destroy()
+      resolve()
+    })
+    socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')))
+    socket.once('error', (error) => reject(new Error(`DOCKER_HOST=${dockerHost} does not answer (${describeError(error)}); the grader does not fall back to another Docker engine`)))
+  })
 }
 
 export function mosquittoImage(env: NodeJS.ProcessEnv = process.env): string {
   return env.MQTT_COURSE_MOSQUITTO_IMAGE || defaultMosquittoImage
 }
 
+/** Removes every container of this grader's runs that is still there (by the label only our code sets). */
+async function removeLabelled(label: string): Promise<void> {
+  const { getContainerRuntimeClient } = await import('testcontainers')
+  const { dockerode } = (await getContainerRuntimeClient()).container
+  const found = await dockerode.listContainers({ all: true, filters: { label: [`org.mqtt-course.run=${label}`] } })
+  await Promise.all(found.map((info) => dockerode.getContainer(info.Id).remove({ force: true }).catch(() => {})))
+}
+
 async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
   const { GenericContainer } = await import('testcontainers')
+  const runLabel = `${process.pid}-${randomUUID()}`
   const image = mosquittoImage()
   const isHostNetwork = process.env.MQTT_COURSE_DOCKER_NETWORK === 'host'
   const listenPort = isHostNetwork ? await findFreePort() : containerPort
@@ -69,24 +98,30 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   let container = new GenericContainer(image)
     .withCommand(['/usr/sbin/mosquitto', '-c', `${configDirInContainer}/mosquitto.conf`])
     .withCopyDirectoriesToContainer([{ source: configDir.path, target: configDirInContainer }])
-    .withLabels({ 'org.mqtt-course': 'broker' })
+    .withLabels({ 'org.mqtt-course': 'broker', 'org.mqtt-course.run': runLabel })
     .withWaitStrategy(new MosquittoRunningWait())
     .withStartupTimeout(startupTimeoutMs)
   container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort)
+  // Interrupted while the container is being created or started, there is no handle to stop yet: remove what
+  // carries this run's label instead.
+  const forgetStarting = onInterrupt(() => removeLabelled(runLabel))
   let started
   try {
     started = await raceSignal(container.start(), signal)
   } catch (error) {
+    forgetStarting()
+    await removeLabelled(runLabel).catch(() => {})
     if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
-      hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker mosquitto or --broker embedded`,
+      hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
       cause: error,
     })
   }
   const logLines: string[] = []
   const logStream = await started.logs()
   logStream.on('data', (line: Buffer | string) => logLines.push(String(line).trimEnd()))
-  const forgetInterrupt = onInterrupt(async () => void (await started.stop()))
+  forgetStarting()
+  const forgetInterrupt = onInterrupt(async () => void (await started.stop({ remove: true })))
   let isStopped = false
   const stop = async () => {
     if (isStopped) return

@@ -24,7 +24,7 @@ export const mosquittoBackend: BrokerBackend = {
     const binary = findMosquittoBinary()
     if (!binary) {
       throw new GraderError('MOSQUITTO_NOT_INSTALLED', '--broker mosquitto needs the mosquitto binary, and it is not installed', {
-        hint: `${installMosquittoHint}; or use --broker embedded or --broker container`,
+        hint: `${installMosquittoHint}; or use --broker auto: it picks a broker that can run the exercise`,
       })
     }
     // Another process can take the free port before Mosquitto binds it: one retry covers that race.

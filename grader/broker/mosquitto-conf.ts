@@ -1,5 +1,5 @@
-import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises'
-import os from 'node:os'
+import { writeFile, chmod } from 'node:fs/promises'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import path from 'node:path'
 import type { BrokerSetup, Credentials } from './broker.ts'
 import { hashPasswordLine, renderPasswordFile } from './password-file.ts'
@@ -74,21 +74,21 @@ export interface ConfigDir extends AsyncDisposable {
 
 /** Creates the directory, then writes the files `render` makes for it (it gets the directory's path). */
 export async function writeConfigDir(render: (dir: string) => MosquittoConfFiles): Promise<ConfigDir> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-mosquitto-'))
-  const files = render(dir)
-  for (const [name, content] of Object.entries(files)) {
-    if (content === undefined) continue
-    const target = path.join(dir, name)
-    await writeFile(target, content)
-    // Mosquitto 2.x warns about password and ACL files others can read.
-    if (name !== 'mosquitto.conf') await chmod(target, 0o600)
+  const folder = new TemporaryFolder('mqtt-course-mosquitto-')
+  try {
+    const files = render(folder.path)
+    for (const [name, content] of Object.entries(files)) {
+      if (content === undefined) continue
+      const target = path.join(folder.path, name)
+      await writeFile(target, content)
+      // Mosquitto 2.x warns about password and ACL files others can read.
+      if (name !== 'mosquitto.conf') await chmod(target, 0o600)
+    }
+  } catch (error) {
+    folder.remove()
+    throw error
   }
-  return {
-    path: dir,
-    async [Symbol.asyncDispose]() {
-      await rm(dir, { recursive: true, force: true })
-    },
-  }
+  return folder
 }
 
 /**

@@ -55,6 +55,8 @@ export async function startPlaygroundBroker(options: PlaygroundBrokerOptions): P
         response.writeHead(426, { 'content-type': 'text/plain' }).end('This is an MQTT over WebSockets endpoint: connect with an MQTT client (ws://).\n')
       })
       const wss = new WebSocketServer({ server })
+      // ws re-emits the HTTP server's errors on itself; listen() below already turns a busy port into a message.
+      wss.on('error', () => {})
       wss.on('connection', (socket, request) => aedes.handle(createWebSocketStream(socket) as never, request))
       return track(server)
     }

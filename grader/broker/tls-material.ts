@@ -1,5 +1,5 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { writeFile } from 'node:fs/promises'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import path from 'node:path'
 import { type CertificateAuthority, type ServerCertificate, createCertificateAuthority, createServerCertificate } from './throwaway-certificates.ts'
 
@@ -28,8 +28,8 @@ export async function createTlsMaterial(): Promise<TlsMaterial> {
   const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
   const rogueServer = createServerCertificate(rogueCa)
   const wrongNameServer = createServerCertificate(ca, 'broker.invalid')
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-tls-'))
-  const caFile = path.join(dir, 'ca.crt')
+  const folder = new TemporaryFolder('mqtt-course-tls-')
+  const caFile = path.join(folder.path, 'ca.crt')
   await writeFile(caFile, ca.certificatePem)
   return {
     ca,
@@ -40,7 +40,7 @@ export async function createTlsMaterial(): Promise<TlsMaterial> {
     caFile,
     brokerFiles: { 'ca.crt': ca.certificatePem, 'server.crt': server.certificatePem, 'server.key': server.privateKeyPem },
     async [Symbol.asyncDispose]() {
-      await rm(dir, { recursive: true, force: true })
+      folder.remove()
     },
   }
 }

@@ -7,7 +7,16 @@ export interface FailureDetails {
   received?: string
   /** The packets to quote; by default the end of the student's trace. */
   trace?: readonly TraceEvent[]
+  /**
+   * Set when the check failed because the program crashed (exited with an error) before it could be judged:
+   * the report then gives the crash's hint, not the check's, which is about something the program never reached.
+   */
+  isCrash?: boolean
 }
+
+/** The hint for a check the program crashed during: the check's own hint would be about another mistake. */
+export const crashHint =
+  'Your program crashed before the grader could see this part work: its error is in its output below ([your program]). Run it by hand (the README\'s "Run it") to see the whole stack trace, and fix that first.'
 
 /**
  * Thrown inside a check to end it as `failed`. It never escapes the check runner: to everything outside,

@@ -1,13 +1,16 @@
-import type { IPublishPacket, ISubackPacket, ISubscribePacket, Packet } from 'mqtt-packet'
+import type { IConnectPacket, IPublishPacket, ISubackPacket, ISubscribePacket, Packet } from 'mqtt-packet'
 import type { Broker } from '../broker/broker.ts'
 import type { ProgramCommand } from '../runner/program-command.ts'
 import type { Random } from '../runner/random.ts'
 import { StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { DeadlineExceeded, deadlineSignal, formatDuration, raceSignal } from '../time/deadline.ts'
 import { formatPacket } from '../wiretap/format-packet.ts'
-import type { WireTap } from '../wiretap/wire-tap.ts'
+import { isConnect } from '../mqtt/packet-guards.ts'
+import { topicMatches } from '../mqtt/topic-filter.ts'
+import type { TapConnection, WireTap } from '../wiretap/wire-tap.ts'
 import type { Direction, PacketEvent, TraceEvent } from '../wiretap/wire-trace.ts'
-import { ProgramExited, fail } from './check-failure.ts'
+import { CheckFailure, ProgramExited, fail } from './check-failure.ts'
+import type { Sandbox } from '../runner/sandbox.ts'
 import { GraderClient, type GraderClientOptions } from './grader-client.ts'
 import { RogueTlsServer } from './rogue-tls-server.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
@@ -25,6 +28,13 @@ export interface ExpectPacketOptions<P extends Packet> {
   match: (packet: Packet) => packet is P
   /** Only look at trace events after this cursor (`h.cursor()` taken earlier). */
   after?: number
+  /**
+   * `task` (default): only the program's connections with the exercise's client id (all of them when the
+   * exercise names none); `any`: every connection the program opened.
+   */
+  connections?: 'task' | 'any'
+  /** Only this connection (a SUBACK answers on the connection of its SUBSCRIBE). */
+  onConnection?: number | undefined
 }
 
 export interface ExpectMessageOptions {
@@ -95,9 +105,16 @@ export interface Harness<I extends Inputs = Inputs> {
    * that, a message published to it reaches the program. Returns the QoS the broker granted.
    */
   expectSubscription(topic: string, options?: { after?: number; description?: string }): Promise<{ granted: number }>
+  /**
+   * Waits for a CONNECT with the exercise's client id (on any of the program's connections: a program may open
+   * others first) and returns it; fails naming the ids the program did use, if any.
+   */
+  expectConnect(options?: { after?: number; description?: string }): Promise<IConnectPacket>
+  /** The newest open connection of the program with the exercise's client id: the one to cut() or hold(). */
+  taskConnection(): TapConnection
   /** Waits for the current program to exit; fails naming `description` if it is still running at the deadline. */
   expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>>
-  /** Proves the broker has processed everything the student's newest connection has sent. */
+  /** Proves the broker has processed everything the program's open connections have sent. */
   barrier(): Promise<void>
   /** A sub-deadline inside the check, for a wait that must be shorter. */
   within(timeoutMs: number): AbortSignal
@@ -112,8 +129,19 @@ export interface Harness<I extends Inputs = Inputs> {
   startRogueServer(kind: 'unknown-ca' | 'wrong-name'): Promise<RogueTlsServer>
 }
 
+/** The client id the task is about: the input that names it, and this run's value. */
+export interface TaskClientId {
+  input: string
+  value: string
+}
+
 export interface SessionOptions<I extends Inputs> {
   exerciseId: string
+  /** Connections with this client id are the ones checks judge; undefined: every connection. */
+  taskClientId?: TaskClientId | undefined
+  sandbox: Sandbox
+  compileCacheDir: string
+  readable: readonly string[]
   inputs: I
   random: Random
   broker: Broker
@@ -135,9 +163,30 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   readonly disposables: AsyncDisposable[] = []
   readonly options: SessionOptions<I>
   #observer: Promise<GraderClient> | undefined
+  /** The client id of each of the program's connections, from its CONNECT. */
+  readonly #clientIds = new Map<number, string>()
+  readonly #stopWatching: () => void
 
   constructor(options: SessionOptions<I>) {
     this.options = options
+    const note = (event: TraceEvent) => {
+      if (event.kind === 'packet' && event.direction === 'to-broker' && event.packet.cmd === 'connect' && !this.#clientIds.has(event.connection)) {
+        this.#clientIds.set(event.connection, event.packet.clientId)
+      }
+    }
+    for (const event of options.tap.trace.events()) note(event)
+    this.#stopWatching = options.tap.trace.subscribe(note)
+  }
+
+  /** The client id connection `id` sent in its CONNECT, if it sent one. */
+  clientIdOf(id: number): string | undefined {
+    return this.#clientIds.get(id)
+  }
+
+  /** Whether connection `id` is one the checks judge: its CONNECT carried the task's client id. */
+  isTaskConnection(id: number): boolean {
+    const expected = this.options.taskClientId
+    return !expected || this.#clientIds.get(id) === expected.value
   }
 
   harness(timeoutMs: number, signal: AbortSignal): Harness<I> {
@@ -181,6 +230,7 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#stopWatching()
     await Promise.all([
       ...this.programs.map((program) => program.kill()),
       ...this.clients.map((client) => client[Symbol.asyncDispose]()),
@@ -269,8 +319,10 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
 
   async expectPacket<P extends Packet>(options: ExpectPacketOptions<P>): Promise<P & Packet> {
     const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
+    const isJudged = (connection: number) =>
+      options.onConnection !== undefined ? connection === options.onConnection : options.connections === 'any' || this.#session.isTaskConnection(connection)
     const accept = (event: TraceEvent): event is PacketEvent =>
-      event.kind === 'packet' && event.direction === direction && !event.isInjected && options.match(event.packet)
+      event.kind === 'packet' && event.direction === direction && !event.isInjected && isJudged(event.connection) && options.match(event.packet)
     const after = options.after ?? 0
     try {
       const event = await this.tap.trace.waitFor(accept, this.#untilProgramExits(), after)
@@ -281,12 +333,16 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
         await this.#settleConnections()
         const late = this.tap.trace.events(after).find(accept)
         if (late) return late.packet as P & Packet
+      }
+      if (reason instanceof ProgramExited || reason instanceof DeadlineExceeded) this.#failIfOnAnotherConnection(options, after)
+      if (reason instanceof ProgramExited) {
         const program = this.currentProgram!
         fail({
           message: `Your program ${reason.description} before ${options.from === 'program' ? 'sending' : 'receiving'} ${options.description}.`,
           expected: options.description,
           received: describeOutput(program) ?? summarizeSent(this.tap.trace.events(after)),
           trace: this.tap.trace.events(after),
+          isCrash: hasCrashed(program),
         })
       }
       if (reason instanceof DeadlineExceeded) {
@@ -305,6 +361,25 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
     }
   }
 
+  /**
+   * When what was awaited did cross the wire, but on a connection the task is not about (another client id),
+   * that is the mistake to name: "it never came" would be wrong.
+   */
+  #failIfOnAnotherConnection(options: ExpectPacketOptions<Packet>, after: number): void {
+    const expected = this.#session.options.taskClientId
+    if (!expected || options.connections === 'any' || options.onConnection !== undefined) return
+    const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
+    const elsewhere = this.tap.trace.packets((e) => e.direction === direction && !e.isInjected && !this.#session.isTaskConnection(e.connection) && options.match(e.packet), after)[0]
+    if (!elsewhere) return
+    const other = this.#session.clientIdOf(elsewhere.connection) ?? '(none yet)'
+    fail({
+      message: `Your program ${options.from === 'program' ? 'sent' : 'received'} ${options.description} on another connection, as "${other}", not on the one with the client id ${expected.input} ("${expected.value}"). The task is about that client: do it with that connection.`,
+      expected: `${options.description}, on the connection of clientId="${expected.value}"`,
+      received: `${formatPacket(elsewhere.packet)} on the connection of clientId="${other}"`,
+      trace: this.tap.trace.events(after),
+    })
+  }
+
   async expectMessage(client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket> {
     const after = options.after ?? 0
     try {
@@ -321,6 +396,7 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
           expected: options.description,
           received: describeOutput(this.currentProgram!) ?? summarizeSent(this.tap.trace.events()),
           trace: this.tap.trace.events(),
+          isCrash: hasCrashed(this.currentProgram!),
         })
       }
       if (reason instanceof DeadlineExceeded) {
@@ -356,12 +432,30 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       description: options.description ?? `a SUBSCRIBE to ${JSON.stringify(topic)}`,
       match: (packet): packet is ISubscribePacket => packet.cmd === 'subscribe' && packet.subscriptions.some((s) => s.topic === topic),
       after,
+    }).catch((error: unknown) => {
+      // Say what was subscribed instead, and why it is not what the task asks.
+      const made = this.tap.trace
+        .packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && this.#session.isTaskConnection(e.connection), after)
+        .flatMap((e) => (e.packet as ISubscribePacket).subscriptions.map((s) => s.topic))
+      if (!(error instanceof CheckFailure) || made.length === 0) throw error
+      const wildcard = made.find((filter) => filter !== topic && topicMatches(filter, topic))
+      fail({
+        message: wildcard
+          ? `You subscribed to ${JSON.stringify(wildcard)}, a filter that matches ${JSON.stringify(topic)} but also every other topic it covers; the task asks for exactly ${JSON.stringify(topic)}. Subscribe to that topic itself: a wider filter brings your program messages that are not meant for it.`
+          : `You subscribed to ${made.map((t) => JSON.stringify(t)).join(', ')}, not to ${JSON.stringify(topic)}. Topic names are exact and case-sensitive: build the topic from the environment, letter for letter.`,
+        expected: `SUBSCRIBE ${JSON.stringify(topic)}`,
+        received: made.map((t) => `SUBSCRIBE ${JSON.stringify(t)}`).join('\n'),
+        trace: this.tap.trace.events(after),
+        ...(error.details.isCrash ? { isCrash: true } : {}),
+      })
     })
+    const onConnection = this.tap.trace.packets((e) => e.packet === subscribe, after)[0]?.connection
     const suback = await this.expectPacket({
       from: 'broker',
       description: `the SUBACK for your subscription to ${JSON.stringify(topic)}`,
       match: (packet): packet is ISubackPacket => packet.cmd === 'suback' && packet.messageId === subscribe.messageId,
       after,
+      onConnection,
     })
     const granted = suback.granted[subscribe.subscriptions.findIndex((s) => s.topic === topic)]
     return { granted: typeof granted === 'number' ? granted : (granted as { qos: number }).qos }
@@ -407,9 +501,46 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
   }
 
   async barrier(): Promise<void> {
-    const connection = this.tap.latest
-    if (!connection || !connection.isOpen) return
-    await connection.barrier(this.signal)
+    // Every open connection of the program: what matters may come from any of them (a second publisher).
+    await Promise.all(this.tap.openConnections().map((connection) => connection.barrier(this.signal).catch((error: unknown) => {
+      if (connection.isOpen) throw error
+    })))
+  }
+
+  async expectConnect(options: { after?: number; description?: string } = {}): Promise<IConnectPacket> {
+    const expected = this.#session.options.taskClientId
+    const after = options.after ?? 0
+    const description = options.description ?? (expected ? `a CONNECT with the client id ${expected.input} ("${expected.value}")` : 'a CONNECT')
+    try {
+      return await this.expectPacket({
+        from: 'program',
+        description,
+        match: (packet): packet is IConnectPacket => isConnect(packet) && (!expected || packet.clientId === expected.value),
+        after,
+        connections: 'any',
+      })
+    } catch (error) {
+      const used = [...new Set(this.tap.trace.packets((e) => e.direction === 'to-broker' && isConnect(e.packet), after).map((e) => (e.packet as IConnectPacket).clientId))]
+      if (!(error instanceof CheckFailure) || !expected || used.length === 0) throw error
+      fail({
+        message: `Your program connected as ${used.map((id) => JSON.stringify(id)).join(' and ')}, but never with the client id this run gave you in ${expected.input}. The broker tells clients apart by their id, and the grader judges the connection that uses it: connect with process.env.${expected.input}.`,
+        expected: `CONNECT clientId="${expected.value}"`,
+        received: used.map((id) => `CONNECT clientId="${id}"`).join('\n'),
+        trace: this.tap.trace.events(after),
+      })
+    }
+  }
+
+  taskConnection(): TapConnection {
+    const connection = this.tap.connections.findLast((candidate) => candidate.isOpen && this.#session.isTaskConnection(candidate.id))
+    if (!connection) {
+      fail({
+        message: `Your program has no open connection${this.#session.options.taskClientId ? ` with the client id ${this.#session.options.taskClientId.input}` : ''} any more: it should stay connected.`,
+        expected: 'an open connection',
+        received: 'none',
+      })
+    }
+    return connection
   }
 
   /** This check's signal, also aborted (with ProgramExited) when the current program exits. */
@@ -443,6 +574,12 @@ function summarizeSent(events: readonly TraceEvent[]): string {
   }
   const lines = sent.slice(-8).map((e) => formatPacket(e.packet))
   return (sent.length > 8 ? `(${sent.length - 8} earlier packets)\n` : '') + lines.join('\n')
+}
+
+/** An exit with an error code: an uncaught exception, say (not a signal the grader sent, not a clean exit). */
+function hasCrashed(program: StudentProgram): boolean {
+  const exit = program.exitInfo
+  return exit !== undefined && (exit.spawnError !== undefined || (exit.exitCode !== undefined && exit.exitCode !== 0) || exit.outOfMemoryLimitBytes !== undefined)
 }
 
 /** One line about how the program ended, pointing at its full output (which the report prints below). */

@@ -5,7 +5,7 @@ import type { CheckResult } from '../report/result.ts'
 import { DeadlineExceeded, deadlineSignal, formatDuration } from '../time/deadline.ts'
 import { formatTraceEvent } from '../wiretap/format-packet.ts'
 import type { TraceEvent } from '../wiretap/wire-trace.ts'
-import { CheckFailure } from './check-failure.ts'
+import { CheckFailure, crashHint } from './check-failure.ts'
 import type { ExerciseSession } from './harness.ts'
 
 export interface RunChecksOptions {
@@ -70,7 +70,7 @@ async function runOne(
     return { ...base, status: 'passed', points: check.points, durationMs: elapsed() }
   } catch (error) {
     if (error instanceof CheckFailure) {
-      const { message, expected, received, trace } = error.details
+      const { message, expected, received, trace, isCrash } = error.details
       return {
         ...base,
         status: 'failed',
@@ -79,7 +79,7 @@ async function runOne(
         ...(expected !== undefined ? { expected } : {}),
         ...(received !== undefined ? { received } : {}),
         trace: formatExcerpt(trace ?? harness.studentTrace()),
-        hint: check.hint,
+        hint: isCrash ? crashHint : check.hint,
         lesson,
       }
     }

@@ -1,5 +1,5 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises'
-import path from 'node:path'
+import { appendFile, writeFile } from 'node:fs/promises'
+import { prepareOutputFile } from './output-file.ts'
 import { grade } from '../grade/grade.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import { renderJson } from '../report/json-reporter.ts'
@@ -18,6 +18,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     process.stdout.write(`${gradeUsage}\n`)
     return 0
   }
+  if (command.junitFile) prepareOutputFile(command.junitFile, '--junit')
   const formats = command.formats ?? []
   const printsDocument = command.isJson || formats.includes('gradescope')
   const reporter = printsDocument
@@ -33,6 +34,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     broker: command.broker,
     ...(command.command !== undefined ? { command: command.command } : {}),
     ...(command.seed !== undefined ? { seed: command.seed } : {}),
+    sandbox: command.sandbox,
     onProgress: (event) => {
       if (!reporter) return
       if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
@@ -53,10 +55,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `result=${result}\n`)
     else process.stdout.write(`GitHub Classroom result (set GITHUB_OUTPUT to write it as the step's output): ${result}\n`)
   }
-  if (command.junitFile) {
-    await mkdir(path.dirname(path.resolve(command.junitFile)), { recursive: true })
-    await writeFile(command.junitFile, renderJunit(report))
-  }
+  if (command.junitFile) await writeFile(command.junitFile, renderJunit(report))
   return exitCodeFor(report)
 }
 
@@ -66,6 +65,7 @@ function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: num
   if (command.source.kind === 'solution') parts.push('--solution')
   if (command.source.kind === 'dir') parts.push('--dir', quote(command.source.dir))
   if (command.broker !== 'auto') parts.push('--broker', command.broker)
+  if (command.sandbox !== 'auto') parts.push('--sandbox', command.sandbox)
   if (command.command) parts.push('--cmd', quote(command.command))
   return parts.join(' ')
 }

@@ -5,6 +5,7 @@ import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.t
 import { GraderError } from '../errors/grader-error.ts'
 import { listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
+import { type SandboxChoice, sandboxChoices } from '../runner/sandbox.ts'
 
 export interface GradeCommand {
   exercises: readonly string[] | 'all'
@@ -16,6 +17,7 @@ export interface GradeCommand {
   junitFile?: string
   /** `--format gradescope|classroom|github` (comma-separated): reports for those platforms. */
   formats?: readonly PlatformFormat[]
+  sandbox: SandboxChoice
   isHelp: boolean
 }
 
@@ -32,6 +34,7 @@ const options = {
   format: { type: 'string' },
   seed: { type: 'string' },
   cmd: { type: 'string' },
+  sandbox: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -51,9 +54,11 @@ Options:
   --junit <file>      also write JUnit XML to <file>
   --format <formats>  gradescope (prints results.json), classroom (GitHub Classroom's result output),
                       github (step summary and annotations); several with commas: classroom,github
+  --sandbox <mode>    auto (default: bubblewrap where it works) | bwrap (required) | none
   -h, --help          show this help
 
-Exit code: 0 every check passed, 1 a check failed, 2 usage or environment error.`
+Exit code: 0 every check that ran passed (exercises no broker here can run are skipped, and said so),
+1 a check failed, 2 usage or environment error.`
 
 /**
  * Turns the grade command's arguments into a GradeCommand, or a one-line usage error that says what to type.
@@ -68,7 +73,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     throw usageError(error as Error & { code?: string })
   }
   const values = { ...fromNpmConfig(env), ...stripUndefined(parsed.values) }
-  if (values.help) return { exercises: [], source: { kind: 'starter' }, broker: 'auto', isJson: false, isHelp: true }
+  if (values.help) return { exercises: [], source: { kind: 'starter' }, broker: 'auto', isJson: false, sandbox: 'auto', isHelp: true }
 
   if (values.solution && values.dir !== undefined) {
     throw new GraderError('USAGE', '--solution and --dir cannot be used together', { hint: 'use --solution to check the reference solution, or --dir to grade a submission' })
@@ -100,6 +105,10 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   const formats = parseFormats(values.format)
   if (formats.includes('gradescope') && values.json) throw new GraderError('USAGE', '--json and --format gradescope both print one document: choose one', { hint: 'e.g. --format gradescope > results.json' })
   if (values.junit === '') throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
+  const sandbox = values.sandbox ?? 'auto'
+  if (!(sandboxChoices as readonly string[]).includes(sandbox)) {
+    throw new GraderError('USAGE', `--sandbox ${sandbox} is not a sandbox mode: expected one of ${sandboxChoices.join(', ')}`, { hint: 'e.g. --sandbox auto' })
+  }
 
   return {
     exercises,
@@ -110,6 +119,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     isJson: values.json ?? false,
     ...(values.junit !== undefined ? { junitFile: values.junit } : {}),
     ...(formats.length > 0 ? { formats } : {}),
+    sandbox: sandbox as SandboxChoice,
     isHelp: false,
   }
 }
@@ -153,7 +163,7 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
   if (env.npm_lifecycle_event !== 'grade') return {}
   const values: Values = {}
   if (env.npm_config_solution === 'true') values.solution = true
-  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'format'] as const) {
+  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox', 'format'] as const) {
     const value = env[`npm_config_${name}`]
     if (value !== undefined && value !== 'true') values[name] = value
   }

@@ -3,7 +3,7 @@
  * the tests call (grade(), startPlaygroundBroker()).
  */
 import { describeError, isGraderError } from '../errors/grader-error.ts'
-import { runAllCleanups } from '../process/exit-cleanup.ts'
+import { runAllCleanups, whenInterrupted } from '../process/exit-cleanup.ts'
 
 type Command = (args: readonly string[]) => Promise<number>
 
@@ -38,12 +38,14 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-// Piped into `head`, stdout closes early: that is the reader's choice, not an error worth a stack trace.
+// Piped into `head`, stdout closes early: that is the reader's choice, not an error worth a stack trace, and no
+// reason to stop half-way. Grading goes on (what it writes is dropped), everything it started is stopped, and
+// the exit code still tells the verdict.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-  throw error
+  if (error.code !== 'EPIPE') throw error
 })
 const exitCode = await main(process.argv.slice(2))
+await whenInterrupted()
 await runAllCleanups()
 process.exitCode = exitCode
 // Whatever a broker library left scheduled (aedes timers, Testcontainers sockets), the command is done.

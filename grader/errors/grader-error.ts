@@ -13,6 +13,8 @@ export type GraderErrorCode =
   | 'MOSQUITTO_NOT_INSTALLED'
   | 'BROKER_START_FAILED'
   | 'PORT_IN_USE'
+  | 'SANDBOX_UNAVAILABLE'
+  | 'COMMAND_NOT_FOUND'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {

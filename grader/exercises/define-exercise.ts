@@ -66,6 +66,11 @@ export const exerciseSchema = z
        * run is h.program(), not h.startProgram(env).
        */
       startsEarly: z.boolean().default(false),
+      /**
+       * The input that holds the client id the program must connect with (CLIENT_ID, DEVICE_ID). A program may
+       * open other connections too (a background subscriber, say): checks judge the connections with this id.
+       */
+      clientIdInput: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
     }),
     /** What the broker must enforce for this exercise: users and an ACL, or the student's own mosquitto.conf. */
     broker: fn<(context: BrokerContext) => BrokerSetup>('broker').optional(),

@@ -1,42 +1,87 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
+import { applyPatch, parsePatch } from 'diff'
 
-/** A known-wrong variant of an exercise's solution, and the check it must fail. */
+/**
+ * A known-wrong variant of an exercise's solution: a patch against solution/ (mutants/<name>.patch) or against
+ * solution-python/ (mutants-python/<name>.patch) whose first line names the check it must fail and the mistake:
+ *
+ *     @fails will-on-power-loss: the will is not retained, so the retained "online" survives a power loss
+ *     --- a/main.ts
+ *     +++ b/main.ts
+ *     @@ ...
+ *
+ * A reviewer reads the mistake in a few lines; a change to the solution that the patch no longer fits fails
+ * loudly when the mutant is made, instead of leaving a stale copy behind.
+ */
 export interface Mutant {
-  /** The folder name: `will-not-retained`. */
+  /** The patch's file name without .patch: `will-not-retained`. */
   name: string
-  dir: string
+  patchFile: string
+  /** The folder the patch applies to: `solution` or `solution-python`. */
+  base: string
   /** The id of the check this mutant must fail (and be the only one to fail). */
   fails: string
   /** The mistake, in the author's words. */
   mistake: string
 }
 
-/**
- * The mutants of an exercise: folders in mutants/ laid out like starter/, one of whose files starts with a
- * marker naming the check, `// @fails <check-id>: <the mistake>` (or `# @fails ...` in config files).
- */
-export function listMutants(exerciseDir: string): Mutant[] {
-  const root = path.join(exerciseDir, 'mutants')
-  let names: string[]
-  try {
-    names = readdirSync(root).filter((name) => statSync(path.join(root, name)).isDirectory())
-  } catch {
-    return []
-  }
-  return names.sort().map((name) => {
-    const dir = path.join(root, name)
-    const marker = findMarker(dir)
-    return { name, dir, fails: marker?.fails ?? '', mistake: marker?.mistake ?? '' }
+const markerPattern = /^@fails\s+([a-z0-9-]+)\s*:\s*(.+)$/
+const variantPattern = /^@passes\s*:\s*(.+)$/
+
+/** The mutants of an exercise, in `folder` (mutants/, or mutants-python/ for the Python solution). */
+export function listMutants(exerciseDir: string, folder = 'mutants'): Mutant[] {
+  return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => {
+    const marker = markerPattern.exec(firstLine)
+    return { ...patch, fails: marker?.[1] ?? '', mistake: marker?.[2].trim() ?? '' }
   })
 }
 
-function findMarker(dir: string): { fails: string; mistake: string } | undefined {
-  for (const file of readdirSync(dir).sort()) {
-    const full = path.join(dir, file)
-    if (!statSync(full).isFile()) continue
-    const match = /^(?:\/\/|#)\s*@fails\s+([a-z0-9-]+)\s*:\s*(.+)$/m.exec(readFileSync(full, 'utf8'))
-    if (match) return { fails: match[1], mistake: match[2].trim() }
+/**
+ * Correct programs written differently from the solution (variants/<name>.patch, `@passes: <how>` on the first
+ * line): a second connection, another style. Every one must pass, on every broker.
+ */
+export function listVariants(exerciseDir: string, folder = 'variants'): Array<Omit<Mutant, 'fails' | 'mistake'> & { description: string }> {
+  return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => ({ ...patch, description: variantPattern.exec(firstLine)?.[1].trim() ?? '' }))
+}
+
+function listPatches(exerciseDir: string, folder: string): Array<Pick<Mutant, 'name' | 'patchFile' | 'base'> & { firstLine: string }> {
+  const root = path.join(exerciseDir, folder)
+  if (!existsSync(root)) return []
+  const base = folder.replace(/^(mutants|variants)/, 'solution')
+  return readdirSync(root)
+    .filter((name) => name.endsWith('.patch'))
+    .sort()
+    .map((file) => {
+      const patchFile = path.join(root, file)
+      return { name: file.slice(0, -'.patch'.length), patchFile, base, firstLine: readFileSync(patchFile, 'utf8').split('\n', 1)[0] }
+    })
+}
+
+/** A mutant made real: the solution with the patch applied, in a temporary folder removed on dispose. */
+export interface MaterializedMutant extends Disposable {
+  dir: string
+}
+
+/** Copies the solution into a temporary folder and applies the patch there; throws if it does not fit. */
+export function materializeMutant(exerciseDir: string, mutant: Pick<Mutant, 'name' | 'patchFile' | 'base'>): MaterializedMutant {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `mqtt-course-mutant-${mutant.name}-`))
+  const dispose = () => rmSync(dir, { recursive: true, force: true })
+  try {
+    cpSync(path.join(exerciseDir, mutant.base), dir, { recursive: true })
+    for (const filePatch of parsePatch(readFileSync(mutant.patchFile, 'utf8'))) {
+      const name = (filePatch.newFileName ?? filePatch.oldFileName ?? '').replace(/^[ab]\//, '')
+      if (!name || name === '/dev/null') throw new Error(`${mutant.patchFile}: a file patch without a file name`)
+      const target = path.join(dir, name)
+      const original = existsSync(target) ? readFileSync(target, 'utf8') : ''
+      const patched = applyPatch(original, filePatch)
+      if (patched === false) throw new Error(`${mutant.patchFile} no longer applies to ${mutant.base}/${name}: the solution changed under it; update the patch`)
+      writeFileSync(target, patched)
+    }
+    return { dir, [Symbol.dispose]: dispose }
+  } catch (error) {
+    dispose()
+    throw error
   }
-  return undefined
 }

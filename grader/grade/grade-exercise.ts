@@ -1,20 +1,22 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { Broker, BrokerSetup, Capability } from '../broker/broker.ts'
+import { type Broker, type BrokerSetup, type Capability, describeCapability, missingCapabilities } from '../broker/broker.ts'
 import type { BackendChooser } from '../broker/choose-backend.ts'
-import type { ExerciseSession } from '../checks/harness.ts'
+import type { ExerciseSession, TaskClientId } from '../checks/harness.ts'
 import { GraderError, describeError, isGraderError } from '../errors/grader-error.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
 import { type SubmissionSource, resolveSubmission } from '../exercises/submission.ts'
 import type { CheckResult, ExerciseResult, ProgramRunResult } from '../report/result.ts'
-import { type ProgramCommand, customCommand, typeScriptCommand } from '../runner/program-command.ts'
+import { type ProgramCommand, canRun, customCommand, splitWords, typeScriptCommand } from '../runner/program-command.ts'
 import { createRandom } from '../runner/random.ts'
 import { describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { typecheckProgram } from '../runner/typecheck.ts'
 import { StudentConfigError } from '../broker/mosquitto-conf.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
 import type { BrokerContext } from '../exercises/define-exercise.ts'
-import { brokerConfigResult, compilesResult, skippedResults } from './pseudo-checks.ts'
+import { brokerConfigResult, isBlocking, skippedResults, typesCheckId, typesResult } from './pseudo-checks.ts'
+import { chooseSandbox, type Sandbox } from '../runner/sandbox.ts'
+import { Workspace, warmStudentCompileCache } from '../runner/workspace.ts'
 import { deadlineSignal } from '../time/deadline.ts'
 import { WireTap } from '../wiretap/wire-tap.ts'
 
@@ -24,6 +26,8 @@ export interface GradeExerciseOptions {
   command?: string
   chooser: BackendChooser
   seed: number
+  /** Where student programs run; `auto` (bubblewrap when it works here) when absent. */
+  sandbox?: Sandbox
   /** Called when the broker is up and as each check ends, for live output. */
   onProgress?: (event: GradeProgress) => void
 }
@@ -32,7 +36,7 @@ export type GradeProgress =
   | { kind: 'started'; exercise: Exercise; broker: string; seed: number; source: string }
   | { kind: 'check'; exercise: Exercise; result: CheckResult }
 
-export { compilesCheckId } from './pseudo-checks.ts'
+export { typesCheckId } from './pseudo-checks.ts'
 
 /**
  * Grades one exercise: the wire tap first (the program may start behind it at once), then the type-check and
@@ -60,98 +64,125 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
   const durationMs = () => Math.round(performance.now() - startedAt)
   const runSignal = deadlineSignal(exercise.run.deadlineMs, undefined, `${exercise.id}'s deadline`)
   const report = (result: CheckResult) => options.onProgress?.({ kind: 'check', exercise, result })
+  // Everything the run starts goes on this stack. It is taken down after the verdict, and a failure then (a
+  // container another tool removed first) is a warning: a finished grade is never thrown away.
+  const teardown = new AsyncDisposableStack()
   let broker: Broker | undefined
+  let result: ExerciseResult
   try {
     const submission = resolveSubmission(exercise, options.source, { hasCustomCommand: options.command !== undefined })
     base.source = submission.label
     const required: Capability[] = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
+    const sandbox = options.sandbox ?? chooseSandbox('auto')
+    const isTypeScript = shouldTypecheck(exercise, options.command)
+    if (isTypeScript && sandbox.kind !== 'none') await warmStudentCompileCache()
+    const workspace = teardown.use(Workspace.create(submission.dir, { withCompileCache: options.command === undefined }))
     // node-forge (certificates) loads only for the exercises that need TLS: 50 ms of every other grading run.
-    await using tlsMaterial = required.includes('tls') ? await (await import('../broker/tls-material.ts')).createTlsMaterial() : undefined
+    const tlsMaterial = required.includes('tls') ? teardown.use(await (await import('../broker/tls-material.ts')).createTlsMaterial()) : undefined
     const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
     // A config the student wrote may be missing or unusable before Mosquitto even sees it: that is a result.
     let setup: BrokerSetup = {}
     let setupError: StudentConfigError | undefined
     try {
-      setup = exercise.broker?.(brokerContext(inputs, submission.dir, tlsMaterial)) ?? {}
+      setup = exercise.broker?.(brokerContext(inputs, workspace.dir, tlsMaterial)) ?? {}
     } catch (error) {
       if (!(error instanceof StudentConfigError)) throw error
       setupError = error
     }
-    const command = programCommand(exercise, submission.dir, options.command)
+    const command = programCommand(exercise, workspace.dir, options.command)
+    if (options.command !== undefined && command) {
+      // The program's own executable: for "python3 main.py" python3, for a shell line its first word.
+      const executable = command.command === '/bin/sh' ? splitWords(options.command)[0] : command.command
+      if (executable && !/[=$`(]/.test(executable) && !shellBuiltins.has(executable) && !canRun(executable, workspace.dir)) {
+        throw new GraderError('COMMAND_NOT_FOUND', `--cmd "${options.command}": ${executable} was not found${executable.includes('/') ? '' : ' on PATH'}, so nothing could be graded`, {
+          hint: `install ${executable} or give its full path (e.g. --cmd "/usr/bin/python3 main.py"); for a script of yours, make it executable (chmod +x)`,
+        })
+      }
+    }
+    const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, sandbox, compileCacheDir: workspace.compileCacheDir, readable: tlsMaterial ? [tlsMaterial.caFile] : [] }
 
     // The tap holds connections until the broker is up and the observer is ready: the program can start now
-    // and spend its own start-up time (Node, mqtt.js) while the broker starts. Through TLS it only relays.
-    await using tap = await WireTap.start({ shouldDecode: !setup.tlsCa, scheme: setup.tlsCa ? 'mqtts' : 'mqtt' })
-    await using early = exercise.run.startsEarly && command ? startStudentProgram({ exerciseId: exercise.id, command, tap, inputs, submissionDir: submission.dir }, {}, 1) : undefined
+    // and spend its own start-up time (Node, mqtt.js) while the broker starts. On a TLS listener it ends TLS on
+    // both sides with the broker's own certificate, so the MQTT inside is read like any other.
+    const tapTls = setup.tlsCa && tlsMaterial ? { ...tlsMaterial.server, upstreamCa: setup.tlsCa } : undefined
+    const tap = teardown.use(await WireTap.start({ ...(tapTls ? { tls: tapTls } : { shouldDecode: !setup.tlsCa }), scheme: setup.tlsCa ? 'mqtts' : 'mqtt' }))
+    const early = exercise.run.startsEarly && command ? teardown.use(startStudentProgram({ ...launch, tap }, {}, 1)) : undefined
     // If no broker can run this exercise here, the early program is stopped on the way out; the tap held it.
     const backend = await options.chooser.choose(required, exercise.id)
+    const lacking = missingCapabilities(exercise.requires, backend.capabilities)
+    if (lacking.length > 0) {
+      // An explicit --broker that cannot run this exercise at all: say so and run nothing, which is no failure.
+      const reason = `${exercise.id} needs a broker with ${lacking.map(describeCapability).join(', ')}, which --broker ${backend.kind} does not offer: grade it with --broker mosquitto, --broker container or --broker auto`
+      const skipped = skippedResults(exercise.checks, reason)
+      options.onProgress?.({ kind: 'started', exercise, broker: backend.kind, seed: options.seed, source: submission.label })
+      for (const skip of skipped) report(skip)
+      result = { ...base, status: 'skipped', durationMs: durationMs(), checks: skipped, notes: [reason] }
+      return await finish(result)
+    }
     const [{ ExerciseSession }, { runChecks }] = await Promise.all([import('../checks/harness.ts'), import('../checks/run-checks.ts')])
-    const typecheck = shouldTypecheck(exercise, options.command) ? typecheckProgram(submission.dir, exercise.run.entry!, runSignal) : undefined
+    const typecheck = isTypeScript ? typecheckProgram(workspace.dir, exercise.run.entry!, runSignal) : undefined
     const brokerStart = setupError ? Promise.reject(setupError) : backend.start(setup, runSignal)
     const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
-    if (startedBroker.status === 'fulfilled') broker = startedBroker.value
+    if (startedBroker.status === 'fulfilled') {
+      broker = startedBroker.value
+      teardown.defer(() => broker!.stop())
+    }
     if (typecheckResult.status === 'rejected') throw typecheckResult.reason
     const configError = startedBroker.status === 'rejected' && startedBroker.reason instanceof StudentConfigError ? startedBroker.reason : undefined
     if (startedBroker.status === 'rejected' && !configError) throw startedBroker.reason
     options.onProgress?.({ kind: 'started', exercise, broker: broker?.label ?? backend.kind, seed: options.seed, source: submission.label })
 
-    // What must hold before any check can run.
+    // What must hold before any check can run: Node can run the code, Mosquitto runs the config. Type errors
+    // are reported but do not stop the checks: a student still learns what the program does.
     const preconditions = [
-      ...(typecheckResult.value ? [compilesResult(typecheckResult.value)] : []),
+      ...(typecheckResult.value ? [await typesResult(typecheckResult.value, workspace.dir)] : []),
       ...(setup.studentConfig || setupError ? [brokerConfigResult(configError)] : []),
     ]
-    for (const result of preconditions) report(result)
-    const unmet = preconditions.find((result) => result.status !== 'passed')
+    for (const precondition of preconditions) report(precondition)
+    const unmet = preconditions.find((precondition) => precondition.status !== 'passed' && isBlocking(precondition))
     if (unmet || !broker) {
-      const skipped = skippedResults(exercise.checks, unmet?.id === 'compiles' ? 'skipped until your code compiles' : 'skipped until Mosquitto starts with your configuration')
-      for (const result of skipped) report(result)
-      return { ...base, status: 'failed', ...(broker ? { broker: broker.label } : {}), durationMs: durationMs(), checks: [...preconditions, ...skipped] }
-    }
-
-    await tap.connectTo({ host: broker.host, port: broker.port })
-    await using session = new ExerciseSession({
-      exerciseId: exercise.id,
-      inputs,
-      random,
-      broker,
-      tap,
-      submissionDir: submission.dir,
-      command,
-      tls: tlsMaterial,
-      signal: runSignal,
-    })
-    if (early) session.adoptProgram(early)
-    if (exercise.setUp) {
-      try {
-        await exercise.setUp(session.harness(10_000, deadlineSignal(10_000, runSignal)))
-      } catch (error) {
-        throw new GraderError('INTERNAL', `${exercise.id} could not be set up on ${broker.label}: ${describeError(error)}`, { cause: error })
+      const skipped = skippedResults(exercise.checks, unmet?.id === typesCheckId ? 'skipped until Node can run your code' : 'skipped until Mosquitto starts with your configuration')
+      for (const skip of skipped) report(skip)
+      result = { ...base, status: 'failed', ...(broker ? { broker: broker.label } : {}), durationMs: durationMs(), checks: [...preconditions, ...skipped] }
+    } else {
+      await tap.connectTo({ host: broker.host, port: broker.port })
+      const session = teardown.use(
+        new ExerciseSession({ ...launch, random, broker, tap, tls: tlsMaterial, signal: runSignal, taskClientId: taskClientId(exercise, inputs) }),
+      )
+      if (early) session.adoptProgram(early)
+      if (exercise.setUp) {
+        try {
+          await exercise.setUp(session.harness(10_000, deadlineSignal(10_000, runSignal)))
+        } catch (error) {
+          throw new GraderError('INTERNAL', `${exercise.id} could not be set up on ${broker.label}: ${describeError(error)}`, { cause: error })
+        }
       }
-    }
-    tap.releaseNewConnections()
-    const results = await runChecks({
-      checks: exercise.checks,
-      session: session as ExerciseSession,
-      exerciseRequires: exercise.requires,
-      offered: broker.capabilities,
-      brokerLabel: broker.label,
-      lessonPath: `lessons/${exercise.lesson}.mdx`,
-      onResult: report,
-    })
-    const checks = [...preconditions, ...results]
-    const programRuns = await collectProgramRuns(session)
-    return {
-      ...base,
-      status: checks.every((check) => check.status === 'passed') ? 'passed' : 'failed',
-      points: checks.reduce((sum, check) => sum + check.points, 0),
-      broker: broker.label,
-      durationMs: durationMs(),
-      checks,
-      programRuns,
+      tap.releaseNewConnections()
+      const results = await runChecks({
+        checks: exercise.checks,
+        session: session as ExerciseSession,
+        exerciseRequires: exercise.requires,
+        offered: broker.capabilities,
+        brokerLabel: broker.label,
+        lessonPath: `lessons/${exercise.lesson}.mdx`,
+        onResult: report,
+      })
+      const checks = [...preconditions, ...results]
+      const programRuns = await collectProgramRuns(session)
+      result = {
+        ...base,
+        status: checks.every((check) => check.status === 'passed') ? 'passed' : 'failed',
+        points: checks.reduce((sum, check) => sum + check.points, 0),
+        broker: broker.label,
+        durationMs: durationMs(),
+        checks,
+        programRuns,
+        ...(tap.trace.droppedCount > 0 ? { notes: [tap.trace.describeDropped()] } : {}),
+      }
     }
   } catch (error) {
     const graderError = isGraderError(error) ? error : new GraderError('INTERNAL', describeError(error), { cause: error })
-    return {
+    result = {
       ...base,
       status: 'errored',
       ...(broker ? { broker: broker.label } : {}),
@@ -159,10 +190,41 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       checks: [],
       error: { code: graderError.code, message: graderError.message, ...(graderError.hint ? { hint: graderError.hint } : {}) },
     }
-  } finally {
-    await broker?.stop()
+  }
+  return finish(result)
+
+  async function finish(done: ExerciseResult): Promise<ExerciseResult> {
+    const warnings = await disposeAll(teardown)
+    return warnings.length > 0 ? { ...done, warnings: [...(done.warnings ?? []), ...warnings] } : done
   }
 }
+
+/**
+ * Takes down everything a run started, in reverse order, and returns what went wrong as warnings: by now the
+ * verdict is final, and a broker that was already gone must not cost the student their grade.
+ */
+async function disposeAll(stack: AsyncDisposableStack): Promise<string[]> {
+  try {
+    await stack.disposeAsync()
+    return []
+  } catch (error) {
+    return flattenErrors(error).map((cause) => `while cleaning up after grading: ${describeError(cause).split('\n')[0]}`)
+  }
+}
+
+function flattenErrors(error: unknown): unknown[] {
+  if (error instanceof SuppressedError) return [...flattenErrors(error.error), ...flattenErrors(error.suppressed)]
+  return [error]
+}
+
+/** The client id the exercise's task is about, when it names one and the tap can read CONNECTs. */
+function taskClientId(exercise: Exercise, inputs: Record<string, string>): TaskClientId | undefined {
+  const input = exercise.run.clientIdInput
+  return input && inputs[input] !== undefined ? { input, value: inputs[input] } : undefined
+}
+
+/** Words a --cmd shell line may start with that are no program on PATH. */
+const shellBuiltins = new Set(['cd', 'exec', 'export', '.', 'source', 'set', 'ulimit', 'umask', 'eval', 'true', ':', 'env'])
 
 /** What an exercise's broker() gets: the run's inputs, the submission's files, the TLS material. */
 function brokerContext(inputs: Record<string, string>, submissionDir: string, tls: TlsMaterial | undefined): BrokerContext {

@@ -4,6 +4,7 @@ import type { SubmissionSource } from '../exercises/submission.ts'
 import { type GradeReport, type ExerciseResult, reportSchemaVersion, summarizeExercises } from '../report/result.ts'
 import { newSeed } from '../runner/random.ts'
 import { courseVersion } from './course-version.ts'
+import { type SandboxChoice, chooseSandbox } from '../runner/sandbox.ts'
 import { type GradeProgress, gradeExercise } from './grade-exercise.ts'
 
 export interface GradeOptions {
@@ -15,6 +16,8 @@ export interface GradeOptions {
   broker: BrokerChoice
   /** Reproduces a run's randomised inputs; a fresh one is drawn when absent. */
   seed?: number
+  /** Where student programs run (default auto: bubblewrap where it works here). */
+  sandbox?: SandboxChoice
   onProgress?: (event: GradeProgress) => void
 }
 
@@ -30,6 +33,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   for (const folder of folders) exercises.push(await loadExercise(folder))
   const seed = options.seed ?? newSeed()
   const chooser = new BackendChooser(options.broker)
+  const sandbox = chooseSandbox(options.sandbox ?? 'auto')
   const results: ExerciseResult[] = []
   for (const exercise of exercises) {
     results.push(
@@ -38,6 +42,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
         ...(options.command !== undefined ? { command: options.command } : {}),
         chooser,
         seed,
+        sandbox,
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       }),
     )
@@ -48,6 +53,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     ...summarizeExercises(results),
     seed,
     durationMs: Math.round(performance.now() - startedAt),
+    ...(sandbox.note ? { notes: [sandbox.note] } : {}),
     exercises: results,
   }
 }

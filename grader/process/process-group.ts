@@ -9,7 +9,19 @@ export interface ProcessGroupOptions {
   env: NodeJS.ProcessEnv
   /** Cap on the stdout and stderr each keeps. */
   outputCapBytes?: number
+  /** Called once the group is gone (its cgroup can go). */
+  onGone?: () => void
+  /** Opens a fourth pipe (file descriptor 3 in the child) whose text `onInfo` receives: bwrap's --info-fd. */
+  onInfo?: ((text: string) => void) | undefined
+  /** Adds what only the caller knows to the exit (the memory limit it hit), before anyone sees it. */
+  annotateExit?: ((exit: ExitInfo) => ExitInfo) | undefined
 }
+
+/**
+ * After the leader exits, how long its stdout and stderr may stay open. A process that left the group (setsid)
+ * and kept them open must not keep the grader waiting: past this deadline the pipes are closed on our side.
+ */
+const outputDrainDeadlineMs = 1000
 
 export interface ExitInfo {
   /** Undefined when a signal ended the process. */
@@ -17,6 +29,8 @@ export interface ExitInfo {
   signal: NodeJS.Signals | undefined
   /** Set when the process could not be started at all (command not found, ...). */
   spawnError?: Error
+  /** Set when the program was killed for going over this memory limit. */
+  outOfMemoryLimitBytes?: number | undefined
   durationMs: number
 }
 
@@ -40,25 +54,45 @@ export class ProcessGroup implements AsyncDisposable {
       cwd: options.cwd,
       env: options.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: options.onInfo ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
     })
+    if (options.onInfo) {
+      let info = ''
+      const stream = this.#child.stdio[3] as NodeJS.ReadableStream
+      stream.setEncoding('utf8')
+      stream.on('data', (text: string) => options.onInfo!((info += text)))
+      stream.on('error', () => {})
+    }
     this.#child.stdout!.setEncoding('utf8').on('data', (text: string) => this.stdout.write(text))
     this.#child.stderr!.setEncoding('utf8').on('data', (text: string) => this.stderr.write(text))
     this.#forgetOnExit = onExit(() => this.#killGroup('SIGKILL'))
     this.exited = new Promise((resolve) => {
       const finish = (info: Omit<ExitInfo, 'durationMs'>) => {
         if (this.#exitInfo) return
-        this.#exitInfo = { ...info, durationMs: performance.now() - this.#startedAt }
+        const exit = { ...info, durationMs: performance.now() - this.#startedAt }
+        this.#exitInfo = options.annotateExit?.(exit) ?? exit
         resolve(this.#exitInfo)
       }
       this.#child.once('error', (spawnError) => finish({ exitCode: undefined, signal: undefined, spawnError }))
       // 'close' waits for stdout and stderr to end, so the captured output is complete when this resolves.
       this.#child.once('close', (code, signal) => finish({ exitCode: code ?? undefined, signal: signal ?? undefined }))
+      this.#child.once('exit', (code, signal) => {
+        // The leader exiting does not end the group: children may still be running. Reap them too; then the
+        // pipes close, unless something outside the group holds them.
+        this.#killGroup('SIGKILL')
+        const drain = setTimeout(() => {
+          this.#child.stdout?.destroy()
+          this.#child.stderr?.destroy()
+          finish({ exitCode: code ?? undefined, signal: signal ?? undefined })
+        }, outputDrainDeadlineMs)
+        drain.unref()
+        void this.exited.then(() => clearTimeout(drain))
+      })
     })
-    // The leader exiting does not end the group: children may still be running. Reap them too.
     void this.exited.then(() => {
       this.#killGroup('SIGKILL')
       this.#forgetOnExit()
+      options.onGone?.()
     })
   }
 
@@ -74,9 +108,16 @@ export class ProcessGroup implements AsyncDisposable {
     return this.#exitInfo
   }
 
-  /** Sends a signal to the whole group (SIGTERM asks politely; SIGKILL does not ask). */
-  signal(signal: NodeJS.Signals): void {
-    this.#killGroup(signal)
+  /** Sends a signal to the whole group (SIGTERM asks politely; SIGKILL does not ask), or to group `pid`. */
+  signal(signal: NodeJS.Signals, pid?: number): void {
+    if (pid === undefined) this.#killGroup(signal)
+    else if (this.isRunning) {
+      try {
+        process.kill(-pid, signal)
+      } catch {
+        // ESRCH: that group is already gone.
+      }
+    }
   }
 
   /** Kills the whole group and waits for the leader to be reaped. */

@@ -1,6 +1,11 @@
 import { styleText } from 'node:util'
 import type { CheckResult, ExerciseResult, GradeReport } from './result.ts'
 
+/** Control characters but newline and tab, as visible escapes: ESC becomes \x1b, CR \r. */
+export function showControlCharacters(text: string): string {
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (char) => (char === '\r' ? '\\r' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`))
+}
+
 type Style = Parameters<typeof styleText>[0]
 
 export interface ConsoleReporterOptions {
@@ -30,7 +35,7 @@ export class ConsoleReporter {
   }
 
   started(exerciseId: string, title: string, source: string, broker: string, seed: number): void {
-    this.#line(`${this.#prefix(exerciseId)} ${this.#style('bold', title)}: grading ${source} on ${broker} (seed ${seed})`)
+    this.#line(`${this.#prefix(exerciseId)} ${this.#style('bold', title)}: grading ${this.#clean(source)} on ${broker} (seed ${seed})`)
   }
 
   check(exerciseId: string, result: CheckResult): void {
@@ -38,16 +43,16 @@ export class ConsoleReporter {
     const points = result.maxPoints > 0 ? ` (${result.points}/${result.maxPoints})` : ''
     this.#line(`${this.#prefix(exerciseId)} ${this.#style(style, mark)} ${result.id}: ${result.title}${points}`)
     if (result.status === 'skipped') {
-      if (result.message && !result.message.startsWith('skipped until')) this.#detail(result.message)
+      if (result.message && !result.message.startsWith('skipped until')) this.#detail(this.#clean(result.message))
       return
     }
     if (result.status === 'passed') return
-    if (result.message) this.#detail(result.message)
-    if (result.expected !== undefined) this.#labelled('expected', result.expected)
-    if (result.received !== undefined) this.#labelled('received', result.received)
+    if (result.message) this.#detail(this.#clean(result.message))
+    if (result.expected !== undefined) this.#labelled('expected', this.#clean(result.expected))
+    if (result.received !== undefined) this.#labelled('received', this.#clean(result.received))
     if (result.trace?.length) {
       this.#detail(this.#style('gray', 'trace (what crossed the wire):'))
-      for (const line of result.trace) this.#detail(`  ${line}`)
+      for (const line of result.trace) this.#detail(`  ${this.#clean(line)}`)
     }
     if (result.hint) this.#labelled('hint', result.hint)
     if (result.lesson) this.#labelled('read', result.lesson)
@@ -56,12 +61,18 @@ export class ConsoleReporter {
   finished(exercise: ExerciseResult, seed: number): void {
     const prefix = this.#prefix(exercise.id)
     if (exercise.error) {
-      this.#line(`${prefix} ${this.#style('yellow', 'could not grade:')} ${exercise.error.message}`)
+      this.#line(`${prefix} ${this.#style('yellow', 'could not grade:')} ${this.#clean(exercise.error.message)}`)
       if (exercise.error.hint) this.#detail(`what to do: ${exercise.error.hint}`)
       return
     }
     if (exercise.status !== 'passed') {
       for (const run of exercise.programRuns) this.#programOutput(run)
+    }
+    for (const note of exercise.notes ?? []) this.#line(`${prefix} ${this.#style('gray', `note: ${note}`)}`)
+    for (const warning of exercise.warnings ?? []) this.#line(`${prefix} ${this.#style('yellow', `warning: ${warning}`)}`)
+    if (exercise.status === 'skipped') {
+      this.#line(`${prefix} ${this.#style('gray', 'Skipped: no check ran on this broker (not a failure).')}`)
+      return
     }
     const checks = exercise.checks.filter((check) => check.maxPoints > 0 || check.status !== 'passed')
     const passed = checks.filter((check) => check.status === 'passed').length
@@ -74,12 +85,14 @@ export class ConsoleReporter {
   }
 
   summary(report: GradeReport): void {
+    for (const note of report.notes ?? []) this.#line(`${this.#style('gray', `[grader] note: ${note}`)}`)
     if (report.exercises.length < 2) return
     this.#line('')
     const width = Math.max(...report.exercises.map((exercise) => exercise.title.length))
     for (const exercise of report.exercises) {
-      const { mark, style } = marks[exercise.status === 'passed' ? 'passed' : exercise.status === 'errored' ? 'errored' : 'failed']
-      this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${exercise.points}/${exercise.maxPoints}`)
+      const { mark, style } = marks[exercise.status]
+      const points = exercise.status === 'skipped' ? 'skipped: needs another broker' : `${exercise.points}/${exercise.maxPoints}`
+      this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${points}`)
     }
     this.#line(`  ${report.points}/${report.maxPoints} points`)
   }
@@ -87,10 +100,13 @@ export class ConsoleReporter {
   #programOutput(run: ExerciseResult['programRuns'][number]): void {
     const label = run.run > 1 ? `[your program, run ${run.run}]` : '[your program]'
     const exit = run.exit ? `${run.exit}` : 'was still running when the grader stopped it'
-    this.#line(`${this.#style('cyan', label)} $ ${run.command}  (${exit})`)
+    this.#line(`${this.#style('cyan', label)} $ ${this.#clean(run.command)}  (${exit})`)
     for (const [name, text] of [['stdout', run.stdoutTail], ['stderr', run.stderrTail]] as const) {
       if (!text) continue
-      for (const line of text.split('\n')) this.#line(`${this.#style('cyan', label)} ${name === 'stderr' ? this.#style('yellow', line) : line}`)
+      for (const raw of text.split('\n')) {
+        const line = this.#clean(raw)
+        this.#line(`${this.#style('cyan', label)} ${name === 'stderr' ? this.#style('yellow', line) : line}`)
+      }
     }
   }
 
@@ -110,6 +126,14 @@ export class ConsoleReporter {
 
   #line(text: string): void {
     this.#options.write(`${text}\n`)
+  }
+
+  /**
+   * Text from outside the grader (program output, client ids, payloads) may carry escape codes and carriage
+   * returns that would repaint the terminal ("All checks passed" over a failure): they are shown, escaped.
+   */
+  #clean(text: string): string {
+    return showControlCharacters(text)
   }
 
   #style(style: Style, text: string): string {

@@ -5,7 +5,7 @@ import { z } from 'zod/v3'
  * The one result model. Every reporter (console, JSON, JUnit) reads only this; `--json` prints it as is.
  * Bump `reportSchemaVersion` on any change a consumer could notice.
  */
-export const reportSchemaVersion = 1
+export const reportSchemaVersion = 2
 
 export const checkStatusSchema = z.enum(['passed', 'failed', 'skipped', 'errored'])
 
@@ -38,13 +38,17 @@ export const programRunSchema = z.object({
   stderrTail: z.string(),
 })
 
-export const exerciseStatusSchema = z.enum(['passed', 'failed', 'errored'])
+/**
+ * passed: every check passed. failed: a check did not. errored: grading itself could not run (see error).
+ * skipped: the chosen broker cannot run this exercise at all (--broker embedded for a Mosquitto exercise); no
+ * check ran, which is not a failure.
+ */
+export const exerciseStatusSchema = z.enum(['passed', 'failed', 'errored', 'skipped'])
 
 export const exerciseResultSchema = z.object({
   id: z.string(),
   slug: z.string(),
   title: z.string(),
-  /** passed: every check passed. failed: a check did not. errored: grading itself could not run (see error). */
   status: exerciseStatusSchema,
   points: z.number(),
   maxPoints: z.number(),
@@ -57,6 +61,10 @@ export const exerciseResultSchema = z.object({
   checks: z.array(checkResultSchema),
   programRuns: z.array(programRunSchema),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
+  /** What the grading run itself noticed without changing the verdict: the trace was capped, say. */
+  notes: z.array(z.string()).optional(),
+  /** What went wrong after the verdict was final (a broker that would not stop): reported, never a failure. */
+  warnings: z.array(z.string()).optional(),
 })
 
 export const gradeReportSchema = z.object({
@@ -67,6 +75,8 @@ export const gradeReportSchema = z.object({
   maxPoints: z.number(),
   seed: z.number(),
   durationMs: z.number(),
+  /** About the whole run: no sandbox here, say. */
+  notes: z.array(z.string()).optional(),
   exercises: z.array(exerciseResultSchema),
 })
 
@@ -77,15 +87,19 @@ export type ExerciseStatus = z.infer<typeof exerciseStatusSchema>
 export type ExerciseResult = z.infer<typeof exerciseResultSchema>
 export type GradeReport = z.infer<typeof gradeReportSchema>
 
-/** 0: every check passed. 1: a check did not pass. 2: the grader could not grade (usage or environment). */
+/**
+ * 0: every check that ran passed (an exercise the chosen broker cannot run is skipped, and the report says so).
+ * 1: a check did not pass. 2: the grader could not grade (usage or environment).
+ */
 export function exitCodeFor(report: Pick<GradeReport, 'exercises'>): 0 | 1 | 2 {
   if (report.exercises.some((exercise) => exercise.error)) return 2
-  if (report.exercises.every((exercise) => exercise.status === 'passed')) return 0
+  if (report.exercises.every((exercise) => exercise.status === 'passed' || exercise.status === 'skipped')) return 0
   return 1
 }
 
 export function summarizeExercises(exercises: readonly ExerciseResult[]): Pick<GradeReport, 'status' | 'points' | 'maxPoints'> {
-  const status: ExerciseStatus = exercises.some((e) => e.status === 'errored') ? 'errored' : exercises.every((e) => e.status === 'passed') ? 'passed' : 'failed'
+  const has = (status: ExerciseStatus) => exercises.some((e) => e.status === status)
+  const status: ExerciseStatus = has('errored') ? 'errored' : has('failed') ? 'failed' : has('passed') || exercises.length === 0 ? 'passed' : 'skipped'
   return {
     status,
     points: exercises.reduce((sum, e) => sum + e.points, 0),

@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -10,7 +11,7 @@ export interface ProgramCommand {
   display: string
 }
 
-const resolveHook = new URL('./course-resolve-hook.ts', import.meta.url).href
+export const resolveHookUrl = new URL('./course-resolve-hook.ts', import.meta.url).href
 
 /**
  * The pinned Node running a TypeScript file directly: Node 24 strips types (about 65 ms to start, against
@@ -19,7 +20,7 @@ const resolveHook = new URL('./course-resolve-hook.ts', import.meta.url).href
 export function typeScriptCommand(entry: string, cwd: string): ProgramCommand {
   return {
     command: process.execPath,
-    args: ['--disable-warning=ExperimentalWarning', '--import', resolveHook, entry],
+    args: ['--disable-warning=ExperimentalWarning', '--import', resolveHookUrl, entry],
     display: `node ${path.relative(cwd, entry) || entry}`,
   }
 }
@@ -42,4 +43,20 @@ export function splitWords(text: string): string[] {
   const words: string[] = []
   for (const match of text.matchAll(/"([^"]*)"|'([^']*)'|(\S+)/g)) words.push(match[1] ?? match[2] ?? match[3])
   return words
+}
+
+/**
+ * Whether `command` (a --cmd's program: python3, ./run.sh) can be started from `cwd`: a name is looked up on
+ * PATH, a path must be an executable file. A missing interpreter is the machine's problem, not the student's.
+ */
+export function canRun(command: string, cwd: string, searchPath = process.env.PATH ?? ''): boolean {
+  const candidates = command.includes('/') ? [path.resolve(cwd, command)] : searchPath.split(path.delimiter).filter(Boolean).map((folder) => path.join(folder, command))
+  return candidates.some((candidate) => {
+    try {
+      accessSync(candidate, constants.X_OK)
+      return statSync(candidate).isFile()
+    } catch {
+      return false
+    }
+  })
 }

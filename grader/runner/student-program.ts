@@ -1,6 +1,7 @@
+import os from 'node:os'
 import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
-import { compileCacheDir } from './compile-cache.ts'
 import type { ProgramCommand } from './program-command.ts'
+import type { Sandbox } from './sandbox.ts'
 
 /** Where and how a run starts: the tap's URL becomes MQTT_URL. */
 export interface ProgramLaunch {
@@ -9,14 +10,28 @@ export interface ProgramLaunch {
   command: ProgramCommand | undefined
   tap: { readonly url: string }
   inputs: Readonly<Record<string, string>>
+  /** The workspace copy of the submission: the program's working folder and its only writable place. */
   submissionDir: string
+  sandbox: Sandbox
+  /** NODE_COMPILE_CACHE: the workspace's own copy of the course's cache. */
+  compileCacheDir: string
+  /** Files outside the workspace the program may read (CA_FILE). */
+  readable: readonly string[]
 }
 
 /** A run of the student's program, pointed at the tap, with the exercise's inputs (then `env`) in its environment. */
 export function startStudentProgram(launch: ProgramLaunch, env: Readonly<Record<string, string>>, run: number): StudentProgram {
   const { command, tap, inputs, submissionDir } = launch
   if (!command) throw new Error(`${launch.exerciseId} has no program to run`)
-  return new StudentProgram({ command, cwd: submissionDir, env: { MQTT_URL: tap.url, ...inputs, ...env }, run })
+  return new StudentProgram({
+    command,
+    cwd: submissionDir,
+    env: { MQTT_URL: tap.url, ...inputs, ...env },
+    run,
+    sandbox: launch.sandbox,
+    compileCacheDir: launch.compileCacheDir,
+    readable: launch.readable,
+  })
 }
 
 export interface StudentProgramOptions {
@@ -26,6 +41,9 @@ export interface StudentProgramOptions {
   env: Record<string, string>
   /** 1 for the first run of an exercise, 2 for the next... */
   run: number
+  sandbox: Sandbox
+  compileCacheDir: string
+  readable: readonly string[]
 }
 
 /**
@@ -38,16 +56,41 @@ export class StudentProgram implements AsyncDisposable {
   readonly display: string
   readonly env: Readonly<Record<string, string>>
   readonly #group: ProcessGroup
+  /** The program's own session inside the sandbox, where a polite signal must go; undefined without one. */
+  readonly #childPid: Promise<number> | undefined
 
   constructor(options: StudentProgramOptions) {
     this.run = options.run
     this.display = options.command.display
     this.env = options.env
-    this.#group = new ProcessGroup({
+    const wrapped = options.sandbox.wrap({
       command: options.command.command,
       args: options.command.args,
+      workDir: options.cwd,
+      env: { ...baseEnvironment(options.compileCacheDir), ...options.env },
+      readable: options.readable,
+    })
+    const cgroup = wrapped.cgroup
+    const childPid = Promise.withResolvers<number>()
+    this.#childPid = wrapped.reportsChildPid ? childPid.promise : undefined
+    this.#group = new ProcessGroup({
+      onInfo: wrapped.reportsChildPid
+        ? (text) => {
+            const pid = /"child-pid":\s*(\d+)/.exec(text)?.[1]
+            if (pid) childPid.resolve(Number(pid))
+          }
+        : undefined,
+      command: wrapped.command,
+      args: wrapped.args,
       cwd: options.cwd,
-      env: { ...baseEnvironment(), ...options.env },
+      env: wrapped.env,
+      annotateExit: wrapped.reportsChildPid
+        ? (exit) => {
+            const stopped = signalFromSandboxExit(exit)
+            return cgroup?.wasOomKilled() ? { ...stopped, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes } : stopped
+          }
+        : undefined,
+      onGone: () => cgroup?.remove(),
     })
   }
 
@@ -73,7 +116,8 @@ export class StudentProgram implements AsyncDisposable {
 
   /** Asks the program to stop, as Ctrl-C or `docker stop` would: SIGTERM to its whole process group. */
   terminate(): void {
-    this.#group.signal('SIGTERM')
+    if (!this.#childPid) this.#group.signal('SIGTERM')
+    else void this.#childPid.then((pid) => this.#group.signal('SIGTERM', pid))
   }
 
   kill(): Promise<ExitInfo> {
@@ -85,9 +129,21 @@ export class StudentProgram implements AsyncDisposable {
   }
 }
 
+/**
+ * bwrap exits with 128 + n when the program inside was ended by signal n, as a shell does: said as the signal,
+ * so "was stopped by SIGTERM" reads the same with a sandbox and without.
+ */
+function signalFromSandboxExit(exit: ExitInfo): ExitInfo {
+  const code = exit.exitCode
+  if (code === undefined || code <= 128 || code > 128 + 64) return exit
+  const name = Object.entries(os.constants.signals).find(([, number]) => number === code - 128)?.[0] as NodeJS.Signals | undefined
+  return name ? { ...exit, exitCode: undefined, signal: name } : exit
+}
+
 /** "exited with code 1", "was killed by SIGTERM", "could not start: spawn python3 ENOENT". */
 export function describeExit(exit: ExitInfo): string {
   if (exit.spawnError) return `could not start: ${exit.spawnError.message}`
+  if (exit.outOfMemoryLimitBytes) return `was killed for using more than ${Math.round(exit.outOfMemoryLimitBytes / 2 ** 20)} MiB of memory`
   if (exit.signal) return `was stopped by ${exit.signal}`
   return `exited with code ${exit.exitCode}`
 }
@@ -96,7 +152,7 @@ export function describeExit(exit: ExitInfo): string {
  * What a student's program inherits: enough to find interpreters and write temp files, no secrets of the
  * grader's environment (an instructor's CI tokens stay out of student code).
  */
-function baseEnvironment(): Record<string, string> {
+function baseEnvironment(compileCacheDir: string): Record<string, string> {
   const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PYTHONPATH', 'VIRTUAL_ENV']
   // NODE_COMPILE_CACHE: a Node program starts from cached bytecode (mqtt.js loads in half the time).
   const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1', NODE_COMPILE_CACHE: compileCacheDir }

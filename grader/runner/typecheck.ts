@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { createRequire } from 'node:module'
-import os from 'node:os'
 import path from 'node:path'
 import { ProcessGroup } from '../process/process-group.ts'
 import { raceSignal } from '../time/deadline.ts'
@@ -26,7 +26,7 @@ export interface TypecheckResult {
 }
 
 /**
- * Type-checks a student's TypeScript before it runs, the way `tsc` would, and reports `file:line:column` with
+ * Type-checks a student's TypeScript while it runs, the way `tsc` would, and reports `file:line:column` with
  * the compiler's message. Results are cached by the content of the program's .ts files, so re-grading an
  * unchanged program costs nothing.
  */
@@ -56,8 +56,9 @@ export async function typecheckProgram(programDir: string, entry: string, signal
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined)
   if (cached) return { ...(JSON.parse(cached) as Pick<TypecheckResult, 'isOk' | 'diagnostics'>), isCached: true, durationMs: performance.now() - startedAt }
 
-  const configDir = await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-tsc-'))
-  try {
+  using temporary = new TemporaryFolder('mqtt-course-tsc-')
+  const configDir = temporary.path
+  {
     const config = path.join(configDir, 'tsconfig.json')
     await writeFile(config, JSON.stringify({ compilerOptions, files: [path.resolve(programDir, entry)] }))
     const group = new ProcessGroup({
@@ -74,8 +75,6 @@ export async function typecheckProgram(programDir: string, entry: string, signal
     await mkdir(path.dirname(cacheFile), { recursive: true })
     await writeFile(cacheFile, JSON.stringify({ isOk, diagnostics }))
     return { isOk, diagnostics, isCached: false, durationMs: performance.now() - startedAt }
-  } finally {
-    await rm(configDir, { recursive: true, force: true })
   }
 }
 
@@ -120,7 +119,7 @@ function findCompiler(): Compiler {
 }
 
 async function cacheKey(programDir: string, entry: string, version: string, options: object): Promise<string> {
-  const hash = createHash('sha256').update(version).update(JSON.stringify(options)).update(path.resolve(programDir, entry))
+  const hash = createHash('sha256').update(version).update(JSON.stringify(options)).update(entry)
   for (const file of await listTypeScriptFiles(programDir)) {
     hash.update(file).update('\0').update(await readFile(path.join(programDir, file))).update('\0')
   }

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import tls from 'node:tls'
 import type { Packet } from 'mqtt-packet'
 import type { decodeFrame } from '../mqtt/packet-codec.ts'
 import { describeError } from '../errors/grader-error.ts'
@@ -22,6 +23,11 @@ export interface WireTapOptions {
   shouldDecode?: boolean
   /** The URL scheme clients use through the tap: mqtts when the broker behind it speaks TLS. */
   scheme?: 'mqtt' | 'mqtts'
+  /**
+   * Terminate TLS on both sides, so the MQTT inside can be decoded: clients get this certificate (the broker's
+   * own, signed by the course CA), and the tap speaks TLS to the broker, trusting `upstreamCa`.
+   */
+  tls?: { certificatePem: string; privateKeyPem: string; upstreamCa: string }
 }
 
 type DecodeFrame = typeof decodeFrame
@@ -46,7 +52,7 @@ export class WireTap implements AsyncDisposable {
   readonly trace = new WireTrace()
   readonly connections: TapConnection[] = []
   readonly peers: PeerNames
-  readonly #server: net.Server
+  readonly #server: net.Server | tls.Server
   readonly #options: WireTapOptions
   #upstream: { host: string; port: number } | undefined
   /**
@@ -57,20 +63,25 @@ export class WireTap implements AsyncDisposable {
   /** Set with the upstream, for a tap that decodes MQTT. */
   #decodeFrame: DecodeFrame | undefined
 
-  private constructor(server: net.Server, options: WireTapOptions) {
+  private constructor(server: net.Server | tls.Server, options: WireTapOptions) {
     this.#server = server
     this.#options = options
     this.peers = options.peers ?? studentPeers
-    server.on('connection', (socket) => {
+    server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
       if (this.#waiting) {
         socket.pause()
         this.#waiting.push(socket)
       } else this.#accept(socket)
     })
+    // A client that refuses the certificate never gets a connection: the trace still says it tried, and why.
+    // (Connection 0: it never became one of the tap's numbered connections.)
+    server.on('tlsClientError', (error: Error) => {
+      this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'client', detail: `the TLS handshake failed: ${describeError(error)}` })
+    })
   }
 
   static async start(options: WireTapOptions): Promise<WireTap> {
-    const server = net.createServer({ noDelay: true })
+    const server = options.tls ? tls.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true }) : net.createServer({ noDelay: true })
     const tap = new WireTap(server, options)
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
@@ -157,7 +168,10 @@ export class WireTap implements AsyncDisposable {
 
   #accept(clientSocket: net.Socket): void {
     const id = this.connections.length + 1
-    const brokerSocket = net.connect({ ...this.#upstream!, noDelay: true })
+    const upstream = this.#upstream!
+    const brokerSocket = this.#options.tls
+      ? tls.connect({ ...upstream, ca: this.#options.tls.upstreamCa, ...(net.isIP(upstream.host) ? {} : { servername: upstream.host }) }).setNoDelay(true)
+      : net.connect({ ...upstream, noDelay: true })
     const connection = new TapConnection(id, clientSocket, brokerSocket, this.trace, this.#decodeFrame)
     this.connections.push(connection)
     this.trace.record({ kind: 'connection', connection: id, state: 'opened' })

@@ -48,37 +48,76 @@ export type TraceEvent = PacketEvent | ConnectionEvent | DecodeErrorEvent
 
 type NewTraceEvent = TraceEvent extends infer E ? (E extends TraceEvent ? Omit<E, 'seq' | 'atMs'> : never) : never
 
+/** How many events a trace keeps at each end; the ones between are counted, not kept. */
+export const traceHeadLimit = 5000
+export const traceTailLimit = 5000
+
 /**
  * Everything that crossed one tap, in order, with timestamps. Checks read it and wait on it; failure messages
- * quote it. It only grows.
+ * quote it. It keeps the first and the last few thousand events and counts the rest: a program that floods the
+ * broker costs the grader a fixed amount of memory, and the report says what was left out.
  */
 export class WireTrace {
   readonly startedAt = performance.now()
-  readonly #events: TraceEvent[] = []
+  readonly #head: TraceEvent[] = []
+  /** The newest events after the head, oldest first, from #tailStart on. */
+  #tail: TraceEvent[] = []
+  #tailStart = 0
+  #count = 0
+  readonly #dropped = new Map<string, number>()
+  #droppedCount = 0
   readonly #emitter = new EventEmitter()
+  readonly #headLimit: number
+  readonly #tailLimit: number
 
-  constructor() {
+  constructor(limits: { headLimit?: number; tailLimit?: number } = {}) {
     this.#emitter.setMaxListeners(0)
+    this.#headLimit = limits.headLimit ?? traceHeadLimit
+    this.#tailLimit = limits.tailLimit ?? traceTailLimit
   }
 
   record(event: NewTraceEvent): TraceEvent {
-    const full = { ...event, seq: this.#events.length + 1, atMs: performance.now() - this.startedAt } as TraceEvent
-    this.#events.push(full)
+    const full = { ...event, seq: ++this.#count, atMs: performance.now() - this.startedAt } as TraceEvent
+    if (this.#head.length < this.#headLimit) this.#head.push(full)
+    else {
+      this.#tail.push(full)
+      if (this.#tail.length - this.#tailStart > this.#tailLimit) this.#drop(this.#tail[this.#tailStart++])
+      // Compact now and then, so the array does not grow with what was dropped.
+      if (this.#tailStart > this.#tailLimit) {
+        this.#tail = this.#tail.slice(this.#tailStart)
+        this.#tailStart = 0
+      }
+    }
     this.#emitter.emit('event', full)
     return full
   }
 
   /** The sequence number of the newest event: pass it as `after` to look only at what happens next. */
   get cursor(): number {
-    return this.#events.length
+    return this.#count
   }
 
+  /** How many events were counted but not kept. */
+  get droppedCount(): number {
+    return this.#droppedCount
+  }
+
+  /** "The trace kept the first 5000 and the last 5000 of 102000 events; 92000 between them (92000 PUBLISH) were counted, not kept." */
+  describeDropped(): string {
+    const kinds = [...this.#dropped].sort((a, b) => b[1] - a[1]).map(([kind, count]) => `${count} ${kind}`)
+    return `The trace kept the first ${this.#headLimit} and the last ${this.#tailLimit} of ${this.#count} events; the ${this.#droppedCount} between them (${kinds.join(', ')}) were counted, not kept.`
+  }
+
+  /** The kept events with a sequence number above `after`. */
   events(after = 0): readonly TraceEvent[] {
-    return this.#events.slice(after)
+    const kept = [...this.#head, ...this.#tail.slice(this.#tailStart)]
+    if (after <= 0) return kept
+    if (this.#droppedCount === 0) return kept.slice(after)
+    return kept.filter((event) => event.seq > after)
   }
 
   packets(filter: (event: PacketEvent) => boolean = () => true, after = 0): PacketEvent[] {
-    return this.#events.slice(after).filter((event): event is PacketEvent => event.kind === 'packet' && filter(event))
+    return this.events(after).filter((event): event is PacketEvent => event.kind === 'packet' && filter(event))
   }
 
   /**
@@ -88,7 +127,7 @@ export class WireTrace {
   waitFor<E extends TraceEvent>(accept: (event: TraceEvent) => event is E, signal: AbortSignal, after?: number): Promise<E>
   waitFor(accept: (event: TraceEvent) => boolean, signal: AbortSignal, after?: number): Promise<TraceEvent>
   waitFor(accept: (event: TraceEvent) => boolean, signal: AbortSignal, after = 0): Promise<TraceEvent> {
-    const existing = this.#events.slice(after).find(accept)
+    const existing = this.events(after).find(accept)
     if (existing) return Promise.resolve(existing)
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason)
@@ -114,5 +153,11 @@ export class WireTrace {
   subscribe(listener: (event: TraceEvent) => void): () => void {
     this.#emitter.on('event', listener)
     return () => this.#emitter.off('event', listener)
+  }
+
+  #drop(event: TraceEvent): void {
+    const kind = event.kind === 'packet' ? event.packet.cmd.toUpperCase() : event.kind === 'connection' ? `connection ${event.state}` : 'undecodable'
+    this.#dropped.set(kind, (this.#dropped.get(kind) ?? 0) + 1)
+    this.#droppedCount++
   }
 }

@@ -1,8 +1,8 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../support/run-cli.ts'
+import { courseRoot, runCli } from '../support/run-cli.ts'
 
 /** A submission folder holding one file, outside the course folder like a real student's. */
 function submission(name: string, source: string): string {
@@ -58,27 +58,59 @@ describe('npm run grade: bad input gets one clear line and the right exit code',
     expect(nothing.stdout).toContain(`could not grade: no submission for ex1 in ${empty}: expected ${path.join(empty, 'ex1-hello-mqtt/starter/main.ts')}`)
   })
 
-  it('a syntax error in the student file shows file:line:column and the compiler message (exit 1)', async () => {
+  it('a syntax error stops grading: Node cannot run the file, and the message says where (exit 1)', async () => {
     const dir = submission('syntax', "import mqtt from 'mqtt'\nconst options = {\nmqtt.connect(process.env.MQTT_URL!)\n")
     const result = await runCli(['grade', 'ex1', '--dir', dir, '--broker', 'embedded'])
     expect(result.exitCode).toBe(1)
-    expect(result.stdout).toContain('✗ compiles: Your TypeScript compiles without type errors')
-    expect(result.stdout).toContain("main.ts:3:5 - error TS1005: ',' expected.")
+    expect(result.stdout).toContain('✗ types: Your TypeScript has no type errors')
+    expect(result.stdout).toMatch(/Node cannot run your code, so no check could run:\n\s+main\.ts:3 - /)
     expect(result.stdout).toContain('- connects: Your program connects to MQTT_URL with the client id CLIENT_ID (0/1)')
   })
 
-  it('a type error shows file:line:column and the compiler message (exit 1)', async () => {
-    const dir = submission('types', "import mqtt from 'mqtt'\nconst port: number = 'not a number'\nmqtt.connect(process.env.MQTT_URL!)\n")
-    const result = await runCli(['grade', 'ex1', '--dir', dir, '--broker', 'embedded'])
+  it('TypeScript that type stripping refuses (an enum, a parameter property) stops grading, saying what to write instead', async () => {
+    const cases: Array<[string, string]> = [
+      ["enum Led { On, Off }\nconsole.log(Led.On)\n", 'Instead of an enum, use a union of strings'],
+      ["class Device { constructor(private id: string) {} }\nconsole.log(new Device('x'))\n", 'Instead of constructor(private client: MqttClient), declare the field'],
+    ]
+    for (const [source, instead] of cases) {
+      const result = await runCli(['grade', 'ex1', '--dir', submission('unrunnable', source), '--broker', 'embedded'])
+      expect(result.exitCode).toBe(1)
+      expect(result.stdout).toMatch(/Node cannot run your code, so no check could run:\n\s+main\.ts:1 - TypeScript (enum|parameter property) is not supported in strip-only mode/)
+      expect(result.stdout).toContain(instead)
+    }
+  })
+
+  it('a type error is a failed, 0-point types check with file:line:column, and the checks still run (exit 1)', async () => {
+    // The reference solution with one type error: every behaviour check passes, every point is earned.
+    const solution = readFileSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts'), 'utf8')
+    const dir = submission('types', `${solution}\nconst port: number = 'not a number'\nvoid port\n`)
+    const result = await runCli(['grade', 'ex1', '--dir', dir, '--broker', 'embedded', '--json'])
     expect(result.exitCode).toBe(1)
-    expect(result.stdout).toContain("main.ts:2:7 - error TS2322: Type 'string' is not assignable to type 'number'.")
+    const exercise = JSON.parse(result.stdout).exercises[0]
+    const types = exercise.checks.find((check: { id: string }) => check.id === 'types')
+    expect(types).toMatchObject({ status: 'failed', points: 0, maxPoints: 0 })
+    expect(types.message).toMatch(/main\.ts:\d+:7 - error TS2322: Type 'string' is not assignable to type 'number'\./)
+    expect(exercise.checks.filter((check: { status: string }) => check.status === 'passed').map((check: { id: string }) => check.id)).toEqual(['connects', 'subscribes', 'says-hello', 'echoes'])
+    expect(exercise.points).toBe(exercise.maxPoints)
+  })
+
+  it("Node's TLS options that MQTT.js's type does not list are no obstacle to grading (ex9's typed options)", async () => {
+    const solution = readFileSync(path.join(courseRoot, 'exercises/ex9-tls/solution/main.ts'), 'utf8')
+    const withOptions = solution.replace('{ clientId, ca: readFileSync(caFile), reconnectPeriod: 0 }', "{ clientId, ca: readFileSync(caFile), minVersion: 'TLSv1.2', reconnectPeriod: 0 }")
+    expect(withOptions).not.toBe(solution)
+    const dir = submission('tls-options', withOptions)
+    writeFileSync(path.join(dir, 'mosquitto.conf'), readFileSync(path.join(courseRoot, 'exercises/ex9-tls/solution/mosquitto.conf')))
+    const result = await runCli(['grade', 'ex9', '--dir', dir, '--json'])
+    const exercise = JSON.parse(result.stdout).exercises[0]
+    expect(exercise.checks.find((check: { id: string }) => check.id === 'types').status).toBe('passed')
   })
 
   it('a program that exits early: its exit code and the error from its stderr (exit 1)', async () => {
     const dir = submission('crash', "import mqtt from 'mqtt'\nmqtt.connect(process.env.MQTT_URL!)\nthrow new Error('boom: no config file')\n")
     const result = await runCli(['grade', 'ex1', '--dir', dir, '--broker', 'embedded'])
     expect(result.exitCode).toBe(1)
-    expect(result.stdout).toContain('Your program exited with code 1 before sending a CONNECT.')
+    expect(result.stdout).toMatch(/Your program exited with code 1 before sending a CONNECT with the client id CLIENT_ID \("student-[0-9a-f]{4}"\)\./)
+    expect(result.stdout).toContain('hint: Your program crashed before the grader could see this part work')
     expect(result.stdout).toContain('received: it exited with code 1; its stderr says: Error: boom: no config file (its output is below)')
     expect(result.stdout).toContain('[your program] $ node main.ts  (exited with code 1)')
   })
@@ -88,7 +120,7 @@ describe('npm run grade: bad input gets one clear line and the right exit code',
     const result = await runCli(['grade', 'ex1', '--dir', dir, '--broker', 'embedded'])
     expect(result.exitCode).toBe(1)
     expect(result.stdout).toContain('✗ connects: Your program connects to MQTT_URL with the client id CLIENT_ID (0/1)')
-    expect(result.stdout).toContain('Your program did not send a CONNECT within 5 s.')
+    expect(result.stdout).toMatch(/Your program did not send a CONNECT with the client id CLIENT_ID \("student-[0-9a-f]{4}"\) within 5 s\./)
     expect(result.stdout).toContain('received: nothing: your program never connected to MQTT_URL')
     expect(result.stdout).toContain('(was still running when the grader stopped it)')
   })
@@ -99,6 +131,6 @@ describe('npm run grade: bad input gets one clear line and the right exit code',
     expect(result.stdout).toContain('could not grade: --broker mosquitto needs the mosquitto binary, and it is not installed')
     expect(result.stdout).toContain('sudo apt install mosquitto')
     expect(result.stdout).toContain('brew install mosquitto')
-    expect(result.stdout).toContain('--broker embedded or --broker container')
+    expect(result.stdout).toContain('or use --broker auto: it picks a broker that can run the exercise')
   })
 })

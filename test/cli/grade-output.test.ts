@@ -5,9 +5,13 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startPlaygroundBroker } from '../../grader/broker/playground-broker.ts'
 import { gradeReportSchema } from '../../grader/report/result.ts'
+import { listMutants, materializeMutant } from '../../grader/exercises/mutants.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
 
 const tempDir = (name: string) => mkdtempSync(path.join(os.tmpdir(), `mqtt-course-${name}-`))
+const ex1Dir = path.join(courseRoot, 'exercises/ex1-hello-mqtt')
+/** An ex1 mutant made real in a temporary folder (mutants are patches against the solution). */
+const ex1Mutant = (name: string) => materializeMutant(ex1Dir, listMutants(ex1Dir).find((mutant) => mutant.name === name)!)
 
 describe('npm run grade: what it prints and writes', () => {
   it('--json prints one document of the versioned schema; exit 0 when every check passed', async () => {
@@ -18,7 +22,7 @@ describe('npm run grade: what it prints and writes', () => {
     expect(report.status).toBe('passed')
     expect(report.exercises[0]).toMatchObject({ id: 'ex1', status: 'passed', source: 'solution', points: 5, maxPoints: 5 })
     expect(report.exercises[0].checks.map((check) => [check.id, check.status])).toEqual([
-      ['compiles', 'passed'],
+      ['types', 'passed'],
       ['connects', 'passed'],
       ['subscribes', 'passed'],
       ['says-hello', 'passed'],
@@ -27,7 +31,8 @@ describe('npm run grade: what it prints and writes', () => {
   })
 
   it('--seed reproduces the randomised inputs, so failure messages repeat word for word (exit 1)', async () => {
-    const mutant = path.join(courseRoot, 'exercises/ex1-hello-mqtt/mutants/hello-without-client-id')
+    using made = ex1Mutant('hello-without-client-id')
+    const mutant = made.dir
     const run = async () => {
       const result = await runCli(['grade', 'ex1', '--dir', mutant, '--broker', 'embedded', '--seed', '4242', '--json'])
       expect(result.exitCode).toBe(1)
@@ -42,14 +47,16 @@ describe('npm run grade: what it prints and writes', () => {
   })
 
   it('prints the seed and the command that repeats a failed run', async () => {
-    const mutant = path.join(courseRoot, 'exercises/ex1-hello-mqtt/mutants/hello-without-client-id')
+    using made = ex1Mutant('hello-without-client-id')
+    const mutant = made.dir
     const result = await runCli(['grade', 'ex1', '--dir', mutant, '--broker', 'embedded', '--seed', '77'])
     expect(result.stdout).toContain(`Same inputs again: npm run grade -- ex1 --seed 77 --dir ${mutant} --broker embedded`)
   })
 
   it('--junit writes one testsuite per exercise and one testcase per check, failures with their message', async () => {
     const file = path.join(tempDir('junit'), 'reports/junit.xml')
-    const mutant = path.join(courseRoot, 'exercises/ex1-hello-mqtt/mutants/echoes-only-first')
+    using made = ex1Mutant('echoes-only-first')
+    const mutant = made.dir
     const result = await runCli(['grade', 'ex1', '--dir', mutant, '--broker', 'embedded', '--junit', file])
     expect(result.exitCode).toBe(1)
     const xml = readFileSync(file, 'utf8')

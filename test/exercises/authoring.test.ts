@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { listExerciseFolders, loadAllExercises } from '../../grader/exercises/load-exercises.ts'
-import { listMutants } from '../../grader/exercises/mutants.ts'
+import { listMutants, materializeMutant } from '../../grader/exercises/mutants.ts'
 import { createRandom } from '../../grader/runner/random.ts'
 import { pseudoCheckIds } from '../../grader/grade/pseudo-checks.ts'
 
@@ -14,6 +14,19 @@ import { pseudoCheckIds } from '../../grader/grade/pseudo-checks.ts'
 const exercises = await loadAllExercises()
 const readmeSections = ['## Your task', '## Inputs', '## Done when', '## Run it']
 const lessonFiles = ['01-mqtt-in-a-nutshell', '02-topics-and-wildcards', '03-qos', '04-retained-messages', '05-last-will', '06-telemetry-and-commands', '07-securing-mosquitto', '08-review']
+
+/** The numbered points of "## Your task", each with its text up to the next point (nested lines included). */
+function taskItems(readme: string): Array<{ number: number; text: string }> {
+  const section = readme.slice(readme.indexOf('\n## Your task\n'), readme.indexOf('\n## Inputs\n'))
+  const items: Array<{ number: number; text: string }> = []
+  for (const line of section.split('\n')) {
+    const start = /^(\d+)\. (.*)$/.exec(line)
+    if (start) items.push({ number: Number(start[1]), text: start[2] })
+    else if (items.length > 0 && /^\s+\S/.test(line)) items[items.length - 1].text += ` ${line.trim()}`
+    else if (items.length > 0 && line.trim() !== '') break
+  }
+  return items
+}
 
 describe('the exercises', () => {
   it('are numbered ex1, ex2, ... in folders named ex<N>-<slug>, with unique slugs', () => {
@@ -40,6 +53,20 @@ describe('the exercises', () => {
         for (const name of Object.keys(exercise.run.inputs(createRandom(42)))) expect(readme, `"Inputs" should document ${name}`).toContain(`\`${name}\``)
       })
 
+      it('names, for every point of "Your task", the check that verifies it', () => {
+        const readme = readFileSync(path.join(exercise.dir, 'README.md'), 'utf8')
+        const items = taskItems(readme)
+        expect(items.length, '"## Your task" should be a numbered list').toBeGreaterThan(0)
+        const ids = new Set([...exercise.checks.map((check) => check.id), ...pseudoCheckIds])
+        for (const item of items) {
+          const named = [...item.text.matchAll(/\*\*([a-z0-9-]+)\*\*/g)].map((match) => match[1]).filter((id) => ids.has(id))
+          expect(named, `task point ${item.number} ("${item.text.slice(0, 60)}...") names no check: add (**check-id**) for the check that verifies it, or take the point out of the task`).not.toEqual([])
+        }
+        // And no check is left without a task point that asks for what it verifies.
+        const asked = new Set(items.flatMap((item) => [...item.text.matchAll(/\*\*([a-z0-9-]+)\*\*/g)].map((match) => match[1])))
+        for (const check of exercise.checks) expect(asked, `check ${check.id} verifies something no task point asks for`).toContain(check.id)
+      })
+
       it('has a starter and a solution with its entry file, and TODO comments that teach in the starter', () => {
         for (const folder of ['starter', 'solution']) expect(existsSync(path.join(exercise.dir, folder)), `${folder}/ is missing`).toBe(true)
         if (exercise.run.entry) {
@@ -50,9 +77,13 @@ describe('the exercises', () => {
         }
       })
 
-      it('has at least 3 mutants, each naming an existing check and the mistake', () => {
+      it('has at least 3 mutants, patches of the solution that still apply, each naming an existing check and the mistake', () => {
         const mutants = listMutants(exercise.dir)
         expect(mutants.length).toBeGreaterThanOrEqual(3)
+        for (const mutant of mutants) {
+          using made = materializeMutant(exercise.dir, mutant)
+          expect(existsSync(made.dir)).toBe(true)
+        }
         // A mutant may also fail a precondition: its code does not compile, Mosquitto refuses its config.
         const ids = [...exercise.checks.map((check) => check.id), ...pseudoCheckIds]
         for (const mutant of mutants) {

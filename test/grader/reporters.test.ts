@@ -4,7 +4,7 @@ import { renderJunit } from '../../grader/report/junit-reporter.ts'
 import { type GradeReport, exitCodeFor, gradeReportSchema } from '../../grader/report/result.ts'
 
 const report: GradeReport = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   tool: { name: 'mqtt-course', version: '0.1.0' },
   status: 'failed',
   points: 1,

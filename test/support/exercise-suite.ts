@@ -5,9 +5,9 @@ import { embeddedBackend } from '../../grader/broker/embedded-broker.ts'
 import { mosquittoBackend } from '../../grader/broker/mosquitto-broker.ts'
 import { missingCapabilities } from '../../grader/broker/broker.ts'
 import { type Exercise, loadAllExercises } from '../../grader/exercises/load-exercises.ts'
-import { listMutants } from '../../grader/exercises/mutants.ts'
+import { listMutants, listVariants, materializeMutant } from '../../grader/exercises/mutants.ts'
 import type { SubmissionSource } from '../../grader/exercises/submission.ts'
-import { compilesCheckId, gradeExercise } from '../../grader/grade/grade-exercise.ts'
+import { typesCheckId, gradeExercise } from '../../grader/grade/grade-exercise.ts'
 import type { ExerciseResult } from '../../grader/report/result.ts'
 import { type TestBroker, describeEachBroker, detectBrokers } from './brokers.ts'
 
@@ -50,7 +50,7 @@ export async function defineExerciseSuite(broker: TestBroker): Promise<void> {
         it('fails with the starter, and the first failure says why', async () => {
           const result = await gradeWith(exercise, broker, { kind: 'starter' })
           expect(result.status, describeResult(result)).toBe('failed')
-          const compiles = result.checks.find((check) => check.id === compilesCheckId)
+          const compiles = result.checks.find((check) => check.id === typesCheckId)
           if (compiles) expect(compiles.status, 'the starter must compile: students start from working code').toBe('passed')
           const first = result.checks.find((check) => check.status !== 'passed')!
           expect(first.status, describeResult(result)).toBe('failed')
@@ -58,9 +58,18 @@ export async function defineExerciseSuite(broker: TestBroker): Promise<void> {
           expect(first.hint?.length).toBeGreaterThan(10)
         })
 
+        for (const variant of listVariants(exercise.dir)) {
+          it(`passes with variant ${variant.name} (${variant.description})`, async () => {
+            using made = materializeMutant(exercise.dir, variant)
+            const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: made.dir, label: `variant ${variant.name}` })
+            expect(result.status, describeResult(result)).toBe('passed')
+          })
+        }
+
         for (const mutant of listMutants(exercise.dir)) {
           it(`fails only "${mutant.fails}" with mutant ${mutant.name} (${mutant.mistake})`, async () => {
-            const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: mutant.dir, label: `mutant ${mutant.name}` })
+            using made = materializeMutant(exercise.dir, mutant)
+            const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: made.dir, label: `mutant ${mutant.name}` })
             const failed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
             expect(failed.map((check) => check.id), describeResult(result)).toEqual([mutant.fails])
             const checks = result.checks.map((check) => check.id)

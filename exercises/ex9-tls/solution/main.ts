@@ -1,6 +1,7 @@
 // Exercise 9: TLS. Reference solution.
 import { readFileSync } from 'node:fs'
-import mqtt from 'mqtt'
+import type { ConnectionOptions } from 'node:tls'
+import mqtt, { type IClientOptions } from 'mqtt'
 
 const url = process.env.MQTT_URL ?? 'mqtts://localhost:8883'
 const caFile = process.env.CA_FILE ?? 'ca.crt'
@@ -8,8 +9,11 @@ const clientId = process.env.CLIENT_ID ?? 'meter-0000'
 const topic = process.env.TOPIC ?? 'home/kitchen/meter-0000/energy'
 const payload = process.env.PAYLOAD ?? '{"kwh":1.5}'
 
+// MQTT.js hands its TLS options on to Node's tls.connect(), but its own type lists only some of them: typed as
+// both, any of Node's TLS options (minVersion, servername, ...) is accepted.
 // Trust exactly the course CA; Node's defaults check both the signature and the host name.
-const client = mqtt.connect(url, { clientId, ca: readFileSync(caFile), reconnectPeriod: 0 })
+const options: IClientOptions & ConnectionOptions = { clientId, ca: readFileSync(caFile), reconnectPeriod: 0 }
+const client = mqtt.connect(url, options)
 
 client.on('connect', async () => {
   console.log(`connected to ${url} over TLS`)

@@ -1,0 +1,153 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { detectBrokers } from '../support/brokers.ts'
+import { courseRoot } from '../support/run-cli.ts'
+
+/**
+ * Interrupted (Ctrl-C, SIGTERM, a closed terminal) or cut short (`| head -1`), the grader leaves nothing behind:
+ * no container, no temporary folder (ex9's private key lives in one), no process; and its exit code still tells
+ * what happened. Each run gets its own TMPDIR, so "no temporary folder" is read from a folder nobody else uses.
+ */
+const brokers = await detectBrokers()
+const hasContainer = brokers.some((broker) => broker.kind === 'container')
+const folders: string[] = []
+afterAll(() => {
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true })
+})
+
+interface Run {
+  child: ChildProcess
+  tmpdir: string
+  stdout: () => string
+  exited: Promise<number | null>
+}
+
+function startGrade(args: string[]): Run {
+  const tmpdir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-'))
+  folders.push(tmpdir)
+  const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', ...args], {
+    cwd: courseRoot,
+    env: { ...process.env, NO_COLOR: '1', TMPDIR: tmpdir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text))
+  let stderr = ""
+  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  return { child, tmpdir, stdout: () => stdout + stderr, exited }
+}
+
+/** Resolves when `condition` holds, checked as the grader prints; rejects at the deadline. */
+function until(run: Run, condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (!condition()) return
+      clearTimeout(timer)
+      run.child.stdout!.off('data', check)
+      resolve()
+    }
+    const timer = setTimeout(() => reject(new Error(`timed out waiting; output so far:\n${run.stdout()}`)), timeoutMs)
+    run.child.stdout!.on('data', check)
+    check()
+  })
+}
+
+/** The grader's own temporary folders left in `tmpdir` (Testcontainers keeps a lock file there: not ours). */
+function ourFolders(tmpdir: string): string[] {
+  return readdirSync(tmpdir).filter((name) => name.startsWith('mqtt-course-'))
+}
+
+/** Containers this grader process created (their run label starts with its pid), running or not. */
+function containersOf(pid: number | undefined): string[] {
+  const out = execFileSync('docker', ['ps', '-a', '--filter', 'label=org.mqtt-course.run', '--format', '{{.ID}} {{.Label "org.mqtt-course.run"}}'], { encoding: 'utf8' })
+  return out
+    .split('\n')
+    .filter((line) => line.split(' ')[1]?.startsWith(`${pid}-`))
+    .map((line) => line.split(' ')[0])
+}
+
+/**
+ * Docker's own events for containers with our run label, watched from before the grader starts (no race):
+ * `seen(prefix)` resolves on the first `action` of a container whose label starts with `prefix`.
+ */
+function watchDockerEvents(action: string): { seen(labelPrefix: string, timeoutMs?: number): Promise<void>; stop(): void } {
+  const events = spawn('docker', ['events', '--filter', `event=${action}`, '--filter', 'label=org.mqtt-course.run', '--format', '{{index .Actor.Attributes "org.mqtt-course.run"}}'], { stdio: ['ignore', 'pipe', 'ignore'] })
+  let lines = ''
+  events.stdout.setEncoding('utf8').on('data', (text: string) => (lines += text))
+  return {
+    seen: (labelPrefix, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const check = () => {
+          if (!lines.split('\n').some((line) => line.startsWith(labelPrefix))) return
+          clearTimeout(timer)
+          events.stdout.off('data', check)
+          resolve()
+        }
+        const timer = setTimeout(() => reject(new Error(`no container ${action} event within ${timeoutMs} ms`)), timeoutMs)
+        events.stdout.on('data', check)
+        check()
+      }),
+    stop: () => events.kill(),
+  }
+}
+
+describe.skipIf(!hasContainer)(`interrupting a --broker container run${hasContainer ? '' : ' (skipped: no Docker)'}`, () => {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`${signal} while checks run: no container, no temporary folder, exit ${code}`, async () => {
+      const run = startGrade(['ex1', '--broker', 'container'])
+      await until(run, () => run.stdout().includes('✗ connects') || run.stdout().includes('✓ types'))
+      expect(containersOf(run.child.pid)).not.toEqual([])
+      run.child.kill(signal)
+      expect(await run.exited).toBe(code)
+      expect(containersOf(run.child.pid)).toEqual([])
+      expect(ourFolders(run.tmpdir)).toEqual([])
+    })
+  }
+
+  it('SIGTERM while the container is being created or started: none is left', async () => {
+    const created = watchDockerEvents('create')
+    const run = startGrade(['ex9', '--broker', 'container', '--solution'])
+    try {
+      // The moment Docker has created the container, before the grader has a handle on it: Docker's own event.
+      await created.seen(`${run.child.pid}-`)
+    } finally {
+      created.stop()
+    }
+    run.child.kill('SIGTERM')
+    expect(await run.exited, run.stdout()).toBe(143)
+    expect(containersOf(run.child.pid)).toEqual([])
+    expect(ourFolders(run.tmpdir)).toEqual([])
+  })
+
+  it('piped into head -1: grading goes on, nothing is left, and the exit code is the verdict', async () => {
+    const run = startGrade(['ex1', '--broker', 'container'])
+    await until(run, () => run.stdout().includes('\n'))
+    run.child.stdout!.destroy()
+    expect(await run.exited).toBe(1)
+    expect(containersOf(run.child.pid)).toEqual([])
+    expect(ourFolders(run.tmpdir)).toEqual([])
+  })
+})
+
+describe('interrupting an embedded run', () => {
+  it('SIGINT: no temporary folder and no program is left, exit 130', async () => {
+    const run = startGrade(['ex1', '--broker', 'embedded'])
+    await until(run, () => run.stdout().includes('types'))
+    run.child.kill('SIGINT')
+    expect(await run.exited).toBe(130)
+    expect(ourFolders(run.tmpdir)).toEqual([])
+  })
+
+  it('piped into head -1, a passing run exits 0 and a failing one 1', async () => {
+    for (const [args, code] of [[['ex1', '--solution'], 0], [['ex1'], 1]] as const) {
+      const run = startGrade([...args, '--broker', 'embedded'])
+      await until(run, () => run.stdout().includes('\n'))
+      run.child.stdout!.destroy()
+      expect(await run.exited).toBe(code)
+    }
+  })
+})
