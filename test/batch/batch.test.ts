@@ -67,20 +67,20 @@ describe('npm run batch: a cohort in one command', () => {
     expect(first.exitCode).toBe(0)
     expect(first.stdout).toContain('Grading 7 submissions × 2 exercises, 2 at a time, on broker embedded, seed 4242')
     // Not a terminal: one plain line per finished student.
-    expect(first.stdout.match(/^\[\d\/7\] \w+: \d+\/14/gm)).toHaveLength(7)
+    expect(first.stdout.match(/^\[\d\/7\] \w+: \d+\/15/gm)).toHaveLength(7)
   })
 
   it('writes gradebook.csv: one row per student in a stable order, points per exercise, total, max, errors', () => {
     expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe(
       [
         'student,ex1,ex2,total,max,errors',
-        'alice,5,9,14,14,',
-        'bob,0,0,0,14,ex2: not submitted',
-        'carol,3,9,12,14,',
-        'dave,0,0,0,14,"no exercise found: expected exercises/ex1-hello-mqtt/main.ts or ex1-hello-mqtt/main.ts or ex1/main.ts, or (with --exercises ex1) main.ts at the top"',
-        'erin,0,0,0,14,ex2: not submitted',
-        'frank,0,0,0,14,ex2: not submitted',
-        'gina,0,0,0,14,ex2: not submitted',
+        'alice,5,10,15,15,',
+        'bob,0,0,0,15,ex2: not submitted',
+        'carol,3,10,13,15,',
+        'dave,0,0,0,15,"no exercise found: expected exercises/ex1-hello-mqtt/main.ts or ex1-hello-mqtt/main.ts or ex1/main.ts, or (with --exercises ex1) main.ts at the top"',
+        'erin,0,0,0,15,ex2: not submitted',
+        'frank,0,0,0,15,ex2: not submitted',
+        'gina,0,0,0,15,ex2: not submitted',
         '',
       ].join('\n'),
     )
@@ -91,7 +91,7 @@ describe('npm run batch: a cohort in one command', () => {
     expect(carol.seed).toBe(4242)
     expect(carol.exercises.map((e) => [e.id, e.source, e.points])).toEqual([
       ['ex1', 'carol/ex1', 3],
-      ['ex2', 'carol/ex2', 9],
+      ['ex2', 'carol/ex2', 10],
     ])
     expect(carol.exercises[0].checks.find((check) => check.status === 'failed')?.id).toBe('echoes')
     // The report names the student's folder, never the temporary copy it was graded in.
@@ -107,7 +107,7 @@ describe('npm run batch: a cohort in one command', () => {
       expect(report.exercises[0].checks.map((check) => check.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped'])
     }
     // The flood was capped inside its own grade; alice, graded beside it, has every point.
-    expect(readFileSync(path.join(out, 'alice/result.json'), 'utf8')).toContain('"points": 14')
+    expect(readFileSync(path.join(out, 'alice/result.json'), 'utf8')).toContain('"points": 15')
     expect(existsSync(path.join(cohort, 'gina/ex1/scribbled.txt'))).toBe(false)
     expect(readdirSync(tmp)).toEqual([])
     expect(processesMentioning(tmp)).toEqual([])
@@ -117,15 +117,15 @@ describe('npm run batch: a cohort in one command', () => {
     const again = await batch()
     expect(again.exitCode).toBe(0)
     expect(again.stdout).toContain('0 exercises graded; 8 unchanged results reused (--force regrades them)')
-    expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toContain('alice,5,9,14,14,\n')
+    expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toContain('alice,5,10,15,15,\n')
 
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'bob/ex1-hello-mqtt'))
     // Bob's own: a copy of the solution alone would be alice's files, and reuse alice's result (as it should).
     writeFileSync(path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'), `${readFileSync(path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'), 'utf8')}// bob was here\n`)
     const changed = await batch()
-    expect(changed.stdout).toMatch(/^\[\d\/7\] bob: 5\/14$/m)
+    expect(changed.stdout).toMatch(/^\[\d\/7\] bob: 5\/15$/m)
     expect(changed.stdout).toContain('1 exercise graded; 7 unchanged results reused')
-    expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toContain('bob,5,0,5,14,ex2: not submitted\n')
+    expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toContain('bob,5,0,5,15,ex2: not submitted\n')
 
     const forced = await runCli(['batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--seed', '4242', '--force'], { env: { TMPDIR: tmp }, timeoutMs: 240_000 })
     expect(forced.stdout).not.toContain('reused')
