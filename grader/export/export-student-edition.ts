@@ -6,8 +6,11 @@ import { courseRoot } from '../runner/program-command.ts'
 
 /** What a student gets: the course, its grader and its lessons, never the answers or the instructors' tools. */
 const copiedTopLevel = ['.gitignore', '.nvmrc', 'astro.config.mjs', 'package-lock.json', 'tsconfig.json', 'lessons', 'site', 'public', 'grader', 'docker/compose.yaml', 'docker/mosquitto', 'docker/build-local-mosquitto.sh']
-/** In each exercise folder, everything but these (solution/, solution-python/, mutants/, mutants-python/, ...). */
-const answerFolder = /^(solution|mutants)(-|$)/
+/**
+ * In each exercise folder, everything but these: solution/, solution-python/, mutants/ (patches of the solution),
+ * variants/ (other correct answers), and their -python twins.
+ */
+const answerFolder = /^(solution|mutants|variants)(-|$)/
 /** npm scripts a student uses; the rest (test, bench, batch, export) need the instructor's copy. */
 const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'broker', 'check']
 const templates = path.join(courseRoot, 'docker/ci/student-edition')

@@ -34,7 +34,7 @@ describe('npm run export -- student <dir>: the student edition', () => {
     expect(files).toContain('grader/cli/main.js')
     expect(files).toContain('site/content.config.ts')
     expect(files).toContain('.github/workflows/grade.yml')
-    expect(files.filter((file) => /(^|\/)(solution|mutants)(-[a-z]+)?\//.test(file))).toEqual([])
+    expect(files.filter((file) => /(^|\/)(solution|mutants|variants)(-[a-z]+)?\//.test(file) || file.endsWith('.patch'))).toEqual([])
     expect(files.filter((file) => /^(test|bench|\.ci|docker\/ci)\/|AUTHORING\.md$|for-instructors/.test(file))).toEqual([])
     const manifest = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
     expect(Object.keys(manifest.scripts).sort()).toEqual(['broker', 'build', 'check', 'dev', 'grade', 'hint', 'list', 'preview', 'watch'])
