@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { listMutants, materializeMutant } from '../grader/exercises/mutants.ts'
 import { samplePeakMemory } from './process-tree-memory.ts'
 
 const courseRoot = fileURLToPath(new URL('../', import.meta.url))
@@ -30,27 +31,14 @@ export function generateCohort(students: number): string {
       const kind = (student + index) % 3
       if (kind === 0 || mutants.length === 0) cpSync(path.join(dir, kind === 1 ? 'starter' : 'solution'), dest, { recursive: true })
       else if (kind === 1) cpSync(path.join(dir, 'starter'), dest, { recursive: true })
-      else writeMutant(dir, mutants[student % mutants.length], dest)
+      else {
+        using mutant = materializeMutant(dir, mutants[student % mutants.length])
+        cpSync(mutant.dir, dest, { recursive: true })
+      }
       makeOwn(dest, name)
     }
   }
   return cohort
-}
-
-/** Mutants as folders (mutants/<name>/) or as patches of the solution (mutants/<name>.patch). */
-function listMutants(exerciseDir: string): string[] {
-  const root = path.join(exerciseDir, 'mutants')
-  if (!existsSync(root)) return []
-  return readdirSync(root).sort().map((name) => path.join(root, name)).filter((entry) => statSync(entry).isDirectory() || /\.(patch|diff)$/.test(entry))
-}
-
-function writeMutant(exerciseDir: string, mutant: string, dest: string): void {
-  if (statSync(mutant).isDirectory()) return cpSync(mutant, dest, { recursive: true })
-  cpSync(path.join(exerciseDir, 'solution'), dest, { recursive: true })
-  for (const strip of ['1', '0', '3', '4']) {
-    if (spawnSync('patch', [`-p${strip}`, '--forward', '--batch', '--silent', '-d', dest, '-i', mutant]).status === 0) return
-  }
-  throw new Error(`bench: could not apply ${mutant} to ${exerciseDir}/solution`)
 }
 
 function makeOwn(dir: string, student: string): void {
