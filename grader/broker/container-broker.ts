@@ -111,7 +111,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   } catch (error) {
     forgetStarting()
     await removeLabelled(runLabel).catch(() => {})
-    if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log)
+    if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
       hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
       cause: error,

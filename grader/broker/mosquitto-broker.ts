@@ -1,3 +1,4 @@
+import path from 'node:path'
 import { randomBytes } from 'node:crypto'
 import type { Broker, BrokerBackend, BrokerSetup, Capability, Credentials } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
@@ -86,7 +87,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
   } catch (error) {
     await stop()
     if (error instanceof AddressInUse) throw error
-    if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'))
+    if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'), setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
       hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,
       cause: error,
@@ -123,13 +124,36 @@ export function renderConf(setup: BrokerSetup, options: Omit<MosquittoConfOption
 }
 
 /** Mosquitto would not run the student's config: their mistake, reported with what Mosquitto said. */
-export function studentConfigFailure(error: unknown, log: string): StudentConfigError {
+export function studentConfigFailure(error: unknown, log: string, conf?: string): StudentConfigError {
   if (error instanceof StudentConfigError) return error
   // Mosquitto prefixes lines with a timestamp until it has read log_timestamp: noise for a student.
   const cleanLog = log.replace(/^\d+: /gm, '').replace(/\/mosquitto\/config\/mosquitto\.conf/g, 'mosquitto.conf')
   // The same words whichever backend ran it (an exit code, a container's log stream): the log says the rest.
-  const message = cleanLog.trim() ? 'Mosquitto did not start with your mosquitto.conf: it stopped at once' : `Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`
-  return new StudentConfigError(message, [], cleanLog.trim() ? { received: `Mosquitto said:\n${cleanLog.trim()}` } : {})
+  const misplaced = conf === undefined ? undefined : misplacedTlsFiles(conf)
+  const message = misplaced
+    ? `Mosquitto did not start with your mosquitto.conf: ${misplaced}`
+    : cleanLog.trim()
+      ? 'Mosquitto did not start with your mosquitto.conf: it stopped at once'
+      : `Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`
+  return new StudentConfigError(message, [], {
+    ...(cleanLog.trim() ? { received: `Mosquitto said:\n${cleanLog.trim()}` } : {}),
+    ...(misplaced ? { hint: 'cafile is the CA that signed the certificate (ca.crt), certfile the certificate the listener presents (server.crt), keyfile its private key (server.key).' } : {}),
+  })
+}
+
+/** The TLS file each option must name, and what it is: Mosquitto's own complaint ("Check keyfile") rarely says which. */
+const tlsFiles = { cafile: ['ca.crt', 'the CA'], certfile: ['server.crt', "the listener's certificate"], keyfile: ['server.key', "the certificate's private key"] } as const
+
+/** "cafile names server.crt, which is the listener's certificate; certfile names ca.crt, which is the CA", or undefined. */
+function misplacedTlsFiles(conf: string): string | undefined {
+  const wrong: string[] = []
+  for (const [option, [file]] of Object.entries(tlsFiles)) {
+    const named = new RegExp(`^\\s*${option}\\s+(\\S+)`, 'm').exec(conf)?.[1]
+    if (!named || path.basename(named) === file) continue
+    const actually = Object.values(tlsFiles).find(([other]) => other === path.basename(named))
+    wrong.push(`${option} names ${path.basename(named)}${actually ? `, which is ${actually[1]}` : ''}, but ${option} must name ${file}`)
+  }
+  return wrong.length > 0 ? `${wrong.join('; ')}.` : undefined
 }
 
 /** Mosquitto runs, but a TLS client gets nowhere: the student's listener is not (properly) a TLS listener. */

@@ -140,7 +140,6 @@ export interface SessionOptions<I extends Inputs> {
   /** Connections with this client id are the ones checks judge; undefined: every connection. */
   taskClientId?: TaskClientId | undefined
   sandbox: Sandbox
-  compileCacheDir: string
   readable: readonly string[]
   inputs: I
   random: Random
@@ -520,10 +519,21 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
         connections: 'any',
       })
     } catch (error) {
+      const handshake = this.tap.trace.events(after).find((e) => e.kind === 'connection' && e.detail?.startsWith('the TLS handshake failed'))
+      if (error instanceof CheckFailure && handshake?.kind === 'connection') {
+        fail({
+          message: "Your client broke off the TLS handshake with the broker, so no CONNECT could follow: most often because it does not trust the broker's certificate. Does it trust the course CA (the ca option, read from CA_FILE)? What your program printed is below.",
+          expected: description,
+          received: error.details.received ?? 'no CONNECT',
+          trace: this.tap.trace.events(after),
+        })
+      }
       const used = [...new Set(this.tap.trace.packets((e) => e.direction === 'to-broker' && isConnect(e.packet), after).map((e) => (e.packet as IConnectPacket).clientId))]
       if (!(error instanceof CheckFailure) || !expected || used.length === 0) throw error
+      // MQTT.js makes up "mqttjs_<8 hex>" when given no clientId: say that, not the id (it changes every run).
+      const named = used.map((id) => (/^mqttjs_[0-9a-f]+$/.test(id) ? 'a random id MQTT.js made up (you gave it no clientId)' : JSON.stringify(id)))
       fail({
-        message: `Your program connected as ${used.map((id) => JSON.stringify(id)).join(' and ')}, but never with the client id this run gave you in ${expected.input}. The broker tells clients apart by their id, and the grader judges the connection that uses it: connect with process.env.${expected.input}.`,
+        message: `Your program connected as ${named.join(' and ')}, but never with the client id this run gave you in ${expected.input}. The broker tells clients apart by their id, and the grader judges the connection that uses it: connect with process.env.${expected.input}.`,
         expected: `CONNECT clientId="${expected.value}"`,
         received: used.map((id) => `CONNECT clientId="${id}"`).join('\n'),
         trace: this.tap.trace.events(after),

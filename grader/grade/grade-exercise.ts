@@ -76,7 +76,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const sandbox = options.sandbox ?? chooseSandbox('auto')
     const isTypeScript = shouldTypecheck(exercise, options.command)
     if (isTypeScript && sandbox.kind !== 'none') await warmStudentCompileCache()
-    const workspace = teardown.use(Workspace.create(submission.dir, { withCompileCache: options.command === undefined }))
+    const workspace = teardown.use(Workspace.create(submission.dir))
     // node-forge (certificates) loads only for the exercises that need TLS: 50 ms of every other grading run.
     const tlsMaterial = required.includes('tls') ? teardown.use(await (await import('../broker/tls-material.ts')).createTlsMaterial()) : undefined
     const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
@@ -99,7 +99,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
         })
       }
     }
-    const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, sandbox, compileCacheDir: workspace.compileCacheDir, readable: tlsMaterial ? [tlsMaterial.caFile] : [] }
+    const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, sandbox, readable: tlsMaterial ? [tlsMaterial.caFile] : [] }
 
     // The tap holds connections until the broker is up and the observer is ready: the program can start now
     // and spend its own start-up time (Node, mqtt.js) while the broker starts. On a TLS listener it ends TLS on

@@ -18,7 +18,7 @@ export const pseudoCheckIds: readonly string[] = [typesCheckId, brokerConfigChec
 const blocking = new WeakSet<CheckResult>()
 
 export function isBlocking(result: CheckResult): boolean {
-  return blocking.has(result)
+  return blocking.has(result) || (result.id === brokerConfigCheckId && result.status !== 'passed')
 }
 
 export async function typesResult(typecheck: TypecheckResult, programDir: string): Promise<CheckResult> {

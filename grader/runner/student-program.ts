@@ -1,4 +1,5 @@
 import os from 'node:os'
+import { compileCacheDir } from './compile-cache.ts'
 import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
 import type { ProgramCommand } from './program-command.ts'
 import type { Sandbox } from './sandbox.ts'
@@ -13,8 +14,6 @@ export interface ProgramLaunch {
   /** The workspace copy of the submission: the program's working folder and its only writable place. */
   submissionDir: string
   sandbox: Sandbox
-  /** NODE_COMPILE_CACHE: the workspace's own copy of the course's cache. */
-  compileCacheDir: string
   /** Files outside the workspace the program may read (CA_FILE). */
   readable: readonly string[]
 }
@@ -29,7 +28,6 @@ export function startStudentProgram(launch: ProgramLaunch, env: Readonly<Record<
     env: { MQTT_URL: tap.url, ...inputs, ...env },
     run,
     sandbox: launch.sandbox,
-    compileCacheDir: launch.compileCacheDir,
     readable: launch.readable,
   })
 }
@@ -42,7 +40,6 @@ export interface StudentProgramOptions {
   /** 1 for the first run of an exercise, 2 for the next... */
   run: number
   sandbox: Sandbox
-  compileCacheDir: string
   readable: readonly string[]
 }
 
@@ -67,7 +64,7 @@ export class StudentProgram implements AsyncDisposable {
       command: options.command.command,
       args: options.command.args,
       workDir: options.cwd,
-      env: { ...baseEnvironment(options.compileCacheDir), ...options.env },
+      env: { ...baseEnvironment(), ...options.env },
       readable: options.readable,
     })
     const cgroup = wrapped.cgroup
@@ -152,7 +149,7 @@ export function describeExit(exit: ExitInfo): string {
  * What a student's program inherits: enough to find interpreters and write temp files, no secrets of the
  * grader's environment (an instructor's CI tokens stay out of student code).
  */
-function baseEnvironment(compileCacheDir: string): Record<string, string> {
+function baseEnvironment(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PYTHONPATH', 'VIRTUAL_ENV']
   // NODE_COMPILE_CACHE: a Node program starts from cached bytecode (mqtt.js loads in half the time).
   const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1', NODE_COMPILE_CACHE: compileCacheDir }

@@ -1,39 +1,35 @@
 import { spawn } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { compileCacheDir } from './compile-cache.ts'
 import { courseRoot, resolveHookUrl } from './program-command.ts'
 
 /**
- * Where one exercise's programs run: a temporary copy of the submission (the only place they may write, so a
- * program cannot change the files it was graded from, another exercise's files or the grader) and a copy of the
- * compile cache (a program may write to it, and no other program ever reads what it wrote). Removed when the
- * exercise ends, and on every exit of the grader, a signal included: ex9's private key never outlives a run.
+ * Where one exercise's programs run: a temporary copy of the submission, the only place they may write, so a
+ * program cannot change the files it was graded from, another exercise's files or the grader. Removed when the
+ * exercise ends, and on every exit of the grader, a signal included.
  */
 export class Workspace implements Disposable {
   /** The copy of the submission: the programs' working folder. */
   readonly dir: string
-  /** NODE_COMPILE_CACHE for programs of this run. */
-  readonly compileCacheDir: string
   readonly #folder: TemporaryFolder
 
-  private constructor(folder: TemporaryFolder, dir: string, cacheDir: string) {
+  private constructor(folder: TemporaryFolder, dir: string) {
     this.#folder = folder
     this.dir = dir
-    this.compileCacheDir = cacheDir
   }
 
   /** Copies `submissionDir` (without node_modules or .git) into a new temporary folder. */
-  static create(submissionDir: string, options: { withCompileCache: boolean }): Workspace {
+  static create(submissionDir: string): Workspace {
     const folder = new TemporaryFolder('mqtt-course-run-')
     try {
       const dir = path.join(folder.path, path.basename(submissionDir) || 'submission')
       cpSync(submissionDir, dir, { recursive: true, filter: (source) => !/(^|[\\/])(node_modules|\.git)$/.test(source) })
-      const cacheDir = path.join(folder.path, 'compile-cache')
-      if (options.withCompileCache && existsSync(compileCacheDir)) cpSync(compileCacheDir, cacheDir, { recursive: true })
-      else mkdirSync(cacheDir)
-      return new Workspace(folder, dir, cacheDir)
+      // A program of another language's project keeps its dependencies where they are: linked, not copied.
+      const dependencies = path.join(submissionDir, 'node_modules')
+      if (existsSync(dependencies)) symlinkSync(realpathSync(dependencies), path.join(dir, 'node_modules'))
+      return new Workspace(folder, dir)
     } catch (error) {
       folder.remove()
       throw error
@@ -48,9 +44,9 @@ export class Workspace implements Disposable {
 let warming: Promise<void> | undefined
 
 /**
- * Fills the course's compile cache with MQTT.js, once per install, from a trusted program: sandboxed programs
- * only ever get a copy of that cache, so they start as fast as before without being able to write bytecode that
- * another student's program (or the grader) would run.
+ * Fills the course's compile cache with MQTT.js, once per install, from a trusted program. In the sandbox the
+ * cache is read-only (Node reads an existing cache it cannot write to): programs start as fast as before, and
+ * none can write bytecode that another student's program, or the grader, would then run.
  */
 export function warmStudentCompileCache(): Promise<void> {
   const marker = path.join(compileCacheDir, `students-warm-${process.version}`)

@@ -1,4 +1,4 @@
-import type { Packet } from 'mqtt-packet'
+import type { IPublishPacket, Packet } from 'mqtt-packet'
 import { describeConnackCode, describeReasonCode } from '../mqtt/reason-codes.ts'
 import type { Direction, TraceEvent } from './wire-trace.ts'
 
@@ -31,7 +31,7 @@ export function formatPacket(packet: Packet, protocolVersion = 4): string {
     }
     case 'publish': {
       const id = packet.qos > 0 ? ` id=${packet.messageId}` : ''
-      return `PUBLISH topic=${quote(packet.topic)} qos=${packet.qos} retain=${packet.retain ? 1 : 0} dup=${packet.dup ? 1 : 0}${id} payload=${formatPayload(packet.payload)}`
+      return `PUBLISH topic=${quote(packet.topic)} qos=${packet.qos} retain=${packet.retain ? 1 : 0} dup=${packet.dup ? 1 : 0}${id} payload=${formatPayload(packet.payload)}${formatPublishProperties(packet.properties)}`
     }
     case 'puback':
     case 'pubrec':
@@ -61,6 +61,26 @@ export function formatPacket(packet: Packet, protocolVersion = 4): string {
     default:
       return (packet as { cmd: string }).cmd.toUpperCase()
   }
+}
+
+/**
+ * The MQTT 5 properties of a PUBLISH that checks talk about [MQTT 5.0 3.3.2.3], in the words of the lesson:
+ * ` responseTopic="a/b" correlationData=<ff 01> user={"trace-id":"7f"} expiry=30s`. Nothing for MQTT 3.1.1.
+ */
+function formatPublishProperties(properties: IPublishPacket['properties']): string {
+  if (!properties) return ''
+  const parts: string[] = []
+  if (properties.topicAlias !== undefined) parts.push(`topicAlias=${properties.topicAlias}`)
+  if (properties.responseTopic !== undefined) parts.push(`responseTopic=${quote(properties.responseTopic)}`)
+  if (properties.correlationData !== undefined) {
+    const bytes = Buffer.from(properties.correlationData)
+    parts.push(`correlationData=<${bytes.subarray(0, 24).toString('hex').replace(/(..)/g, '$1 ').trim()}${bytes.length > 24 ? ' ...' : ''}>`)
+  }
+  if (properties.userProperties !== undefined) parts.push(`user=${JSON.stringify(properties.userProperties)}`)
+  if (properties.messageExpiryInterval !== undefined) parts.push(`expiry=${properties.messageExpiryInterval}s`)
+  if (properties.contentType !== undefined) parts.push(`contentType=${quote(properties.contentType)}`)
+  if (properties.payloadFormatIndicator !== undefined) parts.push(`payloadFormat=${properties.payloadFormatIndicator ? 'utf-8' : 'bytes'}`)
+  return parts.length > 0 ? ` ${parts.join(' ')}` : ''
 }
 
 export function formatPayload(payload: Buffer | string | undefined): string {

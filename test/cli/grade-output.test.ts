@@ -18,7 +18,7 @@ describe('npm run grade: what it prints and writes', () => {
     const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'embedded', '--json'])
     expect(result.exitCode).toBe(0)
     const report = gradeReportSchema.parse(JSON.parse(result.stdout))
-    expect(report.schemaVersion).toBe(1)
+    expect(report.schemaVersion).toBe(2)
     expect(report.status).toBe('passed')
     expect(report.exercises[0]).toMatchObject({ id: 'ex1', status: 'passed', source: 'solution', points: 5, maxPoints: 5 })
     expect(report.exercises[0].checks.map((check) => [check.id, check.status])).toEqual([
@@ -118,7 +118,7 @@ describe('npm run grade -- --all', () => {
     const report = gradeReportSchema.parse(JSON.parse(result.stdout))
     const failing = report.exercises.filter((exercise) => exercise.status !== 'passed').map((e) => `${e.id}: ${e.error?.message ?? e.checks.find((c) => c.status !== 'passed')?.message}`)
     expect(failing).toEqual([])
-    expect(report.exercises.map((exercise) => exercise.id)).toEqual(['ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'ex6', 'ex7', 'ex8', 'ex9'])
+    expect(report.exercises.map((exercise) => exercise.id)).toEqual(['ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'ex6', 'ex7', 'ex8', 'ex9', 'ex10'])
     expect(report.points).toBe(report.maxPoints)
     expect(result.exitCode).toBe(0)
   })

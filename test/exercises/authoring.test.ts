@@ -13,7 +13,7 @@ import { pseudoCheckIds } from '../../grader/grade/pseudo-checks.ts'
  */
 const exercises = await loadAllExercises()
 const readmeSections = ['## Your task', '## Inputs', '## Done when', '## Run it']
-const lessonFiles = ['01-mqtt-in-a-nutshell', '02-topics-and-wildcards', '03-qos', '04-retained-messages', '05-last-will', '06-telemetry-and-commands', '07-securing-mosquitto', '08-review']
+const lessonFiles = ['01-mqtt-in-a-nutshell', '02-topics-and-wildcards', '03-qos', '04-retained-messages', '05-last-will', '06-telemetry-and-commands', '07-securing-mosquitto', '08-review', '09-mqtt-5-in-practice']
 
 /** The numbered points of "## Your task", each with its text up to the next point (nested lines included). */
 function taskItems(readme: string): Array<{ number: number; text: string }> {

@@ -74,7 +74,7 @@ describe('reporters', () => {
     expect(output).toMatchInlineSnapshot(`
       "[grader ex9] ✓ first: First check passes (1/1)
       [grader ex9] ✗ second: Second check fails (0/2)
-          Bad payload "\u0001" <here>
+          Bad payload "\\x01" <here>
           expected: a
           received: b
           trace (what crossed the wire):
@@ -83,7 +83,7 @@ describe('reporters', () => {
           read: lessons/01-x.mdx#y
       [grader ex9] - third: Third check
       [your program] $ node main.ts  (was still running when the grader stopped it)
-      [your program] hello\u0007
+      [your program] hello\\x07
       [grader ex9] 1/3 points, 1 of 3 checks passed. Same inputs again: npm run grade -- ex9 --seed 99
       "
     `)

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -9,7 +10,9 @@ const deadline = () => AbortSignal.timeout(60_000)
 describe('typecheckProgram', () => {
   it('reports file:line:column and the message, then answers from its cache for the same files', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-tsc-test-'))
-    writeFileSync(path.join(dir, 'main.ts'), "import mqtt from 'mqtt'\nconst client = mqtt.connect(process.env.MQTT_URL!)\nclient.publish(42, 'x')\n")
+    // Results are cached by content, wherever the files are: a new comment makes this a program never seen before.
+    const seen = `// ${randomUUID()}`
+    writeFileSync(path.join(dir, 'main.ts'), `import mqtt from 'mqtt'\nconst client = mqtt.connect(process.env.MQTT_URL!)\nclient.publish(42, 'x')\n${seen}\n`)
     const first = await typecheckProgram(dir, 'main.ts', deadline())
     expect(first.isOk).toBe(false)
     expect(first.isCached).toBe(false)
@@ -19,7 +22,7 @@ describe('typecheckProgram', () => {
     const second = await typecheckProgram(dir, 'main.ts', deadline())
     expect(second).toMatchObject({ isOk: false, isCached: true, diagnostics: first.diagnostics })
     // A change to any .ts file in the folder is a new program.
-    writeFileSync(path.join(dir, 'main.ts'), "import mqtt from 'mqtt'\nmqtt.connect(process.env.MQTT_URL!)\n")
+    writeFileSync(path.join(dir, 'main.ts'), `import mqtt from 'mqtt'\nmqtt.connect(process.env.MQTT_URL!)\n${seen}\n`)
     expect(await typecheckProgram(dir, 'main.ts', deadline())).toMatchObject({ isOk: true, isCached: false, diagnostics: [] })
   })
 

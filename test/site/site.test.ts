@@ -35,7 +35,7 @@ describe('the built site', () => {
   it('has the home page, every lesson and a page per exercise, generated from its README', async () => {
     const exercises = await loadAllExercises()
     expect(pages).toContain('/')
-    expect(pages.filter((p) => /^\/lessons\/\d\d-[\w-]+\/$/.test(p))).toHaveLength(8)
+    expect(pages.filter((p) => /^\/lessons\/\d\d-[\w-]+\/$/.test(p))).toHaveLength(9)
     for (const exercise of exercises) {
       const page = html(`/exercises/${exercise.folder}/`)
       expect(page, exercise.id).toContain(`npm run grade -- ${exercise.id}`)
