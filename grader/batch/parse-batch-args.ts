@@ -69,15 +69,21 @@ const batchOptions = {
 
 const hint = 'run npm run batch -- --help for the options'
 
-/** Turns `batch`'s arguments into a command, or a GraderError('USAGE') that says what to type instead. */
-export function parseBatchArgs(args: readonly string[]): BatchCliCommand {
-  if (args[0] === 'merge') return parseMergeArgs(args.slice(1))
+/**
+ * Turns `batch`'s arguments into a command, or a GraderError('USAGE') that says what to type instead.
+ * `npm run batch submissions --out x` (without `--`) reaches us through npm's environment, as for grade.
+ */
+export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BatchCliCommand {
+  if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
   const parsed = parse(args, batchOptions)
-  const values = parsed.values
+  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'exercises', 'broker', 'seed', 'shard', 'sandbox']), ...definedOnly(parsed.values) } as typeof parsed.values
+  if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
   if (values.help) return { kind: 'help' }
   if (parsed.positionals.length !== 1) {
+    // npm took `--out x` for itself (npm_config_out=true) and left x behind: the `--` was forgotten.
+    const swallowed = env.npm_lifecycle_event === 'batch' && Object.keys(batchOptions).some((name) => env[`npm_config_${name}`] === 'true')
     throw new GraderError('USAGE', parsed.positionals.length === 0 ? 'say which cohort folder to grade' : `one cohort folder at a time, not ${parsed.positionals.length} (${parsed.positionals.join(', ')})`, {
-      hint: 'e.g. npm run batch -- submissions/ --out reports/',
+      hint: swallowed ? 'npm kept the options for itself: put -- before them, e.g. npm run batch -- submissions/ --out reports/' : 'e.g. npm run batch -- submissions/ --out reports/',
     })
   }
   const jobs = values.jobs === undefined ? Math.max(1, os.availableParallelism()) : Number(values.jobs)
@@ -104,11 +110,22 @@ export function parseBatchArgs(args: readonly string[]): BatchCliCommand {
   }
 }
 
-function parseMergeArgs(args: readonly string[]): BatchCliCommand {
+function parseMergeArgs(args: readonly string[], env: NodeJS.ProcessEnv): BatchCliCommand {
   const parsed = parse(args, { out: batchOptions.out, help: batchOptions.help })
   if (parsed.values.help) return { kind: 'help' }
   if (parsed.positionals.length === 0) throw new GraderError('USAGE', 'say which shard outputs to merge', { hint: 'e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/' })
-  return { kind: 'merge', shardDirs: parsed.positionals, outDir: nonEmpty(parsed.values.out, '--out', 'e.g. --out reports/') ?? 'reports' }
+  const out = (parsed.values.out as string | undefined) ?? fromNpmConfig(env, ['out']).out
+  return { kind: 'merge', shardDirs: parsed.positionals, outDir: nonEmpty(out, '--out', 'e.g. --out reports/') ?? 'reports' }
+}
+
+/** Flags npm kept for itself when the `--` was forgotten: `npm run batch subs --out x` sets npm_config_out=x. */
+function fromNpmConfig(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  if (env.npm_lifecycle_event !== 'batch') return {}
+  return Object.fromEntries(names.map((name) => [name, env[`npm_config_${name}`]]).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== 'true'))
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
 }
 
 /** `--exercises ex1,5,last-will` → ['ex1', 'ex5', 'ex5'] de-duplicated, in course order. */
