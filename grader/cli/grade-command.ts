@@ -1,6 +1,9 @@
 import { appendFile, writeFile } from 'node:fs/promises'
+import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { prepareOutputFile } from './output-file.ts'
 import { grade } from '../grade/grade.ts'
+import { OrderedOutput } from '../report/ordered-output.ts'
+import { newSeed } from '../runner/random.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import { renderJson } from '../report/json-reporter.ts'
 import { encodeClassroomResult, renderClassroom } from '../report/classroom-reporter.ts'
@@ -20,31 +23,48 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   }
   if (command.junitFile) prepareOutputFile(command.junitFile, '--junit')
   const formats = command.formats ?? []
+  // --json and --format gradescope print one document: no console report around it.
   const printsDocument = command.isJson || formats.includes('gradescope')
-  const reporter = printsDocument
-    ? undefined
-    : new ConsoleReporter({
-        write: (text) => process.stdout.write(text),
-        isColor: process.stdout.isTTY === true && !process.env.NO_COLOR,
-        rerunCommand: (exercise, seed) => rerunCommand(command, exercise, seed),
-      })
+  const order = (command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))).map((f) => f.id)
+  const output = new OrderedOutput(order, (text) => process.stdout.write(text))
+  const reporters = new Map<string, ConsoleReporter>()
+  const newReporter = (write: (text: string) => void) =>
+    new ConsoleReporter({
+      write,
+      isColor: process.stdout.isTTY === true && !process.env.NO_COLOR,
+      rerunCommand: (exercise, seed) => rerunCommand(command, exercise, seed),
+    })
+  // One reporter per exercise, each writing its own block: exercises are graded at once.
+  const reporterFor = (id: string) => {
+    const reporter = reporters.get(id) ?? newReporter(output.writerFor(id))
+    reporters.set(id, reporter)
+    return reporter
+  }
+  const seed = command.seed ?? newSeed()
   const report = await grade({
     exercises: command.exercises,
     source: command.source,
     broker: command.broker,
     ...(command.command !== undefined ? { command: command.command } : {}),
-    ...(command.seed !== undefined ? { seed: command.seed } : {}),
+    seed,
     sandbox: command.sandbox,
     onProgress: (event) => {
-      if (!reporter) return
+      if (printsDocument) return
+      const reporter = reporterFor(event.exercise.id)
       if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
       else reporter.check(event.exercise.id, event.result)
     },
+    onFinished: (exercise) => {
+      if (printsDocument) return
+      reporterFor(exercise.id).finished(exercise, seed)
+      output.finish(exercise.id)
+    },
   })
-  if (reporter) {
-    for (const exercise of report.exercises) reporter.finished(exercise, report.seed)
-    reporter.summary(report)
-  } else process.stdout.write(command.isJson ? renderJson(report) : renderGradescope(report))
+  // Progress is what the grader saw of the student's own work, in place; never of a solution or another folder.
+  if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
+  if (command.isJson) process.stdout.write(renderJson(report))
+  else if (formats.includes('gradescope')) process.stdout.write(renderGradescope(report))
+  else newReporter((text) => process.stdout.write(text)).summary(report)
   if (formats.includes('github')) {
     process.stdout.write(renderGithubAnnotations(report, (exercise) => studentFile(exercise, command.source)))
     if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
@@ -60,7 +80,7 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
 }
 
 /** The command line that replays a run with the same inputs. */
-function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: number): string {
+export function rerunCommand(command: GradeCommand, exercise: ExerciseResult, seed: number): string {
   const parts = ['npm run grade --', exercise.id, '--seed', String(seed)]
   if (command.source.kind === 'solution') parts.push('--solution')
   if (command.source.kind === 'dir') parts.push('--dir', quote(command.source.dir))

@@ -1,26 +1,42 @@
-import { GraderError } from '../errors/grader-error.ts'
-import { listExerciseFolders, loadAllExercises, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { describeCapability } from '../broker/broker.ts'
+import { GraderError } from '../errors/grader-error.ts'
+import { type Exercise, loadAllExercises } from '../exercises/load-exercises.ts'
+import { type Progress, readProgress } from '../progress/progress-store.ts'
 
-/** `npm run list`: the exercises in course order, with what each needs. */
-export async function runListCommand(): Promise<number> {
-  const exercises = await loadAllExercises()
-  for (const exercise of exercises) {
-    const needs = exercise.requires.length ? `  (needs ${exercise.requires.map(describeCapability).join(', ')})` : ''
-    process.stdout.write(`${exercise.id.padEnd(5)} ${exercise.title.padEnd(42)} ${String(exercise.points).padStart(3)} points${needs}\n`)
-  }
-  process.stdout.write(`\nGrade one with: npm run grade -- ${exercises[0]?.id ?? 'ex1'}\n`)
+/** `npm run list`: the exercises in course order, how far the student got in each, and what to do next. */
+export async function runListCommand(args: readonly string[] = []): Promise<number> {
+  if (args.length > 0) throw new GraderError('USAGE', `list takes no arguments; drop "${args.join(' ')}"`, { hint: 'run npm run list' })
+  process.stdout.write(await describeProgress())
   return 0
 }
 
-/** `npm run hint -- ex5`: the exercise's hints, gentle first. */
-export async function runHintCommand(args: readonly string[]): Promise<number> {
-  const query = args[0]
-  if (!query) {
-    throw new GraderError('USAGE', 'say which exercise you want hints for', { hint: `e.g. npm run hint -- ${listExerciseFolders()[0]?.id ?? 'ex1'}` })
+/** The list as text: `watch` prints it too when the student presses l. */
+export async function describeProgress(): Promise<string> {
+  const [exercises, progress] = await Promise.all([loadAllExercises(), readProgress()])
+  const width = Math.max(...exercises.map((exercise) => exercise.title.length))
+  const lines: string[] = []
+  for (const exercise of exercises) {
+    const entry = progress.exercises[exercise.slug]
+    // Best points as recorded, within what the exercise is worth now (a course update may change its points).
+    const best = Math.min(entry?.bestPoints ?? 0, exercise.points)
+    const needs = exercise.requires.length ? `  (needs ${exercise.requires.map(describeCapability).join(', ')})` : ''
+    const [mark, points] = entry?.passed
+      ? ['✓', `${best}/${exercise.points}`]
+      : entry?.bestPoints !== undefined
+        ? ['✗', `best ${best}/${exercise.points}`]
+        : ['·', `${exercise.points} points`]
+    lines.push(`  ${mark} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${points.padStart(12)}${needs}`)
   }
-  const exercise = await loadExercise(resolveExerciseFolder(query))
-  process.stdout.write(`Hints for ${exercise.id}: ${exercise.title} (gentle first; stop reading when you can go on)\n\n`)
-  for (const [index, hint] of exercise.hints.entries()) process.stdout.write(`${index + 1}. ${hint}\n\n`)
-  return 0
+  const earned = exercises.reduce((sum, exercise) => sum + Math.min(progress.exercises[exercise.slug]?.bestPoints ?? 0, exercise.points), 0)
+  const total = exercises.reduce((sum, exercise) => sum + exercise.points, 0)
+  const passed = exercises.filter((exercise) => progress.exercises[exercise.slug]?.passed).length
+  lines.push('', `  ${earned}/${total} points, ${passed} of ${exercises.length} exercises passed   (✓ passed  ✗ tried, best so far  · not started)`)
+  const next = nextExercise(exercises, progress)
+  lines.push(next ? `  Next: ${next.id} ${next.title}: npm run watch -- ${next.id}` : '  Every exercise passed: well done.')
+  return `${lines.join('\n')}\n`
+}
+
+/** The first exercise, in course order, not passed yet. */
+export function nextExercise(exercises: readonly Exercise[], progress: Progress): Exercise | undefined {
+  return exercises.find((exercise) => !progress.exercises[exercise.slug]?.passed)
 }

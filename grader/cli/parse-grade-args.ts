@@ -124,6 +124,16 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   }
 }
 
+/** Whether the arguments say what to grade (an exercise, --all or --dir): `watch` picks the next exercise when not. */
+export function namesExercise(args: readonly string[]): boolean {
+  try {
+    const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: false })
+    return parsed.positionals.length > 0 || parsed.values.all === true || parsed.values.dir !== undefined || parsed.values.help === true
+  } catch {
+    return true // let parseGradeArgs say what is wrong
+  }
+}
+
 /** `--dir` without an exercise: the folder is one exercise's, or holds several named like exercises/. */
 function exercisesInDir(dir: string): string[] {
   const folders = listExerciseFolders()
@@ -172,4 +182,10 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
 
 function stripUndefined<T extends object>(values: T): Partial<T> {
   return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
+}
+
+/** node:util parseArgs's messages, shortened to what the student typed wrong. */
+export function describeParseError(error: Error): string {
+  const unknown = /Unknown option '([^']+)'/.exec(error.message)
+  return unknown ? `unknown option ${unknown[1]}` : error.message
 }

@@ -13,7 +13,8 @@ const commands: Record<string, () => Promise<Command>> = {
   watch: async () => (await import('./watch-command.ts')).runWatchCommand,
   broker: async () => (await import('./broker-command.ts')).runBrokerCommand,
   list: async () => (await import('./list-command.ts')).runListCommand,
-  hint: async () => (await import('./list-command.ts')).runHintCommand,
+  hint: async () => (await import('./hint-command.ts')).runHintCommand,
+  reset: async () => (await import('./reset-command.ts')).runResetCommand,
   batch: async () => (await import('./batch-command.ts')).runBatchCommand,
   export: async () => (await import('./export-command.ts')).runExportCommand,
 }

@@ -30,6 +30,8 @@ export interface GradeExerciseOptions {
   sandbox?: Sandbox
   /** Called when the broker is up and as each check ends, for live output. */
   onProgress?: (event: GradeProgress) => void
+  /** The type checker: `watch` passes one that stays up between saves. */
+  typecheck?: typeof typecheckProgram
 }
 
 export type GradeProgress =
@@ -120,7 +122,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       return await finish(result)
     }
     const [{ ExerciseSession }, { runChecks }] = await Promise.all([import('../checks/harness.ts'), import('../checks/run-checks.ts')])
-    const typecheck = isTypeScript ? typecheckProgram(workspace.dir, exercise.run.entry!, runSignal) : undefined
+    const typecheck = isTypeScript ? (options.typecheck ?? typecheckProgram)(workspace.dir, exercise.run.entry!, runSignal) : undefined
     const brokerStart = setupError ? Promise.reject(setupError) : backend.start(setup, runSignal)
     const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
     if (startedBroker.status === 'fulfilled') {

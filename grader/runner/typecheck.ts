@@ -25,6 +25,26 @@ export interface TypecheckResult {
   durationMs: number
 }
 
+/** How every student program is checked (`watch` keeps a checker up with the same options). */
+export const studentCompilerOptions = {
+  target: 'es2024',
+  lib: ['es2024', 'esnext.disposable'],
+  // Every student file is an ES module, wherever it lives: a submission outside the course folder has no
+  // package.json saying "type": "module", and nodenext would then check it as CommonJS.
+  module: 'preserve',
+  moduleResolution: 'bundler',
+  strict: true,
+  noEmit: true,
+  allowImportingTsExtensions: true,
+  verbatimModuleSyntax: true,
+  erasableSyntaxOnly: true,
+  skipLibCheck: true,
+  types: ['node'],
+  typeRoots: [path.join(courseRoot, 'node_modules/@types')],
+  // A submission outside the course folder still finds mqtt's types in the course's node_modules.
+  paths: { '*': [path.join(courseRoot, 'node_modules/*'), path.join(courseRoot, 'node_modules/@types/*')] },
+}
+
 /**
  * Type-checks a student's TypeScript while it runs, the way `tsc` would, and reports `file:line:column` with
  * the compiler's message. Results are cached by the content of the program's .ts files, so re-grading an
@@ -33,24 +53,7 @@ export interface TypecheckResult {
 export async function typecheckProgram(programDir: string, entry: string, signal: AbortSignal): Promise<TypecheckResult> {
   const startedAt = performance.now()
   const compiler = findCompiler()
-  const compilerOptions = {
-    target: 'es2024',
-    lib: ['es2024', 'esnext.disposable'],
-    // Every student file is an ES module, wherever it lives: a submission outside the course folder has no
-    // package.json saying "type": "module", and nodenext would then check it as CommonJS.
-    module: 'preserve',
-    moduleResolution: 'bundler',
-    strict: true,
-    noEmit: true,
-    allowImportingTsExtensions: true,
-    verbatimModuleSyntax: true,
-    erasableSyntaxOnly: true,
-    skipLibCheck: true,
-    types: ['node'],
-    typeRoots: [path.join(courseRoot, 'node_modules/@types')],
-    // A submission outside the course folder still finds mqtt's types in the course's node_modules.
-    paths: { '*': [path.join(courseRoot, 'node_modules/*'), path.join(courseRoot, 'node_modules/@types/*')] },
-  }
+  const compilerOptions = studentCompilerOptions
   const key = await cacheKey(programDir, entry, compiler.version, compilerOptions)
   const cacheFile = path.join(courseRoot, 'node_modules/.cache/mqtt-course/typecheck', `${key}.json`)
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined)

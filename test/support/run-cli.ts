@@ -14,11 +14,13 @@ export interface CliResult {
  * Runs the course's command line the way `npm run <command>` does (the pinned Node, from the course root),
  * with a deadline: a hung grader fails the test instead of hanging it.
  */
-export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; wrap?: string[] } = {}): Promise<CliResult> {
-  const command = [...(options.wrap ?? []), process.execPath, path.join(courseRoot, 'grader/cli/main.js'), ...args]
+export function runCli(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number; wrap?: string[]; root?: string } = {}): Promise<CliResult> {
+  // `root`: which copy of the course to run (test/support/course-copy.ts); it is also where the command runs.
+  const root = options.root ?? courseRoot
+  const command = [...(options.wrap ?? []), process.execPath, path.join(root, 'grader/cli/main.js'), ...args]
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), {
-      cwd: options.cwd ?? courseRoot,
+      cwd: options.cwd ?? root,
       env: { ...process.env, NO_COLOR: '1', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
