@@ -38,7 +38,12 @@ export default defineConfig({
       title: 'MQTT, hands on',
       description: 'A hands-on MQTT course in TypeScript: lessons, exercises, and a grader that runs your client against a real broker.',
       // Lesson, its exercises, next lesson: the sidebar and the Previous/Next links walk the course in order.
-      sidebar: [{ label: 'Start here', link: '/' }, 'get-the-code', ...learningPath(fileURLToPath(new URL('.', import.meta.url)))],
+      sidebar: [
+        { label: 'Start here', link: '/' },
+        'get-the-code',
+        ...learningPath(fileURLToPath(new URL('.', import.meta.url))),
+        { label: 'Guides', items: [{ autogenerate: { directory: 'guides' } }] },
+      ],
       // Long command lines and log lines wrap instead of hiding behind a horizontal scrollbar.
       expressiveCode: { defaultProps: { wrap: true } },
       lastUpdated: false,

@@ -3,7 +3,7 @@
  * process, from start to exit), and how much JavaScript the site's pages load. Targets live here, not in
  * timed tests: a slow machine fails nothing, it just reads slower numbers.
  *
- *   npm run bench [-- --runs 5] [-- --skip-site] [-- --site-only]
+ *   npm run bench [-- --runs 5] [-- --skip-site] [-- --site-only] [-- --skip-batch] [-- --batch-students 100] [-- --batch-jobs n]
  */
 import { spawn } from 'node:child_process'
 import os from 'node:os'
@@ -13,11 +13,21 @@ import { fileURLToPath } from 'node:url'
 import type { BrokerKind } from '../grader/broker/broker.ts'
 import { detectBrokers } from '../test/support/brokers.ts'
 import { buildSite, makeSiteDir, removeSiteDir } from '../test/support/static-site.ts'
+import { benchBatch } from './batch-bench.ts'
 import { measureSiteJavaScript } from './site-js-size.ts'
 import { measureColdRegrade, measureWatchLatency } from './watch-latency.ts'
 
 const courseRoot = fileURLToPath(new URL('../', import.meta.url))
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, 'skip-site': { type: 'boolean', default: false }, 'site-only': { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    'skip-site': { type: 'boolean', default: false },
+    'site-only': { type: 'boolean', default: false },
+    'skip-batch': { type: 'boolean', default: false },
+    'batch-students': { type: 'string', default: '100' },
+    'batch-jobs': { type: 'string' },
+  },
+})
 const runs = Number(values.runs)
 const exercises = ['ex1', 'ex5']
 const targetsMs: Partial<Record<BrokerKind, number>> = { embedded: 500, mosquitto: 800, container: 2000 }
@@ -92,6 +102,11 @@ if (!values['site-only']) {
   console.log(`  warm watch (process, broker and type checker stay up): median ${seconds(median(saves))} of ${saves.length} saves (target ≤ ${seconds(watchTargetMs)}) ${meets(median(saves), watchTargetMs)}`)
   const cold = await measureColdRegrade(courseRoot, 'embedded', Math.max(runs, 5))
   console.log(`  cold, a fresh grade process per save (new broker, fresh tsc; what each save cost before): median ${seconds(median(cold))} of ${cold.length}`)
+}
+
+if (!values['skip-batch'] && !values['site-only']) {
+  console.log('\nBatch: npm run batch over generated submissions (solutions, starters and mutants of every exercise, each made unique), --broker auto.')
+  await benchBatch({ students: Number(values['batch-students']), ...(values['batch-jobs'] ? { jobs: Number(values['batch-jobs']) } : {}) })
 }
 
 if (!values['skip-site']) {

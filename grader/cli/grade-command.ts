@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { appendFile, writeFile } from 'node:fs/promises'
 import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { prepareOutputFile } from './output-file.ts'
 import { grade } from '../grade/grade.ts'
@@ -6,7 +6,11 @@ import { OrderedOutput } from '../report/ordered-output.ts'
 import { newSeed } from '../runner/random.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import { renderJson } from '../report/json-reporter.ts'
+import { encodeClassroomResult, renderClassroom } from '../report/classroom-reporter.ts'
+import { renderGithubAnnotations, renderGithubSummary } from '../report/github-reporter.ts'
+import { renderGradescope } from '../report/gradescope-reporter.ts'
 import { renderJunit } from '../report/junit-reporter.ts'
+import { studentFile } from '../report/student-file.ts'
 import { exitCodeFor, type ExerciseResult } from '../report/result.ts'
 import { gradeUsage, parseGradeArgs, type GradeCommand } from './parse-grade-args.ts'
 
@@ -18,6 +22,9 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     return 0
   }
   if (command.junitFile) prepareOutputFile(command.junitFile, '--junit')
+  const formats = command.formats ?? []
+  // --json and --format gradescope print one document: no console report around it.
+  const printsDocument = command.isJson || formats.includes('gradescope')
   const order = (command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))).map((f) => f.id)
   const output = new OrderedOutput(order, (text) => process.stdout.write(text))
   const reporters = new Map<string, ConsoleReporter>()
@@ -42,13 +49,13 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     seed,
     sandbox: command.sandbox,
     onProgress: (event) => {
-      if (command.isJson) return
+      if (printsDocument) return
       const reporter = reporterFor(event.exercise.id)
       if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
       else reporter.check(event.exercise.id, event.result)
     },
     onFinished: (exercise) => {
-      if (command.isJson) return
+      if (printsDocument) return
       reporterFor(exercise.id).finished(exercise, seed)
       output.finish(exercise.id)
     },
@@ -56,7 +63,18 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   // Progress is what the grader saw of the student's own work, in place; never of a solution or another folder.
   if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
   if (command.isJson) process.stdout.write(renderJson(report))
+  else if (formats.includes('gradescope')) process.stdout.write(renderGradescope(report))
   else newReporter((text) => process.stdout.write(text)).summary(report)
+  if (formats.includes('github')) {
+    process.stdout.write(renderGithubAnnotations(report, (exercise) => studentFile(exercise, command.source)))
+    if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
+  }
+  if (formats.includes('classroom')) {
+    const result = encodeClassroomResult(renderClassroom(report))
+    // GitHub Classroom's reporter reads it as this step's `result` output; elsewhere, print it.
+    if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `result=${result}\n`)
+    else process.stdout.write(`GitHub Classroom result (set GITHUB_OUTPUT to write it as the step's output): ${result}\n`)
+  }
   if (command.junitFile) await writeFile(command.junitFile, renderJunit(report))
   return exitCodeFor(report)
 }

@@ -15,9 +15,14 @@ export interface GradeCommand {
   seed?: number
   isJson: boolean
   junitFile?: string
+  /** `--format gradescope|classroom|github` (comma-separated): reports for those platforms. */
+  formats?: readonly PlatformFormat[]
   sandbox: SandboxChoice
   isHelp: boolean
 }
+
+export const platformFormats = ['gradescope', 'classroom', 'github'] as const
+export type PlatformFormat = (typeof platformFormats)[number]
 
 const options = {
   all: { type: 'boolean' },
@@ -26,6 +31,7 @@ const options = {
   broker: { type: 'string' },
   json: { type: 'boolean' },
   junit: { type: 'string' },
+  format: { type: 'string' },
   seed: { type: 'string' },
   cmd: { type: 'string' },
   sandbox: { type: 'string' },
@@ -46,6 +52,8 @@ Options:
   --seed <n>          reuse the randomised inputs of an earlier run
   --json              print the result as one JSON document
   --junit <file>      also write JUnit XML to <file>
+  --format <formats>  gradescope (prints results.json), classroom (GitHub Classroom's result output),
+                      github (step summary and annotations); several with commas: classroom,github
   --sandbox <mode>    auto (default: bubblewrap where it works) | bwrap (required) | none
   -h, --help          show this help
 
@@ -94,6 +102,8 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     }
   }
   if (values.cmd !== undefined && values.cmd.trim() === '') throw new GraderError('USAGE', '--cmd needs a command', { hint: 'e.g. --cmd "python3 main.py"' })
+  const formats = parseFormats(values.format)
+  if (formats.includes('gradescope') && values.json) throw new GraderError('USAGE', '--json and --format gradescope both print one document: choose one', { hint: 'e.g. --format gradescope > results.json' })
   if (values.junit === '') throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
   const sandbox = values.sandbox ?? 'auto'
   if (!(sandboxChoices as readonly string[]).includes(sandbox)) {
@@ -108,6 +118,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     ...(seed !== undefined ? { seed } : {}),
     isJson: values.json ?? false,
     ...(values.junit !== undefined ? { junitFile: values.junit } : {}),
+    ...(formats.length > 0 ? { formats } : {}),
     sandbox: sandbox as SandboxChoice,
     isHelp: false,
   }
@@ -136,6 +147,16 @@ function exercisesInDir(dir: string): string[] {
   })
 }
 
+function parseFormats(value: string | undefined): PlatformFormat[] {
+  if (value === undefined) return []
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean)
+  const unknown = names.filter((name) => !(platformFormats as readonly string[]).includes(name))
+  if (names.length === 0 || unknown.length > 0) {
+    throw new GraderError('USAGE', `--format ${value}: expected ${platformFormats.join(', ')} (several with commas)`, { hint: 'e.g. --format classroom,github' })
+  }
+  return [...new Set(names)] as PlatformFormat[]
+}
+
 function usageError(error: Error & { code?: string }): GraderError {
   const message = error.message
   const unknown = /Unknown option '([^']+)'/.exec(message)
@@ -152,7 +173,7 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
   if (env.npm_lifecycle_event !== 'grade') return {}
   const values: Values = {}
   if (env.npm_config_solution === 'true') values.solution = true
-  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox'] as const) {
+  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox', 'format'] as const) {
     const value = env[`npm_config_${name}`]
     if (value !== undefined && value !== 'true') values[name] = value
   }

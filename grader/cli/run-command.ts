@@ -15,6 +15,8 @@ const commands: Record<string, () => Promise<Command>> = {
   list: async () => (await import('./list-command.ts')).runListCommand,
   hint: async () => (await import('./hint-command.ts')).runHintCommand,
   reset: async () => (await import('./reset-command.ts')).runResetCommand,
+  batch: async () => (await import('./batch-command.ts')).runBatchCommand,
+  export: async () => (await import('./export-command.ts')).runExportCommand,
 }
 
 async function main(argv: readonly string[]): Promise<number> {

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
+import { z } from 'zod/v3'
+import { GraderError } from '../errors/grader-error.ts'
+import { type GradeReport, gradeReportSchema } from '../report/result.ts'
+
+/**
+ * `<out>/batch.json`: what a batch graded, so that `batch merge` can put shards back together and the reports
+ * can be written again from the stored results alone.
+ */
+export const batchManifestSchema = z.object({
+  schemaVersion: z.literal(1),
+  seed: z.number(),
+  broker: z.string(),
+  shard: z.object({ index: z.number(), count: z.number() }).optional(),
+  exercises: z.array(z.object({ id: z.string(), slug: z.string(), title: z.string(), maxPoints: z.number() })),
+  students: z.array(
+    z.object({
+      student: z.string(),
+      /** The layouts found: "course clone". */
+      layout: z.string().optional(),
+      /** Set when the submission could not be read at all: "no exercise found: ...". */
+      problem: z.string().optional(),
+      /** False when the batch was interrupted before this student was graded. */
+      isGraded: z.boolean(),
+    }),
+  ),
+})
+
+export type BatchManifest = z.infer<typeof batchManifestSchema>
+export type ManifestExercise = BatchManifest['exercises'][number]
+
+/** One student's row: the manifest's entry and, once graded, the report (the `--json` schema). */
+export interface StudentRecord {
+  student: string
+  layout?: string
+  problem?: string
+  report?: GradeReport
+}
+
+export function readBatchOutput(outDir: string): { manifest: BatchManifest; students: StudentRecord[] } {
+  const file = path.join(outDir, 'batch.json')
+  let manifest: BatchManifest
+  try {
+    manifest = batchManifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
+  } catch (error) {
+    throw new GraderError('NO_SUBMISSION', `${outDir} is not a batch's output: ${file} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'}`, {
+      hint: 'give the --out folders of npm run batch runs, e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/',
+    })
+  }
+  const students = manifest.students.map((entry): StudentRecord => {
+    const record: StudentRecord = { student: entry.student, ...(entry.layout ? { layout: entry.layout } : {}), ...(entry.problem ? { problem: entry.problem } : {}) }
+    if (!entry.isGraded) return record
+    const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(outDir, studentFolder(entry.student), 'result.json'), 'utf8')))
+    return { ...record, report }
+  })
+  return { manifest, students }
+}
+
+/** A student's folder in --out: the name, made safe for every file system. */
+export function studentFolder(student: string): string {
+  const safe = student.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^\.+/, '_')
+  return safe || '_'
+}

@@ -1,0 +1,133 @@
+import type { CheckResult, ExerciseResult } from '../report/result.ts'
+import type { BatchManifest, StudentRecord } from './batch-manifest.ts'
+import { describeErrors } from './gradebook-csv.ts'
+import { cohortReportScript, cohortReportStyle } from './cohort-report-assets.ts'
+import { type CheckFailureShare, failureShares } from './failure-shares.ts'
+
+/**
+ * index.html: the cohort on one self-contained page (no network: styles and script inline). A students ×
+ * exercises grid coloured by score and sortable by any column; each cell opens what went wrong (the failing
+ * check's message, expected and received, the packets); and, per check, the share of the cohort that failed it:
+ * what to teach again.
+ */
+export function renderCohortReport(manifest: BatchManifest, students: readonly StudentRecord[]): string {
+  const graded = students.filter((record) => record.report)
+  const maximum = manifest.exercises.reduce((sum, exercise) => sum + exercise.maxPoints, 0)
+  const mean = graded.length ? graded.reduce((sum, record) => sum + record.report!.points, 0) / graded.length : 0
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Cohort report: ${students.length} students</title>
+<style>${cohortReportStyle}</style>
+</head>
+<body>
+<header>
+<h1>Cohort report</h1>
+<p id="summary">${students.length} students, ${manifest.exercises.length} exercises (${manifest.exercises.map((e) => escape(e.id)).join(', ')}), mean ${mean.toFixed(1)}/${maximum}. Seed ${manifest.seed}, broker ${escape(manifest.broker)}.</p>
+</header>
+<main>
+<section aria-labelledby="teach-again">
+<h2 id="teach-again">What to teach again</h2>
+${renderShares(failureShares(manifest, students))}
+</section>
+<section aria-labelledby="grid-title">
+<h2 id="grid-title">Students × exercises</h2>
+<p class="note">Click a column's name to sort by it; click a score to see what went wrong.</p>
+<table id="grid">
+<thead><tr>${['Student', ...manifest.exercises.map((e) => e.id), 'Total'].map((name, column) => `<th scope="col" aria-sort="none"><button type="button" data-column="${column}" title="${column === 0 ? 'Sort by name' : `Sort by ${escape(name)}`}">${escape(name)}</button></th>`).join('')}</tr></thead>
+<tbody>
+${students.map((record, row) => renderRow(record, row, manifest)).join('\n')}
+</tbody>
+</table>
+</section>
+<section aria-labelledby="details-title">
+<h2 id="details-title">What went wrong, per student</h2>
+${students.map((record, row) => renderStudentDetails(record, row)).join('\n')}
+</section>
+</main>
+<script>${cohortReportScript}</script>
+</body>
+</html>
+`
+}
+
+function renderShares(shares: CheckFailureShare[]): string {
+  if (shares.length === 0) return '<p>No check failed: nothing to teach again.</p>'
+  return `<table id="shares"><thead><tr><th scope="col">Check</th><th scope="col">Failed by</th></tr></thead><tbody>
+${shares
+  .map(
+    (share) =>
+      `<tr><td><strong>${escape(share.exerciseId)}</strong> ${escape(share.title)} <code>${escape(share.checkId)}</code></td><td><meter min="0" max="1" value="${share.share.toFixed(3)}"></meter> ${share.failed} of ${share.attempted} students (${Math.round(share.share * 100)}%)</td></tr>`,
+  )
+  .join('\n')}
+</tbody></table>`
+}
+
+function renderRow(record: StudentRecord, row: number, manifest: BatchManifest): string {
+  const results = new Map((record.report?.exercises ?? []).map((result) => [result.id, result]))
+  const cells = manifest.exercises.map((exercise) => {
+    const result = results.get(exercise.id)
+    if (!result || (result.error && result.error.code !== 'NO_SUBMISSION')) {
+      return `<td class="cell not-graded" data-value="-1" title="${escape(result?.error?.message ?? describeErrors(record))}"><a href="#${anchor(row, exercise.id)}">not graded</a></td>`
+    }
+    const fraction = result.maxPoints > 0 ? result.points / result.maxPoints : 1
+    const failing = firstFailure(result)
+    const title = result.error ? 'not submitted' : failing ? `${failing.id}: ${failing.message ?? failing.title}` : 'every check passed'
+    return `<td class="cell" data-value="${result.points}" style="background:${colour(fraction)}" title="${escape(title)}"><a href="#${anchor(row, exercise.id)}">${result.points}/${result.maxPoints}</a></td>`
+  })
+  const total = record.report ? record.report.points : -1
+  const totalMax = manifest.exercises.reduce((sum, exercise) => sum + exercise.maxPoints, 0)
+  const totalCell = `<td class="cell total" data-value="${total}" style="background:${total < 0 ? '#ddd' : colour(totalMax ? total / totalMax : 1)}">${total < 0 ? '–' : `${total}/${totalMax}`}</td>`
+  return `<tr><th scope="row" data-value="${escape(record.student)}"><a href="#${anchor(row)}">${escape(record.student)}</a>${record.problem ? ' <span class="warn" title="' + escape(record.problem) + '">⚠</span>' : ''}</th>${cells.join('')}${totalCell}</tr>`
+}
+
+function renderStudentDetails(record: StudentRecord, row: number): string {
+  const parts = [`<article id="${anchor(row)}"><h3>${escape(record.student)}${record.report ? ` <small>${record.report.points}/${record.report.maxPoints}</small>` : ''}</h3>`]
+  if (record.layout) parts.push(`<p class="note">Layout: ${escape(record.layout)}</p>`)
+  const errors = describeErrors(record)
+  if (errors) parts.push(`<p class="problem">${escape(errors)}</p>`)
+  for (const result of record.report?.exercises ?? []) {
+    const failing = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
+    const verdict = result.error ? (result.error.code === 'NO_SUBMISSION' ? 'not submitted' : 'not graded') : failing.length ? `failed: ${failing.map((check) => check.id).join(', ')}` : 'every check passed'
+    parts.push(`<details id="${anchor(row, result.id)}"><summary>${escape(`${result.id} ${result.title}`)}: ${result.points}/${result.maxPoints}, ${escape(verdict)}</summary>`)
+    if (result.error) parts.push(`<p class="problem">${escape(result.error.message)}</p>`)
+    for (const check of failing) parts.push(renderCheck(check))
+    const skipped = result.checks.filter((check) => check.status === 'skipped')
+    if (skipped.length) parts.push(`<p class="note">Skipped after that: ${skipped.map((check) => escape(check.id)).join(', ')}</p>`)
+    parts.push('</details>')
+  }
+  parts.push('</article>')
+  return parts.join('\n')
+}
+
+function renderCheck(check: CheckResult): string {
+  const lines = [`<div class="check"><h4>${escape(check.title)} <code>${escape(check.id)}</code></h4>`, `<p class="message">${escape(check.message ?? '')}</p>`]
+  if (check.expected !== undefined || check.received !== undefined) {
+    lines.push(`<dl>${check.expected !== undefined ? `<dt>expected</dt><dd><code>${escape(check.expected)}</code></dd>` : ''}${check.received !== undefined ? `<dt>received</dt><dd><code>${escape(check.received)}</code></dd>` : ''}</dl>`)
+  }
+  if (check.trace?.length) {
+    const excerpt = check.trace.slice(0, 12)
+    lines.push(`<pre class="trace">${escape(excerpt.join('\n'))}${check.trace.length > excerpt.length ? `\n… ${check.trace.length - excerpt.length} more packets` : ''}</pre>`)
+  }
+  lines.push('</div>')
+  return lines.join('\n')
+}
+
+function firstFailure(result: ExerciseResult): CheckResult | undefined {
+  return result.checks.find((check) => check.status === 'failed' || check.status === 'errored')
+}
+
+/** Red (0) through amber to green (every point), light enough for dark text. */
+function colour(fraction: number): string {
+  return `hsl(${Math.round(120 * Math.max(0, Math.min(1, fraction)))} 65% 82%)`
+}
+
+function anchor(row: number, exerciseId?: string): string {
+  return exerciseId ? `s${row}-${exerciseId}` : `s${row}`
+}
+
+function escape(value: string): string {
+  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
+}

@@ -1,0 +1,165 @@
+import os from 'node:os'
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
+import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.ts'
+import { GraderError } from '../errors/grader-error.ts'
+import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
+import { type SandboxChoice, sandboxChoices } from '../runner/sandbox.ts'
+
+
+export interface Shard {
+  /** 1-based, as typed: `--shard 2/8` is index 2 of count 8. */
+  index: number
+  count: number
+}
+
+export interface BatchCommand {
+  kind: 'batch'
+  cohortDir: string
+  outDir: string
+  jobs: number
+  /** Exercise ids in course order; undefined for every exercise. */
+  exercises?: string[]
+  broker: BrokerChoice
+  seed?: number
+  shard?: Shard
+  isForced: boolean
+  sandbox?: SandboxChoice
+}
+
+export interface MergeCommand {
+  kind: 'merge'
+  shardDirs: string[]
+  outDir: string
+}
+
+export type BatchCliCommand = BatchCommand | MergeCommand | { kind: 'help' }
+
+export const batchUsage = `Usage: npm run batch -- <cohort-dir> [options]
+       npm run batch -- merge <shard-out-dir>... --out <dir>
+
+Grades every submission in <cohort-dir>: each subfolder is one student's submission, named by the student.
+A submission may be a clone of this course (exercises/ex1-hello-mqtt/...), a folder of exN-slug/ folders,
+a folder of exN/ folders, or (with --exercises naming one exercise) that exercise's files.
+
+Options:
+  --out <dir>          where the gradebook and reports go (default: reports/)
+  --jobs <n>           submissions x exercises graded at once (default: the number of cores)
+  --exercises <ids>    only these exercises, e.g. ex1,ex5 (default: all)
+  --broker <broker>    auto (default) | embedded | mosquitto | container | mqtt://host:port
+  --seed <n>           one seed for the whole cohort (default: a fresh one, printed)
+  --shard <i>/<n>      grade only the i-th of n deterministic slices of the cohort (CI matrix)
+  --force              regrade submissions whose result is already in --out
+  --sandbox <mode>     auto (default: bubblewrap where it works) | bwrap (required) | none: passed to grade
+  -h, --help           show this help
+
+Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml.
+Exit code: 0 when every submission was graded (whatever the scores), 2 for bad input.`
+
+const batchOptions = {
+  out: { type: 'string' },
+  jobs: { type: 'string' },
+  exercises: { type: 'string' },
+  broker: { type: 'string' },
+  seed: { type: 'string' },
+  shard: { type: 'string' },
+  force: { type: 'boolean' },
+  sandbox: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const hint = 'run npm run batch -- --help for the options'
+
+/**
+ * Turns `batch`'s arguments into a command, or a GraderError('USAGE') that says what to type instead.
+ * `npm run batch submissions --out x` (without `--`) reaches us through npm's environment, as for grade.
+ */
+export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BatchCliCommand {
+  if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
+  const parsed = parse(args, batchOptions)
+  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'exercises', 'broker', 'seed', 'shard', 'sandbox']), ...definedOnly(parsed.values) } as typeof parsed.values
+  if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
+  if (values.help) return { kind: 'help' }
+  if (parsed.positionals.length !== 1) {
+    // npm took `--out x` for itself (npm_config_out=true) and left x behind: the `--` was forgotten.
+    const swallowed = env.npm_lifecycle_event === 'batch' && Object.keys(batchOptions).some((name) => env[`npm_config_${name}`] === 'true')
+    throw new GraderError('USAGE', parsed.positionals.length === 0 ? 'say which cohort folder to grade' : `one cohort folder at a time, not ${parsed.positionals.length} (${parsed.positionals.join(', ')})`, {
+      hint: swallowed ? 'npm kept the options for itself: put -- before them, e.g. npm run batch -- submissions/ --out reports/' : 'e.g. npm run batch -- submissions/ --out reports/',
+    })
+  }
+  const jobs = values.jobs === undefined ? Math.max(1, os.availableParallelism()) : Number(values.jobs)
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new GraderError('USAGE', `--jobs ${values.jobs} is not a number of jobs: expected a whole number from 1 to 256`, { hint: 'e.g. --jobs 4' })
+  let seed: number | undefined
+  if (values.seed !== undefined) {
+    seed = Number(values.seed)
+    if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) throw new GraderError('USAGE', `--seed ${values.seed} is not a seed: expected a whole number from 1 to 4294967295`, { hint: 'e.g. --seed 2026' })
+  }
+  if (values.sandbox !== undefined && !(sandboxChoices as readonly string[]).includes(values.sandbox)) {
+    throw new GraderError('USAGE', `--sandbox ${values.sandbox} is not a sandbox mode: expected ${sandboxChoices.join(', ')}`, { hint: 'e.g. --sandbox auto' })
+  }
+  return {
+    kind: 'batch',
+    cohortDir: parsed.positionals[0],
+    outDir: nonEmpty(values.out, '--out', 'e.g. --out reports/') ?? 'reports',
+    jobs,
+    ...(values.exercises !== undefined ? { exercises: parseExerciseList(values.exercises) } : {}),
+    broker: parseBrokerChoice(values.broker ?? 'auto'),
+    ...(seed !== undefined ? { seed } : {}),
+    ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
+    isForced: values.force ?? false,
+    ...(values.sandbox !== undefined ? { sandbox: values.sandbox as SandboxChoice } : {}),
+  }
+}
+
+function parseMergeArgs(args: readonly string[], env: NodeJS.ProcessEnv): BatchCliCommand {
+  const parsed = parse(args, { out: batchOptions.out, help: batchOptions.help })
+  if (parsed.values.help) return { kind: 'help' }
+  if (parsed.positionals.length === 0) throw new GraderError('USAGE', 'say which shard outputs to merge', { hint: 'e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/' })
+  const out = (parsed.values.out as string | undefined) ?? fromNpmConfig(env, ['out']).out
+  return { kind: 'merge', shardDirs: parsed.positionals, outDir: nonEmpty(out, '--out', 'e.g. --out reports/') ?? 'reports' }
+}
+
+/** Flags npm kept for itself when the `--` was forgotten: `npm run batch subs --out x` sets npm_config_out=x. */
+function fromNpmConfig(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
+  if (env.npm_lifecycle_event !== 'batch') return {}
+  return Object.fromEntries(names.map((name) => [name, env[`npm_config_${name}`]]).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== 'true'))
+}
+
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined)) as Partial<T>
+}
+
+/** `--exercises ex1,5,last-will` → ['ex1', 'ex5', 'ex5'] de-duplicated, in course order. */
+function parseExerciseList(value: string): string[] {
+  const names = value.split(',').map((name) => name.trim()).filter(Boolean)
+  if (names.length === 0) throw new GraderError('USAGE', '--exercises needs at least one exercise', { hint: 'e.g. --exercises ex1,ex5' })
+  const folders = names.map((name) => resolveExerciseFolder(name))
+  return [...new Map(folders.sort((a, b) => a.number - b.number).map((f) => [f.id, f.id])).values()]
+}
+
+function parseShard(value: string): Shard {
+  const match = /^(\d+)\/(\d+)$/.exec(value.trim())
+  const index = Number(match?.[1])
+  const count = Number(match?.[2])
+  if (!match || count < 1 || index < 1 || index > count) {
+    throw new GraderError('USAGE', `--shard ${value} is not a shard: expected i/n with 1 ≤ i ≤ n`, { hint: 'e.g. --shard 2/8 grades the second of eight slices' })
+  }
+  return { index, count }
+}
+
+function nonEmpty(value: string | undefined, flag: string, example: string): string | undefined {
+  if (value === '') throw new GraderError('USAGE', `${flag} needs a value`, { hint: example })
+  return value
+}
+
+function parse<T extends ParseArgsOptionsConfig>(args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true })
+  } catch (error) {
+    const message = (error as Error).message
+    const unknown = /Unknown option '([^']+)'/.exec(message)
+    if (unknown) throw new GraderError('USAGE', `unknown option ${unknown[1]}`, { hint })
+    const missing = /Option '(--\w+)[^']*' argument missing/.exec(message)
+    if (missing) throw new GraderError('USAGE', `${missing[1]} needs a value`, { hint })
+    throw new GraderError('USAGE', message, { hint })
+  }
+}

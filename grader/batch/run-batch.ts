@@ -1,0 +1,139 @@
+import path from 'node:path'
+import pLimit from 'p-limit'
+import { courseVersion } from '../grade/course-version.ts'
+import { type Exercise, listExerciseFolders, loadExercise } from '../exercises/load-exercises.ts'
+import { onInterrupt } from '../process/exit-cleanup.ts'
+import { type ExerciseResult, type GradeReport, reportSchemaVersion, summarizeExercises } from '../report/result.ts'
+import { newSeed } from '../runner/random.ts'
+import type { BatchManifest, StudentRecord } from './batch-manifest.ts'
+import { BatchProgress } from './batch-progress.ts'
+import { detectLayout } from './detect-layout.ts'
+import { findSubmissions, selectShard } from './find-submissions.ts'
+import { errorResult, type GradeJobOutcome, runGradeJob } from './grade-job.ts'
+import type { BatchCommand } from './parse-batch-args.ts'
+import { ResultCache } from './result-cache.ts'
+import { writeCohortOutputs, writeStudentOutputs } from './write-batch-outputs.ts'
+
+export interface BatchSummary {
+  manifest: BatchManifest
+  students: StudentRecord[]
+  /** Exercise results reused from --out because nothing changed. */
+  reused: number
+  graded: number
+  wasInterrupted: boolean
+}
+
+/**
+ * `npm run batch`: every submission × exercise of a cohort (or of one shard of it) graded by a bounded pool of
+ * `grade` processes, each result stored as soon as it exists, each student's reports written as soon as the
+ * student is done, the cohort's at the end, or at Ctrl-C with what finished.
+ */
+export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream = process.stdout): Promise<BatchSummary> {
+  const wanted = command.exercises ? new Set(command.exercises) : undefined
+  const exercises: Exercise[] = []
+  for (const folder of listExerciseFolders().filter((f) => !wanted || wanted.has(f.id))) exercises.push(await loadExercise(folder))
+  const outDir = path.resolve(command.outDir)
+  // An --out inside the cohort folder is not a student.
+  const all = findSubmissions(command.cohortDir).filter((submission) => path.resolve(submission.dir) !== outDir)
+  const submissions = selectShard(all, command.shard)
+  const seed = command.seed ?? newSeed()
+  const cache = new ResultCache(outDir)
+  const progress = new BatchProgress({ stream, total: submissions.length })
+  const shardNote = command.shard ? `, shard ${command.shard.index}/${command.shard.count} (${submissions.length} of ${all.length} students)` : ''
+  progress.say(`Grading ${submissions.length} submission${submissions.length === 1 ? '' : 's'} × ${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${command.jobs} at a time, on broker ${command.broker}, seed ${seed}${shardNote}`)
+  progress.say(`  (--seed ${seed} repeats these inputs)`)
+
+  let isInterrupted = false
+  const limit = pLimit(command.jobs)
+  let reused = 0
+  let graded = 0
+  const records: StudentRecord[] = []
+
+  const gradeStudent = async (student: string, dir: string): Promise<StudentRecord> => {
+    const layout = detectLayout(dir, exercises)
+    const found = new Map(layout.found.map((entry) => [entry.exerciseId, entry]))
+    const layouts = [...new Set(layout.found.map((entry) => entry.layout))].join(', ')
+    const record: StudentRecord = { student, ...(layouts ? { layout: layouts } : {}), ...(layout.problem ? { problem: layout.problem } : {}) }
+    let hasStarted = false
+    const outcomes = await Promise.all(
+      exercises.map(async (exercise): Promise<GradeJobOutcome> => {
+        const submission = found.get(exercise.id)
+        const label = submission ? path.join(student, path.relative(dir, submission.dir)) : student
+        if (!submission) {
+          const message = layout.problem ?? `${exercise.id} not submitted: no ${exercise.folder}/ (or exercises/${exercise.folder}/, ${exercise.id}/) in ${student}/`
+          return { result: errorResult({ exercise, label }, seed, 'NO_SUBMISSION', message), wasCached: false, wasInterrupted: false }
+        }
+        return limit(async () => {
+          if (isInterrupted) return { result: errorResult({ exercise, label }, seed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
+          if (!hasStarted) progress.started(student)
+          hasStarted = true
+          return runGradeJob({ student, exercise, submission, label }, { seed, broker: command.broker, ...(command.sandbox ? { sandbox: command.sandbox } : {}), cache, isForced: command.isForced })
+        })
+      }),
+    )
+    if (outcomes.some((outcome) => outcome.wasInterrupted)) return record
+    const results = outcomes.map((outcome) => outcome.result)
+    const report = studentReport(results, seed)
+    const studentReused = outcomes.filter((outcome) => outcome.wasCached).length
+    reused += studentReused
+    graded += outcomes.filter((outcome) => !outcome.wasCached && !outcome.result.error).length
+    const withReport = { ...record, report }
+    writeStudentOutputs(outDir, withReport)
+    progress.finished({
+      student,
+      points: report.points,
+      maxPoints: report.maxPoints,
+      errors: results.filter((result) => result.error && result.error.code !== 'NO_SUBMISSION').length + (layout.problem ? 1 : 0),
+      reused: studentReused,
+      graded: outcomes.length - studentReused,
+    })
+    return withReport
+  }
+
+  const manifestOf = (students: readonly StudentRecord[]): BatchManifest => ({
+    schemaVersion: 1,
+    seed,
+    broker: command.broker,
+    ...(command.shard ? { shard: command.shard } : {}),
+    exercises: exercises.map((exercise) => ({ id: exercise.id, slug: exercise.slug, title: exercise.title, maxPoints: exercise.points })),
+    students: students.map((record) => ({
+      student: record.student,
+      ...(record.layout ? { layout: record.layout } : {}),
+      ...(record.problem ? { problem: record.problem } : {}),
+      isGraded: record.report !== undefined,
+    })),
+  })
+
+  const pending = submissions.map((submission, position) =>
+    gradeStudent(submission.student, submission.dir).then((record) => {
+      records[position] = record
+    }),
+  )
+  // Ctrl-C or SIGTERM: start nothing more, let the running grades stop their programs, report what finished.
+  const forgetInterrupt = onInterrupt(async () => {
+    isInterrupted = true
+    await Promise.allSettled(pending)
+    progress.stop()
+    const students = submissions.map((submission, position) => records[position] ?? { student: submission.student })
+    writeCohortOutputs(outDir, manifestOf(students), students)
+    stream.write(`Interrupted: ${students.filter((record) => record.report).length} of ${students.length} students graded; reports in ${command.outDir}. Run the same command again to grade the rest.\n`)
+  })
+  await Promise.all(pending)
+  forgetInterrupt()
+  progress.stop()
+  const manifest = manifestOf(records)
+  writeCohortOutputs(outDir, manifest, records)
+  return { manifest, students: records, reused, graded, wasInterrupted: isInterrupted }
+}
+
+/** One student's report, in the `--json` schema: their exercises in course order. */
+function studentReport(results: ExerciseResult[], seed: number): GradeReport {
+  return {
+    schemaVersion: reportSchemaVersion,
+    tool: { name: 'mqtt-course', version: courseVersion() },
+    ...summarizeExercises(results),
+    seed,
+    durationMs: results.reduce((sum, result) => sum + result.durationMs, 0),
+    exercises: results,
+  }
+}

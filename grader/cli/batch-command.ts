@@ -1,0 +1,32 @@
+import path from 'node:path'
+import { formatDuration } from '../batch/batch-progress.ts'
+import { mergeBatches } from '../batch/merge-batches.ts'
+import { batchUsage, parseBatchArgs } from '../batch/parse-batch-args.ts'
+import { runBatch } from '../batch/run-batch.ts'
+
+/**
+ * `npm run batch -- <cohort-dir>` and `npm run batch -- merge <dir>...`. Exit 0 once every submission has a
+ * result, whatever the scores (grading errors are a column of the gradebook); 2 for bad input.
+ */
+export async function runBatchCommand(args: readonly string[]): Promise<number> {
+  const command = parseBatchArgs(args)
+  if (command.kind === 'help') {
+    process.stdout.write(`${batchUsage}\n`)
+    return 0
+  }
+  const startedAt = performance.now()
+  if (command.kind === 'merge') {
+    const summary = mergeBatches(command.shardDirs, command.outDir)
+    const seeds = summary.seeds.length > 1 ? ` (note: the shards used different seeds, ${summary.seeds.join(', ')}; pass the same --seed to every shard)` : ''
+    process.stdout.write(`Merged ${command.shardDirs.length} shard outputs: ${summary.students.length} students → ${path.join(command.outDir, 'gradebook.csv')}, ${path.join(command.outDir, 'index.html')}${seeds}\n`)
+    return 0
+  }
+  const summary = await runBatch(command)
+  const graded = summary.students.filter((record) => record.report).length
+  const reused = summary.reused > 0 ? `; ${summary.reused} unchanged results reused (--force regrades them)` : ''
+  process.stdout.write(
+    `Done in ${formatDuration(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercise${summary.graded === 1 ? '' : 's'} graded${reused}.\n` +
+      `  ${path.join(command.outDir, 'gradebook.csv')}\n  ${path.join(command.outDir, 'index.html')}\n`,
+  )
+  return 0
+}

@@ -1,0 +1,221 @@
+import { spawn } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { gradeReportSchema } from '../../grader/report/result.ts'
+import { courseRoot, runCli } from '../support/run-cli.ts'
+import { copyVariant, tempDir, writeEchoesOnlyFirst, writeHostileProgram } from './cohort-fixtures.ts'
+
+/** Every process on this machine whose command line or working folder mentions `text`. */
+function processesMentioning(text: string): string[] {
+  const found: string[] = []
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+      let cwd = ''
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`)
+      } catch {
+        // Not ours to read: then not ours at all.
+      }
+      if (cmdline.includes(text) || cwd.includes(text)) found.push(`${pid}: ${cmdline}`)
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return found
+}
+
+/** Checks a condition each time the event loop turns over a 50 ms timer, until it holds or the deadline passes. */
+async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const startedAt = performance.now()
+  while (!condition()) {
+    if (performance.now() - startedAt > timeoutMs) throw new Error(describe())
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+describe('npm run batch: a cohort in one command', () => {
+  // alice: a course clone with solutions; bob: exN-slug folders, ex1's starter; carol: exN folders with a
+  // known mistake in ex1; dave: nothing a grader can read; erin/frank/gina: hostile ex1 programs.
+  let cohort: string
+  let out: string
+  let tmp: string
+  let first: Awaited<ReturnType<typeof runCli>>
+  const batch = (...args: string[]) => runCli(['batch', cohort, '--out', out, '--exercises', 'ex1,ex2', '--broker', 'embedded', '--jobs', '2', '--seed', '4242', ...args], { env: { TMPDIR: tmp }, timeoutMs: 240_000 })
+
+  beforeAll(async () => {
+    cohort = tempDir('cohort')
+    out = path.join(tempDir('batch-out'), 'reports')
+    tmp = tempDir('batch-tmp')
+    copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'alice/exercises/ex1-hello-mqtt/starter'))
+    copyVariant('ex2-topic-wildcards', 'solution', path.join(cohort, 'alice/exercises/ex2-topic-wildcards/starter'))
+    copyVariant('ex1-hello-mqtt', 'starter', path.join(cohort, 'bob/ex1-hello-mqtt'))
+    writeEchoesOnlyFirst(path.join(cohort, 'carol/ex1'))
+    copyVariant('ex2-topic-wildcards', 'solution', path.join(cohort, 'carol/ex2'))
+    writeFileSync(path.join(cohort, 'dave.txt'), 'a stray file in the cohort folder is not a student')
+    writeHostileProgram(path.join(cohort, 'dave'), 'crash')
+    writeFileSync(path.join(cohort, 'dave/notes.md'), 'no exercise here')
+    writeHostileProgram(path.join(cohort, 'erin/ex1'), 'crash')
+    writeHostileProgram(path.join(cohort, 'frank/ex1'), 'flood')
+    writeHostileProgram(path.join(cohort, 'gina/ex1'), 'scribble')
+    first = await batch()
+  }, 300_000)
+
+  it('exits 0 once every submission is graded, whatever the scores, and prints the seed', () => {
+    expect(first.stderr).toBe('')
+    expect(first.exitCode).toBe(0)
+    expect(first.stdout).toContain('Grading 7 submissions × 2 exercises, 2 at a time, on broker embedded, seed 4242')
+    // Not a terminal: one plain line per finished student.
+    expect(first.stdout.match(/^\[\d\/7\] \w+: \d+\/15/gm)).toHaveLength(7)
+  })
+
+  it('writes gradebook.csv: one row per student in a stable order, points per exercise, total, max, errors', () => {
+    expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toBe(
+      [
+        'student,ex1,ex2,total,max,errors',
+        'alice,5,10,15,15,',
+        'bob,0,0,0,15,ex2: not submitted',
+        'carol,3,10,13,15,',
+        'dave,0,0,0,15,"no exercise found: expected exercises/ex1-hello-mqtt/main.ts or ex1-hello-mqtt/main.ts or ex1/main.ts, or (with --exercises ex1) main.ts at the top"',
+        'erin,0,0,0,15,ex2: not submitted',
+        'frank,0,0,0,15,ex2: not submitted',
+        'gina,0,0,0,15,ex2: not submitted',
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('writes <student>/result.json in the --json schema and <student>/junit.xml', () => {
+    const carol = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(out, 'carol/result.json'), 'utf8')))
+    expect(carol.seed).toBe(4242)
+    expect(carol.exercises.map((e) => [e.id, e.source, e.points])).toEqual([
+      ['ex1', 'carol/ex1', 3],
+      ['ex2', 'carol/ex2', 10],
+    ])
+    expect(carol.exercises[0].checks.find((check) => check.status === 'failed')?.id).toBe('echoes')
+    // The report names the student's folder, never the temporary copy it was graded in.
+    expect(readFileSync(path.join(out, 'carol/result.json'), 'utf8')).not.toContain(tmp)
+    const junit = readFileSync(path.join(out, 'carol/junit.xml'), 'utf8')
+    expect(junit).toContain('<testsuite name="ex1 Hello, broker" tests="5" failures="1"')
+    expect(junit).toContain('<testsuite name="ex2 ')
+  })
+
+  it('isolates submissions: a crash, a flood or a scribble changes only its own verdict, and nothing the program wrote is kept', () => {
+    for (const student of ['erin', 'frank', 'gina']) {
+      const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(out, student, 'result.json'), 'utf8')))
+      expect(report.exercises[0].checks.map((check) => check.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped'])
+    }
+    // The flood was capped inside its own grade; alice, graded beside it, has every point.
+    expect(readFileSync(path.join(out, 'alice/result.json'), 'utf8')).toContain('"points": 15')
+    expect(existsSync(path.join(cohort, 'gina/ex1/scribbled.txt'))).toBe(false)
+    expect(readdirSync(tmp)).toEqual([])
+    expect(processesMentioning(tmp)).toEqual([])
+  })
+
+  it('runs again without grading what did not change; a changed submission is regraded; --force regrades all', async () => {
+    const again = await batch()
+    expect(again.exitCode).toBe(0)
+    expect(again.stdout).toContain('0 exercises graded; 8 unchanged results reused (--force regrades them)')
+    expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toContain('alice,5,10,15,15,\n')
+
+    copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'bob/ex1-hello-mqtt'))
+    // Bob's own: a copy of the solution alone would be alice's files, and reuse alice's result (as it should).
+    writeFileSync(path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'), `${readFileSync(path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'), 'utf8')}// bob was here\n`)
+    const changed = await batch()
+    expect(changed.stdout).toMatch(/^\[\d\/7\] bob: 5\/15$/m)
+    expect(changed.stdout).toContain('1 exercise graded; 7 unchanged results reused')
+    expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toContain('bob,5,0,5,15,ex2: not submitted\n')
+
+    const forced = await runCli(['batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--seed', '4242', '--force'], { env: { TMPDIR: tmp }, timeoutMs: 240_000 })
+    expect(forced.stdout).not.toContain('reused')
+    // With one exercise, dave's top-level main.ts is that exercise's files: the "one exercise" layout.
+    expect(forced.stdout).toContain('7 students, 7 exercises graded.')
+    expect(forced.stdout).toMatch(/^\[\d\/7\] dave: 0\/5$/m)
+  })
+})
+
+describe('npm run batch: bad input says what to do, exit 2', () => {
+  it.each([
+    [['batch'], /say which cohort folder to grade/, /npm run batch -- submissions\//],
+    [['batch', '/nonexistent/cohort'], /\/nonexistent\/cohort is not a folder/, /one subfolder per student/],
+    [['batch', courseRoot, '--shard', '3/2'], /--shard 3\/2 is not a shard/, /--shard 2\/8/],
+    [['batch', courseRoot, '--jobs', '0'], /--jobs 0 is not a number of jobs/, /--jobs 4/],
+    [['batch', courseRoot, '--exercises', 'ex99'], /there is no exercise "ex99"/, /npm run grade/],
+    [['batch', courseRoot, '--sandbox', 'docker'], /--sandbox docker is not a sandbox mode: expected auto, bwrap, none/, /--sandbox auto/],
+    [['batch', courseRoot, '--frobnicate'], /unknown option --frobnicate/, /--help/],
+    [['batch', 'merge'], /say which shard outputs to merge/, /merge shard-1\//],
+    [['batch', 'merge', courseRoot], /is not a batch's output/, /--out folders of npm run batch/],
+  ])('%j', async (args, message, hint) => {
+    const result = await runCli(args)
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toMatch(message)
+    expect(result.stderr).toMatch(hint)
+    expect(result.stdout).toBe('')
+  })
+})
+
+describe('npm run batch: Ctrl-C', () => {
+  it('grades nothing more, reports what finished, and leaves no process behind', async () => {
+    const cohort = tempDir('cohort-interrupt')
+    const out = path.join(tempDir('batch-out'), 'reports')
+    const tmp = tempDir('batch-tmp')
+    copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'alice/ex1'))
+    for (const student of ['hang-1', 'hang-2', 'hang-3']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang')
+    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--seed', '5'], {
+      cwd: courseRoot,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    // alice first (one job at a time, stable order): once she is reported, hang-1's grade is running.
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`alice was not graded within 60 s:\n${stdout}`)), 60_000)
+      child.stdout.setEncoding('utf8').on('data', (text: string) => {
+        stdout += text
+        if (stdout.includes('alice: 5/5')) {
+          clearTimeout(timer)
+          resolve()
+        }
+      })
+    })
+    // And hang-1's program is running, in its temporary copy: the interrupt has something to stop.
+    await waitFor(() => processesMentioning(tmp).length >= 2, 30_000, () => `no grade of hang-1 running:\n${stdout}`)
+    child.kill('SIGINT')
+    const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000)
+    const exitCode = await exited
+    clearTimeout(deadline)
+    expect(exitCode).toBe(130)
+    expect(stdout).toContain('Interrupted: 1 of 4 students graded')
+    const gradebook = readFileSync(path.join(out, 'gradebook.csv'), 'utf8')
+    expect(gradebook).toContain('alice,5,5,5,')
+    expect(gradebook).toContain('hang-3,,,5,not graded (the batch was interrupted first)')
+    expect(processesMentioning(tmp)).toEqual([])
+    expect(readdirSync(tmp)).toEqual([])
+  })
+})
+
+describe('npm run batch: progress on a terminal', () => {
+  it('is one live line (students done / running / failed to grade, elapsed, ETA), redrawn in place', async () => {
+    const cohort = tempDir('cohort-tty')
+    const out = path.join(tempDir('batch-out'), 'reports')
+    copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'ann/ex1'))
+    writeHostileProgram(path.join(cohort, 'bea/ex1'), 'crash')
+    const command = [process.execPath, path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--seed', '3'].map((part) => `'${part}'`).join(' ')
+    // util-linux `script` gives the batch a real terminal (a pty) and copies what it draws to our pipe.
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: courseRoot, env: { ...process.env, CI: '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+      let output = ''
+      child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
+      child.on('close', (code) => resolve({ code, output }))
+    })
+    expect(result.code).toBe(0)
+    expect(result.output).toMatch(/\x1b\[2K/)
+    expect(result.output).toMatch(/0\/2 students done, 1 running, 0 failed to grade, \d+ s elapsed/)
+    expect(result.output).toMatch(/2\/2 students done, 0 running, 0 failed to grade, \d+ s elapsed, ETA 0 s/)
+    // No plain per-student lines: those are for logs without a terminal.
+    expect(result.output).not.toMatch(/\[1\/2\] ann/)
+    expect(result.output).toContain('Done in ')
+  })
+})

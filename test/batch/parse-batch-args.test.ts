@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest'
+import { parseBatchArgs } from '../../grader/batch/parse-batch-args.ts'
+
+describe('parseBatchArgs', () => {
+  it('reads the documented options', () => {
+    expect(parseBatchArgs(['subs', '--out', 'r', '--jobs', '3', '--exercises', '5,ex1,last-will', '--broker', 'embedded', '--seed', '7', '--shard', '2/8', '--force', '--sandbox', 'none'], {})).toEqual({
+      kind: 'batch',
+      cohortDir: 'subs',
+      outDir: 'r',
+      jobs: 3,
+      exercises: ['ex1', 'ex5'],
+      broker: 'embedded',
+      seed: 7,
+      shard: { index: 2, count: 8 },
+      isForced: true,
+      sandbox: 'none',
+    })
+    expect(parseBatchArgs(['merge', 'a', 'b', '--out', 'c'], {})).toEqual({ kind: 'merge', shardDirs: ['a', 'b'], outDir: 'c' })
+  })
+
+  it('npm run batch without --: --force still counts, and options npm swallowed are named in the hint', () => {
+    const env = { npm_lifecycle_event: 'batch', npm_config_force: 'true', npm_config_out: 'true' }
+    expect(parseBatchArgs(['subs'], env)).toMatchObject({ cohortDir: 'subs', outDir: 'reports', isForced: true })
+    expect(() => parseBatchArgs(['subs', 'r'], env)).toThrow(expect.objectContaining({ hint: expect.stringContaining('put -- before them') }))
+  })
+})
