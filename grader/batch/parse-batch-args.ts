@@ -49,7 +49,7 @@ Options:
   --seed <n>           one seed for the whole cohort (default: a fresh one, printed)
   --shard <i>/<n>      grade only the i-th of n deterministic slices of the cohort (CI matrix)
   --force              regrade submissions whose result is already in --out
-  --sandbox <mode>     auto (default: bubblewrap where it works) | bwrap (required) | none: passed to grade
+  --sandbox <mode>     bwrap (default: bubblewrap required, exit 2 without it) | auto | none: passed to grade
   -h, --help           show this help
 
 Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml.

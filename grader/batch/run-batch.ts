@@ -1,5 +1,6 @@
 import path from 'node:path'
 import pLimit from 'p-limit'
+import { chooseSandbox } from '../runner/sandbox.ts'
 import { courseVersion } from '../grade/course-version.ts'
 import { type Exercise, listExerciseFolders, loadExercise } from '../exercises/load-exercises.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
@@ -29,6 +30,10 @@ export interface BatchSummary {
  * student is done, the cohort's at the end, or at Ctrl-C with what finished.
  */
 export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream = process.stdout): Promise<BatchSummary> {
+  // A cohort's programs run next to the instructor's secrets: the sandbox is required unless --sandbox none says
+  // otherwise, and its absence is found before anything is graded (exit 2).
+  const sandbox = command.sandbox ?? 'bwrap'
+  chooseSandbox(sandbox)
   const wanted = command.exercises ? new Set(command.exercises) : undefined
   const exercises: Exercise[] = []
   for (const folder of listExerciseFolders().filter((f) => !wanted || wanted.has(f.id))) exercises.push(await loadExercise(folder))
@@ -67,7 +72,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
           if (isInterrupted) return { result: errorResult({ exercise, label }, seed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
           if (!hasStarted) progress.started(student)
           hasStarted = true
-          return runGradeJob({ student, exercise, submission, label }, { seed, broker: command.broker, ...(command.sandbox ? { sandbox: command.sandbox } : {}), cache, isForced: command.isForced })
+          return runGradeJob({ student, exercise, submission, label }, { seed, broker: command.broker, sandbox, cache, isForced: command.isForced })
         })
       }),
     )
