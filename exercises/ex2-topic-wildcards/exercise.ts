@@ -206,7 +206,7 @@ export default defineExercise<Inputs>({
       async run(h) {
         const filters = h.inputs.FILTERS.split(',')
         const subscribed = (): string[] =>
-          h.tap.trace.packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe').flatMap((e) => (e.packet as ISubscribePacket).subscriptions.map((s) => s.topic))
+          h.tap.trace.packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && h.isTaskConnection(e.connection)).flatMap((e) => (e.packet as ISubscribePacket).subscriptions.map((s) => s.topic))
         for (const filter of filters) {
           await h
             .expectPacket({

@@ -112,6 +112,8 @@ export interface Harness<I extends Inputs = Inputs> {
   expectConnect(options?: { after?: number; description?: string }): Promise<IConnectPacket>
   /** The newest open connection of the program with the exercise's client id: the one to cut() or hold(). */
   taskConnection(): TapConnection
+  /** Whether the program's connection `id` is one the checks judge (its CONNECT carried the task's client id). */
+  isTaskConnection(id: number): boolean
   /** Waits for the current program to exit; fails naming `description` if it is still running at the deadline. */
   expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>>
   /** Proves the broker has processed everything the program's open connections have sent. */
@@ -539,6 +541,10 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
         trace: this.tap.trace.events(after),
       })
     }
+  }
+
+  isTaskConnection(id: number): boolean {
+    return this.#session.isTaskConnection(id)
   }
 
   taskConnection(): TapConnection {
