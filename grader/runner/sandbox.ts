@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
@@ -114,8 +114,14 @@ function bubblewrapSandbox(): Sandbox {
       for (const folder of hidden.folders) args.push('--tmpfs', folder)
       for (const file of hidden.files) args.push('--ro-bind', '/dev/null', file)
       for (const visible of [path.join(courseRoot, 'node_modules'), path.join(courseRoot, 'grader', 'runner'), path.join(courseRoot, 'package.json')]) {
-        if (existsSync(visible)) args.push('--ro-bind', visible, visible)
+        if (!existsSync(visible)) continue
+        args.push('--ro-bind', visible, visible)
+        // A linked node_modules (a copy of the course) is also reachable where it really is: Node resolves links.
+        const real = realpathSync(visible)
+        if (real !== visible) args.push('--ro-bind', real, real)
       }
+      // The pinned Node itself, wherever it lives (under /tmp in some CI clones).
+      args.push('--ro-bind', process.execPath, process.execPath)
       for (const file of launch.readable) args.push('--ro-bind', file, file)
       args.push('--bind', launch.workDir, launch.workDir, '--chdir', launch.workDir)
       args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--die-with-parent', '--new-session', '--info-fd', '3', '--clearenv')

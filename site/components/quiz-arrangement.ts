@@ -8,8 +8,10 @@ import type { QuizQuestion } from './quiz-progress.ts'
 export function arrangeQuiz(quizId: string, questions: readonly QuizQuestion[]): QuizQuestion[] {
   const random = seededRandom(quizId)
   const width = Math.max(...questions.map((question) => question.choices.length))
+  // Seeded where the cycle starts: a quiz of one or two questions must not always put its answer first.
+  const offset = Math.floor(random() * width)
   const slots = shuffle(
-    questions.map((_, index) => index % width),
+    questions.map((_, index) => (index + offset) % width),
     random,
   )
   return questions.map((question, index) => {

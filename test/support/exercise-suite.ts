@@ -23,7 +23,10 @@ export async function gradeWith(exercise: Exercise, broker: TestBroker, source: 
 /** A readable account of a result for assertion messages: which checks did what. */
 export function describeResult(result: ExerciseResult): string {
   if (result.error) return `errored: ${result.error.message}`
-  return result.checks.map((check) => `${check.status.padEnd(7)} ${check.id}${check.message ? `: ${check.message.split('\n')[0]}` : ''}`).join('\n')
+  const checks = result.checks.map((check) => `${check.status.padEnd(7)} ${check.id}${check.message ? `: ${check.message.split('\n')[0]}` : ''}`)
+  // What the program said, for a failure that is not the expected one (a crash at start-up, say).
+  const runs = result.programRuns.map((run) => `[run ${run.run}] ${run.exit ?? 'still running'}\n${run.stderrTail}`)
+  return [...checks, ...runs].join('\n')
 }
 
 /**
