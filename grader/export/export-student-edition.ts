@@ -12,7 +12,7 @@ const copiedTopLevel = ['.gitignore', '.nvmrc', 'astro.config.mjs', 'package-loc
  */
 const answerFolder = /^(solution|mutants|variants)(-|$)/
 /** npm scripts a student uses; the rest (test, bench, batch, export) need the instructor's copy. */
-const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'broker', 'check']
+const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'reset', 'broker', 'check']
 const templates = path.join(courseRoot, 'docker/ci/student-edition')
 
 export interface ExportSummary {
@@ -49,6 +49,9 @@ export function exportStudentEdition(targetDir: string): ExportSummary {
     }
   }
   mkdirSync(path.join(target, 'site/content/guides'), { recursive: true })
+  // The home page's pointer to that guide goes with it (between the instructors-only markers).
+  const home = path.join(target, 'site/content/index.mdx')
+  if (existsSync(home)) writeFileSync(home, readFileSync(home, 'utf8').replace(/\{\/\* instructors only \*\/\}[\s\S]*?\{\/\* end of instructors only \*\/\}\n?/g, ''))
   writeFileSync(path.join(target, 'package.json'), studentPackageJson())
   cpSync(path.join(templates, 'README.md'), path.join(target, 'README.md'))
   mkdirSync(path.join(target, '.github/workflows'), { recursive: true })

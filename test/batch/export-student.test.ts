@@ -36,8 +36,10 @@ describe('npm run export -- student <dir>: the student edition', () => {
     expect(files).toContain('.github/workflows/grade.yml')
     expect(files.filter((file) => /(^|\/)(solution|mutants|variants)(-[a-z]+)?\//.test(file) || file.endsWith('.patch'))).toEqual([])
     expect(files.filter((file) => /^(test|bench|\.ci|docker\/ci)\/|AUTHORING\.md$|for-instructors/.test(file))).toEqual([])
+    // No link to the guide the edition leaves out.
+    expect(readFileSync(path.join(edition, 'site/content/index.mdx'), 'utf8')).not.toContain('for-instructors')
     const manifest = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-    expect(Object.keys(manifest.scripts).sort()).toEqual(['broker', 'build', 'check', 'dev', 'grade', 'hint', 'list', 'preview', 'watch'])
+    expect(Object.keys(manifest.scripts).sort()).toEqual(['broker', 'build', 'check', 'dev', 'grade', 'hint', 'list', 'preview', 'reset', 'watch'])
     expect(readFileSync(path.join(edition, 'README.md'), 'utf8')).toContain('Your instructor grades with their own copy of the grader')
   })
 
