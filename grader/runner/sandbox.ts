@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, realpathSync, statSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
@@ -58,7 +58,7 @@ let probed: { works: boolean; detail: string } | undefined
 function probeBubblewrap(): { works: boolean; detail: string } {
   if (probed) return probed
   if (process.platform !== 'linux') return (probed = { works: false, detail: `bubblewrap is Linux-only (this is ${process.platform})` })
-  const result = spawnSync('bwrap', ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', '--new-session', 'true'], {
+  const result = spawnSync('bwrap', [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', '--new-session', 'true'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     timeout: 5000,
     encoding: 'utf8',
@@ -94,7 +94,7 @@ function noSandbox(note: string | undefined): Sandbox {
 }
 
 /**
- * bubblewrap around every program the grader starts. Inside: the whole file system read-only; /tmp, the course
+ * bubblewrap around every program the grader starts. Inside: the file system read-only (see readOnlyRoot); /tmp, the course
  * folder and the home's credential files replaced by empty ones (no solutions, mutants, reports, git history,
  * ssh keys or tokens), with only what a program needs put back read-only (node_modules, the resolve hook); the submission's
  * temporary copy the one writable place; its own PID namespace, so no other process's /proc (the grader's
@@ -109,7 +109,7 @@ function bubblewrapSandbox(): Sandbox {
     note: memory.isSupported ? undefined : `student programs run in bubblewrap without a memory limit: ${memory.reason}`,
     memoryLimitBytes: memory.isSupported ? programMemoryLimitBytes : undefined,
     wrap(launch) {
-      const args = ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
+      const args = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', '--tmpfs', '/tmp']
       const hidden = hiddenPaths()
       for (const folder of hidden.folders) args.push('--tmpfs', folder)
       for (const file of hidden.files) args.push('--ro-bind', '/dev/null', file)
@@ -139,6 +139,29 @@ function bubblewrapSandbox(): Sandbox {
       }
     },
   }
+}
+
+/**
+ * The top-level folders of the file system, read-only, as bwrap arguments; symbolic links (/bin -> usr/bin)
+ * as links. Not /proc, /sys, /dev, /tmp (made fresh), nor /var and /run: Docker and containerd mount and unmount
+ * overlays there all the time, and bwrap, remounting every submount read-only, fails when one comes or goes
+ * mid-way ("Can't bind mount /oldroot/ on /newroot/"). A program needs neither.
+ */
+function readOnlyRoot(): string[] {
+  const skipped = new Set(['proc', 'sys', 'dev', 'tmp', 'var', 'run', 'lost+found', 'mnt', 'media', 'boot'])
+  const args: string[] = []
+  for (const name of readdirSync('/').sort()) {
+    if (skipped.has(name)) continue
+    const entry = path.join('/', name)
+    try {
+      const stat = lstatSync(entry)
+      if (stat.isSymbolicLink()) args.push('--symlink', readlinkSync(entry), entry)
+      else if (stat.isDirectory() || stat.isFile()) args.push('--ro-bind', entry, entry)
+    } catch {
+      // Gone meanwhile, or not ours to read.
+    }
+  }
+  return args
 }
 
 /**
