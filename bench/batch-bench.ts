@@ -4,13 +4,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { listMutants, materializeMutant } from '../grader/exercises/mutants.ts'
-import { samplePeakMemory } from './process-tree-memory.ts'
+import { samplePeakMemory, type TreeMemory } from './process-tree-memory.ts'
 
 const courseRoot = fileURLToPath(new URL('../', import.meta.url))
 
 export interface BatchRun {
   wallMs: number
-  peakBytes: number
+  peak: TreeMemory
   stdout: string
 }
 
@@ -58,8 +58,8 @@ export function runBatch(args: readonly string[]): Promise<BatchRun> {
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text))
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
     child.on('close', (code) => {
-      const peakBytes = sampler.stop()
-      if (code === 0) resolve({ wallMs: performance.now() - startedAt, peakBytes, stdout })
+      const peak = sampler.stop()
+      if (code === 0) resolve({ wallMs: performance.now() - startedAt, peak, stdout })
       else reject(new Error(`batch ${args.join(' ')} exited with ${code}:\n${stderr}\n${stdout.slice(-2000)}`))
     })
   })
@@ -81,7 +81,8 @@ export async function benchBatch(options: { students: number; jobs?: number }): 
   const errors = [...whole.stdout.matchAll(notGraded)].reduce((sum, match) => sum + Number(match[1]), 0)
   console.log(`  ${options.students} submissions × ${exerciseCount} exercises (${graded} grades), ${options.jobs ?? os.availableParallelism()} jobs on ${os.availableParallelism()} cores:`)
   console.log(`    wall time ${minutes(whole.wallMs)}  (target ≤ 3 min for 100 × 9 on 2 cores: ${options.students >= 100 ? (whole.wallMs <= 180_000 ? 'met' : 'not met') : 'scaled run, not comparable'})`)
-  console.log(`    peak memory ${(whole.peakBytes / 2 ** 20).toFixed(0)} MiB  (target ≤ 1 GiB: ${whole.peakBytes <= 2 ** 30 ? 'met' : 'not met'})`)
+  const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
+  console.log(`    peak memory ${mib(whole.peak.pssBytes)} (PSS: shared pages counted once; target ≤ 1 GiB: ${whole.peak.pssBytes <= 2 ** 30 ? 'met' : 'not met'}); ${mib(whole.peak.rssBytes)} as each process's RSS added up`)
   console.log(`    ${(options.students / (whole.wallMs / 60_000)).toFixed(1)} submissions per minute; ${errors} exercises could not be graded`)
 
   let shardMs = 0

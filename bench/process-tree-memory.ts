@@ -1,10 +1,20 @@
 import { readdirSync, readFileSync } from 'node:fs'
 
+export interface TreeMemory {
+  /** Each process's resident memory, added up: pages shared between processes (Node's own code) count once per process. */
+  rssBytes: number
+  /**
+   * Proportional set size, added up: a shared page counts once across the tree (split between its users), so
+   * this is what the tree costs the machine. The figure the memory target is about.
+   */
+  pssBytes: number
+}
+
 /**
- * Resident memory of a process and all its descendants (Linux /proc), in bytes: what a batch costs the
- * machine, its grade processes, student programs and brokers included.
+ * Memory of a process and all its descendants (Linux /proc), in bytes: what a batch costs the machine, its
+ * grading processes, student programs and brokers included.
  */
-export function processTreeRssBytes(rootPid: number): number {
+export function processTreeMemory(rootPid: number): TreeMemory {
   const children = new Map<number, number[]>()
   const rss = new Map<number, number>()
   for (const name of readdirSync('/proc')) {
@@ -21,21 +31,34 @@ export function processTreeRssBytes(rootPid: number): number {
       // Gone while we looked.
     }
   }
-  let total = 0
+  const memory: TreeMemory = { rssBytes: 0, pssBytes: 0 }
   const pending = [rootPid]
   while (pending.length > 0) {
     const pid = pending.pop()!
-    total += rss.get(pid) ?? 0
+    memory.rssBytes += rss.get(pid) ?? 0
+    memory.pssBytes += pssBytes(pid) ?? rss.get(pid) ?? 0
     pending.push(...(children.get(pid) ?? []))
   }
-  return total
+  return memory
 }
 
-/** Samples a process tree's memory every intervalMs until stopped; returns the peak seen. */
-export function samplePeakMemory(rootPid: number, intervalMs = 250): { stop: () => number } {
-  let peak = processTreeRssBytes(rootPid)
+/** From /proc/<pid>/smaps_rollup (Linux 4.14+); undefined when it cannot be read (gone, or an older kernel). */
+function pssBytes(pid: number): number | undefined {
+  try {
+    const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))
+    return match ? Number(match[1]) * 1024 : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Samples a process tree's memory every intervalMs until stopped; returns the peaks seen. */
+export function samplePeakMemory(rootPid: number, intervalMs = 250): { stop: () => TreeMemory } {
+  const peak = processTreeMemory(rootPid)
   const timer = setInterval(() => {
-    peak = Math.max(peak, processTreeRssBytes(rootPid))
+    const now = processTreeMemory(rootPid)
+    peak.rssBytes = Math.max(peak.rssBytes, now.rssBytes)
+    peak.pssBytes = Math.max(peak.pssBytes, now.pssBytes)
   }, intervalMs)
   return {
     stop: () => {

@@ -3,14 +3,12 @@ import os from 'node:os'
 import path from 'node:path'
 import type { BrokerChoice } from '../broker/choose-backend.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
-import { type ExerciseResult, gradeReportSchema } from '../report/result.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { type ExerciseResult, exerciseResultSchema } from '../report/result.ts'
 import { ignoredFolders, submissionHash } from './content-hash.ts'
 import type { ExerciseSubmission } from './detect-layout.ts'
-import { gradeArgv } from './grade-argv.ts'
-import { runGradeChild } from './grade-child.ts'
 import type { SandboxChoice } from '../runner/sandbox.ts'
 import type { ResultCache } from './result-cache.ts'
+import type { WorkerPool } from './worker-pool.ts'
 
 export interface GradeJob {
   student: string
@@ -23,7 +21,8 @@ export interface GradeJob {
 export interface GradeJobContext {
   seed: number
   broker: BrokerChoice
-  sandbox?: SandboxChoice
+  sandbox: SandboxChoice
+  pool: WorkerPool
   cache: ResultCache
   isForced: boolean
   /** Added to the exercise's own deadline: starting a broker or a container, compiling, a loaded machine. */
@@ -39,8 +38,9 @@ export interface GradeJobOutcome {
 
 /**
  * Grades one submission × exercise in isolation: a temporary copy of its folder (what the program writes is
- * thrown away with it), its own `grade` process with its own broker, its own deadline. Whatever happens, the
- * outcome is a result: a grade that crashed, hung or printed nonsense is an errored result, never a throw.
+ * thrown away with it), its own broker, its own sandboxed program, its own deadline, in one of the pool's
+ * grading processes. Whatever happens, the outcome is a result: a grade that overran or whose process died is
+ * an errored result, never a throw.
  */
 export async function runGradeJob(job: GradeJob, context: GradeJobContext): Promise<GradeJobOutcome> {
   const hash = submissionHash(job.submission.dir, job.exercise, context.broker)
@@ -53,29 +53,15 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
     // Links are not copied: a submission could point one anywhere on the grading machine.
     cpSync(job.submission.dir, copy, { recursive: true, filter: (source) => !ignoredFolders.has(path.basename(source)) && !lstatSync(source).isSymbolicLink() })
     const deadlineMs = job.exercise.run.deadlineMs + (context.deadlineMarginMs ?? 60_000)
-    const env: NodeJS.ProcessEnv = { ...process.env }
-    delete env.npm_lifecycle_event
-    const exit = await runGradeChild({
-      args: gradeArgv({ exerciseId: job.exercise.id, dir: copy, seed: context.seed, broker: context.broker, ...(context.sandbox ? { sandbox: context.sandbox } : {}) }),
-      cwd: courseRoot,
-      env,
-      deadlineMs,
-    })
-    if (exit.stoppedBecause === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
+    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, seed: context.seed, broker: context.broker, sandbox: context.sandbox, deadlineMs })
+    if (outcome.kind === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
+    if (outcome.kind === 'deadline') return { result: errorResult(job, context.seed, 'DEADLINE', `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`), wasCached: false, wasInterrupted: false }
+    if (outcome.kind === 'failed') return { result: errorResult(job, context.seed, 'GRADER_FAILED', outcome.why), wasCached: false, wasInterrupted: false }
     // Stored with a placeholder for the folder: the same files submitted by two students are graded once.
-    const result = readResult(exit.stdout.replaceAll(copy, folderPlaceholder))
-    if (result) {
-      context.cache.set(hash, result)
-      return { result: labelled(result, job.label), wasCached: false, wasInterrupted: false }
-    }
-    const why = exit.stoppedBecause === 'deadline'
-      ? `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`
-      : exit.isStdoutOverflowing
-        ? 'the grader printed more than a report can hold and was stopped'
-        : exit.spawnError
-          ? `the grader could not be started: ${exit.spawnError.message}`
-          : `the grader ${exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.exitCode}`} without a report${lastLine(exit.stderrTail)}`
-    return { result: errorResult(job, context.seed, exit.stoppedBecause === 'deadline' ? 'DEADLINE' : 'GRADER_FAILED', why), wasCached: false, wasInterrupted: false }
+    // Read through the schema, as a stored result is: the same keys in the same order, whichever it was.
+    const result = exerciseResultSchema.parse(JSON.parse(JSON.stringify(outcome.result).replaceAll(JSON.stringify(copy).slice(1, -1), folderPlaceholder)))
+    context.cache.set(hash, result)
+    return { result: labelled(result, job.label), wasCached: false, wasInterrupted: false }
   } finally {
     rmSync(workDir, { recursive: true, force: true, maxRetries: 3 })
   }
@@ -83,14 +69,6 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
 
 const folderPlaceholder = '<submission>'
 
-function readResult(stdout: string): ExerciseResult | undefined {
-  try {
-    const report = gradeReportSchema.parse(JSON.parse(stdout))
-    return report.exercises.length === 1 ? report.exercises[0] : undefined
-  } catch {
-    return undefined
-  }
-}
 
 /** The result as this student's: their folder where the grade saw its temporary copy. */
 function labelled(result: ExerciseResult, label: string): ExerciseResult {
@@ -98,10 +76,6 @@ function labelled(result: ExerciseResult, label: string): ExerciseResult {
   return { ...(JSON.parse(text) as ExerciseResult), source: label }
 }
 
-function lastLine(stderr: string): string {
-  const line = stderr.trim().split('\n').filter(Boolean).at(-1)
-  return line ? `: ${line.trim()}` : ''
-}
 
 /** A result for an exercise that could not be graded; the gradebook lists it under errors. */
 export function errorResult(job: Pick<GradeJob, 'exercise' | 'label'>, seed: number, code: string, message: string, hint?: string): ExerciseResult {

@@ -16,7 +16,10 @@ export interface BatchCommand {
   kind: 'batch'
   cohortDir: string
   outDir: string
+  /** Grading processes. */
   jobs: number
+  /** Grades each process runs at once. */
+  perJob: number
   /** Exercise ids in course order; undefined for every exercise. */
   exercises?: string[]
   broker: BrokerChoice
@@ -34,6 +37,9 @@ export interface MergeCommand {
 
 export type BatchCliCommand = BatchCommand | MergeCommand | { kind: 'help' }
 
+/** At most, per process: how many actually run at once is set by the cores' idle time (worker-pool.ts); this caps memory. */
+export const defaultPerJob = 8
+
 export const batchUsage = `Usage: npm run batch -- <cohort-dir> [options]
        npm run batch -- merge <shard-out-dir>... --out <dir>
 
@@ -43,7 +49,9 @@ a folder of exN/ folders, or (with --exercises naming one exercise) that exercis
 
 Options:
   --out <dir>          where the gradebook and reports go (default: reports/)
-  --jobs <n>           submissions x exercises graded at once (default: the number of cores)
+  --jobs <n>           grading processes (default: the number of cores)
+  --per-job <n>        submissions x exercises each process grades at once (default: ${defaultPerJob}; a grade
+                       mostly waits for the broker and the program, so several share a core well)
   --exercises <ids>    only these exercises, e.g. ex1,ex5 (default: all)
   --broker <broker>    auto (default) | embedded | mosquitto | container | mqtt://host:port
   --seed <n>           one seed for the whole cohort (default: a fresh one, printed)
@@ -58,6 +66,7 @@ Exit code: 0 when every submission was graded (whatever the scores), 2 for bad i
 const batchOptions = {
   out: { type: 'string' },
   jobs: { type: 'string' },
+  'per-job': { type: 'string' },
   exercises: { type: 'string' },
   broker: { type: 'string' },
   seed: { type: 'string' },
@@ -76,7 +85,7 @@ const hint = 'run npm run batch -- --help for the options'
 export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BatchCliCommand {
   if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
   const parsed = parse(args, batchOptions)
-  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'exercises', 'broker', 'seed', 'shard', 'sandbox']), ...definedOnly(parsed.values) } as typeof parsed.values
+  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox']), ...definedOnly(parsed.values) } as typeof parsed.values
   if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
   if (values.help) return { kind: 'help' }
   if (parsed.positionals.length !== 1) {
@@ -88,6 +97,8 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   }
   const jobs = values.jobs === undefined ? Math.max(1, os.availableParallelism()) : Number(values.jobs)
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new GraderError('USAGE', `--jobs ${values.jobs} is not a number of jobs: expected a whole number from 1 to 256`, { hint: 'e.g. --jobs 4' })
+  const perJob = values['per-job'] === undefined ? defaultPerJob : Number(values['per-job'])
+  if (!Number.isInteger(perJob) || perJob < 1 || perJob > 64) throw new GraderError('USAGE', `--per-job ${values['per-job']} is not a number of grades: expected a whole number from 1 to 64`, { hint: 'e.g. --per-job 4' })
   let seed: number | undefined
   if (values.seed !== undefined) {
     seed = Number(values.seed)
@@ -101,6 +112,7 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     cohortDir: parsed.positionals[0],
     outDir: nonEmpty(values.out, '--out', 'e.g. --out reports/') ?? 'reports',
     jobs,
+    perJob,
     ...(values.exercises !== undefined ? { exercises: parseExerciseList(values.exercises) } : {}),
     broker: parseBrokerChoice(values.broker ?? 'auto'),
     ...(seed !== undefined ? { seed } : {}),
@@ -121,7 +133,7 @@ function parseMergeArgs(args: readonly string[], env: NodeJS.ProcessEnv): BatchC
 /** Flags npm kept for itself when the `--` was forgotten: `npm run batch subs --out x` sets npm_config_out=x. */
 function fromNpmConfig(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
   if (env.npm_lifecycle_event !== 'batch') return {}
-  return Object.fromEntries(names.map((name) => [name, env[`npm_config_${name}`]]).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== 'true'))
+  return Object.fromEntries(names.map((name) => [name, env[`npm_config_${name.replaceAll('-', '_')}`]]).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== 'true'))
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {

@@ -13,6 +13,7 @@ import { findSubmissions, selectShard } from './find-submissions.ts'
 import { errorResult, type GradeJobOutcome, runGradeJob } from './grade-job.ts'
 import type { BatchCommand } from './parse-batch-args.ts'
 import { ResultCache } from './result-cache.ts'
+import { WorkerPool } from './worker-pool.ts'
 import { writeCohortOutputs, writeStudentOutputs } from './write-batch-outputs.ts'
 
 export interface BatchSummary {
@@ -25,8 +26,8 @@ export interface BatchSummary {
 }
 
 /**
- * `npm run batch`: every submission × exercise of a cohort (or of one shard of it) graded by a bounded pool of
- * `grade` processes, each result stored as soon as it exists, each student's reports written as soon as the
+ * `npm run batch`: every submission × exercise of a cohort (or of one shard of it) graded by a pool of grading
+ * processes (worker-pool.ts), each result stored as soon as it exists, each student's reports written as soon as the
  * student is done, the cohort's at the end, or at Ctrl-C with what finished.
  */
 export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream = process.stdout): Promise<BatchSummary> {
@@ -45,11 +46,12 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const cache = new ResultCache(outDir)
   const progress = new BatchProgress({ stream, total: submissions.length })
   const shardNote = command.shard ? `, shard ${command.shard.index}/${command.shard.count} (${submissions.length} of ${all.length} students)` : ''
-  progress.say(`Grading ${submissions.length} submission${submissions.length === 1 ? '' : 's'} × ${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${command.jobs} at a time, on broker ${command.broker}, seed ${seed}${shardNote}`)
+  progress.say(`Grading ${submissions.length} submission${submissions.length === 1 ? '' : 's'} × ${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${command.jobs} process${command.jobs === 1 ? '' : 'es'} × ${command.perJob} at a time, on broker ${command.broker}, seed ${seed}${shardNote}`)
   progress.say(`  (--seed ${seed} repeats these inputs)`)
 
   let isInterrupted = false
-  const limit = pLimit(command.jobs)
+  await using pool = new WorkerPool({ workers: command.jobs, perWorker: command.perJob })
+  const limit = pLimit(command.jobs * command.perJob)
   let reused = 0
   let graded = 0
   const records: StudentRecord[] = []
@@ -72,7 +74,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
           if (isInterrupted) return { result: errorResult({ exercise, label }, seed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
           if (!hasStarted) progress.started(student)
           hasStarted = true
-          return runGradeJob({ student, exercise, submission, label }, { seed, broker: command.broker, sandbox, cache, isForced: command.isForced })
+          return runGradeJob({ student, exercise, submission, label }, { seed, broker: command.broker, sandbox, pool, cache, isForced: command.isForced })
         })
       }),
     )

@@ -17,13 +17,15 @@ const commands: Record<string, () => Promise<Command>> = {
   reset: async () => (await import('./reset-command.ts')).runResetCommand,
   batch: async () => (await import('./batch-command.ts')).runBatchCommand,
   export: async () => (await import('./export-command.ts')).runExportCommand,
+  // batch's grading processes (grader/batch/worker-pool.ts starts them); not for people.
+  '__batch-worker': async () => (await import('../batch/grade-worker.ts')).runGradeWorker,
 }
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv
   const loadCommand = name && Object.hasOwn(commands, name) ? commands[name] : undefined
   if (!loadCommand) {
-    process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).join(', ')}\n`)
+    process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).filter((command) => !command.startsWith('__')).join(', ')}\n`)
     return 2
   }
   try {

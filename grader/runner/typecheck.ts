@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -45,12 +45,15 @@ export const studentCompilerOptions = {
   paths: { '*': [path.join(courseRoot, 'node_modules/*'), path.join(courseRoot, 'node_modules/@types/*')] },
 }
 
+/** A type checker that keeps the compiler up between programs (WarmTypechecker.check). */
+export type Typechecker = (programDir: string, entry: string, signal: AbortSignal) => Promise<TypecheckResult>
+
 /**
  * Type-checks a student's TypeScript while it runs, the way `tsc` would, and reports `file:line:column` with
  * the compiler's message. Results are cached by the content of the program's .ts files, so re-grading an
- * unchanged program costs nothing.
+ * unchanged program costs nothing. On a miss, `warm` checks it when given (a batch, `--all`), else a fresh `tsc`.
  */
-export async function typecheckProgram(programDir: string, entry: string, signal: AbortSignal): Promise<TypecheckResult> {
+export async function typecheckProgram(programDir: string, entry: string, signal: AbortSignal, warm?: Typechecker): Promise<TypecheckResult> {
   const startedAt = performance.now()
   const compiler = findCompiler()
   const compilerOptions = studentCompilerOptions
@@ -58,6 +61,11 @@ export async function typecheckProgram(programDir: string, entry: string, signal
   const cacheFile = path.join(courseRoot, 'node_modules/.cache/mqtt-course/typecheck', `${key}.json`)
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined)
   if (cached) return { ...(JSON.parse(cached) as Pick<TypecheckResult, 'isOk' | 'diagnostics'>), isCached: true, durationMs: performance.now() - startedAt }
+  if (warm) {
+    const { isOk, diagnostics } = await warm(programDir, entry, signal)
+    await writeCache(cacheFile, { isOk, diagnostics })
+    return { isOk, diagnostics, isCached: false, durationMs: performance.now() - startedAt }
+  }
 
   using temporary = new TemporaryFolder('mqtt-course-tsc-')
   const configDir = temporary.path
@@ -75,10 +83,17 @@ export async function typecheckProgram(programDir: string, entry: string, signal
     const diagnostics = parseDiagnostics(group.stdout.text, programDir)
     const isOk = exit.exitCode === 0
     if (!isOk && diagnostics.length === 0) throw new Error(`the TypeScript compiler failed: ${group.stdout.tail(5)} ${group.stderr.tail(5)}`)
-    await mkdir(path.dirname(cacheFile), { recursive: true })
-    await writeFile(cacheFile, JSON.stringify({ isOk, diagnostics }))
+    await writeCache(cacheFile, { isOk, diagnostics })
     return { isOk, diagnostics, isCached: false, durationMs: performance.now() - startedAt }
   }
+}
+
+async function writeCache(cacheFile: string, verdict: Pick<TypecheckResult, 'isOk' | 'diagnostics'>): Promise<void> {
+  await mkdir(path.dirname(cacheFile), { recursive: true })
+  // Written whole, then renamed: two grades checking the same program at once never read half a verdict.
+  const temporary = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  await writeFile(temporary, JSON.stringify(verdict))
+  await rename(temporary, cacheFile)
 }
 
 /** `main.ts:4:7 - error TS2322: Type 'string' is not assignable to type 'number'.` */

@@ -65,7 +65,7 @@ describe('npm run batch: a cohort in one command', () => {
   it('exits 0 once every submission is graded, whatever the scores, and prints the seed', () => {
     expect(first.stderr).toBe('')
     expect(first.exitCode).toBe(0)
-    expect(first.stdout).toContain('Grading 7 submissions × 2 exercises, 2 at a time, on broker embedded, seed 4242')
+    expect(first.stdout).toContain('Grading 7 submissions × 2 exercises, 2 processes × 8 at a time, on broker embedded, seed 4242')
     // Not a terminal: one plain line per finished student.
     expect(first.stdout.match(/^\[\d\/7\] \w+: \d+\/15/gm)).toHaveLength(7)
   })
@@ -162,14 +162,14 @@ describe('npm run batch: Ctrl-C', () => {
     const tmp = tempDir('batch-tmp')
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'alice/ex1'))
     for (const student of ['hang-1', 'hang-2', 'hang-3']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang')
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--seed', '5'], {
+    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--per-job', '1', '--seed', '5'], {
       cwd: courseRoot,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-    // alice first (one job at a time, stable order): once she is reported, hang-1's grade is running.
+    // alice first (one grade at a time, stable order): once she is reported, hang-1's grade is running.
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`alice was not graded within 60 s:\n${stdout}`)), 60_000)
       child.stdout.setEncoding('utf8').on('data', (text: string) => {

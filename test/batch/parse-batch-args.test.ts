@@ -8,6 +8,7 @@ describe('parseBatchArgs', () => {
       cohortDir: 'subs',
       outDir: 'r',
       jobs: 3,
+      perJob: 8,
       exercises: ['ex1', 'ex5'],
       broker: 'embedded',
       seed: 7,
@@ -15,6 +16,10 @@ describe('parseBatchArgs', () => {
       isForced: true,
       sandbox: 'none',
     })
+    expect(parseBatchArgs(['subs', '--per-job', '2'], {})).toMatchObject({ perJob: 2 })
+    // npm hands `--per-job 2` over as npm_config_per_job.
+    expect(parseBatchArgs(['subs'], { npm_lifecycle_event: 'batch', npm_config_per_job: '3' })).toMatchObject({ perJob: 3 })
+    expect(() => parseBatchArgs(['subs', '--per-job', '0'], {})).toThrow(/--per-job 0 is not a number of grades/)
     expect(parseBatchArgs(['merge', 'a', 'b', '--out', 'c'], {})).toEqual({ kind: 'merge', shardDirs: ['a', 'b'], outDir: 'c' })
   })
 
