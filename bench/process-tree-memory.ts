@@ -53,7 +53,7 @@ function pssBytes(pid: number): number | undefined {
 }
 
 /** Samples a process tree's memory every intervalMs until stopped; returns the peaks seen. */
-export function samplePeakMemory(rootPid: number, intervalMs = 250): { stop: () => TreeMemory } {
+export function samplePeakMemory(rootPid: number, intervalMs = 1000): { stop: () => TreeMemory } {
   const peak = processTreeMemory(rootPid)
   const timer = setInterval(() => {
     const now = processTreeMemory(rootPid)

@@ -8,7 +8,7 @@ import type { ExerciseResult } from '../report/result.ts'
 import type { SandboxChoice } from '../runner/sandbox.ts'
 import { typecheckProgram } from '../runner/typecheck.ts'
 import { WarmTypechecker } from '../watch/warm-typechecker.ts'
-import { CpuHeadroom } from './cpu-headroom.ts'
+import { CpuHeadroomGate } from '../process/cpu-headroom.ts'
 import type { WorkerReply, WorkerRequest } from './grade-worker.ts'
 
 export interface PoolJob {
@@ -46,10 +46,6 @@ interface Worker {
   isRetiring: boolean
 }
 
-/** How often the pool looks at the cores' idle time, and how much idle time lets one more grade start. */
-const tickMs = 100
-const minIdleShare = 0.35
-
 const cliEntry = fileURLToPath(new URL('../cli/main.js', import.meta.url))
 
 /**
@@ -65,9 +61,7 @@ export class WorkerPool implements AsyncDisposable {
   readonly #workers = new Set<Worker>()
   readonly #waiting: Running[] = []
   readonly #typechecker = new WarmTypechecker()
-  readonly #headroom = new CpuHeadroom()
-  #ticker: NodeJS.Timeout | undefined
-  #mayAddOne = false
+  readonly #gate: CpuHeadroomGate
   #nextJobId = 0
   #isInterrupted = false
   readonly #forgetInterrupt: () => void
@@ -75,17 +69,17 @@ export class WorkerPool implements AsyncDisposable {
     for (const worker of this.#workers) killGroup(worker.child, 'SIGKILL')
   }
 
-  readonly #minIdleShare: number
-
   constructor(options: { workers: number; perWorker: number; graceMs?: number; minIdleShare?: number }) {
     this.#size = options.workers
-    this.#minIdleShare = options.minIdleShare ?? minIdleShare
+    // One grade per process always; more while the cores have room.
+    this.#gate = new CpuHeadroomGate({ minimum: options.workers, maximum: options.workers * options.perWorker, ...(options.minIdleShare !== undefined ? { minIdleShare: options.minIdleShare } : {}) })
     this.#perWorker = options.perWorker
     this.#graceMs = options.graceMs ?? 10_000
     process.on('exit', this.#killAllOnExit)
     // Ctrl-C or SIGTERM: every worker stops its programs and containers; what was running is reported as such.
     this.#forgetInterrupt = onInterrupt(async () => {
       this.#isInterrupted = true
+      this.#gate.close()
       for (const waiting of this.#waiting.splice(0)) this.#settle(waiting, { kind: 'interrupted' })
       await Promise.all([...this.#workers].map((worker) => this.#retire(worker)))
       await this.#typechecker[Symbol.asyncDispose]()
@@ -97,29 +91,26 @@ export class WorkerPool implements AsyncDisposable {
     return [...this.#workers].flatMap((worker) => (worker.child.pid === undefined ? [] : [worker.child.pid]))
   }
 
-  grade(job: PoolJob): Promise<PoolOutcome> {
-    if (this.#isInterrupted) return Promise.resolve({ kind: 'interrupted' })
-    return new Promise((settle) => {
-      const running: Running = { jobId: this.#nextJobId++, job, worker: undefined as unknown as Worker, attempts: 0, timer: undefined as unknown as NodeJS.Timeout, settle }
-      this.#waiting.push(running)
-      this.#dispatch()
-    })
+  async grade(job: PoolJob): Promise<PoolOutcome> {
+    if (this.#isInterrupted) return { kind: 'interrupted' }
+    await this.#gate.enter()
+    try {
+      if (this.#isInterrupted) return { kind: 'interrupted' }
+      return await new Promise<PoolOutcome>((settle) => {
+        const running: Running = { jobId: this.#nextJobId++, job, worker: undefined as unknown as Worker, attempts: 0, timer: undefined as unknown as NodeJS.Timeout, settle }
+        this.#waiting.push(running)
+        this.#dispatch()
+      })
+    } finally {
+      this.#gate.leave()
+    }
   }
 
-  /**
-   * Starts what waits, as far as there is room: always up to one grade per worker; past that, one more per
-   * tick and only while the cores had idle time in the last tick (cpu-headroom.ts says why).
-   */
+  /** Sends what waits to the least busy worker (the gate keeps it within --jobs × --per-job). */
   #dispatch(): void {
     while (this.#waiting.length > 0 && !this.#isInterrupted) {
-      const inFlight = this.#inFlight()
-      if (inFlight >= this.#size && !this.#mayAddOne) {
-        this.#tickWhileWaiting()
-        return
-      }
       const worker = this.#freeWorker()
       if (!worker) return
-      if (inFlight >= this.#size) this.#mayAddOne = false
       const running = this.#waiting.shift()!
       running.attempts++
       running.worker = worker
@@ -128,26 +119,6 @@ export class WorkerPool implements AsyncDisposable {
       const { exerciseId, dir, seed, broker, sandbox } = running.job
       this.#send(worker, { kind: 'grade', jobId: running.jobId, exerciseId, dir, seed, broker, sandbox })
     }
-  }
-
-  #inFlight(): number {
-    let count = 0
-    for (const worker of this.#workers) count += worker.running.size
-    return count
-  }
-
-  #tickWhileWaiting(): void {
-    if (this.#ticker) return
-    this.#headroom.sample()
-    this.#ticker = setInterval(() => {
-      if (this.#waiting.length === 0 || this.#isInterrupted) {
-        clearInterval(this.#ticker)
-        this.#ticker = undefined
-        return
-      }
-      this.#mayAddOne = this.#headroom.sample() >= this.#minIdleShare
-      this.#dispatch()
-    }, tickMs)
   }
 
   /** The least busy worker with room, a new one while there are fewer than --jobs. */
@@ -250,7 +221,7 @@ export class WorkerPool implements AsyncDisposable {
         clearTimeout(grace)
       }),
     )
-    clearInterval(this.#ticker)
+    this.#gate.close()
     process.off('exit', this.#killAllOnExit)
     await this.#typechecker[Symbol.asyncDispose]()
   }
