@@ -386,13 +386,13 @@ export default defineExercise<Inputs>({
       async run(h) {
         const op = () => ({ op: h.random.pick(['add', 'multiply']), args: [h.random.int(1, 9), h.random.int(1, 9)] })
         // Mosquitto counts expiry in whole seconds, so a 2 s request arrives with 1 or 2 s left (1 s could arrive
-        // with none): work of 2.2 s or more outlives it either way, since a timer never fires early. A later,
+        // with none): work of 2.1 s or more outlives it either way, since a timer never fires early. A later,
         // longer job proves the program has finished the stale one: its timer fires after the stale one's.
         const expiryS = 2
-        const staleWorkMs = h.random.int(2200, 2500)
+        const staleWorkMs = h.random.int(2100, 2300)
         const stale = newRequest(h, JSON.stringify({ ...op(), workMs: staleWorkMs }), expiryS)
         const fresh = newRequest(h, JSON.stringify({ ...op(), workMs: h.random.int(200, 500) }), h.random.int(20, 60))
-        const later = newRequest(h, JSON.stringify({ ...op(), workMs: staleWorkMs + h.random.int(200, 400) }))
+        const later = newRequest(h, JSON.stringify({ ...op(), workMs: staleWorkMs + h.random.int(150, 300) }))
         const after = h.cursor()
         for (const request of [stale, fresh, later]) await send(h, request)
         await h.expectPacket({ from: 'broker', description: `${describeRequest(stale)}, delivered to your service`, match: isRequestFor(h, stale), after })

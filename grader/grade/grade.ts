@@ -8,6 +8,9 @@ import { courseVersion } from './course-version.ts'
 import { readDurationHints, writeDurationHints } from './duration-hints.ts'
 import { type SandboxChoice, chooseSandbox } from '../runner/sandbox.ts'
 import { type GradeProgress, gradeExercise } from './grade-exercise.ts'
+import { CpuHeadroomGate } from '../process/cpu-headroom.ts'
+import { type Typechecker, typecheckProgram } from '../runner/typecheck.ts'
+import { WarmTypechecker } from '../watch/warm-typechecker.ts'
 
 export interface GradeOptions {
   /** Exercise ids, numbers or slugs; 'all' for every exercise in course order. */
@@ -23,7 +26,7 @@ export interface GradeOptions {
   onProgress?: (event: GradeProgress) => void
   /** Called as each exercise's result is ready (in the order they finish, which is not course order). */
   onFinished?: (result: ExerciseResult) => void
-  /** How many exercises grade at once; the machine's cores by default. */
+  /** How many exercises grade at once, at most; by default the cores' count, and more while the cores have room. */
   concurrency?: number
 }
 
@@ -40,29 +43,39 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const exercises: Exercise[] = await Promise.all(folders.map((folder) => loadExercise(folder)))
   const seed = options.seed ?? newSeed()
   const chooser = new BackendChooser(options.broker)
-  // Most of an exercise's time is waiting (on the broker, on the program's reconnect): exercises overlap well,
-  // bounded by the cores because every exercise also starts Node programs and a type-check.
-  const concurrency = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
+  // Most of an exercise's time is waiting (on the broker, on the program's reconnect): exercises overlap well.
+  // The cores' count start at once; more while the cores have idle time (cpu-headroom.ts says why).
+  const cores = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
+  const gate = new CpuHeadroomGate({ minimum: cores, maximum: options.concurrency ?? exercises.length })
   const sandbox = chooseSandbox(options.sandbox ?? 'auto')
   const results: ExerciseResult[] = new Array(exercises.length)
   // Longest first (as last time): the short ones fill the gaps. Printing stays in course order (the caller's).
-  const hints = concurrency > 1 ? readDurationHints() : {}
+  const hints = exercises.length > 1 ? readDurationHints() : {}
   const queue = exercises.map((_, index) => index).sort((a, b) => (hints[exercises[b].slug] ?? 0) - (hints[exercises[a].slug] ?? 0))
-  const work = async () => {
-    for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
-      results[index] = await gradeExercise(exercises[index], {
-        source: options.source,
-        ...(options.command !== undefined ? { command: options.command } : {}),
-        chooser,
-        seed,
-        sandbox,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      })
+  // Several TypeScript programs to check: one compiler that stays up checks each in tens of milliseconds,
+  // where a fresh tsc per exercise costs each ~0.4 s of CPU. Only started on a miss of the type-check cache.
+  await using typechecker = exercises.length > 1 ? new WarmTypechecker() : undefined
+  const typecheck: Typechecker | undefined = typechecker ? (dir, entry, signal) => typecheckProgram(dir, entry, signal, typechecker.check) : undefined
+  await Promise.all(
+    queue.map(async (index) => {
+      await gate.enter()
+      try {
+        results[index] = await gradeExercise(exercises[index], {
+          source: options.source,
+          ...(options.command !== undefined ? { command: options.command } : {}),
+          chooser,
+          seed,
+          sandbox,
+          ...(typecheck ? { typecheck } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        })
+      } finally {
+        gate.leave()
+      }
       options.onFinished?.(results[index])
-    }
-  }
-  await Promise.all(Array.from({ length: concurrency }, work))
-  if (concurrency > 1) await writeDurationHints(results)
+    }),
+  )
+  if (exercises.length > 1) await writeDurationHints(results)
   return {
     schemaVersion: reportSchemaVersion,
     tool: { name: 'mqtt-course', version: courseVersion() },
