@@ -6,8 +6,8 @@ import { copyVariant, tempDir, writeHostileProgram } from './cohort-fixtures.ts'
 
 const job = (exerciseId: string, dir: string, deadlineMs: number): PoolJob => ({ exerciseId, dir, seed: 77, broker: 'embedded', sandbox: 'auto', deadlineMs })
 
-/** Resolves with the pool's worker ids once they differ from `before` (a worker was replaced), within 30 s. */
-async function replacedWorker(pool: WorkerPool, before: readonly number[]): Promise<number> {
+/** Resolves with the id of a worker of the pool's that is not in `before` (one started or replaced), within 30 s. */
+async function workerOtherThan(pool: WorkerPool, before: readonly number[]): Promise<number> {
   const startedAt = performance.now()
   for (;;) {
     const fresh = pool.workerPids.find((pid) => !before.includes(pid))
@@ -40,7 +40,7 @@ describe('WorkerPool: the batch grading processes', () => {
     // One process, two grades at once, no waiting for idle cores: both run on the same worker.
     pool = new WorkerPool({ workers: 1, perWorker: 2, minIdleShare: 0, graceMs: 5_000 })
     const hang = pool.grade(job('ex1', path.join(root, 'hang'), 1_000))
-    const [first] = pool.workerPids
+    const first = await workerOtherThan(pool, [])
     // ex5 cannot finish within a second: it waits for MQTT.js's 1 s reconnect.
     const beside = pool.grade(job('ex5', path.join(root, 'ex5'), 120_000))
     expect(await hang).toEqual({ kind: 'deadline' })
@@ -58,7 +58,7 @@ describe('WorkerPool: the batch grading processes', () => {
     copyVariant('ex1-hello-mqtt', 'solution', path.join(root, 'ex1'))
     pool = new WorkerPool({ workers: 1, perWorker: 1, minIdleShare: 0 })
     const graded = pool.grade(job('ex1', path.join(root, 'ex1'), 120_000))
-    const [first] = pool.workerPids
+    const first = await workerOtherThan(pool, [])
     process.kill(first, 'SIGKILL')
     const outcome = await graded
     expect(outcome.kind).toBe('graded')
@@ -67,9 +67,9 @@ describe('WorkerPool: the batch grading processes', () => {
 
     writeHostileProgram(path.join(root, 'hang'), 'hang')
     const doomed = pool.grade(job('ex1', path.join(root, 'hang'), 120_000))
-    const second = await replacedWorker(pool, [])
+    const second = await workerOtherThan(pool, [])
     process.kill(second, 'SIGKILL')
-    process.kill(await replacedWorker(pool, [second]), 'SIGKILL')
+    process.kill(await workerOtherThan(pool, [second]), 'SIGKILL')
     const failed = await doomed
     expect(failed.kind).toBe('failed')
     if (failed.kind === 'failed') expect(failed.why).toMatch(/the grading process was killed by SIGKILL without a result, twice/)
