@@ -4,12 +4,15 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { listMutants, materializeMutant } from '../grader/exercises/mutants.ts'
+import { createCpuAccount } from './cpu-accounting.ts'
 import { samplePeakMemory, type TreeMemory } from './process-tree-memory.ts'
 
 const courseRoot = fileURLToPath(new URL('../', import.meta.url))
 
 export interface BatchRun {
   wallMs: number
+  /** CPU seconds of the batch and everything it started; undefined where no cgroup could count them. */
+  cpuSeconds: number | undefined
   peak: TreeMemory
   stdout: string
 }
@@ -47,11 +50,16 @@ function makeOwn(dir: string, student: string): void {
   appendFileSync(path.join(dir, entry), entry.endsWith('.md') ? `\n<!-- ${student} -->\n` : entry.endsWith('.py') ? `\n# ${student}\n` : `\n// ${student}\n`)
 }
 
+let accounts = 0
+
 /** One `npm run batch` (as node runs it), timed from start to exit, its process tree's peak memory sampled. */
 export function runBatch(args: readonly string[]): Promise<BatchRun> {
   return new Promise((resolve, reject) => {
+    const account = createCpuAccount(`mqtt-course-bench-${process.pid}-${++accounts}`)
+    const batch = [path.join(courseRoot, 'grader/cli/main.js'), 'batch', ...args]
+    const command = account ? account.wrap(process.execPath, batch) : { command: process.execPath, args: batch }
     const startedAt = performance.now()
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', ...args], { cwd: courseRoot, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(command.command, command.args, { cwd: courseRoot, stdio: ['ignore', 'pipe', 'pipe'] })
     const sampler = samplePeakMemory(child.pid!)
     let stdout = ''
     let stderr = ''
@@ -59,7 +67,9 @@ export function runBatch(args: readonly string[]): Promise<BatchRun> {
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
     child.on('close', (code) => {
       const peak = sampler.stop()
-      if (code === 0) resolve({ wallMs: performance.now() - startedAt, peak, stdout })
+      const cpuSeconds = account?.seconds()
+      account?.remove()
+      if (code === 0) resolve({ wallMs: performance.now() - startedAt, cpuSeconds, peak, stdout })
       else reject(new Error(`batch ${args.join(' ')} exited with ${code}:\n${stderr}\n${stdout.slice(-2000)}`))
     })
   })
@@ -80,10 +90,17 @@ export async function benchBatch(options: { students: number; jobs?: number }): 
   const notGraded = /(\d+) not graded/g
   const errors = [...whole.stdout.matchAll(notGraded)].reduce((sum, match) => sum + Number(match[1]), 0)
   console.log(`  ${options.students} submissions × ${exerciseCount} exercises (${graded} grades), ${options.jobs ?? os.availableParallelism()} jobs on ${os.availableParallelism()} cores:`)
-  console.log(`    wall time ${minutes(whole.wallMs)}  (target ≤ 3 min for 100 × 9 on 2 cores: ${options.students >= 100 ? (whole.wallMs <= 180_000 ? 'met' : 'not met') : 'scaled run, not comparable'})`)
+  // The target was set for the nine exercises of the time; later exercises add to the same run.
+  const ninesMs = (whole.wallMs * 9) / exerciseCount
+  const verdict = options.students >= 100 ? (ninesMs <= 180_000 ? 'met' : 'not met') : 'scaled run, not comparable'
+  console.log(`    wall time ${minutes(whole.wallMs)}${exerciseCount === 9 ? '' : ` (${exerciseCount} exercises; ~${minutes(ninesMs)} for 9 in proportion)`}  (target ≤ 3 min for 100 × 9 on 2 cores: ${verdict})`)
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
   console.log(`    peak memory ${mib(whole.peak.pssBytes)} (PSS: shared pages counted once; target ≤ 1 GiB: ${whole.peak.pssBytes <= 2 ** 30 ? 'met' : 'not met'}); ${mib(whole.peak.rssBytes)} as each process's RSS added up`)
   console.log(`    ${(options.students / (whole.wallMs / 60_000)).toFixed(1)} submissions per minute; ${errors} exercises could not be graded`)
+  if (whole.cpuSeconds !== undefined) {
+    const cores = os.availableParallelism()
+    console.log(`    CPU used: ${whole.cpuSeconds.toFixed(0)} s in all (${((whole.cpuSeconds / graded) * 1000).toFixed(0)} ms per grade, the students' programs included), ${((100 * whole.cpuSeconds) / cores / (whole.wallMs / 1000)).toFixed(0)}% of ${cores} cores; ${cores} cores busy every moment would need ${minutes((whole.cpuSeconds / cores) * 1000)}`)
+  }
 
   let shardMs = 0
   for (let index = 1; index <= 4; index++) shardMs += (await runBatch([cohort, '--out', path.join(out, `shard-${index}`), '--shard', `${index}/4`, ...common])).wallMs
