@@ -3,6 +3,7 @@ import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileS
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { defaultPerJob } from '../grader/batch/parse-batch-args.ts'
 import { listMutants, materializeMutant } from '../grader/exercises/mutants.ts'
 import { createCpuAccount } from './cpu-accounting.ts'
 import { samplePeakMemory, type TreeMemory } from './process-tree-memory.ts'
@@ -89,7 +90,7 @@ export async function benchBatch(options: { students: number; jobs?: number }): 
   const graded = options.students * exerciseCount
   const notGraded = /(\d+) not graded/g
   const errors = [...whole.stdout.matchAll(notGraded)].reduce((sum, match) => sum + Number(match[1]), 0)
-  console.log(`  ${options.students} submissions × ${exerciseCount} exercises (${graded} grades), ${options.jobs ?? os.availableParallelism()} jobs on ${os.availableParallelism()} cores:`)
+  console.log(`  ${options.students} submissions × ${exerciseCount} exercises (${graded} grades), ${options.jobs ?? os.availableParallelism()} grading processes of up to ${defaultPerJob} grades each, on ${os.availableParallelism()} cores:`)
   // The target was set for the nine exercises of the time; later exercises add to the same run.
   const ninesMs = (whole.wallMs * 9) / exerciseCount
   const verdict = options.students >= 100 ? (ninesMs <= 180_000 ? 'met' : 'not met') : 'scaled run, not comparable'
