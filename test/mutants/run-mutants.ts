@@ -1,5 +1,5 @@
 /**
- * `npm run test:mutants -- [--seeds 20] [--broker embedded,mosquitto,container] [--exercises ex1,ex7] [--jobs 3]`
+ * `npm run test:mutants -- [--seeds 20] [--broker embedded,mosquitto,container] [--exercises ex1,ex7] [--jobs 3] [--max-jobs 12]`
  *
  * The grader judged by programs nobody on the course wrote: every mutant (a known-wrong patch of a solution)
  * must fail on every broker that can run it and on many seeds, always with the check its patch names first and
@@ -23,6 +23,9 @@ import { gradeExercise } from '../../grader/grade/grade-exercise.ts'
 import type { ExerciseResult } from '../../grader/report/result.ts'
 import { newSeed } from '../../grader/runner/random.ts'
 import { chooseSandbox } from '../../grader/runner/sandbox.ts'
+import { CpuHeadroomGate } from '../../grader/process/cpu-headroom.ts'
+import { type Typechecker, typecheckProgram } from '../../grader/runner/typecheck.ts'
+import { WarmTypechecker } from '../../grader/watch/warm-typechecker.ts'
 import { detectBrokers } from '../support/brokers.ts'
 
 type LocalBroker = Exclude<BrokerKind, 'url'>
@@ -34,13 +37,15 @@ const { values } = parseArgs({
     broker: { type: 'string', default: 'embedded,mosquitto,container' },
     exercises: { type: 'string' },
     jobs: { type: 'string', default: String(Math.max(2, os.availableParallelism())) },
+    'max-jobs': { type: 'string', default: '12' },
     'first-seed': { type: 'string' },
   },
 })
 const seedCount = Number(values.seeds)
 const jobs = Number(values.jobs)
-if (!Number.isInteger(seedCount) || seedCount < 1 || !Number.isInteger(jobs) || jobs < 1) {
-  process.stderr.write('error: --seeds and --jobs take a whole number of 1 or more, e.g. --seeds 20\n')
+const maxJobs = Number(values['max-jobs'])
+if (![seedCount, jobs, maxJobs].every((value) => Number.isInteger(value) && value >= 1)) {
+  process.stderr.write('error: --seeds, --jobs and --max-jobs take a whole number of 1 or more, e.g. --seeds 20\n')
   process.exit(2)
 }
 const requested = values.broker.split(',') as LocalBroker[]
@@ -87,21 +92,31 @@ for (const exercise of exercises) {
   }
 }
 
-process.stdout.write(`mutants and variants: ${jobsToRun.length} gradings (${seedCount} seed${seedCount === 1 ? '' : 's'} from ${firstSeed}, on ${brokers.join(', ') || 'no broker'}; ${jobs} at a time)\n`)
+process.stdout.write(`mutants and variants: ${jobsToRun.length} gradings (${seedCount} seed${seedCount === 1 ? '' : 's'} from ${firstSeed}, on ${brokers.join(', ') || 'no broker'}; ${jobs} at a time, up to ${Math.max(jobs, maxJobs)} while the cores have room)\n`)
 let passed = 0
 const failures: string[] = []
-const queue = [...jobsToRun]
-await Promise.all(Array.from({ length: Math.min(jobs, queue.length) }, () => worker()))
-async function worker(): Promise<void> {
-  for (let job = queue.shift(); job; job = queue.shift()) {
-    const problem = await judge(job)
+// --jobs at once always; up to --max-jobs while the cores have idle time (as batch and grade --all do). The
+// same mutant on five seeds is type-checked once (the cache); the others share one warm compiler.
+const gate = new CpuHeadroomGate({ minimum: jobs, maximum: Math.max(jobs, maxJobs) })
+const typechecker = new WarmTypechecker()
+const typecheck: Typechecker = (dir, entry, signal) => typecheckProgram(dir, entry, signal, typechecker.check)
+await Promise.all(
+  jobsToRun.map(async (job) => {
+    await gate.enter()
+    let problem: string | undefined
+    try {
+      problem = await judge(job)
+    } finally {
+      gate.leave()
+    }
     const what = `${job.exercise.id} ${job.patch.fails ? 'mutant' : 'variant'} ${job.patch.name} on ${job.broker}, seed ${job.seed}`
     if (problem) {
       failures.push(`${what}: ${problem}`)
       process.stdout.write(`✗ ${what}: ${problem}\n`)
     } else passed++
-  }
-}
+  }),
+)
+await typechecker[Symbol.asyncDispose]()
 
 async function judge(job: Job): Promise<string | undefined> {
   let result: ExerciseResult
@@ -112,6 +127,7 @@ async function judge(job: Job): Promise<string | undefined> {
       chooser: new BackendChooser(job.broker),
       seed: job.seed,
       sandbox,
+      typecheck,
       ...(job.command ? { command: job.command } : {}),
     })
   } catch (error) {
