@@ -135,11 +135,22 @@ export class WorkerPool implements AsyncDisposable {
     const child = fork(cliEntry, ['__batch-worker'], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execPath: process.execPath })
     const stderr = new OutputCapture(16 * 1024)
     child.stderr!.setEncoding('utf8').on('data', (text: string) => stderr.write(text))
-    const worker: Worker = { child, running: new Set(), stderr, exited: new Promise((resolve) => child.once('exit', () => resolve())), isRetiring: false }
+    const exited = new Promise<void>((resolve) => {
+      child.once('exit', () => resolve())
+      child.once('error', () => child.pid === undefined && resolve())
+    })
+    const worker: Worker = { child, running: new Set(), stderr, exited, isRetiring: false }
     this.#workers.add(worker)
     child.on('message', (reply: WorkerReply) => this.#receive(worker, reply))
-    child.once('error', () => killGroup(child, 'SIGKILL'))
-    child.once('exit', (code, signal) => this.#exited(worker, code, signal))
+    let isGone = false
+    const gone = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (isGone) return
+      isGone = true
+      this.#exited(worker, code, signal)
+    }
+    // A process that could not be started never exits: what it was given goes elsewhere all the same.
+    child.once('error', () => (child.pid === undefined ? gone(null, null) : killGroup(child, 'SIGKILL')))
+    child.once('exit', gone)
     return worker
   }
 
