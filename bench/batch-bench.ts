@@ -5,6 +5,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defaultPerJob } from '../grader/batch/parse-batch-args.ts'
 import { listMutants, materializeMutant } from '../grader/exercises/mutants.ts'
+import type { ExerciseResult } from '../grader/report/result.ts'
 import { createCpuAccount } from './cpu-accounting.ts'
 import { samplePeakMemory, type TreeMemory } from './process-tree-memory.ts'
 
@@ -18,14 +19,24 @@ export interface BatchRun {
   stdout: string
 }
 
+/** What a generated submission is, so the batch's verdict on it can be judged. */
+export interface Expected {
+  student: string
+  exerciseId: string
+  kind: 'solution' | 'starter' | 'mutant'
+  /** For a mutant: the one check it must fail. */
+  fails?: string
+}
+
 /**
  * A generated cohort: every student submits every exercise, each one the solution, the starter or a mutant
  * (in turn), with a line that makes it the student's own (no two submissions share a hash, so nothing is
  * graded once for two students).
  */
-export function generateCohort(students: number): string {
+export function generateCohort(students: number): { dir: string; expected: Expected[] } {
   const cohort = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-bench-cohort-'))
   const exercises = readdirSync(path.join(courseRoot, 'exercises')).filter((name) => /^ex\d+-/.test(name)).sort()
+  const expected: Expected[] = []
   for (let student = 0; student < students; student++) {
     const name = `student-${String(student + 1).padStart(3, '0')}`
     for (const [index, exercise] of exercises.entries()) {
@@ -33,16 +44,47 @@ export function generateCohort(students: number): string {
       const dest = path.join(cohort, name, exercise)
       const mutants = listMutants(dir)
       const kind = (student + index) % 3
-      if (kind === 0 || mutants.length === 0) cpSync(path.join(dir, kind === 1 ? 'starter' : 'solution'), dest, { recursive: true })
-      else if (kind === 1) cpSync(path.join(dir, 'starter'), dest, { recursive: true })
-      else {
-        using mutant = materializeMutant(dir, mutants[student % mutants.length])
-        cpSync(mutant.dir, dest, { recursive: true })
+      const exerciseId = exercise.split('-')[0]
+      if (kind === 0 || mutants.length === 0) {
+        cpSync(path.join(dir, kind === 1 ? 'starter' : 'solution'), dest, { recursive: true })
+        expected.push({ student: name, exerciseId, kind: kind === 1 ? 'starter' : 'solution' })
+      } else if (kind === 1) {
+        cpSync(path.join(dir, 'starter'), dest, { recursive: true })
+        expected.push({ student: name, exerciseId, kind: 'starter' })
+      } else {
+        const mutant = mutants[student % mutants.length]
+        using made = materializeMutant(dir, mutant)
+        cpSync(made.dir, dest, { recursive: true })
+        expected.push({ student: name, exerciseId, kind: 'mutant', fails: mutant.fails })
       }
       makeOwn(dest, name)
     }
   }
-  return cohort
+  return { dir: cohort, expected }
+}
+
+/**
+ * Verdicts the batch got wrong: a solution that did not pass, a starter that did, a mutant that did not fail
+ * exactly its check. Speed bought by starving programs of CPU would show here first.
+ */
+export function wrongVerdicts(outDir: string, expected: readonly Expected[]): string[] {
+  const wrong: string[] = []
+  const reports = new Map<string, ExerciseResult[]>()
+  for (const entry of expected) {
+    let results = reports.get(entry.student)
+    if (!results) {
+      results = (JSON.parse(readFileSync(path.join(outDir, entry.student, 'result.json'), 'utf8')) as { exercises: ExerciseResult[] }).exercises
+      reports.set(entry.student, results)
+    }
+    const result = results.find((candidate) => candidate.id === entry.exerciseId)
+    const failed = result?.checks.filter((check) => check.status === 'failed' || check.status === 'errored').map((check) => check.id) ?? []
+    const what = `${entry.student} ${entry.exerciseId} (${entry.kind}${entry.fails ? ` failing ${entry.fails}` : ''})`
+    if (!result || result.error) wrong.push(`${what}: not graded (${result?.error?.message ?? 'no result'})`)
+    else if (entry.kind === 'solution' && result.status !== 'passed') wrong.push(`${what}: failed ${failed.join(', ')}`)
+    else if (entry.kind === 'starter' && result.status === 'passed') wrong.push(`${what}: passed`)
+    else if (entry.kind === 'mutant' && (failed.length !== 1 || failed[0] !== entry.fails)) wrong.push(`${what}: failed ${failed.join(', ') || 'nothing'}`)
+  }
+  return wrong
 }
 
 function makeOwn(dir: string, student: string): void {
@@ -81,7 +123,7 @@ export function runBatch(args: readonly string[]): Promise<BatchRun> {
  * Mosquitto for ex8 and ex9), then the same cohort sharded 4 ways and merged.
  */
 export async function benchBatch(options: { students: number; jobs?: number }): Promise<void> {
-  const cohort = generateCohort(options.students)
+  const { dir: cohort, expected } = generateCohort(options.students)
   const exerciseCount = readdirSync(path.join(courseRoot, 'exercises')).filter((name) => /^ex\d+-/.test(name)).length
   const out = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-bench-batch-'))
   const jobs = options.jobs ? ['--jobs', String(options.jobs)] : []
@@ -102,6 +144,9 @@ export async function benchBatch(options: { students: number; jobs?: number }): 
     const cores = os.availableParallelism()
     console.log(`    CPU used: ${whole.cpuSeconds.toFixed(0)} s in all (${((whole.cpuSeconds / graded) * 1000).toFixed(0)} ms per grade, the students' programs included), ${((100 * whole.cpuSeconds) / cores / (whole.wallMs / 1000)).toFixed(0)}% of ${cores} cores; ${cores} cores busy every moment would need ${minutes((whole.cpuSeconds / cores) * 1000)}`)
   }
+
+  const wrong = wrongVerdicts(path.join(out, 'whole'), expected)
+  console.log(`    verdicts as expected (solutions pass, starters fail, each mutant fails its one check): ${expected.length - wrong.length} of ${expected.length}${wrong.length ? `; wrong:\n      ${wrong.slice(0, 10).join('\n      ')}` : ''}`)
 
   let shardMs = 0
   for (let index = 1; index <= 4; index++) shardMs += (await runBatch([cohort, '--out', path.join(out, `shard-${index}`), '--shard', `${index}/4`, ...common])).wallMs
