@@ -11,6 +11,8 @@ import { hashPasswordLine, renderPasswordFile } from './password-file.ts'
 export interface MosquittoConfOptions {
   /** The port Mosquitto listens on, as the broker sees it. */
   port: number
+  /** The ports of the WebSocket listeners a student's config adds (StudentConfig.webSockets), as the broker sees them. */
+  webSocketPorts?: Partial<Record<WebSocketListenerKind, number>>
   /** `127.0.0.1` for the local binary and host networking; undefined (every interface) inside a bridged container. */
   bindAddress: string | undefined
   /** Where the config directory is mounted for the broker (the same as the host path for the local binary). */
@@ -98,6 +100,84 @@ export async function writeConfigDir(render: (dir: string) => MosquittoConfFiles
 export interface StudentConfig {
   conf: string
   files: Record<string, string>
+  /**
+   * The WebSocket listeners the config must add beside its one MQTT listener (ex11): `ws` plain, `wss` with the
+   * course certificate. Without it the config has exactly one listener.
+   */
+  webSockets?: readonly WebSocketListenerKind[]
+}
+
+/** A WebSocket listener: `ws` (plain) or `wss` (TLS with the grader's certificate). */
+export type WebSocketListenerKind = 'ws' | 'wss'
+
+/** What one `listener` block of a config serves, from its `protocol` and `certfile` lines. */
+type ListenerKind = 'mqtt' | 'mqtts' | WebSocketListenerKind
+
+/** The kind of each listener (or `port`) line of a config, by line number (1-based). */
+export function describeListeners(conf: string): Map<number, ListenerKind> {
+  const kinds = new Map<number, ListenerKind>()
+  let current: { line: number; isWebSockets: boolean; isTls: boolean } | undefined
+  const close = () => {
+    if (current) kinds.set(current.line, current.isWebSockets ? (current.isTls ? 'wss' : 'ws') : current.isTls ? 'mqtts' : 'mqtt')
+  }
+  for (const [index, raw] of conf.split(/\r?\n/).entries()) {
+    const [option, value] = raw.trim().split(/\s+/)
+    if (option === 'listener' || option === 'port') {
+      close()
+      current = { line: index + 1, isWebSockets: false, isTls: false }
+    } else if (current && option === 'protocol') current.isWebSockets = value === 'websockets'
+    else if (current && option === 'certfile') current.isTls = true
+  }
+  close()
+  return kinds
+}
+
+const listenerNames: Record<ListenerKind, string> = {
+  mqtt: 'an MQTT listener',
+  mqtts: 'an MQTT listener with TLS',
+  ws: 'a WebSockets listener',
+  wss: 'a WebSockets listener with TLS',
+}
+
+const howToAdd: Record<ListenerKind, string> = {
+  mqtt: 'add one, like "listener 1883": Mosquitto 2.0.11 does not start with WebSockets listeners alone, and the grader\'s own client speaks plain MQTT to it',
+  mqtts: '',
+  ws: 'add one: "listener 8080", and under it "protocol websockets"',
+  wss: 'add one: "listener 8443", and under it "protocol websockets", "cafile ca.crt", "certfile server.crt", "keyfile server.key"',
+}
+
+function withoutArticle(kind: ListenerKind): string {
+  return listenerNames[kind].replace(/^an? /, '')
+}
+
+/**
+ * For a config with WebSocket listeners: every listener line is one of the kinds asked for, each kind once.
+ * Returns the port each listener line moves to, or adds the problems to `issues`.
+ */
+function assignListenerPorts(student: StudentConfig, options: Omit<MosquittoConfOptions, 'setup'>, issues: ConfIssue[]): Map<number, number> {
+  const lines = student.conf.split(/\r?\n/)
+  const wanted: ListenerKind[] = ['mqtt', ...(student.webSockets ?? [])]
+  const seen = new Set<ListenerKind>()
+  const ports = new Map<number, number>()
+  for (const [line, kind] of describeListeners(student.conf)) {
+    const text = lines[line - 1].trim()
+    if (!wanted.includes(kind)) {
+      const problem = kind === 'mqtts' ? 'this MQTT listener has a certificate: keep the MQTT listener plain (the grader\'s own client uses it); TLS goes on a WebSockets listener here' : `${listenerNames[kind]}, which this exercise does not ask for`
+      issues.push({ line, text, problem })
+      continue
+    }
+    if (seen.has(kind)) {
+      issues.push({ line, text, problem: `a second ${withoutArticle(kind)}: keep one of each kind (${wanted.map(withoutArticle).join(', ')})` })
+      continue
+    }
+    seen.add(kind)
+    const port = kind === 'mqtt' ? options.port : options.webSocketPorts?.[kind as WebSocketListenerKind]
+    if (port !== undefined) ports.set(line, port)
+  }
+  for (const kind of wanted) {
+    if (!seen.has(kind)) issues.push({ line: 0, text: '', problem: `no ${withoutArticle(kind)}: ${howToAdd[kind]}` })
+  }
+  return ports
 }
 
 /** A line of the student's config the grader cannot run, and why, in words for the student. */
@@ -149,6 +229,8 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
   // One output line per input line, so that Mosquitto's "Error found at mosquitto.conf:7" is the student's line 7.
   const out: string[] = []
   const files: Record<string, string> = { ...student.files }
+  // With WebSocket listeners, each listener line moves to the port of its kind; otherwise there is one.
+  const listenerPorts = student.webSockets ? assignListenerPorts(student, options, issues) : undefined
   let listeners = 0
   for (const [index, raw] of student.conf.split(/\r?\n/).entries()) {
     const line = index + 1
@@ -168,6 +250,12 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     }
     if (option === 'listener' || option === 'port') {
       listeners++
+      if (listenerPorts) {
+        const port = listenerPorts.get(line)
+        if (port !== undefined) out.push(options.bindAddress ? `listener ${port} ${options.bindAddress}` : `listener ${port}`)
+        else out.push(`#(refused by the grader) ${text}`)
+        continue
+      }
       if (listeners > 1) {
         issues.push({ line, text, problem: 'a second listener: the grader tests one, so keep a single listener in this file' })
         continue
@@ -191,7 +279,7 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     }
     out.push(raw)
   }
-  if (listeners === 0) issues.push({ line: 0, text: '', problem: 'no listener: add one, like "listener 1883" (Mosquitto 2 only accepts remote clients on a listener you declare)' })
+  if (listeners === 0 && !listenerPorts) issues.push({ line: 0, text: '', problem: 'no listener: add one, like "listener 1883" (Mosquitto 2 only accepts remote clients on a listener you declare)' })
   if (issues.length > 0) {
     throw new StudentConfigError(`Mosquitto cannot run your mosquitto.conf as it is: ${issues.length} line${issues.length === 1 ? '' : 's'} to fix`, issues)
   }

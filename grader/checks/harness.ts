@@ -530,6 +530,11 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
           trace: this.tap.trace.events(after),
         })
       }
+      // A WebSocket tap turned the client away before any MQTT (plain TCP, a wrong path): it says why.
+      const refusal = this.tap.trace.events(after).findLast((e) => e.kind === 'connection' && e.connection === 0 && e.advice !== undefined)
+      if (error instanceof CheckFailure && refusal?.kind === 'connection') {
+        fail({ message: refusal.advice!, expected: description, received: refusal.detail ?? 'no CONNECT', trace: this.tap.trace.events(after) })
+      }
       const used = [...new Set(this.tap.trace.packets((e) => e.direction === 'to-broker' && isConnect(e.packet), after).map((e) => (e.packet as IConnectPacket).clientId))]
       if (!(error instanceof CheckFailure) || !expected || used.length === 0) throw error
       // MQTT.js makes up "mqttjs_<8 hex>" when given no clientId: say that, not the id (it changes every run).
