@@ -28,6 +28,8 @@ export interface WebSocketArrival {
 export interface WebSocketRefusal {
   detail: string
   advice: string
+  /** The client broke off (a TLS handshake it refused); otherwise the front turned it away. */
+  isClientsDoing?: boolean
 }
 
 export interface WebSocketFrontEvents {
@@ -116,7 +118,11 @@ export class WebSocketFront {
       response.writeHead(426, { Upgrade: 'websocket', 'Content-Type': 'text/plain' }).end('This is an MQTT over WebSockets endpoint: connect with an MQTT client.\n')
     })
     // Bytes that are no HTTP at all: most often an MQTT client speaking plain TCP (its CONNECT starts with 0x10).
-    server.on('clientError', (error: Error & { rawPacket?: Buffer }, socket: Duplex) => {
+    server.on('clientError', (error: Error & { rawPacket?: Buffer; code?: string }, socket: Duplex) => {
+      socket.destroy()
+      // Only what HTTP's parser refused (HPE_*) says something about the client: a reset or a broken-off TLS
+      // handshake (recorded by tlsClientError) is reported here too.
+      if (!error.code?.startsWith('HPE_')) return
       const first = error.rawPacket?.[0]
       this.#events.onRefusal(
         first !== undefined && first >> 4 === 1
@@ -129,11 +135,10 @@ export class WebSocketFront {
               advice: `Your client sent something that is not an HTTP WebSocket handshake (${describeError(error)}): connect with an MQTT client to the ${scheme}:// URL in MQTT_URL.`,
             },
       )
-      socket.destroy()
     })
     if (isSecure) {
       // The same words as the TCP tap's: the harness explains a broken-off handshake (a CA the client lacks).
-      server.on('tlsClientError', (error: Error) => this.#events.onRefusal({ detail: `the TLS handshake failed: ${describeError(error)}`, advice: '' }))
+      server.on('tlsClientError', (error: Error) => this.#events.onRefusal({ detail: `the TLS handshake failed: ${describeError(error)}`, advice: '', isClientsDoing: true }))
     }
   }
 

@@ -119,7 +119,7 @@ export class WireTap implements AsyncDisposable {
       const { tls: webSocketTls, ...front } = options.webSocket
       tap.#front = await WebSocketFront.start({ ...front, ...(webSocketTls ? { tls: webSocketTls } : {}) }, {
         onArrival: (arrival) => tap.#arrive(tap.#webSocketArrival(arrival)),
-        onRefusal: (refusal) => tap.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'tap', detail: refusal.detail, ...(refusal.advice ? { advice: refusal.advice } : {}) }),
+        onRefusal: (refusal) => tap.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: refusal.isClientsDoing ? 'client' : 'tap', detail: refusal.detail, ...(refusal.advice ? { advice: refusal.advice } : {}) }),
       })
       if (options.upstream) {
         await tap.connectTo(options.upstream)
