@@ -6,13 +6,15 @@ const url = process.env.MQTT_URL ?? 'ws://localhost:8080/mqtt'
 const deviceId = process.env.DEVICE_ID ?? 'sensor-0000'
 const statusTopic = process.env.STATUS_TOPIC ?? `acme/site-1/${deviceId}/status`
 
+// TODO: Read the course CA, a PEM file whose path is in process.env.CA_FILE (readFileSync from node:fs).
+//       Over wss:// your client checks the broker's certificate, and the course CA is no public CA.
+
 // MQTT.js picks the transport from the URL: ws:// opens a WebSocket, wss:// a WebSocket inside TLS, and the
 // URL's path (/mqtt) is where the broker serves MQTT. So pass MQTT_URL as it is, and override none of it.
-// TODO: For wss://, the client checks the broker's certificate, and the course CA is no public CA: read the
-//       CA from process.env.CA_FILE (readFileSync from node:fs) and pass it as the `ca` option.
 const client = mqtt.connect(url, {
   clientId: deviceId,
   will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+  // TODO: For wss:// URLs, trust exactly the course CA: pass what you read as the `ca` option.
 })
 
 client.on('connect', () => {
