@@ -141,7 +141,16 @@ export class WebSocketFront {
     })
     if (isSecure) {
       // The same words as the TCP tap's: the harness explains a broken-off handshake (a CA the client lacks).
-      server.on('tlsClientError', (error: Error) => this.#events.onRefusal({ detail: `the TLS handshake failed: ${describeError(error)}`, advice: '', isClientsDoing: true }))
+      server.on('tlsClientError', (error: Error & { code?: string }) => {
+        // OpenSSL names a client that opened with plain HTTP: it never tried TLS, so its CA is not the question.
+        if (error.code === 'ERR_SSL_HTTP_REQUEST') {
+          return this.#events.onRefusal({
+            detail: 'not TLS: the client sent a plain HTTP request to the wss:// endpoint',
+            advice: 'Your client sent a plain HTTP WebSocket handshake to the wss:// endpoint without starting TLS first. A wss:// URL means TLS: with MQTT.js pass the URL as it is; with another library turn its TLS on (paho: tls_set(ca_certs=...)).',
+          })
+        }
+        this.#events.onRefusal({ detail: `the TLS handshake failed: ${describeError(error).trim()}`, advice: '', isClientsDoing: true })
+      })
     }
   }
 
