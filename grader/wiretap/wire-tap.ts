@@ -67,8 +67,8 @@ async function loadDecoder(): Promise<DecodeFrame> {
 
 /** A client accepted but not yet connected on to the broker: a paused socket, or an unanswered WebSocket handshake. */
 interface Arrival {
-  /** Connects it on: returns the client's end and the tap's own end towards the broker. */
-  open(upstream: TapUpstream): { client: Duplex; broker: Duplex; resume(): void; transport?: 'ws' | 'wss' }
+  /** Connects it on: returns the client's end and the tap's own end towards the broker; undefined when turned away. */
+  open(upstream: TapUpstream): { client: Duplex; broker: Duplex; resume(): void; transport?: 'ws' | 'wss' } | undefined
   discard(): void
 }
 
@@ -222,8 +222,9 @@ export class WireTap implements AsyncDisposable {
 
   #accept(arrival: Arrival): void {
     const id = this.connections.length + 1
-    const { client, broker, resume, transport } = arrival.open(this.#upstream!)
-    if (client.destroyed) return
+    const opened = arrival.open(this.#upstream!)
+    if (!opened || opened.client.destroyed) return
+    const { client, broker, resume, transport } = opened
     const connection = new TapConnection(id, client, broker, this.trace, this.#decodeFrame)
     this.connections.push(connection)
     this.trace.record({ kind: 'connection', connection: id, state: 'opened', ...(transport ? { transport } : {}) })
@@ -257,11 +258,15 @@ export class WireTap implements AsyncDisposable {
         const { ws, server } = webSockets!
         let client: Duplex | undefined
         server.handleUpgrade(arrival.request, arrival.socket, arrival.head, (socket) => (client = ws.createWebSocketStream(socket)))
-        if (!client) throw new Error('the WebSocket handshake did not complete at once')
+        // ws answers a handshake it cannot complete (a bad key or version) with a 400 itself, and calls nothing.
+        if (!client) {
+          this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'tap', detail: 'the WebSocket handshake was malformed (answered 400)', advice: 'Your client\'s WebSocket handshake was malformed (a missing Sec-WebSocket-Key or an old Sec-WebSocket-Version), so it was answered 400: use an MQTT library\'s WebSocket transport with the URL in MQTT_URL.' })
+          return undefined
+        }
         if (!brokerUrl) {
           client.destroy()
           this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'tap', detail: `the broker has no ${kind}:// listener to forward to` })
-          return { client, broker: client, resume: () => {} }
+          return undefined
         }
         const broker = ws.createWebSocketStream(new ws.WebSocket(`${brokerUrl}${this.#options.webSocket!.path}`, [arrival.subprotocol], { perMessageDeflate: false, ...(kind === 'wss' && upstreamCa ? { ca: upstreamCa } : {}) }))
         return { client, broker, resume: () => {}, transport: kind }

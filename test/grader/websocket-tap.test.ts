@@ -117,6 +117,13 @@ describeEachBroker(brokers, (kind) => {
     const httpRefusal = await nextRefusal(tap, after)
     http.destroy()
     expect(httpRefusal).toMatchObject({ detail: 'a plain HTTP GET /mqtt, without "Upgrade: websocket"' })
+
+    // A handshake ws itself cannot complete (an old protocol version) is turned away too, and the tap lives on.
+    after = tap.trace.cursor
+    const old = net.connect(port, '127.0.0.1', () => old.write('GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n')).on('error', () => {})
+    const oldRefusal = await nextRefusal(tap, after)
+    old.destroy()
+    expect(oldRefusal).toMatchObject({ detail: 'the WebSocket handshake was malformed (answered 400)' })
     expect(tap.connections).toHaveLength(0)
 
     // And the listener still serves a proper client.
