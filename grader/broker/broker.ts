@@ -33,6 +33,8 @@ export interface BrokerSetup {
   studentConfig?: import('./mosquitto-conf.ts').StudentConfig
   /** The CA (PEM) behind the listener's certificate when the listener speaks TLS: probes and grader clients trust it. */
   tlsCa?: string
+  /** The CA (PEM) behind the certificate of a wss:// listener the student's config adds (StudentConfig.webSockets). */
+  webSocketCa?: string
 }
 
 export interface Credentials {
@@ -50,6 +52,8 @@ export interface Broker extends AsyncDisposable {
   readonly url: string
   /** Set when the listener speaks TLS: the CA (PEM) that signed its certificate. */
   readonly tlsCa?: string | undefined
+  /** The WebSocket listeners of a student's config that asks for them (StudentConfig.webSockets), by kind. */
+  readonly webSocketUrls?: import('./websocket-listeners.ts').WebSocketUrls
   readonly capabilities: ReadonlySet<Capability>
   /** Credentials for the grader's own clients, which may read and write every topic; undefined when anonymous works. */
   readonly graderCredentials: Credentials | undefined

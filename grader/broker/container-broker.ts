@@ -10,6 +10,7 @@ import { StudentConfigError, writeConfigDir } from './mosquitto-conf.ts'
 import { MosquittoExitedError, MosquittoRunningWait } from './mosquitto-running-wait.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'
 import { probeBroker } from './probe-broker.ts'
+import { type WebSocketUrls, findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
 
 const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
 
@@ -17,6 +18,8 @@ const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls',
 export const defaultMosquittoImage = 'eclipse-mosquitto:2.0.22'
 const configDirInContainer = '/mosquitto/config'
 const containerPort = 1883
+/** Where the WebSocket listeners of a student's config listen inside a bridged container. */
+const containerWebSocketPorts = { ws: 8080, wss: 8443 } as const
 const startupTimeoutMs = 30_000
 
 export const noDockerHint = 'start Docker (Docker Desktop, colima or dockerd), or use --broker auto: it picks a broker that can run the exercise'
@@ -91,9 +94,11 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   const image = mosquittoImage()
   const isHostNetwork = process.env.MQTT_COURSE_DOCKER_NETWORK === 'host'
   const listenPort = isHostNetwork ? await findFreePort() : containerPort
+  const webSocketKinds = setup.studentConfig?.webSockets ?? []
+  const webSocketPorts = isHostNetwork ? await findWebSocketPorts(webSocketKinds) : Object.fromEntries(webSocketKinds.map((kind) => [kind, containerWebSocketPorts[kind]]))
   const graderCredentials = makeGraderCredentials(setup)
   await using configDir = await writeConfigDir(() =>
-    renderConf(setup, { port: listenPort, bindAddress: isHostNetwork ? '127.0.0.1' : undefined, brokerConfigDir: configDirInContainer, graderCredentials, isRoot: true }),
+    renderConf(setup, { port: listenPort, webSocketPorts, bindAddress: isHostNetwork ? '127.0.0.1' : undefined, brokerConfigDir: configDirInContainer, graderCredentials, isRoot: true }),
   )
   let container = new GenericContainer(image)
     .withCommand(['/usr/sbin/mosquitto', '-c', `${configDirInContainer}/mosquitto.conf`])
@@ -101,7 +106,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     .withLabels({ 'org.mqtt-course': 'broker', 'org.mqtt-course.run': runLabel })
     .withWaitStrategy(new MosquittoRunningWait())
     .withStartupTimeout(startupTimeoutMs)
-  container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort)
+  container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort, ...Object.values(webSocketPorts))
   // Interrupted while the container is being created or started, there is no handle to stop yet: remove what
   // carries this run's label instead.
   const forgetStarting = onInterrupt(() => removeLabelled(runLabel))
@@ -132,11 +137,14 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   }
   const host = isHostNetwork ? '127.0.0.1' : started.getHost()
   const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)
+  const hostWebSocketPorts = isHostNetwork ? webSocketPorts : Object.fromEntries(Object.entries(webSocketPorts).map(([kind, inside]) => [kind, started.getMappedPort(inside)]))
+  let webSocketUrls: WebSocketUrls = {}
   try {
     const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: deadlineSignal(10_000, signal) }).catch((error: unknown) => {
       throw setup.studentConfig && setup.tlsCa ? tlsListenerFailure(error) : error
     })
     if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+    webSocketUrls = await probeWebSocketListeners({ host, ports: hostWebSocketPorts, credentials: graderCredentials, tlsCa: setup.webSocketCa, signal: deadlineSignal(10_000, signal) })
   } catch (error) {
     await stop()
     if (error instanceof StudentConfigError) throw error
@@ -150,6 +158,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     port,
     url: `${setup.tlsCa ? 'mqtts' : 'mqtt'}://${host}:${port}`,
     tlsCa: setup.tlsCa,
+    ...(setup.studentConfig?.webSockets ? { webSocketUrls } : {}),
     capabilities: offered,
     graderCredentials,
     logTail: () => logLines.slice(-20).join('\n'),

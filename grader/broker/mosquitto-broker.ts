@@ -9,6 +9,7 @@ import { findMosquittoBinary, installMosquittoHint } from './find-mosquitto.ts'
 import { type MosquittoConfOptions, StudentConfigError, renderMosquittoConf, renderStudentConf, writeConfigDir } from './mosquitto-conf.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'
 import { probeBroker } from './probe-broker.ts'
+import { findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
 
 const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
 const startupTimeoutMs = 10_000
@@ -49,8 +50,9 @@ export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefin
 
 async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
   const port = await findFreePort()
+  const webSocketPorts = await findWebSocketPorts(setup.studentConfig?.webSockets)
   const graderCredentials = makeGraderCredentials(setup)
-  const configDir = await writeConfigDir((dir) => renderConf(setup, { port, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 }))
+  const configDir = await writeConfigDir((dir) => renderConf(setup, { port, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 }))
   const conf = `${configDir.path}/mosquitto.conf`
   const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env })
   const stop = async () => {
@@ -65,6 +67,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
       throw setup.studentConfig && setup.tlsCa ? tlsListenerFailure(error) : error
     })
     if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+    const webSocketUrls = await probeWebSocketListeners({ host, ports: webSocketPorts, credentials: graderCredentials, tlsCa: setup.webSocketCa, signal: startup })
     let isStopped = false
     const stopOnce = async () => {
       if (isStopped) return
@@ -78,6 +81,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
       port,
       url: `${setup.tlsCa ? 'mqtts' : 'mqtt'}://${host}:${port}`,
       tlsCa: setup.tlsCa,
+      ...(setup.studentConfig?.webSockets ? { webSocketUrls } : {}),
       capabilities: offered,
       graderCredentials,
       logTail: () => group.stderr.tail(20),

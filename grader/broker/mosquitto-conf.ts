@@ -3,6 +3,7 @@ import { TemporaryFolder } from '../process/temporary-folder.ts'
 import path from 'node:path'
 import type { BrokerSetup, Credentials } from './broker.ts'
 import { hashPasswordLine, renderPasswordFile } from './password-file.ts'
+import { assignListenerPorts } from './student-listeners.ts'
 
 /**
  * The one place that writes Mosquitto configuration. Both the local binary and the container read a config
@@ -11,6 +12,8 @@ import { hashPasswordLine, renderPasswordFile } from './password-file.ts'
 export interface MosquittoConfOptions {
   /** The port Mosquitto listens on, as the broker sees it. */
   port: number
+  /** The ports of the WebSocket listeners a student's config adds (StudentConfig.webSockets), as the broker sees them. */
+  webSocketPorts?: Partial<Record<WebSocketListenerKind, number>>
   /** `127.0.0.1` for the local binary and host networking; undefined (every interface) inside a bridged container. */
   bindAddress: string | undefined
   /** Where the config directory is mounted for the broker (the same as the host path for the local binary). */
@@ -92,13 +95,21 @@ export async function writeConfigDir(render: (dir: string) => MosquittoConfFiles
 }
 
 /**
- * A mosquitto.conf the student wrote (ex8, ex9), and the files it may name: the student's acl and passwd,
+ * A mosquitto.conf the student wrote (ex8, ex9, ex11), and the files it may name: the student's acl and passwd,
  * the grader's certificates. Referred to by file name: `acl_file /etc/mosquitto/acl` means the file `acl`.
  */
 export interface StudentConfig {
   conf: string
   files: Record<string, string>
+  /**
+   * The WebSocket listeners the config must add beside its one MQTT listener (ex11): `ws` plain, `wss` with the
+   * course certificate. Without it the config has exactly one listener.
+   */
+  webSockets?: readonly WebSocketListenerKind[]
 }
+
+/** A WebSocket listener: `ws` (plain) or `wss` (TLS with the grader's certificate). */
+export type WebSocketListenerKind = 'ws' | 'wss'
 
 /** A line of the student's config the grader cannot run, and why, in words for the student. */
 export interface ConfIssue {
@@ -149,6 +160,8 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
   // One output line per input line, so that Mosquitto's "Error found at mosquitto.conf:7" is the student's line 7.
   const out: string[] = []
   const files: Record<string, string> = { ...student.files }
+  // With WebSocket listeners, each listener line moves to the port of its kind; otherwise there is one.
+  const listenerPorts = student.webSockets ? assignListenerPorts(student, options, issues) : undefined
   let listeners = 0
   for (const [index, raw] of student.conf.split(/\r?\n/).entries()) {
     const line = index + 1
@@ -168,6 +181,12 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     }
     if (option === 'listener' || option === 'port') {
       listeners++
+      if (listenerPorts) {
+        const port = listenerPorts.get(line)
+        if (port !== undefined) out.push(options.bindAddress ? `listener ${port} ${options.bindAddress}` : `listener ${port}`)
+        else out.push(`#(refused by the grader) ${text}`)
+        continue
+      }
       if (listeners > 1) {
         issues.push({ line, text, problem: 'a second listener: the grader tests one, so keep a single listener in this file' })
         continue
@@ -191,7 +210,7 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     }
     out.push(raw)
   }
-  if (listeners === 0) issues.push({ line: 0, text: '', problem: 'no listener: add one, like "listener 1883" (Mosquitto 2 only accepts remote clients on a listener you declare)' })
+  if (listeners === 0 && !listenerPorts) issues.push({ line: 0, text: '', problem: 'no listener: add one, like "listener 1883" (Mosquitto 2 only accepts remote clients on a listener you declare)' })
   if (issues.length > 0) {
     throw new StudentConfigError(`Mosquitto cannot run your mosquitto.conf as it is: ${issues.length} line${issues.length === 1 ? '' : 's'} to fix`, issues)
   }

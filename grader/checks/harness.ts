@@ -530,6 +530,11 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
           trace: this.tap.trace.events(after),
         })
       }
+      // A WebSocket tap turned the client away before any MQTT (plain TCP, a wrong path): it says why.
+      const refusal = this.tap.trace.events(after).findLast((e) => e.kind === 'connection' && e.connection === 0 && e.advice !== undefined)
+      if (error instanceof CheckFailure && refusal?.kind === 'connection') {
+        fail({ message: refusal.advice!, expected: description, received: refusal.detail ?? 'no CONNECT', trace: this.tap.trace.events(after) })
+      }
       const used = [...new Set(this.tap.trace.packets((e) => e.direction === 'to-broker' && isConnect(e.packet), after).map((e) => (e.packet as IConnectPacket).clientId))]
       if (!(error instanceof CheckFailure) || !expected || used.length === 0) throw error
       // MQTT.js makes up "mqttjs_<8 hex>" when given no clientId: say that, not the id (it changes every run).
@@ -585,8 +590,11 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
 function summarizeSent(events: readonly TraceEvent[]): string {
   const sent = events.filter((e): e is PacketEvent => e.kind === 'packet' && e.direction === 'to-broker' && !e.isInjected)
   if (sent.length === 0) {
-    const connected = events.some((e) => e.kind === 'connection')
-    return connected ? 'nothing: the connection was opened but no packet was sent' : 'nothing: your program never connected to MQTT_URL'
+    const connected = events.some((e) => e.kind === 'connection' && e.state === 'opened')
+    // Connection 0: attempts the tap saw end before they became a connection (a refused TLS handshake, a
+    // WebSocket handshake turned away); the trace says why.
+    const triedOnly = events.some((e) => e.kind === 'connection' && e.connection === 0)
+    return connected ? 'nothing: the connection was opened but no packet was sent' : triedOnly ? 'nothing: every attempt to connect ended before any MQTT (the trace says why)' : 'nothing: your program never connected to MQTT_URL'
   }
   const lines = sent.slice(-8).map((e) => formatPacket(e.packet))
   return (sent.length > 8 ? `(${sent.length - 8} earlier packets)\n` : '') + lines.join('\n')

@@ -107,7 +107,9 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     // and spend its own start-up time (Node, mqtt.js) while the broker starts. On a TLS listener it ends TLS on
     // both sides with the broker's own certificate, so the MQTT inside is read like any other.
     const tapTls = setup.tlsCa && tlsMaterial ? { ...tlsMaterial.server, upstreamCa: setup.tlsCa } : undefined
-    const tap = teardown.use(await WireTap.start({ ...(tapTls ? { tls: tapTls } : { shouldDecode: !setup.tlsCa }), scheme: setup.tlsCa ? 'mqtts' : 'mqtt' }))
+    // A config with WebSocket listeners (ex11): the tap speaks ws:// (and wss:// with the broker's certificate) to the program.
+    const webSocket = setup.studentConfig?.webSockets ? { path: '/mqtt', ...(tlsMaterial && setup.webSocketCa ? { tls: { ...tlsMaterial.server, upstreamCa: setup.webSocketCa } } : {}) } : undefined
+    const tap = teardown.use(await WireTap.start({ ...(tapTls ? { tls: tapTls } : { shouldDecode: !setup.tlsCa }), scheme: setup.tlsCa ? 'mqtts' : 'mqtt', ...(webSocket ? { webSocket } : {}) }))
     const early = exercise.run.startsEarly && command ? teardown.use(startStudentProgram({ ...launch, tap }, {}, 1)) : undefined
     // If no broker can run this exercise here, the early program is stopped on the way out; the tap held it.
     const backend = await options.chooser.choose(required, exercise.id)
@@ -147,7 +149,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       for (const skip of skipped) report(skip)
       result = { ...base, status: 'failed', ...(broker ? { broker: broker.label } : {}), durationMs: durationMs(), checks: [...preconditions, ...skipped] }
     } else {
-      await tap.connectTo({ host: broker.host, port: broker.port })
+      await tap.connectTo({ host: broker.host, port: broker.port, webSocketUrls: broker.webSocketUrls })
       const session = teardown.use(
         new ExerciseSession({ ...launch, random, broker, tap, tls: tlsMaterial, signal: runSignal, taskClientId: taskClientId(exercise, inputs) }),
       )

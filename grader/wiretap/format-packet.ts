@@ -123,7 +123,7 @@ export function formatTraceEvent(event: TraceEvent, peers: PeerNames = studentPe
       return `${time}  ${connection} ${arrow(event.direction, peers)}  ${formatPacket(event.packet, event.protocolVersion)}${note}`
     }
     case 'connection':
-      if (event.state === 'opened') return `${time}  ${connection} connection opened`
+      if (event.state === 'opened') return `${time}  ${connection} connection opened${event.transport ? ` (${event.transport}://)` : ''}`
       return `${time}  ${connection} connection closed by ${event.closedBy === 'client' ? peers.client : event.closedBy === 'broker' ? 'the broker' : 'the grader'}${event.detail ? ` (${event.detail})` : ''}`
     case 'decode-error':
       return `${time}  ${connection} ${arrow(event.direction, peers)}  undecodable packet: ${event.message}\n${formatBytesWithCaret(event.bytes)}`

@@ -1,19 +1,39 @@
 import net from 'node:net'
+import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
-import type { Packet } from 'mqtt-packet'
 import type { decodeFrame } from '../mqtt/packet-codec.ts'
 import { describeError } from '../errors/grader-error.ts'
-import { raceSignal } from '../time/deadline.ts'
-import { PacketFramer } from './packet-framer.ts'
+import { TapConnection } from './tap-connection.ts'
 import { type PeerNames, studentPeers } from './format-packet.ts'
-import { type ConnectionEvent, type Direction, WireTrace } from './wire-trace.ts'
+import { type ConnectionEvent, WireTrace } from './wire-trace.ts'
+import { type WebSocketArrival, WebSocketFront, type WebSocketFrontOptions } from './websocket-front.ts'
+import type { WebSocketUrls } from '../broker/websocket-listeners.ts'
+
+export { TapConnection }
+
+type WsModule = typeof import('ws')
+
+/** The ws library and one handshake completer (noServer: it holds no sockets), loaded by the first WebSocket tap only. */
+let webSockets: { ws: WsModule; server: InstanceType<WsModule['WebSocketServer']> } | undefined
+async function loadWebSockets(): Promise<NonNullable<typeof webSockets>> {
+  const ws: WsModule = await import('ws')
+  webSockets ??= { ws, server: new ws.WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => [...offered].find((name) => name === 'mqtt' || name === 'mqttv3.1') ?? false }) }
+  return webSockets
+}
+
+/** Where the tap forwards to: the broker's MQTT listener, and its WebSocket listeners for a WebSocket tap. */
+export interface TapUpstream {
+  host: string
+  port: number
+  webSocketUrls?: WebSocketUrls | undefined
+}
 
 export interface WireTapOptions {
   /**
    * The broker the tap forwards to. Without one, connections wait (as under holdNewConnections) until
    * connectTo() names it: the student's program can start while the broker is still starting.
    */
-  upstream?: { host: string; port: number }
+  upstream?: TapUpstream
   /** How traces name the two ends: "you → broker" for the student, "grader → broker" for the grader's clients. */
   peers?: PeerNames
   /**
@@ -23,6 +43,11 @@ export interface WireTapOptions {
   shouldDecode?: boolean
   /** The URL scheme clients use through the tap: mqtts when the broker behind it speaks TLS. */
   scheme?: 'mqtt' | 'mqtts'
+  /**
+   * Speak MQTT over WebSockets to clients (ws://, and wss:// with `tls`), and forward each connection to the
+   * broker's WebSocket listener of the same kind, decoding the MQTT inside the frames like any other.
+   */
+  webSocket?: Omit<WebSocketFrontOptions, 'tls'> & { tls?: { certificatePem: string; privateKeyPem: string; upstreamCa: string } }
   /**
    * Terminate TLS on both sides, so the MQTT inside can be decoded: clients get this certificate (the broker's
    * own, signed by the course CA), and the tap speaks TLS to the broker, trusting `upstreamCa`.
@@ -40,47 +65,65 @@ async function loadDecoder(): Promise<DecodeFrame> {
   return (await import('../mqtt/packet-codec.ts')).decodeFrame
 }
 
-/** The PINGREQ the tap writes for a barrier [MQTT-3.12]: fixed header 0xC0, remaining length 0. */
-const pingreqBytes = Buffer.from([0xc0, 0x00])
+/** A client accepted but not yet connected on to the broker: a paused socket, or an unanswered WebSocket handshake. */
+interface Arrival {
+  /** Connects it on: returns the client's end and the tap's own end towards the broker; undefined when turned away. */
+  open(upstream: TapUpstream): { client: Duplex; broker: Duplex; resume(): void; transport?: 'ws' | 'wss' } | undefined
+  discard(): void
+}
 
 /**
  * A TCP proxy between one MQTT client and the broker. It forwards the client's exact bytes, decodes both
  * directions into a timestamped WireTrace, and injects the faults a student cannot fake: cut() (power loss),
  * hold() (network partition) and barrier() (proof that the broker has processed everything sent so far).
+ * With `webSocket` it faces clients as a WebSocket endpoint and forwards to the broker's WebSocket listener.
  */
 export class WireTap implements AsyncDisposable {
   readonly trace = new WireTrace()
   readonly connections: TapConnection[] = []
   readonly peers: PeerNames
-  readonly #server: net.Server | tls.Server
+  readonly #server: net.Server | tls.Server | undefined
+  #front: WebSocketFront | undefined
   readonly #options: WireTapOptions
-  #upstream: { host: string; port: number } | undefined
+  #upstream: TapUpstream | undefined
   /**
-   * Sockets accepted but not yet connected to the broker: until connectTo() names it (start() does at once
+   * Clients accepted but not yet connected to the broker: until connectTo() names it (start() does at once
    * when given an upstream), and while holdNewConnections() is in force.
    */
-  #waiting: net.Socket[] | undefined = []
+  #waiting: Arrival[] | undefined = []
   /** Set with the upstream, for a tap that decodes MQTT. */
   #decodeFrame: DecodeFrame | undefined
 
-  private constructor(server: net.Server | tls.Server, options: WireTapOptions) {
+  private constructor(server: net.Server | tls.Server | undefined, options: WireTapOptions) {
     this.#server = server
     this.#options = options
     this.peers = options.peers ?? studentPeers
-    server.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
-      if (this.#waiting) {
-        socket.pause()
-        this.#waiting.push(socket)
-      } else this.#accept(socket)
+    server?.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {
+      socket.pause()
+      this.#arrive(this.#socketArrival(socket))
     })
     // A client that refuses the certificate never gets a connection: the trace still says it tried, and why.
     // (Connection 0: it never became one of the tap's numbered connections.)
-    server.on('tlsClientError', (error: Error) => {
+    server?.on('tlsClientError', (error: Error) => {
       this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'client', detail: `the TLS handshake failed: ${describeError(error)}` })
     })
   }
 
   static async start(options: WireTapOptions): Promise<WireTap> {
+    if (options.webSocket) {
+      await loadWebSockets()
+      const tap = new WireTap(undefined, options)
+      const { tls: webSocketTls, ...front } = options.webSocket
+      tap.#front = await WebSocketFront.start({ ...front, ...(webSocketTls ? { tls: webSocketTls } : {}) }, {
+        onArrival: (arrival) => tap.#arrive(tap.#webSocketArrival(arrival)),
+        onRefusal: (refusal) => tap.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: refusal.isClientsDoing ? 'client' : 'tap', detail: refusal.detail, ...(refusal.advice ? { advice: refusal.advice } : {}) }),
+      })
+      if (options.upstream) {
+        await tap.connectTo(options.upstream)
+        tap.releaseNewConnections()
+      }
+      return tap
+    }
     const server = options.tls ? tls.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true }) : net.createServer({ noDelay: true })
     const tap = new WireTap(server, options)
     await new Promise<void>((resolve, reject) => {
@@ -98,7 +141,8 @@ export class WireTap implements AsyncDisposable {
   }
 
   get port(): number {
-    return (this.#server.address() as net.AddressInfo).port
+    if (this.#front) return Number(new URL(this.#front.url(false)!).port)
+    return (this.#server!.address() as net.AddressInfo).port
   }
 
   get host(): string {
@@ -107,7 +151,13 @@ export class WireTap implements AsyncDisposable {
 
   /** The URL to give a client instead of the broker's. */
   get url(): string {
+    if (this.#front) return this.#front.url(false)!
     return `${this.#options.scheme ?? 'mqtt'}://${this.host}:${this.port}`
+  }
+
+  /** For a WebSocket tap with TLS: the wss:// URL (same path, another port), which ends at the broker's wss listener. */
+  get secureUrl(): string | undefined {
+    return this.#front?.url(true)
   }
 
   /** The connection opened most recently, if any. */
@@ -140,13 +190,11 @@ export class WireTap implements AsyncDisposable {
     if (!this.#upstream) throw new Error('releaseNewConnections() before connectTo(): the tap has no broker yet')
     const waiting = this.#waiting ?? []
     this.#waiting = undefined
-    for (const socket of waiting) {
-      if (!socket.destroyed) this.#accept(socket)
-    }
+    for (const arrival of waiting) this.#accept(arrival)
   }
 
   /** Names the broker to forward to, for a tap started without one. Connections keep waiting until released. */
-  async connectTo(upstream: { host: string; port: number }): Promise<void> {
+  async connectTo(upstream: TapUpstream): Promise<void> {
     if (this.#options.shouldDecode ?? true) this.#decodeFrame ??= await loadDecoder()
     this.#upstream = upstream
   }
@@ -157,186 +205,73 @@ export class WireTap implements AsyncDisposable {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.#waiting ?? []) socket.destroy()
+    for (const arrival of this.#waiting ?? []) arrival.discard()
     for (const connection of this.connections) connection.destroy()
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    if (this.#front) await this.#front.close()
+    if (this.#server) await new Promise<void>((resolve) => this.#server!.close(() => resolve()))
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
   }
 
-  #accept(clientSocket: net.Socket): void {
+  #arrive(arrival: Arrival): void {
+    if (this.#waiting) this.#waiting.push(arrival)
+    else this.#accept(arrival)
+  }
+
+  #accept(arrival: Arrival): void {
     const id = this.connections.length + 1
-    const upstream = this.#upstream!
-    const brokerSocket = this.#options.tls
-      ? tls.connect({ ...upstream, ca: this.#options.tls.upstreamCa, ...(net.isIP(upstream.host) ? {} : { servername: upstream.host }) }).setNoDelay(true)
-      : net.connect({ ...upstream, noDelay: true })
-    const connection = new TapConnection(id, clientSocket, brokerSocket, this.trace, this.#decodeFrame)
+    const opened = arrival.open(this.#upstream!)
+    if (!opened || opened.client.destroyed) return
+    const { client, broker, resume, transport } = opened
+    const connection = new TapConnection(id, client, broker, this.trace, this.#decodeFrame)
     this.connections.push(connection)
-    this.trace.record({ kind: 'connection', connection: id, state: 'opened' })
-    clientSocket.resume()
-  }
-}
-
-type PendingPing = 'client' | { resolve: () => void; reject: (error: Error) => void }
-
-/** One client's TCP connection through the tap, paired with the tap's own connection to the broker. */
-export class TapConnection {
-  readonly id: number
-  /** 3 (MQTT 3.1), 4 (MQTT 3.1.1) or 5, from the CONNECT; 4 until one is seen. */
-  protocolVersion = 4
-  readonly closed: Promise<void>
-  readonly #client: net.Socket
-  readonly #broker: net.Socket
-  readonly #trace: WireTrace
-  /** Undefined when the tap only relays bytes (TLS). */
-  readonly #decodeFrame: DecodeFrame | undefined
-  readonly #pendingPings: PendingPing[] = []
-  #held: Array<{ direction: Direction; frame: Buffer }> | undefined
-  #isOpen = true
-  #markClosed!: () => void
-
-  constructor(id: number, client: net.Socket, broker: net.Socket, trace: WireTrace, decodeFrame: DecodeFrame | undefined) {
-    this.id = id
-    this.#client = client
-    this.#broker = broker
-    this.#trace = trace
-    this.#decodeFrame = decodeFrame
-    this.closed = new Promise((resolve) => (this.#markClosed = resolve))
-    this.#pipe(client, 'to-broker')
-    this.#pipe(broker, 'to-client')
+    this.trace.record({ kind: 'connection', connection: id, state: 'opened', ...(transport ? { transport } : {}) })
+    resume()
   }
 
-  get isOpen(): boolean {
-    return this.#isOpen
-  }
-
-  get isHeld(): boolean {
-    return this.#held !== undefined
-  }
-
-  /** Drops the connection on both sides without a DISCONNECT: the broker sees a dead client and sends its will. */
-  cut(): void {
-    this.#abort('tap', 'cut by the grader, as if the power failed')
-  }
-
-  /** Stops forwarding in both directions, like a network partition; the bytes wait for release(). */
-  hold(): void {
-    this.#held ??= []
-  }
-
-  /** Ends a hold(): forwards what waited, in order, and resumes. */
-  release(): void {
-    const held = this.#held ?? []
-    this.#held = undefined
-    for (const { direction, frame } of held) this.#forward(direction, frame)
+  #socketArrival(clientSocket: net.Socket): Arrival {
+    // A client that resets while it waits is gone; once connected on, the TapConnection records its errors.
+    clientSocket.on('error', () => clientSocket.destroy())
+    return {
+      open: (upstream) => {
+        const broker = this.#options.tls
+          ? tls.connect({ host: upstream.host, port: upstream.port, ca: this.#options.tls.upstreamCa, ...(net.isIP(upstream.host) ? {} : { servername: upstream.host }) }).setNoDelay(true)
+          : net.connect({ host: upstream.host, port: upstream.port, noDelay: true })
+        return { client: clientSocket, broker, resume: () => clientSocket.resume() }
+      },
+      discard: () => clientSocket.destroy(),
+    }
   }
 
   /**
-   * Proves the broker has processed every packet the client sent before this call: writes a PINGREQ after them
-   * and waits for the broker's PINGRESP (which the client never sees). Brokers answer packets of one connection
-   * in order, so anything the broker sent this client because of those packets has reached the tap first.
+   * Completes the client's handshake and opens the tap's own WebSocket to the broker's listener of the same kind,
+   * offering the client's subprotocol; what the client sends meanwhile waits in the stream until that opens.
    */
-  async barrier(signal: AbortSignal): Promise<void> {
-    if (!this.#decodeFrame) throw new Error('barrier() needs a tap that decodes MQTT')
-    if (this.#held) throw new Error('barrier() during hold(): release() the connection first')
-    if (!this.#isOpen) throw new Error(`connection #${this.id} is closed: nothing to put a barrier on`)
-    const reply = new Promise<void>((resolve, reject) => this.#pendingPings.push({ resolve, reject }))
-    this.#broker.write(pingreqBytes)
-    this.#trace.record({ kind: 'packet', connection: this.id, direction: 'to-broker', packet: { cmd: 'pingreq' }, protocolVersion: this.protocolVersion, isInjected: true })
-    await raceSignal(reply, signal)
-  }
-
-  /** Tears both sockets down at once (used when the tap closes). */
-  destroy(): void {
-    this.#abort('tap', 'the grader closed the tap')
-  }
-
-  #pipe(socket: net.Socket, direction: Direction): void {
-    const side = direction === 'to-broker' ? 'client' : 'broker'
-    const framer = new PacketFramer()
-    const decodeFrame = this.#decodeFrame
-    socket.on('data', (chunk: Buffer) => {
-      if (!decodeFrame) {
-        this.#forwardOrHold(direction, chunk)
-        return
-      }
-      const { frames, error } = framer.push(chunk)
-      for (const frame of frames) this.#onFrame(direction, frame, decodeFrame)
-      if (error) {
-        this.#trace.record({ kind: 'decode-error', connection: this.id, direction, message: error, bytes: chunk })
-        this.#abort(side, error)
-      }
-    })
-    // A graceful close travels on: end() flushes what was written (a DISCONNECT, say) before the FIN, so the
-    // broker sees exactly what the client did. destroy() here would drop that DISCONNECT and fire the will.
-    socket.on('end', () => {
-      if (this.#held) return
-      this.#otherSocket(side).end()
-    })
-    socket.on('error', (error) => this.#abort(side, describeError(error)))
-    socket.on('close', () => {
-      if (!this.#held) this.#otherSocket(side).end()
-      this.#markClosedBy(side)
-    })
-  }
-
-  #otherSocket(side: 'client' | 'broker'): net.Socket {
-    return side === 'client' ? this.#broker : this.#client
-  }
-
-  #onFrame(direction: Direction, frame: Buffer, decodeFrame: DecodeFrame): void {
-    const decoded = decodeFrame(frame, this.protocolVersion)
-    if ('error' in decoded) {
-      this.#trace.record({ kind: 'decode-error', connection: this.id, direction, message: decoded.error, bytes: frame })
-      this.#forwardOrHold(direction, frame)
-      return
+  #webSocketArrival(arrival: WebSocketArrival): Arrival {
+    return {
+      open: (upstream) => {
+        const kind = arrival.isSecure ? 'wss' : 'ws'
+        const brokerUrl = upstream.webSocketUrls?.[kind]
+        const upstreamCa = this.#options.webSocket?.tls?.upstreamCa
+        const { ws, server } = webSockets!
+        let client: Duplex | undefined
+        server.handleUpgrade(arrival.request, arrival.socket, arrival.head, (socket) => (client = ws.createWebSocketStream(socket)))
+        // ws answers a handshake it cannot complete (a bad key or version) with a 400 itself, and calls nothing.
+        if (!client) {
+          this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'tap', detail: 'the WebSocket handshake was malformed (answered 400)', advice: 'Your client\'s WebSocket handshake was malformed (a missing Sec-WebSocket-Key or an old Sec-WebSocket-Version), so it was answered 400: use an MQTT library\'s WebSocket transport with the URL in MQTT_URL.' })
+          return undefined
+        }
+        if (!brokerUrl) {
+          client.destroy()
+          this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'tap', detail: `the broker has no ${kind}:// listener to forward to` })
+          return undefined
+        }
+        const broker = ws.createWebSocketStream(new ws.WebSocket(`${brokerUrl}${this.#options.webSocket!.path}`, [arrival.subprotocol], { perMessageDeflate: false, ...(kind === 'wss' && upstreamCa ? { ca: upstreamCa } : {}) }))
+        return { client, broker, resume: () => {}, transport: kind }
+      },
+      discard: () => arrival.socket.destroy(),
     }
-    const packet = decoded.packet
-    if (packet.cmd === 'connect') this.protocolVersion = packet.protocolVersion ?? 4
-    if (direction === 'to-client' && packet.cmd === 'pingresp') {
-      const pending = this.#pendingPings.shift()
-      if (pending && pending !== 'client') {
-        this.#trace.record({ kind: 'packet', connection: this.id, direction, packet, protocolVersion: this.protocolVersion, isInjected: true, isSwallowed: true })
-        pending.resolve()
-        return
-      }
-    }
-    this.#trace.record({ kind: 'packet', connection: this.id, direction, packet, protocolVersion: this.protocolVersion })
-    this.#forwardOrHold(direction, frame, packet)
-  }
-
-  #forwardOrHold(direction: Direction, frame: Buffer, packet?: Packet): void {
-    if (this.#held) {
-      this.#held.push({ direction, frame })
-      return
-    }
-    this.#forward(direction, frame, packet)
-  }
-
-  #forward(direction: Direction, frame: Buffer, packet?: Packet): void {
-    if (direction === 'to-broker') {
-      if (packet?.cmd === 'pingreq') this.#pendingPings.push('client')
-      this.#broker.write(frame)
-    } else this.#client.write(frame)
-  }
-
-  /** Power loss or a broken socket: both sides go at once, unsent bytes are lost. */
-  #abort(side: 'client' | 'broker' | 'tap', detail: string): void {
-    this.#client.destroy()
-    this.#broker.destroy()
-    this.#markClosedBy(side, detail)
-  }
-
-  /** Records the end of the connection once, naming the side that ended it first. */
-  #markClosedBy(side: 'client' | 'broker' | 'tap', detail?: string): void {
-    if (!this.#isOpen) return
-    this.#isOpen = false
-    this.#trace.record({ kind: 'connection', connection: this.id, state: 'closed', closedBy: side, detail })
-    for (const pending of this.#pendingPings.splice(0)) {
-      if (pending !== 'client') pending.reject(new Error(`connection #${this.id} closed before the broker answered the barrier`))
-    }
-    this.#markClosed()
   }
 }

@@ -31,6 +31,10 @@ export interface ConnectionEvent {
   /** For 'closed': which side ended the connection first, or the tap itself (cut()). */
   closedBy?: 'client' | 'broker' | 'tap'
   detail?: string
+  /** For 'opened' on a WebSocket tap: whether the client came over ws:// or wss://. */
+  transport?: 'ws' | 'wss'
+  /** For a client the tap turned away before it became a connection (connection 0): what the student should do. */
+  advice?: string
 }
 
 export interface DecodeErrorEvent {

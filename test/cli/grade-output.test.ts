@@ -118,7 +118,7 @@ describe('npm run grade -- --all', () => {
     const report = gradeReportSchema.parse(JSON.parse(result.stdout))
     const failing = report.exercises.filter((exercise) => exercise.status !== 'passed').map((e) => `${e.id}: ${e.error?.message ?? e.checks.find((c) => c.status !== 'passed')?.message}`)
     expect(failing).toEqual([])
-    expect(report.exercises.map((exercise) => exercise.id)).toEqual(['ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'ex6', 'ex7', 'ex8', 'ex9', 'ex10'])
+    expect(report.exercises.map((exercise) => exercise.id)).toEqual(['ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'ex6', 'ex7', 'ex8', 'ex9', 'ex10', 'ex11'])
     expect(report.points).toBe(report.maxPoints)
     expect(result.exitCode).toBe(0)
   })

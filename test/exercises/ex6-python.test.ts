@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadExercise, resolveExerciseFolder } from '../../grader/exercises/load-exercises.ts'
 import { describeEachBroker, detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
 import { describeResult, gradeWith } from '../support/exercise-suite.ts'
 import { listMutants, listVariants, materializeMutant } from '../../grader/exercises/mutants.ts'
+import { findPythonWithPaho } from '../support/python-with-paho.ts'
 
 /**
  * The course's original sensor was Python: `--cmd` must grade it by the same checks, on every broker, since
@@ -46,15 +46,3 @@ describe.skipIf(!python)(`ex6 graded in Python with --cmd${python ? '' : ' (skip
     })
   })
 })
-
-function findPythonWithPaho(): string | undefined {
-  const candidates = [process.env.MQTT_COURSE_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c))
-  return candidates.find((candidate) => {
-    try {
-      execFileSync(candidate, ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' })
-      return true
-    } catch {
-      return false
-    }
-  })
-}

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { BrokerSetup } from '../../grader/broker/broker.ts'
 import { containerBackend } from '../../grader/broker/container-broker.ts'
 import { mosquittoBackend } from '../../grader/broker/mosquitto-broker.ts'
-import { renderMosquittoConf } from '../../grader/broker/mosquitto-conf.ts'
+import { StudentConfigError, renderMosquittoConf, renderStudentConf } from '../../grader/broker/mosquitto-conf.ts'
 import { hashPasswordLine, verifyPasswordLine } from '../../grader/broker/password-file.ts'
 import { GraderClient } from '../../grader/checks/grader-client.ts'
 import { connackCode } from '../../grader/mqtt/packet-guards.ts'
@@ -56,6 +56,46 @@ describe('renderMosquittoConf', () => {
     expect(files['mosquitto.conf']).toContain('listener 1883 127.0.0.1\nallow_anonymous false\npassword_file /conf/passwd\nacl_file /conf/acl\n')
     expect(files.acl).toBe(`${setup.acl!.trimEnd()}\n\n# the grader's own observer\nuser mqtt-course-grader\ntopic readwrite #\n`)
     expect(files.passwd!.trim().split('\n').map((line) => line.split(':')[0])).toEqual(['sensor', 'dashboard', 'mqtt-course-grader'])
+  })
+})
+
+describe('renderStudentConf with WebSocket listeners', () => {
+  const options = { port: 41000, webSocketPorts: { ws: 41001, wss: 41002 }, bindAddress: '127.0.0.1', brokerConfigDir: '/conf', graderCredentials: undefined, isRoot: false }
+  const files = { 'ca.crt': 'CA', 'server.crt': 'CERT', 'server.key': 'KEY' }
+
+  it('moves each listener, in any order, to the port of its kind: plain MQTT, ws, wss (a certfile under it)', () => {
+    const conf = 'listener 443\nprotocol websockets\ncertfile /etc/x/server.crt\nkeyfile server.key\ncafile ca.crt\nlistener 1883\nlistener 80\nprotocol websockets\nallow_anonymous true\n'
+    const rendered = renderStudentConf({ conf, files, webSockets: ['ws', 'wss'] }, options)['mosquitto.conf'].split('\n')
+    expect(rendered.slice(0, 9)).toEqual([
+      'listener 41002 127.0.0.1',
+      'protocol websockets',
+      'certfile /conf/server.crt',
+      'keyfile /conf/server.key',
+      'cafile /conf/ca.crt',
+      'listener 41000 127.0.0.1',
+      'listener 41001 127.0.0.1',
+      'protocol websockets',
+      'allow_anonymous true',
+    ])
+  })
+
+  it('names, by line, a listener kind the exercise does not ask for, a second of a kind, and each kind missing', () => {
+    const conf = 'listener 1883\ncertfile server.crt\nlistener 8080\nprotocol websockets\nlistener 8081\nprotocol websockets\n'
+    const render = () => renderStudentConf({ conf, files, webSockets: ['ws', 'wss'] }, options)
+    expect(render).toThrow(StudentConfigError)
+    const issues = (() => {
+      try {
+        render()
+      } catch (error) {
+        return (error as StudentConfigError).issues
+      }
+    })()
+    expect(issues?.map((issue) => `${issue.line}: ${issue.problem}`)).toEqual([
+      "1: this MQTT listener has a certificate: keep the MQTT listener plain (the grader's own client uses it); TLS goes on a WebSockets listener here",
+      '5: a second WebSockets listener: keep one of each kind (MQTT listener, WebSockets listener, WebSockets listener with TLS)',
+      '0: no MQTT listener: add one, like "listener 1883": Mosquitto 2.0.11 does not start with WebSockets listeners alone, and the grader\'s own client speaks plain MQTT to it',
+      '0: no WebSockets listener with TLS: add one: "listener 8443", and under it "protocol websockets", "cafile ca.crt", "certfile server.crt", "keyfile server.key"',
+    ])
   })
 })
 

@@ -1,0 +1,205 @@
+import type { IConnectPacket } from 'mqtt-packet'
+import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
+import { fail } from '../../grader/checks/check-failure.ts'
+import type { Harness } from '../../grader/checks/harness.ts'
+import { defineExercise } from '../../grader/exercises/define-exercise.ts'
+import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
+
+type Inputs = { DEVICE_ID: string; STATUS_TOPIC: string }
+
+/** What a dashboard that connects now would be told: the retained status ("(nothing)" when there is none). */
+async function retainedStatus(h: Harness<Inputs>): Promise<{ text: string; isRetained: boolean }> {
+  const message = await h.retainedMessage(h.inputs.STATUS_TOPIC)
+  return message ? { text: payloadText(message), isRetained: message.retain } : { text: '(nothing)', isRetained: false }
+}
+
+/** ws or wss: how the connection that carried `connect` reached the tap. */
+function transportOf(h: Harness<Inputs>, connect: IConnectPacket): string | undefined {
+  const events = h.studentTrace()
+  const connection = events.findLast((e) => e.kind === 'packet' && e.packet === connect)?.connection
+  const opened = events.find((e) => e.kind === 'connection' && e.state === 'opened' && e.connection === connection)
+  return opened?.kind === 'connection' ? opened.transport : undefined
+}
+
+export default defineExercise<Inputs>({
+  id: 'ex11',
+  slug: 'over-websockets',
+  title: 'Over WebSockets',
+  summary: 'Add ws:// and wss:// listeners to Mosquitto, and move the device of exercise 5 onto them: the same will and retained status, inside WebSocket frames.',
+  lesson: '09-mqtt-5-in-practice',
+  requires: ['tls', 'mosquitto-conf'],
+  run: {
+    entry: 'main.ts',
+    inputs: (random) => {
+      const device = random.id(random.pick(['sensor', 'meter', 'valve', 'pump', 'gateway']))
+      return {
+        DEVICE_ID: device,
+        STATUS_TOPIC: `${random.pick(['acme', 'globex', 'initech', 'umbrella', 'hooli'])}/site-${random.int(1, 9)}/${device}/status`,
+      }
+    },
+    deadlineMs: 60_000,
+    startsEarly: true,
+    clientIdInput: 'DEVICE_ID',
+  },
+  broker: ({ readSubmissionFile, tls }) => {
+    const conf = readSubmissionFile('mosquitto.conf')
+    if (conf === undefined) throw new StudentConfigError('There is no mosquitto.conf in your submission', [])
+    return { studentConfig: { conf, files: tls!.brokerFiles, webSockets: ['ws', 'wss'] }, webSocketCa: tls!.ca.certificatePem }
+  },
+  hints: [
+    'Two halves. Mosquitto: a WebSockets listener is a listener line followed by "protocol websockets"; keep the plain MQTT listener too. The client: MQTT.js picks the transport from the URL, so ws:// and wss:// need no code of their own.',
+    'For wss://, the WebSockets listener gets the same three TLS lines as in exercise 9 (cafile ca.crt, certfile server.crt, keyfile server.key), and the client must trust the course CA: mqtt.connect(url, { ca: readFileSync(process.env.CA_FILE) }).',
+    'Pass MQTT_URL to mqtt.connect() exactly as it is: its scheme picks WebSockets, and its path (/mqtt) is where the broker serves MQTT. An option like protocol: "mqtt" or path: "/ws" overrides the URL.',
+  ],
+  async setUp(h) {
+    const observer = await h.observer()
+    await observer.subscribe([{ topic: h.inputs.STATUS_TOPIC, qos: 1 }], h.signal)
+  },
+  checks: [
+    {
+      id: 'connects-over-websockets',
+      title: 'Your program connects as DEVICE_ID over ws://, at the path of MQTT_URL',
+      points: 2,
+      hint: 'mqtt.connect(process.env.MQTT_URL, { clientId }): the ws:// scheme makes MQTT.js open a WebSocket, and the URL carries the path. Do not override protocol, port or path.',
+      lessonSection: 'mqtt-over-websockets',
+      async run(h) {
+        await h.program()
+        const connect = await h.expectConnect({ description: `a CONNECT with the client id DEVICE_ID ("${h.inputs.DEVICE_ID}") over ws://` })
+        const transport = transportOf(h, connect)
+        if (transport !== 'ws') {
+          fail({ message: `Your CONNECT arrived, but not over the ws:// endpoint in MQTT_URL (it came over ${transport ?? 'another way'}).`, expected: 'a CONNECT over ws://', received: `a CONNECT over ${transport ?? 'an unknown transport'}` })
+        }
+      },
+    },
+    {
+      id: 'connects-with-will',
+      title: 'Your CONNECT carries a will: "offline" on STATUS_TOPIC at QoS 1',
+      points: 1,
+      hint: 'The will goes in the options of mqtt.connect(): will: { topic, payload: "offline", qos: 1, retain: true }. WebSockets change the transport, not what is inside the CONNECT.',
+      lessonSection: 'mqtt-over-websockets',
+      async run(h) {
+        const connect = await h.expectConnect()
+        const { STATUS_TOPIC } = h.inputs
+        const will = connect.will
+        const expected = `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 retain=1}`
+        if (!will) {
+          fail({ message: 'Your CONNECT has no will, so if the device loses power nobody is told. Over WebSockets it works exactly as in exercise 5: add a `will` to the options of mqtt.connect().', expected, received: 'will=none' })
+        }
+        if (will.topic !== STATUS_TOPIC) fail({ message: `Your will goes to "${will.topic}", but the device's status lives on STATUS_TOPIC.`, expected, received: `will.topic="${will.topic}"` })
+        if (payloadText(will) !== 'offline') fail({ message: `Your will says "${payloadText(will)}"; dashboards expect exactly "offline".`, expected, received: `will.payload="${payloadText(will)}"` })
+        if (will.qos !== 1) fail({ message: `Your will has QoS ${will.qos}; the task asks for QoS 1.`, expected, received: `will.qos=${will.qos}` })
+      },
+    },
+    {
+      id: 'announces-online',
+      title: 'Once connected, your program publishes "online" to STATUS_TOPIC at QoS 1, retained',
+      points: 1,
+      hint: 'In client.on("connect", ...): client.publish(topic, "online", { qos: 1, retain: true }).',
+      lessonSection: 'mqtt-over-websockets',
+      async run(h) {
+        const { STATUS_TOPIC } = h.inputs
+        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC}`, match: isPublishTo(STATUS_TOPIC, 'online') })
+        if (publish.qos !== 1 || !publish.retain) {
+          fail({
+            message: `You publish "online" at QoS ${publish.qos}${publish.retain ? '' : ' without the retain flag'}: a dashboard that starts later must be told the device is up, so publish it at QoS 1, retained.`,
+            expected: `PUBLISH topic="${STATUS_TOPIC}" qos=1 retain=1 payload="online"`,
+            received: `PUBLISH topic="${STATUS_TOPIC}" qos=${publish.qos} retain=${publish.retain ? 1 : 0} payload="online"`,
+          })
+        }
+        const retained = await retainedStatus(h)
+        if (retained.text !== 'online' || !retained.isRetained) {
+          fail({ message: `A subscriber that connects now is told ${retained.text}, not the retained "online".`, expected: 'retain=1 payload="online"', received: retained.text })
+        }
+      },
+    },
+    {
+      id: 'will-on-power-loss',
+      title: 'When the WebSocket dies without a DISCONNECT, the status topic says "offline" to everyone, later subscribers too',
+      points: 2,
+      hint: 'The broker publishes the will exactly as you wrote it in the CONNECT. For it to replace the retained "online", the will itself must be retained: retain: true.',
+      lessonSection: 'mqtt-over-websockets',
+      async run(h) {
+        const { STATUS_TOPIC } = h.inputs
+        const observer = await h.observer()
+        const after = observer.trace.cursor
+        // MQTT.js reconnects by itself after a cut; keep it out until the grader has looked at the status.
+        h.tap.holdNewConnections()
+        try {
+          h.taskConnection().cut()
+          await h.expectMessage(observer, {
+            description: `"offline" on ${STATUS_TOPIC}, published by the broker as your will when the grader cut your WebSocket`,
+            match: (m) => m.topic === STATUS_TOPIC && payloadText(m) === 'offline',
+            after,
+          })
+          const retained = await retainedStatus(h)
+          if (retained.text !== 'offline') {
+            fail({
+              message: `After the power loss, a dashboard that connects is still told "${retained.text}": your will was published to the subscribers of that moment, but it was not retained, so it did not replace the retained "online".`,
+              expected: 'the retained status is "offline" (will with retain=1)',
+              received: `the retained status is "${retained.text}"`,
+            })
+          }
+        } finally {
+          h.tap.releaseNewConnections()
+        }
+      },
+    },
+    {
+      id: 'back-online',
+      title: 'After your client reconnects over ws://, it announces "online" again',
+      points: 1,
+      hint: 'MQTT.js reconnects by itself and emits "connect" again: publish "online" inside client.on("connect", ...), not once after mqtt.connect().',
+      lessonSection: 'mqtt-over-websockets',
+      timeoutMs: 8000,
+      async run(h) {
+        const { STATUS_TOPIC } = h.inputs
+        const cutAt = h.studentTrace().findLast((e) => e.kind === 'connection' && e.state === 'closed' && e.closedBy === 'tap' && e.connection > 0)?.seq ?? 0
+        const reconnect = await h.expectConnect({ description: `a new CONNECT as ${h.inputs.DEVICE_ID} after the cut (MQTT.js reconnects by itself unless reconnectPeriod is 0: leave it at its default)`, after: cutAt })
+        const after = h.tap.trace.packets((e) => e.packet === reconnect, cutAt)[0]?.seq ?? cutAt
+        await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC} after reconnecting`, match: isPublishTo(STATUS_TOPIC, 'online'), after })
+      },
+    },
+    {
+      id: 'graceful-offline',
+      title: 'Stopped with SIGTERM, your program publishes "offline" itself, retained, disconnects and exits 0',
+      points: 1,
+      hint: 'process.on("SIGTERM", async () => { await client.publishAsync(topic, "offline", { qos: 1, retain: true }); await client.endAsync(); process.exit(0) }).',
+      lessonSection: 'mqtt-over-websockets',
+      timeoutMs: 8000,
+      async run(h) {
+        const { STATUS_TOPIC } = h.inputs
+        const program = await h.program()
+        const after = h.cursor()
+        program.terminate()
+        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of "offline" to ${STATUS_TOPIC} after SIGTERM`, match: isPublishTo(STATUS_TOPIC, 'offline'), after })
+        if (!publish.retain) {
+          fail({ message: 'You publish "offline" without the retain flag, so the retained status stays "online" after your device is gone.', expected: `PUBLISH topic="${STATUS_TOPIC}" retain=1 payload="offline"`, received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="offline"` })
+        }
+        await h.expectPacket({ from: 'program', description: 'a DISCONNECT after publishing "offline" (await client.endAsync() before exiting)', match: isDisconnect, after })
+        const exit = await h.expectExit('exited once disconnected')
+        if (exit.exitCode !== 0) {
+          fail({ message: `Your program disconnected but then exited with ${exit.signal ?? `code ${exit.exitCode}`}; a clean stop exits with code 0.`, expected: 'exit code 0', received: `${exit.signal ?? `exit code ${exit.exitCode}`}` })
+        }
+      },
+    },
+    {
+      id: 'connects-over-wss',
+      title: 'Started again with a wss:// MQTT_URL, your program connects over TLS, trusting the course CA, and announces "online"',
+      points: 2,
+      hint: 'For wss://, MQTT.js checks the broker\'s certificate like for mqtts://: give it the course CA, { ca: readFileSync(process.env.CA_FILE) }. Never turn the check off (rejectUnauthorized: false).',
+      lessonSection: 'mqtt-over-websockets',
+      timeoutMs: 8000,
+      async run(h) {
+        const { STATUS_TOPIC } = h.inputs
+        const after = h.cursor()
+        await h.startProgram({ MQTT_URL: h.tap.secureUrl! })
+        const connect = await h.expectConnect({ description: `a CONNECT as ${h.inputs.DEVICE_ID} over wss:// (MQTT_URL is now ${h.tap.secureUrl})`, after })
+        const transport = transportOf(h, connect)
+        if (transport !== 'wss') {
+          fail({ message: `Given a wss:// MQTT_URL, your program connected over ${transport ?? 'something else'}: connect to the URL it is given.`, expected: 'a CONNECT over wss://', received: `a CONNECT over ${transport ?? 'an unknown transport'}` })
+        }
+        await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC} over wss://`, match: isPublishTo(STATUS_TOPIC, 'online'), after })
+      },
+    },
+  ],
+})

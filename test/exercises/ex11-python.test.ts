@@ -1,0 +1,40 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadExercise, resolveExerciseFolder } from '../../grader/exercises/load-exercises.ts'
+import { listMutants, materializeMutant } from '../../grader/exercises/mutants.ts'
+import { describeEachBroker, detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
+import { describeResult, gradeWith } from '../support/exercise-suite.ts'
+import { findPythonWithPaho } from '../support/python-with-paho.ts'
+
+/**
+ * Another WebSocket client than MQTT.js's: paho-mqtt frames MQTT its own way (its own handshake, masks, frame
+ * sizes, TLS through Python's ssl). The tap must hand its packets on all the same, over ws:// and wss://.
+ */
+const python = findPythonWithPaho()
+const exercise = await loadExercise(resolveExerciseFolder('ex11'))
+const brokers = (await detectBrokers()).filter((broker) => broker.kind !== 'embedded')
+
+if (!python && isEveryBrokerRequired) {
+  it('has a python3 with paho-mqtt (required in CI)', () => {
+    throw new Error('no python3 with paho-mqtt: apt-get install python3-paho-mqtt, or set MQTT_COURSE_PYTHON')
+  })
+}
+
+describe.skipIf(!python)(`ex11 graded in Python with --cmd${python ? '' : ' (skipped: no python3 with paho-mqtt; apt install python3-paho-mqtt)'}`, () => {
+  describeEachBroker(brokers, (broker) => {
+    it('passes with the Python device (paho-mqtt, transport="websockets")', async () => {
+      const dir = path.join(exercise.dir, 'solution-python')
+      const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir, label: 'solution-python' }, `${python} main.py`)
+      expect(result.status, describeResult(result)).toBe('passed')
+    })
+
+    it('fails only "connects-over-wss" with a Python device that never turns TLS on for wss://, and says so', async () => {
+      const mutant = listMutants(exercise.dir, 'mutants-python').find((candidate) => candidate.name === 'no-tls-for-wss')!
+      using made = materializeMutant(exercise.dir, mutant)
+      const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: made.dir, label: 'python mutant' }, `${python} main.py`)
+      const failed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
+      expect(failed.map((check) => check.id), describeResult(result)).toEqual(['connects-over-wss'])
+      expect(failed[0].message).toBe('Your client sent a plain HTTP WebSocket handshake to the wss:// endpoint without starting TLS first. A wss:// URL means TLS: with MQTT.js pass the URL as it is; with another library turn its TLS on (paho: tls_set(ca_certs=...)).')
+    })
+  })
+})
