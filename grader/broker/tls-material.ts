@@ -22,12 +22,31 @@ export interface TlsMaterial extends AsyncDisposable {
   brokerFiles: Record<string, string>
 }
 
+type Certificates = Pick<TlsMaterial, 'ca' | 'server' | 'rogueCa' | 'rogueServer' | 'wrongNameServer'>
+
+let certificates: Certificates | undefined
+let madeAt = 0
+/** Well inside the certificates' 24 h validity: a watch left running for days still gets valid ones. */
+const reuseForMs = 6 * 60 * 60 * 1000
+
+/**
+ * Five RSA keys and certificates cost ~0.4 s of CPU, so a process makes them once and every grading run in it
+ * (a batch's grading process, `grade --all`, `watch`) uses the same set, each with a folder of its own. Nothing
+ * secret crosses between runs: a program only ever gets ca.crt, and the keys live in the broker's folder, which
+ * no sandboxed program can see.
+ */
+function throwawayCertificates(): Certificates {
+  if (!certificates || Date.now() - madeAt > reuseForMs) {
+    madeAt = Date.now()
+    const ca = createCertificateAuthority('mqtt-course CA')
+    const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
+    certificates = { ca, server: createServerCertificate(ca), rogueCa, rogueServer: createServerCertificate(rogueCa), wrongNameServer: createServerCertificate(ca, 'broker.invalid') }
+  }
+  return certificates
+}
+
 export async function createTlsMaterial(): Promise<TlsMaterial> {
-  const ca = createCertificateAuthority('mqtt-course CA')
-  const server = createServerCertificate(ca)
-  const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
-  const rogueServer = createServerCertificate(rogueCa)
-  const wrongNameServer = createServerCertificate(ca, 'broker.invalid')
+  const { ca, server, rogueCa, rogueServer, wrongNameServer } = throwawayCertificates()
   const folder = new TemporaryFolder('mqtt-course-tls-')
   const caFile = path.join(folder.path, 'ca.crt')
   await writeFile(caFile, ca.certificatePem)
