@@ -1,4 +1,5 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto'
+import { generateKeyPair, randomBytes } from 'node:crypto'
+import { promisify } from 'node:util'
 import forge from 'node-forge'
 
 export interface CertificateAuthority {
@@ -21,8 +22,8 @@ const validityMs = 24 * 60 * 60 * 1000
  * A certificate authority that lives for one grading run. Keys come from Node's native crypto (fast); node-forge
  * only assembles and signs the X.509 certificates, which Node cannot do.
  */
-export function createCertificateAuthority(label = 'mqtt-course throwaway CA'): CertificateAuthority {
-  const { privateKey, publicKey } = generateRsaKeys()
+export async function createCertificateAuthority(label = 'mqtt-course throwaway CA'): Promise<CertificateAuthority> {
+  const { privateKey, publicKey } = await generateRsaKeys()
   const commonName = `${label} ${randomBytes(2).toString('hex')}`
   const certificate = forge.pki.createCertificate()
   certificate.publicKey = publicKey
@@ -44,15 +45,15 @@ export function createCertificateAuthority(label = 'mqtt-course throwaway CA'): 
  * A server certificate signed by `authority`, by default for localhost, 127.0.0.1 and ::1 (all a test may talk
  * to). `hostName` makes one for that name only: valid, but not for the address a client dialled.
  */
-export function createServerCertificate(authority: CertificateAuthority, hostName?: string): ServerCertificate {
-  const { privateKey, publicKey, privateKeyPem } = generateRsaKeys()
-  void privateKey
+export async function createServerCertificate(authority: CertificateAuthority | Promise<CertificateAuthority>, hostName?: string): Promise<ServerCertificate> {
+  // The key is made (on libuv's thread pool) while the authority may still be in the making.
+  const [{ publicKey, privateKeyPem }, signer] = await Promise.all([generateRsaKeys(), authority])
   const certificate = forge.pki.createCertificate()
   certificate.publicKey = publicKey
   certificate.serialNumber = serialNumber()
   setValidity(certificate)
   certificate.setSubject([{ name: 'commonName', value: hostName ?? 'localhost' }])
-  certificate.setIssuer(authority.certificate.subject.attributes)
+  certificate.setIssuer(signer.certificate.subject.attributes)
   certificate.setExtensions([
     { name: 'basicConstraints', cA: false },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -68,12 +69,15 @@ export function createServerCertificate(authority: CertificateAuthority, hostNam
           ],
     },
   ])
-  certificate.sign(authority.privateKey, forge.md.sha256.create())
+  certificate.sign(signer.privateKey, forge.md.sha256.create())
   return { certificatePem: forge.pki.certificateToPem(certificate), privateKeyPem }
 }
 
-function generateRsaKeys() {
-  const { privateKey: privateKeyPem, publicKey: publicKeyPem } = generateKeyPairSync('rsa', {
+const generateKeyPairAsync = promisify(generateKeyPair)
+
+/** On libuv's thread pool: the event loop (other exercises' checks, a batch's other grades) keeps turning. */
+async function generateRsaKeys() {
+  const { privateKey: privateKeyPem, publicKey: publicKeyPem } = await generateKeyPairAsync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },

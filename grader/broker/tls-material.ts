@@ -24,7 +24,7 @@ export interface TlsMaterial extends AsyncDisposable {
 
 type Certificates = Pick<TlsMaterial, 'ca' | 'server' | 'rogueCa' | 'rogueServer' | 'wrongNameServer'>
 
-let certificates: Certificates | undefined
+let certificates: Promise<Certificates> | undefined
 let madeAt = 0
 /** Well inside the certificates' 24 h validity: a watch left running for days still gets valid ones. */
 const reuseForMs = 6 * 60 * 60 * 1000
@@ -35,18 +35,24 @@ const reuseForMs = 6 * 60 * 60 * 1000
  * secret crosses between runs: a program only ever gets ca.crt, and the keys live in the broker's folder, which
  * no sandboxed program can see.
  */
-function throwawayCertificates(): Certificates {
+function throwawayCertificates(): Promise<Certificates> {
   if (!certificates || Date.now() - madeAt > reuseForMs) {
     madeAt = Date.now()
-    const ca = createCertificateAuthority('mqtt-course CA')
-    const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
-    certificates = { ca, server: createServerCertificate(ca), rogueCa, rogueServer: createServerCertificate(rogueCa), wrongNameServer: createServerCertificate(ca, 'broker.invalid') }
+    certificates = makeCertificates()
+    certificates.catch(() => (certificates = undefined))
   }
   return certificates
 }
 
+async function makeCertificates(): Promise<Certificates> {
+  const ca = createCertificateAuthority('mqtt-course CA')
+  const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
+  const [caDone, server, rogueCaDone, rogueServer, wrongNameServer] = await Promise.all([ca, createServerCertificate(ca), rogueCa, createServerCertificate(rogueCa), createServerCertificate(ca, 'broker.invalid')])
+  return { ca: caDone, server, rogueCa: rogueCaDone, rogueServer, wrongNameServer }
+}
+
 export async function createTlsMaterial(): Promise<TlsMaterial> {
-  const { ca, server, rogueCa, rogueServer, wrongNameServer } = throwawayCertificates()
+  const { ca, server, rogueCa, rogueServer, wrongNameServer } = await throwawayCertificates()
   const folder = new TemporaryFolder('mqtt-course-tls-')
   const caFile = path.join(folder.path, 'ca.crt')
   await writeFile(caFile, ca.certificatePem)
