@@ -40,7 +40,7 @@ const watchTargetMs = 300
 function timeGrade(exercise: string, broker: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now()
-    const selection = exercise === '--all' ? ['--all'] : [exercise]
+    const selection = exercise.split(' ')
     const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', ...selection, '--solution', '--broker', broker, '--json'], {
       cwd: courseRoot,
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -96,6 +96,11 @@ if (!values['site-only']) {
   const course: number[] = []
   for (let run = 0; run < runs; run++) course.push(await timeGrade('--all', 'auto'))
   console.log(`  ${seconds(median(course))} (target on 2 cores: ≤ ${seconds(courseTargetMs)}) ${meets(median(course), courseTargetMs)}`)
+  // The target was set when the course had nine exercises; ex10 and ex11 (MQTT 5, WebSockets) came later.
+  const nine = Array.from({ length: 9 }, (_, index) => `ex${index + 1}`).join(' ')
+  const first: number[] = []
+  for (let run = 0; run < runs; run++) first.push(await timeGrade(nine, 'auto'))
+  console.log(`  ex1-ex9 alone, the course the target was set for: ${seconds(median(first))} ${meets(median(first), courseTargetMs)}`)
 
   console.log('\nWatch, ex1 on the embedded broker: from a save (a changed file on disk) to "All checks passed" on screen.')
   const saves = await measureWatchLatency(courseRoot, 'embedded', Math.max(runs, 5) * 2)
