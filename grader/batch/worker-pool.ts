@@ -69,8 +69,11 @@ export class WorkerPool implements AsyncDisposable {
     for (const worker of this.#workers) killGroup(worker.child, 'SIGKILL')
   }
 
-  constructor(options: { workers: number; perWorker: number; graceMs?: number; minIdleShare?: number }) {
+  readonly #onWorkerStarted: ((pid: number) => void) | undefined
+
+  constructor(options: { workers: number; perWorker: number; graceMs?: number; minIdleShare?: number; onWorkerStarted?: (pid: number) => void }) {
     this.#size = options.workers
+    this.#onWorkerStarted = options.onWorkerStarted
     // One grade per process always; more while the cores have room.
     this.#gate = new CpuHeadroomGate({ minimum: options.workers, maximum: options.workers * options.perWorker, ...(options.minIdleShare !== undefined ? { minIdleShare: options.minIdleShare } : {}) })
     this.#perWorker = options.perWorker
@@ -84,11 +87,6 @@ export class WorkerPool implements AsyncDisposable {
       await Promise.all([...this.#workers].map((worker) => this.#retire(worker)))
       await this.#typechecker[Symbol.asyncDispose]()
     })
-  }
-
-  /** The grading processes' ids, for tests that kill one. */
-  get workerPids(): number[] {
-    return [...this.#workers].flatMap((worker) => (worker.child.pid === undefined ? [] : [worker.child.pid]))
   }
 
   async grade(job: PoolJob): Promise<PoolOutcome> {
@@ -151,6 +149,7 @@ export class WorkerPool implements AsyncDisposable {
     // A process that could not be started never exits: what it was given goes elsewhere all the same.
     child.once('error', () => (child.pid === undefined ? gone(null, null) : killGroup(child, 'SIGKILL')))
     child.once('exit', gone)
+    if (child.pid !== undefined) this.#onWorkerStarted?.(child.pid)
     return worker
   }
 

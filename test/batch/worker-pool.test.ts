@@ -6,15 +6,37 @@ import { copyVariant, tempDir, writeHostileProgram } from './cohort-fixtures.ts'
 
 const job = (exerciseId: string, dir: string, deadlineMs: number): PoolJob => ({ exerciseId, dir, seed: 77, broker: 'embedded', sandbox: 'auto', deadlineMs })
 
-/** Resolves with the id of a worker of the pool's that is not in `before` (one started or replaced), within 30 s. */
-async function workerOtherThan(pool: WorkerPool, before: readonly number[]): Promise<number> {
-  const startedAt = performance.now()
-  for (;;) {
-    const fresh = pool.workerPids.find((pid) => !before.includes(pid))
-    if (fresh !== undefined) return fresh
-    if (performance.now() - startedAt > 30_000) throw new Error(`no new worker after ${before.join(', ')}`)
-    await new Promise((resolve) => setTimeout(resolve, 20))
+/**
+ * The pool's grading processes as they start: `next()` resolves with the next one's id, within 30 s; with
+ * `isKillingEach` set, each is killed as it starts.
+ */
+function workerStarts() {
+  const started: number[] = []
+  const waiting: Array<(pid: number) => void> = []
+  const starts = {
+    isKillingEach: false,
+    onWorkerStarted: (pid: number) => {
+      if (starts.isKillingEach) {
+        process.kill(pid, 'SIGKILL')
+        return
+      }
+      const resolve = waiting.shift()
+      if (resolve) resolve(pid)
+      else started.push(pid)
+    },
+    next: (): Promise<number> => {
+      const pid = started.shift()
+      if (pid !== undefined) return Promise.resolve(pid)
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no grading process started within 30 s')), 30_000)
+        waiting.push((started) => {
+          clearTimeout(timer)
+          resolve(started)
+        })
+      })
+    },
   }
+  return starts
 }
 
 function isAlive(pid: number): boolean {
@@ -38,9 +60,10 @@ describe('WorkerPool: the batch grading processes', () => {
     writeHostileProgram(path.join(root, 'hang'), 'hang')
     copyVariant('ex5-last-will', 'solution', path.join(root, 'ex5'))
     // One process, two grades at once, no waiting for idle cores: both run on the same worker.
-    pool = new WorkerPool({ workers: 1, perWorker: 2, minIdleShare: 0, graceMs: 5_000 })
+    const starts = workerStarts()
+    pool = new WorkerPool({ workers: 1, perWorker: 2, minIdleShare: 0, graceMs: 5_000, onWorkerStarted: starts.onWorkerStarted })
     const hang = pool.grade(job('ex1', path.join(root, 'hang'), 1_000))
-    const first = await workerOtherThan(pool, [])
+    const first = await starts.next()
     // ex5 cannot finish within a second: it waits for MQTT.js's 1 s reconnect.
     const beside = pool.grade(job('ex5', path.join(root, 'ex5'), 120_000))
     expect(await hang).toEqual({ kind: 'deadline' })
@@ -50,26 +73,29 @@ describe('WorkerPool: the batch grading processes', () => {
     expect(outcome.result.status).toBe('passed')
     expect(outcome.result.points).toBe(outcome.result.maxPoints)
     expect(isAlive(first)).toBe(false)
-    expect(pool.workerPids).not.toContain(first)
+    // ex5 was graded again on a process started for it.
+    expect(await starts.next()).not.toBe(first)
   })
 
   it('a worker that dies takes no grade with it: what it held is graded on a new one; twice, and it is a grading error', async () => {
     const root = tempDir('pool-crash')
     copyVariant('ex1-hello-mqtt', 'solution', path.join(root, 'ex1'))
-    pool = new WorkerPool({ workers: 1, perWorker: 1, minIdleShare: 0 })
+    const starts = workerStarts()
+    pool = new WorkerPool({ workers: 1, perWorker: 1, minIdleShare: 0, onWorkerStarted: starts.onWorkerStarted })
     const graded = pool.grade(job('ex1', path.join(root, 'ex1'), 120_000))
-    const first = await workerOtherThan(pool, [])
+    const first = await starts.next()
     process.kill(first, 'SIGKILL')
+    const second = await starts.next()
     const outcome = await graded
     expect(outcome.kind).toBe('graded')
     if (outcome.kind === 'graded') expect(outcome.result.status).toBe('passed')
-    expect(pool.workerPids).not.toContain(first)
+    expect(second).not.toBe(first)
 
     writeHostileProgram(path.join(root, 'hang'), 'hang')
+    // Every process the hang is given dies: the one that graded ex1, and each started after it.
+    starts.isKillingEach = true
     const doomed = pool.grade(job('ex1', path.join(root, 'hang'), 120_000))
-    const second = await workerOtherThan(pool, [])
     process.kill(second, 'SIGKILL')
-    process.kill(await workerOtherThan(pool, [second]), 'SIGKILL')
     const failed = await doomed
     expect(failed.kind).toBe('failed')
     if (failed.kind === 'failed') expect(failed.why).toMatch(/the grading process was killed by SIGKILL without a result, twice/)
