@@ -3,7 +3,7 @@ import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { type Exercise, listExerciseFolders, loadAllExercises, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type Submission, resolveSubmission } from '../exercises/submission.ts'
-import { gradeExercise } from '../grade/grade-exercise.ts'
+import { canRunOnStandby, gradeExercise } from '../grade/grade-exercise.ts'
 import { exitOnInterruptWith } from '../process/exit-cleanup.ts'
 import { readProgress, recordResults } from '../progress/progress-store.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
@@ -11,6 +11,7 @@ import type { ExerciseResult } from '../report/result.ts'
 import { newSeed } from '../runner/random.ts'
 import { type Sandbox, chooseSandbox } from '../runner/sandbox.ts'
 import { FileWatcher } from '../watch/file-watcher.ts'
+import { StandbyKeeper } from '../watch/standby-keeper.ts'
 import { WarmBrokerChooser } from '../watch/warm-broker-chooser.ts'
 import { WarmTypechecker } from '../watch/warm-typechecker.ts'
 import { WatchEvents } from '../watch/watch-events.ts'
@@ -77,6 +78,13 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
       onPolling: (reason) => say(`${reason}: polling for changes from now on (start with --poll to skip the wait)`),
     })
   let watcher = watchFolder(submission.dir)
+  // The next grade's program, started while the student reads this one's verdict: a save then only waits for
+  // the grading itself.
+  await using standbys = new StandbyKeeper()
+  const prepareStandby = async () => {
+    if (canRunOnStandby(exercise, command.command)) await standbys.prepare(submission.dir, exercise.run.entry!, sandbox)
+    else await standbys.drop()
+  }
 
   const moveTo = async (next: Exercise, nextSubmission: Submission) => {
     watcher.close()
@@ -91,7 +99,8 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
       if (shouldGrade) {
         if (process.stdout.isTTY) process.stdout.write('\u001bc')
         events.dropChanges()
-        const result = await gradeOnce(exercise, command, sandbox, typechecker, chooser)
+        const result = await gradeOnce(exercise, command, sandbox, typechecker, chooser, standbys)
+        await prepareStandby()
         const following = result.status === 'passed' ? await followingExercise(exercise, command, { skipPassed: true }) : undefined
         isAsking = false
         if (following && events.isTerminal) {
@@ -154,7 +163,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
 }
 
 /** One grading run, printed as `grade` prints it; the student's own work counts towards progress. */
-async function gradeOnce(exercise: Exercise, command: GradeCommand, sandbox: Sandbox, typechecker: WarmTypechecker, chooser: WarmBrokerChooser | undefined): Promise<ExerciseResult> {
+async function gradeOnce(exercise: Exercise, command: GradeCommand, sandbox: Sandbox, typechecker: WarmTypechecker, chooser: WarmBrokerChooser | undefined, standbys: StandbyKeeper): Promise<ExerciseResult> {
   const seed = command.seed ?? newSeed()
   const reporter = new ConsoleReporter({
     write: (text) => process.stdout.write(text),
@@ -169,6 +178,7 @@ async function gradeOnce(exercise: Exercise, command: GradeCommand, sandbox: San
     seed,
     sandbox,
     typecheck: typechecker.check,
+    standby: standbys,
     onProgress: (event) => {
       if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
       else reporter.check(event.exercise.id, event.result)

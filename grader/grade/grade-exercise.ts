@@ -11,6 +11,8 @@ import { type ProgramCommand, canRun, customCommand, splitWords, typeScriptComma
 import { createRandom } from '../runner/random.ts'
 import { describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { typecheckProgram } from '../runner/typecheck.ts'
+import { stripAhead } from '../runner/strip-ahead.ts'
+import type { ProgramStandby } from '../runner/program-standby.ts'
 import { StudentConfigError } from '../broker/mosquitto-conf.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
 import type { BrokerContext } from '../exercises/define-exercise.ts'
@@ -32,6 +34,14 @@ export interface GradeExerciseOptions {
   onProgress?: (event: GradeProgress) => void
   /** The type checker: `watch` passes one that stays up between saves. */
   typecheck?: typeof typecheckProgram
+  /** `watch`: a program already started, waiting to be the first run (see canRunOnStandby). */
+  standby?: { take(submissionDir: string, entry: string, sandbox: Sandbox): ProgramStandby | undefined }
+}
+
+/** Whether the exercise's first run can be a program started on standby: TypeScript run by Node, no TLS file to read. */
+export function canRunOnStandby(exercise: Exercise, commandLine: string | undefined): boolean {
+  const required = [...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)]
+  return shouldTypecheck(exercise, commandLine) && !required.includes('tls')
 }
 
 export type GradeProgress =
@@ -78,7 +88,11 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const sandbox = options.sandbox ?? chooseSandbox('auto')
     const isTypeScript = shouldTypecheck(exercise, options.command)
     if (isTypeScript && sandbox.kind !== 'none') await warmStudentCompileCache()
-    const workspace = teardown.use(Workspace.create(submission.dir))
+    const standby = options.standby && canRunOnStandby(exercise, options.command) ? options.standby.take(submission.dir, exercise.run.entry!, sandbox) : undefined
+    const workspace = standby ? await workspaceOf(standby, submission.dir) : Workspace.create(submission.dir)
+    teardown.use(workspace)
+    // Taken down before the workspace: stops the waiting program if no run claimed it.
+    if (standby) teardown.use(standby)
     // node-forge (certificates) loads only for the exercises that need TLS: 50 ms of every other grading run.
     const tlsMaterial = required.includes('tls') ? teardown.use(await (await import('../broker/tls-material.ts')).createTlsMaterial()) : undefined
     const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
@@ -101,7 +115,9 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
         })
       }
     }
-    const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, sandbox, readable: tlsMaterial ? [tlsMaterial.caFile] : [] }
+    // Node would start its type stripper in every program it runs; the grader strips once, for all of them.
+    const strippedManifest = command && isTypeScript ? stripAhead(workspace.dir, workspace.graderDir) : undefined
+    const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, sandbox, readable: tlsMaterial ? [tlsMaterial.caFile] : [], strippedManifest, standby }
 
     // The tap holds connections until the broker is up and the observer is ready: the program can start now
     // and spend its own start-up time (Node, mqtt.js) while the broker starts. On a TLS listener it ends TLS on
@@ -200,6 +216,16 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
   async function finish(done: ExerciseResult): Promise<ExerciseResult> {
     const warnings = await disposeAll(teardown)
     return warnings.length > 0 ? { ...done, warnings: [...(done.warnings ?? []), ...warnings] } : done
+  }
+}
+
+/** The standby's workspace, filled with the submission; if that fails, the standby is stopped too. */
+async function workspaceOf(standby: ProgramStandby, submissionDir: string): Promise<Workspace> {
+  try {
+    return standby.takeWorkspace(submissionDir)
+  } catch (error) {
+    await standby[Symbol.asyncDispose]()
+    throw error
   }
 }
 

@@ -15,6 +15,8 @@ export interface ProcessGroupOptions {
   onInfo?: ((text: string) => void) | undefined
   /** Adds what only the caller knows to the exit (the memory limit it hit), before anyone sees it. */
   annotateExit?: ((exit: ExitInfo) => ExitInfo) | undefined
+  /** Opens a pipe to file descriptor 4 in the child, written once by go(): how a program on standby is started. */
+  hasGoPipe?: boolean
 }
 
 /**
@@ -43,7 +45,7 @@ export class ProcessGroup implements AsyncDisposable {
   readonly stderr: OutputCapture
   readonly exited: Promise<ExitInfo>
   readonly #child: ChildProcess
-  readonly #startedAt = performance.now()
+  #startedAt = performance.now()
   #exitInfo: ExitInfo | undefined
   readonly #forgetOnExit: () => void
 
@@ -54,8 +56,9 @@ export class ProcessGroup implements AsyncDisposable {
       cwd: options.cwd,
       env: options.env,
       detached: true,
-      stdio: options.onInfo ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', ...(options.hasGoPipe ? (['pipe'] as const) : [])],
     })
+    ;(this.#child.stdio[4] as NodeJS.WritableStream | undefined)?.on('error', () => {})
     if (options.onInfo) {
       let info = ''
       const stream = this.#child.stdio[3] as NodeJS.ReadableStream
@@ -106,6 +109,17 @@ export class ProcessGroup implements AsyncDisposable {
 
   get exitInfo(): ExitInfo | undefined {
     return this.#exitInfo
+  }
+
+  /**
+   * Writes `text` to the go pipe and closes it: a program waiting there (on standby) goes on. Its duration is
+   * counted from here.
+   */
+  go(text: string): void {
+    this.#startedAt = performance.now()
+    const pipe = this.#child.stdio[4] as NodeJS.WritableStream | null | undefined
+    if (!pipe) throw new Error('this process has no go pipe')
+    pipe.end(text)
   }
 
   /** Sends a signal to the whole group (SIGTERM asks politely; SIGKILL does not ask), or to group `pid`. */

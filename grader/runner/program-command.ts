@@ -12,6 +12,8 @@ export interface ProgramCommand {
 }
 
 export const resolveHookUrl = new URL('./course-resolve-hook.ts', import.meta.url).href
+/** Preloaded after the hook into a program started on standby (watch): see standby-bootstrap.ts. */
+export const standbyBootstrapUrl = new URL('./standby-bootstrap.ts', import.meta.url).href
 
 /**
  * The pinned Node running a TypeScript file directly: Node 24 strips types (about 65 ms to start, against

@@ -1,4 +1,6 @@
 import os from 'node:os'
+import path from 'node:path'
+import { strippedManifestVariable } from './strip-ahead.ts'
 import { compileCacheDir } from './compile-cache.ts'
 import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
 import type { ProgramCommand } from './program-command.ts'
@@ -16,19 +18,35 @@ export interface ProgramLaunch {
   sandbox: Sandbox
   /** Files outside the workspace the program may read (CA_FILE). */
   readable: readonly string[]
+  /** The manifest of the workspace's TypeScript, stripped ahead (strip-ahead.ts), for Node programs. */
+  strippedManifest?: string | undefined
+  /** A program already started in this workspace, waiting for its environment (watch): the first run is it. */
+  standby?: { claim(): StandbyProgram | undefined } | undefined
 }
 
-/** A run of the student's program, pointed at the tap, with the exercise's inputs (then `env`) in its environment. */
+/** A program started ahead of its run: go() gives it the run's environment, and it is that run from then on. */
+export interface StandbyProgram {
+  go(env: Readonly<Record<string, string>>, run: number, strippedManifest: string | undefined): StudentProgram
+}
+
+/**
+ * A run of the student's program, pointed at the tap, with the exercise's inputs (then `env`) in its environment.
+ * The first run may be a program already started on standby (watch): then it is told its environment and goes.
+ */
 export function startStudentProgram(launch: ProgramLaunch, env: Readonly<Record<string, string>>, run: number): StudentProgram {
-  const { command, tap, inputs, submissionDir } = launch
+  const { command, tap, inputs, submissionDir, strippedManifest } = launch
   if (!command) throw new Error(`${launch.exerciseId} has no program to run`)
+  const runEnv = { MQTT_URL: tap.url, ...inputs, ...env }
+  const waiting = launch.standby?.claim()
+  if (waiting) return waiting.go(runEnv, run, strippedManifest)
   return new StudentProgram({
     command,
     cwd: submissionDir,
-    env: { MQTT_URL: tap.url, ...inputs, ...env },
+    env: runEnv,
     run,
     sandbox: launch.sandbox,
-    readable: launch.readable,
+    readable: strippedManifest ? [...launch.readable, path.dirname(strippedManifest)] : launch.readable,
+    ...(strippedManifest ? { hidden: { [strippedManifestVariable]: strippedManifest } } : {}),
   })
 }
 
@@ -41,6 +59,13 @@ export interface StudentProgramOptions {
   run: number
   sandbox: Sandbox
   readable: readonly string[]
+  /** Set in the program's environment for the resolve hook, which removes it: not part of `env` as reported. */
+  hidden?: Record<string, string>
+  /**
+   * On standby: the program starts now (Node, MQTT.js loaded) but waits on a pipe (standby-bootstrap.ts) until
+   * go() sends the run's environment. `env` is then only what every run shares.
+   */
+  isStandby?: boolean
 }
 
 /**
@@ -49,22 +74,22 @@ export interface StudentProgramOptions {
  * a verdict.
  */
 export class StudentProgram implements AsyncDisposable {
-  readonly run: number
+  #run: number
   readonly display: string
-  readonly env: Readonly<Record<string, string>>
+  #env: Readonly<Record<string, string>>
   readonly #group: ProcessGroup
   /** The program's own session inside the sandbox, where a polite signal must go; undefined without one. */
   readonly #childPid: Promise<number> | undefined
 
   constructor(options: StudentProgramOptions) {
-    this.run = options.run
+    this.#run = options.run
     this.display = options.command.display
-    this.env = options.env
+    this.#env = options.env
     const wrapped = options.sandbox.wrap({
       command: options.command.command,
       args: options.command.args,
       workDir: options.cwd,
-      env: { ...baseEnvironment(), ...options.env },
+      env: { ...baseEnvironment(), ...options.env, ...options.hidden },
       readable: options.readable,
     })
     const cgroup = wrapped.cgroup
@@ -88,7 +113,29 @@ export class StudentProgram implements AsyncDisposable {
           }
         : undefined,
       onGone: () => cgroup?.remove(),
+      hasGoPipe: options.isStandby === true,
     })
+  }
+
+  /** 1 for the first run of an exercise, 2 for the next... */
+  get run(): number {
+    return this.#run
+  }
+
+  /** MQTT_URL and the exercise's inputs, as the program got them. */
+  get env(): Readonly<Record<string, string>> {
+    return this.#env
+  }
+
+  /**
+   * A program on standby becomes run `run`: it gets `env` (and the stripped TypeScript's manifest) through its
+   * go pipe, sets them in process.env and goes on to load the student's entry.
+   */
+  go(env: Readonly<Record<string, string>>, run: number, strippedManifest: string | undefined): this {
+    this.#run = run
+    this.#env = env
+    this.#group.go(`${JSON.stringify({ env, ...(strippedManifest ? { strippedManifest } : {}) })}\n`)
+    return this
   }
 
   get stdout() {

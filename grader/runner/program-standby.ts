@@ -1,0 +1,92 @@
+import { mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { type ProgramCommand, standbyBootstrapUrl, typeScriptCommand } from './program-command.ts'
+import type { Sandbox } from './sandbox.ts'
+import { type StandbyProgram, StudentProgram } from './student-program.ts'
+import { Workspace, workspaceName } from './workspace.ts'
+
+/**
+ * A student's program started before the save it will run, so that a warm `watch` only waits for the program
+ * itself: a sandbox, Node and MQTT.js take ~0.15 s to start, more than the grading that follows. It waits in an
+ * empty workspace, blocked on a pipe before any of the student's code has run (standby-bootstrap.ts). When
+ * the next grade begins, gradeExercise() copies the submission into that workspace and the first run of the
+ * program is this one: it gets its environment and loads the entry as any run does. A standby that does not
+ * fit the grade (another exercise, a TLS file to read, a --cmd) is not used, and is stopped.
+ */
+export class ProgramStandby implements AsyncDisposable {
+  readonly #workspace: Workspace
+  readonly #program: StudentProgram
+  readonly #key: string
+  #isHandedOver = false
+  #isClaimed = false
+
+  private constructor(workspace: Workspace, program: StudentProgram, key: string) {
+    this.#workspace = workspace
+    this.#program = program
+    this.#key = key
+  }
+
+  /** Starts `entry` of (a future copy of) `submissionDir` in `sandbox`, waiting for its run. */
+  static start(submissionDir: string, entry: string, sandbox: Sandbox): ProgramStandby {
+    const workspace = Workspace.empty(submissionDir)
+    try {
+      mkdirSync(workspace.graderDir)
+      const command = standbyCommand(typeScriptCommand(path.join(workspace.dir, entry), workspace.dir))
+      const program = new StudentProgram({
+        command,
+        cwd: workspace.dir,
+        env: {},
+        hidden: { MQTT_COURSE_STANDBY: '4' },
+        run: 0,
+        sandbox,
+        readable: [workspace.graderDir],
+        isStandby: true,
+      })
+      return new ProgramStandby(workspace, program, standbyKey(submissionDir, entry, sandbox))
+    } catch (error) {
+      workspace[Symbol.dispose]()
+      throw error
+    }
+  }
+
+  /** The folder the program waits in: empty until takeWorkspace() copies the submission there. */
+  get workspaceDir(): string {
+    return this.#workspace.dir
+  }
+
+  /** Whether this standby can be the first run of `entry` of `submissionDir` in `sandbox`: still waiting, same place. */
+  fits(submissionDir: string, entry: string, sandbox: Sandbox): boolean {
+    return !this.#isHandedOver && this.#program.isRunning && this.#key === standbyKey(submissionDir, entry, sandbox)
+  }
+
+  /**
+   * Copies the submission into the standby's workspace and hands both over: the grade disposes of the
+   * workspace, and of this standby (which stops the program if no run claimed it).
+   */
+  takeWorkspace(submissionDir: string): Workspace {
+    this.#isHandedOver = true
+    return this.#workspace.fill(submissionDir)
+  }
+
+  /** The waiting program, once: the first run that asks for it. */
+  claim(): StandbyProgram | undefined {
+    if (this.#isClaimed || !this.#program.isRunning) return undefined
+    this.#isClaimed = true
+    return { go: (env, run, strippedManifest) => this.#program.go(env, run, strippedManifest) }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.#isClaimed) await this.#program.kill()
+    if (!this.#isHandedOver) this.#workspace[Symbol.dispose]()
+  }
+}
+
+/** The TypeScript command with the bootstrap preloaded after the hook. */
+function standbyCommand(command: ProgramCommand): ProgramCommand {
+  const entry = command.args.at(-1)!
+  return { ...command, args: [...command.args.slice(0, -1), '--import', standbyBootstrapUrl, entry] }
+}
+
+function standbyKey(submissionDir: string, entry: string, sandbox: Sandbox): string {
+  return JSON.stringify([workspaceName(submissionDir), entry, sandbox.kind])
+}
