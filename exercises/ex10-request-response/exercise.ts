@@ -228,6 +228,7 @@ export default defineExercise<Inputs>({
       REQUEST_TOPIC: `${random.pick(['acme', 'globex', 'initech', 'umbrella', 'hooli'])}/svc-${random.int(1, 9)}/calc/requests`,
     }),
     deadlineMs: 60_000,
+    programRuns: 2,
     startsEarly: true,
   },
   hints: [

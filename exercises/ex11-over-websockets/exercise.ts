@@ -38,6 +38,7 @@ export default defineExercise<Inputs>({
       }
     },
     deadlineMs: 60_000,
+    programRuns: 2,
     startsEarly: true,
     clientIdInput: 'DEVICE_ID',
   },

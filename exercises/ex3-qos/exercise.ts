@@ -157,6 +157,7 @@ export default defineExercise<Inputs>({
       return { CLIENT_ID: device, TOPIC: `${base}/readings`, COUNT: String(random.int(3, 6)), COMMANDS_TOPIC: `${base}/commands` }
     },
     deadlineMs: 60_000,
+    programRuns: 4,
     clientIdInput: 'CLIENT_ID',
   },
   hints: [

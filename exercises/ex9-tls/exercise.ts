@@ -62,6 +62,7 @@ export default defineExercise<Inputs>({
       }
     },
     deadlineMs: 45_000,
+    programRuns: 3,
     clientIdInput: 'CLIENT_ID',
   },
   broker: ({ readSubmissionFile, tls }) => {

@@ -1,8 +1,10 @@
+import path from 'node:path'
 import type { IConnectPacket, IPublishPacket, ISubackPacket, ISubscribePacket, Packet } from 'mqtt-packet'
 import type { Broker } from '../broker/broker.ts'
 import type { ProgramCommand } from '../runner/program-command.ts'
 import type { Random } from '../runner/random.ts'
-import { StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
+import { type StandbyProgram, StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
+import { ProgramStandby } from '../runner/program-standby.ts'
 import { DeadlineExceeded, deadlineSignal, formatDuration, raceSignal } from '../time/deadline.ts'
 import { formatPacket } from '../wiretap/format-packet.ts'
 import { isConnect } from '../mqtt/packet-guards.ts'
@@ -154,6 +156,15 @@ export interface SessionOptions<I extends Inputs> {
   tls?: TlsMaterial | undefined
   /** The whole exercise's deadline. */
   signal: AbortSignal
+  /** The manifest of the workspace's TypeScript, stripped ahead, for every run. */
+  strippedManifest?: string | undefined
+  /** watch's program on standby, for the first run. */
+  standby?: { claim(): StandbyProgram | undefined } | undefined
+  /**
+   * How many runs a passing program has (exercise.run.programRuns) when they may start ahead, on standby: each
+   * next run is started when the one before connects. 0 or 1: none.
+   */
+  programRuns?: number
 }
 
 /** State shared by the checks of one exercise run: program runs and grader clients, all cleaned up at the end. */
@@ -167,12 +178,17 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   /** The client id of each of the program's connections, from its CONNECT. */
   readonly #clientIds = new Map<number, string>()
   readonly #stopWatching: () => void
+  /** Next runs started ahead, oldest first. */
+  readonly #nextRuns: ProgramStandby[] = []
+  #isClosed = false
 
   constructor(options: SessionOptions<I>) {
     this.options = options
     const note = (event: TraceEvent) => {
       if (event.kind === 'packet' && event.direction === 'to-broker' && event.packet.cmd === 'connect' && !this.#clientIds.has(event.connection)) {
         this.#clientIds.set(event.connection, event.packet.clientId)
+        // A run has connected: its start-up is over, so the next run's can begin without slowing it.
+        setImmediate(() => this.#startNextRun())
       }
     }
     for (const event of options.tap.trace.events()) note(event)
@@ -195,9 +211,31 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   }
 
   startProgram(env: Inputs = {}): StudentProgram {
-    const program = startStudentProgram(this.options, env, this.programs.length + 1)
+    const standby = { claim: () => this.options.standby?.claim() ?? this.#claimNextRun() }
+    const program = startStudentProgram({ ...this.options, standby }, env, this.programs.length + 1)
     this.programs.push(program)
     return program
+  }
+
+  #claimNextRun(): StandbyProgram | undefined {
+    for (let next = this.#nextRuns.shift(); next; next = this.#nextRuns.shift()) {
+      const waiting = next.claim()
+      if (waiting) return waiting
+      void next[Symbol.asyncDispose]() // it died waiting: the run starts afresh
+    }
+    return undefined
+  }
+
+  /** Starts the next run ahead, when the exercise has one to come and none is waiting yet. */
+  #startNextRun(): void {
+    const { command, programRuns = 0, strippedManifest } = this.options
+    if (this.#isClosed || !command || this.programs.length + this.#nextRuns.length >= programRuns) return
+    try {
+      const readable = strippedManifest ? [...this.options.readable, path.dirname(strippedManifest)] : this.options.readable
+      this.#nextRuns.push(ProgramStandby.nextRun(this.options.submissionDir, command, this.options.sandbox, readable))
+    } catch {
+      // Not started ahead: the run starts when it is asked for.
+    }
   }
 
   /** Takes over a run started before the session existed (run.startsEarly) as the shared first run. */
@@ -231,8 +269,10 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
+    this.#isClosed = true
     this.#stopWatching()
     await Promise.all([
+      ...this.#nextRuns.splice(0).map((next) => next[Symbol.asyncDispose]()),
       ...this.programs.map((program) => program.kill()),
       ...this.clients.map((client) => client[Symbol.asyncDispose]()),
       ...this.disposables.map((resource) => resource[Symbol.asyncDispose]()),

@@ -67,6 +67,12 @@ export const exerciseSchema = z
        */
       startsEarly: z.boolean().default(false),
       /**
+       * How many times the checks start a program that passes them (ex3 restarts it to test sessions). Past
+       * one, each next run is started ahead, on standby, as soon as the one before connects: Node and MQTT.js
+       * are then loaded when the check asks for it.
+       */
+      programRuns: z.number().int().min(0).default(1),
+      /**
        * The input that holds the client id the program must connect with (CLIENT_ID, DEVICE_ID). A program may
        * open other connections too (a background subscriber, say): checks judge the connections with this id.
        */

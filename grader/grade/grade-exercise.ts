@@ -167,7 +167,16 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     } else {
       await tap.connectTo({ host: broker.host, port: broker.port, webSocketUrls: broker.webSocketUrls })
       const session = teardown.use(
-        new ExerciseSession({ ...launch, random, broker, tap, tls: tlsMaterial, signal: runSignal, taskClientId: taskClientId(exercise, inputs) }),
+        new ExerciseSession({
+          ...launch,
+          random,
+          broker,
+          tap,
+          tls: tlsMaterial,
+          signal: runSignal,
+          taskClientId: taskClientId(exercise, inputs),
+          programRuns: isTypeScript ? exercise.run.programRuns : 0,
+        }),
       )
       if (early) session.adoptProgram(early)
       if (exercise.setUp) {

@@ -14,16 +14,39 @@ import { Workspace, workspaceName } from './workspace.ts'
  * fit the grade (another exercise, a TLS file to read, a --cmd) is not used, and is stopped.
  */
 export class ProgramStandby implements AsyncDisposable {
-  readonly #workspace: Workspace
+  /** The workspace, when this standby made it (watch's); undefined for a next run in a grade's own workspace. */
+  readonly #workspace: Workspace | undefined
+  readonly #workspaceDir: string
   readonly #program: StudentProgram
   readonly #key: string
   #isHandedOver = false
   #isClaimed = false
 
-  private constructor(workspace: Workspace, program: StudentProgram, key: string) {
+  private constructor(workspace: Workspace | undefined, workspaceDir: string, program: StudentProgram, key: string) {
     this.#workspace = workspace
+    this.#workspaceDir = workspaceDir
     this.#program = program
     this.#key = key
+  }
+
+  /**
+   * The next run of a program already running in `workspaceDir` (a grade's own workspace, filled): started
+   * like it (`command`, `readable`), waiting for claim().
+   */
+  static nextRun(workspaceDir: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[]): ProgramStandby {
+    const program = new StudentProgram({
+      command: standbyCommand(command),
+      cwd: workspaceDir,
+      env: {},
+      hidden: { MQTT_COURSE_STANDBY: '4' },
+      run: 0,
+      sandbox,
+      readable,
+      isStandby: true,
+    })
+    const standby = new ProgramStandby(undefined, workspaceDir, program, '')
+    standby.#isHandedOver = true
+    return standby
   }
 
   /** Starts `entry` of (a future copy of) `submissionDir` in `sandbox`, waiting for its run. */
@@ -42,7 +65,7 @@ export class ProgramStandby implements AsyncDisposable {
         readable: [workspace.graderDir],
         isStandby: true,
       })
-      return new ProgramStandby(workspace, program, standbyKey(submissionDir, entry, sandbox))
+      return new ProgramStandby(workspace, workspace.dir, program, standbyKey(submissionDir, entry, sandbox))
     } catch (error) {
       workspace[Symbol.dispose]()
       throw error
@@ -51,7 +74,7 @@ export class ProgramStandby implements AsyncDisposable {
 
   /** The folder the program waits in: empty until takeWorkspace() copies the submission there. */
   get workspaceDir(): string {
-    return this.#workspace.dir
+    return this.#workspaceDir
   }
 
   /** Whether this standby can be the first run of `entry` of `submissionDir` in `sandbox`: still waiting, same place. */
@@ -64,6 +87,7 @@ export class ProgramStandby implements AsyncDisposable {
    * workspace, and of this standby (which stops the program if no run claimed it).
    */
   takeWorkspace(submissionDir: string): Workspace {
+    if (!this.#workspace || this.#isHandedOver) throw new Error('this standby has no workspace to hand over')
     this.#isHandedOver = true
     return this.#workspace.fill(submissionDir)
   }
@@ -77,7 +101,7 @@ export class ProgramStandby implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.#isClaimed) await this.#program.kill()
-    if (!this.#isHandedOver) this.#workspace[Symbol.dispose]()
+    if (!this.#isHandedOver) this.#workspace?.[Symbol.dispose]()
   }
 }
 

@@ -139,3 +139,21 @@ function isDescendant(pid: number, ancestor: number): boolean {
   }
   return false
 }
+
+describe('next runs started ahead within a grade (exercise.run.programRuns)', () => {
+  it("ex3's runs 2 to 4 come from standbys started as the run before connected, and pass as fresh runs do", async () => {
+    const { runCli, courseRoot } = await import('../support/run-cli.ts')
+    const solution = readFileSync(path.join(courseRoot, 'exercises/ex3-qos/solution/main.ts'), 'utf8')
+    const dir = submission({ 'main.ts': `${solution}\nconsole.log('on standby:', process.execArgv.some((arg) => arg.includes('standby-bootstrap')))\n` })
+    const graded = await runCli(['grade', 'ex3', '--dir', dir, '--broker', 'embedded', '--json'])
+    expect(graded.exitCode, graded.stderr).toBe(0)
+    const [result] = (JSON.parse(graded.stdout) as { exercises: Array<{ status: string; programRuns: Array<{ run: number; stdoutTail: string }> }> }).exercises
+    expect(result.status).toBe('passed')
+    expect(result.programRuns.map((run) => [run.run, /on standby: (true|false)/.exec(run.stdoutTail)?.[1]])).toEqual([
+      [1, 'false'],
+      [2, 'true'],
+      [3, 'true'],
+      [4, 'true'],
+    ])
+  })
+})

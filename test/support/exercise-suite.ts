@@ -48,6 +48,8 @@ export async function defineExerciseSuite(broker: TestBroker): Promise<void> {
           const result = await gradeWith(exercise, broker, { kind: 'solution' })
           expect(result.status, describeResult(result)).toBe('passed')
           expect(result.points).toBe(result.maxPoints)
+          // run.programRuns says how many runs to start ahead: it must be what a passing program gets.
+          expect(result.programRuns?.length ?? 0, 'exercise.run.programRuns').toBe(exercise.run.entry ? exercise.run.programRuns : 0)
         })
 
         it('fails with the starter, and the first failure says why', async () => {
