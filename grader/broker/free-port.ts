@@ -14,3 +14,12 @@ export function findFreePort(): Promise<number> {
     })
   })
 }
+
+/** Whether something listens on `port` of 127.0.0.1 now (binding it fails with EADDRINUSE). */
+export function isPortTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer()
+    server.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'EADDRINUSE'))
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(false)))
+  })
+}

@@ -4,9 +4,9 @@ import type { Broker, BrokerBackend, BrokerSetup, Capability, Credentials } from
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { ProcessGroup } from '../process/process-group.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
-import { findFreePort } from './free-port.ts'
+import { findFreePort, isPortTaken } from './free-port.ts'
 import { findMosquittoBinary, installMosquittoHint } from './find-mosquitto.ts'
-import { type MosquittoConfOptions, StudentConfigError, renderMosquittoConf, renderStudentConf, writeConfigDir } from './mosquitto-conf.ts'
+import { type MosquittoConfOptions, type WebSocketListenerKind, StudentConfigError, renderMosquittoConf, renderStudentConf, writeConfigDir } from './mosquitto-conf.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'
 import { probeBroker } from './probe-broker.ts'
 import { findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
@@ -29,14 +29,21 @@ export const mosquittoBackend: BrokerBackend = {
         hint: `${installMosquittoHint}; or use --broker auto: it picks a broker that can run the exercise`,
       })
     }
-    // Another process can take the free port before Mosquitto binds it: one retry covers that race.
-    try {
-      return await startMosquitto(binary, setup, signal)
-    } catch (error) {
-      if (error instanceof AddressInUse) return startMosquitto(binary, setup, signal)
-      throw error
-    }
+    return startMosquittoRetrying(binary, setup, signal)
   },
+}
+
+/**
+ * Another process can take a free port before Mosquitto binds it: one retry, on new ports, covers that race.
+ * `firstWebSocketPorts` replaces the first try's WebSocket ports (a test losing the race on purpose).
+ */
+export async function startMosquittoRetrying(binary: string, setup: BrokerSetup, signal: AbortSignal, firstWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
+  try {
+    return await startMosquitto(binary, setup, signal, firstWebSocketPorts)
+  } catch (error) {
+    if (error instanceof AddressInUse) return startMosquitto(binary, setup, signal)
+    throw error
+  }
 }
 
 class AddressInUse extends Error {}
@@ -48,9 +55,9 @@ export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefin
   return { username: 'mqtt-course-grader', password: randomBytes(12).toString('base64url') }
 }
 
-async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
+async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal, presetWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
   const port = await findFreePort()
-  const webSocketPorts = await findWebSocketPorts(setup.studentConfig?.webSockets)
+  const webSocketPorts = presetWebSocketPorts ?? (await findWebSocketPorts(setup.studentConfig?.webSockets))
   const graderCredentials = makeGraderCredentials(setup)
   const configDir = await writeConfigDir((dir) => renderConf(setup, { port, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 }))
   const conf = `${configDir.path}/mosquitto.conf`
@@ -91,6 +98,10 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
   } catch (error) {
     await stop()
     if (error instanceof AddressInUse) throw error
+    // A WebSocket listener that could not bind says only this; when another process holds its port, it lost
+    // the race for the free port (not the student's mistake), and the start is tried again on new ports.
+    const webSocketPort = /Unable to create websockets listener on port (\d+)/.exec(group.stderr.text)?.[1]
+    if (webSocketPort && (await isPortTaken(Number(webSocketPort)))) throw new AddressInUse(`port ${webSocketPort} in use`)
     if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'), setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
       hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,

@@ -4,7 +4,8 @@ import mqtt from 'mqtt'
 import { WebSocket } from 'ws'
 import type { Broker, BrokerSetup } from '../../grader/broker/broker.ts'
 import { containerBackend } from '../../grader/broker/container-broker.ts'
-import { mosquittoBackend } from '../../grader/broker/mosquitto-broker.ts'
+import { mosquittoBackend, startMosquittoRetrying } from '../../grader/broker/mosquitto-broker.ts'
+import { findMosquittoBinary } from '../../grader/broker/find-mosquitto.ts'
 import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
 import { createTlsMaterial } from '../../grader/broker/tls-material.ts'
 import { GraderClient } from '../../grader/checks/grader-client.ts'
@@ -144,3 +145,29 @@ describeEachBroker(brokers, (kind) => {
     ])
   })
 })
+
+it.runIf(brokers.some((broker) => broker.kind === 'mosquitto'))('a WebSocket port another process takes before Mosquitto binds it is a race lost, not the student\'s mistake: Mosquitto starts again on new ports', async () => {
+  await using tlsMaterial = await createTlsMaterial()
+  const taken = net.createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()))
+  try {
+    const port = (taken.address() as net.AddressInfo).port
+    const setup: BrokerSetup = { studentConfig: { conf, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] }, webSocketCa: tlsMaterial.ca.certificatePem }
+    // The first try is given the taken port for ws://, as if another grade had bound it a moment before.
+    await using broker = await startMosquittoRetrying(findMosquittoBinary()!, setup, deadline(), { ws: port, wss: await freePort() })
+    expect(Number(new URL(broker.webSocketUrls!.ws!).port)).not.toBe(port)
+    await using client = await GraderClient.connect({ host: broker.host, port: broker.port, name: 'probe' }, deadline())
+    expect(client).toBeDefined()
+  } finally {
+    taken.close()
+  }
+})
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
