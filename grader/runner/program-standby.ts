@@ -34,17 +34,7 @@ export class ProgramStandby implements AsyncDisposable {
    * like it (`command`, `readable`), waiting for claim().
    */
   static nextRun(workspaceDir: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[]): ProgramStandby {
-    const program = new StudentProgram({
-      command: standbyCommand(command),
-      cwd: workspaceDir,
-      env: {},
-      hidden: { MQTT_COURSE_STANDBY: '4' },
-      run: 0,
-      sandbox,
-      readable,
-      isStandby: true,
-    })
-    const standby = new ProgramStandby(undefined, workspaceDir, program, '')
+    const standby = new ProgramStandby(undefined, workspaceDir, startWaiting(workspaceDir, command, sandbox, readable), '')
     standby.#isHandedOver = true
     return standby
   }
@@ -54,17 +44,7 @@ export class ProgramStandby implements AsyncDisposable {
     const workspace = Workspace.empty(submissionDir)
     try {
       mkdirSync(workspace.graderDir)
-      const command = standbyCommand(typeScriptCommand(path.join(workspace.dir, entry), workspace.dir))
-      const program = new StudentProgram({
-        command,
-        cwd: workspace.dir,
-        env: {},
-        hidden: { MQTT_COURSE_STANDBY: '4' },
-        run: 0,
-        sandbox,
-        readable: [workspace.graderDir],
-        isStandby: true,
-      })
+      const program = startWaiting(workspace.dir, typeScriptCommand(path.join(workspace.dir, entry), workspace.dir), sandbox, [workspace.graderDir])
       return new ProgramStandby(workspace, workspace.dir, program, standbyKey(submissionDir, entry, sandbox))
     } catch (error) {
       workspace[Symbol.dispose]()
@@ -105,10 +85,19 @@ export class ProgramStandby implements AsyncDisposable {
   }
 }
 
-/** The TypeScript command with the bootstrap preloaded after the hook. */
-function standbyCommand(command: ProgramCommand): ProgramCommand {
+/** Starts `command` (the TypeScript command) in `cwd` with the bootstrap preloaded after the hook: it waits for go(). */
+function startWaiting(cwd: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[]): StudentProgram {
   const entry = command.args.at(-1)!
-  return { ...command, args: [...command.args.slice(0, -1), '--import', standbyBootstrapUrl, entry] }
+  return new StudentProgram({
+    command: { ...command, args: [...command.args.slice(0, -1), '--import', standbyBootstrapUrl, entry] },
+    cwd,
+    env: {},
+    hidden: { MQTT_COURSE_STANDBY: '4' },
+    run: 0,
+    sandbox,
+    readable,
+    isStandby: true,
+  })
 }
 
 function standbyKey(submissionDir: string, entry: string, sandbox: Sandbox): string {

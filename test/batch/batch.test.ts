@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { gradeReportSchema } from '../../grader/report/result.ts'
@@ -26,13 +27,20 @@ function processesMentioning(text: string): string[] {
   return found
 }
 
-/** Checks a condition each time the event loop turns over a 50 ms timer, until it holds or the deadline passes. */
-async function waitFor(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
-  const startedAt = performance.now()
-  while (!condition()) {
-    if (performance.now() - startedAt > timeoutMs) throw new Error(describe())
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+/** A loopback server whose first connection resolves `connected`, or rejects after `timeoutMs`. */
+async function firstConnection(timeoutMs: number, describe: () => string): Promise<{ port: number; connected: Promise<void>; close: () => void }> {
+  const server = net.createServer((socket) => socket.destroy())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const connected = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(describe())), timeoutMs)
+    server.once('connection', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  })
+  // Awaited only once the batch is under way: a test failing before then must not also report this.
+  connected.catch(() => undefined)
+  return { port: (server.address() as net.AddressInfo).port, connected, close: () => server.close() }
 }
 
 describe('npm run batch: a cohort in one command', () => {
@@ -161,13 +169,15 @@ describe('npm run batch: Ctrl-C', () => {
     const out = path.join(tempDir('batch-out'), 'reports')
     const tmp = tempDir('batch-tmp')
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'alice/ex1'))
-    for (const student of ['hang-1', 'hang-2', 'hang-3']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang')
+    let stdout = ''
+    // hang-1's program says when it runs by connecting here (graded one at a time, it is the first to hang).
+    const started = await firstConnection(90_000, () => `no grade of hang-1 running:\n${stdout}`)
+    for (const student of ['hang-1', 'hang-2', 'hang-3']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
     const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--per-job', '1', '--seed', '5'], {
       cwd: courseRoot,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
-    let stdout = ''
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
     // alice first (one grade at a time, stable order): once she is reported, hang-1's grade is running.
     await new Promise<void>((resolve, reject) => {
@@ -181,7 +191,8 @@ describe('npm run batch: Ctrl-C', () => {
       })
     })
     // And hang-1's program is running, in its temporary copy: the interrupt has something to stop.
-    await waitFor(() => processesMentioning(tmp).length >= 2, 30_000, () => `no grade of hang-1 running:\n${stdout}`)
+    await started.connected.finally(started.close)
+    expect(processesMentioning(tmp).length).toBeGreaterThanOrEqual(2)
     child.kill('SIGINT')
     const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000)
     const exitCode = await exited

@@ -25,7 +25,9 @@ export function writeEchoesOnlyFirst(dest: string): void {
 }
 
 /** An ex1 "program" that does the worst things a submission can do to a batch. */
-export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' | 'hang' | 'scribble'): void {
+export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' | 'hang' | 'scribble', options: { announceToPort?: number } = {}): void {
+  // `announceToPort`: the program first opens a connection to that loopback port, so a test learns it runs.
+  const announce = options.announceToPort ? `import net from 'node:net'\nnet.connect(${options.announceToPort}, '127.0.0.1').on('error', () => {})\n` : ''
   const bodies = {
     crash: "throw new Error('boom')\n",
     // Output without end: the grade keeps a capped tail; the batch must not notice.
@@ -35,5 +37,5 @@ export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' |
     scribble: "import { writeFileSync } from 'node:fs'\nwriteFileSync(new URL('./scribbled.txt', import.meta.url), 'was here')\nthrow new Error('done scribbling')\n",
   }
   mkdirSync(dest, { recursive: true })
-  writeFileSync(path.join(dest, 'main.ts'), bodies[behaviour])
+  writeFileSync(path.join(dest, 'main.ts'), announce + bodies[behaviour])
 }

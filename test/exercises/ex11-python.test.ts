@@ -1,26 +1,19 @@
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { expect, it } from 'vitest'
 import { loadExercise, resolveExerciseFolder } from '../../grader/exercises/load-exercises.ts'
 import { listMutants, materializeMutant } from '../../grader/exercises/mutants.ts'
-import { describeEachBroker, detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
+import { describeEachBroker, detectBrokers } from '../support/brokers.ts'
 import { describeResult, gradeWith } from '../support/exercise-suite.ts'
-import { findPythonWithPaho } from '../support/python-with-paho.ts'
+import { describeWithPython } from '../support/python-with-paho.ts'
 
 /**
  * Another WebSocket client than MQTT.js's: paho-mqtt frames MQTT its own way (its own handshake, masks, frame
  * sizes, TLS through Python's ssl). The tap must hand its packets on all the same, over ws:// and wss://.
  */
-const python = findPythonWithPaho()
 const exercise = await loadExercise(resolveExerciseFolder('ex11'))
 const brokers = (await detectBrokers()).filter((broker) => broker.kind !== 'embedded')
 
-if (!python && isEveryBrokerRequired) {
-  it('has a python3 with paho-mqtt (required in CI)', () => {
-    throw new Error('no python3 with paho-mqtt: apt-get install python3-paho-mqtt, or set MQTT_COURSE_PYTHON')
-  })
-}
-
-describe.skipIf(!python)(`ex11 graded in Python with --cmd${python ? '' : ' (skipped: no python3 with paho-mqtt; apt install python3-paho-mqtt)'}`, () => {
+describeWithPython('ex11 graded in Python with --cmd', (python) => {
   describeEachBroker(brokers, (broker) => {
     it('passes with the Python device (paho-mqtt, transport="websockets")', async () => {
       const dir = path.join(exercise.dir, 'solution-python')

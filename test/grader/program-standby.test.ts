@@ -119,10 +119,11 @@ describe.each(sandboxes.map((sandbox) => [sandbox.kind, sandbox] as const))('a p
     expect(keeper.take(dir, 'main.ts', sandbox)).toBeUndefined()
     const standby = keeper.take(path.join(path.dirname(other), 'elsewhere'), 'main.ts', sandbox)!
     expect(standby).toBeDefined()
+    expect(existsSync(standby.workspaceDir)).toBe(true)
+    expect(processesWith(standby.workspaceDir).length, 'the program waits in its workspace').toBeGreaterThan(0)
     await standby[Symbol.asyncDispose]()
     await keeper[Symbol.asyncDispose]()
-    const runFolders = readdirSync(os.tmpdir()).filter((name) => name.startsWith('mqtt-course-run-'))
-    for (const folder of runFolders) expect(existsSync(path.join(os.tmpdir(), folder, 'elsewhere'))).toBe(false)
+    expect(existsSync(standby.workspaceDir)).toBe(false)
     expect(processesWith('standby-bootstrap.ts').filter((pid) => isDescendant(pid, process.pid))).toEqual([])
   })
 })
