@@ -6,7 +6,7 @@ import type { Exercise } from '../exercises/load-exercises.ts'
 import { type ExerciseResult, exerciseResultSchema } from '../report/result.ts'
 import { ignoredFolders, submissionHash } from './content-hash.ts'
 import type { ExerciseSubmission } from './detect-layout.ts'
-import type { SandboxChoice } from '../runner/sandbox.ts'
+import type { SandboxChoice } from '../sandbox/sandbox.ts'
 import type { ResultCache } from './result-cache.ts'
 import type { WorkerPool } from './worker-pool.ts'
 

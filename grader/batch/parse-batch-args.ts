@@ -3,7 +3,7 @@ import { type ParseArgsOptionsConfig, parseArgs } from 'node:util'
 import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.ts'
 import { GraderError } from '../errors/grader-error.ts'
 import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
-import { type SandboxChoice, sandboxChoices } from '../runner/sandbox.ts'
+import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 
 
 export interface Shard {

@@ -1,6 +1,6 @@
 import path from 'node:path'
 import pLimit from 'p-limit'
-import { chooseSandbox } from '../runner/sandbox.ts'
+import { chooseSandbox } from '../sandbox/sandbox.ts'
 import { courseVersion } from '../grade/course-version.ts'
 import { type Exercise, listExerciseFolders, loadExercise } from '../exercises/load-exercises.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'

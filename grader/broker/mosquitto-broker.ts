@@ -1,5 +1,7 @@
+import net from 'node:net'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
+import { GuardedListener, isGuardingByUid } from '../sandbox/guarded-listener.ts'
 import type { Broker, BrokerBackend, BrokerSetup, Capability, Credentials } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { ProcessGroup } from '../process/process-group.ts'
@@ -56,13 +58,22 @@ export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefin
 }
 
 async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal, presetWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
-  const port = await findFreePort()
+  // Where programs share the grader's loopback (--sandbox uid), Mosquitto's MQTT listener is a Unix socket in
+  // the grader's private folder, reached through a front that admits the grader alone.
+  const isGuarded = isGuardingByUid()
+  const port = isGuarded ? 0 : await findFreePort()
   const webSocketPorts = presetWebSocketPorts ?? (await findWebSocketPorts(setup.studentConfig?.webSockets))
   const graderCredentials = makeGraderCredentials(setup)
-  const configDir = await writeConfigDir((dir) => renderConf(setup, { port, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 }))
+  let unixSocket: string | undefined
+  const configDir = await writeConfigDir((dir) => {
+    unixSocket = isGuarded ? path.join(dir, 'mqtt.sock') : undefined
+    return renderConf(setup, { port, unixSocket, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 })
+  })
   const conf = `${configDir.path}/mosquitto.conf`
   const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env })
+  const front = unixSocket ? await frontFor(unixSocket) : undefined
   const stop = async () => {
+    await front?.close()
     await group.kill()
     await configDir[Symbol.asyncDispose]()
   }
@@ -70,7 +81,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
     const startup = deadlineSignal(startupTimeoutMs, signal, 'Mosquitto startup')
     const version = await raceSignal(waitForRunning(group), startup)
     const host = '127.0.0.1'
-    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: startup }).catch((error: unknown) => {
+    const connack = await probeBroker({ host, port: front?.port ?? port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: startup }).catch((error: unknown) => {
       throw setup.studentConfig && setup.tlsCa ? tlsListenerFailure(error) : error
     })
     if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
@@ -85,8 +96,8 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
       kind: 'mosquitto',
       label: `mosquitto ${version} (local binary)`,
       host,
-      port,
-      url: `${setup.tlsCa ? 'mqtts' : 'mqtt'}://${host}:${port}`,
+      port: front?.port ?? port,
+      url: `${setup.tlsCa ? 'mqtts' : 'mqtt'}://${host}:${front?.port ?? port}`,
       tlsCa: setup.tlsCa,
       ...(setup.studentConfig?.webSockets ? { webSocketUrls } : {}),
       capabilities: offered,
@@ -108,6 +119,18 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
       cause: error,
     })
   }
+}
+
+/** A loopback front for a Unix-socket listener: each connection the guard admits is piped to the socket. */
+function frontFor(unixSocket: string): Promise<GuardedListener> {
+  return GuardedListener.listen((socket) => {
+    const upstream = net.connect({ path: unixSocket })
+    socket.on('error', () => upstream.destroy())
+    upstream.on('error', () => socket.destroy())
+    socket.on('close', () => upstream.destroy())
+    upstream.on('close', () => socket.destroy())
+    socket.pipe(upstream).pipe(socket)
+  })
 }
 
 /** Resolves with Mosquitto's version once it logs "running" (after its listeners are open). */

@@ -12,6 +12,11 @@ import { assignListenerPorts } from './student-listeners.ts'
 export interface MosquittoConfOptions {
   /** The port Mosquitto listens on, as the broker sees it. */
   port: number
+  /**
+   * Where the MQTT listener is a Unix socket instead of `port` (the grader is root and programs share its
+   * loopback: only the grader can open the socket, through its guarded front, guarded-listener.ts).
+   */
+  unixSocket?: string | undefined
   /** The ports of the WebSocket listeners a student's config adds (StudentConfig.webSockets), as the broker sees them. */
   webSocketPorts?: Partial<Record<WebSocketListenerKind, number>>
   /** `127.0.0.1` for the local binary and host networking; undefined (every interface) inside a bridged container. */
@@ -51,7 +56,7 @@ export function renderMosquittoConf(options: MosquittoConfOptions): MosquittoCon
     'log_timestamp false',
   ]
   if (options.isRoot) lines.push('user root')
-  lines.push(options.bindAddress ? `listener ${options.port} ${options.bindAddress}` : `listener ${options.port}`)
+  lines.push(listenerLine(options, options.port))
   lines.push(`allow_anonymous ${setup.allowAnonymous ?? !hasUsers}`)
   const files: MosquittoConfFiles = { 'mosquitto.conf': '' }
   if (hasUsers) {
@@ -68,6 +73,12 @@ export function renderMosquittoConf(options: MosquittoConfOptions): MosquittoCon
   }
   files['mosquitto.conf'] = lines.join('\n') + '\n'
   return files
+}
+
+/** A `listener` line for `port`: the MQTT listener's own port may be a Unix socket instead (unixSocket). */
+function listenerLine(options: Omit<MosquittoConfOptions, 'setup'>, port: number): string {
+  if (options.unixSocket && port === options.port) return `listener 0 ${options.unixSocket}`
+  return options.bindAddress ? `listener ${port} ${options.bindAddress}` : `listener ${port}`
 }
 
 /** A private temp directory holding the rendered files; removed by dispose. */
@@ -183,7 +194,7 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
       listeners++
       if (listenerPorts) {
         const port = listenerPorts.get(line)
-        if (port !== undefined) out.push(options.bindAddress ? `listener ${port} ${options.bindAddress}` : `listener ${port}`)
+        if (port !== undefined) out.push(listenerLine(options, port))
         else out.push(`#(refused by the grader) ${text}`)
         continue
       }
@@ -195,7 +206,7 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
         issues.push({ line, text, problem: `"${option}" needs a port number, like "listener 1883"` })
         continue
       }
-      out.push(options.bindAddress ? `listener ${options.port} ${options.bindAddress}` : `listener ${options.port}`)
+      out.push(listenerLine(options, options.port))
       continue
     }
     if (fileOptions.has(option)) {

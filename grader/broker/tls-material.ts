@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises'
+import { chmod, writeFile } from 'node:fs/promises'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import path from 'node:path'
 import { type CertificateAuthority, type ServerCertificate, createCertificateAuthority, createServerCertificate } from './throwaway-certificates.ts'
@@ -55,7 +55,9 @@ export async function createTlsMaterial(): Promise<TlsMaterial> {
   const { ca, server, rogueCa, rogueServer, wrongNameServer } = await throwawayCertificates()
   const folder = new TemporaryFolder('mqtt-course-tls-')
   const caFile = path.join(folder.path, 'ca.crt')
-  await writeFile(caFile, ca.certificatePem)
+  await writeFile(caFile, ca.certificatePem, { mode: 0o644 })
+  // It holds the public CA alone: a program dropped to its workspace's uid must be able to reach it.
+  await chmod(folder.path, 0o711)
   return {
     ca,
     server,

@@ -3,7 +3,7 @@ import type { IConnectPacket, IPublishPacket, ISubackPacket, ISubscribePacket, P
 import type { Broker } from '../broker/broker.ts'
 import type { ProgramCommand } from '../runner/program-command.ts'
 import type { Random } from '../runner/random.ts'
-import { type StandbyProgram, StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
+import { type ProgramOwner, type StandbyProgram, StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { ProgramStandby } from '../runner/program-standby.ts'
 import { DeadlineExceeded, deadlineSignal, formatDuration, raceSignal } from '../time/deadline.ts'
 import { formatPacket } from '../wiretap/format-packet.ts'
@@ -12,7 +12,7 @@ import { topicMatches } from '../mqtt/topic-filter.ts'
 import type { TapConnection, WireTap } from '../wiretap/wire-tap.ts'
 import type { Direction, PacketEvent, TraceEvent } from '../wiretap/wire-trace.ts'
 import { CheckFailure, ProgramExited, fail } from './check-failure.ts'
-import type { Sandbox } from '../runner/sandbox.ts'
+import type { Sandbox } from '../sandbox/sandbox.ts'
 import { GraderClient, type GraderClientOptions } from './grader-client.ts'
 import { RogueTlsServer } from './rogue-tls-server.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
@@ -150,6 +150,8 @@ export interface SessionOptions<I extends Inputs> {
   broker: Broker
   tap: WireTap
   submissionDir: string
+  /** The workspace's own uid and gid, when the grader is root. */
+  owner: ProgramOwner | undefined
   /** Undefined for exercises with no program to run (configuration only). */
   command: ProgramCommand | undefined
   /** For exercises that require 'tls': the run's certificates. */
@@ -232,7 +234,7 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
     if (this.#isClosed || !command || this.programs.length + this.#nextRuns.length >= programRuns) return
     try {
       const readable = strippedManifest ? [...this.options.readable, path.dirname(strippedManifest)] : this.options.readable
-      this.#nextRuns.push(ProgramStandby.nextRun(this.options.submissionDir, command, this.options.sandbox, readable))
+      this.#nextRuns.push(ProgramStandby.nextRun(this.options.submissionDir, command, this.options.sandbox, readable, this.options.owner))
     } catch {
       // Not started ahead: the run starts when it is asked for.
     }

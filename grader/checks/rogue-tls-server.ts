@@ -1,5 +1,5 @@
-import type { AddressInfo } from 'node:net'
 import tls from 'node:tls'
+import { GuardedListener } from '../sandbox/guarded-listener.ts'
 import type { ServerCertificate } from '../broker/throwaway-certificates.ts'
 import { raceSignal } from '../time/deadline.ts'
 
@@ -15,11 +15,11 @@ export type RogueVerdict =
  * its CONNECT, which is exactly the mistake `rejectUnauthorized: false` makes.
  */
 export class RogueTlsServer implements AsyncDisposable {
-  readonly #server: tls.Server
+  readonly #listener: GuardedListener
   readonly #verdict: Promise<RogueVerdict>
 
-  private constructor(server: tls.Server, verdict: Promise<RogueVerdict>) {
-    this.#server = server
+  private constructor(listener: GuardedListener, verdict: Promise<RogueVerdict>) {
+    this.#listener = listener
     this.#verdict = verdict
   }
 
@@ -38,12 +38,13 @@ export class RogueTlsServer implements AsyncDisposable {
         socket.on('close', () => resolve({ kind: 'accepted', bytes }))
       })
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    return new RogueTlsServer(server, verdict)
+    // Reached like the tap: only by the program it is named to (guarded-listener.ts).
+    const listener = await GuardedListener.listen((socket) => server.emit('connection', socket))
+    return new RogueTlsServer(listener, verdict)
   }
 
   get url(): string {
-    return `mqtts://127.0.0.1:${(this.#server.address() as AddressInfo).port}`
+    return `mqtts://127.0.0.1:${this.#listener.port}`
   }
 
   /** The first thing a client did: refused the certificate, or accepted it. */
@@ -52,6 +53,6 @@ export class RogueTlsServer implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()))
+    await this.#listener.close()
   }
 }

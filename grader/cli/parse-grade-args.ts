@@ -5,7 +5,7 @@ import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.t
 import { GraderError } from '../errors/grader-error.ts'
 import { listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
-import { type SandboxChoice, sandboxChoices } from '../runner/sandbox.ts'
+import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 
 export interface GradeCommand {
   exercises: readonly string[] | 'all'

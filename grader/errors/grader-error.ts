@@ -16,6 +16,7 @@ export type GraderErrorCode =
   | 'CANNOT_RESET'
   | 'SANDBOX_UNAVAILABLE'
   | 'COMMAND_NOT_FOUND'
+  | 'SUBMISSION_TOO_LARGE'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {

@@ -17,7 +17,7 @@ import { StudentConfigError } from '../broker/mosquitto-conf.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
 import type { BrokerContext } from '../exercises/define-exercise.ts'
 import { brokerConfigResult, isBlocking, skippedResults, typesCheckId, typesResult } from './pseudo-checks.ts'
-import { chooseSandbox, type Sandbox } from '../runner/sandbox.ts'
+import { chooseSandbox, type Sandbox } from '../sandbox/sandbox.ts'
 import { Workspace, warmStudentCompileCache } from '../runner/workspace.ts'
 import { deadlineSignal } from '../time/deadline.ts'
 import { WireTap } from '../wiretap/wire-tap.ts'
@@ -89,7 +89,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const isTypeScript = shouldTypecheck(exercise, options.command)
     if (isTypeScript && sandbox.kind !== 'none') await warmStudentCompileCache()
     const standby = options.standby && canRunOnStandby(exercise, options.command) ? options.standby.take(submission.dir, exercise.run.entry!, sandbox) : undefined
-    const workspace = standby ? await workspaceOf(standby, submission.dir) : Workspace.create(submission.dir)
+    const workspace = standby ? await workspaceOf(standby, submission.dir) : Workspace.create(submission.dir, sandbox)
     teardown.use(workspace)
     // Taken down before the workspace: stops the waiting program if no run claimed it.
     if (standby) teardown.use(standby)
@@ -117,7 +117,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     }
     // Node would start its type stripper in every program it runs; the grader strips once, for all of them.
     const strippedManifest = command && isTypeScript ? stripAhead(workspace.dir, workspace.graderDir) : undefined
-    const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, sandbox, readable: tlsMaterial ? [tlsMaterial.caFile] : [], strippedManifest, standby }
+    const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, owner: workspace.owner, sandbox, readable: tlsMaterial ? [tlsMaterial.caFile] : [], strippedManifest, standby }
 
     // The tap holds connections until the broker is up and the observer is ready: the program can start now
     // and spend its own start-up time (Node, mqtt.js) while the broker starts. On a TLS listener it ends TLS on

@@ -6,7 +6,7 @@ import { type GradeReport, type ExerciseResult, reportSchemaVersion, summarizeEx
 import { newSeed } from '../runner/random.ts'
 import { courseVersion } from './course-version.ts'
 import { readDurationHints, writeDurationHints } from './duration-hints.ts'
-import { type SandboxChoice, chooseSandbox } from '../runner/sandbox.ts'
+import { type SandboxChoice, chooseSandbox } from '../sandbox/sandbox.ts'
 import { type GradeProgress, gradeExercise } from './grade-exercise.ts'
 import { CpuHeadroomGate } from '../process/cpu-headroom.ts'
 import { type Typechecker, typecheckProgram } from '../runner/typecheck.ts'

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess, type SendHandle, type StdioOptions } from 'node:child_process'
+import { closeSync, openSync } from 'node:fs'
 import { onExit } from './exit-cleanup.ts'
 import { OutputCapture } from './output-capture.ts'
 
@@ -17,6 +18,13 @@ export interface ProcessGroupOptions {
   annotateExit?: ((exit: ExitInfo) => ExitInfo) | undefined
   /** Opens a pipe to file descriptor 4 in the child, written once by go(): how a program on standby is started. */
   hasGoPipe?: boolean
+  /**
+   * Opens a Node IPC channel on file descriptor 5 in the child: what it sends (a sandboxed program's own network's
+   * listeners) arrives here. Closed by closeChannel(), or when the group is gone.
+   */
+  onChannelMessage?: ((message: unknown, handle: SendHandle | undefined) => void) | undefined
+  /** A file opened read-only on file descriptor 6 in the child (bubblewrap's --seccomp). */
+  descriptor6File?: string | undefined
 }
 
 /**
@@ -52,12 +60,20 @@ export class ProcessGroup implements AsyncDisposable {
   constructor(options: ProcessGroupOptions) {
     this.stdout = new OutputCapture(options.outputCapBytes)
     this.stderr = new OutputCapture(options.outputCapBytes)
-    this.#child = spawn(options.command, options.args, {
-      cwd: options.cwd,
-      env: options.env,
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', ...(options.hasGoPipe ? (['pipe'] as const) : [])],
-    })
+    const descriptor6 = options.descriptor6File === undefined ? undefined : openSync(options.descriptor6File, 'r')
+    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', options.hasGoPipe ? 'pipe' : 'ignore']
+    if (options.onChannelMessage || descriptor6 !== undefined) stdio.push(options.onChannelMessage ? 'ipc' : 'ignore')
+    if (descriptor6 !== undefined) stdio.push(descriptor6)
+    try {
+      this.#child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, detached: true, stdio })
+    } finally {
+      if (descriptor6 !== undefined) closeSync(descriptor6)
+    }
+    if (options.onChannelMessage) {
+      this.#child.on('message', (message, handle) => options.onChannelMessage!(message, handle))
+      // The program may close its end, or die, at any moment: no error of the channel is the grader's.
+      this.#child.on('error', () => {})
+    }
     ;(this.#child.stdio[4] as NodeJS.WritableStream | undefined)?.on('error', () => {})
     if (options.onInfo) {
       let info = ''
@@ -120,6 +136,11 @@ export class ProcessGroup implements AsyncDisposable {
     const pipe = this.#child.stdio[4] as NodeJS.WritableStream | null | undefined
     if (!pipe) throw new Error('this process has no go pipe')
     pipe.end(text)
+  }
+
+  /** Closes the IPC channel: the program has handed over what it had to. */
+  closeChannel(): void {
+    if (this.#child.connected) this.#child.disconnect()
   }
 
   /** Sends a signal to the whole group (SIGTERM asks politely; SIGKILL does not ask), or to group `pid`. */

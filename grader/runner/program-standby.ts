@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { type ProgramCommand, standbyBootstrapUrl, typeScriptCommand } from './program-command.ts'
-import type { Sandbox } from './sandbox.ts'
-import { type StandbyProgram, StudentProgram } from './student-program.ts'
+import type { Sandbox } from '../sandbox/sandbox.ts'
+import { type ProgramOwner, type StandbyProgram, StudentProgram } from './student-program.ts'
 import { Workspace, workspaceName } from './workspace.ts'
 
 /**
@@ -33,21 +32,20 @@ export class ProgramStandby implements AsyncDisposable {
    * The next run of a program already running in `workspaceDir` (a grade's own workspace, filled): started
    * like it (`command`, `readable`), waiting for claim().
    */
-  static nextRun(workspaceDir: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[]): ProgramStandby {
-    const standby = new ProgramStandby(undefined, workspaceDir, startWaiting(workspaceDir, command, sandbox, readable), '')
+  static nextRun(workspaceDir: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[], owner: ProgramOwner | undefined): ProgramStandby {
+    const standby = new ProgramStandby(undefined, workspaceDir, startWaiting(workspaceDir, command, sandbox, readable, owner), '')
     standby.#isHandedOver = true
     return standby
   }
 
   /** Starts `entry` of (a future copy of) `submissionDir` in `sandbox`, waiting for its run. */
   static start(submissionDir: string, entry: string, sandbox: Sandbox): ProgramStandby {
-    const workspace = Workspace.empty(submissionDir)
+    const workspace = Workspace.empty(submissionDir, sandbox)
     try {
-      mkdirSync(workspace.graderDir)
-      const program = startWaiting(workspace.dir, typeScriptCommand(path.join(workspace.dir, entry), workspace.dir), sandbox, [workspace.graderDir])
+      const program = startWaiting(workspace.dir, typeScriptCommand(path.join(workspace.dir, entry), workspace.dir), sandbox, [workspace.graderDir], workspace.owner)
       return new ProgramStandby(workspace, workspace.dir, program, standbyKey(submissionDir, entry, sandbox))
     } catch (error) {
-      workspace[Symbol.dispose]()
+      void workspace[Symbol.asyncDispose]()
       throw error
     }
   }
@@ -81,12 +79,12 @@ export class ProgramStandby implements AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     if (!this.#isClaimed) await this.#program.kill()
-    if (!this.#isHandedOver) this.#workspace?.[Symbol.dispose]()
+    if (!this.#isHandedOver) await this.#workspace?.[Symbol.asyncDispose]()
   }
 }
 
 /** Starts `command` (the TypeScript command) in `cwd` with the bootstrap preloaded after the hook: it waits for go(). */
-function startWaiting(cwd: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[]): StudentProgram {
+function startWaiting(cwd: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[], owner: ProgramOwner | undefined): StudentProgram {
   const entry = command.args.at(-1)!
   return new StudentProgram({
     command: { ...command, args: [...command.args.slice(0, -1), '--import', standbyBootstrapUrl, entry] },
@@ -94,6 +92,7 @@ function startWaiting(cwd: string, command: ProgramCommand, sandbox: Sandbox, re
     env: {},
     hidden: { MQTT_COURSE_STANDBY: '4' },
     run: 0,
+    owner,
     sandbox,
     readable,
     isStandby: true,

@@ -10,6 +10,7 @@
  * (the grader warming the compile cache) it only loads MQTT.js, and leaves Node's own descriptors alone.
  */
 import { closeSync, readSync } from 'node:fs'
+import { type SandboxInit, initialiseSandbox } from '../sandbox/sandbox-init.ts'
 import { useStrippedManifest } from './course-resolve-hook.ts'
 
 const goDescriptor = process.env.MQTT_COURSE_STANDBY === '4' ? 4 : undefined
@@ -25,11 +26,26 @@ try {
 
 const go = goDescriptor === undefined ? undefined : readGo(goDescriptor)
 if (go) {
+  // Inside bubblewrap: the submission copied into the workspace, this run's listeners handed to the grader.
+  if (go.sandbox) {
+    try {
+      await initialiseSandbox(go.sandbox)
+    } catch (error) {
+      process.stderr.write(`the grader's sandbox could not be set up: ${(error as Error).message}\n`)
+      process.exit(125)
+    }
+  }
   Object.assign(process.env, go.env)
   if (go.strippedManifest) useStrippedManifest(go.strippedManifest)
 }
 
-function readGo(goDescriptor: number): { env: Record<string, string>; strippedManifest?: string } | undefined {
+interface Go {
+  env: Record<string, string>
+  strippedManifest?: string
+  sandbox?: SandboxInit
+}
+
+function readGo(goDescriptor: number): Go | undefined {
   const chunks: Buffer[] = []
   const buffer = Buffer.alloc(64 * 1024)
   try {
@@ -49,5 +65,5 @@ function readGo(goDescriptor: number): { env: Record<string, string>; strippedMa
     }
   }
   if (chunks.length === 0) process.exit(0) // the grader closed the pipe without a run: nothing to do
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as { env: Record<string, string>; strippedManifest?: string }
+  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as Go
 }

@@ -1,10 +1,14 @@
+import type { SendHandle } from 'node:child_process'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { strippedManifestVariable } from './strip-ahead.ts'
 import { compileCacheDir } from './compile-cache.ts'
 import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
 import type { ProgramCommand } from './program-command.ts'
-import type { Sandbox } from './sandbox.ts'
+import type { Sandbox } from '../sandbox/sandbox.ts'
+import { listenerOnPort } from '../sandbox/guarded-listener.ts'
+import { watchMemory } from '../sandbox/memory-watchdog.ts'
 
 /** Where and how a run starts: the tap's URL becomes MQTT_URL. */
 export interface ProgramLaunch {
@@ -15,6 +19,8 @@ export interface ProgramLaunch {
   inputs: Readonly<Record<string, string>>
   /** The workspace copy of the submission: the program's working folder and its only writable place. */
   submissionDir: string
+  /** The workspace's own uid and gid, when the grader is root. */
+  owner: ProgramOwner | undefined
   sandbox: Sandbox
   /** Files outside the workspace the program may read (CA_FILE). */
   readable: readonly string[]
@@ -27,6 +33,11 @@ export interface ProgramLaunch {
 /** A program started ahead of its run: go() gives it the run's environment, and it is that run from then on. */
 export interface StandbyProgram {
   go(env: Readonly<Record<string, string>>, run: number, strippedManifest: string | undefined): StudentProgram
+}
+
+export interface ProgramOwner {
+  readonly uid: number
+  readonly gid: number
 }
 
 /**
@@ -44,6 +55,7 @@ export function startStudentProgram(launch: ProgramLaunch, env: Readonly<Record<
     cwd: submissionDir,
     env: runEnv,
     run,
+    owner: launch.owner,
     sandbox: launch.sandbox,
     readable: strippedManifest ? [...launch.readable, path.dirname(strippedManifest)] : launch.readable,
     ...(strippedManifest ? { hidden: { [strippedManifestVariable]: strippedManifest } } : {}),
@@ -57,6 +69,7 @@ export interface StudentProgramOptions {
   env: Record<string, string>
   /** 1 for the first run of an exercise, 2 for the next... */
   run: number
+  owner: ProgramOwner | undefined
   sandbox: Sandbox
   readable: readonly string[]
   /** Set in the program's environment for the resolve hook, which removes it: not part of `env` as reported. */
@@ -80,21 +93,35 @@ export class StudentProgram implements AsyncDisposable {
   readonly #group: ProcessGroup
   /** The program's own session inside the sandbox, where a polite signal must go; undefined without one. */
   readonly #childPid: Promise<number> | undefined
+  readonly #owner: ProgramOwner | undefined
+  /** The ports of the grader's listeners this run may reach (a standby's are set when it goes). */
+  #allowedPorts: Set<number>
+  /** The listeners the program handed over from its own network: closed when it is gone. */
+  readonly #adopted = new Set<net.Server>()
+  readonly #initOnGo: { copyFrom?: string } | undefined
 
   constructor(options: StudentProgramOptions) {
     this.#run = options.run
     this.display = options.command.display
     this.#env = options.env
+    this.#owner = options.owner
+    const ports = options.isStandby ? [] : grantListeners(options.env, options.owner)
     const wrapped = options.sandbox.wrap({
       command: options.command.command,
       args: options.command.args,
       workDir: options.cwd,
       env: { ...baseEnvironment(), ...options.env, ...options.hidden },
       readable: options.readable,
+      owner: options.owner,
+      ports,
+      isStandby: options.isStandby === true,
     })
-    const cgroup = wrapped.cgroup
+    this.#allowedPorts = new Set(ports)
+    this.#initOnGo = wrapped.initOnGo
     const childPid = Promise.withResolvers<number>()
     this.#childPid = wrapped.reportsChildPid ? childPid.promise : undefined
+    let overMemory = false
+    let stopWatching = () => {}
     this.#group = new ProcessGroup({
       onInfo: wrapped.reportsChildPid
         ? (text) => {
@@ -106,15 +133,48 @@ export class StudentProgram implements AsyncDisposable {
       args: wrapped.args,
       cwd: options.cwd,
       env: wrapped.env,
-      annotateExit: wrapped.reportsChildPid
-        ? (exit) => {
-            const stopped = signalFromSandboxExit(exit)
-            return cgroup?.wasOomKilled() ? { ...stopped, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes } : stopped
-          }
-        : undefined,
-      onGone: () => cgroup?.remove(),
+      annotateExit: (exit) => {
+        const stopped = wrapped.reportsChildPid ? signalFromSandboxExit(exit) : exit
+        const killedForMemory = overMemory || (wrapped.memory?.kind === 'cgroup' && wrapped.memory.cgroup.wasOomKilled())
+        return killedForMemory ? { ...stopped, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes } : stopped
+      },
+      onGone: () => {
+        stopWatching()
+        wrapped.dispose()
+        for (const server of this.#adopted) server.close()
+      },
       hasGoPipe: options.isStandby === true,
+      ...(wrapped.hasChannel ? { onChannelMessage: (message: unknown, handle: SendHandle | undefined) => this.#receive(message, handle) } : {}),
+      descriptor6File: wrapped.seccompFile,
     })
+    // Where no cgroup can cap memory, the grader watches it (memory-watchdog.ts).
+    const limit = options.sandbox.memoryLimitBytes
+    const stopForMemory = () => {
+      overMemory = true
+      void this.#group.kill()
+    }
+    if (limit && wrapped.memory?.kind === 'watch-uid') stopWatching = watchMemory({ kind: 'uid', uid: wrapped.memory.uid }, limit, stopForMemory)
+    else if (limit && wrapped.memory?.kind === 'watch-pid-namespace') {
+      void childPid.promise.then((pid) => {
+        if (this.#group.isRunning) stopWatching = watchMemory({ kind: 'pid-namespace', ofPid: pid }, limit, stopForMemory)
+      })
+    }
+  }
+
+  /**
+   * A listener the program bound in its own network (sandbox-init.ts), for one of the grader's listeners this run
+   * may use: its connections go to that listener. Anything else is closed.
+   */
+  #receive(message: unknown, handle: SendHandle | undefined): void {
+    const port = (message as { kind?: string; port?: number } | undefined)?.kind === 'listening' ? (message as { port: number }).port : undefined
+    const listener = port === undefined || !this.#allowedPorts.has(port) ? undefined : listenerOnPort(port)
+    if (!(handle instanceof net.Server)) return
+    if (!listener || !this.#group.isRunning) {
+      handle.close()
+      return
+    }
+    this.#adopted.add(handle)
+    listener.adopt(handle)
   }
 
   /** 1 for the first run of an exercise, 2 for the next... */
@@ -134,7 +194,10 @@ export class StudentProgram implements AsyncDisposable {
   go(env: Readonly<Record<string, string>>, run: number, strippedManifest: string | undefined): this {
     this.#run = run
     this.#env = env
-    this.#group.go(`${JSON.stringify({ env, ...(strippedManifest ? { strippedManifest } : {}) })}\n`)
+    const ports = grantListeners(env, this.#owner)
+    this.#allowedPorts = new Set(ports)
+    const sandbox = this.#initOnGo ? { sandbox: { ...this.#initOnGo, ports } } : {}
+    this.#group.go(`${JSON.stringify({ env, ...(strippedManifest ? { strippedManifest } : {}), ...sandbox })}\n`)
     return this
   }
 
@@ -171,6 +234,23 @@ export class StudentProgram implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.kill()
   }
+}
+
+/**
+ * The ports of the grader's listeners named in the run's environment (MQTT_URL: its wire tap; an impostor's URL):
+ * the only places the program may connect to. Where programs share the grader's loopback, the workspace's uid is
+ * let in to them.
+ */
+function grantListeners(env: Readonly<Record<string, string>>, owner: ProgramOwner | undefined): number[] {
+  const ports = new Set<number>()
+  for (const value of Object.values(env)) {
+    const port = /^[a-z]+:\/\/(?:127\.0\.0\.1|localhost|\[::1\]):(\d+)(?:\/|$)/i.exec(value)?.[1]
+    const listener = port === undefined ? undefined : listenerOnPort(Number(port))
+    if (!listener) continue
+    ports.add(listener.port)
+    if (owner) listener.grant(owner.uid)
+  }
+  return [...ports]
 }
 
 /**

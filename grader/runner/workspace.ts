@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
+import { type GradeUid, allocateGradeUid } from '../sandbox/grade-uid.ts'
+import type { Sandbox } from '../sandbox/sandbox.ts'
+import { copySubmission } from './copy-submission.ts'
 import { compileCacheDir } from './compile-cache.ts'
 import { courseRoot, resolveHookUrl, standbyBootstrapUrl } from './program-command.ts'
 
@@ -12,41 +15,54 @@ import { courseRoot, resolveHookUrl, standbyBootstrapUrl } from './program-comma
  * program cannot change the files it was graded from, another exercise's files or the grader. Removed when the
  * exercise ends, and on every exit of the grader, a signal included.
  */
-export class Workspace implements Disposable {
+export class Workspace implements AsyncDisposable {
   /** The copy of the submission: the programs' working folder. */
   readonly dir: string
+  /** The uid and gid every program of this workspace runs as, when the grader is root. */
+  readonly owner: GradeUid | undefined
+  /** What the copy left out (links, FIFOs), for the report. */
+  readonly skipped: string[] = []
   readonly #folder: TemporaryFolder
 
-  private constructor(folder: TemporaryFolder, dir: string) {
+  private constructor(folder: TemporaryFolder, dir: string, owner: GradeUid | undefined) {
     this.#folder = folder
     this.dir = dir
+    this.owner = owner
   }
 
-  /** Copies `submissionDir` (without node_modules or .git) into a new temporary folder. */
-  static create(submissionDir: string): Workspace {
-    return Workspace.empty(submissionDir).fill(submissionDir)
+  /** Copies `submissionDir` (its files and folders; no node_modules, .git or links) into a new temporary folder. */
+  static create(submissionDir: string, sandbox: Sandbox): Workspace {
+    return Workspace.empty(submissionDir, sandbox).fill(submissionDir)
   }
 
   /**
    * A new temporary folder with an empty folder named as `submissionDir` is, to fill() later: a program on
-   * standby is started in it before the submission it will run is known.
+   * standby is started in it before the submission it will run is known. Where the grader is root, the
+   * workspace gets a uid of its own: the copy is that uid's alone (0700), the folder around it only traversable,
+   * and the grader's folder beside it (the stripped TypeScript) readable by that uid's group only.
    */
-  static empty(submissionDir: string): Workspace {
+  static empty(submissionDir: string, sandbox: Sandbox): Workspace {
     const folder = new TemporaryFolder('mqtt-course-run-')
+    const owner = sandbox.givesWorkspacesOwnUid ? allocateGradeUid(!sandbox.hasOwnNetwork) : undefined
     try {
       const dir = path.join(folder.path, workspaceName(submissionDir))
       mkdirSync(dir)
-      return new Workspace(folder, dir)
+      if (owner) {
+        chmodSync(folder.path, 0o711)
+        chownSync(dir, owner.uid, owner.gid)
+        chmodSync(dir, 0o700)
+      }
+      return new Workspace(folder, dir, owner)
     } catch (error) {
       folder.remove()
       throw error
     }
   }
 
-  /** Copies `submissionDir` (without node_modules or .git) into this workspace; node_modules is linked. */
+  /** Copies `submissionDir` into this workspace (see copySubmission); node_modules is linked. */
   fill(submissionDir: string): this {
     try {
-      cpSync(submissionDir, this.dir, { recursive: true, filter: (source) => !/(^|[\\/])(node_modules|\.git)$/.test(source) })
+      this.skipped.push(...copySubmission(submissionDir, this.dir, { owner: this.owner }).skipped)
       // A program of another language's project keeps its dependencies where they are: linked, not copied.
       const dependencies = path.join(submissionDir, 'node_modules')
       if (existsSync(dependencies)) symlinkSync(realpathSync(dependencies), path.join(this.dir, 'node_modules'))
@@ -57,13 +73,26 @@ export class Workspace implements Disposable {
     }
   }
 
-  /** A folder beside the copy, for what the grader prepares for the programs: they may read it, not write it. */
+  /**
+   * A folder beside the copy, for what the grader prepares for the programs (the stripped TypeScript): they may
+   * read it, not write it. Made on first use.
+   */
   get graderDir(): string {
-    return path.join(this.#folder.path, '.grader')
+    const dir = path.join(this.#folder.path, '.grader')
+    if (!existsSync(dir)) {
+      mkdirSync(dir, { mode: 0o750 })
+      if (this.owner) chownSync(dir, 0, this.owner.gid)
+    }
+    return dir
   }
 
-  [Symbol.dispose](): void {
-    this.#folder.remove()
+  /** Kills whatever still runs as the workspace's uid, then removes the folder. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      await this.owner?.release()
+    } finally {
+      this.#folder.remove()
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { ProgramStandby } from '../runner/program-standby.ts'
-import type { Sandbox } from '../runner/sandbox.ts'
+import type { Sandbox } from '../sandbox/sandbox.ts'
 
 /**
  * Keeps one program on standby (program-standby.ts) for `watch`'s next grade: started after each verdict,

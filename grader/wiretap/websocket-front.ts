@@ -1,8 +1,8 @@
 import type * as Http from 'node:http'
 import type * as Https from 'node:https'
-import type net from 'node:net'
 import type { Duplex } from 'node:stream'
 import { describeError } from '../errors/grader-error.ts'
+import { GuardedListener } from '../sandbox/guarded-listener.ts'
 
 // Not `import http from 'node:http'`: Node's ES module view of http loads its fetch (undici), ~35 ms of every
 // grading process's start, for nothing.
@@ -50,7 +50,7 @@ export interface WebSocketFrontEvents {
 export class WebSocketFront {
   readonly #options: WebSocketFrontOptions
   readonly #events: WebSocketFrontEvents
-  readonly #servers: { server: Http.Server | Https.Server; isSecure: boolean }[] = []
+  readonly #servers: { server: Http.Server | Https.Server; isSecure: boolean; listener?: GuardedListener }[] = []
 
   private constructor(options: WebSocketFrontOptions, events: WebSocketFrontEvents) {
     this.#options = options
@@ -61,32 +61,22 @@ export class WebSocketFront {
     const front = new WebSocketFront(options, events)
     front.#listen(http.createServer({ noDelay: true }), false)
     if (options.tls) front.#listen(https.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true }), true)
-    await Promise.all(
-      front.#servers.map(
-        ({ server }) =>
-          new Promise<void>((resolve, reject) => {
-            server.once('error', reject)
-            server.listen(0, '127.0.0.1', () => {
-              server.off('error', reject)
-              resolve()
-            })
-          }),
-      ),
-    )
+    // The HTTP servers never listen themselves: a guarded listener takes each connection and hands it on.
+    for (const entry of front.#servers) entry.listener = await GuardedListener.listen((socket) => entry.server.emit('connection', socket))
     return front
   }
 
   /** `ws://127.0.0.1:41000/mqtt`, or the wss:// one (undefined without TLS). */
   url(isSecure: boolean): string | undefined {
     const found = this.#servers.find((entry) => entry.isSecure === isSecure)
-    return found && `${isSecure ? 'wss' : 'ws'}://127.0.0.1:${(found.server.address() as net.AddressInfo).port}${this.#options.path}`
+    return found && `${isSecure ? 'wss' : 'ws'}://127.0.0.1:${found.listener!.port}${this.#options.path}`
   }
 
   async close(): Promise<void> {
     await Promise.all(
-      this.#servers.map(({ server }) => {
+      this.#servers.map(async ({ server, listener }) => {
         server.closeAllConnections()
-        return new Promise<void>((resolve) => server.close(() => resolve()))
+        await listener?.close()
       }),
     )
   }

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
 import type { decodeFrame } from '../mqtt/packet-codec.ts'
 import { describeError } from '../errors/grader-error.ts'
+import { GuardedListener } from '../sandbox/guarded-listener.ts'
 import { TapConnection } from './tap-connection.ts'
 import { type PeerNames, studentPeers } from './format-packet.ts'
 import { type ConnectionEvent, WireTrace } from './wire-trace.ts'
@@ -82,7 +83,9 @@ export class WireTap implements AsyncDisposable {
   readonly trace = new WireTrace()
   readonly connections: TapConnection[] = []
   readonly peers: PeerNames
+  /** Takes the connections (never listens itself): a TLS server ends TLS on them, a plain one hands them on. */
   readonly #server: net.Server | tls.Server | undefined
+  #listener: GuardedListener | undefined
   #front: WebSocketFront | undefined
   readonly #options: WireTapOptions
   #upstream: TapUpstream | undefined
@@ -126,13 +129,7 @@ export class WireTap implements AsyncDisposable {
     }
     const server = options.tls ? tls.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true }) : net.createServer({ noDelay: true })
     const tap = new WireTap(server, options)
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
+    tap.#listener = await GuardedListener.listen((socket) => server.emit('connection', socket))
     if (options.upstream) {
       await tap.connectTo(options.upstream)
       tap.releaseNewConnections()
@@ -142,7 +139,7 @@ export class WireTap implements AsyncDisposable {
 
   get port(): number {
     if (this.#front) return Number(new URL(this.#front.url(false)!).port)
-    return (this.#server!.address() as net.AddressInfo).port
+    return this.#listener!.port
   }
 
   get host(): string {
@@ -208,7 +205,7 @@ export class WireTap implements AsyncDisposable {
     for (const arrival of this.#waiting ?? []) arrival.discard()
     for (const connection of this.connections) connection.destroy()
     if (this.#front) await this.#front.close()
-    if (this.#server) await new Promise<void>((resolve) => this.#server!.close(() => resolve()))
+    await this.#listener?.close()
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { compileCacheDir } from '../../grader/runner/compile-cache.ts'
 import { typeScriptCommand } from '../../grader/runner/program-command.ts'
-import { chooseSandbox } from '../../grader/runner/sandbox.ts'
+import { chooseSandbox } from '../../grader/sandbox/sandbox.ts'
 import { stripAhead, strippedManifestVariable } from '../../grader/runner/strip-ahead.ts'
 
 /**

@@ -22,7 +22,7 @@ import { type Mutant, listMutants, listVariants, materializeMutant } from '../..
 import { gradeExercise } from '../../grader/grade/grade-exercise.ts'
 import type { ExerciseResult } from '../../grader/report/result.ts'
 import { newSeed } from '../../grader/runner/random.ts'
-import { chooseSandbox } from '../../grader/runner/sandbox.ts'
+import { chooseSandbox } from '../../grader/sandbox/sandbox.ts'
 import { CpuHeadroomGate } from '../../grader/process/cpu-headroom.ts'
 import { type Typechecker, typecheckProgram } from '../../grader/runner/typecheck.ts'
 import { WarmTypechecker } from '../../grader/watch/warm-typechecker.ts'

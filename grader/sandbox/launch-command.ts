@@ -1,0 +1,184 @@
+import { existsSync, realpathSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
+import { courseRoot } from '../runner/program-command.ts'
+import { hiddenPaths, readOnlyRoot } from './bubblewrap-mounts.ts'
+import type { IsolationProbe } from './probe-isolation.ts'
+import { dropTo, probeIsolation } from './probe-isolation.ts'
+import { cgroupSupport, createProgramCgroup, type ProgramCgroup } from './program-cgroup.ts'
+import { currentSeccompArch, seccompFilter } from './seccomp-filter.ts'
+import { openFileLimit, programMemoryLimitBytes, programProcessLimit, sandboxInitVariable, workspaceLimitBytes } from './sandbox-constants.ts'
+
+/** How a wrapped program's memory is capped: a cgroup, or the grader's watchdog over its uid or PID namespace. */
+export type MemoryCap = { kind: 'cgroup'; cgroup: ProgramCgroup } | { kind: 'watch-uid'; uid: number } | { kind: 'watch-pid-namespace' } | undefined
+
+export interface SandboxLaunch {
+  command: string
+  args: readonly string[]
+  /** The workspace copy of the submission: the program's working folder. */
+  workDir: string
+  env: Readonly<Record<string, string>>
+  /** Files and folders outside the workspace the program may read (CA_FILE, the stripped TypeScript). */
+  readable: readonly string[]
+  /** The workspace's own uid and gid (the grader is root). */
+  owner: { uid: number; gid: number } | undefined
+  /** The loopback ports of the grader's listeners this run may connect to. */
+  ports: readonly number[]
+  /** A program on standby: the sandbox is set up (copy, ports) when its run begins, not at start. */
+  isStandby: boolean
+}
+
+export interface LaunchCommand {
+  command: string
+  args: string[]
+  env: Record<string, string>
+  reportsChildPid: boolean
+  hasChannel: boolean
+  seccompFile: string | undefined
+  memory: MemoryCap
+  /**
+   * For a program on standby: what sandbox-init.ts must do when its run begins (standby-bootstrap.ts), given with
+   * the run's ports; undefined where there is nothing to set up (no bubblewrap).
+   */
+  initOnGo: { copyFrom?: string } | undefined
+  /** Removes the cgroups once the program is gone. */
+  dispose(): void
+}
+
+export const sandboxInitUrl = new URL('./sandbox-init.ts', import.meta.url).href
+const sandboxInitPath = fileURLToPath(sandboxInitUrl)
+/** Inside bubblewrap, where the submission's copy is bound read-only, to be copied into the tmpfs workspace. */
+const submissionMount = '/run/submission'
+/** Descriptors the grader opens in the wrapped process: 3 bwrap's info, 4 a standby's go pipe, 5 IPC, 6 seccomp. */
+export const channelDescriptor = 5
+export const seccompDescriptor = 6
+
+/**
+ * bubblewrap around a program (see sandbox.ts for what holds). Root: bwrap keeps root to build the sandbox and
+ * the program is dropped to its workspace's uid inside (setpriv). Root where only user namespaces work: dropped
+ * first, then bwrap as that uid. A plain user: bwrap in a user namespace. Then prlimit, then the program.
+ */
+export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, hide: readonly string[]): LaunchCommand {
+  const variant = probe.bubblewrap.variant!
+  const setpriv = probe.setpriv!
+  const owner = launch.owner
+  if (variant !== 'userns' && !owner) throw new Error('a root grader runs every program as its workspace\'s own uid: the launch has none')
+  const isTmpfsWorkspace = probe.bubblewrap.hasSize
+  const args = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', ...sized('--tmpfs', '/tmp', probe, '1777')]
+  const mounted = new Set(['/tmp'])
+  const hidden = hiddenPaths(hide)
+  for (const folder of hidden.folders) mount(args, mounted, ['--tmpfs', folder])
+  for (const file of hidden.files) args.push('--ro-bind', '/dev/null', file)
+  for (const visible of [path.join(courseRoot, 'node_modules'), path.join(courseRoot, 'grader', 'runner'), path.join(courseRoot, 'grader', 'sandbox'), path.join(courseRoot, 'package.json')]) {
+    if (!existsSync(visible)) continue
+    mount(args, mounted, ['--ro-bind', visible, visible])
+    // A linked node_modules (a copy of the course) is also reachable where it really is: Node resolves links.
+    const real = realpathSync(visible)
+    if (real !== visible) mount(args, mounted, ['--ro-bind', real, real])
+  }
+  // The pinned Node itself, wherever it lives (under /tmp in some CI clones).
+  mount(args, mounted, ['--ro-bind', process.execPath, process.execPath])
+  for (const file of launch.readable) mount(args, mounted, ['--ro-bind', file, file])
+  if (isTmpfsWorkspace) {
+    mount(args, mounted, ['--ro-bind', launch.workDir, submissionMount])
+    mount(args, mounted, sized('--tmpfs', launch.workDir, probe, '0777'))
+  } else mount(args, mounted, ['--bind', launch.workDir, launch.workDir])
+  args.push('--chdir', launch.workDir)
+  args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try')
+  if (variant !== 'root') args.push('--unshare-user', ...(probe.bubblewrap.hasDisableUserns ? ['--disable-userns'] : []), '--cap-drop', 'ALL')
+  const seccompFile = seccompFilterFile()
+  args.push('--die-with-parent', '--new-session', '--info-fd', '3', ...(seccompFile ? ['--seccomp', String(seccompDescriptor)] : []), '--clearenv')
+  const init = { ...(isTmpfsWorkspace ? { copyFrom: submissionMount } : {}), ports: [...launch.ports] }
+  const program = programWithInit(launch, init)
+  const env: Record<string, string> = { ...launch.env, ...program.env, TMPDIR: '/tmp', NODE_CHANNEL_FD: String(channelDescriptor), NODE_CHANNEL_SERIALIZATION_MODE: 'json' }
+  for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value)
+  const limited = [probe.prlimit!, ...limitArguments(), '--', ...program.argv]
+  args.push('--', ...(variant === 'root' ? [setpriv, ...dropTo(owner!.uid, owner!.gid), '--', ...limited] : limited))
+  const outer = variant === 'root-userns' ? [setpriv, ...dropTo(owner!.uid, owner!.gid), '--', 'bwrap', ...args] : ['bwrap', ...args]
+  const memory = memoryCap(owner?.uid ?? 'pid-namespace')
+  return withCgroupJoin(outer, { PATH: launch.env.PATH ?? '/usr/bin:/bin' }, memory, { reportsChildPid: true, hasChannel: true, seccompFile, initOnGo: isTmpfsWorkspace ? { copyFrom: submissionMount } : {} })
+}
+
+/** Root without namespaces: the program dropped to its workspace's uid, in the workspace itself. */
+export function uidCommand(launch: SandboxLaunch): LaunchCommand {
+  const probe = probeIsolation()
+  const owner = launch.owner
+  if (!owner) throw new Error('--sandbox uid runs every program as its workspace\'s own uid: the launch has none')
+  const env = { ...launch.env, HOME: launch.workDir, TMPDIR: launch.workDir }
+  const argv = [probe.setpriv!, ...dropTo(owner.uid, owner.gid), '--', probe.prlimit!, ...limitArguments(), '--', launch.command, ...launch.args]
+  return withCgroupJoin(argv, env, memoryCap(owner.uid), { reportsChildPid: false, hasChannel: false, seccompFile: undefined, initOnGo: undefined })
+}
+
+/**
+ * The program with sandbox-init.ts run first: preloaded into a Node program (or told at go() for one on standby),
+ * or run as its own Node process before any other program, which then replaces the shell (exec), with the IPC
+ * descriptor closed and the variables that named it gone.
+ */
+function programWithInit(launch: SandboxLaunch, init: { copyFrom?: string; ports: number[] }): { argv: string[]; env: Record<string, string> } {
+  const env: Record<string, string> = launch.isStandby ? {} : { [sandboxInitVariable]: JSON.stringify(init) }
+  if (launch.command === process.execPath) return { argv: [launch.command, '--import', sandboxInitUrl, ...launch.args], env }
+  const script = `node="$1"; init="$2"; shift 2; "$node" --disable-warning=ExperimentalWarning "$init" || exit 125; unset NODE_CHANNEL_FD NODE_CHANNEL_SERIALIZATION_MODE; exec "$@" ${channelDescriptor}>&-`
+  return { argv: ['/bin/sh', '-c', script, 'sh', process.execPath, sandboxInitPath, launch.command, ...launch.args], env }
+}
+
+/** prlimit's caps: processes (per uid, or per user namespace), open files, the largest file, no core dumps. */
+function limitArguments(): string[] {
+  return [`--nproc=${programProcessLimit}`, `--nofile=${openFileLimit}`, `--fsize=${workspaceLimitBytes}`, '--core=0']
+}
+
+/**
+ * Adds a mount, after the folders above its target that bwrap would otherwise make itself: it makes them 0700,
+ * root's, which a program dropped to its own uid could not enter. Mount points already made are left alone.
+ */
+function mount(args: string[], mounted: Set<string>, operation: string[]): void {
+  const target = operation.at(-1)!
+  const parents: string[] = []
+  for (let parent = path.dirname(target); parent !== '/' && !mounted.has(parent); parent = path.dirname(parent)) parents.unshift(parent)
+  for (const parent of parents) {
+    args.push('--perms', '0755', '--dir', parent)
+    mounted.add(parent)
+  }
+  args.push(...operation)
+  mounted.add(target)
+}
+
+function sized(option: '--tmpfs', target: string, probe: IsolationProbe, perms: string): string[] {
+  return probe.bubblewrap.hasSize ? ['--size', String(workspaceLimitBytes), '--perms', perms, option, target] : [option, target]
+}
+
+function memoryCap(watchAs: number | 'pid-namespace'): MemoryCap {
+  const support = cgroupSupport()
+  if (support.memory || support.pids) {
+    const cgroup = createProgramCgroup({ memoryBytes: programMemoryLimitBytes, processes: programProcessLimit })
+    if (cgroup && support.memory) return { kind: 'cgroup', cgroup }
+    cgroup?.remove()
+  }
+  return watchAs === 'pid-namespace' ? { kind: 'watch-pid-namespace' } : { kind: 'watch-uid', uid: watchAs }
+}
+
+/** Joins the program's cgroups before anything of it runs (a shell that writes its pid, then execs), as root. */
+function withCgroupJoin(argv: string[], env: Record<string, string>, memory: MemoryCap, rest: Pick<LaunchCommand, 'reportsChildPid' | 'hasChannel' | 'seccompFile' | 'initOnGo'>): LaunchCommand {
+  const cgroup = memory?.kind === 'cgroup' ? memory.cgroup : undefined
+  const dispose = () => cgroup?.remove()
+  if (!cgroup) return { command: argv[0], args: argv.slice(1), env, memory, dispose, ...rest }
+  const join = 'while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
+  return { command: '/bin/sh', args: ['-c', join, 'sh', ...cgroup.dirs, '--', ...argv], env, memory, dispose, ...rest }
+}
+
+let filterFile: string | undefined | null
+
+/** The seccomp filter, written once per process, in a folder of its own that goes when the grader does. */
+function seccompFilterFile(): string | undefined {
+  if (filterFile !== undefined) return filterFile ?? undefined
+  const arch = currentSeccompArch()
+  if (!arch) {
+    filterFile = null
+    return undefined
+  }
+  const folder = new TemporaryFolder('mqtt-course-seccomp-')
+  filterFile = path.join(folder.path, 'filter.bpf')
+  writeFileSync(filterFile, seccompFilter(arch))
+  return filterFile
+}
+

@@ -1,0 +1,86 @@
+import { spawnSync } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
+import path from 'node:path'
+import { readOnlyRoot } from './bubblewrap-mounts.ts'
+
+/**
+ * What this machine can do to isolate a program, asked once per process by running the tools for real:
+ *
+ * - bubblewrap, as root: bwrap itself keeps root's power to make namespaces, and the program is dropped to a
+ *   uid of its own inside (setpriv). Works wherever root may make namespaces, AppArmor's restriction of
+ *   unprivileged user namespaces (Ubuntu 24.04) notwithstanding.
+ * - bubblewrap, as root, when root may not (a container without CAP_SYS_ADMIN): dropped to a uid of its own
+ *   first, bwrap then makes a user namespace as that uid, where the kernel allows it.
+ * - bubblewrap, as a plain user: in a user namespace of its own.
+ * - uid: root without bubblewrap: setpriv drops the program to a uid of its own.
+ */
+export interface IsolationProbe {
+  bubblewrap: { works: boolean; detail: string; variant: 'root' | 'root-userns' | 'userns' | undefined; hasSize: boolean; hasDisableUserns: boolean }
+  uid: { works: boolean; detail: string }
+  setpriv: string | undefined
+  prlimit: string | undefined
+}
+
+let probed: IsolationProbe | undefined
+/** A uid no grade is given (grade-uid.ts starts far above it), for trying setpriv and bwrap out. */
+const probeUid = 1_799_999_999
+
+export function probeIsolation(): IsolationProbe {
+  if (probed) return probed
+  const setpriv = findTool('setpriv')
+  const prlimit = findTool('prlimit')
+  const isRoot = process.getuid?.() === 0
+  const uid = !isRoot
+    ? { works: false, detail: 'the grader is not root' }
+    : !setpriv || !prlimit
+      ? { works: false, detail: 'setpriv or prlimit (util-linux) is missing' }
+      : run(setpriv, [...dropTo(probeUid), '--', 'true'])
+  probed = { bubblewrap: probeBubblewrap(isRoot, setpriv, prlimit, uid.works), uid, setpriv, prlimit }
+  return probed
+}
+
+/** setpriv's arguments that make `uid` of root: its own gid, no groups, no capabilities, no_new_privs. */
+export function dropTo(uid: number, gid = uid): string[] {
+  return [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all']
+}
+
+function probeBubblewrap(isRoot: boolean, setpriv: string | undefined, prlimit: string | undefined, canDrop: boolean): IsolationProbe['bubblewrap'] {
+  const none = { variant: undefined, hasSize: false, hasDisableUserns: false }
+  if (process.platform !== 'linux') return { works: false, detail: `bubblewrap is Linux-only (this is ${process.platform})`, ...none }
+  const help = spawnSync('bwrap', ['--help'], { encoding: 'utf8', timeout: 5000 })
+  if (help.error) return { works: false, detail: `bubblewrap is not installed (bwrap: ${(help.error as NodeJS.ErrnoException).code ?? help.error.message})`, ...none }
+  if (!prlimit) return { works: false, detail: 'prlimit (util-linux) is missing', ...none }
+  const features = { hasSize: help.stdout.includes('--size'), hasDisableUserns: help.stdout.includes('--disable-userns') }
+  const namespaces = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']
+  if (isRoot) {
+    if (!setpriv || !canDrop) return { works: false, detail: 'setpriv (util-linux) is missing', ...none }
+    const asRoot = run('bwrap', [...namespaces, '--', setpriv, ...dropTo(probeUid), '--', 'true'])
+    if (asRoot.works) return { ...asRoot, variant: 'root', ...features }
+    const asUser = run(setpriv, [...dropTo(probeUid), '--', 'bwrap', ...namespaces, '--unshare-user', '--', 'true'])
+    if (asUser.works) return { ...asUser, variant: 'root-userns', ...features }
+    return { works: false, detail: asRoot.detail, ...none }
+  }
+  const asUser = run('bwrap', [...namespaces, '--unshare-user', '--', 'true'])
+  return asUser.works ? { ...asUser, variant: 'userns', ...features } : { ...asUser, ...none }
+}
+
+function run(command: string, args: string[]): { works: boolean; detail: string } {
+  const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000, encoding: 'utf8' })
+  if (result.error) return { works: false, detail: `${path.basename(command)} could not start (${(result.error as NodeJS.ErrnoException).code ?? result.error.message})` }
+  if (result.status !== 0) return { works: false, detail: `${path.basename(command)} refused to run here: ${result.stderr.trim().split('\n')[0] || `exit ${result.status}`}` }
+  return { works: true, detail: `${path.basename(command)} works` }
+}
+
+function findTool(name: string): string | undefined {
+  for (const folder of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
+    if (!folder) continue
+    const candidate = path.join(folder, name)
+    try {
+      accessSync(candidate, constants.X_OK)
+      return candidate
+    } catch {
+      // Not here.
+    }
+  }
+  return undefined
+}
