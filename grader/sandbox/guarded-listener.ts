@@ -97,6 +97,11 @@ export function isGuardingByUid(): boolean {
   return isUidGuarded
 }
 
+/** Whether the other end of `socket` is a socket of the grader's own uid. */
+export function isFromGrader(socket: net.Socket): boolean {
+  return peerUid(socket) === graderUid
+}
+
 /** From now on every guarded listener of this process admits by uid. */
 export function guardByUid(): void {
   isUidGuarded = true

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
@@ -47,6 +47,7 @@ export interface LaunchCommand {
 }
 
 export const sandboxInitUrl = new URL('./sandbox-init.ts', import.meta.url).href
+const seccompLoaderPath = fileURLToPath(new URL('./seccomp-loader.py', import.meta.url))
 const sandboxInitPath = fileURLToPath(sandboxInitUrl)
 /** Inside bubblewrap, where the submission's copy is bound read-only, to be copied into the tmpfs workspace. */
 const submissionMount = '/run/submission'
@@ -106,7 +107,10 @@ export function uidCommand(launch: SandboxLaunch): LaunchCommand {
   const owner = launch.owner
   if (!owner) throw new Error('--sandbox uid runs every program as its workspace\'s own uid: the launch has none')
   const env = { ...launch.env, HOME: launch.workDir, TMPDIR: launch.workDir }
-  const argv = [probe.setpriv!, ...dropTo(owner.uid, owner.gid), '--', probe.prlimit!, ...limitArguments(), '--', launch.command, ...launch.args]
+  // The seccomp filter, installed by a few lines of Python where there is no bubblewrap to do it.
+  const filter = probe.python ? seccompFilterFile() : undefined
+  const seccomp = filter ? [probe.python!, '-I', '-S', seccompLoaderPath, filter] : []
+  const argv = [probe.setpriv!, ...dropTo(owner.uid, owner.gid), '--', probe.prlimit!, ...limitArguments(), '--', ...seccomp, launch.command, ...launch.args]
   return withCgroupJoin(argv, env, memoryCap(owner.uid), { reportsChildPid: false, hasChannel: false, seccompFile: undefined, initOnGo: undefined })
 }
 
@@ -178,7 +182,9 @@ function seccompFilterFile(): string | undefined {
   }
   const folder = new TemporaryFolder('mqtt-course-seccomp-')
   filterFile = path.join(folder.path, 'filter.bpf')
-  writeFileSync(filterFile, seccompFilter(arch))
+  writeFileSync(filterFile, seccompFilter(arch), { mode: 0o644 })
+  // Read by the loader as the workspace's uid (--sandbox uid): nothing secret in it.
+  chmodSync(folder.path, 0o711)
   return filterFile
 }
 

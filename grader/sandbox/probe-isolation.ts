@@ -19,6 +19,8 @@ export interface IsolationProbe {
   uid: { works: boolean; detail: string }
   setpriv: string | undefined
   prlimit: string | undefined
+  /** A system Python: the seccomp filter's loader where there is no bubblewrap (seccomp-loader.py). */
+  python: string | undefined
 }
 
 let probed: IsolationProbe | undefined
@@ -35,7 +37,9 @@ export function probeIsolation(): IsolationProbe {
     : !setpriv || !prlimit
       ? { works: false, detail: 'setpriv or prlimit (util-linux) is missing' }
       : run(setpriv, [...dropTo(probeUid), '--', 'true'])
-  probed = { bubblewrap: probeBubblewrap(isRoot, setpriv, prlimit, uid.works), uid, setpriv, prlimit }
+  // The system's own, which every uid can run (not a pyenv or virtualenv in someone's home).
+  const python = ['/usr/bin/python3', '/usr/local/bin/python3', '/bin/python3'].find((candidate) => isExecutable(candidate))
+  probed = { bubblewrap: probeBubblewrap(isRoot, setpriv, prlimit, uid.works), uid, setpriv, prlimit, python }
   return probed
 }
 
@@ -72,15 +76,15 @@ function run(command: string, args: string[]): { works: boolean; detail: string 
 }
 
 function findTool(name: string): string | undefined {
-  for (const folder of [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin']) {
-    if (!folder) continue
-    const candidate = path.join(folder, name)
-    try {
-      accessSync(candidate, constants.X_OK)
-      return candidate
-    } catch {
-      // Not here.
-    }
+  const folders = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin']
+  return folders.filter(Boolean).map((folder) => path.join(folder, name)).find((candidate) => isExecutable(candidate))
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK)
+    return true
+  } catch {
+    return false
   }
-  return undefined
 }

@@ -1,10 +1,12 @@
 import os from 'node:os'
+import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { type LaunchCommand, type SandboxLaunch, bubblewrapCommand, uidCommand } from './launch-command.ts'
 import { openFileLimit, programMemoryLimitBytes, programProcessLimit, workspaceLimitBytes } from './sandbox-constants.ts'
 import { type IsolationProbe, probeIsolation } from './probe-isolation.ts'
 import { cgroupSupport } from './program-cgroup.ts'
 import { guardByUid } from './guarded-listener.ts'
+import { keepPrivate } from './private-paths.ts'
 
 /**
  * `--sandbox`: `auto` picks the strongest isolation this machine offers, `bwrap` insists on bubblewrap, `uid` on
@@ -65,7 +67,7 @@ export function chooseSandbox(choice: SandboxChoice, options: SandboxOptions = {
     })
   }
   if (choice !== 'uid' && probe.bubblewrap.works) return bubblewrapSandbox(probe, options)
-  if (probe.uid.works) return uidSandbox(choice === 'uid' ? 'as --sandbox uid asks' : probe.bubblewrap.detail)
+  if (probe.uid.works) return uidSandbox(choice === 'uid' ? 'as --sandbox uid asks' : probe.bubblewrap.detail, options)
   return noSandbox(noSandboxNote(probe))
 }
 
@@ -100,18 +102,27 @@ function bubblewrapSandbox(probe: IsolationProbe, options: SandboxOptions): Sand
   }
 }
 
-function uidSandbox(why: string): Sandbox {
+function uidSandbox(why: string, options: SandboxOptions): Sandbox {
   guardByUid()
+  const madePrivate = keepPrivate(options.hide ?? [])
   const limits = limitsNote()
   return {
     kind: 'uid',
     description: `a uid of its own per grade (no bubblewrap: ${why}), no capabilities, no_new_privs, listeners that admit only this grade's uid, ${limits.summary}`,
-    note: `student programs run as a uid of their own, without bubblewrap (${why})${limits.note ? `, ${limits.note}` : ''}`,
+    note: `student programs run as a uid of their own, without bubblewrap (${why})${limits.note ? `, ${limits.note}` : ''}${madePrivate.length > 0 ? `; took others' access away from ${describePaths(madePrivate)}, so that no program reads them` : ''}`,
     memoryLimitBytes: programMemoryLimitBytes,
     givesWorkspacesOwnUid: true,
     hasOwnNetwork: false,
     wrap: (launch) => uidCommand(launch),
   }
+}
+
+/** "the exercises' solution/, mutants/ (22 folders), .git": what keepPrivate changed, briefly. */
+function describePaths(paths: readonly string[]): string {
+  const inExercises = paths.filter((entry) => entry.startsWith('exercises/'))
+  const kinds = [...new Set(inExercises.map((entry) => `${path.basename(entry)}/`))]
+  const others = paths.filter((entry) => !entry.startsWith('exercises/'))
+  return [...(inExercises.length > 0 ? [`the exercises' ${kinds.join(', ')} (${inExercises.length} folders)`] : []), ...others].join(', ')
 }
 
 /** The limits as a report states them, and what is enforced by the watchdog instead of a cgroup. */
