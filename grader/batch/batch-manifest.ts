@@ -3,6 +3,7 @@ import path from 'node:path'
 import { z } from 'zod/v3'
 import { GraderError } from '../errors/grader-error.ts'
 import { type GradeReport, gradeReportSchema } from '../report/result.ts'
+import { safeFolderName } from './check-batch-paths.ts'
 
 /**
  * `<out>/batch.json`: what a batch graded, so that `batch merge` can put shards back together and the reports
@@ -10,13 +11,22 @@ import { type GradeReport, gradeReportSchema } from '../report/result.ts'
  */
 export const batchManifestSchema = z.object({
   schemaVersion: z.literal(1),
+  /** The cohort's seed: each student's own is derived from it and their name (their result.json has it). */
   seed: z.number(),
   broker: z.string(),
+  /** The grader that graded (course version + a hash of its source): shards of different graders do not merge. */
+  graderVersion: z.string().optional(),
+  /** How the programs were isolated (the sandbox's description). */
+  isolation: z.string().optional(),
+  /** Entries of the cohort folder that are no submission (hidden folders, files), and why. */
+  skipped: z.array(z.string()).optional(),
   shard: z.object({ index: z.number(), count: z.number() }).optional(),
   exercises: z.array(z.object({ id: z.string(), slug: z.string(), title: z.string(), maxPoints: z.number() })),
   students: z.array(
     z.object({
       student: z.string(),
+      /** The student's report folder in --out (unique: see assignReportFolders). */
+      folder: z.string().optional(),
       /** The layouts found: "course clone". */
       layout: z.string().optional(),
       /** Set when the submission could not be read at all: "no exercise found: ...". */
@@ -33,6 +43,8 @@ export type ManifestExercise = BatchManifest['exercises'][number]
 /** One student's row: the manifest's entry and, once graded, the report (the `--json` schema). */
 export interface StudentRecord {
   student: string
+  /** Their report folder in --out; when absent (an older batch.json), the name made safe. */
+  folder?: string
   layout?: string
   problem?: string
   report?: GradeReport
@@ -49,16 +61,15 @@ export function readBatchOutput(outDir: string): { manifest: BatchManifest; stud
     })
   }
   const students = manifest.students.map((entry): StudentRecord => {
-    const record: StudentRecord = { student: entry.student, ...(entry.layout ? { layout: entry.layout } : {}), ...(entry.problem ? { problem: entry.problem } : {}) }
+    const record: StudentRecord = { student: entry.student, ...(entry.folder ? { folder: entry.folder } : {}), ...(entry.layout ? { layout: entry.layout } : {}), ...(entry.problem ? { problem: entry.problem } : {}) }
     if (!entry.isGraded) return record
-    const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(outDir, studentFolder(entry.student), 'result.json'), 'utf8')))
+    const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(outDir, studentFolder(record), 'result.json'), 'utf8')))
     return { ...record, report }
   })
   return { manifest, students }
 }
 
-/** A student's folder in --out: the name, made safe for every file system. */
-export function studentFolder(student: string): string {
-  const safe = student.replace(/[^\p{L}\p{N}._-]+/gu, '_').replace(/^\.+/, '_')
-  return safe || '_'
+/** A student's folder in --out. */
+export function studentFolder(record: Pick<StudentRecord, 'student' | 'folder'>): string {
+  return record.folder ?? safeFolderName(record.student)
 }

@@ -1,14 +1,14 @@
-import { createHash } from 'node:crypto'
+import { createHash, type Hash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { courseVersion } from '../grade/course-version.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
 import { courseRoot } from '../runner/program-command.ts'
+import { ignoredFolders } from '../runner/copy-submission.ts'
 
-/** Folders a submission carries that are not the student's work (installed packages, VCS, caches). */
-export const ignoredFolders = new Set(['node_modules', '.git', '.cache', '__pycache__', '.venv'])
+export { ignoredFolders }
 
-/** Every file under dir, relative, sorted: the same list on every machine. */
+/** Every regular file under dir, relative, sorted: the same list on every machine (links and FIFOs are never graded). */
 export function listFiles(dir: string): string[] {
   const files: string[] = []
   const walk = (relative: string) => {
@@ -23,10 +23,21 @@ export function listFiles(dir: string): string[] {
   return files.sort()
 }
 
-function hashTree(hash: ReturnType<typeof createHash>, dir: string): void {
-  for (const file of listFiles(dir)) {
-    hash.update(file).update('\0')
-    hash.update(readFileSync(path.join(dir, file))).update('\0')
+/**
+ * Feeds `value` as a length and then its bytes: no two different sequences of fields encode alike (with a bare
+ * separator, a file named "a" holding "\0b" and one named "a\0" holding "b" would).
+ */
+function field(hash: Hash, value: string | Buffer): Hash {
+  const bytes = typeof value === 'string' ? Buffer.from(value, 'utf8') : value
+  return hash.update(`${bytes.length}:`).update(bytes)
+}
+
+function hashTree(hash: Hash, dir: string): void {
+  const files = listFiles(dir)
+  field(hash, String(files.length))
+  for (const file of files) {
+    field(hash, file)
+    field(hash, readFileSync(path.join(dir, file)))
   }
 }
 
@@ -39,18 +50,41 @@ const graderFingerprints = new Map<string, string>()
 export function graderFingerprint(exercise: Exercise): string {
   let fingerprint = graderFingerprints.get(exercise.id)
   if (!fingerprint) {
-    const hash = createHash('sha256').update(courseVersion()).update('\0')
-    hashTree(hash, path.join(courseRoot, 'grader'))
-    hash.update(readFileSync(path.join(exercise.dir, 'exercise.ts')))
+    const hash = field(createHash('sha256'), graderVersion())
+    field(hash, readFileSync(path.join(exercise.dir, 'exercise.ts')))
     fingerprint = hash.digest('hex')
     graderFingerprints.set(exercise.id, fingerprint)
   }
   return fingerprint
 }
 
-/** The key a graded submission × exercise is stored under: its files, the exercise, the grader, the broker asked for. */
-export function submissionHash(dir: string, exercise: Exercise, broker: string): string {
-  const hash = createHash('sha256').update(`${exercise.id}\0${graderFingerprint(exercise)}\0${broker}\0`)
+let version: string | undefined
+
+/** The course version and a hash of the grader's source: what `batch merge` compares between shards. */
+export function graderVersion(): string {
+  if (!version) {
+    const hash = field(createHash('sha256'), courseVersion())
+    hashTree(hash, path.join(courseRoot, 'grader'))
+    version = `${courseVersion()}+${hash.digest('hex').slice(0, 16)}`
+  }
+  return version
+}
+
+/** What a stored result was graded from and under: any change to one of them is another grade. */
+export interface GradeKey {
+  exercise: Exercise
+  /** The broker asked for (`auto`, `mosquitto`, ...). */
+  broker: string
+  /** This student's seed: their inputs. */
+  seed: number
+  /** The isolation the programs ran under (bwrap, uid, none): a result graded without a sandbox is not reused with one. */
+  isolation: string
+}
+
+/** The key a graded submission × exercise is stored under: every field length-prefixed, then the files. */
+export function submissionHash(dir: string, key: GradeKey): string {
+  const hash = createHash('sha256')
+  for (const value of ['mqtt-course result v2', key.exercise.id, graderFingerprint(key.exercise), key.broker, String(key.seed), key.isolation]) field(hash, value)
   hashTree(hash, dir)
   return hash.digest('hex')
 }

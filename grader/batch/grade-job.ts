@@ -1,12 +1,14 @@
-import { cpSync, lstatSync, mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { describeError, isGraderError } from '../errors/grader-error.ts'
+import { copySubmission } from '../runner/copy-submission.ts'
 import type { BrokerChoice } from '../broker/choose-backend.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
 import { type ExerciseResult, exerciseResultSchema } from '../report/result.ts'
-import { ignoredFolders, submissionHash } from './content-hash.ts'
+import { submissionHash } from './content-hash.ts'
 import type { ExerciseSubmission } from './detect-layout.ts'
-import type { SandboxChoice } from '../sandbox/sandbox.ts'
+import type { Sandbox, SandboxChoice } from '../sandbox/sandbox.ts'
 import type { ResultCache } from './result-cache.ts'
 import type { WorkerPool } from './worker-pool.ts'
 
@@ -19,9 +21,14 @@ export interface GradeJob {
 }
 
 export interface GradeJobContext {
+  /** This student's seed (derived from the cohort's and their name: see studentSeed). */
   seed: number
   broker: BrokerChoice
   sandbox: SandboxChoice
+  /** What `sandbox` gives on this machine: its kind is part of the stored result's key. */
+  isolation: Sandbox['kind']
+  /** Folders no program may see: the cohort, the reports. */
+  hide: readonly string[]
   pool: WorkerPool
   cache: ResultCache
   isForced: boolean
@@ -43,27 +50,31 @@ export interface GradeJobOutcome {
  * an errored result, never a throw.
  */
 export async function runGradeJob(job: GradeJob, context: GradeJobContext): Promise<GradeJobOutcome> {
-  const hash = submissionHash(job.submission.dir, job.exercise, context.broker)
-  const cached = context.isForced ? undefined : context.cache.get(hash)
-  if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
-
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-batch-'))
-  const copy = path.join(workDir, job.exercise.folder)
+  let workDir: string | undefined
   try {
-    // Links are not copied: a submission could point one anywhere on the grading machine.
-    cpSync(job.submission.dir, copy, { recursive: true, filter: (source) => !ignoredFolders.has(path.basename(source)) && !lstatSync(source).isSymbolicLink() })
+    const hash = submissionHash(job.submission.dir, { exercise: job.exercise, broker: context.broker, seed: context.seed, isolation: context.isolation })
+    const cached = context.isForced ? undefined : context.cache.get(hash)
+    if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
+    workDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-batch-'))
+    const copy = path.join(workDir, job.exercise.folder)
+    // Regular files and folders only: a link could name any file of the grading machine, a FIFO blocks a reader.
+    const { skipped } = copySubmission(job.submission.dir, copy)
     const deadlineMs = job.exercise.run.deadlineMs + (context.deadlineMarginMs ?? 60_000)
-    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, seed: context.seed, broker: context.broker, sandbox: context.sandbox, deadlineMs })
+    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, seed: context.seed, broker: context.broker, sandbox: context.sandbox, hide: context.hide, deadlineMs })
     if (outcome.kind === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
     if (outcome.kind === 'deadline') return { result: errorResult(job, context.seed, 'DEADLINE', `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`), wasCached: false, wasInterrupted: false }
     if (outcome.kind === 'failed') return { result: errorResult(job, context.seed, 'GRADER_FAILED', outcome.why), wasCached: false, wasInterrupted: false }
-    // Stored with a placeholder for the folder: the same files submitted by two students are graded once.
-    // Read through the schema, as a stored result is: the same keys in the same order, whichever it was.
-    const result = exerciseResultSchema.parse(JSON.parse(JSON.stringify(outcome.result).replaceAll(JSON.stringify(copy).slice(1, -1), folderPlaceholder)))
+    const withNotes = skipped.length > 0 ? { ...outcome.result, notes: [...(outcome.result.notes ?? []), `not graded, left out of the copy: ${skipped.join(', ')}`] } : outcome.result
+    // Stored with a placeholder for the folder, and read back through the schema, as a stored result is.
+    const result = exerciseResultSchema.parse(JSON.parse(JSON.stringify(withNotes).replaceAll(JSON.stringify(copy).slice(1, -1), folderPlaceholder)))
     context.cache.set(hash, result)
     return { result: labelled(result, job.label), wasCached: false, wasInterrupted: false }
+  } catch (error) {
+    // One submission's trouble (an unreadable file, one too large) is its own cell's error, never the batch's.
+    const code = isGraderError(error) ? error.code : 'INTERNAL'
+    return { result: errorResult(job, context.seed, code, describeError(error), isGraderError(error) ? error.hint : undefined), wasCached: false, wasInterrupted: false }
   } finally {
-    rmSync(workDir, { recursive: true, force: true, maxRetries: 3 })
+    if (workDir) rmSync(workDir, { recursive: true, force: true, maxRetries: 3 })
   }
 }
 

@@ -10,7 +10,7 @@ import { raceSignal } from '../time/deadline.ts'
 
 /** What the batch asks of a worker. */
 export type WorkerRequest =
-  | { kind: 'grade'; jobId: number; exerciseId: string; dir: string; seed: number; broker: BrokerChoice; sandbox: SandboxChoice }
+  | { kind: 'grade'; jobId: number; exerciseId: string; dir: string; seed: number; broker: BrokerChoice; sandbox: SandboxChoice; hide: string[] }
   | { kind: 'typechecked'; requestId: number; result?: TypecheckResult; error?: string }
 
 /** What a worker tells the batch. */
@@ -66,7 +66,7 @@ export async function runGradeWorker(): Promise<number> {
         source: { kind: 'dir', dir: request.dir },
         chooser,
         seed: request.seed,
-        sandbox: chooseSandbox(request.sandbox),
+        sandbox: chooseSandbox(request.sandbox, { hide: request.hide }),
         typecheck,
       })
     } catch (error) {

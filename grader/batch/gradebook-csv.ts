@@ -17,7 +17,15 @@ export function renderGradebook(exercises: readonly ManifestExercise[], students
     const total = [...results.values()].reduce((sum, result) => sum + result.points, 0)
     return [record.student, ...cells, record.report ? String(total) : '', String(maximum), describeErrors(record)]
   })
-  return stringify([header, ...rows], { record_delimiter: 'unix' })
+  return stringify([header, ...rows].map((row) => row.map(neutralise)), { record_delimiter: 'unix' })
+}
+
+/**
+ * A cell a spreadsheet would run as a formula (a student's folder named "=HYPERLINK(...)", an error message
+ * starting with "-"), made text: OWASP's rule for CSV injection, a ' before a leading = + - @ tab or CR.
+ */
+export function neutralise(cell: string): string {
+  return /^[=+\-@\t\r]/.test(cell) ? `'${cell}` : cell
 }
 
 function cell(result: ExerciseResult | undefined): string {

@@ -1,7 +1,8 @@
-import { cpSync, existsSync } from 'node:fs'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { type BatchManifest, readBatchOutput, type StudentRecord } from './batch-manifest.ts'
+import { checkOutFolder } from './check-batch-paths.ts'
+import { ResultCache } from './result-cache.ts'
 import { writeCohortOutputs, writeStudentOutputs } from './write-batch-outputs.ts'
 
 export interface MergeSummary {
@@ -17,7 +18,15 @@ export interface MergeSummary {
  */
 export function mergeBatches(shardDirs: readonly string[], outDir: string): MergeSummary {
   const shards = shardDirs.map((dir) => ({ dir, ...readBatchOutput(dir) }))
+  const resolvedOut = checkOutFolder(outDir, { shardDirs })
   const [first] = shards
+  for (const shard of shards) {
+    if (shard.manifest.graderVersion !== first.manifest.graderVersion) {
+      throw new GraderError('USAGE', `${shard.dir} was graded by grader ${shard.manifest.graderVersion ?? '(unknown, older)'} but ${first.dir} by ${first.manifest.graderVersion ?? '(unknown, older)'}: shards graded by different graders do not merge into one gradebook`, {
+        hint: 'grade every shard with the same checkout of the course (the same commit), then merge',
+      })
+    }
+  }
   const exerciseIds = (manifest: BatchManifest) => manifest.exercises.map((exercise) => exercise.id).join(',')
   for (const shard of shards) {
     if (exerciseIds(shard.manifest) !== exerciseIds(first.manifest)) {
@@ -40,18 +49,17 @@ export function mergeBatches(shardDirs: readonly string[], outDir: string): Merg
     ...rest,
     students: students.map((record) => ({
       student: record.student,
+      ...(record.folder ? { folder: record.folder } : {}),
       ...(record.layout ? { layout: record.layout } : {}),
       ...(record.problem ? { problem: record.problem } : {}),
       isGraded: record.report !== undefined,
     })),
   }
-  const resolvedOut = path.resolve(outDir)
   for (const record of students) writeStudentOutputs(resolvedOut, record)
-  // The shards' stored results come along: a batch run later over the merged folder regrades only what changed.
-  for (const shard of shards) {
-    const cache = path.join(shard.dir, '.cache')
-    if (existsSync(cache)) cpSync(cache, path.join(resolvedOut, '.cache'), { recursive: true })
-  }
+  // The shards' stored results come along (each verified with its shard's secret, signed with the merged
+  // folder's): a batch run later over the merged folder regrades only what changed.
+  const cache = new ResultCache(resolvedOut)
+  for (const shard of shards) cache.adopt(new ResultCache(path.resolve(shard.dir)))
   writeCohortOutputs(resolvedOut, manifest, students)
   return { manifest, students, seeds: [...new Set(shards.map((shard) => shard.manifest.seed))] }
 }

@@ -1,6 +1,9 @@
 import path from 'node:path'
 import pLimit from 'p-limit'
+import { GraderError } from '../errors/grader-error.ts'
 import { chooseSandbox } from '../sandbox/sandbox.ts'
+import { assignReportFolders, checkOutFolder, studentSeed } from './check-batch-paths.ts'
+import { graderVersion } from './content-hash.ts'
 import { courseVersion } from '../grade/course-version.ts'
 import { type Exercise, listExerciseFolders, loadExercise } from '../exercises/load-exercises.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
@@ -22,6 +25,8 @@ export interface BatchSummary {
   /** Exercise results reused from --out because nothing changed. */
   reused: number
   graded: number
+  /** Stored results that did not verify (written by someone else than this batch) and were graded again. */
+  rejected: number
   wasInterrupted: boolean
 }
 
@@ -31,23 +36,36 @@ export interface BatchSummary {
  * student is done, the cohort's at the end, or at Ctrl-C with what finished.
  */
 export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream = process.stdout): Promise<BatchSummary> {
-  // A cohort's programs run next to the instructor's secrets: the sandbox is required unless --sandbox none says
-  // otherwise, and its absence is found before anything is graded (exit 2).
-  const sandbox = command.sandbox ?? 'bwrap'
-  chooseSandbox(sandbox)
+  // Everything the instructor typed is checked before anything is graded (exit 2 with what to do).
+  const { submissions: all, skipped } = findSubmissions(command.cohortDir)
+  const cohortDir = path.resolve(command.cohortDir)
+  const outDir = checkOutFolder(command.outDir, { cohortDir })
+  // A cohort's programs run next to the instructor's secrets and each other: isolation is required unless
+  // --sandbox none says otherwise. The cohort and the reports are hidden from every program.
+  const sandboxChoice = command.sandbox ?? 'auto'
+  const hide = [cohortDir, outDir]
+  const sandbox = chooseSandbox(sandboxChoice, { hide })
+  if (sandbox.kind === 'none' && sandboxChoice !== 'none') {
+    throw new GraderError('SANDBOX_UNAVAILABLE', `a cohort's programs must be isolated from each other and from you, and ${sandbox.note ?? 'there is no sandbox here'}`, {
+      hint: 'install bubblewrap (sudo apt install bubblewrap) and allow it user namespaces, or run the batch as root (each grade then runs as a uid of its own); --sandbox none grades without isolation, on your own responsibility',
+    })
+  }
   const wanted = command.exercises ? new Set(command.exercises) : undefined
   const exercises: Exercise[] = []
   for (const folder of listExerciseFolders().filter((f) => !wanted || wanted.has(f.id))) exercises.push(await loadExercise(folder))
-  const outDir = path.resolve(command.outDir)
-  // An --out inside the cohort folder is not a student.
-  const all = findSubmissions(command.cohortDir).filter((submission) => path.resolve(submission.dir) !== outDir)
+  // Folders are decided over the whole cohort, before sharding: every shard writes a student to the same one.
+  const { folders, renamed } = assignReportFolders(all.map((submission) => submission.student))
   const submissions = selectShard(all, command.shard)
   const seed = command.seed ?? newSeed()
   const cache = new ResultCache(outDir)
   const progress = new BatchProgress({ stream, total: submissions.length })
   const shardNote = command.shard ? `, shard ${command.shard.index}/${command.shard.count} (${submissions.length} of ${all.length} students)` : ''
   progress.say(`Grading ${submissions.length} submission${submissions.length === 1 ? '' : 's'} × ${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${command.jobs} process${command.jobs === 1 ? '' : 'es'} × ${command.perJob} at a time, on broker ${command.broker}, seed ${seed}${shardNote}`)
-  progress.say(`  (--seed ${seed} repeats these inputs)`)
+  progress.say(`  (--seed ${seed} repeats these inputs; each student's own seed, in their result.json, repeats theirs with npm run grade -- --seed)`)
+  progress.say(`  isolation: ${sandbox.description}`)
+  if (sandbox.note) progress.say(`  note: ${sandbox.note}`)
+  for (const entry of skipped) progress.say(`  skipped: ${entry}`)
+  for (const entry of renamed) progress.say(`  report folder renamed: ${entry}`)
 
   let isInterrupted = false
   await using pool = new WorkerPool({ workers: command.jobs, perWorker: command.perJob })
@@ -60,7 +78,8 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
     const layout = detectLayout(dir, exercises)
     const found = new Map(layout.found.map((entry) => [entry.exerciseId, entry]))
     const layouts = [...new Set(layout.found.map((entry) => entry.layout))].join(', ')
-    const record: StudentRecord = { student, ...(layouts ? { layout: layouts } : {}), ...(layout.problem ? { problem: layout.problem } : {}) }
+    const record: StudentRecord = { student, folder: folders.get(student)!, ...(layouts ? { layout: layouts } : {}), ...(layout.problem ? { problem: layout.problem } : {}) }
+    const ownSeed = studentSeed(seed, student)
     let hasStarted = false
     const outcomes = await Promise.all(
       exercises.map(async (exercise): Promise<GradeJobOutcome> => {
@@ -68,19 +87,19 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
         const label = submission ? path.join(student, path.relative(dir, submission.dir)) : student
         if (!submission) {
           const message = layout.problem ?? `${exercise.id} not submitted: no ${exercise.folder}/ (or exercises/${exercise.folder}/, ${exercise.id}/) in ${student}/`
-          return { result: errorResult({ exercise, label }, seed, 'NO_SUBMISSION', message), wasCached: false, wasInterrupted: false }
+          return { result: errorResult({ exercise, label }, ownSeed, 'NO_SUBMISSION', message), wasCached: false, wasInterrupted: false }
         }
         return limit(async () => {
-          if (isInterrupted) return { result: errorResult({ exercise, label }, seed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
+          if (isInterrupted) return { result: errorResult({ exercise, label }, ownSeed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
           if (!hasStarted) progress.started(student)
           hasStarted = true
-          return runGradeJob({ student, exercise, submission, label }, { seed, broker: command.broker, sandbox, pool, cache, isForced: command.isForced })
+          return runGradeJob({ student, exercise, submission, label }, { seed: ownSeed, broker: command.broker, sandbox: sandboxChoice, isolation: sandbox.kind, hide, pool, cache, isForced: command.isForced })
         })
       }),
     )
     if (outcomes.some((outcome) => outcome.wasInterrupted)) return record
     const results = outcomes.map((outcome) => outcome.result)
-    const report = studentReport(results, seed)
+    const report = studentReport(results, ownSeed)
     const studentReused = outcomes.filter((outcome) => outcome.wasCached).length
     reused += studentReused
     graded += outcomes.filter((outcome) => !outcome.wasCached && !outcome.result.error).length
@@ -101,10 +120,14 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
     schemaVersion: 1,
     seed,
     broker: command.broker,
+    graderVersion: graderVersion(),
+    isolation: sandbox.description,
+    ...(skipped.length > 0 ? { skipped } : {}),
     ...(command.shard ? { shard: command.shard } : {}),
     exercises: exercises.map((exercise) => ({ id: exercise.id, slug: exercise.slug, title: exercise.title, maxPoints: exercise.points })),
     students: students.map((record) => ({
       student: record.student,
+      ...(record.folder ? { folder: record.folder } : {}),
       ...(record.layout ? { layout: record.layout } : {}),
       ...(record.problem ? { problem: record.problem } : {}),
       isGraded: record.report !== undefined,
@@ -121,7 +144,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
     isInterrupted = true
     await Promise.allSettled(pending)
     progress.stop()
-    const students = submissions.map((submission, position) => records[position] ?? { student: submission.student })
+    const students = submissions.map((submission, position) => records[position] ?? { student: submission.student, folder: folders.get(submission.student)! })
     writeCohortOutputs(outDir, manifestOf(students), students)
     stream.write(`Interrupted: ${students.filter((record) => record.report).length} of ${students.length} students graded; reports in ${command.outDir}. Run the same command again to grade the rest.\n`)
   })
@@ -130,7 +153,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   progress.stop()
   const manifest = manifestOf(records)
   writeCohortOutputs(outDir, manifest, records)
-  return { manifest, students: records, reused, graded, wasInterrupted: isInterrupted }
+  return { manifest, students: records, reused, graded, rejected: cache.rejected, wasInterrupted: isInterrupted }
 }
 
 /** One student's report, in the `--json` schema: their exercises in course order. */

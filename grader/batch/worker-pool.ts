@@ -18,6 +18,8 @@ export interface PoolJob {
   seed: number
   broker: BrokerChoice
   sandbox: SandboxChoice
+  /** Folders no program may see: the cohort, the reports. */
+  hide: readonly string[]
   /** The exercise's own deadline plus a margin: past it the worker is stopped and the grade is an error. */
   deadlineMs: number
 }
@@ -114,8 +116,8 @@ export class WorkerPool implements AsyncDisposable {
       running.worker = worker
       worker.running.add(running)
       running.timer = setTimeout(() => this.#overran(running), running.job.deadlineMs)
-      const { exerciseId, dir, seed, broker, sandbox } = running.job
-      this.#send(worker, { kind: 'grade', jobId: running.jobId, exerciseId, dir, seed, broker, sandbox })
+      const { exerciseId, dir, seed, broker, sandbox, hide } = running.job
+      this.#send(worker, { kind: 'grade', jobId: running.jobId, exerciseId, dir, seed, broker, sandbox, hide: [...hide] })
     }
   }
 

@@ -9,7 +9,7 @@ import { renderGradebook } from './gradebook-csv.ts'
 /** `<out>/<student>/result.json` (the `--json` schema) and `junit.xml`, as soon as the student is graded. */
 export function writeStudentOutputs(outDir: string, record: StudentRecord): void {
   if (!record.report) return
-  const dir = path.join(outDir, studentFolder(record.student))
+  const dir = path.join(outDir, studentFolder(record))
   mkdirSync(dir, { recursive: true })
   writeWhole(path.join(dir, 'result.json'), renderJson(record.report))
   writeWhole(path.join(dir, 'junit.xml'), renderJunit(record.report))

@@ -24,8 +24,9 @@ export async function runBatchCommand(args: readonly string[]): Promise<number> 
   const summary = await runBatch(command)
   const graded = summary.students.filter((record) => record.report).length
   const reused = summary.reused > 0 ? `; ${summary.reused} unchanged results reused (--force regrades them)` : ''
+  const rejected = summary.rejected > 0 ? `; ${summary.rejected} stored result${summary.rejected === 1 ? '' : 's'} did not verify (not written by this batch) and ${summary.rejected === 1 ? 'was' : 'were'} graded again` : ''
   process.stdout.write(
-    `Done in ${formatDuration(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercise${summary.graded === 1 ? '' : 's'} graded${reused}.\n` +
+    `Done in ${formatDuration(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercise${summary.graded === 1 ? '' : 's'} graded${reused}${rejected}.\n` +
       `  ${path.join(command.outDir, 'gradebook.csv')}\n  ${path.join(command.outDir, 'index.html')}\n`,
   )
   return 0
