@@ -27,7 +27,7 @@ export default defineExercise<Inputs>({
   title: 'Over WebSockets',
   summary: 'Add ws:// and wss:// listeners to Mosquitto, and move the device of exercise 5 onto them: the same will and retained status, inside WebSocket frames.',
   lesson: '09-mqtt-5-in-practice',
-  requires: ['tls', 'mosquitto-conf'],
+  requires: ['tls', 'mosquitto-conf', 'websockets'],
   run: {
     entry: 'main.ts',
     inputs: (random) => {

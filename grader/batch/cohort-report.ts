@@ -25,7 +25,7 @@ export function renderCohortReport(manifest: BatchManifest, students: readonly S
 <body>
 <header>
 <h1>Cohort report</h1>
-<p id="summary">${students.length} students, ${manifest.exercises.length} exercises (${manifest.exercises.map((e) => escape(e.id)).join(', ')}), mean ${mean.toFixed(1)}/${maximum}. Seed ${manifest.seed}, broker ${escape(manifest.broker)}.</p>
+<p id="summary">${students.length} students, ${manifest.exercises.length} exercises (${manifest.exercises.map((e) => escape(e.id)).join(', ')}), mean ${mean.toFixed(1)}/${maximum}. Seed ${manifest.seed}, broker ${escape(manifest.broker)}.${manifest.isolation ? ` Isolation: ${escape(manifest.isolation)}.` : ''}</p>
 </header>
 <main>
 <section aria-labelledby="teach-again">

@@ -29,6 +29,8 @@ export interface GradeJobContext {
   isolation: Sandbox['kind']
   /** Folders no program may see: the cohort, the reports. */
   hide: readonly string[]
+  /** Exercises graded with no other grade running (worker-pool.ts isExclusive). */
+  exclusive: ReadonlySet<string>
   pool: WorkerPool
   cache: ResultCache
   isForced: boolean
@@ -60,7 +62,7 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
     // Regular files and folders only: a link could name any file of the grading machine, a FIFO blocks a reader.
     const { skipped } = copySubmission(job.submission.dir, copy)
     const deadlineMs = job.exercise.run.deadlineMs + (context.deadlineMarginMs ?? 60_000)
-    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, seed: context.seed, broker: context.broker, sandbox: context.sandbox, hide: context.hide, deadlineMs })
+    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, seed: context.seed, broker: context.broker, sandbox: context.sandbox, hide: context.hide, isExclusive: context.exclusive.has(job.exercise.id), deadlineMs })
     if (outcome.kind === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
     if (outcome.kind === 'deadline') return { result: errorResult(job, context.seed, 'DEADLINE', `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`), wasCached: false, wasInterrupted: false }
     if (outcome.kind === 'failed') return { result: errorResult(job, context.seed, 'GRADER_FAILED', outcome.why), wasCached: false, wasInterrupted: false }

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import pLimit from 'p-limit'
+import { BackendChooser, type BrokerChoice } from '../broker/choose-backend.ts'
 import { GraderError } from '../errors/grader-error.ts'
 import { chooseSandbox } from '../sandbox/sandbox.ts'
 import { assignReportFolders, checkOutFolder, studentSeed } from './check-batch-paths.ts'
@@ -53,6 +54,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const wanted = command.exercises ? new Set(command.exercises) : undefined
   const exercises: Exercise[] = []
   for (const folder of listExerciseFolders().filter((f) => !wanted || wanted.has(f.id))) exercises.push(await loadExercise(folder))
+  const exclusive = sandbox.kind === 'uid' ? await exposingExercises(exercises, command.broker) : new Set<string>()
   // Folders are decided over the whole cohort, before sharding: every shard writes a student to the same one.
   const { folders, renamed } = assignReportFolders(all.map((submission) => submission.student))
   const submissions = selectShard(all, command.shard)
@@ -93,7 +95,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
           if (isInterrupted) return { result: errorResult({ exercise, label }, ownSeed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
           if (!hasStarted) progress.started(student)
           hasStarted = true
-          return runGradeJob({ student, exercise, submission, label }, { seed: ownSeed, broker: command.broker, sandbox: sandboxChoice, isolation: sandbox.kind, hide, pool, cache, isForced: command.isForced })
+          return runGradeJob({ student, exercise, submission, label }, { seed: ownSeed, broker: command.broker, sandbox: sandboxChoice, isolation: sandbox.kind, hide, exclusive, pool, cache, isForced: command.isForced })
         })
       }),
     )
@@ -154,6 +156,22 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const manifest = manifestOf(records)
   writeCohortOutputs(outDir, manifest, records)
   return { manifest, students: records, reused, graded, rejected: cache.rejected, wasInterrupted: isInterrupted }
+}
+
+/**
+ * Under --sandbox uid the programs share the grader's loopback, and only the grader's own listeners admit by uid:
+ * a container's ports, a broker elsewhere, and Mosquitto's WebSocket listeners (which cannot be a Unix socket)
+ * are open to any program. The exercises that would use one are graded with no other grade running.
+ */
+async function exposingExercises(exercises: readonly Exercise[], broker: BrokerChoice): Promise<Set<string>> {
+  const chooser = new BackendChooser(broker)
+  const exposing = new Set<string>()
+  for (const exercise of exercises) {
+    const required = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
+    const kind = await chooser.choose(required, exercise.id).then((backend) => backend.kind, () => 'unavailable')
+    if (kind === 'container' || kind === 'url' || required.includes('websockets')) exposing.add(exercise.id)
+  }
+  return exposing
 }
 
 /** One student's report, in the `--json` schema: their exercises in course order. */

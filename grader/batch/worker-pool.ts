@@ -20,6 +20,11 @@ export interface PoolJob {
   sandbox: SandboxChoice
   /** Folders no program may see: the cohort, the reports. */
   hide: readonly string[]
+  /**
+   * Runs with no other grade running: its broker has ports any program could reach (programs share the
+   * loopback under --sandbox uid, and a WebSocket or container listener cannot be guarded by uid).
+   */
+  isExclusive?: boolean
   /** The exercise's own deadline plus a margin: past it the worker is stopped and the grade is an error. */
   deadlineMs: number
 }
@@ -109,15 +114,19 @@ export class WorkerPool implements AsyncDisposable {
   /** Sends what waits to the least busy worker (the gate keeps it within --jobs × --per-job). */
   #dispatch(): void {
     while (this.#waiting.length > 0 && !this.#isInterrupted) {
+      const running = [...this.#workers].flatMap((worker) => [...worker.running])
+      // An exclusive grade runs alone: it waits for the others to end, and nothing starts beside it.
+      if (running.some((other) => other.job.isExclusive)) return
+      if (this.#waiting[0].job.isExclusive && running.length > 0) return
       const worker = this.#freeWorker()
       if (!worker) return
-      const running = this.#waiting.shift()!
-      running.attempts++
-      running.worker = worker
-      worker.running.add(running)
-      running.timer = setTimeout(() => this.#overran(running), running.job.deadlineMs)
-      const { exerciseId, dir, seed, broker, sandbox, hide } = running.job
-      this.#send(worker, { kind: 'grade', jobId: running.jobId, exerciseId, dir, seed, broker, sandbox, hide: [...hide] })
+      const next = this.#waiting.shift()!
+      next.attempts++
+      next.worker = worker
+      worker.running.add(next)
+      next.timer = setTimeout(() => this.#overran(next), next.job.deadlineMs)
+      const { exerciseId, dir, seed, broker, sandbox, hide } = next.job
+      this.#send(worker, { kind: 'grade', jobId: next.jobId, exerciseId, dir, seed, broker, sandbox, hide: [...hide] })
     }
   }
 

@@ -12,8 +12,10 @@ export type BrokerKind = 'embedded' | 'mosquitto' | 'container' | 'url'
  * - `acl`: enforces a Mosquitto acl_file.
  * - `tls`: serves a TLS listener with certificates the grader made.
  * - `mosquitto-conf`: runs a mosquitto.conf the student wrote.
+ * - `websockets`: serves the WebSocket listeners of that config (they are TCP ports of the broker's own, which a
+ *   batch without namespaces grades with no other student's program running: see worker-pool.ts).
  */
-export const capabilities = ['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'] as const
+export const capabilities = ['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf', 'websockets'] as const
 
 export type Capability = (typeof capabilities)[number]
 
@@ -88,5 +90,7 @@ export function describeCapability(capability: Capability): string {
       return 'a TLS listener'
     case 'mosquitto-conf':
       return 'your mosquitto.conf'
+    case 'websockets':
+      return 'WebSocket listeners'
   }
 }

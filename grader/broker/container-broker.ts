@@ -12,7 +12,7 @@ import { connackCode } from '../mqtt/packet-guards.ts'
 import { probeBroker } from './probe-broker.ts'
 import { type WebSocketUrls, findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
 
-const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
+const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf', 'websockets'])
 
 /** The image the container backend runs unless MQTT_COURSE_MOSQUITTO_IMAGE names another. */
 export const defaultMosquittoImage = 'eclipse-mosquitto:2.0.22'

@@ -13,7 +13,7 @@ import { connackCode } from '../mqtt/packet-guards.ts'
 import { probeBroker } from './probe-broker.ts'
 import { findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
 
-const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf'])
+const offered: ReadonlySet<Capability> = new Set(['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf', 'websockets'])
 const startupTimeoutMs = 10_000
 
 /** The local `mosquitto` binary on a free loopback port, with a config directory written for the run. */

@@ -71,9 +71,12 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     points: 0,
     seed: options.seed,
     source: options.source.kind as string,
+    isolation: undefined as ExerciseResult['isolation'],
     programRuns: [] as ProgramRunResult[],
   }
   const durationMs = () => Math.round(performance.now() - startedAt)
+  /** What the run noticed that changes no verdict (files left out of the copy), added to any result. */
+  const notes: string[] = []
   const runSignal = deadlineSignal(exercise.run.deadlineMs, undefined, `${exercise.id}'s deadline`)
   const report = (result: CheckResult) => options.onProgress?.({ kind: 'check', exercise, result })
   // Everything the run starts goes on this stack. It is taken down after the verdict, and a failure then (a
@@ -86,11 +89,13 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     base.source = submission.label
     const required: Capability[] = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
     const sandbox = options.sandbox ?? chooseSandbox('auto')
+    base.isolation = sandbox.kind
     const isTypeScript = shouldTypecheck(exercise, options.command)
     if (isTypeScript && sandbox.kind !== 'none') await warmStudentCompileCache()
     const standby = options.standby && canRunOnStandby(exercise, options.command) ? options.standby.take(submission.dir, exercise.run.entry!, sandbox) : undefined
     const workspace = standby ? await workspaceOf(standby, submission.dir) : Workspace.create(submission.dir, sandbox)
     teardown.use(workspace)
+    if (workspace.skipped.length > 0) notes.push(`not graded, left out of the copy: ${workspace.skipped.join(', ')}`)
     // Taken down before the workspace: stops the waiting program if no run claimed it.
     if (standby) teardown.use(standby)
     // node-forge (certificates) loads only for the exercises that need TLS: 50 ms of every other grading run.
@@ -108,7 +113,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const command = programCommand(exercise, workspace.dir, options.command)
     if (options.command !== undefined && command) {
       // The program's own executable: for "python3 main.py" python3, for a shell line its first word.
-      const executable = command.command === '/bin/sh' ? splitWords(options.command)[0] : command.command
+      const executable = command.command === '/bin/sh' ? splitWords(options.command)[0]?.replace(/;$/, '') : command.command
       if (executable && !/[=$`(]/.test(executable) && !shellBuiltins.has(executable) && !canRun(executable, workspace.dir)) {
         throw new GraderError('COMMAND_NOT_FOUND', `--cmd "${options.command}": ${executable} was not found${executable.includes('/') ? '' : ' on PATH'}, so nothing could be graded`, {
           hint: `install ${executable} or give its full path (e.g. --cmd "/usr/bin/python3 main.py"); for a script of yours, make it executable (chmod +x)`,
@@ -222,8 +227,9 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
   }
   return finish(result)
 
-  async function finish(done: ExerciseResult): Promise<ExerciseResult> {
+  async function finish(result: ExerciseResult): Promise<ExerciseResult> {
     const warnings = await disposeAll(teardown)
+    const done = notes.length > 0 ? { ...result, notes: [...notes, ...(result.notes ?? [])] } : result
     return warnings.length > 0 ? { ...done, warnings: [...(done.warnings ?? []), ...warnings] } : done
   }
 }
@@ -262,8 +268,11 @@ function taskClientId(exercise: Exercise, inputs: Record<string, string>): TaskC
   return input && inputs[input] !== undefined ? { input, value: inputs[input] } : undefined
 }
 
-/** Words a --cmd shell line may start with that are no program on PATH. */
-const shellBuiltins = new Set(['cd', 'exec', 'export', '.', 'source', 'set', 'ulimit', 'umask', 'eval', 'true', ':', 'env'])
+/** Words a --cmd shell line may start with that are no program on PATH: the shell's reserved words and builtins. */
+const shellBuiltins = new Set([
+  ...['if', 'then', 'else', 'elif', 'fi', 'case', 'esac', 'for', 'while', 'until', 'do', 'done', 'in', 'function', 'select', 'time', '{', '}', '!', '[[', ']]'],
+  ...['cd', 'exec', 'export', '.', 'source', 'set', 'unset', 'ulimit', 'umask', 'eval', 'true', 'false', ':', 'env', 'trap', 'wait', 'read', 'test', '[', 'echo', 'printf', 'command', 'exit', 'shift', 'local', 'alias', 'type', 'kill'],
+])
 
 /** What an exercise's broker() gets: the run's inputs, the submission's files, the TLS material. */
 function brokerContext(inputs: Record<string, string>, submissionDir: string, tls: TlsMaterial | undefined): BrokerContext {

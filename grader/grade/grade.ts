@@ -1,4 +1,5 @@
 import os from 'node:os'
+import path from 'node:path'
 import { BackendChooser, type BrokerChoice } from '../broker/choose-backend.ts'
 import { type Exercise, listExerciseFolders, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
@@ -47,7 +48,8 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   // The cores' count start at once; more while the cores have idle time (cpu-headroom.ts says why).
   const cores = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
   const gate = new CpuHeadroomGate({ minimum: cores, maximum: options.concurrency ?? exercises.length })
-  const sandbox = chooseSandbox(options.sandbox ?? 'auto')
+  // A submission graded from its folder: that folder (and the cohort around it) is no program's business.
+  const sandbox = chooseSandbox(options.sandbox ?? 'auto', options.source.kind === 'dir' ? { hide: [path.resolve(options.source.dir)] } : {})
   const results: ExerciseResult[] = new Array(exercises.length)
   // Longest first (as last time): the short ones fill the gaps. Printing stays in course order (the caller's).
   const hints = exercises.length > 1 ? readDurationHints() : {}
@@ -83,6 +85,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
     seed,
     durationMs: Math.round(performance.now() - startedAt),
     ...(sandbox.note ? { notes: [sandbox.note] } : {}),
+    isolation: sandbox.description,
     exercises: results,
   }
 }

@@ -58,6 +58,8 @@ export const exerciseResultSchema = z.object({
   broker: z.string().optional(),
   /** What was graded: the starter, the reference solution, a submission folder, or a command. */
   source: z.string(),
+  /** How the programs were isolated: bwrap, uid (a uid of their own, no namespaces) or none. */
+  isolation: z.enum(['bwrap', 'uid', 'none']).optional(),
   checks: z.array(checkResultSchema),
   programRuns: z.array(programRunSchema),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
@@ -77,6 +79,8 @@ export const gradeReportSchema = z.object({
   durationMs: z.number(),
   /** About the whole run: no sandbox here, say. */
   notes: z.array(z.string()).optional(),
+  /** What held around the programs, in a line (sandbox.ts). */
+  isolation: z.string().optional(),
   exercises: z.array(exerciseResultSchema),
 })
 
