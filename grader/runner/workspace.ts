@@ -1,14 +1,17 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { type GradeUid, allocateGradeUid } from '../sandbox/grade-uid.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { copySubmission } from './copy-submission.ts'
-import { compileCacheDir } from './compile-cache.ts'
+import { studentCompileCacheDir as compileCacheDir } from './compile-cache.ts'
 import { courseRoot, resolveHookUrl, standbyBootstrapUrl } from './program-command.ts'
+import { sandboxInitUrl } from '../sandbox/launch-command.ts'
+
+const sandboxConstantsUrl = new URL('../sandbox/sandbox-constants.ts', import.meta.url).href
 
 /**
  * Where one exercise's programs run: a temporary copy of the submission, the only place they may write, so a
@@ -45,6 +48,7 @@ export class Workspace implements AsyncDisposable {
     const folder = new TemporaryFolder('mqtt-course-run-')
     const owner = sandbox.givesWorkspacesOwnUid ? allocateGradeUid(!sandbox.hasOwnNetwork) : undefined
     try {
+      if (owner) shareCompileCache(owner.uid)
       const dir = path.join(folder.path, workspaceName(submissionDir))
       mkdirSync(dir)
       if (owner) {
@@ -91,6 +95,7 @@ export class Workspace implements AsyncDisposable {
     try {
       await this.owner?.release()
     } finally {
+      if (this.owner) unshareCompileCache(this.owner.uid)
       this.#folder.remove()
     }
   }
@@ -101,6 +106,47 @@ export function workspaceName(submissionDir: string): string {
   return path.basename(submissionDir) || 'submission'
 }
 
+function makeReadable(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const target = path.join(dir, entry.name)
+    if (entry.isDirectory()) {
+      chmodSync(target, 0o755)
+      makeReadable(target)
+    } else if (entry.isFile()) chmodSync(target, 0o644)
+  }
+}
+
+/**
+ * Node keeps a compile cache per uid (a folder named `<version tag>-<uid>`): a program dropped to its workspace's
+ * uid would find none, and compile MQTT.js again on every run (~80 ms). Its uid gets a link to the cache the
+ * grader warmed, read-only to it like the rest; the link goes with the workspace.
+ */
+function shareCompileCache(uid: number): void {
+  for (const [cache, link] of compileCacheLinks(uid)) {
+    try {
+      symlinkSync(cache, link)
+    } catch {
+      // Already there (a workspace of the same uid before, cut short), or no cache yet: Node compiles.
+    }
+  }
+}
+
+function unshareCompileCache(uid: number): void {
+  for (const [, link] of compileCacheLinks(uid)) rmSync(link, { force: true })
+}
+
+/** [the grader's own cache folder's name, the link for `uid`], for each cache folder the grader's uid has. */
+function compileCacheLinks(uid: number): [string, string][] {
+  const suffix = `-${process.getuid?.() ?? 0}`
+  let names: string[]
+  try {
+    names = readdirSync(compileCacheDir).filter((name) => name.endsWith(suffix))
+  } catch {
+    return []
+  }
+  return names.map((name) => [name, path.join(compileCacheDir, `${name.slice(0, -suffix.length)}-${uid}`)])
+}
+
 let warming: Promise<void> | undefined
 
 /**
@@ -109,12 +155,14 @@ let warming: Promise<void> | undefined
  * none can write bytecode that another student's program, or the grader, would then run.
  */
 export function warmStudentCompileCache(): Promise<void> {
-  // The hook and the standby's bootstrap are TypeScript too, run from the cache: a change needs warming again.
-  const hook = createHash('sha256').update(readFileSync(fileURLToPath(resolveHookUrl))).update(readFileSync(fileURLToPath(standbyBootstrapUrl))).digest('hex').slice(0, 16)
+  // The hook, the standby's bootstrap and the sandbox's init are TypeScript too, run from the cache: a change
+  // to one needs warming again.
+  const preloads = [resolveHookUrl, standbyBootstrapUrl, sandboxInitUrl, sandboxConstantsUrl]
+  const hook = preloads.reduce((hash, url) => hash.update(readFileSync(fileURLToPath(url))), createHash('sha256')).digest('hex').slice(0, 16)
   const marker = path.join(compileCacheDir, `students-warm-${process.version}-${hook}`)
   if (existsSync(marker)) return Promise.resolve()
   warming ??= new Promise<void>((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', resolveHookUrl, '--import', standbyBootstrapUrl, '--input-type=module', '-e', "await import('mqtt')"], {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', sandboxInitUrl, '--import', resolveHookUrl, '--import', standbyBootstrapUrl, '--input-type=module', '-e', "await import('mqtt')"], {
       cwd: courseRoot,
       env: { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: compileCacheDir },
       stdio: 'ignore',
@@ -124,6 +172,8 @@ export function warmStudentCompileCache(): Promise<void> {
       if (code === 0) {
         try {
           mkdirSync(compileCacheDir, { recursive: true })
+          // Node writes its cache for its own uid only (0600): programs dropped to a workspace's uid read it too.
+          makeReadable(compileCacheDir)
           writeFileSync(marker, '')
         } catch {
           // A read-only install: programs then start without the cache, a little slower.

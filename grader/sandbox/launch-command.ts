@@ -2,6 +2,7 @@ import { chmodSync, existsSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
+import { studentCompileCacheDir } from '../runner/compile-cache.ts'
 import { courseRoot } from '../runner/program-command.ts'
 import { hiddenPaths, readOnlyRoot } from './bubblewrap-mounts.ts'
 import type { IsolationProbe } from './probe-isolation.ts'
@@ -78,6 +79,11 @@ export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, 
     const real = realpathSync(visible)
     if (real !== visible) mount(args, mounted, ['--ro-bind', real, real])
   }
+  // The grader's caches (other submissions' stripped code, type-check results) are hidden; the students' compile
+  // cache comes back, read-only.
+  const caches = path.join(courseRoot, 'node_modules', '.cache')
+  if (existsSync(caches)) mount(args, mounted, ['--tmpfs', realpathSync(caches)])
+  if (existsSync(studentCompileCacheDir)) mount(args, mounted, ['--ro-bind', studentCompileCacheDir, realpathSync(studentCompileCacheDir)])
   // The pinned Node itself, wherever it lives (under /tmp in some CI clones).
   mount(args, mounted, ['--ro-bind', process.execPath, process.execPath])
   for (const file of launch.readable) mount(args, mounted, ['--ro-bind', file, file])

@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
+import { privateCacheDirs } from '../runner/compile-cache.ts'
 import { courseRoot } from '../runner/program-command.ts'
 
 /**
@@ -29,5 +30,5 @@ function courseSecrets(): string[] {
         .filter((entry) => entry.isDirectory())
         .flatMap((entry) => ['solution', 'mutants', 'variants'].map((name) => path.join(exercises, entry.name, name)))
     : []
-  return [...perExercise, path.join(courseRoot, '.git'), path.join(courseRoot, '.mqtt-course')]
+  return [...perExercise, path.join(courseRoot, '.git'), path.join(courseRoot, '.mqtt-course'), ...privateCacheDirs]
 }

@@ -1,12 +1,14 @@
-import { spawn, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { compileCacheDir } from '../../grader/runner/compile-cache.ts'
+import { studentCompileCacheDir } from '../../grader/runner/compile-cache.ts'
 import { typeScriptCommand } from '../../grader/runner/program-command.ts'
 import { chooseSandbox } from '../../grader/sandbox/sandbox.ts'
 import { stripAhead, strippedManifestVariable } from '../../grader/runner/strip-ahead.ts'
+import { StudentProgram } from '../../grader/runner/student-program.ts'
+import { Workspace, warmStudentCompileCache } from '../../grader/runner/workspace.ts'
 
 /**
  * The grader strips a submission's types once and the resolve hook runs that copy, so that Node never starts
@@ -18,7 +20,9 @@ import { stripAhead, strippedManifestVariable } from '../../grader/runner/strip-
 const hasBubblewrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', 'true']).status === 0
 const sandboxes = [chooseSandbox('none'), ...(hasBubblewrap || process.env.CI === 'true' ? [chooseSandbox('bwrap')] : [])]
 const folders: string[] = []
-afterAll(() => {
+const workspaces: Workspace[] = []
+afterAll(async () => {
+  for (const workspace of workspaces) await workspace[Symbol.asyncDispose]()
   for (const folder of folders) rmSync(folder, { recursive: true, force: true })
 })
 
@@ -32,7 +36,8 @@ interface Outcome {
 /** Reports, at exit, whether Node loaded its stripper (amaro) in this process. */
 const reportStripper = `process.on('exit', () => console.log('stripper:', process.moduleLoadList.some((name) => name.includes('amaro'))))\n`
 
-function workspace(files: Record<string, string>): { root: string; dir: string } {
+/** The files as a submission, copied into a grading workspace (a uid of its own, where the grader is root). */
+function workspace(files: Record<string, string>, sandbox: (typeof sandboxes)[number]): Workspace {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-strip-'))
   folders.push(root)
   const dir = path.join(root, 'submission')
@@ -40,40 +45,38 @@ function workspace(files: Record<string, string>): { root: string; dir: string }
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true })
     writeFileSync(path.join(dir, name), text)
   }
-  return { root, dir }
+  const created = Workspace.create(dir, sandbox)
+  workspaces.push(created)
+  return created
 }
 
-function run(dir: string, entry: string, sandbox: (typeof sandboxes)[number], manifest: string | undefined): Promise<Outcome> {
-  const command = typeScriptCommand(path.join(dir, entry), dir)
-  const wrapped = sandbox.wrap({
-    command: command.command,
-    args: command.args,
-    workDir: dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_COMPILE_CACHE: compileCacheDir, ...(manifest ? { [strippedManifestVariable]: manifest } : {}) },
+/** Runs `entry` in the workspace, as the grader runs a program: in the sandbox, with the stripped copy or not. */
+async function run(workspace: Workspace, entry: string, sandbox: (typeof sandboxes)[number], manifest: string | undefined): Promise<Outcome> {
+  const program = new StudentProgram({
+    command: typeScriptCommand(path.join(workspace.dir, entry), workspace.dir),
+    cwd: workspace.dir,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', NODE_COMPILE_CACHE: studentCompileCacheDir },
+    run: 1,
+    owner: workspace.owner,
+    sandbox,
     readable: manifest ? [path.dirname(manifest)] : [],
+    ...(manifest ? { hidden: { [strippedManifestVariable]: manifest } } : {}),
   })
-  return new Promise((resolve, reject) => {
-    const child = spawn(wrapped.command, wrapped.args, { cwd: dir, env: wrapped.env, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text))
-    child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      wrapped.cgroup?.remove()
-      resolve({ code, stdout, stderr })
-    })
-  })
+  const exit = await program.exited
+  return { code: exit.exitCode ?? null, stdout: program.stdout.text, stderr: program.stderr.text }
 }
 
 /** Runs `entry` as Node alone would and from the stripped copy; returns both, the stripper line taken out. */
 async function both(files: Record<string, string>, entry: string, sandbox: (typeof sandboxes)[number]) {
-  const { root, dir } = workspace(files)
-  const manifest = stripAhead(dir, path.join(root, '.grader'))
+  // As a grade does: the course's own preloads (hook, sandbox init) run from the compile cache, never stripped.
+  await warmStudentCompileCache()
+  const submission = workspace(files, sandbox)
+  const dir = submission.dir
+  const manifest = stripAhead(dir, submission.graderDir)
   expect(manifest, 'something to strip').toBeDefined()
   // The copy first: run alone, Node would write its own stripped output to the compile cache (where it may).
-  const ahead = await run(dir, entry, sandbox, manifest)
-  const plain = await run(dir, entry, sandbox, undefined)
+  const ahead = await run(submission, entry, sandbox, manifest)
+  const plain = await run(submission, entry, sandbox, undefined)
   // Node's own frames (node:internal/...) may differ by a line: which branch of its loader ran. The student's do not.
   const split = (outcome: Outcome) => ({ ...outcome, stderr: outcome.stderr.replace(/^ +at .*\(node:internal\/.*\n/gm, ''), stdout: outcome.stdout.replace(/^stripper: (true|false)\n/m, ''), stripper: /^stripper: (true|false)$/m.exec(outcome.stdout)?.[1] })
   return { plain: split(plain), ahead: split(ahead), dir }
