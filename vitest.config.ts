@@ -1,15 +1,24 @@
 import { defineConfig } from 'vitest/config'
 
+/** Settings every project shares. */
+const shared = {
+  // Grading spawns programs and brokers: separate processes per file, and no more of them than this
+  // machine has cores, so that a check's deadline measures the student's program and not the load.
+  pool: 'forks',
+  maxWorkers: 2,
+  testTimeout: 120_000,
+  hookTimeout: 60_000,
+  // Failures print their own grader report; keep vitest's diff short.
+  printConsoleTrace: false,
+} as const
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Grading spawns programs and brokers: separate processes per file, and no more of them than this
-    // machine has cores, so that a check's deadline measures the student's program and not the load.
-    pool: 'forks',
-    maxWorkers: 2,
-    testTimeout: 120_000,
-    hookTimeout: 60_000,
-    // Failures print their own grader report; keep vitest's diff short.
-    printConsoleTrace: false,
+    projects: [
+      { test: { ...shared, name: 'course', include: ['test/**/*.test.ts'], exclude: ['test/isolation/**', '**/node_modules/**'] } },
+      // The hostile suite attacks everything it can reach on the machine: it runs after the rest, alone, one file
+      // at a time, so that no other test's broker is on the machine for its attacker to find.
+      { test: { ...shared, name: 'isolation', include: ['test/isolation/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 })

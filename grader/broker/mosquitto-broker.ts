@@ -1,7 +1,7 @@
 import net from 'node:net'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { GuardedListener, isGuardingByUid } from '../sandbox/guarded-listener.ts'
+import { GuardedListener } from '../sandbox/guarded-listener.ts'
 import type { Broker, BrokerBackend, BrokerSetup, Capability, Credentials } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { ProcessGroup } from '../process/process-group.ts'
@@ -58,15 +58,16 @@ export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefin
 }
 
 async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal, presetWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
-  // Where programs share the grader's loopback (--sandbox uid), Mosquitto's MQTT listener is a Unix socket in
-  // the grader's private folder, reached through a front that admits the grader alone.
-  const isGuarded = isGuardingByUid()
-  const port = isGuarded ? 0 : await findFreePort()
+  // Mosquitto's MQTT listener is a Unix socket in the grader's private folder, reached through a front that admits
+  // the grader alone (guarded-listener.ts): no program, of this grade or of another, can talk to the broker
+  // behind the tap's back. (Not on Windows; and a loopback port where the folder's path is too long for a socket.)
+  const isGuarded = process.platform !== 'win32'
+  const port = await findFreePort()
   const webSocketPorts = presetWebSocketPorts ?? (await findWebSocketPorts(setup.studentConfig?.webSockets))
   const graderCredentials = makeGraderCredentials(setup)
   let unixSocket: string | undefined
   const configDir = await writeConfigDir((dir) => {
-    unixSocket = isGuarded ? path.join(dir, 'mqtt.sock') : undefined
+    unixSocket = isGuarded && dir.length < 90 ? path.join(dir, 'mqtt.sock') : undefined
     return renderConf(setup, { port, unixSocket, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 })
   })
   const conf = `${configDir.path}/mosquitto.conf`

@@ -1,5 +1,5 @@
 import { chmod, writeFile } from 'node:fs/promises'
-import { TemporaryFolder } from '../process/temporary-folder.ts'
+import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
 import path from 'node:path'
 import { type CertificateAuthority, type ServerCertificate, createCertificateAuthority, createServerCertificate } from './throwaway-certificates.ts'
 
@@ -53,7 +53,7 @@ async function makeCertificates(): Promise<Certificates> {
 
 export async function createTlsMaterial(): Promise<TlsMaterial> {
   const { ca, server, rogueCa, rogueServer, wrongNameServer } = await throwawayCertificates()
-  const folder = new TemporaryFolder('mqtt-course-tls-')
+  const folder = new TemporaryFolder('mqtt-course-tls-', enterableTemporaryDir())
   const caFile = path.join(folder.path, 'ca.crt')
   await writeFile(caFile, ca.certificatePem, { mode: 0o644 })
   // It holds the public CA alone: a program dropped to its workspace's uid must be able to reach it.

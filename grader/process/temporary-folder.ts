@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { onExit } from './exit-cleanup.ts'
@@ -11,8 +11,9 @@ export class TemporaryFolder implements Disposable, AsyncDisposable {
   readonly path: string
   readonly #forget: () => void
 
-  constructor(prefix: string) {
-    this.path = mkdtempSync(path.join(os.tmpdir(), prefix))
+  /** `parent`: where to make it, when not in the system's temporary folder. */
+  constructor(prefix: string, parent = os.tmpdir()) {
+    this.path = mkdtempSync(path.join(parent, prefix))
     this.#forget = onExit(() => removeFolder(this.path), { atExitOnly: true })
   }
 
@@ -27,6 +28,17 @@ export class TemporaryFolder implements Disposable, AsyncDisposable {
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.remove()
+  }
+}
+
+/**
+ * The system's temporary folder if every uid can enter it, else /tmp: what a program dropped to a uid of its own
+ * must reach (its workspace, ca.crt, the seccomp filter) cannot sit in a private TMPDIR.
+ */
+export function enterableTemporaryDir(): string {
+  for (let dir = realpathSync(os.tmpdir()); ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return '/tmp'
+    if (path.dirname(dir) === dir) return os.tmpdir()
   }
 }
 

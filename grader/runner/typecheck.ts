@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -89,11 +89,16 @@ export async function typecheckProgram(programDir: string, entry: string, signal
 }
 
 async function writeCache(cacheFile: string, verdict: Pick<TypecheckResult, 'isOk' | 'diagnostics'>): Promise<void> {
-  await mkdir(path.dirname(cacheFile), { recursive: true })
-  // Written whole, then renamed: two grades checking the same program at once never read half a verdict.
   const temporary = `${cacheFile}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
-  await writeFile(temporary, JSON.stringify(verdict))
-  await rename(temporary, cacheFile)
+  try {
+    await mkdir(path.dirname(cacheFile), { recursive: true })
+    // Written whole, then renamed: two grades checking the same program at once never read half a verdict.
+    await writeFile(temporary, JSON.stringify(verdict))
+    await rename(temporary, cacheFile)
+  } catch {
+    // A read-only install (the course checked out by another user): the next grade checks again.
+    await rm(temporary, { force: true }).catch(() => {})
+  }
 }
 
 /** `main.ts:4:7 - error TS2322: Type 'string' is not assignable to type 'number'.` */

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto'
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TemporaryFolder } from '../process/temporary-folder.ts'
+import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
 import { type GradeUid, allocateGradeUid } from '../sandbox/grade-uid.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { copySubmission } from './copy-submission.ts'
@@ -45,8 +45,9 @@ export class Workspace implements AsyncDisposable {
    * and the grader's folder beside it (the stripped TypeScript) readable by that uid's group only.
    */
   static empty(submissionDir: string, sandbox: Sandbox): Workspace {
-    const folder = new TemporaryFolder('mqtt-course-run-')
     const owner = sandbox.givesWorkspacesOwnUid ? allocateGradeUid(!sandbox.hasOwnNetwork) : undefined
+    // Without bubblewrap the program walks to its workspace as its own uid: every folder above must let it.
+    const folder = new TemporaryFolder('mqtt-course-run-', owner ? enterableTemporaryDir() : undefined)
     try {
       if (owner) shareCompileCache(owner.uid)
       const dir = path.join(folder.path, workspaceName(submissionDir))

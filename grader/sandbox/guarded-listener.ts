@@ -11,7 +11,8 @@ import net from 'node:net'
  * - a program dropped to a uid of its own (the grader is root, no namespaces) shares the loopback: every
  *   connection's owner is read from /proc/net/tcp (the kernel records each socket's uid) and only the grader's
  *   own uid and the uids granted this listener are let in. The others are closed before a byte is read, so they
- *   leave no trace in anyone's grade.
+ *   leave no trace in anyone's grade. Always, on Linux: a program of another grader on the same machine (another
+ *   batch, a colleague's `npm run grade`) is kept out too.
  *
  * Connections are handed on as raw sockets (`onConnection`): a TLS or HTTP server takes them with
  * emit('connection'), exactly as if it had accepted them itself.
@@ -28,7 +29,7 @@ export class GuardedListener {
     this.port = (server.address() as net.AddressInfo).port
     this.#onConnection = onConnection
     server.on('connection', (socket) => {
-      if (isUidGuarded && !this.#admits(socket)) {
+      if (isGuarded && !this.#admits(socket)) {
         socket.destroy()
         return
       }
@@ -84,27 +85,17 @@ export class GuardedListener {
 
 const byPort = new Map<number, GuardedListener>()
 const graderUid = process.getuid?.() ?? -1
-/** Set once a sandbox that drops programs to uids of their own is chosen: only then is /proc/net/tcp read. */
-let isUidGuarded = false
+/** Where the kernel lists each socket's uid (/proc/net/tcp): Linux. Elsewhere (a student's Mac) all get in. */
+const isGuarded = process.platform === 'linux'
 
 /** The grader's listener on `port`, if it has one. */
 export function listenerOnPort(port: number): GuardedListener | undefined {
   return byPort.get(port)
 }
 
-/** Whether programs share the grader's loopback, so that listeners admit by uid (--sandbox uid). */
-export function isGuardingByUid(): boolean {
-  return isUidGuarded
-}
-
-/** Whether the other end of `socket` is a socket of the grader's own uid. */
+/** Whether the other end of `socket` is a socket of the grader's own uid (always, where the kernel cannot say). */
 export function isFromGrader(socket: net.Socket): boolean {
-  return peerUid(socket) === graderUid
-}
-
-/** From now on every guarded listener of this process admits by uid. */
-export function guardByUid(): void {
-  isUidGuarded = true
+  return !isGuarded || peerUid(socket) === graderUid
 }
 
 /**

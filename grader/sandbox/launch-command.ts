@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { TemporaryFolder } from '../process/temporary-folder.ts'
+import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
 import { studentCompileCacheDir } from '../runner/compile-cache.ts'
 import { courseRoot } from '../runner/program-command.ts'
 import { hiddenPaths, readOnlyRoot } from './bubblewrap-mounts.ts'
@@ -91,6 +91,8 @@ export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, 
     mount(args, mounted, ['--ro-bind', launch.workDir, submissionMount])
     mount(args, mounted, sized('--tmpfs', launch.workDir, probe, '0777'))
   } else mount(args, mounted, ['--bind', launch.workDir, launch.workDir])
+  // What is hidden stays empty: read-only, so that nothing a program writes there looks like the real thing.
+  for (const folder of [...hidden.folders, ...(existsSync(caches) ? [realpathSync(caches)] : [])]) args.push('--remount-ro', folder)
   args.push('--chdir', launch.workDir)
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try')
   if (variant !== 'root') args.push('--unshare-user', ...(probe.bubblewrap.hasDisableUserns ? ['--disable-userns'] : []), '--cap-drop', 'ALL')
@@ -186,7 +188,7 @@ function seccompFilterFile(): string | undefined {
     filterFile = null
     return undefined
   }
-  const folder = new TemporaryFolder('mqtt-course-seccomp-')
+  const folder = new TemporaryFolder('mqtt-course-seccomp-', enterableTemporaryDir())
   filterFile = path.join(folder.path, 'filter.bpf')
   writeFileSync(filterFile, seccompFilter(arch), { mode: 0o644 })
   // Read by the loader as the workspace's uid (--sandbox uid): nothing secret in it.

@@ -17,7 +17,8 @@ export function keepPrivate(extra: readonly string[]): string[] {
     const mode = statSync(folder).mode
     if ((mode & 0o077) === 0) continue
     chmodSync(folder, mode & 0o700)
-    changed.push(path.relative(courseRoot, folder) || folder)
+    const inCourse = path.relative(courseRoot, folder)
+    changed.push(inCourse && !inCourse.startsWith('..') ? inCourse : folder)
   }
   return changed
 }

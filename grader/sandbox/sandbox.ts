@@ -5,7 +5,6 @@ import { type LaunchCommand, type SandboxLaunch, bubblewrapCommand, uidCommand }
 import { openFileLimit, programMemoryLimitBytes, programProcessLimit, workspaceLimitBytes } from './sandbox-constants.ts'
 import { type IsolationProbe, probeIsolation } from './probe-isolation.ts'
 import { cgroupSupport } from './program-cgroup.ts'
-import { guardByUid } from './guarded-listener.ts'
 import { keepPrivate } from './private-paths.ts'
 
 /**
@@ -103,7 +102,6 @@ function bubblewrapSandbox(probe: IsolationProbe, options: SandboxOptions): Sand
 }
 
 function uidSandbox(why: string, options: SandboxOptions): Sandbox {
-  guardByUid()
   const madePrivate = keepPrivate(options.hide ?? [])
   const limits = limitsNote()
   return {

@@ -17,7 +17,7 @@ def grader_pids():
     return found
 
 graders = grader_pids()
-targets.setdefault('graderPid', graders[0] if graders else 1)
+targets.setdefault('graderPid', graders[0] if graders else os.getppid())
 
 def report(name, ok, detail):
     print(f"probe {name}: {'ESCAPED' if ok else 'refused'} ({detail})", flush=True)
@@ -78,7 +78,8 @@ def try_read(name, path):
 def try_list(name, path):
     try:
         entries = os.listdir(path)
-        report(name, True, 'listed %d entries of %s' % (len(entries), path))
+        # An empty folder where the sandbox hides one shows nothing of anyone.
+        report(name, len(entries) > 0, 'listed %d entries of %s' % (len(entries), path))
     except OSError as error:
         report(name, False, errno.errorcode.get(error.errno, str(error.errno)))
 
@@ -94,5 +95,8 @@ try_write('cgroup-root-procs', '/sys/fs/cgroup/memory/cgroup.procs', str(os.getp
 for name, path in targets.get('read', {}).items(): try_read('read-' + name, path)
 for name, path in targets.get('list', {}).items(): try_list('list-' + name, path)
 for name, path in targets.get('write', {}).items(): try_write('write-' + name, path, 'forged by a student program')
-try_read('grader-environ', '/proc/%d/environ' % targets['graderPid'])
-report('sees-grader-process', bool(graders), 'pids %s' % graders)
+if graders:
+    try_read('grader-environ', '/proc/%d/environ' % graders[0])
+    try_read('grader-stdout', '/proc/%d/fd/1' % graders[0])
+else:
+    report('grader-environ', False, 'no grader process visible')
