@@ -19,7 +19,7 @@ export interface PoolJob {
   broker: BrokerChoice
   sandbox: SandboxChoice
   /** Folders no program may see: the cohort, the reports. */
-  hide: readonly string[]
+  hide?: readonly string[]
   /**
    * Runs with no other grade running: its broker has ports any program could reach (programs share the
    * loopback under --sandbox uid, and a WebSocket or container listener cannot be guarded by uid).
@@ -126,7 +126,7 @@ export class WorkerPool implements AsyncDisposable {
       worker.running.add(next)
       next.timer = setTimeout(() => this.#overran(next), next.job.deadlineMs)
       const { exerciseId, dir, seed, broker, sandbox, hide } = next.job
-      this.#send(worker, { kind: 'grade', jobId: next.jobId, exerciseId, dir, seed, broker, sandbox, hide: [...hide] })
+      this.#send(worker, { kind: 'grade', jobId: next.jobId, exerciseId, dir, seed, broker, sandbox, hide: [...(hide ?? [])] })
     }
   }
 

@@ -108,13 +108,20 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     .withStartupTimeout(startupTimeoutMs)
   container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort, ...Object.values(webSocketPorts))
   // Interrupted while the container is being created or started, there is no handle to stop yet: remove what
-  // carries this run's label instead.
-  const forgetStarting = onInterrupt(() => removeLabelled(runLabel))
+  // carries this run's label instead, once Docker has answered the start (a container created after a removal
+  // that ran too early would be left behind).
+  const starting = container.start()
+  const forgetStarting = onInterrupt(async () => {
+    await starting.catch(() => {})
+    await removeLabelled(runLabel)
+  })
   let started
   try {
-    started = await raceSignal(container.start(), signal)
+    started = await raceSignal(starting, signal)
   } catch (error) {
     forgetStarting()
+    // The deadline may have ended the wait while Docker was still creating it: let that finish, then remove it.
+    await starting.catch(() => {})
     await removeLabelled(runLabel).catch(() => {})
     if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {

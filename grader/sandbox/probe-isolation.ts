@@ -36,7 +36,7 @@ export function probeIsolation(): IsolationProbe {
     ? { works: false, detail: 'the grader is not root' }
     : !setpriv || !prlimit
       ? { works: false, detail: 'setpriv or prlimit (util-linux) is missing' }
-      : run(setpriv, [...dropTo(probeUid), '--', 'true'])
+      : run(setpriv, [...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'])
   // The system's own, which every uid can run (not a pyenv or virtualenv in someone's home).
   const python = ['/usr/bin/python3', '/usr/local/bin/python3', '/bin/python3'].find((candidate) => isExecutable(candidate))
   probed = { bubblewrap: probeBubblewrap(isRoot, setpriv, prlimit, uid.works), uid, setpriv, prlimit, python }
@@ -58,13 +58,13 @@ function probeBubblewrap(isRoot: boolean, setpriv: string | undefined, prlimit: 
   const namespaces = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']
   if (isRoot) {
     if (!setpriv || !canDrop) return { works: false, detail: 'setpriv (util-linux) is missing', ...none }
-    const asRoot = run('bwrap', [...namespaces, '--', setpriv, ...dropTo(probeUid), '--', 'true'])
+    const asRoot = run('bwrap', [...namespaces, '--', setpriv, ...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'])
     if (asRoot.works) return { ...asRoot, variant: 'root', ...features }
-    const asUser = run(setpriv, [...dropTo(probeUid), '--', 'bwrap', ...namespaces, '--unshare-user', '--', 'true'])
+    const asUser = run(setpriv, [...dropTo(probeUid), '--', 'bwrap', ...namespaces, '--unshare-user', '--', '/bin/sh', '-c', 'exit 0'])
     if (asUser.works) return { ...asUser, variant: 'root-userns', ...features }
     return { works: false, detail: asRoot.detail, ...none }
   }
-  const asUser = run('bwrap', [...namespaces, '--unshare-user', '--', 'true'])
+  const asUser = run('bwrap', [...namespaces, '--unshare-user', '--', '/bin/sh', '-c', 'exit 0'])
   return asUser.works ? { ...asUser, variant: 'userns', ...features } : { ...asUser, ...none }
 }
 

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { studentSeed } from '../../grader/batch/check-batch-paths.ts'
 import { gradeReportSchema } from '../../grader/report/result.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
 import { copyVariant, tempDir, writeEchoesOnlyFirst, writeHostileProgram } from './cohort-fixtures.ts'
@@ -96,7 +97,8 @@ describe('npm run batch: a cohort in one command', () => {
 
   it('writes <student>/result.json in the --json schema and <student>/junit.xml', () => {
     const carol = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(out, 'carol/result.json'), 'utf8')))
-    expect(carol.seed).toBe(4242)
+    // Each student's own seed: the cohort's and the name (other inputs than a classmate's), repeatable.
+    expect(carol.seed).toBe(studentSeed(4242, 'carol'))
     expect(carol.exercises.map((e) => [e.id, e.source, e.points])).toEqual([
       ['ex1', 'carol/ex1', 3],
       ['ex2', 'carol/ex2', 10],
@@ -150,7 +152,7 @@ describe('npm run batch: bad input says what to do, exit 2', () => {
     [['batch', courseRoot, '--shard', '3/2'], /--shard 3\/2 is not a shard/, /--shard 2\/8/],
     [['batch', courseRoot, '--jobs', '0'], /--jobs 0 is not a number of jobs/, /--jobs 4/],
     [['batch', courseRoot, '--exercises', 'ex99'], /there is no exercise "ex99"/, /npm run grade/],
-    [['batch', courseRoot, '--sandbox', 'docker'], /--sandbox docker is not a sandbox mode: expected auto, bwrap, none/, /--sandbox auto/],
+    [['batch', courseRoot, '--sandbox', 'docker'], /--sandbox docker is not a sandbox mode: expected auto, bwrap, uid, none/, /--sandbox auto/],
     [['batch', courseRoot, '--frobnicate'], /unknown option --frobnicate/, /--help/],
     [['batch', 'merge'], /say which shard outputs to merge/, /merge shard-1\//],
     [['batch', 'merge', courseRoot], /is not a batch's output/, /--out folders of npm run batch/],
@@ -168,12 +170,15 @@ describe('npm run batch: Ctrl-C', () => {
     const cohort = tempDir('cohort-interrupt')
     const out = path.join(tempDir('batch-out'), 'reports')
     const tmp = tempDir('batch-tmp')
+    // Every uid may enter it: under --sandbox uid the workspaces go there only then.
+    chmodSync(tmp, 0o755)
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'alice/ex1'))
     let stdout = ''
-    // hang-1's program says when it runs by connecting here (graded one at a time, it is the first to hang).
+    // hang-1's program says when it runs by connecting here (graded one at a time, it is the first to hang): with
+    // no network namespace of its own, so that it can (root: a uid of its own per grade; a plain user: none).
     const started = await firstConnection(90_000, () => `no grade of hang-1 running:\n${stdout}`)
     for (const student of ['hang-1', 'hang-2', 'hang-3']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--per-job', '1', '--seed', '5'], {
+    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', process.getuid?.() === 0 ? 'uid' : 'none'], {
       cwd: courseRoot,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
