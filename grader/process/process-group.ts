@@ -41,6 +41,8 @@ export interface ExitInfo {
   spawnError?: Error
   /** Set when the program was killed for going over this memory limit. */
   outOfMemoryLimitBytes?: number | undefined
+  /** Set when the program was killed for writing more than this to disk (disk-watchdog.ts). */
+  outOfDiskLimitBytes?: number | undefined
   durationMs: number
 }
 

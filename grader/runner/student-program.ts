@@ -9,6 +9,8 @@ import type { ProgramCommand } from './program-command.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { listenerOnPort } from '../sandbox/guarded-listener.ts'
 import { watchMemory } from '../sandbox/memory-watchdog.ts'
+import { watchDisk } from '../sandbox/disk-watchdog.ts'
+import { workspaceLimitBytes } from '../sandbox/sandbox-constants.ts'
 
 /** Where and how a run starts: the tap's URL becomes MQTT_URL. */
 export interface ProgramLaunch {
@@ -121,7 +123,9 @@ export class StudentProgram implements AsyncDisposable {
     const childPid = Promise.withResolvers<number>()
     this.#childPid = wrapped.reportsChildPid ? childPid.promise : undefined
     let overMemory = false
+    let overDisk = false
     let stopWatching = () => {}
+    let stopWatchingDisk = () => {}
     this.#group = new ProcessGroup({
       onInfo: wrapped.reportsChildPid
         ? (text) => {
@@ -136,10 +140,12 @@ export class StudentProgram implements AsyncDisposable {
       annotateExit: (exit) => {
         const stopped = wrapped.reportsChildPid ? signalFromSandboxExit(exit) : exit
         const killedForMemory = overMemory || (wrapped.memory?.kind === 'cgroup' && wrapped.memory.cgroup.wasOomKilled())
-        return killedForMemory ? { ...stopped, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes } : stopped
+        if (killedForMemory) return { ...stopped, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes }
+        return overDisk ? { ...stopped, outOfDiskLimitBytes: diskLimitBytes } : stopped
       },
       onGone: () => {
         stopWatching()
+        stopWatchingDisk()
         wrapped.dispose()
         for (const server of this.#adopted) server.close()
       },
@@ -152,6 +158,13 @@ export class StudentProgram implements AsyncDisposable {
     const stopForMemory = () => {
       overMemory = true
       void this.#group.kill()
+    }
+    // Without bubblewrap's tmpfs (--sandbox uid), the grader watches the disk too (disk-watchdog.ts).
+    if (options.sandbox.kind === 'uid' && options.owner) {
+      stopWatchingDisk = watchDisk(options.owner.uid, options.cwd, diskLimitBytes, () => {
+        overDisk = true
+        void this.#group.kill()
+      })
     }
     if (limit && wrapped.memory?.kind === 'watch-uid') stopWatching = watchMemory({ kind: 'uid', uid: wrapped.memory.uid }, limit, stopForMemory)
     else if (limit && wrapped.memory?.kind === 'watch-pid-namespace') {
@@ -236,6 +249,9 @@ export class StudentProgram implements AsyncDisposable {
   }
 }
 
+/** What a workspace's programs may write in all, as bubblewrap allows: the workspace and a /tmp, 64 MiB each. */
+const diskLimitBytes = 2 * workspaceLimitBytes
+
 /**
  * The ports of the grader's listeners named in the run's environment (MQTT_URL: its wire tap; an impostor's URL):
  * the only places the program may connect to. Where programs share the grader's loopback, the workspace's uid is
@@ -268,6 +284,7 @@ function signalFromSandboxExit(exit: ExitInfo): ExitInfo {
 export function describeExit(exit: ExitInfo): string {
   if (exit.spawnError) return `could not start: ${exit.spawnError.message}`
   if (exit.outOfMemoryLimitBytes) return `was killed for using more than ${Math.round(exit.outOfMemoryLimitBytes / 2 ** 20)} MiB of memory`
+  if (exit.outOfDiskLimitBytes) return `was killed for writing more than ${Math.round(exit.outOfDiskLimitBytes / 2 ** 20)} MiB to disk`
   if (exit.signal) return `was stopped by ${exit.signal}`
   return `exited with code ${exit.exitCode}`
 }

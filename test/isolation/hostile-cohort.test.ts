@@ -148,6 +148,14 @@ describe.each(modes)('a hostile cohort: $name', (mode) => {
     expect(bombs.wroteWorkspace).toBeLessThanOrEqual(workspaceLimitBytes)
     expect(bombs.wroteTmp).toBeLessThanOrEqual(workspaceLimitBytes)
 
+    // Disk, many files: bubblewrap's tmpfs workspace and /tmp fill up and the program carries on (and passes);
+    // without bubblewrap the grader's watchdog stops it, and says so.
+    if (mode.sandbox === 'bwrap') {
+      const disk = summary<{ files: number; bytes: number }>(results.get('hostile-disk'), 'DISK')
+      expect(disk.bytes).toBeLessThanOrEqual(2 * workspaceLimitBytes)
+      expect(results.get('hostile-disk')?.points).toBe(5)
+    } else expect(results.get('hostile-disk')?.exit).toBe(`was killed for writing more than ${(2 * workspaceLimitBytes) / 2 ** 20} MiB to disk`)
+
     // Memory: stopped at the limit, and said so.
     expect(results.get('hostile-memory')?.exit).toBe(`was killed for using more than ${programMemoryLimitBytes / 2 ** 20} MiB of memory`)
     expect(results.get('hostile-memory')?.stdout).not.toContain('MEMORY allocated')

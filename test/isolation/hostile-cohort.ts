@@ -56,6 +56,9 @@ export function writeHostileCohort(options: { owner?: number; withMemoryBomb?: b
   })
   submit('hostile-crosstalk', { 'main.ts': `${solution}\nvoid import('./crosstalk.ts')\n`, 'crosstalk.ts': readFileSync(path.join(programs, 'crosstalk.ts'), 'utf8') })
   submit('hostile-bombs', { 'main.ts': `${solution}\nvoid import('./bombs.ts')\n`, 'bombs.ts': readFileSync(path.join(programs, 'bombs.ts'), 'utf8') })
+  // Many files, each under the per-file limit, before the solution starts.
+  hostile.push('hostile-disk')
+  submit('hostile-disk', { 'main.ts': `import './disk-files.ts'\n${solution}`, 'disk-files.ts': readFileSync(path.join(programs, 'disk-files.ts'), 'utf8') })
   // A FIFO in a submission: reading it would block the copy forever.
   const fifo = submit('hostile-fifo', { 'main.ts': solution })
   execFileSync('mkfifo', [path.join(fifo, 'pipe')])
