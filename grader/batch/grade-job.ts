@@ -1,8 +1,8 @@
-import { cpSync, lstatSync, mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
+import { cpSync, lstatSync } from 'node:fs'
 import path from 'node:path'
 import type { BrokerChoice } from '../broker/choose-backend.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { type ExerciseResult, exerciseResultSchema } from '../report/result.ts'
 import { ignoredFolders, submissionHash } from './content-hash.ts'
 import type { ExerciseSubmission } from './detect-layout.ts'
@@ -47,8 +47,9 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
   const cached = context.isForced ? undefined : context.cache.get(hash)
   if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
 
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-batch-'))
-  const copy = path.join(workDir, job.exercise.folder)
+  // Named for this process: after a `kill -9` of the batch, the next grader to start removes it.
+  const workDir = new TemporaryFolder('mqtt-course-batch-')
+  const copy = path.join(workDir.path, job.exercise.folder)
   try {
     // Links are not copied: a submission could point one anywhere on the grading machine.
     cpSync(job.submission.dir, copy, { recursive: true, filter: (source) => !ignoredFolders.has(path.basename(source)) && !lstatSync(source).isSymbolicLink() })
@@ -63,7 +64,7 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
     context.cache.set(hash, result)
     return { result: labelled(result, job.label), wasCached: false, wasInterrupted: false }
   } finally {
-    rmSync(workDir, { recursive: true, force: true, maxRetries: 3 })
+    workDir.remove()
   }
 }
 

@@ -3,12 +3,15 @@ import net from 'node:net'
 import type { Broker, BrokerBackend, BrokerSetup, Capability } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
+import { containerMarkerPrefix } from '../process/leftover-sweep.ts'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort } from './free-port.ts'
 import { makeGraderCredentials, renderConf, studentConfigFailure, tlsListenerFailure } from './mosquitto-broker.ts'
 import { StudentConfigError, writeConfigDir } from './mosquitto-conf.ts'
 import { MosquittoExitedError, MosquittoRunningWait } from './mosquitto-running-wait.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'
+import { courseLabel, ownerLabels, sweepOrphanedContainers } from './orphaned-containers.ts'
 import { probeBroker } from './probe-broker.ts'
 import { type WebSocketUrls, findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
 
@@ -49,6 +52,8 @@ export const containerBackend: BrokerBackend = {
         cause: error,
       })
     }
+    // Docker answers, so now is when containers that killed graders left behind can go: in the background.
+    void sweepOrphanedContainers()
     return startContainer(setup, signal)
   },
 }
@@ -84,7 +89,7 @@ export function mosquittoImage(env: NodeJS.ProcessEnv = process.env): string {
 async function removeLabelled(label: string): Promise<void> {
   const { getContainerRuntimeClient } = await import('testcontainers')
   const { dockerode } = (await getContainerRuntimeClient()).container
-  const found = await dockerode.listContainers({ all: true, filters: { label: [`org.mqtt-course.run=${label}`] } })
+  const found = await dockerode.listContainers({ all: true, filters: { label: [`${courseLabel}.run=${label}`] } })
   await Promise.all(found.map((info) => dockerode.getContainer(info.Id).remove({ force: true }).catch(() => {})))
 }
 
@@ -103,10 +108,13 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   let container = new GenericContainer(image)
     .withCommand(['/usr/sbin/mosquitto', '-c', `${configDirInContainer}/mosquitto.conf`])
     .withCopyDirectoriesToContainer([{ source: configDir.path, target: configDirInContainer }])
-    .withLabels({ 'org.mqtt-course': 'broker', 'org.mqtt-course.run': runLabel })
+    .withLabels({ [courseLabel]: 'broker', 'org.mqtt-course.run': runLabel, ...ownerLabels() })
     .withWaitStrategy(new MosquittoRunningWait())
     .withStartupTimeout(startupTimeoutMs)
   container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort, ...Object.values(webSocketPorts))
+  // From before the container exists until it is removed: after a `kill -9` of this grader, the next grader to
+  // start finds this marker (its name says whose it is) and removes the containers whose grader is gone.
+  const marker = new TemporaryFolder(containerMarkerPrefix)
   // Interrupted while the container is being created or started, there is no handle to stop yet: remove what
   // carries this run's label instead.
   const forgetStarting = onInterrupt(() => removeLabelled(runLabel))
@@ -116,6 +124,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   } catch (error) {
     forgetStarting()
     await removeLabelled(runLabel).catch(() => {})
+    marker.remove()
     if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
       hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
@@ -134,6 +143,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     forgetInterrupt()
     logStream.destroy()
     await started.stop()
+    marker.remove()
   }
   const host = isHostNetwork ? '127.0.0.1' : started.getHost()
   const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)

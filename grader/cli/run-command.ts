@@ -4,6 +4,7 @@
  */
 import { describeError, isGraderError } from '../errors/grader-error.ts'
 import { runAllCleanups, whenInterrupted } from '../process/exit-cleanup.ts'
+import { sweepLeftovers } from './leftovers.ts'
 
 type Command = (args: readonly string[]) => Promise<number>
 
@@ -21,6 +22,9 @@ const commands: Record<string, () => Promise<Command>> = {
   '__batch-worker': async () => (await import('../batch/grade-worker.ts')).runGradeWorker,
 }
 
+/** The commands that start brokers, programs and containers: each first removes what killed graders left. */
+const sweepingCommands = new Set(['grade', 'watch', 'batch', 'broker'])
+
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv
   const loadCommand = name && Object.hasOwn(commands, name) ? commands[name] : undefined
@@ -28,6 +32,7 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).filter((command) => !command.startsWith('__')).join(', ')}\n`)
     return 2
   }
+  if (sweepingCommands.has(name)) sweepLeftovers()
   try {
     const command = await loadCommand()
     return await command(args)

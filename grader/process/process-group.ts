@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { type ParentDeath, diesWithParent } from './dies-with-parent.ts'
 import { onExit } from './exit-cleanup.ts'
 import { OutputCapture } from './output-capture.ts'
 
@@ -17,6 +18,11 @@ export interface ProcessGroupOptions {
   annotateExit?: ((exit: ExitInfo) => ExitInfo) | undefined
   /** Opens a pipe to file descriptor 4 in the child, written once by go(): how a program on standby is started. */
   hasGoPipe?: boolean
+  /**
+   * The group dies with the grader even when it is killed with SIGKILL (no exit handler runs then): see
+   * dies-with-parent.ts. For what the grader itself runs (Mosquitto, tsc); bubblewrap does it for programs.
+   */
+  diesWithParent?: ParentDeath
 }
 
 /**
@@ -52,12 +58,15 @@ export class ProcessGroup implements AsyncDisposable {
   constructor(options: ProcessGroupOptions) {
     this.stdout = new OutputCapture(options.outputCapBytes)
     this.stderr = new OutputCapture(options.outputCapBytes)
-    this.#child = spawn(options.command, options.args, {
+    const launch = options.diesWithParent ? diesWithParent(options.command, options.args, options.diesWithParent) : { command: options.command, args: [...options.args], needsLifeline: false }
+    this.#child = spawn(launch.command, launch.args, {
       cwd: options.cwd,
       env: options.env,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', ...(options.hasGoPipe ? (['pipe'] as const) : [])],
+      stdio: [launch.needsLifeline ? 'pipe' : 'ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', ...(options.hasGoPipe ? (['pipe'] as const) : [])],
     })
+    // The lifeline is never written to: it only ends, with this process.
+    this.#child.stdin?.on('error', () => {})
     ;(this.#child.stdio[4] as NodeJS.WritableStream | undefined)?.on('error', () => {})
     if (options.onInfo) {
       let info = ''

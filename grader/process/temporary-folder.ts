@@ -1,24 +1,31 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { onExit } from './exit-cleanup.ts'
+import { type ProcessOwner, ownerFromTag, ownerTag, ownerTagPattern, thisProcess } from './process-owner.ts'
+import { removeTree } from './remove-tree.ts'
 
 /**
  * A folder in the system's temporary folder that goes away when disposed, and on every exit of the grader, a
  * signal included: a generated mosquitto.conf, a private key or a student's copied files never outlive a run.
+ *
+ * Its name says whose it is (`mqtt-course-run-pid4242-start1234567-ns4026531836-a1B2c3`): after a `kill -9`,
+ * which no exit handler sees, the next grader to start finds the folders whose owner is gone and removes them
+ * (leftover-sweep.ts).
  */
 export class TemporaryFolder implements Disposable, AsyncDisposable {
   readonly path: string
   readonly #forget: () => void
 
+  /** `prefix`: the course's own, `mqtt-course-<what>-`. */
   constructor(prefix: string) {
-    this.path = mkdtempSync(path.join(os.tmpdir(), prefix))
-    this.#forget = onExit(() => removeFolder(this.path), { atExitOnly: true })
+    this.path = mkdtempSync(path.join(os.tmpdir(), `${prefix}${ownerTag(thisProcess())}-`))
+    this.#forget = onExit(() => removeTree(this.path), { atExitOnly: true })
   }
 
   remove(): void {
     this.#forget()
-    removeFolder(this.path)
+    removeTree(this.path)
   }
 
   [Symbol.dispose](): void {
@@ -30,6 +37,18 @@ export class TemporaryFolder implements Disposable, AsyncDisposable {
   }
 }
 
-function removeFolder(folder: string): void {
-  rmSync(folder, { recursive: true, force: true, maxRetries: 2 })
+/** What a temporary folder's name says: what it is for (`run`, `mosquitto`, `tls`, ...) and whose it is. */
+export interface TemporaryFolderName {
+  purpose: string
+  owner: ProcessOwner
+}
+
+const namePattern = new RegExp(`^mqtt-course-([a-z]+(?:-[a-z]+)*)-${ownerTagPattern.source}-[A-Za-z0-9]{6}$`)
+
+/** The purpose and owner of a folder named by TemporaryFolder; undefined for any other name. */
+export function parseTemporaryFolderName(name: string): TemporaryFolderName | undefined {
+  const match = namePattern.exec(name)
+  if (!match) return undefined
+  const owner = ownerFromTag(name.slice(`mqtt-course-${match[1]}-`.length, -'-a1B2c3'.length))
+  return owner ? { purpose: match[1], owner } : undefined
 }

@@ -1,7 +1,7 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { copyFile, mkdir, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { API, Diagnostic, Snapshot } from 'typescript/unstable/async'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { raceSignal } from '../time/deadline.ts'
 import { type TypeDiagnostic, type TypecheckResult, studentCompilerOptions, typecheckProgram } from '../runner/typecheck.ts'
 
@@ -19,6 +19,7 @@ import { type TypeDiagnostic, type TypecheckResult, studentCompilerOptions, type
 export class WarmTypechecker implements AsyncDisposable {
   #api: API | undefined
   #failure: string | undefined
+  #folder: TemporaryFolder | undefined
   #configDir: string | undefined
   readonly #opened = new Map<string, string>()
   #snapshot: Snapshot | undefined
@@ -44,7 +45,8 @@ export class WarmTypechecker implements AsyncDisposable {
 
   async #checkWarm(programDir: string, entry: string): Promise<TypecheckResult> {
     const startedAt = performance.now()
-    this.#configDir ??= await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-watch-tsc-'))
+    this.#folder ??= new TemporaryFolder('mqtt-course-watch-tsc-')
+    this.#configDir = this.#folder.path
     // Its own folder as the compiler's working folder: each run's workspace is gone after the run.
     const api = (this.#api ??= new (await import('typescript/unstable/async')).API({ cwd: this.#configDir }))
     const mirror = path.join(this.#configDir, 'program')
@@ -81,7 +83,8 @@ export class WarmTypechecker implements AsyncDisposable {
     this.#snapshot = undefined
     this.#opened.clear()
     await api?.close().catch(() => undefined)
-    if (this.#configDir) await rm(this.#configDir, { recursive: true, force: true })
+    this.#folder?.remove()
+    this.#folder = undefined
     this.#configDir = undefined
   }
 
