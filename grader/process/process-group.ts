@@ -19,8 +19,9 @@ export interface ProcessGroupOptions {
   /** Opens a pipe to file descriptor 4 in the child, written once by go(): how a program on standby is started. */
   hasGoPipe?: boolean
   /**
-   * The group dies with the grader even when it is killed with SIGKILL (no exit handler runs then): see
-   * dies-with-parent.ts. For what the grader itself runs (Mosquitto, tsc); bubblewrap does it for programs.
+   * The process started dies with the grader even when it is killed with SIGKILL (no exit handler runs then):
+   * see dies-with-parent.ts. For what the grader itself runs, one process each (Mosquitto, tsc): what such a
+   * process started itself is not covered by `setpriv`. Bubblewrap does it for students' programs.
    */
   diesWithParent?: ParentDeath
 }
