@@ -4,7 +4,7 @@
  */
 import { describeError, isGraderError } from '../errors/grader-error.ts'
 import { runAllCleanups, whenInterrupted } from '../process/exit-cleanup.ts'
-import { sweepLeftovers } from './leftovers.ts'
+import { sweepLeftovers } from '../broker/leftovers.ts'
 
 type Command = (args: readonly string[]) => Promise<number>
 

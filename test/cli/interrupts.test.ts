@@ -1,9 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
+import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { detectBrokers } from '../support/brokers.ts'
+import { parseTemporaryFolderName } from '../../grader/process/temporary-folder.ts'
+import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
+import { descendantsOf, describeProcess, waitForExit } from '../support/process-tree.ts'
 import { courseRoot } from '../support/run-cli.ts'
 
 /**
@@ -12,7 +14,11 @@ import { courseRoot } from '../support/run-cli.ts'
  * what happened. Each run gets its own TMPDIR, so "no temporary folder" is read from a folder nobody else uses.
  */
 const brokers = await detectBrokers()
-const hasContainer = brokers.some((broker) => broker.kind === 'container')
+// In CI every broker is required: a missing one fails its tests instead of skipping them.
+const hasContainer = isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'container' && broker.isAvailable)
+const hasMosquitto = isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
+/** Without bubblewrap a student's program does not die with a grader killed by SIGKILL (see README): CI has it. */
+const hasBubblewrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', 'true']).status === 0 || isEveryBrokerRequired
 const folders: string[] = []
 afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true })
@@ -25,10 +31,18 @@ interface Run {
   exited: Promise<number | null>
 }
 
-function startGrade(args: string[]): Run {
+function newTmpdir(): string {
   const tmpdir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-'))
   folders.push(tmpdir)
-  const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', ...args], {
+  return tmpdir
+}
+
+function startGrade(args: string[], tmpdir = newTmpdir()): Run {
+  return startCommand('grade', args, tmpdir)
+}
+
+function startCommand(command: 'grade' | 'watch', args: string[], tmpdir = newTmpdir()): Run {
+  const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), command, ...args], {
     cwd: courseRoot,
     env: { ...process.env, NO_COLOR: '1', TMPDIR: tmpdir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,5 +163,104 @@ describe('interrupting an embedded run', () => {
       run.child.stdout!.destroy()
       expect(await run.exited).toBe(code)
     }
+  })
+})
+
+/** The grader's temporary folders in `tmpdir` whose name says process `pid` owns them. */
+function foldersOwnedBy(tmpdir: string, pid: number | undefined): string[] {
+  return ourFolders(tmpdir).filter((name) => parseTemporaryFolderName(name)?.owner.pid === pid)
+}
+
+/** Live processes whose command line or working folder is in `tmpdir`: a Mosquitto's config, a program's copy. */
+function processesIn(tmpdir: string): string[] {
+  const found: string[] = []
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
+      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
+      let cwd = ''
+      try {
+        cwd = readlinkSync(`/proc/${pid}/cwd`)
+      } catch {
+        // Not ours to read.
+      }
+      if (state !== 'Z' && (cmdline.includes(tmpdir) || cwd.includes(tmpdir))) found.push(`${pid}: ${cmdline}`)
+    } catch {
+      // It ended while we looked.
+    }
+  }
+  return found
+}
+
+/**
+ * `kill -9`, which no exit handler sees. Every process the grader started (Mosquitto, the programs, tsc) must
+ * end with it, at once; what only a later start can clean up (its folders, its containers) must be gone once
+ * the next grade, in the same temporary folder, has run. Returns the command lines of what it had started.
+ */
+async function killAndGradeAgain(run: Run): Promise<string[]> {
+  const pid = run.child.pid
+  const started = descendantsOf(pid!)
+  const startedLines = started.map(describeProcess).filter((line) => line !== undefined)
+  expect(foldersOwnedBy(run.tmpdir, pid)).not.toEqual([])
+  run.child.kill('SIGKILL')
+  expect(await run.exited).toBeNull()
+  await waitForExit(started, 10_000)
+  const next = startGrade(['ex1', '--broker', 'embedded', '--solution'], run.tmpdir)
+  expect(await next.exited, next.stdout()).toBe(0)
+  expect(ourFolders(run.tmpdir)).toEqual([])
+  expect(processesIn(run.tmpdir)).toEqual([])
+  return startedLines
+}
+
+describe.skipIf(!hasBubblewrap)(`SIGKILL: nothing of the killed grader outlives it for long${hasBubblewrap ? '' : ' (skipped: no bubblewrap, programs would outlive it)'}`, () => {
+  it('embedded: the program dies with the grader; the next grade removes its folders', async () => {
+    const run = startGrade(['ex1', '--broker', 'embedded', '--solution'])
+    await until(run, () => run.stdout().includes('✓ connects'))
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).toContain('bwrap')
+  })
+
+  it.skipIf(!hasMosquitto)('mosquitto: Mosquitto and the program die with the grader; the next grade removes its folders (a config, a workspace)', async () => {
+    const run = startGrade(['ex1', '--broker', 'mosquitto', '--solution'])
+    await until(run, () => run.stdout().includes('✓ connects'))
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).toMatch(/mosquitto -c \S+\/mqtt-course-mosquitto-pid\d+-/)
+  })
+
+  it.skipIf(!hasMosquitto)('mosquitto, ex9: the TLS folder with its private key goes with the next grade', async () => {
+    const run = startGrade(['ex9', '--broker', 'mosquitto', '--solution'])
+    await until(run, () => /✓ \S+/.test(run.stdout()))
+    expect(foldersOwnedBy(run.tmpdir, run.child.pid).filter((name) => name.startsWith('mqtt-course-tls-'))).not.toEqual([])
+    await killAndGradeAgain(run)
+  })
+
+  it.skipIf(!hasContainer)('container, while checks run: the next grade removes the container and the folders', async () => {
+    const run = startGrade(['ex1', '--broker', 'container', '--solution'])
+    await until(run, () => run.stdout().includes('✓ connects'))
+    expect(containersOf(run.child.pid)).not.toEqual([])
+    await killAndGradeAgain(run)
+    expect(containersOf(run.child.pid)).toEqual([])
+  })
+
+  it.skipIf(!hasContainer)('container, while it is being created: the next grade removes it', async () => {
+    const created = watchDockerEvents('create')
+    const run = startGrade(['ex9', '--broker', 'container', '--solution'])
+    try {
+      await created.seen(`${run.child.pid}-`)
+    } finally {
+      created.stop()
+    }
+    await killAndGradeAgain(run)
+    expect(containersOf(run.child.pid)).toEqual([])
+  })
+
+  it.skipIf(!hasMosquitto)('watch: its warm Mosquitto, type checker and waiting program die with it; the next grade removes its folders', async () => {
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-watch-'))
+    folders.push(copy)
+    cpSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution'), copy, { recursive: true })
+    const run = startCommand('watch', ['ex1', '--dir', copy, '--broker', 'mosquitto'])
+    await until(run, () => run.stdout().includes('[watch] waiting for changes'))
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).toMatch(/mosquitto -c /)
   })
 })
