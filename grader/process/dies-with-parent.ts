@@ -33,12 +33,13 @@ const parentCheck = 'test "$PPID" = "$1" || exit 125; shift; exec "$@"'
  * the group. The program's own exit is passed on: its code, or its signal, re-raised on the shell itself.
  */
 const watchdog = [
-  'exec 3<&0',
-  '"$@" </dev/null 3<&- &',
+  // Descriptor 9: 3 and 4 may be the program's own (bwrap's --info-fd, a standby's go pipe).
+  'exec 9<&0',
+  '"$@" </dev/null 9<&- &',
   'program=$!',
-  '{ read -r _ <&3; kill -KILL 0; } &',
+  '{ read -r _ <&9; kill -KILL 0; } &',
   'watcher=$!',
-  'exec 3<&-',
+  'exec 9<&-',
   'wait "$program"',
   'status=$?',
   'kill "$watcher" 2>/dev/null',

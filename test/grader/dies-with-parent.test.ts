@@ -20,14 +20,16 @@ async function listen() {
         resolve(value)
       })
     })
+  // Watched from the moment it is accepted: a close before anyone asks is not missed.
+  const closes = new WeakMap<net.Socket, Promise<void>>()
+  server.on('connection', (socket) => {
+    socket.on('data', () => {})
+    closes.set(socket, new Promise((resolve) => socket.once('close', () => resolve())))
+  })
   return {
     port: (server.address() as net.AddressInfo).port,
     connected: () => within<net.Socket>('no connection', 30_000, (resolve) => server.once('connection', resolve)),
-    closed: (socket: net.Socket) =>
-      within<void>('the connection did not close', 10_000, (resolve) => {
-        socket.on('data', () => {})
-        socket.once('close', () => resolve())
-      }),
+    closed: (socket: net.Socket) => within<void>('the connection did not close', 10_000, (resolve) => void closes.get(socket)!.then(resolve)),
     close: () => server.close(),
   }
 }
