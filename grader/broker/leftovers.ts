@@ -3,18 +3,17 @@ import { removeContainerMarkers, sweepTemporaryFolders } from '../process/leftov
 
 /**
  * What graders killed with SIGKILL left behind (issue 19), removed when the next grader starts (and when a
- * batch's grading process is killed): their temporary folders at once (one readdir, nothing to wait for), their
- * containers in the background, and only when one of them left a container marker, so a grade that needs no
- * Docker never connects to it. The grader's exit waits for that, as it does for its own containers.
+ * batch's grading process is killed), in the background: their temporary folders, then their containers, only
+ * when one of them left a container marker, so a grade that needs no Docker never connects to it. Nothing waits
+ * for it but the grader's exit, as it waits for its own containers.
  */
 export function sweepLeftovers(): void {
-  const { containerMarkers } = sweepTemporaryFolders()
-  if (containerMarkers.length === 0) return
-  const done = import('./orphaned-containers.ts')
-    .then(({ sweepOrphanedContainers }) => sweepOrphanedContainers())
-    // Docker did not answer: the markers stay, for a start that finds it.
-    .then((isSwept) => {
-      if (isSwept) removeContainerMarkers(containerMarkers)
+  const done = sweepTemporaryFolders()
+    .then(async ({ containerMarkers }) => {
+      if (containerMarkers.length === 0) return
+      const { sweepOrphanedContainers } = await import('./orphaned-containers.ts')
+      // Docker did not answer: the markers stay, for a start that finds it.
+      if (await sweepOrphanedContainers()) removeContainerMarkers(containerMarkers)
     })
     .catch(() => {})
   const forget = onInterrupt(() => done)

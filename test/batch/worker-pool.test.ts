@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, watch } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -15,6 +15,23 @@ const hasMosquitto = isEveryBrokerRequired || (await detectBrokers()).some((brok
 
 /** The temporary folders (in this machine's temporary folder) whose name says process `pid` owns them. */
 const foldersOwnedBy = (pid: number) => readdirSync(os.tmpdir()).filter((name) => parseTemporaryFolderName(name)?.owner.pid === pid)
+
+/** Resolves once no folder of `pid` is left, looked at whenever the temporary folder changes; rejects at the deadline. */
+function untilNoFoldersOf(pid: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(os.tmpdir())
+    const finish = (error?: Error) => {
+      clearTimeout(timer)
+      watcher.close()
+      if (error) reject(error)
+      else resolve()
+    }
+    const timer = setTimeout(() => finish(new Error(`still there after ${timeoutMs} ms: ${foldersOwnedBy(pid).join(', ')}`)), timeoutMs)
+    const check = () => foldersOwnedBy(pid).length === 0 && finish()
+    watcher.on('change', check)
+    check()
+  })
+}
 
 /**
  * The pool's grading processes as they start: `next()` resolves with the next one's id, within 30 s; with
@@ -133,9 +150,9 @@ describe('WorkerPool: the batch grading processes', () => {
     expect(foldersOwnedBy(first)).not.toEqual([])
     process.kill(first, 'SIGKILL')
     await waitForExit(below, 10_000)
-    // The pool noticed (it starts a worker for the grade again), and removed what the dead one left before that.
+    // The pool noticed (it starts a worker for the grade again), and removes what the dead one left.
     await starts.next()
-    expect(foldersOwnedBy(first)).toEqual([])
+    await untilNoFoldersOf(first, 10_000)
     // The hang is being graded again: disposing the pool ends that grade too.
     await pool[Symbol.asyncDispose]()
     pool = undefined

@@ -194,22 +194,30 @@ function processesIn(tmpdir: string): string[] {
 
 /**
  * `kill -9`, which no exit handler sees. Every process the grader started (Mosquitto, the programs, tsc) must
- * end with it, at once; what only a later start can clean up (its folders, its containers) must be gone once
- * the next grade, in the same temporary folder, has run. Returns the command lines of what it had started.
+ * end with it, at once. Returns the command lines of what it had started.
  */
-async function killAndGradeAgain(run: Run): Promise<string[]> {
-  const pid = run.child.pid
-  const started = descendantsOf(pid!)
+async function killWithSigkill(run: Run): Promise<string[]> {
+  const started = descendantsOf(run.child.pid!)
   const startedLines = started.map(describeProcess).filter((line) => line !== undefined)
-  expect(foldersOwnedBy(run.tmpdir, pid)).not.toEqual([])
+  expect(foldersOwnedBy(run.tmpdir, run.child.pid)).not.toEqual([])
   run.child.kill('SIGKILL')
   expect(await run.exited).toBeNull()
   await waitForExit(started, 10_000)
+  return startedLines
+}
+
+/** What only a later start can clean up (the killed run's folders, its containers) is gone once it has run. */
+async function gradeAgain(run: Run): Promise<void> {
   const next = startGrade(['ex1', '--broker', 'embedded', '--solution'], run.tmpdir)
   expect(await next.exited, next.stdout()).toBe(0)
   expect(ourFolders(run.tmpdir)).toEqual([])
   expect(processesIn(run.tmpdir)).toEqual([])
-  return startedLines
+}
+
+async function killAndGradeAgain(run: Run): Promise<string[]> {
+  const started = await killWithSigkill(run)
+  await gradeAgain(run)
+  return started
 }
 
 describe.skipIf(!hasBubblewrap)(`SIGKILL: nothing of the killed grader outlives it for long${hasBubblewrap ? '' : ' (skipped: no bubblewrap, programs would outlive it)'}`, () => {
@@ -237,8 +245,10 @@ describe.skipIf(!hasBubblewrap)(`SIGKILL: nothing of the killed grader outlives 
   it.skipIf(!hasContainer)('container, while checks run: the next grade removes the container and the folders', async () => {
     const run = startGrade(['ex1', '--broker', 'container', '--solution'])
     await until(run, () => run.stdout().includes('✓ connects'))
+    await killWithSigkill(run)
+    // Nothing stopped it: the next grade does.
     expect(containersOf(run.child.pid)).not.toEqual([])
-    await killAndGradeAgain(run)
+    await gradeAgain(run)
     expect(containersOf(run.child.pid)).toEqual([])
   })
 
@@ -250,7 +260,9 @@ describe.skipIf(!hasBubblewrap)(`SIGKILL: nothing of the killed grader outlives 
     } finally {
       created.stop()
     }
-    await killAndGradeAgain(run)
+    await killWithSigkill(run)
+    expect(containersOf(run.child.pid)).not.toEqual([])
+    await gradeAgain(run)
     expect(containersOf(run.child.pid)).toEqual([])
   })
 

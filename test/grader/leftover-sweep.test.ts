@@ -125,7 +125,7 @@ describe('sweepTemporaryFolders', () => {
     const marker = path.join(tmp, `mqtt-course-container-${dead}-j1K2l3`)
     mkdirSync(marker)
 
-    const sweep = sweepTemporaryFolders(tmp)
+    const sweep = await sweepTemporaryFolders(tmp)
 
     expect(sweep.removed.sort()).toEqual([deadRun, deadTls].sort())
     expect(sweep.containerMarkers).toEqual([marker])
