@@ -5,6 +5,7 @@
 import { describeError, isGraderError } from '../errors/grader-error.ts'
 import { runAllCleanups, whenInterrupted } from '../process/exit-cleanup.ts'
 import { sweepLeftovers } from '../broker/leftovers.ts'
+import { probeParentDeath } from '../process/dies-with-parent.ts'
 
 type Command = (args: readonly string[]) => Promise<number>
 
@@ -22,8 +23,8 @@ const commands: Record<string, () => Promise<Command>> = {
   '__batch-worker': async () => (await import('../batch/grade-worker.ts')).runGradeWorker,
 }
 
-/** The commands that start brokers, programs and containers: each first removes what killed graders left. */
-const sweepingCommands = new Set(['grade', 'watch', 'batch', 'broker'])
+/** The commands that start brokers, programs and containers. */
+const startsProcesses = new Set(['grade', 'watch', 'batch', 'broker', '__batch-worker'])
 
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv
@@ -32,7 +33,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).filter((command) => !command.startsWith('__')).join(', ')}\n`)
     return 2
   }
-  if (sweepingCommands.has(name)) sweepLeftovers()
+  if (startsProcesses.has(name)) {
+    // Asked in the background now, so that the first program or broker started does not wait for it.
+    void probeParentDeath()
+    // First, what graders killed with SIGKILL left (a batch's grading processes leave that to their batch).
+    if (name !== '__batch-worker') sweepLeftovers()
+  }
   try {
     const command = await loadCommand()
     return await command(args)

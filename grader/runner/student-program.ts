@@ -114,6 +114,9 @@ export class StudentProgram implements AsyncDisposable {
         : undefined,
       onGone: () => cgroup?.remove(),
       hasGoPipe: options.isStandby === true,
+      // bubblewrap's --die-with-parent misses a grader killed while bwrap starts (issue 19); without bubblewrap
+      // the program itself dies with the grader.
+      diesWithParent: 'auto',
     })
   }
 

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { gradeReportSchema } from '../../grader/report/result.ts'
 import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
-import { descendantsOf, describeProcess, waitForExit } from '../support/process-tree.ts'
+import { descendantsOf, describeProcess, processesUsing, waitForExit } from '../support/process-tree.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
 import { copyVariant, tempDir, writeEchoesOnlyFirst, writeHostileProgram } from './cohort-fixtures.ts'
 
@@ -230,8 +230,9 @@ describe.skipIf(!hasMosquitto)(`npm run batch: SIGKILL${hasMosquitto ? '' : ' (s
     expect(below.map(describeProcess).join('\n')).toMatch(/__batch-worker[\s\S]*mosquitto -c /)
     child.kill('SIGKILL')
     expect(await exited).toBe('SIGKILL')
-    // Each grading process sees its batch gone (its IPC channel closes) and stops what it runs, as after Ctrl-C.
-    await waitForExit(below, 30_000)
+    // Each grading process sees its batch gone (its IPC channel closes) and stops what it runs, as after Ctrl-C;
+    // so does what started after that look (the batch's type checker works in its temporary folder).
+    await waitForExit([...below, ...processesUsing(tmp)], 30_000)
     expect(processesMentioning(tmp)).toEqual([])
     // The batch's own copies of the submissions are named for it: the next grader to start removes them.
     expect(readdirSync(tmp).some((name) => name.startsWith('mqtt-course-batch-'))).toBe(true)

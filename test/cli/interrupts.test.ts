@@ -1,11 +1,11 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parseTemporaryFolderName } from '../../grader/process/temporary-folder.ts'
 import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
-import { descendantsOf, describeProcess, waitForExit } from '../support/process-tree.ts'
+import { descendantsOf, describeProcess, processesUsing, waitForExit } from '../support/process-tree.ts'
 import { courseRoot } from '../support/run-cli.ts'
 
 /**
@@ -171,27 +171,6 @@ function foldersOwnedBy(tmpdir: string, pid: number | undefined): string[] {
   return ourFolders(tmpdir).filter((name) => parseTemporaryFolderName(name)?.owner.pid === pid)
 }
 
-/** Live processes whose command line or working folder is in `tmpdir`: a Mosquitto's config, a program's copy. */
-function processesIn(tmpdir: string): string[] {
-  const found: string[] = []
-  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ')
-      const state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0]
-      let cwd = ''
-      try {
-        cwd = readlinkSync(`/proc/${pid}/cwd`)
-      } catch {
-        // Not ours to read.
-      }
-      if (state !== 'Z' && (cmdline.includes(tmpdir) || cwd.includes(tmpdir))) found.push(`${pid}: ${cmdline}`)
-    } catch {
-      // It ended while we looked.
-    }
-  }
-  return found
-}
-
 /**
  * `kill -9`, which no exit handler sees. Every process the grader started (Mosquitto, the programs, tsc) must
  * end with it, at once. Returns the command lines of what it had started.
@@ -202,7 +181,8 @@ async function killWithSigkill(run: Run): Promise<string[]> {
   expect(foldersOwnedBy(run.tmpdir, run.child.pid)).not.toEqual([])
   run.child.kill('SIGKILL')
   expect(await run.exited).toBeNull()
-  await waitForExit(started, 10_000)
+  // And what it started after that look (a type checker, a program on standby): it works in the run's folders.
+  await waitForExit([...started, ...processesUsing(run.tmpdir)], 10_000)
   return startedLines
 }
 
@@ -211,7 +191,7 @@ async function gradeAgain(run: Run): Promise<void> {
   const next = startGrade(['ex1', '--broker', 'embedded', '--solution'], run.tmpdir)
   expect(await next.exited, next.stdout()).toBe(0)
   expect(ourFolders(run.tmpdir)).toEqual([])
-  expect(processesIn(run.tmpdir)).toEqual([])
+  expect(processesUsing(run.tmpdir).map(describeProcess)).toEqual([])
 }
 
 async function killAndGradeAgain(run: Run): Promise<string[]> {

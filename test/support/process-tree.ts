@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { readFileSync, readdirSync } from 'node:fs'
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 
 /** Every process below `pid` (its children, theirs...), read from /proc: what a grader started. */
 export function descendantsOf(pid: number): number[] {
@@ -22,6 +22,31 @@ export function descendantsOf(pid: number): number[] {
     }
   }
   visit(pid)
+  return found
+}
+
+/**
+ * Live processes (zombies aside) whose command line or working folder is in `folder`: a Mosquitto's config, a
+ * program's copy, a type checker's folder. Catches what a grader started after a descendantsOf() was taken.
+ */
+export function processesUsing(folder: string): number[] {
+  const found: number[] = []
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ')
+      const state = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.[0]
+      let cwd = ''
+      try {
+        cwd = readlinkSync(`/proc/${name}/cwd`)
+      } catch {
+        // Not ours to read.
+      }
+      if (state !== 'Z' && (cmdline.includes(folder) || cwd.includes(folder))) found.push(Number(name))
+    } catch {
+      // It ended while we looked.
+    }
+  }
   return found
 }
 
