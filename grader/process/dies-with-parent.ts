@@ -1,8 +1,8 @@
 import { execFile, spawnSync } from 'node:child_process'
 
 /**
- * How a process the grader starts (Mosquitto, tsc) is made to die with the grader, even after a `kill -9` that
- * no exit handler sees (issue 19):
+ * How a process the grader starts (Mosquitto, tsc, a student's program or the bwrap around it) is made to die
+ * with the grader, even after a `kill -9` that no exit handler sees (issue 19):
  *
  * - `setpriv`: util-linux's `setpriv --pdeathsig KILL` asks the kernel (PR_SET_PDEATHSIG) to SIGKILL the process
  *   the moment its parent dies, then execs it in place: no process in between, no namespaces, nothing the broker
@@ -10,7 +10,8 @@ import { execFile, spawnSync } from 'node:child_process'
  *   needs user namespaces, which many CI containers lack, and would hide the generated config and the network
  *   from Mosquitto unless bound in again. Two kernel rules to respect: the signal follows the *thread* that
  *   forked (Node spawns from its main thread, which lives as long as the process), and it is cleared when the
- *   child changes uid (the grader's mosquitto.conf says `user root` when the grader is root, so it never does).
+ *   child changes uid (the grader's mosquitto.conf says `user root` when the grader is root, so it never does;
+ *   a program dropped to another uid must be given --pdeathsig by the setpriv that drops it, which sets it last).
  *   A short shell between setpriv and the program closes the one race: a grader that died before the prctl.
  * - `watchdog`: where there is no setpriv (macOS, Alpine without util-linux, setpriv older than 2.33): a POSIX
  *   shell leads the process group, runs the program, and reads a pipe only the grader holds open. The kernel
@@ -29,8 +30,9 @@ export interface DyingCommand {
 const parentCheck = 'test "$PPID" = "$1" || exit 125; shift; exec "$@"'
 
 /**
- * Runs "$@" with /dev/null as its stdin; a background reader waits for the end of the lifeline (fd 0) and kills
- * the group. The program's own exit is passed on: its code, or its signal, re-raised on the shell itself.
+ * Runs "$@" with /dev/null as its stdin; a background reader waits for the end of the lifeline (stdin) and kills
+ * the group. The program's own exit is passed on: its code, or its signal, re-raised on the shell itself. (As
+ * a background job of a shell, the program starts with SIGINT ignored; the grader stops programs with SIGTERM.)
  */
 const watchdog = [
   // Descriptor 9: 3 and 4 may be the program's own (bwrap's --info-fd, a standby's go pipe).

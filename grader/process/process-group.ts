@@ -20,8 +20,8 @@ export interface ProcessGroupOptions {
   hasGoPipe?: boolean
   /**
    * The process started dies with the grader even when it is killed with SIGKILL (no exit handler runs then):
-   * see dies-with-parent.ts. For what the grader itself runs, one process each (Mosquitto, tsc): what such a
-   * process started itself is not covered by `setpriv`. Bubblewrap does it for students' programs.
+   * see dies-with-parent.ts. With `setpriv` that is the process itself, not what it starts in turn: right for
+   * Mosquitto and tsc (one process each) and for bwrap (whose PID namespace dies with it).
    */
   diesWithParent?: ParentDeath
 }

@@ -19,8 +19,8 @@ import { type TypeDiagnostic, type TypecheckResult, studentCompilerOptions, type
 export class WarmTypechecker implements AsyncDisposable {
   #api: API | undefined
   #failure: string | undefined
+  /** The compiler's own folder: its tsconfigs and the mirror (named for this process, see TemporaryFolder). */
   #folder: TemporaryFolder | undefined
-  #configDir: string | undefined
   readonly #opened = new Map<string, string>()
   #snapshot: Snapshot | undefined
   #queue: Promise<unknown> = Promise.resolve()
@@ -45,17 +45,16 @@ export class WarmTypechecker implements AsyncDisposable {
 
   async #checkWarm(programDir: string, entry: string): Promise<TypecheckResult> {
     const startedAt = performance.now()
-    this.#folder ??= new TemporaryFolder('mqtt-course-watch-tsc-')
-    this.#configDir = this.#folder.path
+    const configDir = (this.#folder ??= new TemporaryFolder('mqtt-course-watch-tsc-')).path
     // Its own folder as the compiler's working folder: each run's workspace is gone after the run.
-    const api = (this.#api ??= new (await import('typescript/unstable/async')).API({ cwd: this.#configDir }))
-    const mirror = path.join(this.#configDir, 'program')
+    const api = (this.#api ??= new (await import('typescript/unstable/async')).API({ cwd: configDir }))
+    const mirror = path.join(configDir, 'program')
     await mirrorFolder(programDir, mirror)
     const entryFile = path.join(mirror, entry)
     let config = this.#opened.get(entryFile)
     const previous = this.#snapshot
     if (!config) {
-      config = path.join(this.#configDir, `tsconfig.${this.#opened.size}.json`)
+      config = path.join(configDir, `tsconfig.${this.#opened.size}.json`)
       await writeFile(config, JSON.stringify({ compilerOptions: studentCompilerOptions, files: [entryFile] }))
       this.#opened.set(entryFile, config)
       this.#snapshot = await api.updateSnapshot({ openProjects: [config], fileChanges: { invalidateAll: true } })
@@ -85,7 +84,6 @@ export class WarmTypechecker implements AsyncDisposable {
     await api?.close().catch(() => undefined)
     this.#folder?.remove()
     this.#folder = undefined
-    this.#configDir = undefined
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
