@@ -235,6 +235,15 @@ describe('SIGKILL: nothing of the killed grader outlives it for long', () => {
     expect(started.join('\n')).toContain('main.ts')
   })
 
+  it('embedded, --sandbox none: the program itself dies with the grader', async () => {
+    const submission = await hangingSubmission()
+    const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'embedded', '--sandbox', 'none'])
+    await brokerAndProgramUp(run, submission)
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).not.toContain('bwrap')
+    expect(started.join('\n')).toContain('main.ts')
+  })
+
   it.skipIf(!hasMosquitto)('mosquitto: Mosquitto and the program die with the grader; the next grade removes its folders (a config, a workspace)', async () => {
     const submission = await hangingSubmission()
     const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'mosquitto'])
