@@ -193,7 +193,7 @@ export class WorkerPool implements AsyncDisposable {
     killGroup(worker.child, 'SIGKILL')
     // Killed (past its grace period, by the OOM killer), it ran no exit handler: its Mosquittos died with it, and
     // what it left (workspaces, TLS keys, containers) goes now rather than at the next grader's start.
-    if (signal !== null) sweepLeftovers()
+    if (signal !== null) void sweepLeftovers()
     for (const running of worker.running) {
       worker.running.delete(running)
       if (this.#isInterrupted) this.#settle(running, { kind: 'interrupted' })

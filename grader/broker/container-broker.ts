@@ -52,8 +52,11 @@ export const containerBackend: BrokerBackend = {
         cause: error,
       })
     }
-    // Docker answers, so now is when containers that killed graders left behind can go: in the background.
-    void sweepOrphanedContainers()
+    // Docker answers, so now is when containers that killed graders left behind can go: in the background, and
+    // the grader's exit waits for it as for its own containers.
+    const swept = sweepOrphanedContainers()
+    const forget = onInterrupt(async () => void (await swept))
+    void swept.finally(forget)
     return startContainer(setup, signal)
   },
 }

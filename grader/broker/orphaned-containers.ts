@@ -1,4 +1,3 @@
-import { onInterrupt } from '../process/exit-cleanup.ts'
 import { type ProcessOwner, isOwnerGone, thisHost, thisProcess } from '../process/process-owner.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 
@@ -55,19 +54,11 @@ export async function removeOrphanedContainers(signal: AbortSignal = deadlineSig
 
 let sweeping: Promise<boolean> | undefined
 
-/**
- * removeOrphanedContainers() once per process, in the background: nothing waits for it but the grader's exit
- * (as it waits for its own containers), so a grade pays nothing for it. Resolves with whether Docker answered.
- */
+/** removeOrphanedContainers() once per process; resolves with whether Docker answered (never rejects). */
 export function sweepOrphanedContainers(): Promise<boolean> {
-  sweeping ??= (() => {
-    const done = removeOrphanedContainers().then(
-      () => true,
-      () => false,
-    )
-    const forget = onInterrupt(async () => void (await done))
-    void done.finally(forget)
-    return done
-  })()
+  sweeping ??= removeOrphanedContainers().then(
+    () => true,
+    () => false,
+  )
   return sweeping
 }

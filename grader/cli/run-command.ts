@@ -33,11 +33,12 @@ async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).filter((command) => !command.startsWith('__')).join(', ')}\n`)
     return 2
   }
+  let sweeping: Promise<void> | undefined
   if (startsProcesses.has(name)) {
     // Asked in the background now, so that the first program or broker started does not wait for it.
     void probeParentDeath()
     // First, what graders killed with SIGKILL left (a batch's grading processes leave that to their batch).
-    if (name !== '__batch-worker') sweepLeftovers()
+    if (name !== '__batch-worker') sweeping = sweepLeftovers()
   }
   try {
     const command = await loadCommand()
@@ -49,6 +50,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`mqtt-course: internal error: ${describeError(error)}\n${error instanceof Error ? error.stack : ''}\n`)
     return 2
+  } finally {
+    // Done long since, unless it is removing a container: the command's exit waits for that.
+    await sweeping
   }
 }
 
