@@ -4,7 +4,8 @@ import type { Broker, BrokerBackend, BrokerSetup, Capability } from './broker.ts
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
 import { containerMarkerPrefix } from '../process/leftover-sweep.ts'
-import { TemporaryFolder } from '../process/temporary-folder.ts'
+import { removeTree } from '../process/remove-tree.ts'
+import { createOwnedFolder } from '../process/temporary-folder.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort } from './free-port.ts'
 import { makeGraderCredentials, renderConf, studentConfigFailure, tlsListenerFailure } from './mosquitto-broker.ts'
@@ -115,19 +116,26 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     .withWaitStrategy(new MosquittoRunningWait())
     .withStartupTimeout(startupTimeoutMs)
   container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort, ...Object.values(webSocketPorts))
-  // From before the container exists until it is removed: after a `kill -9` of this grader, the next grader to
-  // start finds this marker (its name says whose it is) and removes the containers whose grader is gone.
-  const marker = new TemporaryFolder(containerMarkerPrefix)
+  // From before the container exists until it is removed, and only then (not at exit: a process that exits
+  // without removing its container leaves the marker too): the next grader to start finds the markers of
+  // graders that are gone (their names say whose they are) and removes those graders' containers.
+  const marker = createOwnedFolder(containerMarkerPrefix)
+  const removeMarker = () => {
+    try {
+      removeTree(marker)
+    } catch {
+      // Left for the next start's sweep.
+    }
+  }
   // Interrupted while the container is being created or started, there is no handle to stop yet: remove what
   // carries this run's label instead.
-  const forgetStarting = onInterrupt(() => removeLabelled(runLabel))
+  const forgetStarting = onInterrupt(() => removeLabelled(runLabel).then(removeMarker))
   let started
   try {
     started = await raceSignal(container.start(), signal)
   } catch (error) {
     forgetStarting()
-    await removeLabelled(runLabel).catch(() => {})
-    marker.remove()
+    await removeLabelled(runLabel).then(removeMarker, () => {})
     if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
       hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
@@ -138,7 +146,10 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   const logStream = await started.logs()
   logStream.on('data', (line: Buffer | string) => logLines.push(String(line).trimEnd()))
   forgetStarting()
-  const forgetInterrupt = onInterrupt(async () => void (await started.stop({ remove: true })))
+  const forgetInterrupt = onInterrupt(async () => {
+    await started.stop({ remove: true })
+    removeMarker()
+  })
   let isStopped = false
   const stop = async () => {
     if (isStopped) return
@@ -146,7 +157,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     forgetInterrupt()
     logStream.destroy()
     await started.stop()
-    marker.remove()
+    removeMarker()
   }
   const host = isHostNetwork ? '127.0.0.1' : started.getHost()
   const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)

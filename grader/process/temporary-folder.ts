@@ -19,7 +19,7 @@ export class TemporaryFolder implements Disposable, AsyncDisposable {
 
   /** `prefix`: the course's own, `mqtt-course-<what>-`. */
   constructor(prefix: string) {
-    this.path = mkdtempSync(path.join(os.tmpdir(), `${prefix}${ownerTag(thisProcess())}-`))
+    this.path = createOwnedFolder(prefix)
     this.#forget = onExit(() => removeTree(this.path), { atExitOnly: true })
   }
 
@@ -35,6 +35,14 @@ export class TemporaryFolder implements Disposable, AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     this.remove()
   }
+}
+
+/**
+ * A new folder in the temporary folder, named for this process as a TemporaryFolder is, that nothing removes
+ * but its creator or, once this process is gone, the next grader's sweep (a container's marker).
+ */
+export function createOwnedFolder(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), `${prefix}${ownerTag(thisProcess())}-`))
 }
 
 /** What a temporary folder's name says: what it is for (`run`, `mosquitto`, `tls`, ...) and whose it is. */

@@ -1,24 +1,39 @@
 import { spawn } from 'node:child_process'
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs'
 
+/**
+ * A process as it was when seen: its pid and when it started (clock ticks after boot), because pids are reused
+ * (32,768 of them turn over quickly on a machine running test suites): a later process with the same pid is not
+ * this one.
+ */
+export interface SeenProcess {
+  pid: number
+  startTime: number
+}
+
+function readStat(pid: number | string): { parent: number; state: string; startTime: number } | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return { state: fields[0], parent: Number(fields[1]), startTime: Number(fields[19]) }
+  } catch {
+    return undefined
+  }
+}
+
 /** Every process below `pid` (its children, theirs...), read from /proc: what a grader started. */
-export function descendantsOf(pid: number): number[] {
-  const children = new Map<number, number[]>()
+export function descendantsOf(pid: number): SeenProcess[] {
+  const children = new Map<number, SeenProcess[]>()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
-      children.set(parent, [...(children.get(parent) ?? []), Number(name)])
-    } catch {
-      // It ended while we looked.
-    }
+    const stat = readStat(name)
+    if (stat) children.set(stat.parent, [...(children.get(stat.parent) ?? []), { pid: Number(name), startTime: stat.startTime }])
   }
-  const found: number[] = []
+  const found: SeenProcess[] = []
   const visit = (parent: number) => {
     for (const child of children.get(parent) ?? []) {
       found.push(child)
-      visit(child)
+      visit(child.pid)
     }
   }
   visit(pid)
@@ -29,20 +44,20 @@ export function descendantsOf(pid: number): number[] {
  * Live processes (zombies aside) whose command line or working folder is in `folder`: a Mosquitto's config, a
  * program's copy, a type checker's folder. Catches what a grader started after a descendantsOf() was taken.
  */
-export function processesUsing(folder: string): number[] {
-  const found: number[] = []
+export function processesUsing(folder: string): SeenProcess[] {
+  const found: SeenProcess[] = []
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
       const cmdline = readFileSync(`/proc/${name}/cmdline`, 'utf8').replaceAll('\0', ' ')
-      const state = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.[0]
+      const stat = readStat(name)
       let cwd = ''
       try {
         cwd = readlinkSync(`/proc/${name}/cwd`)
       } catch {
         // Not ours to read.
       }
-      if (state !== 'Z' && (cmdline.includes(folder) || cwd.includes(folder))) found.push(Number(name))
+      if (stat && stat.state !== 'Z' && (cmdline.includes(folder) || cwd.includes(folder))) found.push({ pid: Number(name), startTime: stat.startTime })
     } catch {
       // It ended while we looked.
     }
@@ -50,38 +65,46 @@ export function processesUsing(folder: string): number[] {
   return found
 }
 
-/** `pid: command line`, for messages; undefined once it is gone. */
-export function describeProcess(pid: number): string | undefined {
+/** `pid: command line`, for messages; undefined once it is gone (or its pid is another process's now). */
+export function describeProcess(process: SeenProcess): string | undefined {
+  if (readStat(process.pid)?.startTime !== process.startTime) return undefined
   try {
-    return `${pid}: ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`
+    return `${process.pid}: ${readFileSync(`/proc/${process.pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`
   } catch {
     return undefined
   }
 }
 
 /**
- * Resolves once every one of `pids` has ended; rejects at the deadline naming those still running. Processes
- * that are not our children cannot be waited for from Node: Python's os.pidfd_open (Linux ≥ 5.3) can, and a
- * pidfd becomes readable the moment its process ends. An event, not polling.
+ * Resolves once every one of `processes` has ended; rejects at the deadline naming those still running.
+ * Processes that are not our children cannot be waited for from Node: Python's os.pidfd_open (Linux ≥ 5.3) can,
+ * and a pidfd becomes readable the moment its process ends. An event, not polling. A pid whose process started
+ * at another time than the one seen is taken by another process: the one seen is gone.
  */
-export function waitForExit(pids: readonly number[], timeoutMs: number): Promise<void> {
+export function waitForExit(processes: readonly SeenProcess[], timeoutMs: number): Promise<void> {
   const script = [
     'import os, select, sys',
+    'def start_time(pid):',
+    '    with open(f"/proc/{pid}/stat") as stat: text = stat.read()',
+    '    return int(text[text.rindex(")") + 2:].split(" ")[19])',
     'fds = []',
-    'for pid in sys.argv[1:]:',
-    '    try: fds.append(os.pidfd_open(int(pid)))',
-    '    except ProcessLookupError: pass',
+    'for seen in sys.argv[1:]:',
+    '    pid, started = (int(part) for part in seen.split(":"))',
+    '    try:',
+    '        fd = os.pidfd_open(pid)',
+    '        if start_time(pid) == started: fds.append(fd)',
+    '    except (ProcessLookupError, FileNotFoundError): pass',
     'while fds:',
     '    ready, _, _ = select.select(fds, [], [])',
     '    fds = [fd for fd in fds if fd not in ready]',
   ].join('\n')
   return new Promise((resolve, reject) => {
-    const waiter = spawn('python3', ['-c', script, ...pids.map(String)], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const waiter = spawn('python3', ['-c', script, ...processes.map((seen) => `${seen.pid}:${seen.startTime}`)], { stdio: ['ignore', 'ignore', 'pipe'] })
     let stderr = ''
     waiter.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
     const timer = setTimeout(() => {
       waiter.kill()
-      const running = pids.map(describeProcess).filter(Boolean)
+      const running = processes.map(describeProcess).filter(Boolean)
       reject(new Error(`still running after ${timeoutMs} ms:\n${running.join('\n')}`))
     }, timeoutMs)
     waiter.once('error', (error) => {
@@ -91,7 +114,7 @@ export function waitForExit(pids: readonly number[], timeoutMs: number): Promise
     waiter.once('exit', (code) => {
       clearTimeout(timer)
       if (code === 0) resolve()
-      else if (code !== null) reject(new Error(`waiting for ${pids.join(', ')} failed: ${stderr}`))
+      else if (code !== null) reject(new Error(`waiting for ${processes.map((seen) => seen.pid).join(', ')} failed: ${stderr}`))
     })
   })
 }
