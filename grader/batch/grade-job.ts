@@ -1,10 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { describeError, isGraderError } from '../errors/grader-error.ts'
 import { copySubmission } from '../runner/copy-submission.ts'
 import type { BrokerChoice } from '../broker/choose-backend.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { type ExerciseResult, exerciseResultSchema } from '../report/result.ts'
 import { submissionHash } from './content-hash.ts'
 import type { ExerciseSubmission } from './detect-layout.ts'
@@ -52,13 +51,14 @@ export interface GradeJobOutcome {
  * an errored result, never a throw.
  */
 export async function runGradeJob(job: GradeJob, context: GradeJobContext): Promise<GradeJobOutcome> {
-  let workDir: string | undefined
+  let workDir: TemporaryFolder | undefined
   try {
     const hash = submissionHash(job.submission.dir, { exercise: job.exercise, broker: context.broker, seed: context.seed, isolation: context.isolation })
     const cached = context.isForced ? undefined : context.cache.get(hash)
     if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
-    workDir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-batch-'))
-    const copy = path.join(workDir, job.exercise.folder)
+    // Named for this process: after a `kill -9` of the batch, the next grader to start removes it.
+    workDir = new TemporaryFolder('mqtt-course-batch-')
+    const copy = path.join(workDir.path, job.exercise.folder)
     // Regular files and folders only: a link could name any file of the grading machine, a FIFO blocks a reader.
     const { skipped } = copySubmission(job.submission.dir, copy)
     const deadlineMs = job.exercise.run.deadlineMs + (context.deadlineMarginMs ?? 60_000)
@@ -76,7 +76,7 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
     const code = isGraderError(error) ? error.code : 'INTERNAL'
     return { result: errorResult(job, context.seed, code, describeError(error), isGraderError(error) ? error.hint : undefined), wasCached: false, wasInterrupted: false }
   } finally {
-    if (workDir) rmSync(workDir, { recursive: true, force: true, maxRetries: 3 })
+    workDir?.remove()
   }
 }
 

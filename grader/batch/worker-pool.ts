@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { BrokerChoice } from '../broker/choose-backend.ts'
+import { sweepLeftovers } from '../broker/leftovers.ts'
 import { describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
 import { OutputCapture } from '../process/output-capture.ts'
@@ -201,6 +202,9 @@ export class WorkerPool implements AsyncDisposable {
     this.#workers.delete(worker)
     // Whatever it left in its group (it should have stopped everything itself) goes with it.
     killGroup(worker.child, 'SIGKILL')
+    // Killed (past its grace period, by the OOM killer), it ran no exit handler: its Mosquittos died with it, and
+    // what it left (workspaces, TLS keys, containers) goes now rather than at the next grader's start.
+    if (signal !== null) void sweepLeftovers()
     for (const running of worker.running) {
       worker.running.delete(running)
       if (this.#isInterrupted) this.#settle(running, { kind: 'interrupted' })

@@ -3,12 +3,16 @@ import net from 'node:net'
 import type { Broker, BrokerBackend, BrokerSetup, Capability } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { onInterrupt } from '../process/exit-cleanup.ts'
+import { containerMarkerPrefix } from '../process/leftover-sweep.ts'
+import { removeTree } from '../process/remove-tree.ts'
+import { createOwnedFolder } from '../process/temporary-folder.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort } from './free-port.ts'
 import { makeGraderCredentials, renderConf, studentConfigFailure, tlsListenerFailure } from './mosquitto-broker.ts'
 import { StudentConfigError, writeConfigDir } from './mosquitto-conf.ts'
 import { MosquittoExitedError, MosquittoRunningWait } from './mosquitto-running-wait.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'
+import { courseLabel, ownerLabels, sweepOrphanedContainers } from './orphaned-containers.ts'
 import { probeBroker } from './probe-broker.ts'
 import { type WebSocketUrls, findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
 
@@ -49,6 +53,11 @@ export const containerBackend: BrokerBackend = {
         cause: error,
       })
     }
+    // Docker answers, so now is when containers that killed graders left behind can go: in the background, and
+    // the grader's exit waits for it as for its own containers.
+    const swept = sweepOrphanedContainers()
+    const forget = onInterrupt(async () => void (await swept))
+    void swept.finally(forget)
     return startContainer(setup, signal)
   },
 }
@@ -84,7 +93,7 @@ export function mosquittoImage(env: NodeJS.ProcessEnv = process.env): string {
 async function removeLabelled(label: string): Promise<void> {
   const { getContainerRuntimeClient } = await import('testcontainers')
   const { dockerode } = (await getContainerRuntimeClient()).container
-  const found = await dockerode.listContainers({ all: true, filters: { label: [`org.mqtt-course.run=${label}`] } })
+  const found = await dockerode.listContainers({ all: true, filters: { label: [`${courseLabel}.run=${label}`] } })
   await Promise.all(found.map((info) => dockerode.getContainer(info.Id).remove({ force: true }).catch(() => {})))
 }
 
@@ -103,17 +112,28 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   let container = new GenericContainer(image)
     .withCommand(['/usr/sbin/mosquitto', '-c', `${configDirInContainer}/mosquitto.conf`])
     .withCopyDirectoriesToContainer([{ source: configDir.path, target: configDirInContainer }])
-    .withLabels({ 'org.mqtt-course': 'broker', 'org.mqtt-course.run': runLabel })
+    .withLabels({ [courseLabel]: 'broker', 'org.mqtt-course.run': runLabel, ...ownerLabels() })
     .withWaitStrategy(new MosquittoRunningWait())
     .withStartupTimeout(startupTimeoutMs)
   container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort, ...Object.values(webSocketPorts))
+  // From before the container exists until it is removed, and only then (not at exit: a process that exits
+  // without removing its container leaves the marker too): the next grader to start finds the markers of
+  // graders that are gone (their names say whose they are) and removes those graders' containers.
+  const marker = createOwnedFolder(containerMarkerPrefix)
+  const removeMarker = () => {
+    try {
+      removeTree(marker)
+    } catch {
+      // Left for the next start's sweep.
+    }
+  }
   // Interrupted while the container is being created or started, there is no handle to stop yet: remove what
   // carries this run's label instead, once Docker has answered the start (a container created after a removal
   // that ran too early would be left behind).
   const starting = container.start()
   const forgetStarting = onInterrupt(async () => {
     await starting.catch(() => {})
-    await removeLabelled(runLabel)
+    await removeLabelled(runLabel).then(removeMarker)
   })
   let started
   try {
@@ -122,7 +142,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     forgetStarting()
     // The deadline may have ended the wait while Docker was still creating it: let that finish, then remove it.
     await starting.catch(() => {})
-    await removeLabelled(runLabel).catch(() => {})
+    await removeLabelled(runLabel).then(removeMarker, () => {})
     if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
       hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
@@ -133,7 +153,10 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   const logStream = await started.logs()
   logStream.on('data', (line: Buffer | string) => logLines.push(String(line).trimEnd()))
   forgetStarting()
-  const forgetInterrupt = onInterrupt(async () => void (await started.stop({ remove: true })))
+  const forgetInterrupt = onInterrupt(async () => {
+    await started.stop({ remove: true })
+    removeMarker()
+  })
   let isStopped = false
   const stop = async () => {
     if (isStopped) return
@@ -141,6 +164,7 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     forgetInterrupt()
     logStream.destroy()
     await started.stop()
+    removeMarker()
   }
   const host = isHostNetwork ? '127.0.0.1' : started.getHost()
   const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { GuardedListener } from '../sandbox/guarded-listener.ts'
 import type { Broker, BrokerBackend, BrokerSetup, Capability, Credentials } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
+import { probeParentDeath } from '../process/dies-with-parent.ts'
 import { ProcessGroup } from '../process/process-group.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort, isPortTaken } from './free-port.ts'
@@ -66,12 +67,16 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
   const webSocketPorts = presetWebSocketPorts ?? (await findWebSocketPorts(setup.studentConfig?.webSockets))
   const graderCredentials = makeGraderCredentials(setup)
   let unixSocket: string | undefined
+  const probed = probeParentDeath()
   const configDir = await writeConfigDir((dir) => {
     unixSocket = isGuarded && dir.length < 90 ? path.join(dir, 'mqtt.sock') : undefined
     return renderConf(setup, { port, unixSocket, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 })
   })
+  await probed
   const conf = `${configDir.path}/mosquitto.conf`
-  const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env })
+  // It dies with the grader, even with one killed by SIGKILL (issue 19); `user root` in the config (a root
+  // grader) keeps Mosquitto from changing its uid, which would clear the parent-death signal.
+  const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env, diesWithParent: 'auto' })
   const front = unixSocket ? await frontFor(unixSocket) : undefined
   const stop = async () => {
     await front?.close()

@@ -39,8 +39,11 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
       `Press Ctrl-C to stop.\n`,
   )
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve)
-    process.once('SIGTERM', resolve)
+    // `on`, not `once`: signal-exit (inside Testcontainers, which the start's sweep loads when a killed grader
+    // left a container) re-raises a signal when it finds itself the only listener left, and Ctrl-C would kill
+    // the broker instead of stopping it.
+    process.on('SIGINT', () => resolve())
+    process.on('SIGTERM', () => resolve())
   })
   await broker.close()
   process.stdout.write('broker stopped\n')

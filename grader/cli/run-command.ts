@@ -4,6 +4,8 @@
  */
 import { describeError, isGraderError } from '../errors/grader-error.ts'
 import { runAllCleanups, whenInterrupted } from '../process/exit-cleanup.ts'
+import { sweepLeftovers } from '../broker/leftovers.ts'
+import { probeParentDeath } from '../process/dies-with-parent.ts'
 
 type Command = (args: readonly string[]) => Promise<number>
 
@@ -21,12 +23,22 @@ const commands: Record<string, () => Promise<Command>> = {
   '__batch-worker': async () => (await import('../batch/grade-worker.ts')).runGradeWorker,
 }
 
+/** The commands that start brokers, programs and containers. */
+const startsProcesses = new Set(['grade', 'watch', 'batch', 'broker', '__batch-worker'])
+
 async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv
   const loadCommand = name && Object.hasOwn(commands, name) ? commands[name] : undefined
   if (!loadCommand) {
     process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).filter((command) => !command.startsWith('__')).join(', ')}\n`)
     return 2
+  }
+  let sweeping: Promise<void> | undefined
+  if (startsProcesses.has(name)) {
+    // Asked in the background now, so that the first program or broker started does not wait for it.
+    void probeParentDeath()
+    // First, what graders killed with SIGKILL left (a batch's grading processes leave that to their batch).
+    if (name !== '__batch-worker') sweeping = sweepLeftovers()
   }
   try {
     const command = await loadCommand()
@@ -38,6 +50,9 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     process.stderr.write(`mqtt-course: internal error: ${describeError(error)}\n${error instanceof Error ? error.stack : ''}\n`)
     return 2
+  } finally {
+    // Done long since, unless it is removing a container: the command's exit waits for that.
+    await sweeping
   }
 }
 

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type SendHandle, type StdioOptions } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
+import { type ParentDeath, diesWithParent } from './dies-with-parent.ts'
 import { onExit } from './exit-cleanup.ts'
 import { OutputCapture } from './output-capture.ts'
 
@@ -25,6 +26,12 @@ export interface ProcessGroupOptions {
   onChannelMessage?: ((message: unknown, handle: SendHandle | undefined) => void) | undefined
   /** A file opened read-only on file descriptor 6 in the child (bubblewrap's --seccomp). */
   descriptor6File?: string | undefined
+  /**
+   * The process started dies with the grader even when it is killed with SIGKILL (no exit handler runs then):
+   * see dies-with-parent.ts. With `setpriv` that is the process itself, not what it starts in turn: right for
+   * Mosquitto and tsc (one process each) and for bwrap (whose PID namespace dies with it).
+   */
+  diesWithParent?: ParentDeath
 }
 
 /**
@@ -62,15 +69,18 @@ export class ProcessGroup implements AsyncDisposable {
   constructor(options: ProcessGroupOptions) {
     this.stdout = new OutputCapture(options.outputCapBytes)
     this.stderr = new OutputCapture(options.outputCapBytes)
+    const launch = options.diesWithParent ? diesWithParent(options.command, options.args, options.diesWithParent) : { command: options.command, args: [...options.args], needsLifeline: false }
     const descriptor6 = options.descriptor6File === undefined ? undefined : openSync(options.descriptor6File, 'r')
-    const stdio: StdioOptions = ['ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', options.hasGoPipe ? 'pipe' : 'ignore']
+    const stdio: StdioOptions = [launch.needsLifeline ? 'pipe' : 'ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', options.hasGoPipe ? 'pipe' : 'ignore']
     if (options.onChannelMessage || descriptor6 !== undefined) stdio.push(options.onChannelMessage ? 'ipc' : 'ignore')
     if (descriptor6 !== undefined) stdio.push(descriptor6)
     try {
-      this.#child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, detached: true, stdio })
+      this.#child = spawn(launch.command, launch.args, { cwd: options.cwd, env: options.env, detached: true, stdio })
     } finally {
       if (descriptor6 !== undefined) closeSync(descriptor6)
     }
+    // The lifeline is never written to: it only ends, with this process.
+    this.#child.stdin?.on('error', () => {})
     if (options.onChannelMessage) {
       this.#child.on('message', (message, handle) => options.onChannelMessage!(message, handle))
       // The program may close its end, or die, at any moment: no error of the channel is the grader's.

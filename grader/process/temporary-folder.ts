@@ -1,25 +1,31 @@
-import { mkdtempSync, realpathSync, rmSync, statSync } from 'node:fs'
+import { mkdtempSync, realpathSync, statSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { onExit } from './exit-cleanup.ts'
+import { type ProcessOwner, ownerFromTag, ownerTag, ownerTagPattern, thisProcess } from './process-owner.ts'
+import { removeTree } from './remove-tree.ts'
 
 /**
  * A folder in the system's temporary folder that goes away when disposed, and on every exit of the grader, a
  * signal included: a generated mosquitto.conf, a private key or a student's copied files never outlive a run.
+ *
+ * Its name says whose it is (`mqtt-course-run-pid4242-start1234567-ns4026531836-a1B2c3`): after a `kill -9`,
+ * which no exit handler sees, the next grader to start finds the folders whose owner is gone and removes them
+ * (leftover-sweep.ts).
  */
 export class TemporaryFolder implements Disposable, AsyncDisposable {
   readonly path: string
   readonly #forget: () => void
 
-  /** `parent`: where to make it, when not in the system's temporary folder. */
+  /** `prefix`: the course's own, `mqtt-course-<what>-`; `parent`: where, when not the system's temporary folder. */
   constructor(prefix: string, parent = os.tmpdir()) {
-    this.path = mkdtempSync(path.join(parent, prefix))
-    this.#forget = onExit(() => removeFolder(this.path), { atExitOnly: true })
+    this.path = createOwnedFolder(prefix, parent)
+    this.#forget = onExit(() => removeTree(this.path), { atExitOnly: true })
   }
 
   remove(): void {
     this.#forget()
-    removeFolder(this.path)
+    removeTree(this.path)
   }
 
   [Symbol.dispose](): void {
@@ -42,6 +48,26 @@ export function enterableTemporaryDir(): string {
   }
 }
 
-function removeFolder(folder: string): void {
-  rmSync(folder, { recursive: true, force: true, maxRetries: 2 })
+/**
+ * A new folder in the temporary folder, named for this process as a TemporaryFolder is, that nothing removes
+ * but its creator or, once this process is gone, the next grader's sweep (a container's marker).
+ */
+export function createOwnedFolder(prefix: string, parent = os.tmpdir()): string {
+  return mkdtempSync(path.join(parent, `${prefix}${ownerTag(thisProcess())}-`))
+}
+
+/** What a temporary folder's name says: what it is for (`run`, `mosquitto`, `tls`, ...) and whose it is. */
+export interface TemporaryFolderName {
+  purpose: string
+  owner: ProcessOwner
+}
+
+const namePattern = new RegExp(`^mqtt-course-([a-z]+(?:-[a-z]+)*)-${ownerTagPattern.source}-[A-Za-z0-9]{6}$`)
+
+/** The purpose and owner of a folder named by TemporaryFolder; undefined for any other name. */
+export function parseTemporaryFolderName(name: string): TemporaryFolderName | undefined {
+  const match = namePattern.exec(name)
+  if (!match) return undefined
+  const owner = ownerFromTag(name.slice(`mqtt-course-${match[1]}-`.length, -'-a1B2c3'.length))
+  return owner ? { purpose: match[1], owner } : undefined
 }

@@ -4,6 +4,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { createRequire } from 'node:module'
 import path from 'node:path'
+import { probeParentDeath } from '../process/dies-with-parent.ts'
 import { ProcessGroup } from '../process/process-group.ts'
 import { raceSignal } from '../time/deadline.ts'
 import { courseRoot } from './program-command.ts'
@@ -71,12 +72,13 @@ export async function typecheckProgram(programDir: string, entry: string, signal
   const configDir = temporary.path
   {
     const config = path.join(configDir, 'tsconfig.json')
-    await writeFile(config, JSON.stringify({ compilerOptions, files: [path.resolve(programDir, entry)] }))
+    await Promise.all([writeFile(config, JSON.stringify({ compilerOptions, files: [path.resolve(programDir, entry)] })), probeParentDeath()])
     const group = new ProcessGroup({
       command: compiler.command,
       args: [...compiler.args, '-p', config, '--pretty', 'false'],
       cwd: programDir,
       env: process.env,
+      diesWithParent: 'auto',
     })
     const exit = await raceSignal(group.exited, signal).finally(() => group.kill())
     if (exit.spawnError) throw exit.spawnError

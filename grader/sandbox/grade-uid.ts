@@ -58,6 +58,38 @@ export async function killEverythingOf(uid: number): Promise<void> {
   }
 }
 
+/**
+ * What graders killed with SIGKILL left running under grade uids (--sandbox uid without a parent-death signal: no
+ * system python to ask for it), killed at the next grader's start: a grade uid names its owner's pid, and a
+ * process under one whose owner is gone is nobody's. As root only (nobody else can have started one).
+ */
+export async function sweepOrphanedGradeUids(): Promise<number[]> {
+  if (!isRoot() || process.platform !== 'linux') return []
+  const orphaned = new Set<number>()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const uid = lstatSync(`/proc/${name}`).uid
+      if (uid < base || uid >= base + 4_194_304 * perProcess) continue
+      const owner = Math.floor((uid - base) / perProcess)
+      if (!isAlive(owner)) orphaned.add(uid)
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  for (const uid of orphaned) await killEverythingOf(uid).then(() => removeLeftovers(uid))
+  return [...orphaned]
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
 /** The world-writable folders a program with no sandbox around it could still write to. */
 const sharedTemporaryFolders = () => [...new Set([os.tmpdir(), '/tmp', '/var/tmp', '/dev/shm'])]
 

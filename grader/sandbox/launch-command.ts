@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { isStartedInPlace } from '../process/dies-with-parent.ts'
 import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
 import { studentCompileCacheDir } from '../runner/compile-cache.ts'
 import { courseRoot } from '../runner/program-command.ts'
@@ -58,8 +59,8 @@ export const seccompDescriptor = 6
 
 /**
  * bubblewrap around a program (see sandbox.ts for what holds). Root: bwrap keeps root to build the sandbox and
- * the program is dropped to its workspace's uid inside (setpriv). Root where only user namespaces work: dropped
- * first, then bwrap as that uid. A plain user: bwrap in a user namespace. Then prlimit, then the program.
+ * the program is dropped to its workspace's uid inside (setpriv). A plain user: bwrap in a user namespace. Then
+ * prlimit, then the program.
  */
 export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, hide: readonly string[]): LaunchCommand {
   const variant = probe.bubblewrap.variant!
@@ -104,7 +105,7 @@ export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, 
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value)
   const limited = [probe.prlimit!, ...limitArguments(), '--', ...program.argv]
   args.push('--', ...(variant === 'root' ? [setpriv, ...dropTo(owner!.uid, owner!.gid), '--', ...limited] : limited))
-  const outer = variant === 'root-userns' ? [setpriv, ...dropTo(owner!.uid, owner!.gid), '--', 'bwrap', ...args] : ['bwrap', ...args]
+  const outer = ['bwrap', ...args]
   const memory = memoryCap(owner?.uid ?? 'pid-namespace')
   return withCgroupJoin(outer, { PATH: launch.env.PATH ?? '/usr/bin:/bin' }, memory, { reportsChildPid: true, hasChannel: true, seccompFile, initOnGo: isTmpfsWorkspace ? { copyFrom: submissionMount } : {} })
 }
@@ -117,7 +118,8 @@ export function uidCommand(launch: SandboxLaunch): LaunchCommand {
   const env = { ...launch.env, HOME: launch.workDir, TMPDIR: launch.workDir }
   // The seccomp filter, installed by a few lines of Python where there is no bubblewrap to do it.
   const filter = probe.python ? seccompFilterFile() : undefined
-  const seccomp = filter ? [probe.python!, '-I', '-S', seccompLoaderPath, filter] : []
+  // It also has the program die with the grader: the parent-death signal set before the uid changed is gone.
+  const seccomp = filter ? [probe.python!, '-I', '-S', seccompLoaderPath, filter, String(isStartedInPlace() ? process.pid : 0)] : []
   const argv = [probe.setpriv!, ...dropTo(owner.uid, owner.gid), '--', probe.prlimit!, ...limitArguments(), '--', ...seccomp, launch.command, ...launch.args]
   return withCgroupJoin(argv, env, memoryCap(owner.uid), { reportsChildPid: false, hasChannel: false, seccompFile: undefined, initOnGo: undefined })
 }

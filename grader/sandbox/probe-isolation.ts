@@ -9,13 +9,11 @@ import { readOnlyRoot } from './bubblewrap-mounts.ts'
  * - bubblewrap, as root: bwrap itself keeps root's power to make namespaces, and the program is dropped to a
  *   uid of its own inside (setpriv). Works wherever root may make namespaces, AppArmor's restriction of
  *   unprivileged user namespaces (Ubuntu 24.04) notwithstanding.
- * - bubblewrap, as root, when root may not (a container without CAP_SYS_ADMIN): dropped to a uid of its own
- *   first, bwrap then makes a user namespace as that uid, where the kernel allows it.
  * - bubblewrap, as a plain user: in a user namespace of its own.
  * - uid: root without bubblewrap: setpriv drops the program to a uid of its own.
  */
 export interface IsolationProbe {
-  bubblewrap: { works: boolean; detail: string; variant: 'root' | 'root-userns' | 'userns' | undefined; hasSize: boolean; hasDisableUserns: boolean }
+  bubblewrap: { works: boolean; detail: string; variant: 'root' | 'userns' | undefined; hasSize: boolean; hasDisableUserns: boolean }
   uid: { works: boolean; detail: string }
   setpriv: string | undefined
   prlimit: string | undefined
@@ -58,11 +56,9 @@ function probeBubblewrap(isRoot: boolean, setpriv: string | undefined, prlimit: 
   const namespaces = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']
   if (isRoot) {
     if (!setpriv || !canDrop) return { works: false, detail: 'setpriv (util-linux) is missing', ...none }
+    // Root that may not make namespaces (a container without CAP_SYS_ADMIN) gets --sandbox uid instead.
     const asRoot = run('bwrap', [...namespaces, '--', setpriv, ...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'])
-    if (asRoot.works) return { ...asRoot, variant: 'root', ...features }
-    const asUser = run(setpriv, [...dropTo(probeUid), '--', 'bwrap', ...namespaces, '--unshare-user', '--', '/bin/sh', '-c', 'exit 0'])
-    if (asUser.works) return { ...asUser, variant: 'root-userns', ...features }
-    return { works: false, detail: asRoot.detail, ...none }
+    return asRoot.works ? { ...asRoot, variant: 'root', ...features } : { ...asRoot, ...none }
   }
   const asUser = run('bwrap', [...namespaces, '--unshare-user', '--', '/bin/sh', '-c', 'exit 0'])
   return asUser.works ? { ...asUser, variant: 'userns', ...features } : { ...asUser, ...none }

@@ -1,7 +1,7 @@
-import { copyFile, mkdir, mkdtemp, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
-import os from 'node:os'
+import { copyFile, mkdir, readFile, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { API, Diagnostic, Snapshot } from 'typescript/unstable/async'
+import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { raceSignal } from '../time/deadline.ts'
 import { type TypeDiagnostic, type TypecheckResult, studentCompilerOptions, typecheckProgram } from '../runner/typecheck.ts'
 
@@ -19,7 +19,8 @@ import { type TypeDiagnostic, type TypecheckResult, studentCompilerOptions, type
 export class WarmTypechecker implements AsyncDisposable {
   #api: API | undefined
   #failure: string | undefined
-  #configDir: string | undefined
+  /** The compiler's own folder: its tsconfigs and the mirror (named for this process, see TemporaryFolder). */
+  #folder: TemporaryFolder | undefined
   readonly #opened = new Map<string, string>()
   #snapshot: Snapshot | undefined
   #queue: Promise<unknown> = Promise.resolve()
@@ -44,16 +45,16 @@ export class WarmTypechecker implements AsyncDisposable {
 
   async #checkWarm(programDir: string, entry: string): Promise<TypecheckResult> {
     const startedAt = performance.now()
-    this.#configDir ??= await mkdtemp(path.join(os.tmpdir(), 'mqtt-course-watch-tsc-'))
+    const configDir = (this.#folder ??= new TemporaryFolder('mqtt-course-watch-tsc-')).path
     // Its own folder as the compiler's working folder: each run's workspace is gone after the run.
-    const api = (this.#api ??= new (await import('typescript/unstable/async')).API({ cwd: this.#configDir }))
-    const mirror = path.join(this.#configDir, 'program')
+    const api = (this.#api ??= new (await import('typescript/unstable/async')).API({ cwd: configDir }))
+    const mirror = path.join(configDir, 'program')
     await mirrorFolder(programDir, mirror)
     const entryFile = path.join(mirror, entry)
     let config = this.#opened.get(entryFile)
     const previous = this.#snapshot
     if (!config) {
-      config = path.join(this.#configDir, `tsconfig.${this.#opened.size}.json`)
+      config = path.join(configDir, `tsconfig.${this.#opened.size}.json`)
       await writeFile(config, JSON.stringify({ compilerOptions: studentCompilerOptions, files: [entryFile] }))
       this.#opened.set(entryFile, config)
       this.#snapshot = await api.updateSnapshot({ openProjects: [config], fileChanges: { invalidateAll: true } })
@@ -81,8 +82,8 @@ export class WarmTypechecker implements AsyncDisposable {
     this.#snapshot = undefined
     this.#opened.clear()
     await api?.close().catch(() => undefined)
-    if (this.#configDir) await rm(this.#configDir, { recursive: true, force: true })
-    this.#configDir = undefined
+    this.#folder?.remove()
+    this.#folder = undefined
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

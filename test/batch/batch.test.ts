@@ -5,6 +5,8 @@ import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { studentSeed } from '../../grader/batch/check-batch-paths.ts'
 import { gradeReportSchema } from '../../grader/report/result.ts'
+import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
+import { descendantsOf, describeProcess, processesUsing, waitForExit } from '../support/process-tree.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
 import { copyVariant, tempDir, writeEchoesOnlyFirst, writeHostileProgram } from './cohort-fixtures.ts'
 
@@ -209,6 +211,39 @@ describe('npm run batch: Ctrl-C', () => {
     expect(gradebook).toContain('hang-3,,,5,not graded (the batch was interrupted first)')
     expect(processesMentioning(tmp)).toEqual([])
     expect(readdirSync(tmp)).toEqual([])
+  })
+})
+
+const hasMosquitto = isEveryBrokerRequired || (await detectBrokers()).some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
+
+describe.skipIf(!hasMosquitto)(`npm run batch: SIGKILL${hasMosquitto ? '' : ' (skipped: no mosquitto)'}`, () => {
+  it('its grading processes, their Mosquittos and programs end with it; the next grade removes its copies', async () => {
+    const cohort = tempDir('cohort-kill')
+    const out = path.join(tempDir('batch-out'), 'reports')
+    const tmp = tempDir('batch-tmp')
+    const started = await firstConnection(90_000, () => 'no grade of hang-1 running')
+    for (const student of ['hang-1', 'hang-2']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
+    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'mosquitto', '--jobs', '1', '--per-job', '1', '--seed', '5'], {
+      cwd: courseRoot,
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ['ignore', 'ignore', 'ignore'],
+    })
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
+    // hang-1's program runs: a grading process, its Mosquitto and the program are up.
+    await started.connected.finally(started.close)
+    const below = descendantsOf(child.pid!)
+    expect(below.map(describeProcess).join('\n')).toMatch(/__batch-worker[\s\S]*mosquitto -c /)
+    child.kill('SIGKILL')
+    expect(await exited).toBe('SIGKILL')
+    // Each grading process sees its batch gone (its IPC channel closes) and stops what it runs, as after Ctrl-C;
+    // so does what started after that look (the batch's type checker works in its temporary folder).
+    await waitForExit([...below, ...processesUsing(tmp)], 30_000)
+    expect(processesMentioning(tmp)).toEqual([])
+    // The batch's own copies of the submissions are named for it: the next grader to start removes them.
+    expect(readdirSync(tmp).some((name) => name.startsWith('mqtt-course-batch-'))).toBe(true)
+    const next = await runCli(['grade', 'ex1', '--broker', 'embedded', '--solution'], { env: { TMPDIR: tmp } })
+    expect(next.exitCode, next.stdout + next.stderr).toBe(0)
+    expect(readdirSync(tmp).filter((name) => name.startsWith('mqtt-course-'))).toEqual([])
   })
 })
 

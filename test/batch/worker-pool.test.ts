@@ -1,10 +1,37 @@
-import { existsSync, mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, watch } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import type { BrokerChoice } from '../../grader/broker/choose-backend.ts'
 import { type PoolJob, WorkerPool } from '../../grader/batch/worker-pool.ts'
+import { parseTemporaryFolderName } from '../../grader/process/temporary-folder.ts'
+import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
+import { descendantsOf, describeProcess, waitForExit } from '../support/process-tree.ts'
 import { copyVariant, tempDir, writeHostileProgram } from './cohort-fixtures.ts'
 
-const job = (exerciseId: string, dir: string, deadlineMs: number): PoolJob => ({ exerciseId, dir, seed: 77, broker: 'embedded', sandbox: 'auto', deadlineMs })
+const job = (exerciseId: string, dir: string, deadlineMs: number, broker: BrokerChoice = 'embedded'): PoolJob => ({ exerciseId, dir, seed: 77, broker, sandbox: 'auto', deadlineMs })
+const hasMosquitto = isEveryBrokerRequired || (await detectBrokers()).some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
+
+/** The temporary folders (in this machine's temporary folder) whose name says process `pid` owns them. */
+const foldersOwnedBy = (pid: number) => readdirSync(os.tmpdir()).filter((name) => parseTemporaryFolderName(name)?.owner.pid === pid)
+
+/** Resolves once no folder of `pid` is left, looked at whenever the temporary folder changes; rejects at the deadline. */
+function untilNoFoldersOf(pid: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const watcher = watch(os.tmpdir())
+    const finish = (error?: Error) => {
+      clearTimeout(timer)
+      watcher.close()
+      if (error) reject(error)
+      else resolve()
+    }
+    const timer = setTimeout(() => finish(new Error(`still there after ${timeoutMs} ms: ${foldersOwnedBy(pid).join(', ')}`)), timeoutMs)
+    const check = () => foldersOwnedBy(pid).length === 0 && finish()
+    watcher.on('change', check)
+    check()
+  })
+}
 
 /**
  * The pool's grading processes as they start: `next()` resolves with the next one's id, within 30 s; with
@@ -99,6 +126,37 @@ describe('WorkerPool: the batch grading processes', () => {
     const failed = await doomed
     expect(failed.kind).toBe('failed')
     if (failed.kind === 'failed') expect(failed.why).toMatch(/the grading process was killed by SIGKILL without a result, twice/)
+  })
+
+  it.skipIf(!hasMosquitto)('a worker killed with SIGKILL takes its Mosquitto with it, and its folders are removed at once', async () => {
+    const root = tempDir('pool-killed')
+    const server = net.createServer((socket) => socket.destroy())
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+    const running = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the program did not start within 60 s')), 60_000)
+      server.once('connection', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+    writeHostileProgram(path.join(root, 'hang'), 'hang', { announceToPort: (server.address() as net.AddressInfo).port })
+    const starts = workerStarts()
+    pool = new WorkerPool({ workers: 1, perWorker: 1, minIdleShare: 0, onWorkerStarted: starts.onWorkerStarted })
+    const outcome = pool.grade(job('ex1', path.join(root, 'hang'), 120_000, 'mosquitto'))
+    const first = await starts.next()
+    await running.finally(() => server.close())
+    const below = descendantsOf(first)
+    expect(below.map(describeProcess).join('\n')).toMatch(/mosquitto -c /)
+    expect(foldersOwnedBy(first)).not.toEqual([])
+    process.kill(first, 'SIGKILL')
+    await waitForExit(below, 10_000)
+    // The pool noticed (it starts a worker for the grade again), and removes what the dead one left.
+    await starts.next()
+    await untilNoFoldersOf(first, 10_000)
+    // The hang is being graded again: disposing the pool ends that grade too.
+    await pool[Symbol.asyncDispose]()
+    pool = undefined
+    await outcome
   })
 
   it('shares one warm type checker: a type error is reported as `npm run grade` reports it', async () => {

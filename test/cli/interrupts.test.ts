@@ -1,9 +1,12 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { detectBrokers } from '../support/brokers.ts'
+import { parseTemporaryFolderName } from '../../grader/process/temporary-folder.ts'
+import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
+import { descendantsOf, describeProcess, processesUsing, waitForExit } from '../support/process-tree.ts'
 import { courseRoot } from '../support/run-cli.ts'
 
 /**
@@ -12,7 +15,9 @@ import { courseRoot } from '../support/run-cli.ts'
  * what happened. Each run gets its own TMPDIR, so "no temporary folder" is read from a folder nobody else uses.
  */
 const brokers = await detectBrokers()
-const hasContainer = brokers.some((broker) => broker.kind === 'container')
+// In CI every broker is required: a missing one fails its tests instead of skipping them.
+const hasContainer = isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'container' && broker.isAvailable)
+const hasMosquitto = isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
 const folders: string[] = []
 afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true })
@@ -25,10 +30,18 @@ interface Run {
   exited: Promise<number | null>
 }
 
-function startGrade(args: string[]): Run {
+function newTmpdir(): string {
   const tmpdir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-'))
   folders.push(tmpdir)
-  const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', ...args], {
+  return tmpdir
+}
+
+function startGrade(args: string[], tmpdir = newTmpdir()): Run {
+  return startCommand('grade', args, tmpdir)
+}
+
+function startCommand(command: 'grade' | 'watch', args: string[], tmpdir = newTmpdir()): Run {
+  const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), command, ...args], {
     cwd: courseRoot,
     env: { ...process.env, NO_COLOR: '1', TMPDIR: tmpdir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -149,5 +162,136 @@ describe('interrupting an embedded run', () => {
       run.child.stdout!.destroy()
       expect(await run.exited).toBe(code)
     }
+  })
+})
+
+/** The grader's temporary folders in `tmpdir` whose name says process `pid` owns them. */
+function foldersOwnedBy(tmpdir: string, pid: number | undefined): string[] {
+  return ourFolders(tmpdir).filter((name) => parseTemporaryFolderName(name)?.owner.pid === pid)
+}
+
+/**
+ * `kill -9`, which no exit handler sees. Every process the grader started (Mosquitto, the programs, tsc) must
+ * end with it, at once. Returns the command lines of what it had started.
+ */
+async function killWithSigkill(run: Run): Promise<string[]> {
+  const started = descendantsOf(run.child.pid!)
+  const startedLines = started.map(describeProcess).filter((line) => line !== undefined)
+  expect(foldersOwnedBy(run.tmpdir, run.child.pid)).not.toEqual([])
+  run.child.kill('SIGKILL')
+  expect(await run.exited).toBeNull()
+  // And what it started after that look (a type checker, a program on standby): it works in the run's folders.
+  await waitForExit([...started, ...processesUsing(run.tmpdir)], 10_000)
+  return startedLines
+}
+
+/** What only a later start can clean up (the killed run's folders, its containers) is gone once it has run. */
+async function gradeAgain(run: Run): Promise<void> {
+  const next = startGrade(['ex1', '--broker', 'embedded', '--solution'], run.tmpdir)
+  expect(await next.exited, next.stdout()).toBe(0)
+  expect(ourFolders(run.tmpdir)).toEqual([])
+  expect(processesUsing(run.tmpdir).map(describeProcess).filter(Boolean)).toEqual([])
+}
+
+async function killAndGradeAgain(run: Run): Promise<string[]> {
+  const started = await killWithSigkill(run)
+  await gradeAgain(run)
+  return started
+}
+
+/**
+ * An ex1 submission that announces itself (it connects to a loopback port of ours), then hangs: `running`
+ * resolves once it has connected, within 60 s. (ex1's program starts early, while the broker starts: see
+ * brokerAndProgramUp.)
+ */
+async function hangingSubmission(): Promise<{ dir: string; running: Promise<void> }> {
+  const server = net.createServer((socket) => socket.destroy())
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+  const running = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the program did not start within 60 s')), 60_000)
+    server.once('connection', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+  }).finally(() => server.close())
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-hang-'))
+  folders.push(dir)
+  const port = (server.address() as net.AddressInfo).port
+  writeFileSync(path.join(dir, 'main.ts'), `import net from 'node:net'\nnet.connect(${port}, '127.0.0.1').on('error', () => {})\nsetInterval(() => {}, 1000)\n`)
+  return { dir, running }
+}
+
+/** Once the grader has said which broker it grades on (it is up) and the hanging program has announced itself. */
+async function brokerAndProgramUp(run: Run, submission: { running: Promise<void> }): Promise<void> {
+  await Promise.all([submission.running, until(run, () => run.stdout().includes('Hello, broker: grading'))])
+}
+
+describe('SIGKILL: nothing of the killed grader outlives it for long', () => {
+  it('embedded: the program dies with the grader; the next grade removes its folders', async () => {
+    const submission = await hangingSubmission()
+    const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'embedded'])
+    await brokerAndProgramUp(run, submission)
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).toContain('main.ts')
+  })
+
+  it('embedded, --sandbox none: the program itself dies with the grader', async () => {
+    const submission = await hangingSubmission()
+    const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'embedded', '--sandbox', 'none'])
+    await brokerAndProgramUp(run, submission)
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).not.toContain('bwrap')
+    expect(started.join('\n')).toContain('main.ts')
+  })
+
+  it.skipIf(!hasMosquitto)('mosquitto: Mosquitto and the program die with the grader; the next grade removes its folders (a config, a workspace)', async () => {
+    const submission = await hangingSubmission()
+    const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'mosquitto'])
+    await brokerAndProgramUp(run, submission)
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).toMatch(/mosquitto -c \S+\/mqtt-course-mosquitto-pid\d+-/)
+    expect(started.join('\n')).toContain('main.ts')
+  })
+
+  it.skipIf(!hasMosquitto)('mosquitto, ex9: the TLS folder with its private key goes with the next grade', async () => {
+    const run = startGrade(['ex9', '--broker', 'mosquitto', '--solution'])
+    await until(run, () => /✓ \S+/.test(run.stdout()))
+    expect(foldersOwnedBy(run.tmpdir, run.child.pid).filter((name) => name.startsWith('mqtt-course-tls-'))).not.toEqual([])
+    await killAndGradeAgain(run)
+  })
+
+  it.skipIf(!hasContainer)('container, while checks run: the next grade removes the container and the folders', async () => {
+    const submission = await hangingSubmission()
+    const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'container'])
+    await brokerAndProgramUp(run, submission)
+    await killWithSigkill(run)
+    // Nothing stopped it: the next grade does.
+    expect(containersOf(run.child.pid)).not.toEqual([])
+    await gradeAgain(run)
+    expect(containersOf(run.child.pid)).toEqual([])
+  })
+
+  it.skipIf(!hasContainer)('container, while it is being created: the next grade removes it', async () => {
+    const created = watchDockerEvents('create')
+    const run = startGrade(['ex9', '--broker', 'container', '--solution'])
+    try {
+      await created.seen(`${run.child.pid}-`)
+    } finally {
+      created.stop()
+    }
+    await killWithSigkill(run)
+    expect(containersOf(run.child.pid)).not.toEqual([])
+    await gradeAgain(run)
+    expect(containersOf(run.child.pid)).toEqual([])
+  })
+
+  it.skipIf(!hasMosquitto)('watch: its warm Mosquitto, type checker and waiting program die with it; the next grade removes its folders', async () => {
+    const copy = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-watch-'))
+    folders.push(copy)
+    cpSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution'), copy, { recursive: true })
+    const run = startCommand('watch', ['ex1', '--dir', copy, '--broker', 'mosquitto'])
+    await until(run, () => run.stdout().includes('[watch] waiting for changes'))
+    const started = await killAndGradeAgain(run)
+    expect(started.join('\n')).toMatch(/mosquitto -c /)
   })
 })

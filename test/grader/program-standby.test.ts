@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -29,13 +29,17 @@ function submission(files: Record<string, string>): string {
   return dir
 }
 
-/** Live processes whose command line holds `text`. */
+/**
+ * Live processes whose command line or working folder holds `text`. The working folder too: a program just
+ * started may still be on its way through exec (setpriv, a shell, bwrap), when its command line reads empty.
+ */
 function processesWith(text: string): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .filter((name) => {
       try {
-        return readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text)
+        if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text)) return true
+        return readlinkSync(`/proc/${name}/cwd`).includes(text)
       } catch {
         return false
       }
