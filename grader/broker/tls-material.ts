@@ -51,9 +51,10 @@ async function makeCertificates(): Promise<Certificates> {
   return { ca: caDone, server, rogueCa: rogueCaDone, rogueServer, wrongNameServer }
 }
 
-export async function createTlsMaterial(): Promise<TlsMaterial> {
+/** `forUidMode`: programs run as uids of their own without bubblewrap, and must be able to walk to ca.crt. */
+export async function createTlsMaterial(forUidMode = false): Promise<TlsMaterial> {
   const { ca, server, rogueCa, rogueServer, wrongNameServer } = await throwawayCertificates()
-  const folder = new TemporaryFolder('mqtt-course-tls-', enterableTemporaryDir())
+  const folder = new TemporaryFolder('mqtt-course-tls-', forUidMode ? enterableTemporaryDir() : undefined)
   const caFile = path.join(folder.path, 'ca.crt')
   await writeFile(caFile, ca.certificatePem, { mode: 0o644 })
   // It holds the public CA alone: a program dropped to its workspace's uid must be able to reach it.

@@ -99,7 +99,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     // Taken down before the workspace: stops the waiting program if no run claimed it.
     if (standby) teardown.use(standby)
     // node-forge (certificates) loads only for the exercises that need TLS: 50 ms of every other grading run.
-    const tlsMaterial = required.includes('tls') ? teardown.use(await (await import('../broker/tls-material.ts')).createTlsMaterial()) : undefined
+    const tlsMaterial = required.includes('tls') ? teardown.use(await (await import('../broker/tls-material.ts')).createTlsMaterial(sandbox.kind === 'uid')) : undefined
     const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
     // A config the student wrote may be missing or unusable before Mosquitto even sees it: that is a result.
     let setup: BrokerSetup = {}

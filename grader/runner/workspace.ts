@@ -47,7 +47,7 @@ export class Workspace implements AsyncDisposable {
   static empty(submissionDir: string, sandbox: Sandbox): Workspace {
     const owner = sandbox.givesWorkspacesOwnUid ? allocateGradeUid(!sandbox.hasOwnNetwork) : undefined
     // Without bubblewrap the program walks to its workspace as its own uid: every folder above must let it.
-    const folder = new TemporaryFolder('mqtt-course-run-', owner ? enterableTemporaryDir() : undefined)
+    const folder = new TemporaryFolder('mqtt-course-run-', owner && !sandbox.hasOwnNetwork ? enterableTemporaryDir() : undefined)
     try {
       if (owner) shareCompileCache(owner.uid)
       const dir = path.join(folder.path, workspaceName(submissionDir))

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -8,7 +8,7 @@ import { gradeReportSchema } from '../../grader/report/result.ts'
 import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
 import { descendantsOf, describeProcess, processesUsing, waitForExit } from '../support/process-tree.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
-import { copyVariant, tempDir, writeEchoesOnlyFirst, writeHostileProgram } from './cohort-fixtures.ts'
+import { copyVariant, enterableTempDir, sandboxSharingLoopback, tempDir, writeEchoesOnlyFirst, writeHostileProgram } from './cohort-fixtures.ts'
 
 /** Every process on this machine whose command line or working folder mentions `text`. */
 function processesMentioning(text: string): string[] {
@@ -171,16 +171,14 @@ describe('npm run batch: Ctrl-C', () => {
   it('grades nothing more, reports what finished, and leaves no process behind', async () => {
     const cohort = tempDir('cohort-interrupt')
     const out = path.join(tempDir('batch-out'), 'reports')
-    const tmp = tempDir('batch-tmp')
-    // Every uid may enter it: under --sandbox uid the workspaces go there only then.
-    chmodSync(tmp, 0o755)
+    const tmp = enterableTempDir('batch-tmp')
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'alice/ex1'))
     let stdout = ''
     // hang-1's program says when it runs by connecting here (graded one at a time, it is the first to hang): with
     // no network namespace of its own, so that it can (root: a uid of its own per grade; a plain user: none).
     const started = await firstConnection(90_000, () => `no grade of hang-1 running:\n${stdout}`)
     for (const student of ['hang-1', 'hang-2', 'hang-3']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', process.getuid?.() === 0 ? 'uid' : 'none'], {
+    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', sandboxSharingLoopback], {
       cwd: courseRoot,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -199,7 +197,7 @@ describe('npm run batch: Ctrl-C', () => {
     })
     // And hang-1's program is running, in its temporary copy: the interrupt has something to stop.
     await started.connected.finally(started.close)
-    expect(processesMentioning(tmp).length).toBeGreaterThanOrEqual(2)
+    expect(processesMentioning(tmp).length).toBeGreaterThanOrEqual(1)
     child.kill('SIGINT')
     const deadline = setTimeout(() => child.kill('SIGKILL'), 30_000)
     const exitCode = await exited
@@ -220,10 +218,10 @@ describe.skipIf(!hasMosquitto)(`npm run batch: SIGKILL${hasMosquitto ? '' : ' (s
   it('its grading processes, their Mosquittos and programs end with it; the next grade removes its copies', async () => {
     const cohort = tempDir('cohort-kill')
     const out = path.join(tempDir('batch-out'), 'reports')
-    const tmp = tempDir('batch-tmp')
+    const tmp = enterableTempDir('batch-tmp')
     const started = await firstConnection(90_000, () => 'no grade of hang-1 running')
     for (const student of ['hang-1', 'hang-2']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'mosquitto', '--jobs', '1', '--per-job', '1', '--seed', '5'], {
+    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'mosquitto', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', sandboxSharingLoopback], {
       cwd: courseRoot,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'ignore', 'ignore'],

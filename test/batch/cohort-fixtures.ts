@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { courseRoot } from '../support/run-cli.ts'
@@ -26,7 +26,8 @@ export function writeEchoesOnlyFirst(dest: string): void {
 
 /** An ex1 "program" that does the worst things a submission can do to a batch. */
 export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' | 'hang' | 'scribble', options: { announceToPort?: number } = {}): void {
-  // `announceToPort`: the program first opens a connection to that loopback port, so a test learns it runs.
+  // `announceToPort`: the program first opens a connection to that loopback port, so a test learns it runs (graded
+  // with sandboxSharingLoopback: in bubblewrap a program has a network of its own).
   const announce = options.announceToPort ? `import net from 'node:net'\nnet.connect(${options.announceToPort}, '127.0.0.1').on('error', () => {})\n` : ''
   const bodies = {
     crash: "throw new Error('boom')\n",
@@ -38,4 +39,17 @@ export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' |
   }
   mkdirSync(dest, { recursive: true })
   writeFileSync(path.join(dest, 'main.ts'), announce + bodies[behaviour])
+}
+
+/**
+ * The sandbox for tests whose program announces itself to a port of the test's (announceToPort): one that shares
+ * the test's loopback. As root, a uid of its own per grade (no network namespace); as a plain user, none.
+ */
+export const sandboxSharingLoopback = process.getuid?.() === 0 ? 'uid' : 'none'
+
+/** A temporary folder every uid may enter: under --sandbox uid the grader puts workspaces there only then. */
+export function enterableTempDir(name: string): string {
+  const dir = tempDir(name)
+  chmodSync(dir, 0o755)
+  return dir
 }

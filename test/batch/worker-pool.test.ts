@@ -8,9 +8,9 @@ import { type PoolJob, WorkerPool } from '../../grader/batch/worker-pool.ts'
 import { parseTemporaryFolderName } from '../../grader/process/temporary-folder.ts'
 import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
 import { descendantsOf, describeProcess, waitForExit } from '../support/process-tree.ts'
-import { copyVariant, tempDir, writeHostileProgram } from './cohort-fixtures.ts'
+import { copyVariant, sandboxSharingLoopback, tempDir, writeHostileProgram } from './cohort-fixtures.ts'
 
-const job = (exerciseId: string, dir: string, deadlineMs: number, broker: BrokerChoice = 'embedded'): PoolJob => ({ exerciseId, dir, seed: 77, broker, sandbox: 'auto', deadlineMs })
+const job = (exerciseId: string, dir: string, deadlineMs: number, broker: BrokerChoice = 'embedded', sandbox: PoolJob['sandbox'] = 'auto'): PoolJob => ({ exerciseId, dir, seed: 77, broker, sandbox, deadlineMs })
 const hasMosquitto = isEveryBrokerRequired || (await detectBrokers()).some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
 
 /** The temporary folders (in this machine's temporary folder) whose name says process `pid` owns them. */
@@ -142,7 +142,8 @@ describe('WorkerPool: the batch grading processes', () => {
     writeHostileProgram(path.join(root, 'hang'), 'hang', { announceToPort: (server.address() as net.AddressInfo).port })
     const starts = workerStarts()
     pool = new WorkerPool({ workers: 1, perWorker: 1, minIdleShare: 0, onWorkerStarted: starts.onWorkerStarted })
-    const outcome = pool.grade(job('ex1', path.join(root, 'hang'), 120_000, 'mosquitto'))
+    // The program announces itself to our port: on the test's own loopback (no network namespace).
+    const outcome = pool.grade(job('ex1', path.join(root, 'hang'), 120_000, 'mosquitto', sandboxSharingLoopback))
     const first = await starts.next()
     await running.finally(() => server.close())
     const below = descendantsOf(first)
