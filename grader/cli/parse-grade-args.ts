@@ -54,7 +54,7 @@ Options:
   --junit <file>      also write JUnit XML to <file>
   --format <formats>  gradescope (prints results.json), classroom (GitHub Classroom's result output),
                       github (step summary and annotations); several with commas: classroom,github
-  --sandbox <mode>    auto (default: bubblewrap where it works) | bwrap (required) | none
+  --sandbox <mode>    auto (default: the strongest here) | bwrap (required) | uid (root: a uid per grade) | none
   -h, --help          show this help
 
 Exit code: 0 every check that ran passed (exercises no broker here can run are skipped, and said so),
