@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { findExecutable, isExecutable } from '../process/find-executable.ts'
 import path from 'node:path'
 import { readOnlyRoot } from './bubblewrap-mounts.ts'
 
@@ -71,16 +71,7 @@ function run(command: string, args: string[]): { works: boolean; detail: string 
   return { works: true, detail: `${path.basename(command)} works` }
 }
 
+/** util-linux's tools, where a trimmed PATH (a CI step's) may not list them. */
 function findTool(name: string): string | undefined {
-  const folders = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin']
-  return folders.filter(Boolean).map((folder) => path.join(folder, name)).find((candidate) => isExecutable(candidate))
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
+  return findExecutable(name, ['/usr/bin', '/bin', '/usr/sbin', '/sbin'])
 }
