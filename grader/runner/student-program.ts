@@ -152,6 +152,7 @@ export class StudentProgram implements AsyncDisposable {
       hasGoPipe: options.isStandby === true,
       ...(wrapped.hasChannel ? { onChannelMessage: (message: unknown, handle: SendHandle | undefined) => this.#receive(message, handle) } : {}),
       descriptor6File: wrapped.seccompFile,
+      joinCgroups: wrapped.cgroupDirs,
       // bubblewrap's --die-with-parent misses a grader killed while bwrap starts (issue 19); without bubblewrap
       // the program itself dies with the grader (and, dropped to its workspace's uid, sets the signal again).
       diesWithParent: 'auto',

@@ -83,7 +83,7 @@ function noSandbox(note: string | undefined): Sandbox {
     memoryLimitBytes: undefined,
     givesWorkspacesOwnUid: false,
     hasOwnNetwork: false,
-    wrap: (launch) => ({ command: launch.command, args: [...launch.args], env: { ...launch.env }, reportsChildPid: false, hasChannel: false, seccompFile: undefined, memory: undefined, initOnGo: undefined, dispose: () => {} }),
+    wrap: (launch) => ({ command: launch.command, args: [...launch.args], env: { ...launch.env }, reportsChildPid: false, hasChannel: false, seccompFile: undefined, memory: undefined, initOnGo: undefined, cgroupDirs: [], dispose: () => {} }),
   }
 }
 
