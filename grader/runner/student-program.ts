@@ -10,7 +10,7 @@ import type { Sandbox } from '../sandbox/sandbox.ts'
 import { listenerOnPort } from '../sandbox/guarded-listener.ts'
 import { watchMemory } from '../sandbox/memory-watchdog.ts'
 import { watchDisk } from '../sandbox/disk-watchdog.ts'
-import { workspaceLimitBytes } from '../sandbox/sandbox-constants.ts'
+import { diskLimitBytes } from '../sandbox/sandbox-constants.ts'
 
 /** Where and how a run starts: the tap's URL becomes MQTT_URL. */
 export interface ProgramLaunch {
@@ -252,9 +252,6 @@ export class StudentProgram implements AsyncDisposable {
     await this.kill()
   }
 }
-
-/** What a workspace's programs may write in all, as bubblewrap allows: the workspace and a /tmp, 64 MiB each. */
-const diskLimitBytes = 2 * workspaceLimitBytes
 
 /**
  * The ports of the grader's listeners named in the run's environment (MQTT_URL: its wire tap; an impostor's URL):
