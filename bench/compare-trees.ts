@@ -18,7 +18,7 @@ import { generateCohort } from './batch-bench.ts'
 const here = fileURLToPath(new URL('../', import.meta.url))
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '5' }, 'batch-students': { type: 'string', default: '30' }, 'batch-runs': { type: 'string', default: '2' } },
+  options: { runs: { type: 'string', default: '5' }, 'batch-students': { type: 'string', default: '30' }, 'batch-runs': { type: 'string', default: '2' }, 'skip-batch': { type: 'boolean', default: false } },
 })
 if (positionals.length !== 1) {
   console.error('usage: node bench/compare-trees.ts <other-course-root> [--runs 5] [--batch-students 30] [--batch-runs 2]')
@@ -60,8 +60,8 @@ await compare('grade ex1 --broker embedded', () => ['grade', 'ex1', '--solution'
 await compare('grade ex5 --broker embedded', () => ['grade', 'ex5', '--solution', '--broker', 'embedded', '--json'], runs)
 await compare('grade ex8 --broker mosquitto', () => ['grade', 'ex8', '--solution', '--broker', 'mosquitto', '--json'], runs)
 await compare('grade --all', () => ['grade', '--all', '--solution', '--json'], runs)
-const cohort = generateCohort(Number(values['batch-students']))
-try {
+const cohort = values['skip-batch'] ? undefined : generateCohort(Number(values['batch-students']))
+if (cohort) try {
   await compare(`batch ${values['batch-students']} students × all`, () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-compare-out-'))
     return ['batch', cohort.dir, '--out', out, '--seed', '2026', '--force']
