@@ -241,6 +241,7 @@ export default defineExercise<Inputs>({
       id: 'connects-mqtt5',
       title: 'Your program connects as CLIENT_ID with MQTT 5',
       points: 1,
+      covers: [1],
       hint: 'mqtt.connect(url, { clientId, protocolVersion: 5 }). Without protocolVersion: 5, MQTT.js speaks MQTT 3.1.1, which has no properties: no response topic, no correlation data.',
       lessonSection: 'mqtt-5-in-one-line',
       async run(h) {
@@ -264,6 +265,7 @@ export default defineExercise<Inputs>({
       id: 'shared-subscription',
       title: 'Your program subscribes to the requests through a shared subscription, $share/<group>/REQUEST_TOPIC',
       points: 1,
+      covers: [2],
       hint: 'Subscribe to $share/calculators/<REQUEST_TOPIC> (any group name, the same in every copy). The broker then hands each request to one member of the group instead of to every subscriber.',
       lessonSection: 'shared-subscriptions',
       async run(h) {
@@ -274,6 +276,7 @@ export default defineExercise<Inputs>({
       id: 'replies-to-response-topic',
       title: "Your program answers each request on the request's Response Topic, with the result as JSON",
       points: 2,
+      covers: [3],
       hint: 'The requester chose where it wants the answer: packet.properties.responseTopic. Publish {"result": <number>} there; never on a topic of your own.',
       lessonSection: 'request-response',
       async run(h) {
@@ -305,6 +308,7 @@ export default defineExercise<Inputs>({
       id: 'echoes-correlation-data',
       title: "Your answer carries the request's Correlation Data, byte for byte",
       points: 2,
+      covers: [4],
       hint: 'Copy packet.properties.correlationData (a Buffer) into the answer\'s properties as it is. It is binary: turning it into a string and back changes every byte that is not valid UTF-8.',
       lessonSection: 'request-response',
       async run(h) {
@@ -327,6 +331,7 @@ export default defineExercise<Inputs>({
       id: 'copies-trace-id',
       title: 'Your answer carries the request\'s "trace-id" user property',
       points: 1,
+      covers: [5],
       hint: 'packet.properties.userProperties is an object: put { "trace-id": <the request\'s value> } in the userProperties of your answer, so the request and its answer can be followed through the logs.',
       lessonSection: 'user-properties',
       async run(h) {
@@ -346,6 +351,7 @@ export default defineExercise<Inputs>({
       id: 'reports-errors',
       title: 'A bad request gets an answer with an "error" user property that says why, and your program keeps running',
       points: 2,
+      covers: [6],
       hint: 'Never let JSON.parse throw out of the handler. For a request that is not JSON, has an unknown op, or args that are not numbers: answer on the Response Topic, with the Correlation Data, and userProperties: { error: "<why>" }.',
       lessonSection: 'user-properties',
       timeoutMs: 8000,
@@ -381,6 +387,7 @@ export default defineExercise<Inputs>({
       id: 'drops-expired',
       title: 'A request whose Message Expiry passes while your program works on it gets no answer; the others do',
       points: 2,
+      covers: [7],
       hint: 'Note Date.now() when the request arrives. After the work (workMs), if messageExpiryInterval seconds have passed since then, publish nothing: the requester has stopped waiting.',
       lessonSection: 'message-expiry',
       timeoutMs: 15_000,
@@ -414,6 +421,7 @@ export default defineExercise<Inputs>({
       id: 'two-copies-share',
       title: 'Two copies of your program run at once: every request is delivered to one of them and answered exactly once',
       points: 3,
+      covers: [8],
       hint: 'Both copies must join the same share group: $share/<group>/REQUEST_TOPIC with one fixed group name. A group named after the client id puts each copy in a group of its own, and each group gets every request.',
       lessonSection: 'shared-subscriptions',
       timeoutMs: 10_000,

@@ -61,6 +61,7 @@ export default defineExercise<Inputs>({
       id: 'connects-over-websockets',
       title: 'Your program connects as DEVICE_ID over ws://, at the path of MQTT_URL',
       points: 2,
+      covers: [2],
       hint: 'mqtt.connect(process.env.MQTT_URL, { clientId }): the ws:// scheme makes MQTT.js open a WebSocket, and the URL carries the path. Do not override protocol, port or path.',
       lessonSection: 'mqtt-over-websockets',
       async run(h) {
@@ -76,6 +77,7 @@ export default defineExercise<Inputs>({
       id: 'connects-with-will',
       title: 'Your CONNECT carries a will: "offline" on STATUS_TOPIC at QoS 1',
       points: 1,
+      covers: [2],
       hint: 'The will goes in the options of mqtt.connect(): will: { topic, payload: "offline", qos: 1, retain: true }. WebSockets change the transport, not what is inside the CONNECT.',
       lessonSection: 'mqtt-over-websockets',
       async run(h) {
@@ -95,6 +97,7 @@ export default defineExercise<Inputs>({
       id: 'announces-online',
       title: 'Once connected, your program publishes "online" to STATUS_TOPIC at QoS 1, retained',
       points: 1,
+      covers: [3],
       hint: 'In client.on("connect", ...): client.publish(topic, "online", { qos: 1, retain: true }).',
       lessonSection: 'mqtt-over-websockets',
       async run(h) {
@@ -117,6 +120,7 @@ export default defineExercise<Inputs>({
       id: 'will-on-power-loss',
       title: 'When the WebSocket dies without a DISCONNECT, the status topic says "offline" to everyone, later subscribers too',
       points: 2,
+      covers: [2],
       hint: 'The broker publishes the will exactly as you wrote it in the CONNECT. For it to replace the retained "online", the will itself must be retained: retain: true.',
       lessonSection: 'mqtt-over-websockets',
       async run(h) {
@@ -149,6 +153,7 @@ export default defineExercise<Inputs>({
       id: 'back-online',
       title: 'After your client reconnects over ws://, it announces "online" again',
       points: 1,
+      covers: [3],
       hint: 'MQTT.js reconnects by itself and emits "connect" again: publish "online" inside client.on("connect", ...), not once after mqtt.connect().',
       lessonSection: 'mqtt-over-websockets',
       timeoutMs: 8000,
@@ -164,6 +169,7 @@ export default defineExercise<Inputs>({
       id: 'graceful-offline',
       title: 'Stopped with SIGTERM, your program publishes "offline" itself, retained, disconnects and exits 0',
       points: 1,
+      covers: [4],
       hint: 'process.on("SIGTERM", async () => { await client.publishAsync(topic, "offline", { qos: 1, retain: true }); await client.endAsync(); process.exit(0) }).',
       lessonSection: 'mqtt-over-websockets',
       timeoutMs: 8000,
@@ -187,6 +193,7 @@ export default defineExercise<Inputs>({
       id: 'connects-over-wss',
       title: 'Started again with a wss:// MQTT_URL, your program connects over TLS, trusting the course CA, and announces "online"',
       points: 2,
+      covers: [5],
       hint: 'For wss://, MQTT.js checks the broker\'s certificate like for mqtts://: give it the course CA, { ca: readFileSync(process.env.CA_FILE) }. Never turn the check off (rejectUnauthorized: false).',
       lessonSection: 'mqtt-over-websockets',
       timeoutMs: 8000,

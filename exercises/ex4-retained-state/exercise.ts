@@ -76,6 +76,7 @@ export default defineExercise<Inputs>({
       id: 'publishes-state-retained',
       title: 'Your program publishes its state as JSON to STATE_TOPIC, retained, so a dashboard connecting later gets it',
       points: 2,
+      covers: [1, 2],
       hint: 'client.publish(STATE_TOPIC, JSON.stringify({ device, firmware, location }), { qos: 1, retain: true }), once connected.',
       lessonSection: 'the-retain-flag',
       async run(h) {
@@ -106,6 +107,7 @@ export default defineExercise<Inputs>({
       id: 'updates-state',
       title: 'On {"location": ...} from CONTROL_TOPIC, your program publishes the whole new state, retained',
       points: 2,
+      covers: [1, 3],
       hint: 'Subscribe to CONTROL_TOPIC; when {"location": "x"} arrives, change your state and publish all of it again with retain: true. The broker keeps only the latest retained message.',
       lessonSection: 'last-known-value',
       async run(h) {
@@ -137,6 +139,7 @@ export default defineExercise<Inputs>({
       id: 'clears-on-decommission',
       title: 'On "decommission", your program clears its retained state and exits: a later dashboard gets nothing',
       points: 2,
+      covers: [4],
       hint: 'Publish an empty payload with retain: true to STATE_TOPIC, await the acknowledgement, then client.endAsync() and exit 0. Only an empty retained message removes one.',
       lessonSection: 'clearing-a-retained-message',
       timeoutMs: 8000,

@@ -125,6 +125,7 @@ export default defineExercise<Inputs>({
       id: 'anonymous-refused',
       title: 'A client without a username is refused',
       points: 1,
+      covers: [1],
       hint: 'allow_anonymous false in mosquitto.conf. (Mosquitto 2 refuses anonymous clients by default, unless the config says otherwise.)',
       lessonSection: 'passwords',
       async run(h) {
@@ -150,6 +151,7 @@ export default defineExercise<Inputs>({
       id: 'wrong-password-refused',
       title: 'A known user with a wrong password is refused',
       points: 1,
+      covers: [1, 2],
       hint: 'password_file must point at your passwd file. Create it with mosquitto_passwd -c passwd sensor, then mosquitto_passwd passwd dashboard (no -c the second time: -c starts a new file).',
       lessonSection: 'passwords',
       async run(h) {
@@ -171,6 +173,7 @@ export default defineExercise<Inputs>({
       id: 'users-log-in',
       title: 'sensor and dashboard log in with their passwords',
       points: 1,
+      covers: [2],
       hint: 'Both users must be in passwd with the passwords from the README. mosquitto_passwd -b passwd dashboard dashboard-secret adds one without a prompt.',
       lessonSection: 'passwords',
       async run(h) {
@@ -181,6 +184,7 @@ export default defineExercise<Inputs>({
       id: 'sensor-reaches-dashboard',
       title: 'A reading the sensor publishes to home/sensors/... reaches the dashboard subscribed to home/#',
       points: 2,
+      covers: [3],
       hint: 'The sensor needs write access to home/sensors/#, the dashboard read access to home/#. Rules go under the `user` line they belong to.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -202,6 +206,7 @@ export default defineExercise<Inputs>({
       id: 'dashboard-reads-only-home',
       title: 'The dashboard reads everything under home/ and nothing outside it',
       points: 1,
+      covers: [3],
       hint: 'The dashboard\'s read rule is for home/#, not #: it is the house\'s dashboard, and other systems may share this broker.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -226,6 +231,7 @@ export default defineExercise<Inputs>({
       id: 'sensor-cannot-read',
       title: "The sensor's subscription to home/# stays silent: it may not read",
       points: 2,
+      covers: [3],
       hint: 'Give the sensor write access only (topic write home/sensors/#). Mosquitto grants its SUBSCRIBE anyway (acl_file never refuses one) and then checks read access for every message it would deliver.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -246,6 +252,7 @@ export default defineExercise<Inputs>({
       id: 'dashboard-cannot-publish',
       title: "The dashboard's publishes are refused (MQTT 5: PUBACK 0x87) and reach nobody",
       points: 2,
+      covers: [3],
       hint: '`topic home/#` on its own means readwrite. Write `topic read home/#` for the dashboard.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -263,6 +270,7 @@ export default defineExercise<Inputs>({
       id: 'sensor-stays-in-its-lane',
       title: 'The sensor cannot publish outside home/sensors/#',
       points: 1,
+      covers: [3],
       hint: 'The sensor\'s write rule is for home/sensors/#, not home/#: a stolen sensor password must not switch the lights.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -279,6 +287,7 @@ export default defineExercise<Inputs>({
       id: 'notes',
       title: 'NOTES.md explains each setting you used, for the next engineer',
       points: 1,
+      covers: [4],
       hint: 'One short paragraph per setting (allow_anonymous, password_file, acl_file) and per user, and a paragraph on why the sensor\'s SUBSCRIBE is granted (SUBACK) yet nothing is delivered to it.',
       lessonSection: 'the-acl-challenge',
       async run(h) {

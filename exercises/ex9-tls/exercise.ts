@@ -84,6 +84,7 @@ export default defineExercise<Inputs>({
       id: 'publishes-over-tls',
       title: 'Your client connects over TLS, trusting the course CA, publishes PAYLOAD to TOPIC and exits 0',
       points: 3,
+      covers: [2],
       hint: 'Pass the CA to MQTT.js: { ca: readFileSync(process.env.CA_FILE) }. Without it Node trusts only public CAs, and the course CA is not one of them.',
       lessonSection: 'tls',
       timeoutMs: 8000,
@@ -115,6 +116,7 @@ export default defineExercise<Inputs>({
       id: 'refuses-unknown-ca',
       title: 'Your client refuses a server whose certificate another CA signed',
       points: 3,
+      covers: [2, 3],
       hint: 'Never set rejectUnauthorized: false. With the course CA as `ca`, Node refuses every certificate that CA did not sign.',
       lessonSection: 'tls',
       async run(h) {
@@ -125,6 +127,7 @@ export default defineExercise<Inputs>({
       id: 'refuses-wrong-name',
       title: 'Your client refuses a course-CA certificate made for another host name',
       points: 2,
+      covers: [2, 3],
       hint: 'A valid certificate for another name is someone else\'s: keep Node\'s default checkServerIdentity, which compares the certificate\'s names with the host you dialled.',
       lessonSection: 'tls',
       async run(h) {
