@@ -4,6 +4,8 @@ import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
+import { settleCheck } from '../../grader/checks/settle-check.ts'
+import { formatPacket } from '../../grader/wiretap/format-packet.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
 
 type Inputs = { CLIENT_ID: string; TOPIC: string; COUNT: string; COMMANDS_TOPIC: string }
@@ -228,6 +230,17 @@ export default defineExercise<Inputs>({
             received: 'CONNECT clean=true',
           })
         }
+        // MQTT 5 splits clean=false in two: Clean Start 0 resumes a session, and the Session Expiry Interval says
+        // how long the broker keeps it once the connection is gone. Absent, it is 0: the session ends with the
+        // connection, and nothing is kept for the reconnection [MQTT-3.1.2-23].
+        const expiry = connect.properties?.sessionExpiryInterval ?? 0
+        if (connect.protocolVersion === 5 && expiry === 0) {
+          fail({
+            message: 'Your CONNECT is MQTT 5 with Clean Start 0 (clean: false) but no Session Expiry Interval. In MQTT 5 that interval says how long the broker keeps your session once the connection is gone, and without it the session ends with the connection: nothing is kept for your reconnection. Set properties: { sessionExpiryInterval: 3600 } (seconds) in the connect options, or connect with MQTT 3.1.1, where clean: false alone keeps the session.',
+            expected: 'CONNECT protocol=MQTT 5 clean=false properties={sessionExpiryInterval > 0}',
+            received: `${formatPacket(connect)} sessionExpiryInterval=${connect.properties?.sessionExpiryInterval ?? '(none)'}`,
+          })
+        }
         const { granted } = await h.expectSubscription(COMMANDS_TOPIC, { after })
         if (granted === 0) {
           fail({ message: `Your subscription to ${COMMANDS_TOPIC} is QoS 0: brokers do not keep QoS 0 messages for a client that is away. Subscribe with { qos: 1 }.`, expected: 'SUBACK granted=[1]', received: 'SUBACK granted=[0]' })
@@ -267,5 +280,6 @@ export default defineExercise<Inputs>({
         }
       },
     },
+    settleCheck({ covers: [2], lessonSection: 'persistent-sessions' }),
   ],
 })
