@@ -85,6 +85,20 @@ function hashPlainPasswords(passwd: string): string {
     .join('\n')
 }
 
+/**
+ * allow_anonymous false without a password_file: Mosquitto 2 then lets nobody in, whatever the password, the
+ * grader's own client included. Said as a config mistake, with the line, rather than as a grader that cannot start.
+ */
+function refuseLockedOutConfig(conf: string): void {
+  const lines = conf.split(/\r?\n/)
+  const setting = (option: string) => lines.map((text, index) => ({ text, line: index + 1 })).filter(({ text }) => new RegExp(`^\\s*${option}\\s`).test(text))
+  const anonymous = setting('allow_anonymous').at(-1)
+  if (!anonymous || !/\sfalse\s*$/.test(anonymous.text) || setting('password_file').length > 0) return
+  throw new StudentConfigError('Your mosquitto.conf refuses anonymous clients but names no password_file, so Mosquitto lets nobody in: it has no passwords to check, not even sensor\'s', [
+    { line: anonymous.line, text: anonymous.text.trim(), problem: 'add "password_file passwd" (your passwd file) after it, so that users can log in with their passwords' },
+  ])
+}
+
 export default defineExercise<Inputs>({
   id: 'ex8',
   slug: 'acl-challenge',
@@ -104,6 +118,7 @@ export default defineExercise<Inputs>({
   broker: ({ readSubmissionFile }) => {
     const conf = readSubmissionFile('mosquitto.conf')
     if (conf === undefined) throw new StudentConfigError('There is no mosquitto.conf in your submission', [])
+    refuseLockedOutConfig(conf)
     const files: Record<string, string> = {}
     for (const name of ['acl', 'passwd', 'acl.conf', 'passwd.txt', 'password_file', 'acl_file']) {
       const content = readSubmissionFile(name)
@@ -121,6 +136,31 @@ export default defineExercise<Inputs>({
     await observer.subscribe([{ topic: '#', qos: 1 }], h.signal)
   },
   checks: [
+    // Wrong passwords first: without a password_file (and allow_anonymous true to let the users in) every
+    // password works, which this check names; with a password_file but allow_anonymous true, only clients
+    // without a username get in, which the next one names. Each mistake fails one check.
+    {
+      id: 'wrong-password-refused',
+      title: 'A known user with a wrong password is refused',
+      points: 1,
+      covers: [1, 2],
+      hint: 'password_file must point at your passwd file. Create it with mosquitto_passwd -c passwd sensor, then mosquitto_passwd passwd dashboard (no -c the second time: -c starts a new file).',
+      lessonSection: 'passwords',
+      async run(h) {
+        for (const [user, protocolVersion] of [['sensor', 4], ['dashboard', 5]] as const) {
+          const client = await h.open({ name: user, username: user, password: h.inputs.WRONG_PASSWORD, protocolVersion })
+          const code = connackCode(client.connack!)
+          client.destroy()
+          if (code === 0) {
+            fail({
+              message: `${user} logged in with the password "${h.inputs.WRONG_PASSWORD}", which is not theirs: Mosquitto is not checking passwords. Set password_file to your passwd file.`,
+              expected: `CONNACK ${describeConnackCode(protocolVersion === 5 ? 0x87 : 5, protocolVersion)}`,
+              received: `CONNACK ${describeConnackCode(code, protocolVersion)}`,
+            })
+          }
+        }
+      },
+    },
     {
       id: 'anonymous-refused',
       title: 'A client without a username is refused',
@@ -141,28 +181,6 @@ export default defineExercise<Inputs>({
                   ? `Mosquitto accepted a client that gave no username (MQTT ${protocolVersion === 5 ? '5' : '3.1.1'}): anyone on the network could read your home and switch your lights. Set allow_anonymous false.`
                   : `An anonymous client got ${describeConnackCode(code, protocolVersion)}; Mosquitto refuses one with ${describeConnackCode(expected, protocolVersion)} when allow_anonymous is false.`,
               expected: `CONNACK ${describeConnackCode(expected, protocolVersion)}`,
-              received: `CONNACK ${describeConnackCode(code, protocolVersion)}`,
-            })
-          }
-        }
-      },
-    },
-    {
-      id: 'wrong-password-refused',
-      title: 'A known user with a wrong password is refused',
-      points: 1,
-      covers: [1, 2],
-      hint: 'password_file must point at your passwd file. Create it with mosquitto_passwd -c passwd sensor, then mosquitto_passwd passwd dashboard (no -c the second time: -c starts a new file).',
-      lessonSection: 'passwords',
-      async run(h) {
-        for (const [user, protocolVersion] of [['sensor', 4], ['dashboard', 5]] as const) {
-          const client = await h.open({ name: user, username: user, password: h.inputs.WRONG_PASSWORD, protocolVersion })
-          const code = connackCode(client.connack!)
-          client.destroy()
-          if (code === 0) {
-            fail({
-              message: `${user} logged in with the password "${h.inputs.WRONG_PASSWORD}", which is not theirs: Mosquitto is not checking passwords. Set password_file to your passwd file.`,
-              expected: `CONNACK ${describeConnackCode(protocolVersion === 5 ? 0x87 : 5, protocolVersion)}`,
               received: `CONNACK ${describeConnackCode(code, protocolVersion)}`,
             })
           }
