@@ -3,9 +3,11 @@ import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
 import type { GraderClient } from '../../grader/checks/grader-client.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
+import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { isPublish, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeReasonCode } from '../../grader/mqtt/reason-codes.ts'
 import { topicMatches } from '../../grader/mqtt/topic-filter.ts'
+import { describeExit } from '../../grader/runner/student-program.ts'
 import { formatPacket, quoteText } from '../../grader/wiretap/format-packet.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
 
@@ -14,9 +16,12 @@ type Inputs = { CLIENT_ID: string; REQUEST_TOPIC: string }
 /** One request the grader sends, with the MQTT 5 properties a requester sets. */
 interface Request {
   body: string
-  responseTopic: string
-  correlationData: Buffer
-  traceId: string
+  /** Absent only on the request that has nobody to answer. */
+  responseTopic: string | undefined
+  /** Absent on a request that does not need it (a requester with one request in flight): it is optional. */
+  correlationData?: Buffer
+  /** Absent on a request with no user properties at all. */
+  traceId?: string
   expiryS?: number
 }
 
@@ -49,7 +54,7 @@ function connectionOfClient(h: Harness<Inputs>, clientId: string): number | unde
     .at(-1)?.connection
 }
 
-const sameBytes = (a: Buffer | undefined, b: Buffer) => a !== undefined && Buffer.compare(Buffer.from(a), b) === 0
+const sameBytes = (a: Buffer | undefined, b: Buffer | undefined) => a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), b) === 0
 const hex = (bytes: Buffer | undefined) => (bytes === undefined ? '(none)' : `<${Buffer.from(bytes).toString('hex').replace(/(..)/g, '$1 ').trim()}>`)
 
 /** The grader's requester: an MQTT 5 client (properties need MQTT 5), one per run. */
@@ -63,21 +68,29 @@ function requester(h: Harness<Inputs>): Promise<GraderClient> {
   return client
 }
 
-/** A request with a response topic, correlation data and trace id of its own: nothing a program could guess. */
-function newRequest(h: Harness<Inputs>, body: string, expiryS?: number): Request {
+/**
+ * A request with a response topic, correlation data and trace id of its own: nothing a program could guess.
+ * `without` leaves the optional properties out: a requester need not send them, and the answer must come all
+ * the same.
+ */
+function newRequest(h: Harness<Inputs>, body: string, expiryS?: number, without: { correlationData?: boolean; userProperties?: boolean; responseTopic?: boolean } = {}): Request {
+  // Response topics are UTF-8 text like any topic: one in four has a level beyond ASCII.
+  const app = h.random.pick(['apps', 'dashboards', 'billing', 'ops'])
   return {
     body,
-    responseTopic: `${h.random.pick(['apps', 'dashboards', 'billing', 'ops'])}/${h.random.id('client')}/replies`,
+    responseTopic: without.responseTopic ? undefined : `${app}/${h.random.pick(['', '', '', 'küche-'])}${h.random.id('client')}/replies`,
     // 0xff never occurs in UTF-8: correlation data is binary, and a program that turns it into text breaks it.
-    correlationData: Buffer.concat([Buffer.from([0xff]), Buffer.from(h.random.hex(14), 'hex')]),
-    traceId: h.random.hex(12),
+    ...(without.correlationData ? {} : { correlationData: Buffer.concat([Buffer.from([0xff]), Buffer.from(h.random.hex(14), 'hex')]) }),
+    ...(without.userProperties ? {} : { traceId: h.random.hex(12) }),
     ...(expiryS !== undefined ? { expiryS } : {}),
   }
 }
 
 function describeRequest(request: Request): string {
   const expiry = request.expiryS !== undefined ? `, Message Expiry ${request.expiryS} s` : ''
-  return `the request ${quoteText(request.body)} (Response Topic "${request.responseTopic}", Correlation Data ${hex(request.correlationData)}${expiry})`
+  const properties = request.traceId === undefined ? ', no user properties' : ''
+  const topic = request.responseTopic === undefined ? 'no Response Topic' : `Response Topic "${request.responseTopic}"`
+  return `the request ${quoteText(request.body)} (${topic}, Correlation Data ${hex(request.correlationData)}${properties}${expiry})`
 }
 
 async function send(h: Harness<Inputs>, request: Request): Promise<void> {
@@ -88,9 +101,9 @@ async function send(h: Harness<Inputs>, request: Request): Promise<void> {
     {
       qos: 1,
       properties: {
-        responseTopic: request.responseTopic,
-        correlationData: request.correlationData,
-        userProperties: { 'trace-id': request.traceId },
+        ...(request.responseTopic !== undefined ? { responseTopic: request.responseTopic } : {}),
+        ...(request.correlationData ? { correlationData: request.correlationData } : {}),
+        ...(request.traceId !== undefined ? { userProperties: { 'trace-id': request.traceId } } : {}),
         ...(request.expiryS !== undefined ? { messageExpiryInterval: request.expiryS } : {}),
       },
     },
@@ -98,8 +111,11 @@ async function send(h: Harness<Inputs>, request: Request): Promise<void> {
   )
 }
 
+/** The delivery of `request`: known by its correlation data, or by its body (each request's is its own) without. */
 const isRequestFor = (h: Harness<Inputs>, request: Request) => (packet: Packet): packet is IPublishPacket =>
-  isPublish(packet) && packet.topic === h.inputs.REQUEST_TOPIC && sameBytes(packet.properties?.correlationData, request.correlationData)
+  isPublish(packet) &&
+  packet.topic === h.inputs.REQUEST_TOPIC &&
+  (request.correlationData ? sameBytes(packet.properties?.correlationData, request.correlationData) : packet.properties?.correlationData === undefined && payloadText(packet) === request.body)
 
 /**
  * Sends one request and returns the first PUBLISH the service (the connection of CLIENT_ID) sent once it had
@@ -136,6 +152,41 @@ async function answerTo(h: Harness<Inputs>, request: Request): Promise<IPublishP
   }
 }
 
+/**
+ * Sends a request that lacks an optional property, then an ordinary one, and expects an answer to both: the
+ * service handles requests in the order they arrive, so once the second is answered, the first has been handled
+ * (no waiting for a deadline to prove it was dropped).
+ */
+async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing: string, advice: string): Promise<void> {
+  const ordinary = newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }))
+  const after = h.cursor()
+  await send(h, request)
+  await send(h, ordinary)
+  await expectAnswerTo(h, ordinary, after).catch((error: unknown) => {
+    if (!(error instanceof CheckFailure) || !error.details.isCrash) throw error
+    const exit = h.currentProgram?.exitInfo
+    fail({ ...error.details, message: `Your program ${exit ? describeExit(exit) : 'ended'} when it got ${describeRequest(request)}, a request without ${missing}. ${advice}` })
+  })
+  await settle(h)
+  const service = connectionOfClient(h, h.inputs.CLIENT_ID)
+  const answers = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== ordinary.responseTopic, after)
+  if (answers.length === 0) {
+    fail({
+      message: `Your service did not answer ${describeRequest(request)}, a request without ${missing}, though it answered the request after it. ${advice}`,
+      expected: `an answer on "${request.responseTopic}"`,
+      received: 'no answer',
+    })
+  }
+  const answer = answers[0].packet as IPublishPacket
+  if (answer.topic !== request.responseTopic) {
+    fail({
+      message: `Your service answered ${describeRequest(request)}, a request without ${missing}, on "${answer.topic}", not on its Response Topic. ${advice}`,
+      expected: `PUBLISH topic="${request.responseTopic}"`,
+      received: formatPacket(answer, 5),
+    })
+  }
+}
+
 /** The client id of each of the program's connections, from its CONNECT. */
 function connectConnectionIds(h: Harness<Inputs>): Map<number, string> {
   const ids = new Map<number, string>()
@@ -148,7 +199,7 @@ function connectConnectionIds(h: Harness<Inputs>): Map<number, string> {
 /** The program's PUBLISHes that answer `request` (its correlation data), on any connection, after `after`. */
 function answersOf(h: Harness<Inputs>, request: Request, after = 0): PacketEvent[] {
   return h.tap.trace.packets(
-    (e) => e.direction === 'to-broker' && !e.isInjected && isPublish(e.packet) && e.packet.topic === request.responseTopic && sameBytes(e.packet.properties?.correlationData, request.correlationData),
+    (e) => e.direction === 'to-broker' && !e.isInjected && isPublish(e.packet) && e.packet.topic === request.responseTopic && (!request.correlationData || sameBytes(e.packet.properties?.correlationData, request.correlationData)),
     after,
   )
 }
@@ -281,10 +332,11 @@ export default defineExercise<Inputs>({
       lessonSection: 'request-response',
       async run(h) {
         const ops = h.random.shuffle(['add', 'multiply'] as const)
-        for (const op of ops) {
+        for (const [index, op] of ops.entries()) {
           const args = Array.from({ length: h.random.int(2, 4) }, () => h.random.int(-20, 40))
           const expected = op === 'add' ? args.reduce((a, b) => a + b, 0) : args.reduce((a, b) => a * b, 1)
-          const request = newRequest(h, JSON.stringify({ op, args }))
+          // One compact, one across lines: requests are JSON as any library writes it.
+          const request = newRequest(h, index === 0 ? JSON.stringify({ op, args }) : JSON.stringify({ op, args }, null, 2))
           const answer = await answerTo(h, request)
           if (answer.topic !== request.responseTopic) {
             fail({
@@ -299,6 +351,13 @@ export default defineExercise<Inputs>({
               message: `Your answer to ${quoteText(request.body)} says ${quoteText(payloadText(answer))}; the requester expects {"result": ${expected}}.`,
               expected: JSON.stringify({ result: expected }),
               received: payloadText(answer),
+            })
+          }
+          if (answer.qos !== 1) {
+            fail({
+              message: `Your answer went out at QoS ${answer.qos}; the task asks for QoS 1. The requester is waiting for exactly this message: at QoS 1 the broker acknowledges it, and MQTT.js sends it again if the connection drops before it does.`,
+              expected: `PUBLISH topic="${request.responseTopic}" qos=1`,
+              received: formatPacket(answer, 5).replace(/ id=\d+/, ''),
             })
           }
         }
@@ -325,6 +384,9 @@ export default defineExercise<Inputs>({
             received: `correlationData=${hex(received)}`,
           })
         }
+        // Correlation Data is optional: a requester with one request in flight may leave it out.
+        const plain = newRequest(h, JSON.stringify({ op: 'multiply', args: [h.random.int(2, 9), h.random.int(2, 9)] }), undefined, { correlationData: true })
+        await expectAnswerWithout(h, plain, 'Correlation Data', 'Correlation Data is optional: a requester with one request in flight may leave it out. Answer it all the same, without Correlation Data (copy it only when the request has some).')
       },
     },
     {
@@ -345,6 +407,9 @@ export default defineExercise<Inputs>({
             received: `userProperties=${JSON.stringify(answer.properties?.userProperties ?? {})}`,
           })
         }
+        // A request with no user properties at all: its answer has none to copy, and must come all the same.
+        const bare = newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }), undefined, { userProperties: true })
+        await expectAnswerWithout(h, bare, 'user properties', 'Copy the trace-id only when the request has one, and leave userProperties out of the answer when it would be empty: MQTT.js 5.16 drops a PUBLISH whose userProperties is {} without a word.')
       },
     },
     {
@@ -380,6 +445,24 @@ export default defineExercise<Inputs>({
               received: `userProperties=${JSON.stringify(answer.properties?.userProperties ?? {})} payload=${quoteText(payloadText(answer))}`,
             })
           }
+        }
+        // A request without a Response Topic has nobody to answer: nothing may be published for it, and the
+        // service keeps going. The request after it proves the service has handled it.
+        const orphan = newRequest(h, JSON.stringify({ op: 'add', args: [a, b] }), undefined, { responseTopic: true })
+        const next = newRequest(h, JSON.stringify({ op: 'multiply', args: [a, b] }))
+        const after = h.cursor()
+        await send(h, orphan)
+        await send(h, next)
+        await expectAnswerTo(h, next, after)
+        await settle(h)
+        const service = connectionOfClient(h, h.inputs.CLIENT_ID)
+        const stray = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== next.responseTopic, after)[0]
+        if (stray) {
+          fail({
+            message: `Your service published ${formatPacket(stray.packet, 5).replace(/ id=\d+/, '')} for ${describeRequest(orphan)}, a request with no Response Topic. Such a request has nobody waiting for an answer: ignore it, and publish nothing (not on a topic of your own either).`,
+            expected: 'nothing published for a request without a Response Topic',
+            received: formatPacket(stray.packet, 5),
+          })
         }
       },
     },
@@ -465,5 +548,6 @@ export default defineExercise<Inputs>({
         }
       },
     },
+    settleCheck({ covers: [9], lessonSection: 'request-response' }),
   ],
 })

@@ -1,5 +1,7 @@
 import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
-import { fail } from '../../grader/checks/check-failure.ts'
+import type { IPublishPacket } from 'mqtt-packet'
+import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
+import { quoteText } from '../../grader/wiretap/format-packet.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
@@ -58,7 +60,9 @@ export default defineExercise<Inputs>({
       return {
         CLIENT_ID: device,
         TOPIC: `home/${random.pick(['kitchen', 'attic', 'garage', 'cellar'])}/${device}/energy`,
-        PAYLOAD: JSON.stringify({ kwh: random.decimal(0.1, 9.9, 2), seq: random.int(1, 999) }),
+        // JSON as a person writes it, with a name beyond ASCII: "exactly" means these bytes, not the same JSON
+        // written out again (JSON.stringify(JSON.parse(PAYLOAD)) drops the spaces) or re-encoded.
+        PAYLOAD: `{"kwh": ${random.decimal(0.1, 9.9, 2)}, "seq": ${random.int(1, 999)}, "meter": "${random.pick(['Zähler', 'compteur', 'contador', 'счётчик'])}-${random.int(1, 9)}"}`,
       }
     },
     deadlineMs: 45_000,
@@ -92,7 +96,18 @@ export default defineExercise<Inputs>({
         await h.program()
         await h.expectConnect()
         const { TOPIC, PAYLOAD } = h.inputs
-        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`, match: isPublishTo(TOPIC, PAYLOAD) })
+        const publish = await h
+          .expectPacket({ from: 'program', description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`, match: isPublishTo(TOPIC, PAYLOAD) })
+          .catch((error: unknown) => {
+            // A reading went out, but not those bytes: say how it differs.
+            const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && isPublishTo(TOPIC)(e.packet)).at(-1)?.packet as IPublishPacket | undefined
+            if (!(error instanceof CheckFailure) || !sent) throw error
+            fail({
+              message: `Your program published ${quoteText(payloadText(sent))} to ${TOPIC}, not PAYLOAD exactly (${quoteText(PAYLOAD)}). Publish the text of PAYLOAD as it is: parsing it and writing it out again changes its spaces and can change its numbers.`,
+              expected: `PUBLISH topic="${TOPIC}" payload=${quoteText(PAYLOAD)}`,
+              received: `PUBLISH topic="${TOPIC}" payload=${quoteText(payloadText(sent))}`,
+            })
+          })
         if (publish.qos !== 1) {
           fail({
             message: `Your reading went out at QoS ${publish.qos}: over QoS 0 nothing tells your program it arrived before it exits. Publish with { qos: 1 } and await it (publishAsync resolves on the PUBACK).`,
