@@ -2,49 +2,12 @@ import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
 import type { IPublishPacket } from 'mqtt-packet'
 import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
 import { quoteText } from '../../grader/wiretap/format-packet.ts'
-import type { Harness } from '../../grader/checks/harness.ts'
+import { expectImpostorRefused } from '../../grader/checks/impostor-check.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
 
 type Inputs = { CLIENT_ID: string; TOPIC: string; PAYLOAD: string }
-
-/**
- * Runs the program against an impostor and reads the verdict from the impostor's side of the handshake:
- * a TLS alert means the client refused; a finished handshake followed by bytes means it trusted a stranger.
- */
-async function expectRefusal(h: Harness<Inputs>, kind: 'unknown-ca' | 'wrong-name', what: string, fix: string): Promise<void> {
-  await using impostor = await h.startRogueServer(kind)
-  const program = await h.startProgram({ MQTT_URL: impostor.url })
-  const verdict = await Promise.race([
-    impostor.verdict(h.signal),
-    program.exited.then((exit) => ({ kind: 'exited' as const, exit })),
-  ])
-  if (verdict.kind === 'refused') {
-    // Refused: now the program must say so with its exit code, or a script running it believes it worked.
-    const exit = await h.expectExit('exited with a non-zero code once the TLS connection failed')
-    if (exit.exitCode === 0 || exit.exitCode === undefined) {
-      fail({
-        message: `Your client refused ${what}, good, but then your program ${describeExit(exit)}: whoever runs it (a script, systemd, CI) would think the reading was delivered. On a connection error, print it and exit with a non-zero code (process.exit(1)).`,
-        expected: 'a non-zero exit code',
-        received: describeExit(exit),
-      })
-    }
-    return
-  }
-  if (verdict.kind === 'exited') {
-    fail({
-      message: `Your program ${describeExit(verdict.exit)} without even trying the server at MQTT_URL: it must connect to the URL it is given, and refuse ${what}.`,
-      expected: `a TLS handshake with ${impostor.url}, refused by your client`,
-      received: `no connection; your program ${describeExit(verdict.exit)}`,
-    })
-  }
-  fail({
-    message: `Your client completed a TLS handshake with ${what} and sent it ${verdict.bytes} bytes: your CONNECT (with any username and password) went to an impostor. ${fix}`,
-    expected: 'the handshake aborted by your client (a TLS alert)',
-    received: `handshake completed, then ${verdict.bytes} bytes sent`,
-  })
-}
 
 export default defineExercise<Inputs>({
   id: 'ex9',
@@ -135,7 +98,12 @@ export default defineExercise<Inputs>({
       hint: 'Never set rejectUnauthorized: false. With the course CA as `ca`, Node refuses every certificate that CA did not sign.',
       lessonSection: 'tls',
       async run(h) {
-        await expectRefusal(h, 'unknown-ca', 'a server whose certificate the course CA did not sign', 'Remove rejectUnauthorized: false: the CA check is the whole point of TLS.')
+        await expectImpostorRefused(h, 'unknown-ca', {
+          scheme: 'mqtts',
+          what: 'a server whose certificate the course CA did not sign',
+          fix: 'Remove rejectUnauthorized: false: the CA check is the whole point of TLS.',
+          mustExitWithError: true,
+        })
       },
     },
     {
@@ -146,7 +114,12 @@ export default defineExercise<Inputs>({
       hint: 'A valid certificate for another name is someone else\'s: keep Node\'s default checkServerIdentity, which compares the certificate\'s names with the host you dialled.',
       lessonSection: 'tls',
       async run(h) {
-        await expectRefusal(h, 'wrong-name', 'a server whose certificate (signed by the course CA) is for broker.invalid, not for the address you dialled', 'Remove your checkServerIdentity override: the host-name check is what stops one valid certificate from impersonating another server.')
+        await expectImpostorRefused(h, 'wrong-name', {
+          scheme: 'mqtts',
+          what: 'a server whose certificate (signed by the course CA) is for broker.invalid, not for the address you dialled',
+          fix: 'Remove your checkServerIdentity override: the host-name check is what stops one valid certificate from impersonating another server.',
+          mustExitWithError: true,
+        })
       },
     },
   ],
