@@ -252,7 +252,7 @@ export default defineExercise<Inputs>({
         await expectImpostorRefused(h, 'unknown-ca', {
           scheme: 'wss',
           what: 'a wss:// server whose certificate the course CA did not sign',
-          fix: 'Remove rejectUnauthorized: false: the CA check is what makes wss:// safer than ws://.',
+          fix: 'Remove whatever turns the certificate check off (rejectUnauthorized: false in MQTT.js, cert_reqs=ssl.CERT_NONE in paho): the CA check is what makes wss:// safer than ws://.',
           mustExitWithError: false,
         })
       },
@@ -270,7 +270,7 @@ export default defineExercise<Inputs>({
         await expectImpostorRefused(h, 'wrong-name', {
           scheme: 'wss',
           what: 'a wss:// server whose certificate (signed by the course CA) is for broker.invalid, not for the address you dialled',
-          fix: 'Remove your checkServerIdentity override: the host-name check is what stops one valid certificate from impersonating another server.',
+          fix: 'Remove whatever turns the host-name check off (a checkServerIdentity override in MQTT.js, tls_insecure_set(True) in paho): the host-name check is what stops one valid certificate from impersonating another server.',
           mustExitWithError: false,
         })
       },
