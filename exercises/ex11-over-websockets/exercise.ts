@@ -33,8 +33,11 @@ const taskPorts = { ws: 8080, wss: 8443 } as const
  */
 function expectTaskPorts(conf: string): void {
   const lines = conf.split(/\r?\n/)
+  const listeners = [...describeListeners(conf)]
+  // A missing or doubled kind is the config writer's to explain (it says which line to change): ports come after.
+  if (listeners.filter(([, kind]) => kind === 'ws').length !== 1 || listeners.filter(([, kind]) => kind === 'wss').length !== 1) return
   const issues = []
-  for (const [line, kind] of describeListeners(conf)) {
+  for (const [line, kind] of listeners) {
     if (kind !== 'ws' && kind !== 'wss') continue
     const text = lines[line - 1].trim()
     const port = Number(text.split(/\s+/)[1])
