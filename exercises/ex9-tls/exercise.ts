@@ -63,7 +63,7 @@ export default defineExercise<Inputs>({
           .expectPacket({ from: 'program', description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`, match: isPublishTo(TOPIC, PAYLOAD) })
           .catch((error: unknown) => {
             // A reading went out, but not those bytes: say how it differs.
-            const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && isPublishTo(TOPIC)(e.packet)).at(-1)?.packet as IPublishPacket | undefined
+            const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && h.isTaskConnection(e.connection) && isPublishTo(TOPIC)(e.packet) && payloadText(e.packet) !== PAYLOAD).at(-1)?.packet as IPublishPacket | undefined
             if (!(error instanceof CheckFailure) || !sent) throw error
             fail({
               message: `Your program published ${quoteText(payloadText(sent))} to ${TOPIC}, not PAYLOAD exactly (${quoteText(PAYLOAD)}). Publish the text of PAYLOAD as it is: parsing it and writing it out again changes its spaces and can change its numbers.`,

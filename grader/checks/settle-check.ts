@@ -13,21 +13,25 @@ import type { Harness, Inputs } from './harness.ts'
  */
 export const settleWindowMs = 2000
 
-/** What a program that keeps running may send while nobody asks it anything: keepalives and acknowledgements. */
-const quietPackets = new Set(['pingreq', 'puback', 'pubrec', 'pubrel', 'pubcomp'])
-
-/** The first thing in the student's trace that a program left alone does not do. */
-function isUnasked(event: TraceEvent): boolean {
-  if (event.kind === 'connection') return true
-  if (event.kind !== 'packet' || event.isInjected || event.direction !== 'to-broker') return false
-  return !quietPackets.has(event.packet.cmd)
+/**
+ * What a program left alone must not do: end a connection (a DISCONNECT, a close), publish, or connect again
+ * with a client id it has used before (a reconnection, or a takeover storm starting). A connection it opens
+ * for the first time (a monitor that comes up late), its SUBSCRIBEs and its keepalives are its own business.
+ */
+function unaskedIn(knownIds: ReadonlySet<string>): (event: TraceEvent) => boolean {
+  return (event) => {
+    if (event.kind === 'connection') return event.state === 'closed' && event.connection > 0
+    if (event.kind !== 'packet' || event.isInjected || event.direction !== 'to-broker') return false
+    const { packet } = event
+    return packet.cmd === 'publish' || packet.cmd === 'disconnect' || (packet.cmd === 'connect' && knownIds.has(packet.clientId))
+  }
 }
 
 /**
  * The settle check, for exercises whose program keeps running after the last check: for a while after it, the
- * grader asks nothing and watches the whole trace. The program must still be running, on the connection it had,
- * and send nothing but keepalives: no reconnection or second connection (a takeover storm starts this way), no
- * publish nobody asked for, no goodbye. A program may misbehave once the checks it fears are over; this is the
+ * grader asks nothing and watches the whole trace. The program must still be running, on the connections it had,
+ * and publish nothing: no reconnection (a takeover storm starts this way), no publish nobody asked for, no
+ * goodbye. A program may misbehave once the checks it fears are over; this is the
  * check that sees it. Takeovers anywhere in the run are reported by every check (ConnectionWatch).
  */
 export function settleCheck<I extends Inputs>(options: { covers: number[]; points?: number; lessonSection?: string; windowMs?: number }): CheckInput<I> {
@@ -51,15 +55,16 @@ async function expectSettled(h: Harness, windowMs: number): Promise<void> {
   const program = h.currentProgram
   if (!program) throw new Error('the settle check needs a program that was started by an earlier check')
   const window = `the ${formatDuration(windowMs)} the grader watched after the last check, asking nothing`
-  const expected = 'your program still running, connected, sending nothing but PINGREQ (keepalive)'
+  const expected = 'your program still running, connected, publishing nothing and not connecting again'
   // Ended before the window began (a DISCONNECT right after the last answer, say) or during it: one message,
   // whichever the grader happened to see first.
   const ended = (received: string) => fail({ message: endedMessage, expected, received, trace: h.studentTrace() })
   if (program.exitInfo) ended(`your program ${describeExit(program.exitInfo)}`)
   if (h.tap.openConnections().length === 0) ended('no open connection')
   const after = h.cursor()
+  const knownIds = new Set(h.tap.trace.packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'connect').map((e) => (e.packet as { clientId: string }).clientId))
   const seen = await Promise.race([
-    h.tap.trace.waitFor(isUnasked, h.within(windowMs), after),
+    h.tap.trace.waitFor(unaskedIn(knownIds), h.within(windowMs), after),
     program.exited.then((exit) => ({ exit })),
   ]).catch((error: unknown) => {
     if (error instanceof DeadlineExceeded) return undefined
@@ -75,13 +80,13 @@ async function expectSettled(h: Harness, windowMs: number): Promise<void> {
 
 function describeUnasked(event: TraceEvent, window: string): string {
   const packet = event.kind === 'packet' ? event.packet : undefined
-  if ((event.kind === 'connection' && event.state === 'opened') || packet?.cmd === 'connect') {
-    return `Your program opened a new connection during ${window}, though the one it had was fine. A client that connects again without a reason loads the broker, and with the same client id takes its own session over. Connect once; MQTT.js reconnects by itself when a connection is really lost.`
+  if (packet?.cmd === 'connect') {
+    return `Your program connected again during ${window}, with a client id it had connected with before, though nothing had cut its connection. A client that connects again without a reason loads the broker, and with the same client id takes its own session over. Connect once; MQTT.js reconnects by itself when a connection is really lost.`
   }
   if (packet?.cmd === 'publish') {
     // Without its packet id, which MQTT.js picks at random: the message must read the same on every run.
     const shown = formatPacket(packet, event.kind === 'packet' ? event.protocolVersion : 4).replace(/ id=\d+/, '')
     return `Your program published ${shown} during ${window}. Publish only what the task asks for, when it asks: a timer that publishes again, or an answer sent twice, is noise every subscriber receives (and, retained, can overwrite the truth).`
   }
-  return `Your program sent ${packet ? packet.cmd.toUpperCase() : 'something'} during ${window}, when nothing had asked it to: once set up, a client only answers what arrives. Do each step of the task once, when it is due.`
+  return `Your program sent ${packet ? packet.cmd.toUpperCase() : 'something'} during ${window}, when nothing had asked it to. Do each step of the task once, when it is due.`
 }
