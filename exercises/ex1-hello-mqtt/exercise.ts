@@ -78,7 +78,7 @@ export default defineExercise<{ CLIENT_ID: string; TOPIC_PREFIX: string }>({
     {
       id: 'echoes',
       title: 'Your program sends every message from TOPIC_PREFIX/inbox back, byte for byte, on TOPIC_PREFIX/echo',
-      points: 2,
+      points: 1,
       covers: [4],
       hint: 'Handle client.on("message", (topic, payload) => ...) once, outside the connect handler, and publish every payload that arrives on the inbox, not just the first: the Buffer as it is (payload.toString() changes bytes that are not text).',
       lessonSection: 'publish-and-subscribe',

@@ -27,6 +27,7 @@ describe('npm run grade: what it prints and writes', () => {
       ['subscribes', 'passed'],
       ['says-hello', 'passed'],
       ['echoes', 'passed'],
+      ['settles', 'passed'],
     ])
   })
 
