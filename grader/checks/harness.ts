@@ -110,10 +110,15 @@ export interface Harness<I extends Inputs = Inputs> {
   expectSubscription(topic: string, options?: { after?: number; description?: string }): Promise<{ granted: number }>
   /**
    * Waits for a CONNECT with the exercise's client id (on any of the program's connections: a program may open
-   * others first) and returns it; fails naming the ids the program did use, if any.
+   * others first) and returns it; fails naming the ids the program did use, if any. With `after`, the first
+   * one after that point: the reconnection after a cut(), which then is the task connection (taskConnection()).
    */
   expectConnect(options?: { after?: number; description?: string }): Promise<IConnectPacket>
-  /** The newest open connection of the program with the exercise's client id: the one to cut() or hold(). */
+  /**
+   * The connection a check judges: the program's open connection with the exercise's client id, the one to
+   * cut() or hold(). There is one at a time; two at once is a takeover, which ConnectionWatch reports and which
+   * ends the running check, so "the newest" and "the only one" are the same here.
+   */
   taskConnection(): TapConnection
   /** Whether the program's connection `id` is one the checks judge (its CONNECT carried the task's client id). */
   isTaskConnection(id: number): boolean
