@@ -7,7 +7,8 @@ import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { isPublish, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeReasonCode } from '../../grader/mqtt/reason-codes.ts'
 import { topicMatches } from '../../grader/mqtt/topic-filter.ts'
-import { describeExit } from '../../grader/runner/student-program.ts'
+import { type StudentProgram, describeExit } from '../../grader/runner/student-program.ts'
+import { raceSignal } from '../../grader/time/deadline.ts'
 import { formatPacket, quoteText } from '../../grader/wiretap/format-packet.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
 
@@ -162,15 +163,22 @@ async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing
   const after = h.cursor()
   await send(h, request)
   await send(h, ordinary)
+  const crashed = (details: CheckFailure['details'], exit: NonNullable<StudentProgram['exitInfo']>) =>
+    fail({ ...details, message: `Your program ${describeExit(exit)} when it got ${describeRequest(request)}, a request without ${missing}. ${advice}`, isCrash: true })
   await expectAnswerTo(h, ordinary, after).catch((error: unknown) => {
-    if (!(error instanceof CheckFailure) || !error.details.isCrash) throw error
     const exit = h.currentProgram?.exitInfo
-    fail({ ...error.details, message: `Your program ${exit ? describeExit(exit) : 'ended'} when it got ${describeRequest(request)}, a request without ${missing}. ${advice}` })
+    if (!(error instanceof CheckFailure) || !error.details.isCrash || !exit) throw error
+    crashed(error.details, exit)
   })
   await settle(h)
   const service = connectionOfClient(h, h.inputs.CLIENT_ID)
   const answers = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== ordinary.responseTopic, after)
   if (answers.length === 0) {
+    // A handler that threw on the first request may have let the second one out before Node ended the process
+    // (an unhandled rejection ends it once the current turn is over): the exit, if it comes, is the answer.
+    const program = h.currentProgram!
+    const exit = program.exitInfo ?? (await raceSignal(program.exited, h.within(1000)).catch(() => undefined))
+    if (exit && exit.exitCode !== 0) crashed({ message: '', expected: `an answer on "${request.responseTopic}"`, received: describeExit(exit) }, exit)
     fail({
       message: `Your service did not answer ${describeRequest(request)}, a request without ${missing}, though it answered the request after it. ${advice}`,
       expected: `an answer on "${request.responseTopic}"`,
