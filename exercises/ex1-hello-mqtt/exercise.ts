@@ -103,7 +103,10 @@ export default defineExercise<{ CLIENT_ID: string; TOPIC_PREFIX: string }>({
         }).catch((error: unknown) => {
           const echoed = observer.messages(after).filter((message) => message.topic === echo).length
           if (!(error instanceof CheckFailure) || echoed === 0 || echoed >= sent.length) throw error
-          fail({ ...error.details, message: `Your program echoed ${echoed} of the ${sent.length} messages the grader sent to ${inbox}, then no more: handle every message that arrives (client.on("message", ...), not client.once), for as long as the program runs.` })
+          fail({
+            ...error.details,
+            message: `The grader did not receive ${JSON.stringify(last.payload.toString())} back on ${echo}, the last of the ${sent.length} messages it sent to ${inbox}: your program echoed ${echoed} of them, then no more. Handle every message that arrives (client.on("message", ...), not client.once), for as long as the program runs.`,
+          })
         })
         await observer.barrier(h.signal)
         const echoes = observer.messages(after).filter((message) => message.topic === echo)

@@ -245,7 +245,7 @@ export default defineExercise<Inputs>({
     {
       id: 'forwards-matching',
       title: 'Your program forwards exactly the messages its subscriptions match, and nothing else',
-      points: 2,
+      points: 1,
       covers: [2],
       hint: 'Every message that is not a match question came through one of your subscriptions: publish its topic to TOPIC_PREFIX/forwarded, without filtering it again.',
       lessonSection: 'subscribing-with-wildcards',
