@@ -15,16 +15,18 @@ import type { Harness, Inputs } from './harness.ts'
 export const settleWindowMs = 1500
 
 /**
- * What a program left alone must not do: end a connection (a DISCONNECT, a close), publish, or connect again
- * with a client id it has used before (a reconnection, or a takeover storm starting). A connection it opens
- * for the first time (a monitor that comes up late), its SUBSCRIBEs and its keepalives are its own business.
+ * What a program left alone must not do: end a connection it had (a DISCONNECT, a close), publish, or connect
+ * again with a client id it has used before (a reconnection, or a takeover storm starting). A connection opened
+ * for the first time (a monitor that comes up late), its SUBSCRIBEs and its keepalives are its own business; so
+ * is a stranger's connection to the tap (on a shared machine, another grade's program scanning ports).
  */
-function unaskedIn(knownIds: ReadonlySet<string>): (event: TraceEvent) => boolean {
+function unaskedIn(knownIds: ReadonlySet<string>, openAtStart: ReadonlySet<number>): (event: TraceEvent) => boolean {
   return (event) => {
-    if (event.kind === 'connection') return event.state === 'closed' && event.connection > 0
+    // Only the connections the program had when the window began can be ended: one opened since is new.
+    if (event.kind === 'connection') return event.state === 'closed' && openAtStart.has(event.connection)
     if (event.kind !== 'packet' || event.isInjected || event.direction !== 'to-broker') return false
     const { packet } = event
-    return packet.cmd === 'publish' || packet.cmd === 'disconnect' || (packet.cmd === 'connect' && knownIds.has(packet.clientId))
+    return packet.cmd === 'publish' || (packet.cmd === 'disconnect' && openAtStart.has(event.connection)) || (packet.cmd === 'connect' && knownIds.has(packet.clientId))
   }
 }
 
@@ -65,7 +67,7 @@ async function expectSettled(h: Harness, windowMs: number): Promise<void> {
   const after = h.cursor()
   const knownIds = new Set(h.tap.trace.packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'connect').map((e) => (e.packet as { clientId: string }).clientId))
   const seen = await Promise.race([
-    h.tap.trace.waitFor(unaskedIn(knownIds), h.within(windowMs), after),
+    h.tap.trace.waitFor(unaskedIn(knownIds, new Set(h.tap.openConnections().map((connection) => connection.id))), h.within(windowMs), after),
     program.exited.then((exit) => ({ exit })),
   ]).catch((error: unknown) => {
     if (error instanceof DeadlineExceeded) return undefined
