@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import type { Exercise } from './load-exercises.ts'
@@ -37,7 +37,9 @@ export function resolveSubmission(exercise: Exercise, source: SubmissionSource, 
       ]
       // With --cmd the program can be anything (main.py, a binary): any existing folder will do.
       const found = candidates.find((candidate) => (options.hasCustomCommand ? isFolder(candidate) : containsProgram(candidate, exercise)))
-      if (found) return { dir: found, label: displayPath(found) }
+      // The folder itself, not a symlink to it (`--dir link-to-alice`, or alice/ex5-last-will linked from
+      // elsewhere): the workspace copies what it is given, and a copied symlink is a link, not the files.
+      if (found) return { dir: realpathSync(found), label: displayPath(found) }
       const entry = exercise.run.entry ?? 'its files'
       throw new GraderError('NO_SUBMISSION', `no submission for ${exercise.id} in ${source.dir}: expected ${path.join(source.dir, exercise.folder, 'starter', entry)}`, {
         hint: `copy exercises/${exercise.folder}/ into ${source.dir} (the folder layout of exercises/), or point --dir at one exercise's folder`,

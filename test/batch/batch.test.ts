@@ -109,14 +109,14 @@ describe('npm run batch: a cohort in one command', () => {
     // The report names the student's folder, never the temporary copy it was graded in.
     expect(readFileSync(path.join(out, 'carol/result.json'), 'utf8')).not.toContain(tmp)
     const junit = readFileSync(path.join(out, 'carol/junit.xml'), 'utf8')
-    expect(junit).toContain('<testsuite name="ex1 Hello, broker" tests="5" failures="1"')
+    expect(junit).toContain('<testsuite name="ex1 Hello, broker" tests="6" failures="1"')
     expect(junit).toContain('<testsuite name="ex2 ')
   })
 
   it('isolates submissions: a crash, a flood or a scribble changes only its own verdict, and nothing the program wrote is kept', () => {
     for (const student of ['erin', 'frank', 'gina']) {
       const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(out, student, 'result.json'), 'utf8')))
-      expect(report.exercises[0].checks.map((check) => check.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped'])
+      expect(report.exercises[0].checks.map((check) => check.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped', 'skipped'])
     }
     // The flood was capped inside its own grade; alice, graded beside it, has every point.
     expect(readFileSync(path.join(out, 'alice/result.json'), 'utf8')).toContain('"points": 15')
