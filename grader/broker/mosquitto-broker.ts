@@ -118,7 +118,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
     // A WebSocket listener that could not bind says only this; when another process holds its port, it lost
     // the race for the free port (not the student's mistake), and the start is tried again on new ports.
     const webSocketPort = /Unable to create websockets listener on port (\d+)/.exec(group.stderr.text)?.[1]
-    if (webSocketPort && (await isPortTaken(Number(webSocketPort)))) throw new AddressInUse(`port ${webSocketPort} in use`)
+    if (webSocketPort && (await isPortTaken(Number(webSocketPort), undefined))) throw new AddressInUse(`port ${webSocketPort} in use`)
     if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'), setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
       hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,
