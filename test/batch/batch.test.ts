@@ -220,14 +220,15 @@ describe.skipIf(!hasMosquitto)(`npm run batch: SIGKILL${hasMosquitto ? '' : ' (s
     const out = path.join(tempDir('batch-out'), 'reports')
     const tmp = enterableTempDir('batch-tmp')
     const started = await firstConnection(90_000, () => 'no grade of hang-1 running')
-    for (const student of ['hang-1', 'hang-2']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
+    for (const student of ['hang-1', 'hang-2']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port, announceOnceConnected: true })
     const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'mosquitto', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', sandboxSharingLoopback], {
       cwd: courseRoot,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'ignore', 'ignore'],
     })
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
-    // hang-1's program runs: a grading process, its Mosquitto and the program are up.
+    // hang-1's program has its CONNACK: a grading process, its Mosquitto and the program are up. (A program
+    // announcing as it starts may do so before its Mosquitto: the grader starts both at once.)
     await started.connected.finally(started.close)
     const below = descendantsOf(child.pid!)
     expect(below.map(describeProcess).join('\n')).toMatch(/__batch-worker[\s\S]*mosquitto -c /)
