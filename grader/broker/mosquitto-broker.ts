@@ -61,23 +61,24 @@ export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefin
 async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal, presetWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
   // Where programs share the grader's loopback (--sandbox uid), Mosquitto's MQTT listener is a Unix socket in the
   // grader's private folder, reached through a front that admits the grader alone (guarded-listener.ts): no
-  // program can talk to the broker behind the tap's back. (A loopback port where the path is too long for a socket.)
+  // program can talk to the broker behind the tap's back. Mosquitto binds it as `mqtt.sock`, relative to its working
+  // folder (the config folder): a socket's path may not exceed 107 bytes, and the grader's temporary folders
+  // (TMPDIR, owner-named folders) can make the full path longer. The front reaches it by the full path when that
+  // fits, else through Mosquitto's own working folder, /proc/<pid>/cwd.
   const isGuarded = areBrokersGuarded()
   const port = await findFreePort()
   const webSocketPorts = presetWebSocketPorts ?? (await findWebSocketPorts(setup.studentConfig?.webSockets))
   const graderCredentials = makeGraderCredentials(setup)
-  let unixSocket: string | undefined
+  const unixSocket = isGuarded ? 'mqtt.sock' : undefined
   const probed = probeParentDeath()
-  const configDir = await writeConfigDir((dir) => {
-    unixSocket = isGuarded && dir.length < 90 ? path.join(dir, 'mqtt.sock') : undefined
-    return renderConf(setup, { port, unixSocket, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 })
-  })
+  const configDir = await writeConfigDir((dir) => renderConf(setup, { port, unixSocket, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 }))
   await probed
   const conf = `${configDir.path}/mosquitto.conf`
   // It dies with the grader, even with one killed by SIGKILL (issue 19); `user root` in the config (a root
   // grader) keeps Mosquitto from changing its uid, which would clear the parent-death signal.
   const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env, diesWithParent: 'auto' })
-  const front = unixSocket ? await frontFor(unixSocket) : undefined
+  const socketPath = unixSocket && (Buffer.byteLength(path.join(configDir.path, unixSocket)) <= 100 ? path.join(configDir.path, unixSocket) : `/proc/${group.pid}/cwd/${unixSocket}`)
+  const front = socketPath ? await frontFor(socketPath) : undefined
   const stop = async () => {
     await front?.close()
     await group.kill()

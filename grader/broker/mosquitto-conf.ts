@@ -14,7 +14,8 @@ export interface MosquittoConfOptions {
   port: number
   /**
    * Where the MQTT listener is a Unix socket instead of `port` (the grader is root and programs share its
-   * loopback: only the grader can open the socket, through its guarded front, guarded-listener.ts).
+   * loopback: only the grader can open the socket, through its guarded front, guarded-listener.ts). Relative to
+   * Mosquitto's working folder, which is the config folder.
    */
   unixSocket?: string | undefined
   /** The ports of the WebSocket listeners a student's config adds (StudentConfig.webSockets), as the broker sees them. */

@@ -63,6 +63,7 @@ interface StudentResult {
   points: number
   checks: { id: string; status: string; points: number }[]
   stdout: string
+  stderr: string
   exit: string | undefined
   notes: string[]
 }
@@ -73,13 +74,15 @@ function readResults(out: string): Map<string, StudentResult> {
   const results = new Map<string, StudentResult>()
   for (const { student, folder } of manifest.students) {
     const report = JSON.parse(readFileSync(path.join(out, folder ?? student, 'result.json'), 'utf8')) as {
-      exercises: { points: number; checks: StudentResult['checks']; programRuns: { stdoutTail: string; exit?: string }[]; notes?: string[] }[]
+      exercises: { points: number; checks: StudentResult['checks']; programRuns: { stdoutTail: string; stderrTail: string; exit?: string }[]; notes?: string[] }[]
     }
     const [exercise] = report.exercises
     results.set(student, {
       points: exercise.points,
       checks: exercise.checks.map(({ id, status, points }) => ({ id, status, points })),
       stdout: exercise.programRuns.map((run) => run.stdoutTail).join('\n'),
+      // The attacks print their one summary line on stderr: the solution they carry fills stdout's tail (30 lines).
+      stderr: exercise.programRuns.map((run) => run.stderrTail).join('\n'),
       exit: exercise.programRuns[0]?.exit,
       notes: exercise.notes ?? [],
     })
@@ -87,10 +90,10 @@ function readResults(out: string): Map<string, StudentResult> {
   return results
 }
 
-/** The one summary line an attack printed: `PROBES {...}`. */
+/** The one summary line an attack printed on stderr: `PROBES {...}`. */
 function summary<T>(result: StudentResult | undefined, label: string): T {
-  const line = result?.stdout.split('\n').findLast((text) => text.startsWith(`${label} `))
-  expect(line, `${label} line in the program's output:\n${result?.stdout}`).toBeDefined()
+  const line = result?.stderr.split('\n').findLast((text) => text.startsWith(`${label} `))
+  expect(line, `${label} line in the program's stderr:\n${result?.stderr}\nstdout:\n${result?.stdout}`).toBeDefined()
   return JSON.parse(line!.slice(label.length + 1)) as T
 }
 
@@ -116,12 +119,16 @@ describe.each(modes)('a hostile cohort: $name', (mode) => {
     const cleanRun = await runAs(mode, batchArgs(clean, cleanOut), home)
     expect(cleanRun.exitCode, cleanRun.stdout + cleanRun.stderr).toBe(0)
     const cleanResults = readResults(cleanOut)
-    for (const student of cohort.honest) expect({ student, ...results.get(student), stdout: '' }).toEqual({ student, ...cleanResults.get(student), stdout: '' })
+    for (const student of cohort.honest) expect({ student, ...results.get(student), stdout: '', stderr: '' }).toEqual({ student, ...cleanResults.get(student), stdout: '', stderr: '' })
     expect(cleanResults.get('honest-alice')?.points, 'a solution passes').toBe(5)
     expect(cleanResults.get('honest-starter')?.points, 'the starter fails').toBeLessThan(5)
 
     // Every hostile program is the solution plus an attack: if nothing got out, it scores what the solution does.
-    for (const student of ['hostile-escape', 'hostile-crosstalk', 'hostile-bombs', 'hostile-fifo']) expect({ student, points: results.get(student)?.points }).toEqual({ student, points: 5 })
+    for (const student of ['hostile-escape', 'hostile-crosstalk', 'hostile-bombs', 'hostile-fifo']) {
+      const result = results.get(student)
+      const lost = result?.checks.filter((check) => check.status !== 'passed')
+      expect({ student, points: result?.points, lost }, `${student}'s run:\n${result?.stderr}\n${result?.exit ?? ''}`).toEqual({ student, points: 5, lost: [] })
+    }
 
     // Escapes: not one probe got out, and they all ran.
     const probes = summary<{ escaped: string[]; refused: number; error?: string }>(results.get('hostile-escape'), 'PROBES')
@@ -130,7 +137,7 @@ describe.each(modes)('a hostile cohort: $name', (mode) => {
     expect(probes.refused, 'every probe ran (open_by_handle_at, remount, namespaces, ptrace, cgroups, sniffing, files)').toBeGreaterThanOrEqual(20)
 
     // Cross-talk: no other grade's listener spoke MQTT to the attacker; with its own network it sees none at all.
-    const crosstalk = summary<{ interfaces: string[]; attempts: number; foreign: number; connected: number[]; learned: string[] }>(results.get('hostile-crosstalk'), 'CROSSTALK')
+    const crosstalk = summary<{ interfaces: string[]; attempts: number; foreign: number; connected: string[]; learned: string[] }>(results.get('hostile-crosstalk'), 'CROSSTALK')
     expect(crosstalk.connected).toEqual([])
     expect(crosstalk.learned).toEqual([])
     if (mode.sandbox === 'bwrap') {

@@ -7,7 +7,7 @@ import { courseRoot } from '../support/run-cli.ts'
 /**
  * A cohort where some students attack: the hostile suite's fixture. Every hostile program is ex1's solution plus
  * an attack started after it (so that, if the sandbox holds, it scores exactly what the solution scores), and
- * prints one line the test reads from its result.json: PROBES, CROSSTALK, BOMBS.
+ * prints one line on stderr (stdout's tail is the solution's) the test reads from its result.json: PROBES, CROSSTALK, BOMBS.
  */
 const programs = path.join(import.meta.dirname, 'programs')
 const solution = readFileSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts'), 'utf8')

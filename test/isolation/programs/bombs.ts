@@ -39,4 +39,4 @@ function fill(file: string): number {
 }
 const wroteWorkspace = fill('big.bin')
 const wroteTmp = fill(`${process.env.TMPDIR ?? '/tmp'}/big.bin`)
-console.log(`BOMBS ${JSON.stringify({ spawned, refused, wroteWorkspace, wroteTmp })}`)
+console.error(`BOMBS ${JSON.stringify({ spawned, refused, wroteWorkspace, wroteTmp })}`)

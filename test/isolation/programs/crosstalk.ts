@@ -7,7 +7,9 @@ import os from 'node:os'
 import mqtt from 'mqtt'
 
 const own = Number(new URL(process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1').port)
-const connected = new Set<number>()
+const connected = new Set<string>()
+/** The uid owning each listener (a column of /proc/net/tcp): says whose listener let an intruder in. */
+const owners = new Map<number, string>()
 const learned = new Set<string>()
 const tried = new Set<number>()
 
@@ -23,7 +25,10 @@ function listeners(): number[] {
     for (const line of table.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/)
       // state 0A: LISTEN
-      if (fields[3] === '0A') ports.add(Number.parseInt(fields[1].split(':')[1], 16))
+      if (fields[3] !== '0A') continue
+      const port = Number.parseInt(fields[1].split(':')[1], 16)
+      ports.add(port)
+      owners.set(port, fields[7])
     }
   }
   return [...ports].filter((port) => port !== own)
@@ -38,7 +43,7 @@ function attack(port: number, clientId: string): Promise<void> {
       resolve()
     }
     client.on('connect', () => {
-      connected.add(port)
+      connected.add(`${port} (uid ${owners.get(port)})`)
       client.subscribe('#', () => setTimeout(done, 1000))
     })
     client.on('message', (topic, payload) => {
@@ -55,7 +60,7 @@ function attack(port: number, clientId: string): Promise<void> {
 const interfaces = Object.keys(os.networkInterfaces())
 let rounds = 0
 function report(): void {
-  console.log(`CROSSTALK ${JSON.stringify({ interfaces, rounds, attempts: ++attempts, foreign: tried.size, connected: [...connected], learned: [...learned] })}`)
+  console.error(`CROSSTALK ${JSON.stringify({ interfaces, rounds, attempts: ++attempts, foreign: tried.size, connected: [...connected], learned: [...learned] })}`)
 }
 let attempts = 0
 report()

@@ -15,4 +15,4 @@ for (const folder of ['.', process.env.TMPDIR ?? '/tmp']) {
     }
   }
 }
-console.log(`DISK ${JSON.stringify({ files, bytes: files * chunk.length })}`)
+console.error(`DISK ${JSON.stringify({ files, bytes: files * chunk.length })}`)
