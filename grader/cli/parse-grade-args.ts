@@ -1,14 +1,17 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.ts'
 import { GraderError } from '../errors/grader-error.ts'
+import { detectLayout, layoutExercise } from '../exercises/detect-layout.ts'
 import { listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 
 export interface GradeCommand {
   exercises: readonly string[] | 'all'
+  /** No exercise was named: they are the ones `--dir` holds (after a zip in it is unpacked: grade-command.ts). */
+  isFromDir?: boolean
   source: SubmissionSource
   broker: BrokerChoice
   command?: string
@@ -88,7 +91,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   } else if (parsed.positionals.length > 0) {
     exercises = parsed.positionals
   } else if (values.dir !== undefined) {
-    exercises = exercisesInDir(values.dir)
+    exercises = exercisesInDir(values.dir, values.cmd !== undefined)
   } else {
     const valid = listExerciseFolders().map((f) => f.id).join(', ')
     throw new GraderError('USAGE', `say which exercise to grade (${valid}), or --all`, { hint: 'e.g. npm run grade -- ex1' })
@@ -112,6 +115,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
 
   return {
     exercises,
+    ...(values.dir !== undefined && !values.all && parsed.positionals.length === 0 ? { isFromDir: true } : {}),
     source,
     broker: parseBrokerChoice(values.broker ?? 'auto'),
     ...(values.cmd !== undefined ? { command: values.cmd } : {}),
@@ -134,17 +138,31 @@ export function namesExercise(args: readonly string[]): boolean {
   }
 }
 
-/** `--dir` without an exercise: the folder is one exercise's, or holds several named like exercises/. */
-function exercisesInDir(dir: string): string[] {
+/**
+ * `--dir` without an exercise: the exercises the folder holds, found by the layout detector batch uses too
+ * (detect-layout.ts). A folder that holds only a zip grades every exercise, narrowed to what the zip holds once
+ * it is unpacked (grade-command.ts).
+ */
+function exercisesInDir(dir: string, hasCommand: boolean): readonly string[] | 'all' {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new GraderError('NO_SUBMISSION', `--dir ${dir} is not a folder`, { hint: 'give the folder that holds the submission, e.g. --dir submissions/alice' })
+  }
   const folders = listExerciseFolders()
   const base = path.basename(path.resolve(dir))
   const single = folders.find((f) => f.folder === base || f.id === base || f.slug === base)
   if (single) return [single.id]
-  const present = folders.filter((f) => existsSync(path.join(dir, f.folder)))
-  if (present.length > 0) return present.map((f) => f.id)
-  throw new GraderError('NO_SUBMISSION', `${dir} holds no exercise folder (expected names like ${folders[0]?.folder ?? 'ex1-hello-mqtt'})`, {
-    hint: `name the exercise: npm run grade -- ${folders[0]?.id ?? 'ex1'} --dir ${dir}`,
+  const layout = detectLayout(dir, folders.map(layoutExercise), { acceptsAnyProgram: hasCommand })
+  if (layout.found.length > 0) return layout.found.map((entry) => entry.exerciseId)
+  if (holdsZip(dir)) return 'all'
+  throw new GraderError('NO_SUBMISSION', `${dir}: ${layout.problem ?? 'no exercise found'}`, {
+    hint: `name the exercise if the files are one exercise's: npm run grade -- ${folders[0]?.id ?? 'ex1'} --dir ${dir}`,
   })
+}
+
+function holdsZip(dir: string): boolean {
+  const entries = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.') && entry.name !== '__MACOSX')
+  if (entries.some((entry) => entry.isFile() && /\.zip$/i.test(entry.name))) return true
+  return entries.length === 1 && entries[0].isDirectory() && holdsZip(path.join(dir, entries[0].name))
 }
 
 function parseFormats(value: string | undefined): PlatformFormat[] {
