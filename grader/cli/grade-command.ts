@@ -71,14 +71,14 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   // Progress is what the grader saw of the student's own work, in place; never of a solution or another folder.
   if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
   if (command.isJson) process.stdout.write(renderJson(report))
-  else if (formats.includes('gradescope')) process.stdout.write(renderGradescope(report))
+  else if (formats.includes('gradescope')) process.stdout.write(renderGradescope(report, { visibility: command.visibility ?? 'visible' }))
   else newReporter((text) => process.stdout.write(text)).summary(report)
   if (formats.includes('github')) {
     process.stdout.write(renderGithubAnnotations(report, (exercise) => studentFile(exercise, command.source)))
     if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
   }
   if (formats.includes('classroom')) {
-    const result = encodeClassroomResult(renderClassroom(report))
+    const result = encodeClassroomResult(renderClassroom(report, (exercise) => studentFile(exercise, command.source)))
     // GitHub Classroom's reporter reads it as this step's `result` output; elsewhere, print it.
     if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `result=${result}\n`)
     else process.stdout.write(`GitHub Classroom result (set GITHUB_OUTPUT to write it as the step's output): ${result}\n`)

@@ -6,6 +6,7 @@ import { GraderError } from '../errors/grader-error.ts'
 import { detectLayout, layoutExercise } from '../exercises/detect-layout.ts'
 import { listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
+import { type GradescopeVisibility, gradescopeVisibilities } from '../report/gradescope-reporter.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 
 export interface GradeCommand {
@@ -21,6 +22,8 @@ export interface GradeCommand {
   /** `--format gradescope|classroom|github` (comma-separated): reports for those platforms. */
   formats?: readonly PlatformFormat[]
   sandbox: SandboxChoice
+  /** `--visibility`: when Gradescope shows the tests to students (--format gradescope only). */
+  visibility?: GradescopeVisibility
   isHelp: boolean
 }
 
@@ -38,6 +41,7 @@ const options = {
   seed: { type: 'string' },
   cmd: { type: 'string' },
   sandbox: { type: 'string' },
+  visibility: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -57,7 +61,10 @@ Options:
   --junit <file>      also write JUnit XML to <file>
   --format <formats>  gradescope (prints results.json), classroom (GitHub Classroom's result output),
                       github (step summary and annotations); several with commas: classroom,github
-  --sandbox <mode>    auto (default: the strongest here) | bwrap (required) | uid (root: a uid per grade) | none
+  --sandbox <mode>    auto (default: the strongest here) | isolated (auto, but never none: exit 2 instead) |
+                      bwrap (required) | uid (root: a uid per grade) | none
+  --visibility <when> with --format gradescope: when students see the tests, as Gradescope defines it:
+                      visible (default) | after_due_date | after_published | hidden
   -h, --help          show this help
 
 Exit code: 0 every check that ran passed (exercises no broker here can run are skipped, and said so),
@@ -113,8 +120,14 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     throw new GraderError('USAGE', `--sandbox ${sandbox} is not a sandbox mode: expected one of ${sandboxChoices.join(', ')}`, { hint: 'e.g. --sandbox auto' })
   }
 
+  if (values.visibility !== undefined && !formats.includes('gradescope')) throw new GraderError('USAGE', '--visibility is for --format gradescope', { hint: 'e.g. --format gradescope --visibility after_due_date' })
+  if (values.visibility !== undefined && !(gradescopeVisibilities as readonly string[]).includes(values.visibility)) {
+    throw new GraderError('USAGE', `--visibility ${values.visibility}: expected one of ${gradescopeVisibilities.join(', ')}`, { hint: 'e.g. --visibility after_due_date' })
+  }
+
   return {
     exercises,
+    ...(values.visibility !== undefined ? { visibility: values.visibility as GradescopeVisibility } : {}),
     ...(values.dir !== undefined && !values.all && parsed.positionals.length === 0 ? { isFromDir: true } : {}),
     source,
     broker: parseBrokerChoice(values.broker ?? 'auto'),
@@ -191,7 +204,7 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
   if (env.npm_lifecycle_event !== 'grade') return {}
   const values: Values = {}
   if (env.npm_config_solution === 'true') values.solution = true
-  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox', 'format'] as const) {
+  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox', 'format', 'visibility'] as const) {
     const value = env[`npm_config_${name}`]
     if (value !== undefined && value !== 'true') values[name] = value
   }

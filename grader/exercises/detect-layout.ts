@@ -119,7 +119,7 @@ function whyMissing(submissionDir: string, root: string, exercise: LayoutExercis
 function describeNothingFound(submissionDir: string, root: string, exercises: readonly LayoutExercise[], missing: SubmissionLayout['missing']): string {
   const first = exercises[0]
   const marker = first ? (markerFiles(first)[0] ?? 'main.ts') : 'main.ts'
-  const expected = first ? `expected ${[`exercises/${first.folder}/starter/${marker}`, `${first.folder}/${marker}`, `${first.id}/${marker}`].join(' or ')}${exercises.length === 1 ? `, or ${marker} at the top` : `, or (for one exercise) ${marker} at the top`}` : 'expected exercise folders'
+  const expected = first ? `expected ${[`exercises/${first.folder}/starter/${marker}`, `${first.folder}/${marker}`, `${first.id}/${marker}`].join(' or ')}${exercises.length === 1 ? `, or ${marker} at the top` : `, or (with --exercises ${first.id}) ${marker} at the top`}` : 'expected exercise folders'
   const entries = existsSync(root) ? readdirSync(root, { withFileTypes: true }) : []
   if (entries.length === 0 || entries.every((entry) => entry.name === '.git' || entry.name === '__MACOSX')) {
     const gitlink = gitlinkOf(submissionDir)

@@ -88,7 +88,7 @@ describe('npm run batch: a cohort in one command', () => {
         'alice,5,10,15,15,',
         'bob,0,0,0,15,ex2: not submitted',
         'carol,3,10,13,15,',
-        'dave,0,0,0,15,"no exercise found: expected exercises/ex1-hello-mqtt/main.ts or ex1-hello-mqtt/main.ts or ex1/main.ts, or (with --exercises ex1) main.ts at the top"',
+        'dave,0,0,0,15,"no exercise found: expected exercises/ex1-hello-mqtt/starter/main.ts or ex1-hello-mqtt/main.ts or ex1/main.ts, or (with --exercises ex1) main.ts at the top (found main.ts, notes.md)"',
         'erin,0,0,0,15,ex2: not submitted',
         'frank,0,0,0,15,ex2: not submitted',
         'gina,0,0,0,15,ex2: not submitted',
