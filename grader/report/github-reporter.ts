@@ -19,7 +19,11 @@ export function renderGithubSummary(report: GradeReport): string {
       lines.push('```', '', '</details>')
     }
   }
-  lines.push('', `Seed ${report.seed}: \`npm run grade -- <exercise> --seed ${report.seed}\` repeats these inputs.`, '')
+  const kinds = [...new Set(report.exercises.map((exercise) => exercise.isolation).filter(Boolean))]
+  lines.push('', `Seed ${report.seed}: \`npm run grade -- <exercise> --seed ${report.seed}\` repeats these inputs.`)
+  // Which isolation the programs had on this runner (README: The sandbox): bwrap, uid, or none.
+  if (kinds.length > 0) lines.push('', `Student programs ran ${kinds.includes('none') ? 'without isolation' : `isolated: ${kinds.join(', ')}`}.`)
+  lines.push('')
   return lines.join('\n')
 }
 

@@ -63,7 +63,8 @@ export type RunnerKind = 'github-ubuntu-24.04' | 'gitlab-docker-executor'
 export class JobMachine implements Disposable {
   readonly id: string
   readonly user: string
-  readonly workspace: string
+  /** Where the job's repository is cloned and its steps run: a job of its own gets a folder of its own. */
+  workspace: string
 
   constructor(kind: RunnerKind, repository: string) {
     const image = debianImage('runner')
