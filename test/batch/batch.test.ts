@@ -154,7 +154,7 @@ describe('npm run batch: bad input says what to do, exit 2', () => {
     [['batch', courseRoot, '--shard', '3/2'], /--shard 3\/2 is not a shard/, /--shard 2\/8/],
     [['batch', courseRoot, '--jobs', '0'], /--jobs 0 is not a number of jobs/, /--jobs 4/],
     [['batch', courseRoot, '--exercises', 'ex99'], /there is no exercise "ex99"/, /npm run grade/],
-    [['batch', courseRoot, '--sandbox', 'docker'], /--sandbox docker is not a sandbox mode: expected auto, bwrap, uid, none/, /--sandbox auto/],
+    [['batch', courseRoot, '--sandbox', 'docker'], /--sandbox docker is not a sandbox mode: expected auto, isolated, bwrap, uid, none/, /--sandbox auto/],
     [['batch', courseRoot, '--frobnicate'], /unknown option --frobnicate/, /--help/],
     [['batch', 'merge'], /say which shard outputs to merge/, /merge shard-1\//],
     [['batch', 'merge', courseRoot], /is not a batch's output/, /--out folders of npm run batch/],
