@@ -46,7 +46,7 @@ describe('GitHub Actions: docker/ci/github/grade-cohort.yml on a machine like an
 
   it('is linted clean, at current action majors, and a plain user cannot use bubblewrap on its machine (as on Ubuntu 24.04)', () => {
     using machine = new JobMachine('github-ubuntu-24.04', repository)
-    expect(machine.exec('sudo apt-get install -y -q bubblewrap >/dev/null 2>&1; bwrap --ro-bind / / true', { cwd: '/' }).stderr).toMatch(/bwrap: .*(Operation not permitted|Permission denied)/)
+    expect(machine.exec('sudo apt-get update -q >/dev/null 2>&1; sudo apt-get install -y -q bubblewrap >/dev/null 2>&1; bwrap --ro-bind / / true', { cwd: '/' }).stderr).toMatch(/bwrap: .*(Operation not permitted|Permission denied|No permissions to create new namespace)/)
     expect(machine.exec('sudo bwrap --ro-bind / / --unshare-pid --unshare-net true', { cwd: '/' }).status).toBe(0)
   }, 300_000)
 

@@ -35,7 +35,7 @@ describe('GitHub Classroom: the student edition, pushed and graded', () => {
 
   it("is named and triggered as Classroom's generated workflow", () => {
     expect(workflow.name).toBe('Autograding Tests')
-    expect(workflow.on).toEqual(['push', 'repository_dispatch'])
+    expect(workflow.on).toEqual({ push: null, repository_dispatch: null })
     expect(Object.keys(workflow.jobs)).toEqual(['run-autograding-tests'])
     expect(workflow.jobs['run-autograding-tests'].if).toBe("github.actor != 'github-classroom[bot]'")
     expect(workflow.permissions).toEqual({ checks: 'write', actions: 'read', contents: 'read' })

@@ -74,11 +74,16 @@ export class JobMachine implements Disposable {
     this.workspace = kind === 'github-ubuntu-24.04' ? '/home/runner/work/course' : '/builds/course'
     this.id = dockerOk(['create', '--label', testLabel, '--network', 'host', ...hostCertificateOptions(), ...options, '-v', `${repository}:/repository:ro`, image, 'sleep', 'infinity']).trim()
     dockerOk(['start', this.id])
+    // The runner's folder for its own files ($GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY), as on GitHub.
+    if (kind === 'github-ubuntu-24.04') this.exec('mkdir -p /home/runner/work/_temp && touch /home/runner/work/_temp/output /home/runner/work/_temp/summary.md', { cwd: '/' })
   }
 
   /** The checkout: a clone of the repository (submodules not initialised: a gitlink stays an empty folder). */
   checkout(): void {
-    this.exec(`git clone -q /repository ${this.workspace}`, { cwd: '/' })
+    // The mount belongs to the host's root: git's ownership check would stop a `runner` from reading it
+    // (actions/checkout, too, adds a safe.directory to the global config before it fetches).
+    const result = this.exec(`git config --global --add safe.directory '*' && git clone -q /repository ${this.workspace}`, { cwd: '/' })
+    if (result.status !== 0) throw new Error(`git clone failed: ${result.stderr}`)
   }
 
   /**
