@@ -3,9 +3,12 @@ import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
 import type { GraderClient } from '../../grader/checks/grader-client.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
+import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { isPublish, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeReasonCode } from '../../grader/mqtt/reason-codes.ts'
 import { topicMatches } from '../../grader/mqtt/topic-filter.ts'
+import { type StudentProgram, describeExit } from '../../grader/runner/student-program.ts'
+import { raceSignal } from '../../grader/time/deadline.ts'
 import { formatPacket, quoteText } from '../../grader/wiretap/format-packet.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
 
@@ -14,9 +17,12 @@ type Inputs = { CLIENT_ID: string; REQUEST_TOPIC: string }
 /** One request the grader sends, with the MQTT 5 properties a requester sets. */
 interface Request {
   body: string
-  responseTopic: string
-  correlationData: Buffer
-  traceId: string
+  /** Absent only on the request that has nobody to answer. */
+  responseTopic: string | undefined
+  /** Absent on a request that does not need it (a requester with one request in flight): it is optional. */
+  correlationData?: Buffer
+  /** Absent on a request with no user properties at all. */
+  traceId?: string
   expiryS?: number
 }
 
@@ -49,7 +55,7 @@ function connectionOfClient(h: Harness<Inputs>, clientId: string): number | unde
     .at(-1)?.connection
 }
 
-const sameBytes = (a: Buffer | undefined, b: Buffer) => a !== undefined && Buffer.compare(Buffer.from(a), b) === 0
+const sameBytes = (a: Buffer | undefined, b: Buffer | undefined) => a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), b) === 0
 const hex = (bytes: Buffer | undefined) => (bytes === undefined ? '(none)' : `<${Buffer.from(bytes).toString('hex').replace(/(..)/g, '$1 ').trim()}>`)
 
 /** The grader's requester: an MQTT 5 client (properties need MQTT 5), one per run. */
@@ -63,21 +69,29 @@ function requester(h: Harness<Inputs>): Promise<GraderClient> {
   return client
 }
 
-/** A request with a response topic, correlation data and trace id of its own: nothing a program could guess. */
-function newRequest(h: Harness<Inputs>, body: string, expiryS?: number): Request {
+/**
+ * A request with a response topic, correlation data and trace id of its own: nothing a program could guess.
+ * `without` leaves the optional properties out: a requester need not send them, and the answer must come all
+ * the same.
+ */
+function newRequest(h: Harness<Inputs>, body: string, expiryS?: number, without: { correlationData?: boolean; userProperties?: boolean; responseTopic?: boolean } = {}): Request {
+  // Response topics are UTF-8 text like any topic: every one has a level beyond ASCII, on every run.
+  const app = h.random.pick(['apps', 'dashboards', 'billing', 'ops'])
   return {
     body,
-    responseTopic: `${h.random.pick(['apps', 'dashboards', 'billing', 'ops'])}/${h.random.id('client')}/replies`,
+    responseTopic: without.responseTopic ? undefined : `${app}/${h.random.pick(['küche', 'büro', 'café', 'склад'])}-${h.random.id('client')}/replies`,
     // 0xff never occurs in UTF-8: correlation data is binary, and a program that turns it into text breaks it.
-    correlationData: Buffer.concat([Buffer.from([0xff]), Buffer.from(h.random.hex(14), 'hex')]),
-    traceId: h.random.hex(12),
+    ...(without.correlationData ? {} : { correlationData: Buffer.concat([Buffer.from([0xff]), Buffer.from(h.random.hex(14), 'hex')]) }),
+    ...(without.userProperties ? {} : { traceId: h.random.hex(12) }),
     ...(expiryS !== undefined ? { expiryS } : {}),
   }
 }
 
 function describeRequest(request: Request): string {
   const expiry = request.expiryS !== undefined ? `, Message Expiry ${request.expiryS} s` : ''
-  return `the request ${quoteText(request.body)} (Response Topic "${request.responseTopic}", Correlation Data ${hex(request.correlationData)}${expiry})`
+  const properties = request.traceId === undefined ? ', no user properties' : ''
+  const topic = request.responseTopic === undefined ? 'no Response Topic' : `Response Topic "${request.responseTopic}"`
+  return `the request ${quoteText(request.body)} (${topic}, Correlation Data ${hex(request.correlationData)}${properties}${expiry})`
 }
 
 async function send(h: Harness<Inputs>, request: Request): Promise<void> {
@@ -88,9 +102,9 @@ async function send(h: Harness<Inputs>, request: Request): Promise<void> {
     {
       qos: 1,
       properties: {
-        responseTopic: request.responseTopic,
-        correlationData: request.correlationData,
-        userProperties: { 'trace-id': request.traceId },
+        ...(request.responseTopic !== undefined ? { responseTopic: request.responseTopic } : {}),
+        ...(request.correlationData ? { correlationData: request.correlationData } : {}),
+        ...(request.traceId !== undefined ? { userProperties: { 'trace-id': request.traceId } } : {}),
         ...(request.expiryS !== undefined ? { messageExpiryInterval: request.expiryS } : {}),
       },
     },
@@ -98,8 +112,11 @@ async function send(h: Harness<Inputs>, request: Request): Promise<void> {
   )
 }
 
+/** The delivery of `request`: known by its correlation data, or by its body (each request's is its own) without. */
 const isRequestFor = (h: Harness<Inputs>, request: Request) => (packet: Packet): packet is IPublishPacket =>
-  isPublish(packet) && packet.topic === h.inputs.REQUEST_TOPIC && sameBytes(packet.properties?.correlationData, request.correlationData)
+  isPublish(packet) &&
+  packet.topic === h.inputs.REQUEST_TOPIC &&
+  (request.correlationData ? sameBytes(packet.properties?.correlationData, request.correlationData) : packet.properties?.correlationData === undefined && payloadText(packet) === request.body)
 
 /**
  * Sends one request and returns the first PUBLISH the service (the connection of CLIENT_ID) sent once it had
@@ -136,6 +153,48 @@ async function answerTo(h: Harness<Inputs>, request: Request): Promise<IPublishP
   }
 }
 
+/**
+ * Sends a request that lacks an optional property, then an ordinary one, and expects an answer to both: the
+ * service handles requests in the order they arrive, so once the second is answered, the first has been handled
+ * (no waiting for a deadline to prove it was dropped).
+ */
+async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing: string, advice: string): Promise<void> {
+  const ordinary = newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }))
+  const after = h.cursor()
+  await send(h, request)
+  await send(h, ordinary)
+  const crashed = (details: CheckFailure['details'], exit: NonNullable<StudentProgram['exitInfo']>) =>
+    fail({ ...details, message: `Your program ${describeExit(exit)} when it got ${describeRequest(request)}, a request without ${missing}. ${advice}`, isCrash: true })
+  await expectAnswerTo(h, ordinary, after).catch((error: unknown) => {
+    const exit = h.currentProgram?.exitInfo
+    if (!(error instanceof CheckFailure) || !error.details.isCrash || !exit) throw error
+    crashed(error.details, exit)
+  })
+  await settle(h)
+  const service = connectionOfClient(h, h.inputs.CLIENT_ID)
+  const answers = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== ordinary.responseTopic, after)
+  if (answers.length === 0) {
+    // A handler that threw on the first request may have let the second one out before Node ended the process
+    // (an unhandled rejection ends it once the current turn is over): the exit, if it comes, is the answer.
+    const program = h.currentProgram!
+    const exit = program.exitInfo ?? (await raceSignal(program.exited, h.within(1000)).catch(() => undefined))
+    if (exit && exit.exitCode !== 0) crashed({ message: '', expected: `an answer on "${request.responseTopic}"`, received: describeExit(exit) }, exit)
+    fail({
+      message: `Your service did not answer ${describeRequest(request)}, a request without ${missing}, though it answered the request after it. ${advice}`,
+      expected: `an answer on "${request.responseTopic}"`,
+      received: 'no answer',
+    })
+  }
+  const answer = answers[0].packet as IPublishPacket
+  if (answer.topic !== request.responseTopic) {
+    fail({
+      message: `Your service answered ${describeRequest(request)}, a request without ${missing}, on "${answer.topic}", not on its Response Topic. ${advice}`,
+      expected: `PUBLISH topic="${request.responseTopic}"`,
+      received: formatPacket(answer, 5),
+    })
+  }
+}
+
 /** The client id of each of the program's connections, from its CONNECT. */
 function connectConnectionIds(h: Harness<Inputs>): Map<number, string> {
   const ids = new Map<number, string>()
@@ -148,7 +207,7 @@ function connectConnectionIds(h: Harness<Inputs>): Map<number, string> {
 /** The program's PUBLISHes that answer `request` (its correlation data), on any connection, after `after`. */
 function answersOf(h: Harness<Inputs>, request: Request, after = 0): PacketEvent[] {
   return h.tap.trace.packets(
-    (e) => e.direction === 'to-broker' && !e.isInjected && isPublish(e.packet) && e.packet.topic === request.responseTopic && sameBytes(e.packet.properties?.correlationData, request.correlationData),
+    (e) => e.direction === 'to-broker' && !e.isInjected && isPublish(e.packet) && e.packet.topic === request.responseTopic && (!request.correlationData || sameBytes(e.packet.properties?.correlationData, request.correlationData)),
     after,
   )
 }
@@ -162,9 +221,13 @@ function expectAnswerTo(h: Harness<Inputs>, request: Request, after: number): Pr
   })
 }
 
-/** Barriers on every open connection of the program: the broker has handled all they sent, and sent them all it queued. */
-async function settle(h: Harness<Inputs>): Promise<void> {
-  await Promise.all(h.tap.openConnections().map((connection) => connection.barrier(h.signal)))
+/**
+ * Barriers on every open connection of the program: the broker has handled all they sent, and sent them all it
+ * queued. A connection that closes meanwhile (a program that crashed) has nothing more to say: h.barrier() lets
+ * it go, and the check names the crash.
+ */
+function settle(h: Harness<Inputs>): Promise<void> {
+  return h.barrier()
 }
 
 function parseJson(text: string): unknown {
@@ -241,6 +304,7 @@ export default defineExercise<Inputs>({
       id: 'connects-mqtt5',
       title: 'Your program connects as CLIENT_ID with MQTT 5',
       points: 1,
+      covers: [1],
       hint: 'mqtt.connect(url, { clientId, protocolVersion: 5 }). Without protocolVersion: 5, MQTT.js speaks MQTT 3.1.1, which has no properties: no response topic, no correlation data.',
       lessonSection: 'mqtt-5-in-one-line',
       async run(h) {
@@ -264,6 +328,7 @@ export default defineExercise<Inputs>({
       id: 'shared-subscription',
       title: 'Your program subscribes to the requests through a shared subscription, $share/<group>/REQUEST_TOPIC',
       points: 1,
+      covers: [2],
       hint: 'Subscribe to $share/calculators/<REQUEST_TOPIC> (any group name, the same in every copy). The broker then hands each request to one member of the group instead of to every subscriber.',
       lessonSection: 'shared-subscriptions',
       async run(h) {
@@ -274,14 +339,16 @@ export default defineExercise<Inputs>({
       id: 'replies-to-response-topic',
       title: "Your program answers each request on the request's Response Topic, with the result as JSON",
       points: 2,
+      covers: [3],
       hint: 'The requester chose where it wants the answer: packet.properties.responseTopic. Publish {"result": <number>} there; never on a topic of your own.',
       lessonSection: 'request-response',
       async run(h) {
         const ops = h.random.shuffle(['add', 'multiply'] as const)
-        for (const op of ops) {
+        for (const [index, op] of ops.entries()) {
           const args = Array.from({ length: h.random.int(2, 4) }, () => h.random.int(-20, 40))
           const expected = op === 'add' ? args.reduce((a, b) => a + b, 0) : args.reduce((a, b) => a * b, 1)
-          const request = newRequest(h, JSON.stringify({ op, args }))
+          // One compact, one across lines: requests are JSON as any library writes it.
+          const request = newRequest(h, index === 0 ? JSON.stringify({ op, args }) : JSON.stringify({ op, args }, null, 2))
           const answer = await answerTo(h, request)
           if (answer.topic !== request.responseTopic) {
             fail({
@@ -298,6 +365,13 @@ export default defineExercise<Inputs>({
               received: payloadText(answer),
             })
           }
+          if (answer.qos !== 1) {
+            fail({
+              message: `Your answer went out at QoS ${answer.qos}; the task asks for QoS 1. The requester is waiting for exactly this message: at QoS 1 the broker acknowledges it, and MQTT.js sends it again if the connection drops before it does.`,
+              expected: `PUBLISH topic="${request.responseTopic}" qos=1`,
+              received: formatPacket(answer, 5).replace(/ id=\d+/, ''),
+            })
+          }
         }
       },
     },
@@ -305,6 +379,7 @@ export default defineExercise<Inputs>({
       id: 'echoes-correlation-data',
       title: "Your answer carries the request's Correlation Data, byte for byte",
       points: 2,
+      covers: [4],
       hint: 'Copy packet.properties.correlationData (a Buffer) into the answer\'s properties as it is. It is binary: turning it into a string and back changes every byte that is not valid UTF-8.',
       lessonSection: 'request-response',
       async run(h) {
@@ -321,12 +396,16 @@ export default defineExercise<Inputs>({
             received: `correlationData=${hex(received)}`,
           })
         }
+        // Correlation Data is optional: a requester with one request in flight may leave it out.
+        const plain = newRequest(h, JSON.stringify({ op: 'multiply', args: [h.random.int(2, 9), h.random.int(2, 9)] }), undefined, { correlationData: true })
+        await expectAnswerWithout(h, plain, 'Correlation Data', 'Correlation Data is optional: a requester with one request in flight may leave it out. Answer it all the same, without Correlation Data (copy it only when the request has some).')
       },
     },
     {
       id: 'copies-trace-id',
       title: 'Your answer carries the request\'s "trace-id" user property',
       points: 1,
+      covers: [5],
       hint: 'packet.properties.userProperties is an object: put { "trace-id": <the request\'s value> } in the userProperties of your answer, so the request and its answer can be followed through the logs.',
       lessonSection: 'user-properties',
       async run(h) {
@@ -340,12 +419,16 @@ export default defineExercise<Inputs>({
             received: `userProperties=${JSON.stringify(answer.properties?.userProperties ?? {})}`,
           })
         }
+        // A request with no user properties at all: its answer has none to copy, and must come all the same.
+        const bare = newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }), undefined, { userProperties: true })
+        await expectAnswerWithout(h, bare, 'user properties', 'Copy the trace-id only when the request has one, and leave userProperties out of the answer when it would be empty: MQTT.js 5.16 drops a PUBLISH whose userProperties is {} without a word.')
       },
     },
     {
       id: 'reports-errors',
       title: 'A bad request gets an answer with an "error" user property that says why, and your program keeps running',
       points: 2,
+      covers: [6],
       hint: 'Never let JSON.parse throw out of the handler. For a request that is not JSON, has an unknown op, or args that are not numbers: answer on the Response Topic, with the Correlation Data, and userProperties: { error: "<why>" }.',
       lessonSection: 'user-properties',
       timeoutMs: 8000,
@@ -375,12 +458,31 @@ export default defineExercise<Inputs>({
             })
           }
         }
+        // A request without a Response Topic has nobody to answer: nothing may be published for it, and the
+        // service keeps going. The request after it proves the service has handled it.
+        const orphan = newRequest(h, JSON.stringify({ op: 'add', args: [a, b] }), undefined, { responseTopic: true })
+        const next = newRequest(h, JSON.stringify({ op: 'multiply', args: [a, b] }))
+        const after = h.cursor()
+        await send(h, orphan)
+        await send(h, next)
+        await expectAnswerTo(h, next, after)
+        await settle(h)
+        const service = connectionOfClient(h, h.inputs.CLIENT_ID)
+        const stray = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== next.responseTopic, after)[0]
+        if (stray) {
+          fail({
+            message: `Your service published ${formatPacket(stray.packet, 5).replace(/ id=\d+/, '')} for ${describeRequest(orphan)}, a request with no Response Topic. Such a request has nobody waiting for an answer: ignore it, and publish nothing (not on a topic of your own either).`,
+            expected: 'nothing published for a request without a Response Topic',
+            received: formatPacket(stray.packet, 5),
+          })
+        }
       },
     },
     {
       id: 'drops-expired',
       title: 'A request whose Message Expiry passes while your program works on it gets no answer; the others do',
       points: 2,
+      covers: [7],
       hint: 'Note Date.now() when the request arrives. After the work (workMs), if messageExpiryInterval seconds have passed since then, publish nothing: the requester has stopped waiting.',
       lessonSection: 'message-expiry',
       timeoutMs: 15_000,
@@ -414,6 +516,7 @@ export default defineExercise<Inputs>({
       id: 'two-copies-share',
       title: 'Two copies of your program run at once: every request is delivered to one of them and answered exactly once',
       points: 3,
+      covers: [8],
       hint: 'Both copies must join the same share group: $share/<group>/REQUEST_TOPIC with one fixed group name. A group named after the client id puts each copy in a group of its own, and each group gets every request.',
       lessonSection: 'shared-subscriptions',
       timeoutMs: 10_000,
@@ -457,5 +560,6 @@ export default defineExercise<Inputs>({
         }
       },
     },
+    settleCheck({ covers: [9], lessonSection: 'request-response' }),
   ],
 })

@@ -2,6 +2,7 @@ import type { IPublishPacket, ISubscribePacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
+import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { topicMatches } from '../../grader/mqtt/topic-filter.ts'
 import type { Random } from '../../grader/runner/random.ts'
@@ -15,9 +16,14 @@ interface MatchCase {
   why: string
 }
 
+/** Topic levels that are not ASCII: a matcher compares them like any other. */
+const nonAsciiLevels = ['küche', 'büro', 'garaža', 'sótano', '倉庫', 'склад', 'θερμό']
+
 /** The cases of one rule. Words are random; the shapes are fixed, so every run asks the questions that matter. */
 function casesFor(rule: 'exact' | 'plus' | 'hash' | 'dollar', random: Random): MatchCase[] {
-  const [a, b, c, d] = random.shuffle(['home', 'plant', 'garden', 'lab', 'barn', 'dock', 'mill', 'shed']).map((w) => `${w}${random.int(1, 9)}`)
+  // One level is always beyond ASCII: topics are UTF-8 text [MQTT-1.5.4], compared as they are.
+  const [a, b, d] = random.shuffle(['home', 'plant', 'garden', 'lab', 'barn', 'dock', 'mill', 'shed']).map((w) => `${w}${random.int(1, 9)}`)
+  const c = `${random.pick(nonAsciiLevels)}${random.int(1, 9)}`
   switch (rule) {
     case 'exact':
       return [
@@ -26,6 +32,8 @@ function casesFor(rule: 'exact' | 'plus' | 'hash' | 'dollar', random: Random): M
         { filter: `${a}/${b}/${c}`, topic: `${a}/${b}`, why: 'without wildcards, the number of levels must be the same' },
         { filter: `${a}/${b.toUpperCase()}`, topic: `${a}/${b}`, why: 'topic levels are case-sensitive' },
         { filter: `${a}/${b}`, topic: `${a}/${b}/`, why: 'a trailing "/" adds an empty level: "a/b/" has three levels' },
+        { filter: `${a}//${c}`, topic: `${a}/${c}`, why: 'an empty level is a level: "a//c" has three levels, "a/c" two' },
+        { filter: `${c}/${b}`, topic: `${c}/${b}`, why: 'a level may be any UTF-8 text: it matches itself, whatever its letters' },
       ]
     case 'plus':
       return [
@@ -104,7 +112,9 @@ function parseAnswer(message: IPublishPacket): { id: number; matches: unknown } 
 
 /** The data topics the grader publishes in part (b): some match one filter, some match none, none match two. */
 function dataTopics(prefix: string, random: Random): { filters: string[]; topics: string[] } {
-  const [roomA, roomB, roomC] = random.shuffle(['kitchen', 'garage', 'attic', 'cellar', 'porch', 'study'])
+  const [roomA, roomB] = random.shuffle(['kitchen', 'garage', 'attic', 'cellar', 'porch', 'study'])
+  // Topics are UTF-8: the topic your program forwards as text must come out as the same text.
+  const roomC = random.pick(nonAsciiLevels)
   const device = random.id('valve')
   const data = `${prefix}/data`
   const filters = [`${data}/+/temperature`, `${data}/${roomA}/#`, `${data}/+/${device}/status`]
@@ -153,6 +163,7 @@ export default defineExercise<Inputs>({
       id: 'connects',
       title: 'Your program connects with the client id CLIENT_ID and listens for the grader\'s questions',
       points: 1,
+      covers: [1],
       hint: 'The starter connects and subscribes to TOPIC_PREFIX/match/request for you: keep mqtt.connect(url, { clientId: process.env.CLIENT_ID }) and that subscription.',
       lessonSection: 'topic-levels',
       async run(h) {
@@ -165,6 +176,7 @@ export default defineExercise<Inputs>({
       id: 'exact-match',
       title: 'topicMatches() compares plain topics level by level, case-sensitively',
       points: 1,
+      covers: [1],
       hint: 'Without wildcards a filter matches only the identical topic: same levels, same case, same number of levels ("a/b/" has three).',
       lessonSection: 'topic-levels',
       timeoutMs: 10_000,
@@ -174,6 +186,7 @@ export default defineExercise<Inputs>({
       id: 'plus-wildcard',
       title: 'topicMatches() treats "+" as exactly one level, even an empty one',
       points: 2,
+      covers: [1],
       hint: '"+" stands for one whole level, whatever it contains, including nothing: "home/+/temp" matches "home//temp" but not "home/a/b/temp".',
       lessonSection: 'the-single-level-wildcard',
       timeoutMs: 10_000,
@@ -183,6 +196,7 @@ export default defineExercise<Inputs>({
       id: 'hash-wildcard',
       title: 'topicMatches() treats "#" as every remaining level, its parent included',
       points: 2,
+      covers: [1],
       hint: 'When the filter level is "#", the answer is true whatever is left of the topic, even nothing: "home/#" matches "home".',
       lessonSection: 'the-multi-level-wildcard',
       timeoutMs: 10_000,
@@ -192,6 +206,7 @@ export default defineExercise<Inputs>({
       id: 'dollar-topics',
       title: 'topicMatches() keeps $ topics out of filters that start with a wildcard',
       points: 1,
+      covers: [1],
       hint: 'Check first: if the topic starts with "$" and the filter starts with "+" or "#", the answer is false.',
       lessonSection: 'sys-topics',
       timeoutMs: 10_000,
@@ -201,6 +216,7 @@ export default defineExercise<Inputs>({
       id: 'subscribes-with-filters',
       title: 'Your program subscribes with every filter in FILTERS, as given',
       points: 1,
+      covers: [2],
       hint: 'client.subscribe(process.env.FILTERS.split(",")): one SUBSCRIBE can carry them all, and the broker matches for you.',
       lessonSection: 'subscribing-with-wildcards',
       async run(h) {
@@ -229,7 +245,8 @@ export default defineExercise<Inputs>({
     {
       id: 'forwards-matching',
       title: 'Your program forwards exactly the messages its subscriptions match, and nothing else',
-      points: 2,
+      points: 1,
+      covers: [2],
       hint: 'Every message that is not a match question came through one of your subscriptions: publish its topic to TOPIC_PREFIX/forwarded, without filtering it again.',
       lessonSection: 'subscribing-with-wildcards',
       timeoutMs: 10_000,
@@ -266,5 +283,6 @@ export default defineExercise<Inputs>({
         if (twice.length > 0) fail({ message: `Your program forwarded ${twice.map((t) => JSON.stringify(t)).join(', ')} more than once: forward each message once.`, expected: 'each topic once', received: twice.join(', ') })
       },
     },
+    settleCheck({ covers: [3], lessonSection: 'subscribing-with-wildcards' }),
   ],
 })

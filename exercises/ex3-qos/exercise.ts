@@ -4,6 +4,8 @@ import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
+import { settleCheck } from '../../grader/checks/settle-check.ts'
+import { formatPacket } from '../../grader/wiretap/format-packet.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
 
 type Inputs = { CLIENT_ID: string; TOPIC: string; COUNT: string; COMMANDS_TOPIC: string }
@@ -182,6 +184,7 @@ export default defineExercise<Inputs>({
       id: 'qos0-fire-and-forget',
       title: 'With QOS=0, your program sends COUNT readings {"seq": n}, all of which reach the subscriber, and exits 0',
       points: 1,
+      covers: [1],
       hint: 'At QoS 0, publishAsync() resolves once the message is queued, not sent: await client.endAsync() before process.exit(), or the queue dies with the process.',
       lessonSection: 'qos-0-at-most-once',
       timeoutMs: 10_000,
@@ -191,6 +194,7 @@ export default defineExercise<Inputs>({
       id: 'qos1-at-least-once',
       title: 'With QOS=1, every reading goes PUBLISH → PUBACK before your client disconnects, and none is lost',
       points: 2,
+      covers: [1],
       hint: 'Read the QoS from the environment: { qos: Number(process.env.QOS) }. Await each publishAsync(): at QoS 1 it resolves when the PUBACK arrives.',
       lessonSection: 'qos-1-at-least-once',
       timeoutMs: 10_000,
@@ -200,6 +204,7 @@ export default defineExercise<Inputs>({
       id: 'qos2-exactly-once',
       title: 'With QOS=2, every reading goes PUBLISH → PUBREC → PUBREL → PUBCOMP before your client disconnects, exactly once',
       points: 2,
+      covers: [1],
       hint: 'QoS 2 is the only way to "exactly once": do not downgrade it. MQTT.js runs the four-packet exchange for you when you publish with { qos: 2 }.',
       lessonSection: 'qos-2-exactly-once',
       timeoutMs: 10_000,
@@ -209,6 +214,7 @@ export default defineExercise<Inputs>({
       id: 'persistent-session',
       title: 'With MODE=session, your persistent session receives the commands published while it was cut off',
       points: 3,
+      covers: [2],
       hint: 'mqtt.connect(url, { clientId, clean: false }) and subscribe to COMMANDS_TOPIC with { qos: 1 }. The broker then keeps QoS 1 messages for your client id while it is away, and delivers them when it comes back.',
       lessonSection: 'persistent-sessions',
       timeoutMs: 15_000,
@@ -222,6 +228,17 @@ export default defineExercise<Inputs>({
             message: 'Your CONNECT asks for a clean session (clean=true): the broker forgets your subscriptions, and everything sent while you were away, the moment you disconnect. Connect with clean: false.',
             expected: 'CONNECT clean=false',
             received: 'CONNECT clean=true',
+          })
+        }
+        // MQTT 5 splits clean=false in two: Clean Start 0 resumes a session, and the Session Expiry Interval says
+        // how long the broker keeps it once the connection is gone. Absent, it is 0: the session ends with the
+        // connection, and nothing is kept for the reconnection [MQTT-3.1.2-23].
+        const expiry = connect.properties?.sessionExpiryInterval ?? 0
+        if (connect.protocolVersion === 5 && expiry === 0) {
+          fail({
+            message: 'Your CONNECT is MQTT 5 with Clean Start 0 (clean: false) but no Session Expiry Interval. In MQTT 5 that interval says how long the broker keeps your session once the connection is gone, and without it the session ends with the connection: nothing is kept for your reconnection. Set properties: { sessionExpiryInterval: 3600 } (seconds) in the connect options, or connect with MQTT 3.1.1, where clean: false alone keeps the session.',
+            expected: 'CONNECT protocol=MQTT 5 clean=false properties={sessionExpiryInterval > 0}',
+            received: `${formatPacket(connect)} sessionExpiryInterval=${connect.properties?.sessionExpiryInterval ?? '(none)'}`,
           })
         }
         const { granted } = await h.expectSubscription(COMMANDS_TOPIC, { after })
@@ -263,5 +280,6 @@ export default defineExercise<Inputs>({
         }
       },
     },
+    settleCheck({ covers: [2], lessonSection: 'persistent-sessions' }),
   ],
 })

@@ -4,6 +4,7 @@ import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
+import { quoteText } from '../../grader/wiretap/format-packet.ts'
 
 type Inputs = { DEVICE_ID: string; STATE_TOPIC: string; CONTROL_TOPIC: string; FIRMWARE: string; LOCATION: string }
 
@@ -19,7 +20,7 @@ function expectState(payload: string, expected: DeviceState, where: string): voi
   try {
     state = JSON.parse(payload) as Partial<DeviceState>
   } catch {
-    fail({ message: `${where} is not JSON: ${JSON.stringify(payload)}. Publish JSON.stringify(state).`, expected: JSON.stringify(expected), received: payload })
+    fail({ message: `${where} is not JSON: ${quoteText(payload)}. Build it with JSON.stringify(state): it escapes what a template string does not (quotes, backslashes).`, expected: JSON.stringify(expected), received: payload })
   }
   for (const field of ['device', 'firmware', 'location'] as const) {
     if (state[field] !== expected[field]) {
@@ -76,6 +77,7 @@ export default defineExercise<Inputs>({
       id: 'publishes-state-retained',
       title: 'Your program publishes its state as JSON to STATE_TOPIC, retained, so a dashboard connecting later gets it',
       points: 2,
+      covers: [1, 2],
       hint: 'client.publish(STATE_TOPIC, JSON.stringify({ device, firmware, location }), { qos: 1, retain: true }), once connected.',
       lessonSection: 'the-retain-flag',
       async run(h) {
@@ -106,37 +108,47 @@ export default defineExercise<Inputs>({
       id: 'updates-state',
       title: 'On {"location": ...} from CONTROL_TOPIC, your program publishes the whole new state, retained',
       points: 2,
+      covers: [1, 3],
       hint: 'Subscribe to CONTROL_TOPIC; when {"location": "x"} arrives, change your state and publish all of it again with retain: true. The broker keeps only the latest retained message.',
       lessonSection: 'last-known-value',
       async run(h) {
         const { STATE_TOPIC, CONTROL_TOPIC, DEVICE_ID, FIRMWARE } = h.inputs
         await h.expectSubscription(CONTROL_TOPIC)
-        const location = h.random.pick(['garage', 'attic', 'porch', 'cellar'])
-        const expected = { device: DEVICE_ID, firmware: FIRMWARE, location }
-        const after = h.cursor()
+        // Both kinds of room on every run: a plain word, and a name with spaces, quotes and letters beyond ASCII,
+        // which only a real JSON encoder gets right. The commands are JSON as a person types it, not one fixed form.
+        const plain = h.random.pick(['garage', 'attic', 'porch', 'cellar'])
+        const tricky = `${h.random.pick(['Küche', 'Büro', 'Salle à manger', 'Dachgeschoß'])} "${h.random.pick(['Nord', 'Süd', 'Ost', 'West'])}"`
         const observer = await h.observer()
-        await observer.publish(CONTROL_TOPIC, JSON.stringify({ location }), { qos: 1 }, h.signal)
-        const publish = await h.expectPacket({
-          from: 'program',
-          description: `a PUBLISH of the new state (location ${JSON.stringify(location)}) to ${STATE_TOPIC}`,
-          match: (p): p is IPublishPacket => isPublishTo(STATE_TOPIC)(p) && payloadText(p).includes(location),
-          after,
-        })
-        expectState(payloadText(publish), expected, 'Your updated state')
-        if (!publish.retain) {
-          fail({
-            message: 'Your updated state has no retain flag: the dashboards connected now see it, but the broker keeps the old retained state, so a dashboard that connects later is told the old location. Publish every update with retain: true.',
-            expected: `PUBLISH topic="${STATE_TOPIC}" retain=1`,
-            received: `PUBLISH topic="${STATE_TOPIC}" retain=0`,
+        for (const [location, command] of [
+          [plain, `{"location": ${JSON.stringify(plain)}}`],
+          [tricky, JSON.stringify({ location: tricky }, null, 2)],
+        ] as const) {
+          const expected = { device: DEVICE_ID, firmware: FIRMWARE, location }
+          const after = h.cursor()
+          await observer.publish(CONTROL_TOPIC, command, { qos: 1 }, h.signal)
+          const publish = await h.expectPacket({
+            from: 'program',
+            description: `a PUBLISH of the new state (location ${JSON.stringify(location)}) to ${STATE_TOPIC}`,
+            match: isPublishTo(STATE_TOPIC),
+            after,
           })
+          expectState(payloadText(publish), expected, `Your state after the move to ${JSON.stringify(location)}`)
+          if (!publish.retain) {
+            fail({
+              message: 'Your updated state has no retain flag: the dashboards connected now see it, but the broker keeps the old retained state, so a dashboard that connects later is told the old location. Publish every update with retain: true.',
+              expected: `PUBLISH topic="${STATE_TOPIC}" retain=1`,
+              received: `PUBLISH topic="${STATE_TOPIC}" retain=0`,
+            })
+          }
+          await expectRetainedState(h, expected, 'publish every update with retain: true.')
         }
-        await expectRetainedState(h, expected, 'publish every update with retain: true.')
       },
     },
     {
       id: 'clears-on-decommission',
       title: 'On "decommission", your program clears its retained state and exits: a later dashboard gets nothing',
       points: 2,
+      covers: [4],
       hint: 'Publish an empty payload with retain: true to STATE_TOPIC, await the acknowledgement, then client.endAsync() and exit 0. Only an empty retained message removes one.',
       lessonSection: 'clearing-a-retained-message',
       timeoutMs: 8000,

@@ -44,6 +44,7 @@ export default defineExercise<Inputs>({
       id: 'connects-with-will',
       title: 'Your program connects as DEVICE_ID with a will: "offline" on STATUS_TOPIC at QoS 1',
       points: 2,
+      covers: [1],
       hint: 'mqtt.connect(url, { clientId, will: { topic, payload: "offline", qos: 1, retain: true } }).',
       lessonSection: 'setting-a-will',
       async run(h) {
@@ -68,6 +69,7 @@ export default defineExercise<Inputs>({
       id: 'announces-online',
       title: 'Once connected, your program publishes "online" to STATUS_TOPIC, retained',
       points: 1,
+      covers: [2],
       hint: 'In client.on("connect", ...): client.publish(topic, "online", { qos: 1, retain: true }). Without retain, a dashboard that starts later never learns the device is up.',
       lessonSection: 'the-online-offline-pattern',
       async run(h) {
@@ -97,6 +99,7 @@ export default defineExercise<Inputs>({
       id: 'will-on-power-loss',
       title: 'When the connection dies without a DISCONNECT, the status topic says "offline" to everyone, later subscribers too',
       points: 2,
+      covers: [1],
       hint: 'The broker publishes the will exactly as you wrote it in the CONNECT. For it to replace the retained "online", the will itself must be retained: retain: true.',
       lessonSection: 'when-the-broker-sends-the-will',
       async run(h) {
@@ -129,6 +132,7 @@ export default defineExercise<Inputs>({
       id: 'back-online',
       title: 'After your client reconnects, it announces "online" again',
       points: 1,
+      covers: [2],
       hint: 'MQTT.js reconnects by itself and emits "connect" again: publish "online" inside client.on("connect", ...), not once after mqtt.connect().',
       lessonSection: 'the-online-offline-pattern',
       timeoutMs: 8000,
@@ -145,6 +149,7 @@ export default defineExercise<Inputs>({
       id: 'graceful-offline',
       title: 'Stopped with SIGTERM, your program publishes "offline" itself, retained, then disconnects cleanly',
       points: 2,
+      covers: [3],
       hint: 'process.on("SIGTERM", async () => { await client.publishAsync(topic, "offline", { qos: 1, retain: true }); await client.endAsync(); process.exit(0) }). A clean DISCONNECT tells the broker to discard the will.',
       lessonSection: 'a-clean-goodbye',
       timeoutMs: 8000,

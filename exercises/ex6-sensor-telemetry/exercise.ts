@@ -121,6 +121,7 @@ export default defineExercise<Inputs>({
       id: 'connects-with-status-will',
       title: 'Your program connects as DEVICE_ID with a will: "offline", retained, on ORG/SITE/DEVICE_ID/status',
       points: 1,
+      covers: [1],
       hint: 'mqtt.connect(url, { clientId, will: { topic: statusTopic, payload: "offline", qos: 1, retain: true } }); with paho: client.will_set(topic, "offline", qos=1, retain=True) before connect().',
       lessonSection: 'a-sensor-program',
       async run(h) {
@@ -143,6 +144,7 @@ export default defineExercise<Inputs>({
       id: 'announces-online',
       title: 'Once connected, your program publishes "online", retained, on its status topic',
       points: 1,
+      covers: [2],
       hint: 'Before the first reading: publish "online" with { qos: 1, retain: true } on ORG/SITE/DEVICE_ID/status.',
       lessonSection: 'a-sensor-program',
       async run(h) {
@@ -156,6 +158,7 @@ export default defineExercise<Inputs>({
       id: 'publishes-telemetry',
       title: 'Your program publishes COUNT readings {device, temp, hum, seq} as JSON, at QoS 1, on ORG/SITE/DEVICE_ID/telemetry',
       points: 3,
+      covers: [3],
       hint: 'Each reading: JSON.stringify({ device: DEVICE_ID, temp, hum, seq }) with temp and hum as numbers (not strings), seq 1, 2, 3 ..., published with { qos: 1 }.',
       lessonSection: 'json-payloads',
       timeoutMs: 10_000,
@@ -202,6 +205,7 @@ export default defineExercise<Inputs>({
       id: 'respects-interval',
       title: 'Your program waits INTERVAL_MS between two readings',
       points: 1,
+      covers: [3],
       hint: 'A sensor reports at a steady pace: after each reading, wait INTERVAL_MS before the next (setTimeout in the device, time.sleep in Python).',
       lessonSection: 'a-sensor-program',
       async run(h) {
@@ -223,6 +227,7 @@ export default defineExercise<Inputs>({
       id: 'goes-offline-cleanly',
       title: 'After the last reading is acknowledged, your program publishes "offline", retained, disconnects and exits 0',
       points: 2,
+      covers: [4],
       hint: 'Await the last publish, then publish "offline" with { qos: 1, retain: true }, await it, await client.endAsync(); in Python: wait_for_publish(), then disconnect() and loop_stop().',
       lessonSection: 'a-sensor-program',
       timeoutMs: 8000,

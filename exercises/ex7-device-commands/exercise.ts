@@ -2,6 +2,7 @@ import type { IPublishPacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
+import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { quoteText } from '../../grader/wiretap/format-packet.ts'
 import type { Random } from '../../grader/runner/random.ts'
@@ -44,12 +45,12 @@ async function answerTo(h: Harness<Inputs>, payload: string, description: string
 /** Sends a valid command and expects the new state, retained, on the led topic. */
 async function expectState(h: Harness<Inputs>, command: string, state: Led): Promise<void> {
   const { led, errors } = topics(h)
-  const answer = await answerTo(h, command, `a PUBLISH of "${state}" on ${led}, after the command ${command}`)
+  const answer = await answerTo(h, command, `a PUBLISH of "${state}" on ${led}, after the command ${quoteText(command)}`)
   if (answer.topic === errors) {
-    fail({ message: `Your device refused the valid command ${command}, reporting ${quoteText(payloadText(answer))}.`, expected: `PUBLISH topic="${led}" payload="${state}"`, received: `PUBLISH topic="${errors}" payload=${quoteText(payloadText(answer))}` })
+    fail({ message: `Your device refused the valid command ${quoteText(command)}, reporting ${quoteText(payloadText(answer))}.`, expected: `PUBLISH topic="${led}" payload="${state}"`, received: `PUBLISH topic="${errors}" payload=${quoteText(payloadText(answer))}` })
   }
   if (payloadText(answer) !== state) {
-    fail({ message: `After ${command} your device says "${payloadText(answer)}" on ${led}; it should say "${state}".`, expected: `"${state}"`, received: quoteText(payloadText(answer)) })
+    fail({ message: `After ${quoteText(command)} your device says "${payloadText(answer)}" on ${led}; it should say "${state}".`, expected: `"${state}"`, received: quoteText(payloadText(answer)) })
   }
   if (!answer.retain) {
     fail({
@@ -73,12 +74,41 @@ async function expectError(h: Harness<Inputs>, payload: string, what: string): P
   } catch {
     fail({ message: `Your error report is not JSON: ${quoteText(payloadText(answer))}.`, expected: '{"error": "...", "input": "<what was received>"}', received: payloadText(answer) })
   }
+  if (typeof parsed.input === 'string' && parsed.input !== payload && isSameJson(parsed.input, payload)) {
+    fail({
+      message: `Your error report for ${what} quotes ${quoteText(parsed.input)}: the same JSON, written out again, but not what arrived. Whoever sent ${quoteText(payload)} looks for their own text: quote the payload as you received it (payload.toString()), not the parsed value.`,
+      expected: JSON.stringify({ error: '<what went wrong>', input: payload }),
+      received: payloadText(answer),
+    })
+  }
   if (typeof parsed.error !== 'string' || parsed.error.length === 0 || parsed.input !== payload) {
     fail({
       message: `Your error report for ${what} must say what went wrong ("error") and quote what was received, exactly ("input"), so that whoever sent it can find the mistake.`,
       expected: JSON.stringify({ error: '<what went wrong>', input: payload }),
       received: payloadText(answer),
     })
+  }
+}
+
+/**
+ * A command in one of the layouts people and libraries write JSON in: compact, spaced, across lines. A device
+ * that compares the raw text with '{"led":"on"}', or quotes a command it parsed and wrote out again, fails one.
+ */
+type Layout = 'compact' | 'spaced' | 'lines'
+function writeJson(value: unknown, layout: Layout): string {
+  if (layout === 'compact') return JSON.stringify(value)
+  if (layout === 'lines') return JSON.stringify(value, null, 2)
+  // As a person types it: a space after each colon and comma, and inside the braces.
+  const compact = JSON.stringify(value)
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? `{ ${compact.slice(1, -1).replace(/":/g, '": ').replace(/,"/g, ', "')} }` : compact
+}
+
+/** Whether two texts are the same JSON value, whatever their layout. */
+function isSameJson(a: string, b: string): boolean {
+  try {
+    return JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b))
+  } catch {
+    return false
   }
 }
 
@@ -92,6 +122,7 @@ function malformedJson(random: Random): string[] {
     '', // empty
     `{"led": "${value}"}}`, // trailing garbage
     `{"led": ${value}}`, // a bare word
+    `{"led": "${random.pick(['grün', 'ön', 'éteint', 'вкл'])}"`, // cut short, with letters beyond ASCII
   ])
 }
 
@@ -101,7 +132,12 @@ function malformedJson(random: Random): string[] {
  * on the seed; only the words and numbers do.
  */
 function unknownCommands(random: Random): string[] {
+  const layouts: Layout[] = ['spaced', 'lines']
   return random.shuffle([
+    // Laid out as people write them: the report must quote these exactly as they arrived.
+    writeJson({ led: random.pick(['blink', 'dim', 'flash']) }, random.pick(layouts)), // an unknown word, spaced or across lines
+    writeJson({ led: random.pick(['grün', 'éteint', 'вкл', 'アン']) }, 'spaced'), // an unknown word beyond ASCII
+    writeJson({ led: random.pick(['on', 'off']), [random.pick(['fan', 'dimmer'])]: random.int(1, 9) }, 'lines'), // an extra key, across lines
     JSON.stringify({ led: random.pick(['blink', 'dim', 'flash', 'pulse']) }), // an unknown word
     JSON.stringify({ led: random.pick(['ON', 'Off', 'TOGGLE', 'On']) }), // the right word in the wrong case
     JSON.stringify({ led: random.int(0, 9) }), // a number
@@ -148,6 +184,7 @@ export default defineExercise<Inputs>({
       id: 'announces-state',
       title: 'Your program subscribes to home/DEVICE_ID/commands and publishes its state "off", retained, on home/DEVICE_ID/led',
       points: 1,
+      covers: [1],
       hint: 'Once connected: subscribe to the commands topic, then publish "off" with { qos: 1, retain: true } on the led topic.',
       lessonSection: 'device-commands',
       async run(h) {
@@ -170,15 +207,18 @@ export default defineExercise<Inputs>({
       id: 'obeys-commands',
       title: 'Each {"led": "on" | "off" | "toggle"} changes the state, published retained; a late dashboard gets the latest',
       points: 2,
+      covers: [2],
       hint: 'Keep the LED state in a variable; "toggle" flips it. After every valid command publish the new state with retain: true.',
       lessonSection: 'device-commands',
       timeoutMs: 10_000,
       async run(h) {
         let led: Led = ledByRun.get(h.tap) ?? 'off'
         const sequence: Array<Led | 'toggle'> = ['on', 'toggle', 'toggle', 'off', ...h.random.shuffle<Led | 'toggle'>(['on', 'off', 'toggle', 'toggle'])]
-        for (const value of sequence) {
+        // Every layout on every run, each at least twice.
+        const layouts = h.random.shuffle<Layout>(['compact', 'spaced', 'lines', 'compact', 'spaced', 'lines', 'spaced', 'lines'])
+        for (const [index, value] of sequence.entries()) {
           led = value === 'toggle' ? (led === 'on' ? 'off' : 'on') : value
-          await expectState(h, JSON.stringify({ led: value }), led)
+          await expectState(h, writeJson({ led: value }, layouts[index]), led)
         }
         ledByRun.set(h.tap, led)
         const retained = await h.retainedMessage(topics(h).led)
@@ -191,6 +231,7 @@ export default defineExercise<Inputs>({
       id: 'reports-bad-json',
       title: 'Malformed JSON gets an error report on home/DEVICE_ID/errors, and your program keeps running',
       points: 2,
+      covers: [3],
       hint: 'try { JSON.parse(text) } catch { publish {"error": "not JSON", "input": text} to the errors topic; return }. Never let an exception escape a message handler.',
       lessonSection: 'handling-bad-input',
       timeoutMs: 10_000,
@@ -207,6 +248,7 @@ export default defineExercise<Inputs>({
       id: 'reports-unknown-commands',
       title: 'Well-formed but unknown commands get an error report too, and change nothing',
       points: 1,
+      covers: [3],
       hint: 'Valid JSON is not a valid command: accept only an object with exactly the key "led" and one of the values "on", "off", "toggle". Report everything else.',
       lessonSection: 'handling-bad-input',
       timeoutMs: 10_000,
@@ -215,5 +257,6 @@ export default defineExercise<Inputs>({
         for (const payload of unknownCommands(h.random)) await expectError(h, payload, 'the unknown command')
       },
     },
+    settleCheck({ covers: [4], lessonSection: 'device-commands' }),
   ],
 })

@@ -85,6 +85,20 @@ function hashPlainPasswords(passwd: string): string {
     .join('\n')
 }
 
+/**
+ * allow_anonymous false without a password_file: Mosquitto 2 then lets nobody in, whatever the password, the
+ * grader's own client included. Said as a config mistake, with the line, rather than as a grader that cannot start.
+ */
+function refuseLockedOutConfig(conf: string): void {
+  const lines = conf.split(/\r?\n/)
+  const setting = (option: string) => lines.map((text, index) => ({ text, line: index + 1 })).filter(({ text }) => new RegExp(`^\\s*${option}\\s`).test(text))
+  const anonymous = setting('allow_anonymous').at(-1)
+  if (!anonymous || !/\sfalse\s*$/.test(anonymous.text) || setting('password_file').length > 0) return
+  throw new StudentConfigError('Your mosquitto.conf refuses anonymous clients but names no password_file, so Mosquitto lets nobody in: it has no passwords to check, not even sensor\'s', [
+    { line: anonymous.line, text: anonymous.text.trim(), problem: 'add "password_file passwd" (your passwd file) after it, so that users can log in with their passwords' },
+  ])
+}
+
 export default defineExercise<Inputs>({
   id: 'ex8',
   slug: 'acl-challenge',
@@ -104,6 +118,7 @@ export default defineExercise<Inputs>({
   broker: ({ readSubmissionFile }) => {
     const conf = readSubmissionFile('mosquitto.conf')
     if (conf === undefined) throw new StudentConfigError('There is no mosquitto.conf in your submission', [])
+    refuseLockedOutConfig(conf)
     const files: Record<string, string> = {}
     for (const name of ['acl', 'passwd', 'acl.conf', 'passwd.txt', 'password_file', 'acl_file']) {
       const content = readSubmissionFile(name)
@@ -121,10 +136,36 @@ export default defineExercise<Inputs>({
     await observer.subscribe([{ topic: '#', qos: 1 }], h.signal)
   },
   checks: [
+    // Wrong passwords first: without a password_file (and allow_anonymous true to let the users in) every
+    // password works, which this check names; with a password_file but allow_anonymous true, only clients
+    // without a username get in, which the next one names. Each mistake fails one check.
+    {
+      id: 'wrong-password-refused',
+      title: 'A known user with a wrong password is refused',
+      points: 1,
+      covers: [1, 2],
+      hint: 'password_file must point at your passwd file. Create it with mosquitto_passwd -c passwd sensor, then mosquitto_passwd passwd dashboard (no -c the second time: -c starts a new file).',
+      lessonSection: 'passwords',
+      async run(h) {
+        for (const [user, protocolVersion] of [['sensor', 4], ['dashboard', 5]] as const) {
+          const client = await h.open({ name: user, username: user, password: h.inputs.WRONG_PASSWORD, protocolVersion })
+          const code = connackCode(client.connack!)
+          client.destroy()
+          if (code === 0) {
+            fail({
+              message: `${user} logged in with the password "${h.inputs.WRONG_PASSWORD}", which is not theirs: Mosquitto is not checking passwords. Set password_file to your passwd file.`,
+              expected: `CONNACK ${describeConnackCode(protocolVersion === 5 ? 0x87 : 5, protocolVersion)}`,
+              received: `CONNACK ${describeConnackCode(code, protocolVersion)}`,
+            })
+          }
+        }
+      },
+    },
     {
       id: 'anonymous-refused',
       title: 'A client without a username is refused',
       points: 1,
+      covers: [1],
       hint: 'allow_anonymous false in mosquitto.conf. (Mosquitto 2 refuses anonymous clients by default, unless the config says otherwise.)',
       lessonSection: 'passwords',
       async run(h) {
@@ -147,30 +188,10 @@ export default defineExercise<Inputs>({
       },
     },
     {
-      id: 'wrong-password-refused',
-      title: 'A known user with a wrong password is refused',
-      points: 1,
-      hint: 'password_file must point at your passwd file. Create it with mosquitto_passwd -c passwd sensor, then mosquitto_passwd passwd dashboard (no -c the second time: -c starts a new file).',
-      lessonSection: 'passwords',
-      async run(h) {
-        for (const [user, protocolVersion] of [['sensor', 4], ['dashboard', 5]] as const) {
-          const client = await h.open({ name: user, username: user, password: h.inputs.WRONG_PASSWORD, protocolVersion })
-          const code = connackCode(client.connack!)
-          client.destroy()
-          if (code === 0) {
-            fail({
-              message: `${user} logged in with the password "${h.inputs.WRONG_PASSWORD}", which is not theirs: Mosquitto is not checking passwords. Set password_file to your passwd file.`,
-              expected: `CONNACK ${describeConnackCode(protocolVersion === 5 ? 0x87 : 5, protocolVersion)}`,
-              received: `CONNACK ${describeConnackCode(code, protocolVersion)}`,
-            })
-          }
-        }
-      },
-    },
-    {
       id: 'users-log-in',
       title: 'sensor and dashboard log in with their passwords',
       points: 1,
+      covers: [2],
       hint: 'Both users must be in passwd with the passwords from the README. mosquitto_passwd -b passwd dashboard dashboard-secret adds one without a prompt.',
       lessonSection: 'passwords',
       async run(h) {
@@ -181,6 +202,7 @@ export default defineExercise<Inputs>({
       id: 'sensor-reaches-dashboard',
       title: 'A reading the sensor publishes to home/sensors/... reaches the dashboard subscribed to home/#',
       points: 2,
+      covers: [3],
       hint: 'The sensor needs write access to home/sensors/#, the dashboard read access to home/#. Rules go under the `user` line they belong to.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -202,6 +224,7 @@ export default defineExercise<Inputs>({
       id: 'dashboard-reads-only-home',
       title: 'The dashboard reads everything under home/ and nothing outside it',
       points: 1,
+      covers: [3],
       hint: 'The dashboard\'s read rule is for home/#, not #: it is the house\'s dashboard, and other systems may share this broker.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -226,6 +249,7 @@ export default defineExercise<Inputs>({
       id: 'sensor-cannot-read',
       title: "The sensor's subscription to home/# stays silent: it may not read",
       points: 2,
+      covers: [3],
       hint: 'Give the sensor write access only (topic write home/sensors/#). Mosquitto grants its SUBSCRIBE anyway (acl_file never refuses one) and then checks read access for every message it would deliver.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -246,6 +270,7 @@ export default defineExercise<Inputs>({
       id: 'dashboard-cannot-publish',
       title: "The dashboard's publishes are refused (MQTT 5: PUBACK 0x87) and reach nobody",
       points: 2,
+      covers: [3],
       hint: '`topic home/#` on its own means readwrite. Write `topic read home/#` for the dashboard.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -263,6 +288,7 @@ export default defineExercise<Inputs>({
       id: 'sensor-stays-in-its-lane',
       title: 'The sensor cannot publish outside home/sensors/#',
       points: 1,
+      covers: [3],
       hint: 'The sensor\'s write rule is for home/sensors/#, not home/#: a stolen sensor password must not switch the lights.',
       lessonSection: 'access-control-lists',
       async run(h) {
@@ -279,6 +305,7 @@ export default defineExercise<Inputs>({
       id: 'notes',
       title: 'NOTES.md explains each setting you used, for the next engineer',
       points: 1,
+      covers: [4],
       hint: 'One short paragraph per setting (allow_anonymous, password_file, acl_file) and per user, and a paragraph on why the sensor\'s SUBSCRIBE is granted (SUBACK) yet nothing is delivered to it.',
       lessonSection: 'the-acl-challenge',
       async run(h) {

@@ -1,48 +1,13 @@
 import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
-import { fail } from '../../grader/checks/check-failure.ts'
-import type { Harness } from '../../grader/checks/harness.ts'
+import type { IPublishPacket } from 'mqtt-packet'
+import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
+import { quoteText } from '../../grader/wiretap/format-packet.ts'
+import { expectImpostorRefused } from '../../grader/checks/impostor-check.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
 
 type Inputs = { CLIENT_ID: string; TOPIC: string; PAYLOAD: string }
-
-/**
- * Runs the program against an impostor and reads the verdict from the impostor's side of the handshake:
- * a TLS alert means the client refused; a finished handshake followed by bytes means it trusted a stranger.
- */
-async function expectRefusal(h: Harness<Inputs>, kind: 'unknown-ca' | 'wrong-name', what: string, fix: string): Promise<void> {
-  await using impostor = await h.startRogueServer(kind)
-  const program = await h.startProgram({ MQTT_URL: impostor.url })
-  const verdict = await Promise.race([
-    impostor.verdict(h.signal),
-    program.exited.then((exit) => ({ kind: 'exited' as const, exit })),
-  ])
-  if (verdict.kind === 'refused') {
-    // Refused: now the program must say so with its exit code, or a script running it believes it worked.
-    const exit = await h.expectExit('exited with a non-zero code once the TLS connection failed')
-    if (exit.exitCode === 0 || exit.exitCode === undefined) {
-      fail({
-        message: `Your client refused ${what}, good, but then your program ${describeExit(exit)}: whoever runs it (a script, systemd, CI) would think the reading was delivered. On a connection error, print it and exit with a non-zero code (process.exit(1)).`,
-        expected: 'a non-zero exit code',
-        received: describeExit(exit),
-      })
-    }
-    return
-  }
-  if (verdict.kind === 'exited') {
-    fail({
-      message: `Your program ${describeExit(verdict.exit)} without even trying the server at MQTT_URL: it must connect to the URL it is given, and refuse ${what}.`,
-      expected: `a TLS handshake with ${impostor.url}, refused by your client`,
-      received: `no connection; your program ${describeExit(verdict.exit)}`,
-    })
-  }
-  fail({
-    message: `Your client completed a TLS handshake with ${what} and sent it ${verdict.bytes} bytes: your CONNECT (with any username and password) went to an impostor. ${fix}`,
-    expected: 'the handshake aborted by your client (a TLS alert)',
-    received: `handshake completed, then ${verdict.bytes} bytes sent`,
-  })
-}
 
 export default defineExercise<Inputs>({
   id: 'ex9',
@@ -58,7 +23,9 @@ export default defineExercise<Inputs>({
       return {
         CLIENT_ID: device,
         TOPIC: `home/${random.pick(['kitchen', 'attic', 'garage', 'cellar'])}/${device}/energy`,
-        PAYLOAD: JSON.stringify({ kwh: random.decimal(0.1, 9.9, 2), seq: random.int(1, 999) }),
+        // JSON as a person writes it, with a name beyond ASCII: "exactly" means these bytes, not the same JSON
+        // written out again (JSON.stringify(JSON.parse(PAYLOAD)) drops the spaces) or re-encoded.
+        PAYLOAD: `{"kwh": ${random.decimal(0.1, 9.9, 2)}, "seq": ${random.int(1, 999)}, "meter": "${random.pick(['Zähler', 'compteur', 'contador', 'счётчик'])}-${random.int(1, 9)}"}`,
       }
     },
     deadlineMs: 45_000,
@@ -84,6 +51,7 @@ export default defineExercise<Inputs>({
       id: 'publishes-over-tls',
       title: 'Your client connects over TLS, trusting the course CA, publishes PAYLOAD to TOPIC and exits 0',
       points: 3,
+      covers: [2],
       hint: 'Pass the CA to MQTT.js: { ca: readFileSync(process.env.CA_FILE) }. Without it Node trusts only public CAs, and the course CA is not one of them.',
       lessonSection: 'tls',
       timeoutMs: 8000,
@@ -91,7 +59,18 @@ export default defineExercise<Inputs>({
         await h.program()
         await h.expectConnect()
         const { TOPIC, PAYLOAD } = h.inputs
-        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`, match: isPublishTo(TOPIC, PAYLOAD) })
+        const publish = await h
+          .expectPacket({ from: 'program', description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`, match: isPublishTo(TOPIC, PAYLOAD) })
+          .catch((error: unknown) => {
+            // A reading went out, but not those bytes: say how it differs.
+            const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && h.isTaskConnection(e.connection) && isPublishTo(TOPIC)(e.packet) && payloadText(e.packet) !== PAYLOAD).at(-1)?.packet as IPublishPacket | undefined
+            if (!(error instanceof CheckFailure) || !sent) throw error
+            fail({
+              message: `Your program published ${quoteText(payloadText(sent))} to ${TOPIC}, not PAYLOAD exactly (${quoteText(PAYLOAD)}). Publish the text of PAYLOAD as it is: parsing it and writing it out again changes its spaces and can change its numbers.`,
+              expected: `PUBLISH topic="${TOPIC}" payload=${quoteText(PAYLOAD)}`,
+              received: `PUBLISH topic="${TOPIC}" payload=${quoteText(payloadText(sent))}`,
+            })
+          })
         if (publish.qos !== 1) {
           fail({
             message: `Your reading went out at QoS ${publish.qos}: over QoS 0 nothing tells your program it arrived before it exits. Publish with { qos: 1 } and await it (publishAsync resolves on the PUBACK).`,
@@ -115,20 +94,32 @@ export default defineExercise<Inputs>({
       id: 'refuses-unknown-ca',
       title: 'Your client refuses a server whose certificate another CA signed',
       points: 3,
+      covers: [2, 3],
       hint: 'Never set rejectUnauthorized: false. With the course CA as `ca`, Node refuses every certificate that CA did not sign.',
       lessonSection: 'tls',
       async run(h) {
-        await expectRefusal(h, 'unknown-ca', 'a server whose certificate the course CA did not sign', 'Remove rejectUnauthorized: false: the CA check is the whole point of TLS.')
+        await expectImpostorRefused(h, 'unknown-ca', {
+          scheme: 'mqtts',
+          what: 'a server whose certificate the course CA did not sign',
+          fix: 'Remove rejectUnauthorized: false: the CA check is the whole point of TLS.',
+          mustExitWithError: true,
+        })
       },
     },
     {
       id: 'refuses-wrong-name',
       title: 'Your client refuses a course-CA certificate made for another host name',
       points: 2,
+      covers: [2, 3],
       hint: 'A valid certificate for another name is someone else\'s: keep Node\'s default checkServerIdentity, which compares the certificate\'s names with the host you dialled.',
       lessonSection: 'tls',
       async run(h) {
-        await expectRefusal(h, 'wrong-name', 'a server whose certificate (signed by the course CA) is for broker.invalid, not for the address you dialled', 'Remove your checkServerIdentity override: the host-name check is what stops one valid certificate from impersonating another server.')
+        await expectImpostorRefused(h, 'wrong-name', {
+          scheme: 'mqtts',
+          what: 'a server whose certificate (signed by the course CA) is for broker.invalid, not for the address you dialled',
+          fix: 'Remove your checkServerIdentity override: the host-name check is what stops one valid certificate from impersonating another server.',
+          mustExitWithError: true,
+        })
       },
     },
   ],

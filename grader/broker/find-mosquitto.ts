@@ -1,5 +1,4 @@
-import { accessSync, constants } from 'node:fs'
-import path from 'node:path'
+import { findExecutable, isExecutable } from '../process/find-executable.ts'
 
 /**
  * Where the `mosquitto` binary is. Package managers put it in an sbin directory that a normal user's PATH often
@@ -9,22 +8,8 @@ import path from 'node:path'
 export function findMosquittoBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const override = env.MQTT_COURSE_MOSQUITTO_BIN
   if (override) return isExecutable(override) ? override : undefined
-  const pathDirs = (env.PATH ?? '').split(path.delimiter).filter(Boolean)
   const wellKnown = ['/usr/sbin', '/usr/local/sbin', '/opt/homebrew/sbin', '/opt/homebrew/opt/mosquitto/sbin', '/usr/local/opt/mosquitto/sbin', '/snap/bin']
-  for (const dir of [...pathDirs, ...wellKnown]) {
-    const candidate = path.join(dir, process.platform === 'win32' ? 'mosquitto.exe' : 'mosquitto')
-    if (isExecutable(candidate)) return candidate
-  }
-  return undefined
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
+  return findExecutable(process.platform === 'win32' ? 'mosquitto.exe' : 'mosquitto', wellKnown, env.PATH ?? '')
 }
 
 export const installMosquittoHint =

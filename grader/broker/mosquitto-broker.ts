@@ -1,7 +1,7 @@
 import net from 'node:net'
 import path from 'node:path'
 import { randomBytes } from 'node:crypto'
-import { GuardedListener } from '../sandbox/guarded-listener.ts'
+import { GuardedListener, areBrokersGuarded } from '../sandbox/guarded-listener.ts'
 import type { Broker, BrokerBackend, BrokerSetup, Capability, Credentials } from './broker.ts'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { probeParentDeath } from '../process/dies-with-parent.ts'
@@ -59,10 +59,10 @@ export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefin
 }
 
 async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal, presetWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
-  // Mosquitto's MQTT listener is a Unix socket in the grader's private folder, reached through a front that admits
-  // the grader alone (guarded-listener.ts): no program, of this grade or of another, can talk to the broker
-  // behind the tap's back. (Not on Windows; and a loopback port where the folder's path is too long for a socket.)
-  const isGuarded = process.platform !== 'win32'
+  // Where programs share the grader's loopback (--sandbox uid), Mosquitto's MQTT listener is a Unix socket in the
+  // grader's private folder, reached through a front that admits the grader alone (guarded-listener.ts): no
+  // program can talk to the broker behind the tap's back. (A loopback port where the path is too long for a socket.)
+  const isGuarded = areBrokersGuarded()
   const port = await findFreePort()
   const webSocketPorts = presetWebSocketPorts ?? (await findWebSocketPorts(setup.studentConfig?.webSockets))
   const graderCredentials = makeGraderCredentials(setup)
@@ -118,7 +118,7 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
     // A WebSocket listener that could not bind says only this; when another process holds its port, it lost
     // the race for the free port (not the student's mistake), and the start is tried again on new ports.
     const webSocketPort = /Unable to create websockets listener on port (\d+)/.exec(group.stderr.text)?.[1]
-    if (webSocketPort && (await isPortTaken(Number(webSocketPort)))) throw new AddressInUse(`port ${webSocketPort} in use`)
+    if (webSocketPort && (await isPortTaken(Number(webSocketPort), undefined))) throw new AddressInUse(`port ${webSocketPort} in use`)
     if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'), setup.studentConfig.conf)
     throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
       hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,

@@ -7,10 +7,13 @@ import { probeBroker } from './probe-broker.ts'
 /** Where a broker's WebSocket listeners answer, by kind: `ws://127.0.0.1:41000` (no path: Mosquitto serves any). */
 export type WebSocketUrls = Partial<Record<WebSocketListenerKind, string>>
 
-/** A free loopback port for each WebSocket listener the student's config must add. */
+/**
+ * A free port for each WebSocket listener the student's config must add: free on every address, since Mosquitto
+ * 2.0's WebSocket listeners ignore the bind address and listen on all of them.
+ */
 export async function findWebSocketPorts(kinds: readonly WebSocketListenerKind[] | undefined): Promise<Partial<Record<WebSocketListenerKind, number>>> {
   const ports: Partial<Record<WebSocketListenerKind, number>> = {}
-  for (const kind of kinds ?? []) ports[kind] = await findFreePort()
+  for (const kind of kinds ?? []) ports[kind] = await findFreePort(undefined)
   return ports
 }
 

@@ -44,3 +44,14 @@ export class ProgramExited extends Error {
     this.description = description
   }
 }
+
+/**
+ * An abort reason: one of the program's connections was taken over or refused (ConnectionWatch). The wait that
+ * sees it stops at once; run-checks ends the check with the problem's own message.
+ */
+export class ConnectionTrouble extends Error {
+  constructor() {
+    super('a connection of your program was taken over or refused')
+    this.name = 'ConnectionTrouble'
+  }
+}

@@ -11,7 +11,8 @@ import { isConnect } from '../mqtt/packet-guards.ts'
 import { topicMatches } from '../mqtt/topic-filter.ts'
 import type { TapConnection, WireTap } from '../wiretap/wire-tap.ts'
 import type { Direction, PacketEvent, TraceEvent } from '../wiretap/wire-trace.ts'
-import { CheckFailure, ProgramExited, fail } from './check-failure.ts'
+import { CheckFailure, ConnectionTrouble, ProgramExited, fail } from './check-failure.ts'
+import { ConnectionWatch } from './connection-watch.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { GraderClient, type GraderClientOptions } from './grader-client.ts'
 import { RogueTlsServer } from './rogue-tls-server.ts'
@@ -109,10 +110,15 @@ export interface Harness<I extends Inputs = Inputs> {
   expectSubscription(topic: string, options?: { after?: number; description?: string }): Promise<{ granted: number }>
   /**
    * Waits for a CONNECT with the exercise's client id (on any of the program's connections: a program may open
-   * others first) and returns it; fails naming the ids the program did use, if any.
+   * others first) and returns it; fails naming the ids the program did use, if any. With `after`, the first
+   * one after that point: the reconnection after a cut(), which then is the task connection (taskConnection()).
    */
   expectConnect(options?: { after?: number; description?: string }): Promise<IConnectPacket>
-  /** The newest open connection of the program with the exercise's client id: the one to cut() or hold(). */
+  /**
+   * The connection a check judges: the program's open connection with the exercise's client id, the one to
+   * cut() or hold(). There is one at a time; two at once is a takeover, which ConnectionWatch reports and which
+   * ends the running check, so "the newest" and "the only one" are the same here.
+   */
   taskConnection(): TapConnection
   /** Whether the program's connection `id` is one the checks judge (its CONNECT carried the task's client id). */
   isTaskConnection(id: number): boolean
@@ -183,9 +189,12 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   /** Next runs started ahead, oldest first. */
   readonly #nextRuns: ProgramStandby[] = []
   #isClosed = false
+  /** Takeovers and refused CONNECTs on the program's connections: they end the running check (run-checks.ts). */
+  readonly watch: ConnectionWatch
 
   constructor(options: SessionOptions<I>) {
     this.options = options
+    this.watch = new ConnectionWatch(options.tap, options.taskClientId, options.broker.kind)
     const note = (event: TraceEvent) => {
       if (event.kind === 'packet' && event.direction === 'to-broker' && event.packet.cmd === 'connect' && !this.#clientIds.has(event.connection)) {
         this.#clientIds.set(event.connection, event.packet.clientId)
@@ -273,6 +282,7 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
   async [Symbol.asyncDispose](): Promise<void> {
     this.#isClosed = true
     this.#stopWatching()
+    this.watch.stop()
     await Promise.all([
       ...this.#nextRuns.splice(0).map((next) => next[Symbol.asyncDispose]()),
       ...this.programs.map((program) => program.kill()),
@@ -368,7 +378,7 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
       event.kind === 'packet' && event.direction === direction && !event.isInjected && isJudged(event.connection) && options.match(event.packet)
     const after = options.after ?? 0
     try {
-      const event = await this.tap.trace.waitFor(accept, this.#untilProgramExits(), after)
+      const event = await this.tap.trace.waitFor(accept, this.#untilProgramFails(), after)
       return event.packet as P & Packet
     } catch (reason) {
       if (reason instanceof ProgramExited) {
@@ -426,7 +436,7 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
   async expectMessage(client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket> {
     const after = options.after ?? 0
     try {
-      return await client.waitForMessage(options.match, this.#untilProgramExits(), after)
+      return await client.waitForMessage(options.match, this.#untilProgramFails(), after)
     } catch (reason) {
       if (reason instanceof ProgramExited) {
         // What the program published before exiting may still be on its way: drain, then flush the broker.
@@ -527,14 +537,17 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
   async expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>> {
     const program = this.currentProgram
     if (!program) throw new Error('expectExit() before any program was started')
+    const trouble = this.#untilProgramFails()
     const exited = await Promise.race([
       program.exited,
       new Promise<undefined>((resolve) => {
-        if (this.signal.aborted) resolve(undefined)
-        this.signal.addEventListener('abort', () => resolve(undefined), { once: true })
+        if (trouble.aborted) resolve(undefined)
+        trouble.addEventListener('abort', () => resolve(undefined), { once: true })
       }),
     ])
     if (exited) return exited
+    if (program.exitInfo) return program.exitInfo
+    if (trouble.reason instanceof ConnectionTrouble) throw trouble.reason
     fail({
       message: `Your program was still running ${formatDuration(this.timeoutMs)} later: it should have ${description}.`,
       expected: `your program ${description}`,
@@ -606,14 +619,26 @@ class CheckHarness<I extends Inputs> implements Harness<I> {
     return connection
   }
 
-  /** This check's signal, also aborted (with ProgramExited) when the current program exits. */
-  #untilProgramExits(): AbortSignal {
+  /**
+   * This check's signal, also aborted when the current program exits (with ProgramExited) and when one of its
+   * connections is taken over or refused (with ConnectionTrouble: run-checks reports the problem itself).
+   */
+  #untilProgramFails(): AbortSignal {
     const program = this.currentProgram
-    if (!program) return this.signal
     const controller = new AbortController()
-    const onExit = (exit: NonNullable<StudentProgram['exitInfo']>) => controller.abort(new ProgramExited(describeExit(exit)))
-    if (program.exitInfo) onExit(program.exitInfo)
-    else void program.exited.then(onExit)
+    const watch = this.#session.watch
+    const onTrouble = () => controller.abort(new ConnectionTrouble())
+    if (watch.hasUnreported) onTrouble()
+    else {
+      const stop = watch.onProblem(onTrouble)
+      controller.signal.addEventListener('abort', stop, { once: true })
+      this.signal.addEventListener('abort', stop, { once: true })
+    }
+    if (program) {
+      const onExit = (exit: NonNullable<StudentProgram['exitInfo']>) => controller.abort(new ProgramExited(describeExit(exit)))
+      if (program.exitInfo) onExit(program.exitInfo)
+      else void program.exited.then(onExit)
+    }
     return AbortSignal.any([this.signal, controller.signal])
   }
 

@@ -44,7 +44,12 @@ export class RogueTlsServer implements AsyncDisposable {
   }
 
   get url(): string {
-    return `mqtts://127.0.0.1:${this.#listener.port}`
+    return this.urlFor('mqtts')
+  }
+
+  /** Where a client finds the impostor: `mqtts://127.0.0.1:<port>`, or `wss://127.0.0.1:<port>/mqtt` for WebSockets. */
+  urlFor(scheme: 'mqtts' | 'wss', path = scheme === 'wss' ? '/mqtt' : ''): string {
+    return `${scheme}://127.0.0.1:${this.#listener.port}${path}`
   }
 
   /** The first thing a client did: refused the certificate, or accepted it. */

@@ -65,45 +65,51 @@ async function runOne(
   const startedAt = performance.now()
   const elapsed = () => Math.round(performance.now() - startedAt)
   const lesson = `${options.lessonPath}${check.lessonSection ? `#${check.lessonSection}` : ''}`
+  let error: unknown
   try {
     await check.run(harness)
-    return { ...base, status: 'passed', points: check.points, durationMs: elapsed() }
-  } catch (error) {
-    if (error instanceof CheckFailure) {
-      const { message, expected, received, trace, isCrash } = error.details
-      return {
-        ...base,
-        status: 'failed',
-        durationMs: elapsed(),
-        message,
-        ...(expected !== undefined ? { expected } : {}),
-        ...(received !== undefined ? { received } : {}),
-        trace: formatExcerpt(trace ?? harness.studentTrace()),
-        hint: isCrash ? crashHint : check.hint,
-        lesson,
-      }
-    }
-    if (runSignal.aborted) {
-      return { ...base, status: 'errored', durationMs: elapsed(), message: `the exercise's deadline passed during this check: ${describeError(runSignal.reason)}` }
-    }
-    if (error instanceof DeadlineExceeded) {
-      return {
-        ...base,
-        status: 'failed',
-        durationMs: elapsed(),
-        message: `This check did not finish within ${formatDuration(check.timeoutMs)}: the grader was still waiting for your program.`,
-        trace: formatExcerpt(harness.studentTrace()),
-        hint: check.hint,
-        lesson,
-      }
-    }
+  } catch (thrown) {
+    error = thrown ?? new Error('the check threw nothing')
+  }
+  // A takeover or a refused CONNECT during the check is what went wrong, whatever the check itself saw (a SUBACK
+  // that never came, say) and even if it saw nothing: the connection it judged was not the program's to keep.
+  const problem = options.session.watch.takeUnreported()
+  if (problem) error = new CheckFailure(problem.details)
+  if (error === undefined) return { ...base, status: 'passed', points: check.points, durationMs: elapsed() }
+  if (error instanceof CheckFailure) {
+    const { message, expected, received, trace, isCrash } = error.details
     return {
       ...base,
-      status: 'errored',
+      status: 'failed',
       durationMs: elapsed(),
-      message: `the grader could not run this check: ${describeError(error)}`,
-      trace: formatExcerpt(harness.studentTrace()),
+      message,
+      ...(expected !== undefined ? { expected } : {}),
+      ...(received !== undefined ? { received } : {}),
+      trace: formatExcerpt(trace ?? harness.studentTrace()),
+      hint: isCrash ? crashHint : check.hint,
+      lesson,
     }
+  }
+  if (runSignal.aborted) {
+    return { ...base, status: 'errored', durationMs: elapsed(), message: `the exercise's deadline passed during this check: ${describeError(runSignal.reason)}` }
+  }
+  if (error instanceof DeadlineExceeded) {
+    return {
+      ...base,
+      status: 'failed',
+      durationMs: elapsed(),
+      message: `This check did not finish within ${formatDuration(check.timeoutMs)}: the grader was still waiting for your program.`,
+      trace: formatExcerpt(harness.studentTrace()),
+      hint: check.hint,
+      lesson,
+    }
+  }
+  return {
+    ...base,
+    status: 'errored',
+    durationMs: elapsed(),
+    message: `the grader could not run this check: ${describeError(error)}`,
+    trace: formatExcerpt(harness.studentTrace()),
   }
 }
 

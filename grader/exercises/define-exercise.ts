@@ -29,6 +29,13 @@ export const checkSchema = z.object({
   points: z.number().int().min(0),
   /** Shown when the check fails: the next step, not the answer. */
   hint: z.string().min(10),
+  /**
+   * The points of the README's "## Your task" this check verifies, by number; each of those points names the
+   * check in bold. The authoring test fails when a point has no check or a check no point. @example [1, 3]
+   */
+  covers: z
+    .array(z.number().int().positive(), { required_error: 'a check names the task points it verifies (the numbers of the README\'s "## Your task"): covers: [2]' })
+    .min(1, 'a check covers at least one task point: covers: [2]'),
   /** The heading anchor in the exercise's lesson that explains this. @example 'when-the-broker-sends-the-will' */
   lessonSection: z.string().regex(idPattern).optional(),
   /** Broker capabilities this check needs beyond the exercise's own. */

@@ -12,6 +12,12 @@ import { applyPatch, parsePatch } from 'diff'
  *     +++ b/main.ts
  *     @@ ...
  *
+ * Between the check and the colon, optionally: `point 2` (the task point it breaks, required when the check
+ * covers several) and `on embedded` (the only brokers where it is wrong: elsewhere it is not run, as with a
+ * program that speaks MQTT 5, which only aedes refuses):
+ *
+ *     @fails connects point 1 on embedded: connects with MQTT 5, which the embedded broker refuses
+ *
  * A reviewer reads the mistake in a few lines; a change to the solution that the patch no longer fits fails
  * loudly when the mutant is made, instead of leaving a stale copy behind.
  */
@@ -25,16 +31,27 @@ export interface Mutant {
   fails: string
   /** The mistake, in the author's words. */
   mistake: string
+  /** The task points (README "## Your task") it breaks, when it names them; else those its check covers. */
+  points: number[]
+  /** The brokers on which it is wrong, when it names them (`on embedded`); undefined: every broker. */
+  brokers?: string[]
 }
 
-const markerPattern = /^@fails\s+([a-z0-9-]+)\s*:\s*(.+)$/
+const markerPattern = /^@fails\s+([a-z0-9-]+)(?:\s+point\s+(\d+(?:\s*,\s*\d+)*))?(?:\s+on\s+([a-z]+(?:\s*,\s*[a-z]+)*))?\s*:\s*(.+)$/
 const variantPattern = /^@passes\s*:\s*(.+)$/
 
 /** The mutants of an exercise, in `folder` (mutants/, or mutants-python/ for the Python solution). */
 export function listMutants(exerciseDir: string, folder = 'mutants'): Mutant[] {
   return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => {
     const marker = markerPattern.exec(firstLine)
-    return { ...patch, fails: marker?.[1] ?? '', mistake: marker?.[2].trim() ?? '' }
+    const list = (text: string | undefined) => text?.split(',').map((item) => item.trim()) ?? []
+    return {
+      ...patch,
+      fails: marker?.[1] ?? '',
+      mistake: marker?.[4].trim() ?? '',
+      points: list(marker?.[2]).map(Number),
+      ...(marker?.[3] ? { brokers: list(marker[3]) } : {}),
+    }
   })
 }
 
@@ -42,7 +59,7 @@ export function listMutants(exerciseDir: string, folder = 'mutants'): Mutant[] {
  * Correct programs written differently from the solution (variants/<name>.patch, `@passes: <how>` on the first
  * line): a second connection, another style. Every one must pass, on every broker.
  */
-export function listVariants(exerciseDir: string, folder = 'variants'): Array<Omit<Mutant, 'fails' | 'mistake'> & { description: string }> {
+export function listVariants(exerciseDir: string, folder = 'variants'): Array<Pick<Mutant, 'name' | 'patchFile' | 'base'> & { description: string }> {
   return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => ({ ...patch, description: variantPattern.exec(firstLine)?.[1].trim() ?? '' }))
 }
 

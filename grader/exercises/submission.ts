@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs'
+import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { detectLayout, layoutExercise } from './detect-layout.ts'
@@ -34,7 +34,9 @@ export function resolveSubmission(exercise: Exercise, source: SubmissionSource, 
       // The layout detector batch and the Gradescope autograder use (detect-layout.ts): the same folders count.
       const layout = detectLayout(root, [layoutExercise(exercise)], { acceptsAnyProgram: options.hasCustomCommand === true, allowsTopLevel: isExerciseFolder(root, exercise) })
       const found = layout.found[0]
-      if (found) return { dir: found.dir, label: displayPath(found.dir) }
+      // The folder itself, not a symlink to it (`--dir link-to-alice`, or alice/ex5-last-will linked from
+      // elsewhere): the workspace copies what it is given, and a copied symlink is a link, not the files.
+      if (found) return { dir: realpathSync(found.dir), label: displayPath(found.dir) }
       const entry = exercise.run.entry ?? 'its files'
       throw new GraderError('NO_SUBMISSION', `no submission for ${exercise.id} in ${source.dir}: ${layout.missing[0]?.why ?? layout.problem ?? `expected ${path.join(source.dir, exercise.folder, 'starter', entry)}`}`, {
         hint: `copy exercises/${exercise.folder}/ into ${source.dir} (the folder layout of exercises/), or point --dir at one exercise's folder`,

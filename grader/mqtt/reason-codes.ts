@@ -55,25 +55,89 @@ const reasonV5: Record<number, string> = {
   0xa2: 'Wildcard Subscriptions not supported',
 }
 
+/** The packets that carry an MQTT 5 reason code, whose tables differ [MQTT 5.0 2.4, table 2-6]. */
+export type ReasonPacket = 'connack' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'suback' | 'unsuback' | 'disconnect' | 'auth'
+
+/** Which packets may carry each code, from table 2-6: a code outside its packet's list is named as such. */
+const usedIn: Record<number, readonly ReasonPacket[]> = {
+  0x00: ['connack', 'puback', 'pubrec', 'pubrel', 'pubcomp', 'suback', 'unsuback', 'disconnect', 'auth'],
+  0x01: ['suback'],
+  0x02: ['suback'],
+  0x04: ['disconnect'],
+  0x10: ['puback', 'pubrec'],
+  0x11: ['unsuback'],
+  0x18: ['auth'],
+  0x19: ['auth'],
+  0x80: ['connack', 'puback', 'pubrec', 'suback', 'unsuback', 'disconnect'],
+  0x81: ['connack', 'disconnect'],
+  0x82: ['connack', 'disconnect'],
+  0x83: ['connack', 'puback', 'pubrec', 'suback', 'unsuback', 'disconnect'],
+  0x84: ['connack'],
+  0x85: ['connack'],
+  0x86: ['connack'],
+  0x87: ['connack', 'puback', 'pubrec', 'suback', 'unsuback', 'disconnect'],
+  0x88: ['connack'],
+  0x89: ['connack', 'disconnect'],
+  0x8a: ['connack'],
+  0x8b: ['disconnect'],
+  0x8c: ['connack', 'disconnect'],
+  0x8d: ['disconnect'],
+  0x8e: ['disconnect'],
+  0x8f: ['suback', 'unsuback', 'disconnect'],
+  0x90: ['connack', 'puback', 'pubrec', 'disconnect'],
+  0x91: ['puback', 'pubrec', 'suback', 'unsuback'],
+  0x92: ['pubrel', 'pubcomp'],
+  0x93: ['disconnect'],
+  0x94: ['disconnect'],
+  0x95: ['connack', 'disconnect'],
+  0x96: ['disconnect'],
+  0x97: ['connack', 'puback', 'pubrec', 'suback', 'disconnect'],
+  0x98: ['disconnect'],
+  0x99: ['connack', 'puback', 'pubrec', 'disconnect'],
+  0x9a: ['connack', 'disconnect'],
+  0x9b: ['connack', 'disconnect'],
+  0x9c: ['connack', 'disconnect'],
+  0x9d: ['connack', 'disconnect'],
+  0x9e: ['suback', 'disconnect'],
+  0x9f: ['connack', 'disconnect'],
+  0xa0: ['disconnect'],
+  0xa1: ['suback', 'disconnect'],
+  0xa2: ['suback', 'disconnect'],
+}
+
+/** Where one code has another name in one packet (0x00 is "Granted QoS 0" in a SUBACK). */
+const namedIn: Partial<Record<ReasonPacket, Record<number, string>>> = {
+  suback: { 0x00: 'Granted QoS 0' },
+  disconnect: { 0x00: 'Normal disconnection' },
+  auth: { 0x18: 'Continue authentication', 0x19: 'Re-authenticate' },
+}
+
 export function hex(code: number): string {
   return `0x${code.toString(16).padStart(2, '0')}`
 }
 
-/** "0 (Connection Accepted)" for MQTT 3.1.1 CONNACK, "0x87 (Not authorized)" for MQTT 5. */
+/**
+ * "0 (Connection Accepted)" for MQTT 3.1.1 CONNACK, "0x87 (Not authorized)" for MQTT 5. A CONNACK answering an
+ * MQTT 5 CONNECT with 1 to 5 came from a broker that speaks only MQTT 3.1.1 (aedes 1.x): it is named so, not
+ * after the SUBACK code it happens to share a number with.
+ */
 export function describeConnackCode(code: number, protocolVersion: number): string {
-  if (protocolVersion === 5) return `${hex(code)} (${reasonV5[code] ?? 'unknown reason'})`
+  if (protocolVersion === 5) {
+    if (code >= 1 && code <= 5) return `${hex(code)} (not an MQTT 5 CONNACK code: MQTT 3.1.1's return code ${code}, ${connackV3[code]}, from a broker that does not speak MQTT 5)`
+    return describeReasonCode(code, 5, 'connack')
+  }
   return `${code} (${connackV3[code] ?? 'unknown return code'})`
 }
 
-/** A SUBACK entry (granted QoS or failure) or any MQTT 5 reason code, named. */
-export function describeReasonCode(code: number, protocolVersion: number): string {
+/** A SUBACK entry (granted QoS or failure) or any MQTT 5 reason code of `packet`, named as that packet names it. */
+export function describeReasonCode(code: number, protocolVersion: number, packet?: ReasonPacket): string {
   if (protocolVersion !== 5) {
     if (code === 0x80) return '0x80 (Failure)'
     return String(code)
   }
-  return `${hex(code)} (${reasonV5[code] ?? 'unknown reason'})`
+  if (packet && usedIn[code] && !usedIn[code].includes(packet)) return `${hex(code)} (not a ${packet.toUpperCase()} reason code)`
+  return `${hex(code)} (${(packet && namedIn[packet]?.[code]) ?? reasonV5[code] ?? 'unknown reason'})`
 }
-
 /** Whether a v3 return code or v5 reason code means success. */
 export function isSuccessCode(code: number | undefined): boolean {
   return code === undefined || code < 0x80

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess, type SendHandle, type StdioOptions } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
-import { type ParentDeath, diesWithParent } from './dies-with-parent.ts'
+import { type ParentDeath, diesWithParent, joinCgroupsScript } from './dies-with-parent.ts'
 import { onExit } from './exit-cleanup.ts'
 import { OutputCapture } from './output-capture.ts'
 
@@ -32,6 +32,8 @@ export interface ProcessGroupOptions {
    * Mosquitto and tsc (one process each) and for bwrap (whose PID namespace dies with it).
    */
   diesWithParent?: ParentDeath
+  /** Cgroups the process joins before anything of it runs (written to their cgroup.procs by its first shell). */
+  joinCgroups?: readonly string[]
 }
 
 /**
@@ -69,7 +71,12 @@ export class ProcessGroup implements AsyncDisposable {
   constructor(options: ProcessGroupOptions) {
     this.stdout = new OutputCapture(options.outputCapBytes)
     this.stderr = new OutputCapture(options.outputCapBytes)
-    const launch = options.diesWithParent ? diesWithParent(options.command, options.args, options.diesWithParent) : { command: options.command, args: [...options.args], needsLifeline: false }
+    const cgroups = options.joinCgroups ?? []
+    const launch = options.diesWithParent
+      ? diesWithParent(options.command, options.args, options.diesWithParent, cgroups)
+      : cgroups.length > 0
+        ? { command: '/bin/sh', args: ['-c', joinCgroupsScript, 'sh', ...cgroups, '--', options.command, ...options.args], needsLifeline: false }
+        : { command: options.command, args: [...options.args], needsLifeline: false }
     const descriptor6 = options.descriptor6File === undefined ? undefined : openSync(options.descriptor6File, 'r')
     const stdio: StdioOptions = [launch.needsLifeline ? 'pipe' : 'ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', options.hasGoPipe ? 'pipe' : 'ignore']
     if (options.onChannelMessage || descriptor6 !== undefined) stdio.push(options.onChannelMessage ? 'ipc' : 'ignore')

@@ -10,7 +10,7 @@ import type { Sandbox } from '../sandbox/sandbox.ts'
 import { listenerOnPort } from '../sandbox/guarded-listener.ts'
 import { watchMemory } from '../sandbox/memory-watchdog.ts'
 import { watchDisk } from '../sandbox/disk-watchdog.ts'
-import { workspaceLimitBytes } from '../sandbox/sandbox-constants.ts'
+import { diskLimitBytes } from '../sandbox/sandbox-constants.ts'
 
 /** Where and how a run starts: the tap's URL becomes MQTT_URL. */
 export interface ProgramLaunch {
@@ -152,6 +152,7 @@ export class StudentProgram implements AsyncDisposable {
       hasGoPipe: options.isStandby === true,
       ...(wrapped.hasChannel ? { onChannelMessage: (message: unknown, handle: SendHandle | undefined) => this.#receive(message, handle) } : {}),
       descriptor6File: wrapped.seccompFile,
+      joinCgroups: wrapped.cgroupDirs,
       // bubblewrap's --die-with-parent misses a grader killed while bwrap starts (issue 19); without bubblewrap
       // the program itself dies with the grader (and, dropped to its workspace's uid, sets the signal again).
       diesWithParent: 'auto',
@@ -251,9 +252,6 @@ export class StudentProgram implements AsyncDisposable {
     await this.kill()
   }
 }
-
-/** What a workspace's programs may write in all, as bubblewrap allows: the workspace and a /tmp, 64 MiB each. */
-const diskLimitBytes = 2 * workspaceLimitBytes
 
 /**
  * The ports of the grader's listeners named in the run's environment (MQTT_URL: its wire tap; an impostor's URL):

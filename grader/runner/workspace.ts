@@ -49,7 +49,8 @@ export class Workspace implements AsyncDisposable {
     // Without bubblewrap the program walks to its workspace as its own uid: every folder above must let it.
     const folder = new TemporaryFolder('mqtt-course-run-', owner && !sandbox.hasOwnNetwork ? enterableTemporaryDir() : undefined)
     try {
-      if (owner) shareCompileCache(owner.uid)
+      // In bubblewrap the cache is bound where the program's uid looks for it; without, a link is made here.
+      if (owner && !sandbox.hasOwnNetwork) shareCompileCache(owner.uid)
       const dir = path.join(folder.path, workspaceName(submissionDir))
       mkdirSync(dir)
       if (owner) {
@@ -119,8 +120,9 @@ function makeReadable(dir: string): void {
 
 /**
  * Node keeps a compile cache per uid (a folder named `<version tag>-<uid>`): a program dropped to its workspace's
- * uid would find none, and compile MQTT.js again on every run (~80 ms). Its uid gets a link to the cache the
- * grader warmed, read-only to it like the rest; the link goes with the workspace.
+ * uid would find none, and compile MQTT.js again on every run (~80 ms). Without bubblewrap (--sandbox uid) its uid
+ * gets a link to the cache the grader warmed, read-only to it like the rest; the link goes with the workspace
+ * (or, after a SIGKILL, with the next start's sweep of grade uids).
  */
 function shareCompileCache(uid: number): void {
   for (const [cache, link] of compileCacheLinks(uid)) {
@@ -137,7 +139,7 @@ function unshareCompileCache(uid: number): void {
 }
 
 /** [the grader's own cache folder's name, the link for `uid`], for each cache folder the grader's uid has. */
-function compileCacheLinks(uid: number): [string, string][] {
+export function compileCacheLinks(uid: number): [string, string][] {
   const suffix = `-${process.getuid?.() ?? 0}`
   let names: string[]
   try {

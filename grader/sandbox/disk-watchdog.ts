@@ -1,5 +1,6 @@
 import { lstatSync, readdirSync } from 'node:fs'
 import path from 'node:path'
+import { PolledWatch } from './polled-watch.ts'
 
 /**
  * The disk cap where no tmpfs can hold one (`--sandbox uid`: root in a container cannot mount): the grader adds up
@@ -14,27 +15,16 @@ interface Watched {
   onOverLimit: () => void
 }
 
-const intervalMs = 200
 /** A program that makes files faster than they can be counted is over the limit too. */
 const maxEntries = 20_000
 const sharedFolders = ['/tmp', '/var/tmp', '/dev/shm']
-const watched = new Set<Watched>()
-let timer: NodeJS.Timeout | undefined
+const watch = new PolledWatch<Watched>(200, tick)
 
 export function watchDisk(uid: number, workspace: string, limitBytes: number, onOverLimit: () => void): () => void {
-  const entry: Watched = { uid, workspace, limitBytes, onOverLimit }
-  watched.add(entry)
-  timer ??= setInterval(tick, intervalMs).unref()
-  return () => {
-    watched.delete(entry)
-    if (watched.size === 0 && timer) {
-      clearInterval(timer)
-      timer = undefined
-    }
-  }
+  return watch.add({ uid, workspace, limitBytes, onOverLimit })
 }
 
-function tick(): void {
+function tick(watched: ReadonlySet<Watched>): void {
   const shared = sharedFolders.flatMap((folder) => {
     try {
       return readdirSync(folder).map((name) => path.join(folder, name))
@@ -47,7 +37,7 @@ function tick(): void {
     measure(entry.workspace, undefined, budget)
     for (const target of shared) measure(target, entry.uid, budget)
     if (budget.bytes > entry.limitBytes || budget.entries > maxEntries) {
-      watched.delete(entry)
+      watch.forget(entry)
       entry.onOverLimit()
     }
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import { lstatSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { studentCompileCacheDir } from '../runner/compile-cache.ts'
 
 /**
  * When the grader runs as root, every workspace (one grade's copy of a submission, and every program run in it)
@@ -78,6 +79,17 @@ export async function sweepOrphanedGradeUids(): Promise<number[]> {
     }
   }
   for (const uid of orphaned) await killEverythingOf(uid).then(() => removeLeftovers(uid))
+  // And the compile cache links made for grade uids whose owner is gone (workspace.ts shareCompileCache).
+  let links: string[] = []
+  try {
+    links = readdirSync(studentCompileCacheDir)
+  } catch {
+    // No cache yet.
+  }
+  for (const name of links) {
+    const uid = Number(/-(\d+)$/.exec(name)?.[1])
+    if (uid >= base && uid < base + 4_194_304 * perProcess && !isAlive(Math.floor((uid - base) / perProcess))) rmSync(path.join(studentCompileCacheDir, name), { force: true })
+  }
   return [...orphaned]
 }
 

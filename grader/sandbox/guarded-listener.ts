@@ -11,8 +11,8 @@ import net from 'node:net'
  * - a program dropped to a uid of its own (the grader is root, no namespaces) shares the loopback: every
  *   connection's owner is read from /proc/net/tcp (the kernel records each socket's uid) and only the grader's
  *   own uid and the uids granted this listener are let in. The others are closed before a byte is read, so they
- *   leave no trace in anyone's grade. Always, on Linux: a program of another grader on the same machine (another
- *   batch, a colleague's `npm run grade`) is kept out too.
+ *   leave no trace in anyone's grade. A tap's listener admits so always, on Linux: a program of another grader on
+ *   the same machine (another batch, a colleague's `npm run grade`) is kept out too; nobody else knocks there.
  *
  * Connections are handed on as raw sockets (`onConnection`): a TLS or HTTP server takes them with
  * emit('connection'), exactly as if it had accepted them itself.
@@ -99,6 +99,22 @@ export function isFromGrader(socket: net.Socket): boolean {
 }
 
 /**
+ * Whether this process runs programs as uids of their own on the grader's loopback (--sandbox uid): then its
+ * brokers admit only the grader too (the embedded broker checks each connection, Mosquitto listens on a Unix
+ * socket behind a guarded front). Elsewhere the programs cannot reach them, and the grader's many connections to
+ * its brokers are spared the check.
+ */
+let isSharingLoopback = false
+
+export function guardBrokers(): void {
+  isSharingLoopback = true
+}
+
+export function areBrokersGuarded(): boolean {
+  return isSharingLoopback
+}
+
+/**
  * The uid that owns the other end of `socket`: the line of /proc/net/tcp (or tcp6) whose local address is the
  * socket's remote one and whose remote address is its local one. Undefined when the kernel no longer lists it.
  */
@@ -117,11 +133,11 @@ export function peerUid(socket: net.Socket): number | undefined {
     } catch {
       continue
     }
-    for (const line of table.split('\n')) {
-      const fields = line.trim().split(/\s+/)
-      // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...
-      if (fields.length > 7 && `${fields[1]} ${fields[2]}` === key) return Number(fields[7])
-    }
+    // One line per socket: sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid ...
+    const at = table.indexOf(` ${key} `)
+    if (at < 0) continue
+    const fields = table.slice(at, table.indexOf('\n', at)).trim().split(/\s+/)
+    if (fields.length > 6) return Number(fields[6])
   }
   return undefined
 }

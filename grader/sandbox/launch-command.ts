@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, realpathSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isStartedInPlace } from '../process/dies-with-parent.ts'
@@ -44,6 +44,8 @@ export interface LaunchCommand {
    * the run's ports; undefined where there is nothing to set up (no bubblewrap).
    */
   initOnGo: { copyFrom?: string } | undefined
+  /** The program's cgroups, joined before anything of it runs (ProcessGroup's joinCgroups). */
+  cgroupDirs: readonly string[]
   /** Removes the cgroups once the program is gone. */
   dispose(): void
 }
@@ -84,7 +86,8 @@ export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, 
   // cache comes back, read-only.
   const caches = path.join(courseRoot, 'node_modules', '.cache')
   if (existsSync(caches)) mount(args, mounted, ['--tmpfs', realpathSync(caches)])
-  if (existsSync(studentCompileCacheDir)) mount(args, mounted, ['--ro-bind', studentCompileCacheDir, realpathSync(studentCompileCacheDir)])
+  // Node keeps a compile cache per uid (`<version tag>-<uid>`): the program's uid gets the one the grader warmed.
+  for (const [warmed, forProgram] of compileCacheFor(owner?.uid)) mount(args, mounted, ['--ro-bind', warmed, forProgram])
   // The pinned Node itself, wherever it lives (under /tmp in some CI clones).
   mount(args, mounted, ['--ro-bind', process.execPath, process.execPath])
   for (const file of launch.readable) mount(args, mounted, ['--ro-bind', file, file])
@@ -171,13 +174,23 @@ function memoryCap(watchAs: number | 'pid-namespace'): MemoryCap {
   return watchAs === 'pid-namespace' ? { kind: 'watch-pid-namespace' } : { kind: 'watch-uid', uid: watchAs }
 }
 
-/** Joins the program's cgroups before anything of it runs (a shell that writes its pid, then execs), as root. */
+/** The command, with the cgroups its process joins first (the shell ProcessGroup starts it with does, as root). */
 function withCgroupJoin(argv: string[], env: Record<string, string>, memory: MemoryCap, rest: Pick<LaunchCommand, 'reportsChildPid' | 'hasChannel' | 'seccompFile' | 'initOnGo'>): LaunchCommand {
   const cgroup = memory?.kind === 'cgroup' ? memory.cgroup : undefined
-  const dispose = () => cgroup?.remove()
-  if (!cgroup) return { command: argv[0], args: argv.slice(1), env, memory, dispose, ...rest }
-  const join = 'while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
-  return { command: '/bin/sh', args: ['-c', join, 'sh', ...cgroup.dirs, '--', ...argv], env, memory, dispose, ...rest }
+  return { command: argv[0], args: argv.slice(1), env, memory, cgroupDirs: cgroup?.dirs ?? [], dispose: () => cgroup?.remove(), ...rest }
+}
+
+/** [the grader's warmed compile cache folder, where a program of `uid` looks for it], for each one there is. */
+function compileCacheFor(uid: number | undefined): [string, string][] {
+  const own = process.getuid?.() ?? 0
+  let names: string[]
+  try {
+    names = readdirSync(studentCompileCacheDir).filter((name) => name.endsWith(`-${own}`))
+  } catch {
+    return []
+  }
+  const cache = realpathSync(studentCompileCacheDir)
+  return names.map((name) => [path.join(cache, name), path.join(cache, `${name.slice(0, -`-${own}`.length)}-${uid ?? own}`)])
 }
 
 let filterFile: string | undefined | null

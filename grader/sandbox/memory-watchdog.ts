@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs'
+import { PolledWatch } from './polled-watch.ts'
 
 /**
  * The memory cap where no cgroup can hold one (a plain user on cgroup v1, a container whose cgroups are read-only):
@@ -19,26 +20,15 @@ interface Watched {
   onOverLimit: () => void
 }
 
-const intervalMs = 200
 const pageBytes = 4096
-const watched = new Set<Watched>()
-let timer: NodeJS.Timeout | undefined
+const watch = new PolledWatch<Watched>(200, tick)
 
 /** Watches a program's processes until the returned function is called; `onOverLimit` is called at most once. */
 export function watchMemory(members: ProgramMembers, limitBytes: number, onOverLimit: () => void): () => void {
-  const entry: Watched = { members, namespace: members.kind === 'pid-namespace' ? pidNamespaceOf(members.ofPid) : undefined, limitBytes, onOverLimit }
-  watched.add(entry)
-  timer ??= setInterval(tick, intervalMs).unref()
-  return () => {
-    watched.delete(entry)
-    if (watched.size === 0 && timer) {
-      clearInterval(timer)
-      timer = undefined
-    }
-  }
+  return watch.add({ members, namespace: members.kind === 'pid-namespace' ? pidNamespaceOf(members.ofPid) : undefined, limitBytes, onOverLimit })
 }
 
-function tick(): void {
+function tick(watched: ReadonlySet<Watched>): void {
   const totals = new Map<Watched, number>()
   let pids: string[]
   try {
@@ -65,7 +55,7 @@ function tick(): void {
   }
   for (const [entry, bytes] of totals) {
     if (bytes <= entry.limitBytes) continue
-    watched.delete(entry)
+    watch.forget(entry)
     entry.onOverLimit()
   }
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { accessSync, constants } from 'node:fs'
+import { findExecutable, isExecutable } from '../process/find-executable.ts'
 import path from 'node:path'
 import { readOnlyRoot } from './bubblewrap-mounts.ts'
 
@@ -14,7 +14,8 @@ import { readOnlyRoot } from './bubblewrap-mounts.ts'
  */
 export interface IsolationProbe {
   bubblewrap: { works: boolean; detail: string; variant: 'root' | 'userns' | undefined; hasSize: boolean; hasDisableUserns: boolean }
-  uid: { works: boolean; detail: string }
+  /** Asked only when needed (bubblewrap does not work, or --sandbox uid): a spawn at every grader start is time. */
+  readonly uid: { works: boolean; detail: string }
   setpriv: string | undefined
   prlimit: string | undefined
   /** A system Python: the seccomp filter's loader where there is no bubblewrap (seccomp-loader.py). */
@@ -25,19 +26,34 @@ let probed: IsolationProbe | undefined
 /** A uid no grade is given (grade-uid.ts starts far above it), for trying setpriv and bwrap out. */
 const probeUid = 1_799_999_999
 
+/**
+ * One spawn in the usual case (bubblewrap with everything the sandbox uses, the program dropped to a uid where
+ * the grader is root): every grading command asks, before it grades anything.
+ */
 export function probeIsolation(): IsolationProbe {
   if (probed) return probed
   const setpriv = findTool('setpriv')
   const prlimit = findTool('prlimit')
   const isRoot = process.getuid?.() === 0
-  const uid = !isRoot
-    ? { works: false, detail: 'the grader is not root' }
-    : !setpriv || !prlimit
-      ? { works: false, detail: 'setpriv or prlimit (util-linux) is missing' }
-      : run(setpriv, [...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'])
+  let uid: { works: boolean; detail: string } | undefined
+  const probeUidMode = () =>
+    !isRoot
+      ? { works: false, detail: 'the grader is not root' }
+      : !setpriv || !prlimit
+        ? { works: false, detail: 'setpriv or prlimit (util-linux) is missing' }
+        : run(setpriv, [...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'])
   // The system's own, which every uid can run (not a pyenv or virtualenv in someone's home).
   const python = ['/usr/bin/python3', '/usr/local/bin/python3', '/bin/python3'].find((candidate) => isExecutable(candidate))
-  probed = { bubblewrap: probeBubblewrap(isRoot, setpriv, prlimit, uid.works), uid, setpriv, prlimit, python }
+  probed = {
+    bubblewrap: probeBubblewrap(isRoot, setpriv, prlimit),
+    get uid() {
+      uid ??= probeUidMode()
+      return uid
+    },
+    setpriv,
+    prlimit,
+    python,
+  }
   return probed
 }
 
@@ -46,41 +62,37 @@ export function dropTo(uid: number, gid = uid): string[] {
   return [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all']
 }
 
-function probeBubblewrap(isRoot: boolean, setpriv: string | undefined, prlimit: string | undefined, canDrop: boolean): IsolationProbe['bubblewrap'] {
+function probeBubblewrap(isRoot: boolean, setpriv: string | undefined, prlimit: string | undefined): IsolationProbe['bubblewrap'] {
   const none = { variant: undefined, hasSize: false, hasDisableUserns: false }
   if (process.platform !== 'linux') return { works: false, detail: `bubblewrap is Linux-only (this is ${process.platform})`, ...none }
-  const help = spawnSync('bwrap', ['--help'], { encoding: 'utf8', timeout: 5000 })
-  if (help.error) return { works: false, detail: `bubblewrap is not installed (bwrap: ${(help.error as NodeJS.ErrnoException).code ?? help.error.message})`, ...none }
   if (!prlimit) return { works: false, detail: 'prlimit (util-linux) is missing', ...none }
-  const features = { hasSize: help.stdout.includes('--size'), hasDisableUserns: help.stdout.includes('--disable-userns') }
+  if (isRoot && !setpriv) return { works: false, detail: 'setpriv (util-linux) is missing', ...none }
   const namespaces = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']
-  if (isRoot) {
-    if (!setpriv || !canDrop) return { works: false, detail: 'setpriv (util-linux) is missing', ...none }
-    // Root that may not make namespaces (a container without CAP_SYS_ADMIN) gets --sandbox uid instead.
-    const asRoot = run('bwrap', [...namespaces, '--', setpriv, ...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'])
-    return asRoot.works ? { ...asRoot, variant: 'root', ...features } : { ...asRoot, ...none }
+  // Root that may not make namespaces (a container without CAP_SYS_ADMIN) gets --sandbox uid instead.
+  const variant = isRoot ? 'root' : 'userns'
+  const inside = isRoot ? [setpriv!, ...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'] : ['/bin/sh', '-c', 'exit 0']
+  const attempt = (newer: boolean) => {
+    const features = newer ? [...(isRoot ? [] : ['--disable-userns']), '--size', '65536', '--tmpfs', '/tmp'] : []
+    return run('bwrap', [...namespaces, ...(isRoot ? [] : ['--unshare-user']), ...features, '--', ...inside])
   }
-  const asUser = run('bwrap', [...namespaces, '--unshare-user', '--', '/bin/sh', '-c', 'exit 0'])
-  return asUser.works ? { ...asUser, variant: 'userns', ...features } : { ...asUser, ...none }
+  // bubblewrap 0.8 (Debian 12) has --size and --disable-userns; older ones (Ubuntu 22.04: 0.6) work without them.
+  const newer = attempt(true)
+  if (newer.works) return { ...newer, variant, hasSize: true, hasDisableUserns: !isRoot }
+  if (!/unknown option/i.test(newer.detail)) return { ...newer, ...none }
+  const older = attempt(false)
+  return older.works ? { ...older, variant, hasSize: false, hasDisableUserns: false } : { ...older, ...none }
 }
 
 function run(command: string, args: string[]): { works: boolean; detail: string } {
   const result = spawnSync(command, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000, encoding: 'utf8' })
-  if (result.error) return { works: false, detail: `${path.basename(command)} could not start (${(result.error as NodeJS.ErrnoException).code ?? result.error.message})` }
+  const code = (result.error as NodeJS.ErrnoException | undefined)?.code
+  if (code === 'ENOENT') return { works: false, detail: `${path.basename(command) === 'bwrap' ? 'bubblewrap' : path.basename(command)} is not installed` }
+  if (result.error) return { works: false, detail: `${path.basename(command)} could not start (${code ?? result.error.message})` }
   if (result.status !== 0) return { works: false, detail: `${path.basename(command)} refused to run here: ${result.stderr.trim().split('\n')[0] || `exit ${result.status}`}` }
   return { works: true, detail: `${path.basename(command)} works` }
 }
 
+/** util-linux's tools, where a trimmed PATH (a CI step's) may not list them. */
 function findTool(name: string): string | undefined {
-  const folders = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/bin', '/bin', '/usr/sbin', '/sbin']
-  return folders.filter(Boolean).map((folder) => path.join(folder, name)).find((candidate) => isExecutable(candidate))
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
+  return findExecutable(name, ['/usr/bin', '/bin', '/usr/sbin', '/sbin'])
 }

@@ -6,6 +6,7 @@ import { openFileLimit, programMemoryLimitBytes, programProcessLimit, workspaceL
 import { type IsolationProbe, probeIsolation } from './probe-isolation.ts'
 import { cgroupSupport } from './program-cgroup.ts'
 import { keepPrivate } from './private-paths.ts'
+import { guardBrokers } from './guarded-listener.ts'
 
 /**
  * `--sandbox`: `auto` picks the strongest isolation this machine offers, `bwrap` insists on bubblewrap, `uid` on
@@ -90,7 +91,7 @@ function noSandbox(note: string | undefined): Sandbox {
     memoryLimitBytes: undefined,
     givesWorkspacesOwnUid: false,
     hasOwnNetwork: false,
-    wrap: (launch) => ({ command: launch.command, args: [...launch.args], env: { ...launch.env }, reportsChildPid: false, hasChannel: false, seccompFile: undefined, memory: undefined, initOnGo: undefined, dispose: () => {} }),
+    wrap: (launch) => ({ command: launch.command, args: [...launch.args], env: { ...launch.env }, reportsChildPid: false, hasChannel: false, seccompFile: undefined, memory: undefined, initOnGo: undefined, cgroupDirs: [], dispose: () => {} }),
   }
 }
 
@@ -109,6 +110,7 @@ function bubblewrapSandbox(probe: IsolationProbe, options: SandboxOptions): Sand
 }
 
 function uidSandbox(why: string, options: SandboxOptions): Sandbox {
+  guardBrokers()
   const madePrivate = keepPrivate(options.hide ?? [])
   const limits = limitsNote()
   return {

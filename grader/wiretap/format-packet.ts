@@ -37,13 +37,13 @@ export function formatPacket(packet: Packet, protocolVersion = 4): string {
     case 'pubrec':
     case 'pubrel':
     case 'pubcomp': {
-      const reason = packet.reasonCode !== undefined && protocolVersion === 5 ? ` reason=${describeReasonCode(packet.reasonCode, 5)}` : ''
+      const reason = packet.reasonCode !== undefined && protocolVersion === 5 ? ` reason=${describeReasonCode(packet.reasonCode, 5, packet.cmd)}` : ''
       return `${packet.cmd.toUpperCase()} id=${packet.messageId}${reason}`
     }
     case 'subscribe':
       return `SUBSCRIBE id=${packet.messageId} ${packet.subscriptions.map((s) => `${quote(s.topic)} qos=${s.qos}`).join(', ')}`
     case 'suback':
-      return `SUBACK id=${packet.messageId} granted=[${packet.granted.map((code) => describeReasonCode(typeof code === 'number' ? code : (code as { qos: number }).qos, protocolVersion)).join(', ')}]`
+      return `SUBACK id=${packet.messageId} granted=[${packet.granted.map((code) => describeReasonCode(typeof code === 'number' ? code : (code as { qos: number }).qos, protocolVersion, 'suback')).join(', ')}]`
     case 'unsubscribe':
       return `UNSUBSCRIBE id=${packet.messageId} ${packet.unsubscriptions.map(quote).join(', ')}`
     case 'unsuback':
@@ -53,7 +53,7 @@ export function formatPacket(packet: Packet, protocolVersion = 4): string {
     case 'pingresp':
       return 'PINGRESP'
     case 'disconnect': {
-      const reason = packet.reasonCode !== undefined && protocolVersion === 5 ? ` reason=${describeReasonCode(packet.reasonCode, 5)}` : ''
+      const reason = packet.reasonCode !== undefined && protocolVersion === 5 ? ` reason=${describeReasonCode(packet.reasonCode, 5, 'disconnect')}` : ''
       return `DISCONNECT${reason}`
     }
     case 'auth':

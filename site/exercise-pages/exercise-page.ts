@@ -2,6 +2,8 @@ import { readFileSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import type { Exercise } from '../../grader/exercises/load-exercises.ts'
 import { describeCapability } from '../../grader/broker/broker.ts'
+import { mapTaskPoints } from '../../grader/exercises/task-points.ts'
+import { brokerConfigCheckId, pseudoCheckIds } from '../../grader/grade/pseudo-checks.ts'
 
 export interface ExercisePage {
   id: string
@@ -28,9 +30,9 @@ export function exercisePage(exercise: Exercise, readme: string, starterFiles: r
   const sections = [
     gradeAside(exercise, needs.map(describeCapability)),
     body.trim(),
-    '## What the grader checks',
-    'In this order; a check runs only when the ones before it passed.',
-    checksTable(exercise),
+    '## What is checked',
+    'Every numbered point of the task is checked. The checks run in this order, each only when the ones before it passed; the last column says which point of the task each one verifies.',
+    checksTable(exercise, readme),
     '## The starter code',
     `This is what you start from, in \`exercises/${exercise.folder}/starter/\`.`,
     ...starterFiles.map(codeBlock),
@@ -77,9 +79,19 @@ function gradeAside(exercise: Exercise, needs: readonly string[]): string {
   ].join('\n')
 }
 
-function checksTable(exercise: Exercise): string {
-  const rows = exercise.checks.map((check) => `| \`${check.id}\` | ${escapeCell(check.title)} | ${check.points} |`)
-  return ['| check | what your program must do | points |', '|---|---|---|', ...rows].join('\n')
+/**
+ * The checks with the task points they verify (the same map the authoring test enforces), and before them the
+ * checks the grader runs first (broker-config) where the task names them.
+ */
+function checksTable(exercise: Exercise, readme: string): string {
+  const { rows: points } = mapTaskPoints(readme, exercise.checks, pseudoCheckIds)
+  const pointsOf = (id: string) => points.filter((row) => row.checks.some((check) => check.id === id) || row.preChecks.includes(id)).map((row) => row.point.number).join(', ')
+  const preChecks = [...new Set(points.flatMap((row) => row.preChecks))].filter((id) => id === brokerConfigCheckId)
+  const rows = [
+    ...preChecks.map((id) => `| \`${id}\` | Mosquitto starts with your configuration (before the checks) | ${pointsOf(id)} | – |`),
+    ...exercise.checks.map((check) => `| \`${check.id}\` | ${escapeCell(check.title)} | ${pointsOf(check.id)} | ${check.points} |`),
+  ]
+  return ['| check | what your program must do | task point | points |', '|---|---|---|---|', ...rows].join('\n')
 }
 
 function escapeCell(text: string): string {

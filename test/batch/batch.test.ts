@@ -109,14 +109,14 @@ describe('npm run batch: a cohort in one command', () => {
     // The report names the student's folder, never the temporary copy it was graded in.
     expect(readFileSync(path.join(out, 'carol/result.json'), 'utf8')).not.toContain(tmp)
     const junit = readFileSync(path.join(out, 'carol/junit.xml'), 'utf8')
-    expect(junit).toContain('<testsuite name="ex1 Hello, broker" tests="5" failures="1"')
+    expect(junit).toContain('<testsuite name="ex1 Hello, broker" tests="6" failures="1"')
     expect(junit).toContain('<testsuite name="ex2 ')
   })
 
   it('isolates submissions: a crash, a flood or a scribble changes only its own verdict, and nothing the program wrote is kept', () => {
     for (const student of ['erin', 'frank', 'gina']) {
       const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(out, student, 'result.json'), 'utf8')))
-      expect(report.exercises[0].checks.map((check) => check.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped'])
+      expect(report.exercises[0].checks.map((check) => check.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped', 'skipped'])
     }
     // The flood was capped inside its own grade; alice, graded beside it, has every point.
     expect(readFileSync(path.join(out, 'alice/result.json'), 'utf8')).toContain('"points": 15')
@@ -220,14 +220,15 @@ describe.skipIf(!hasMosquitto)(`npm run batch: SIGKILL${hasMosquitto ? '' : ' (s
     const out = path.join(tempDir('batch-out'), 'reports')
     const tmp = enterableTempDir('batch-tmp')
     const started = await firstConnection(90_000, () => 'no grade of hang-1 running')
-    for (const student of ['hang-1', 'hang-2']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
+    for (const student of ['hang-1', 'hang-2']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port, announceOnceConnected: true })
     const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'mosquitto', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', sandboxSharingLoopback], {
       cwd: courseRoot,
       env: { ...process.env, TMPDIR: tmp },
       stdio: ['ignore', 'ignore', 'ignore'],
     })
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
-    // hang-1's program runs: a grading process, its Mosquitto and the program are up.
+    // hang-1's program has its CONNACK: a grading process, its Mosquitto and the program are up. (A program
+    // announcing as it starts may do so before its Mosquitto: the grader starts both at once.)
     await started.connected.finally(started.close)
     const below = descendantsOf(child.pid!)
     expect(below.map(describeProcess).join('\n')).toMatch(/__batch-worker[\s\S]*mosquitto -c /)

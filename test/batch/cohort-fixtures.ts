@@ -25,10 +25,16 @@ export function writeEchoesOnlyFirst(dest: string): void {
 }
 
 /** An ex1 "program" that does the worst things a submission can do to a batch. */
-export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' | 'hang' | 'scribble', options: { announceToPort?: number } = {}): void {
+export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' | 'hang' | 'scribble', options: { announceToPort?: number; announceOnceConnected?: boolean } = {}): void {
   // `announceToPort`: the program first opens a connection to that loopback port, so a test learns it runs (graded
-  // with sandboxSharingLoopback: in bubblewrap a program has a network of its own).
-  const announce = options.announceToPort ? `import net from 'node:net'\nnet.connect(${options.announceToPort}, '127.0.0.1').on('error', () => {})\n` : ''
+  // with sandboxSharingLoopback: in bubblewrap a program has a network of its own). The grader starts a program
+  // while the broker starts: `announceOnceConnected` announces only once the broker has answered its CONNECT.
+  const knock = `net.connect(${options.announceToPort}, '127.0.0.1').on('error', () => {})`
+  const announce = !options.announceToPort
+    ? ''
+    : options.announceOnceConnected
+      ? `import net from 'node:net'\nimport mqtt from 'mqtt'\nmqtt.connect(process.env.MQTT_URL ?? '', { clientId: process.env.CLIENT_ID }).once('connect', () => ${knock})\n`
+      : `import net from 'node:net'\n${knock}\n`
   const bodies = {
     crash: "throw new Error('boom')\n",
     // Output without end: the grade keeps a capped tail; the batch must not notice.

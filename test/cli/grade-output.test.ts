@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -27,6 +27,7 @@ describe('npm run grade: what it prints and writes', () => {
       ['subscribes', 'passed'],
       ['says-hello', 'passed'],
       ['echoes', 'passed'],
+      ['settles', 'passed'],
     ])
   })
 
@@ -60,9 +61,10 @@ describe('npm run grade: what it prints and writes', () => {
     const result = await runCli(['grade', 'ex1', '--dir', mutant, '--broker', 'embedded', '--junit', file])
     expect(result.exitCode).toBe(1)
     const xml = readFileSync(file, 'utf8')
-    expect(xml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="mqtt-course" tests="5" failures="1" errors="0" skipped="0"/)
-    expect(xml).toContain('<testsuite name="ex1 Hello, broker" tests="5" failures="1"')
-    expect(xml.match(/<testcase /g)).toHaveLength(5)
+    // types, the four checks, and settles (skipped: it runs only when the others passed).
+    expect(xml).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="mqtt-course" tests="6" failures="1" errors="0" skipped="1"/)
+    expect(xml).toContain('<testsuite name="ex1 Hello, broker" tests="6" failures="1"')
+    expect(xml.match(/<testcase /g)).toHaveLength(6)
     expect(xml).toMatch(/<testcase classname="ex1" name="echoes: [^"]+" time="[\d.]+">\n\s+<failure message="The grader did not receive &quot;/)
     expect(xml.match(/<testsuite /g)).toHaveLength(xml.match(/<\/testsuite>/g)!.length)
     if (hasXmllint()) execFileSync('xmllint', ['--noout', file])
@@ -109,6 +111,19 @@ describe('npm run grade: what it prints and writes', () => {
     expect(JSON.parse(mirrored.stdout).exercises[0]).toMatchObject({ status: 'passed', source: path.join(cohort, 'alice/ex1-hello-mqtt/starter') })
     const single = await runCli(['grade', '--dir', path.join(cohort, 'alice/ex1-hello-mqtt'), '--broker', 'embedded', '--json'])
     expect(JSON.parse(single.stdout).exercises[0]).toMatchObject({ id: 'ex1', status: 'passed' })
+  })
+
+  it('--dir accepts a symlink to a folder, and a cohort whose exercise folder is a symlink (issue 20)', async () => {
+    const cohort = tempDir('symlinked')
+    cpSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution'), path.join(cohort, 'real/starter'), { recursive: true })
+    symlinkSync(path.join(cohort, 'real'), path.join(cohort, 'link'))
+    const linked = await runCli(['grade', 'ex1', '--dir', path.join(cohort, 'link'), '--broker', 'embedded', '--json'])
+    expect(linked.exitCode, linked.stderr).toBe(0)
+    expect(JSON.parse(linked.stdout).exercises[0]).toMatchObject({ status: 'passed' })
+    mkdirSync(path.join(cohort, 'bob'))
+    symlinkSync(path.join(cohort, 'real'), path.join(cohort, 'bob/ex1-hello-mqtt'))
+    const mirrored = await runCli(['grade', 'ex1', '--dir', path.join(cohort, 'bob'), '--broker', 'embedded', '--json'])
+    expect(mirrored.exitCode, mirrored.stderr).toBe(0)
   })
 })
 

@@ -5,6 +5,7 @@ import { listExerciseFolders, loadAllExercises } from '../../grader/exercises/lo
 import { listMutants, materializeMutant } from '../../grader/exercises/mutants.ts'
 import { createRandom } from '../../grader/runner/random.ts'
 import { pseudoCheckIds } from '../../grader/grade/pseudo-checks.ts'
+import { formatTaskPointMap, mapTaskPoints, pointsBrokenBy } from '../../grader/exercises/task-points.ts'
 
 /**
  * Like rustlings' `dev check`: every exercise has every part, so a student never meets a half-built one.
@@ -15,17 +16,22 @@ const exercises = await loadAllExercises()
 const readmeSections = ['## Your task', '## Inputs', '## Done when', '## Run it']
 const lessonFiles = ['01-mqtt-in-a-nutshell', '02-topics-and-wildcards', '03-qos', '04-retained-messages', '05-last-will', '06-telemetry-and-commands', '07-securing-mosquitto', '08-review', '09-mqtt-5-in-practice']
 
-/** The numbered points of "## Your task", each with its text up to the next point (nested lines included). */
-function taskItems(readme: string): Array<{ number: number; text: string }> {
-  const section = readme.slice(readme.indexOf('\n## Your task\n'), readme.indexOf('\n## Inputs\n'))
-  const items: Array<{ number: number; text: string }> = []
-  for (const line of section.split('\n')) {
-    const start = /^(\d+)\. (.*)$/.exec(line)
-    if (start) items.push({ number: Number(start[1]), text: start[2] })
-    else if (items.length > 0 && /^\s+\S/.test(line)) items[items.length - 1].text += ` ${line.trim()}`
-    else if (items.length > 0 && line.trim() !== '') break
+const brokerKinds = ['embedded', 'mosquitto', 'container']
+
+/** Every mutant of an exercise, TypeScript and Python alike: each breaks some point of the one task. */
+const allMutants = (dir: string) => [...listMutants(dir), ...listMutants(dir, 'mutants-python')]
+
+/** The task-point map of one exercise, with the mutants that break each point. */
+function taskPointMap(exercise: (typeof exercises)[number]) {
+  const readme = readFileSync(path.join(exercise.dir, 'README.md'), 'utf8')
+  const { rows, problems } = mapTaskPoints(readme, exercise.checks, pseudoCheckIds)
+  const mutantsByPoint = new Map<number, string[]>()
+  for (const mutant of allMutants(exercise.dir)) {
+    const broken = pointsBrokenBy(mutant, rows)
+    if (broken.problem) problems.push(broken.problem)
+    for (const point of broken.points) mutantsByPoint.set(point, [...(mutantsByPoint.get(point) ?? []), mutant.name])
   }
-  return items
+  return { rows, problems, mutantsByPoint }
 }
 
 describe('the exercises', () => {
@@ -53,18 +59,20 @@ describe('the exercises', () => {
         for (const name of Object.keys(exercise.run.inputs(createRandom(42)))) expect(readme, `"Inputs" should document ${name}`).toContain(`\`${name}\``)
       })
 
-      it('names, for every point of "Your task", the check that verifies it', () => {
-        const readme = readFileSync(path.join(exercise.dir, 'README.md'), 'utf8')
-        const items = taskItems(readme)
-        expect(items.length, '"## Your task" should be a numbered list').toBeGreaterThan(0)
-        const ids = new Set([...exercise.checks.map((check) => check.id), ...pseudoCheckIds])
-        for (const item of items) {
-          const named = [...item.text.matchAll(/\*\*([a-z0-9-]+)\*\*/g)].map((match) => match[1]).filter((id) => ids.has(id))
-          expect(named, `task point ${item.number} ("${item.text.slice(0, 60)}...") names no check: add (**check-id**) for the check that verifies it, or take the point out of the task`).not.toEqual([])
+      it('maps every point of "Your task" to the checks that verify it, and every check to its points', () => {
+        const { problems } = taskPointMap(exercise)
+        expect(problems.filter((problem) => !problem.startsWith('mutant ')), 'the README\'s task points and the checks\' covers must agree').toEqual([])
+      })
+
+      it('has, for every task point, a mutant that breaks it, and for every check a mutant that fails it', () => {
+        const { rows, problems, mutantsByPoint } = taskPointMap(exercise)
+        expect(problems.filter((problem) => problem.startsWith('mutant ')), 'each mutant must say which task point it breaks').toEqual([])
+        for (const row of rows) {
+          expect(mutantsByPoint.get(row.point.number) ?? [], `task point ${row.point.number} ("${row.point.text.slice(0, 60)}...") has no mutant: write the wrong program a student would write against it (mutants/<name>.patch)`).not.toEqual([])
         }
-        // And no check is left without a task point that asks for what it verifies.
-        const asked = new Set(items.flatMap((item) => [...item.text.matchAll(/\*\*([a-z0-9-]+)\*\*/g)].map((match) => match[1])))
-        for (const check of exercise.checks) expect(asked, `check ${check.id} verifies something no task point asks for`).toContain(check.id)
+        // A check no mutant fails is a check nobody has seen fail: it may be one that cannot.
+        const failed = new Set(allMutants(exercise.dir).map((mutant) => mutant.fails))
+        for (const check of exercise.checks) expect(failed, `no mutant fails ${check.id}: write one that does`).toContain(check.id)
       })
 
       it('has a starter and a solution with its entry file, and TODO comments that teach in the starter', () => {
@@ -87,8 +95,9 @@ describe('the exercises', () => {
         // A mutant may also fail a precondition: its code does not compile, Mosquitto refuses its config.
         const ids = [...exercise.checks.map((check) => check.id), ...pseudoCheckIds]
         for (const mutant of mutants) {
-          expect(ids, `mutant ${mutant.name} must start with "// @fails <check-id>: <mistake>"`).toContain(mutant.fails)
+          expect(ids, `mutant ${mutant.name} must start with "@fails <check-id> [point <n>] [on <broker>]: <mistake>"`).toContain(mutant.fails)
           expect(mutant.mistake.length).toBeGreaterThan(10)
+          for (const broker of mutant.brokers ?? []) expect(brokerKinds, `mutant ${mutant.name}: on ${broker}`).toContain(broker)
         }
       })
 
@@ -111,5 +120,13 @@ describe('the exercises', () => {
       })
     })
   }
-})
 
+  it('prints the task-point map: every point of every task, its checks and the mutants that break it', () => {
+    const map = exercises.map((exercise) => {
+      const { rows, mutantsByPoint } = taskPointMap(exercise)
+      return formatTaskPointMap(`${exercise.id} ${exercise.slug}`, rows, mutantsByPoint)
+    })
+    console.log(`The task-point map (README "## Your task" -> checks -> mutants):\n${map.join('\n')}`)
+    expect(map.join('\n')).not.toContain('checked by NOTHING')
+  })
+})

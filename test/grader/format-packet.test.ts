@@ -23,4 +23,18 @@ describe('formatPacket', () => {
     const line = formatPacket({ cmd: 'publish', topic: 'a', payload: Buffer.from('x'), qos: 0, retain: true, dup: false })
     expect(line).toBe('PUBLISH topic="a" qos=0 retain=1 dup=0 payload="x"')
   })
+
+  it('names reason codes after the packet that carries them: a CONNACK is not a SUBACK (issue 20)', () => {
+    // aedes 1.x answers an MQTT 5 CONNECT with the MQTT 3.1.1 return code 1, decoded as an MQTT 5 CONNACK.
+    expect(formatPacket({ cmd: 'connack', reasonCode: 1, sessionPresent: false }, 5)).toBe(
+      "CONNACK reason=0x01 (not an MQTT 5 CONNACK code: MQTT 3.1.1's return code 1, unacceptable protocol version, from a broker that does not speak MQTT 5) sessionPresent=false",
+    )
+    expect(formatPacket({ cmd: 'connack', reasonCode: 0x87, sessionPresent: false }, 5)).toBe('CONNACK reason=0x87 (Not authorized) sessionPresent=false')
+    expect(formatPacket({ cmd: 'connack', returnCode: 5, sessionPresent: false }, 4)).toBe('CONNACK rc=5 (not authorized) sessionPresent=false')
+    expect(formatPacket({ cmd: 'suback', messageId: 3, granted: [0, 1, 0x87] }, 5)).toBe('SUBACK id=3 granted=[0x00 (Granted QoS 0), 0x01 (Granted QoS 1), 0x87 (Not authorized)]')
+    expect(formatPacket({ cmd: 'puback', messageId: 4, reasonCode: 0x10 }, 5)).toBe('PUBACK id=4 reason=0x10 (No matching subscribers)')
+    expect(formatPacket({ cmd: 'disconnect', reasonCode: 0x8e }, 5)).toBe('DISCONNECT reason=0x8e (Session taken over)')
+    expect(formatPacket({ cmd: 'disconnect', reasonCode: 0 }, 5)).toBe('DISCONNECT reason=0x00 (Normal disconnection)')
+    expect(formatPacket({ cmd: 'puback', messageId: 4, reasonCode: 0x01 }, 5)).toBe('PUBACK id=4 reason=0x01 (not a PUBACK reason code)')
+  })
 })

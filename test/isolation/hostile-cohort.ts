@@ -55,7 +55,7 @@ export function writeHostileCohort(options: { owner?: number; withMemoryBomb?: b
     'targets.json': JSON.stringify(targets),
   })
   submit('hostile-crosstalk', { 'main.ts': `${solution}\nvoid import('./crosstalk.ts')\n`, 'crosstalk.ts': readFileSync(path.join(programs, 'crosstalk.ts'), 'utf8') })
-  submit('hostile-bombs', { 'main.ts': `${solution}\nvoid import('./bombs.ts')\n`, 'bombs.ts': readFileSync(path.join(programs, 'bombs.ts'), 'utf8') })
+  submit('hostile-bombs', { 'main.ts': `import './bombs.ts'\n${solution}`, 'bombs.ts': readFileSync(path.join(programs, 'bombs.ts'), 'utf8') })
   // Many files, each under the per-file limit, before the solution starts.
   hostile.push('hostile-disk')
   submit('hostile-disk', { 'main.ts': `import './disk-files.ts'\n${solution}`, 'disk-files.ts': readFileSync(path.join(programs, 'disk-files.ts'), 'utf8') })

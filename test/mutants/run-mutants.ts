@@ -85,7 +85,9 @@ for (const exercise of exercises) {
   // A mutant no requested broker can run (ex8 on embedded alone) is tried on the fastest broker that can.
   const where = runsOn.length > 0 ? runsOn : (['mosquitto', 'container'] as const).filter((kind) => available.has(kind)).slice(0, 1)
   const patches = [...listMutants(exercise.dir), ...listVariants(exercise.dir)]
-  for (const patch of patches) for (const broker of where) for (const seed of seeds) jobsToRun.push({ exercise, broker, patch, seed })
+  // A mutant wrong only on some brokers (`@fails check on embedded: ...`) runs only there.
+  const brokersFor = (patch: (typeof patches)[number]) => where.filter((kind) => !('brokers' in patch) || !patch.brokers || patch.brokers.includes(kind))
+  for (const patch of patches) for (const broker of brokersFor(patch)) for (const seed of seeds) jobsToRun.push({ exercise, broker, patch, seed })
   if (!hasPythonWithPaho) continue
   for (const patch of [...listMutants(exercise.dir, 'mutants-python'), ...listVariants(exercise.dir, 'variants-python')]) {
     for (const broker of where) for (const seed of seeds) jobsToRun.push({ exercise, broker, patch, seed, command: 'python3 main.py' })
