@@ -40,6 +40,6 @@ export function describeErrors(record: StudentRecord): string {
   if (!record.report) return 'not graded (the batch was interrupted first)'
   return record.report.exercises
     .filter((result) => result.error)
-    .map((result) => `${result.id}: ${result.error!.code === 'NO_SUBMISSION' ? 'not submitted' : result.error!.message}`)
+    .map((result) => (result.error!.code !== 'NO_SUBMISSION' ? `${result.id}: ${result.error!.message}` : result.error!.message.startsWith(`${result.id}: `) ? result.error!.message : `${result.id}: not submitted`))
     .join('; ')
 }

@@ -57,8 +57,8 @@ Options:
   --seed <n>           one seed for the whole cohort (default: a fresh one, printed)
   --shard <i>/<n>      grade only the i-th of n deterministic slices of the cohort (CI matrix)
   --force              regrade submissions whose result is already in --out
-  --sandbox <mode>     auto (default: bubblewrap, or as root a uid per grade; exit 2 with neither) | bwrap |
-                       uid | none (no isolation: programs see each other and you)
+  --sandbox <mode>     auto (default: bubblewrap, or as root a uid per grade; exit 2 with neither; isolated
+                       is the same) | bwrap | uid | none (no isolation: programs see each other and you)
   -h, --help           show this help
 
 Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml.

@@ -12,7 +12,8 @@ import { type ExerciseResult, type GradeReport, reportSchemaVersion, summarizeEx
 import { newSeed } from '../runner/random.ts'
 import type { BatchManifest, StudentRecord } from './batch-manifest.ts'
 import { BatchProgress } from './batch-progress.ts'
-import { detectLayout } from './detect-layout.ts'
+import { layoutExercise } from '../exercises/detect-layout.ts'
+import { openSubmission } from '../exercises/open-submission.ts'
 import { findSubmissions, selectShard } from './find-submissions.ts'
 import { errorResult, type GradeJobOutcome, runGradeJob } from './grade-job.ts'
 import type { BatchCommand } from './parse-batch-args.ts'
@@ -77,18 +78,21 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const records: StudentRecord[] = []
 
   const gradeStudent = async (student: string, dir: string): Promise<StudentRecord> => {
-    const layout = detectLayout(dir, exercises)
+    // The one layout detector grade and the Gradescope autograder use too; a zip with no exercise beside it is
+    // unpacked (safely) and looked into. The unpacked copy goes once the student is graded.
+    using opened = await openSubmission(dir, exercises.map(layoutExercise))
+    const { layout } = opened
     const found = new Map(layout.found.map((entry) => [entry.exerciseId, entry]))
-    const layouts = [...new Set(layout.found.map((entry) => entry.layout))].join(', ')
+    const layouts = [...new Set(layout.found.map((entry) => entry.layout))].join(', ') + (opened.zipName && layout.found.length > 0 ? ` in ${opened.zipName}` : '')
     const record: StudentRecord = { student, folder: folders.get(student)!, ...(layouts ? { layout: layouts } : {}), ...(layout.problem ? { problem: layout.problem } : {}) }
     const ownSeed = studentSeed(seed, student)
     let hasStarted = false
     const outcomes = await Promise.all(
       exercises.map(async (exercise): Promise<GradeJobOutcome> => {
         const submission = found.get(exercise.id)
-        const label = submission ? path.join(student, path.relative(dir, submission.dir)) : student
+        const label = submission ? path.join(student, opened.zipName ?? '', path.relative(opened.dir, submission.dir)) : student
         if (!submission) {
-          const message = layout.problem ?? `${exercise.id} not submitted: no ${exercise.folder}/ (or exercises/${exercise.folder}/, ${exercise.id}/) in ${student}/`
+          const message = layout.problem ?? layout.missing.find((entry) => entry.exerciseId === exercise.id)?.why ?? `${exercise.id} not submitted`
           return { result: errorResult({ exercise, label }, ownSeed, 'NO_SUBMISSION', message), wasCached: false, wasInterrupted: false }
         }
         return limit(async () => {

@@ -6,7 +6,9 @@ import { runBatch } from '../batch/run-batch.ts'
 
 /**
  * `npm run batch -- <cohort-dir>` and `npm run batch -- merge <dir>...`. Exit 0 once every submission has a
- * result, whatever the scores (grading errors are a column of the gradebook); 2 for bad input.
+ * result, whatever the scores (grading errors are a column of the gradebook); 2 for bad input; 1 when more than
+ * half of the cohort has no exercise found: the submissions are not where the batch looked (gitlinks of nested
+ * clones, another layout), and a gradebook of zeros must not pass for grades (issue 21).
  */
 export async function runBatchCommand(args: readonly string[]): Promise<number> {
   const command = parseBatchArgs(args)
@@ -29,5 +31,10 @@ export async function runBatchCommand(args: readonly string[]): Promise<number> 
     `Done in ${formatDuration(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercise${summary.graded === 1 ? '' : 's'} graded${reused}${rejected}.\n` +
       `  ${path.join(command.outDir, 'gradebook.csv')}\n  ${path.join(command.outDir, 'index.html')}\n`,
   )
+  const unreadable = summary.students.filter((record) => record.problem?.startsWith('no exercise found')).length
+  if (unreadable * 2 > summary.students.length) {
+    process.stderr.write(`error: ${unreadable} of ${summary.students.length} submissions have no exercise found: the cohort is not laid out as the batch expects (the gradebook's errors column says what each holds; nested clones committed with git add are empty gitlinks)\n`)
+    return 1
+  }
   return 0
 }

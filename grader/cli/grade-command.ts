@@ -1,5 +1,9 @@
 import { appendFile, writeFile } from 'node:fs/promises'
+import { GraderError } from '../errors/grader-error.ts'
+import { layoutExercise } from '../exercises/detect-layout.ts'
 import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
+import { openSubmission } from '../exercises/open-submission.ts'
+import type { SubmissionSource } from '../exercises/submission.ts'
 import { prepareOutputFile } from './output-file.ts'
 import { grade } from '../grade/grade.ts'
 import { OrderedOutput } from '../report/ordered-output.ts'
@@ -25,7 +29,11 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   const formats = command.formats ?? []
   // --json and --format gradescope print one document: no console report around it.
   const printsDocument = command.isJson || formats.includes('gradescope')
-  const order = (command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))).map((f) => f.id)
+  // A --dir that holds a zip and no exercise (an upload, an LMS download): unpacked safely and graded from there.
+  using opened = command.source.kind === 'dir' ? await openDirSubmission(command) : undefined
+  const source: SubmissionSource = opened ? { kind: 'dir', dir: opened.dir } : command.source
+  const exercises = opened?.exercises ?? command.exercises
+  const order = (exercises === 'all' ? listExerciseFolders() : exercises.map((query) => resolveExerciseFolder(query))).map((f) => f.id)
   const output = new OrderedOutput(order, (text) => process.stdout.write(text))
   const reporters = new Map<string, ConsoleReporter>()
   const newReporter = (write: (text: string) => void) =>
@@ -42,8 +50,8 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   }
   const seed = command.seed ?? newSeed()
   const report = await grade({
-    exercises: command.exercises,
-    source: command.source,
+    exercises,
+    source,
     broker: command.broker,
     ...(command.command !== undefined ? { command: command.command } : {}),
     seed,
@@ -63,20 +71,41 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   // Progress is what the grader saw of the student's own work, in place; never of a solution or another folder.
   if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
   if (command.isJson) process.stdout.write(renderJson(report))
-  else if (formats.includes('gradescope')) process.stdout.write(renderGradescope(report))
+  else if (formats.includes('gradescope')) process.stdout.write(renderGradescope(report, { visibility: command.visibility ?? 'visible' }))
   else newReporter((text) => process.stdout.write(text)).summary(report)
   if (formats.includes('github')) {
     process.stdout.write(renderGithubAnnotations(report, (exercise) => studentFile(exercise, command.source)))
     if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
   }
   if (formats.includes('classroom')) {
-    const result = encodeClassroomResult(renderClassroom(report))
+    const result = encodeClassroomResult(renderClassroom(report, (exercise) => studentFile(exercise, command.source)))
     // GitHub Classroom's reporter reads it as this step's `result` output; elsewhere, print it.
     if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `result=${result}\n`)
     else process.stdout.write(`GitHub Classroom result (set GITHUB_OUTPUT to write it as the step's output): ${result}\n`)
   }
   if (command.junitFile) await writeFile(command.junitFile, renderJunit(report))
   return exitCodeFor(report)
+}
+
+/**
+ * The submission --dir names, as the layout detector finds it; a zip in it (with no exercise beside it) unpacked
+ * into a temporary folder. Exercises inferred from the folder become the ones the zip holds.
+ */
+async function openDirSubmission(command: GradeCommand): Promise<(Disposable & { dir: string; exercises: readonly string[] | 'all' }) | undefined> {
+  if (command.source.kind !== 'dir') return undefined
+  const folders = command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))
+  const opened = await openSubmission(command.source.dir, folders.map(layoutExercise), { acceptsAnyProgram: command.command !== undefined, allowsTopLevel: folders.length === 1 })
+  if (opened.dir === command.source.dir) {
+    opened[Symbol.dispose]()
+    if (command.isFromDir && opened.layout.problem) throw new GraderError('NO_SUBMISSION', `${command.source.dir}: ${opened.layout.problem}`)
+    return undefined
+  }
+  if (opened.layout.found.length === 0) {
+    opened[Symbol.dispose]()
+    throw new GraderError('NO_SUBMISSION', `${command.source.dir}: ${opened.layout.problem ?? 'no exercise found'}`, { hint: 'zip the exercise folders (ex1-hello-mqtt/ ...) or a clone of the course, and submit that' })
+  }
+  const exercises = command.isFromDir ? opened.layout.found.map((entry) => entry.exerciseId) : command.exercises
+  return { dir: opened.dir, exercises, [Symbol.dispose]: () => opened[Symbol.dispose]() }
 }
 
 /** The command line that replays a run with the same inputs. */

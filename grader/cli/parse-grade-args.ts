@@ -1,14 +1,18 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.ts'
 import { GraderError } from '../errors/grader-error.ts'
+import { detectLayout, layoutExercise } from '../exercises/detect-layout.ts'
 import { listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
+import { type GradescopeVisibility, gradescopeVisibilities } from '../report/gradescope-reporter.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 
 export interface GradeCommand {
   exercises: readonly string[] | 'all'
+  /** No exercise was named: they are the ones `--dir` holds (after a zip in it is unpacked: grade-command.ts). */
+  isFromDir?: boolean
   source: SubmissionSource
   broker: BrokerChoice
   command?: string
@@ -18,6 +22,8 @@ export interface GradeCommand {
   /** `--format gradescope|classroom|github` (comma-separated): reports for those platforms. */
   formats?: readonly PlatformFormat[]
   sandbox: SandboxChoice
+  /** `--visibility`: when Gradescope shows the tests to students (--format gradescope only). */
+  visibility?: GradescopeVisibility
   isHelp: boolean
 }
 
@@ -35,6 +41,7 @@ const options = {
   seed: { type: 'string' },
   cmd: { type: 'string' },
   sandbox: { type: 'string' },
+  visibility: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -54,7 +61,10 @@ Options:
   --junit <file>      also write JUnit XML to <file>
   --format <formats>  gradescope (prints results.json), classroom (GitHub Classroom's result output),
                       github (step summary and annotations); several with commas: classroom,github
-  --sandbox <mode>    auto (default: the strongest here) | bwrap (required) | uid (root: a uid per grade) | none
+  --sandbox <mode>    auto (default: the strongest here) | isolated (auto, but never none: exit 2 instead) |
+                      bwrap (required) | uid (root: a uid per grade) | none
+  --visibility <when> with --format gradescope: when students see the tests, as Gradescope defines it:
+                      visible (default) | after_due_date | after_published | hidden
   -h, --help          show this help
 
 Exit code: 0 every check that ran passed (exercises no broker here can run are skipped, and said so),
@@ -88,7 +98,7 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   } else if (parsed.positionals.length > 0) {
     exercises = parsed.positionals
   } else if (values.dir !== undefined) {
-    exercises = exercisesInDir(values.dir)
+    exercises = exercisesInDir(values.dir, values.cmd !== undefined)
   } else {
     const valid = listExerciseFolders().map((f) => f.id).join(', ')
     throw new GraderError('USAGE', `say which exercise to grade (${valid}), or --all`, { hint: 'e.g. npm run grade -- ex1' })
@@ -110,8 +120,15 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     throw new GraderError('USAGE', `--sandbox ${sandbox} is not a sandbox mode: expected one of ${sandboxChoices.join(', ')}`, { hint: 'e.g. --sandbox auto' })
   }
 
+  if (values.visibility !== undefined && !formats.includes('gradescope')) throw new GraderError('USAGE', '--visibility is for --format gradescope', { hint: 'e.g. --format gradescope --visibility after_due_date' })
+  if (values.visibility !== undefined && !(gradescopeVisibilities as readonly string[]).includes(values.visibility)) {
+    throw new GraderError('USAGE', `--visibility ${values.visibility}: expected one of ${gradescopeVisibilities.join(', ')}`, { hint: 'e.g. --visibility after_due_date' })
+  }
+
   return {
     exercises,
+    ...(values.visibility !== undefined ? { visibility: values.visibility as GradescopeVisibility } : {}),
+    ...(values.dir !== undefined && !values.all && parsed.positionals.length === 0 ? { isFromDir: true } : {}),
     source,
     broker: parseBrokerChoice(values.broker ?? 'auto'),
     ...(values.cmd !== undefined ? { command: values.cmd } : {}),
@@ -134,17 +151,31 @@ export function namesExercise(args: readonly string[]): boolean {
   }
 }
 
-/** `--dir` without an exercise: the folder is one exercise's, or holds several named like exercises/. */
-function exercisesInDir(dir: string): string[] {
+/**
+ * `--dir` without an exercise: the exercises the folder holds, found by the layout detector batch uses too
+ * (detect-layout.ts). A folder that holds only a zip grades every exercise, narrowed to what the zip holds once
+ * it is unpacked (grade-command.ts).
+ */
+function exercisesInDir(dir: string, hasCommand: boolean): readonly string[] | 'all' {
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new GraderError('NO_SUBMISSION', `--dir ${dir} is not a folder`, { hint: 'give the folder that holds the submission, e.g. --dir submissions/alice' })
+  }
   const folders = listExerciseFolders()
   const base = path.basename(path.resolve(dir))
   const single = folders.find((f) => f.folder === base || f.id === base || f.slug === base)
   if (single) return [single.id]
-  const present = folders.filter((f) => existsSync(path.join(dir, f.folder)))
-  if (present.length > 0) return present.map((f) => f.id)
-  throw new GraderError('NO_SUBMISSION', `${dir} holds no exercise folder (expected names like ${folders[0]?.folder ?? 'ex1-hello-mqtt'})`, {
-    hint: `name the exercise: npm run grade -- ${folders[0]?.id ?? 'ex1'} --dir ${dir}`,
+  const layout = detectLayout(dir, folders.map(layoutExercise), { acceptsAnyProgram: hasCommand })
+  if (layout.found.length > 0) return layout.found.map((entry) => entry.exerciseId)
+  if (holdsZip(dir)) return 'all'
+  throw new GraderError('NO_SUBMISSION', `${dir}: ${layout.problem ?? 'no exercise found'}`, {
+    hint: `name the exercise if the files are one exercise's: npm run grade -- ${folders[0]?.id ?? 'ex1'} --dir ${dir}`,
   })
+}
+
+function holdsZip(dir: string): boolean {
+  const entries = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.') && entry.name !== '__MACOSX')
+  if (entries.some((entry) => entry.isFile() && /\.zip$/i.test(entry.name))) return true
+  return entries.length === 1 && entries[0].isDirectory() && holdsZip(path.join(dir, entries[0].name))
 }
 
 function parseFormats(value: string | undefined): PlatformFormat[] {
@@ -173,7 +204,7 @@ function fromNpmConfig(env: NodeJS.ProcessEnv): Values {
   if (env.npm_lifecycle_event !== 'grade') return {}
   const values: Values = {}
   if (env.npm_config_solution === 'true') values.solution = true
-  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox', 'format'] as const) {
+  for (const name of ['broker', 'seed', 'dir', 'cmd', 'junit', 'sandbox', 'format', 'visibility'] as const) {
     const value = env[`npm_config_${name}`]
     if (value !== undefined && value !== 'true') values[name] = value
   }

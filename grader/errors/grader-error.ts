@@ -17,6 +17,7 @@ export type GraderErrorCode =
   | 'SANDBOX_UNAVAILABLE'
   | 'COMMAND_NOT_FOUND'
   | 'SUBMISSION_TOO_LARGE'
+  | 'BAD_ZIP'
   | 'INTERNAL'
 
 export interface GraderErrorOptions {

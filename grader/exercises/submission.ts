@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
+import { detectLayout, layoutExercise } from './detect-layout.ts'
 import type { Exercise } from './load-exercises.ts'
 
 /** What to grade: the starter (the student's work in place), the reference solution, or a folder elsewhere. */
@@ -30,18 +31,14 @@ export function resolveSubmission(exercise: Exercise, source: SubmissionSource, 
       if (!existsSync(root) || !statSync(root).isDirectory()) {
         throw new GraderError('NO_SUBMISSION', `--dir ${source.dir} is not a folder`, { hint: 'give the folder that holds the submission, e.g. --dir submissions/alice' })
       }
-      const candidates = [
-        path.join(root, exercise.folder, 'starter'),
-        path.join(root, exercise.folder),
-        ...(isExerciseFolder(root, exercise) ? [path.join(root, 'starter'), root] : []),
-      ]
-      // With --cmd the program can be anything (main.py, a binary): any existing folder will do.
-      const found = candidates.find((candidate) => (options.hasCustomCommand ? isFolder(candidate) : containsProgram(candidate, exercise)))
+      // The layout detector batch and the Gradescope autograder use (detect-layout.ts): the same folders count.
+      const layout = detectLayout(root, [layoutExercise(exercise)], { acceptsAnyProgram: options.hasCustomCommand === true, allowsTopLevel: isExerciseFolder(root, exercise) })
+      const found = layout.found[0]
       // The folder itself, not a symlink to it (`--dir link-to-alice`, or alice/ex5-last-will linked from
       // elsewhere): the workspace copies what it is given, and a copied symlink is a link, not the files.
-      if (found) return { dir: realpathSync(found), label: displayPath(found) }
+      if (found) return { dir: realpathSync(found.dir), label: displayPath(found.dir) }
       const entry = exercise.run.entry ?? 'its files'
-      throw new GraderError('NO_SUBMISSION', `no submission for ${exercise.id} in ${source.dir}: expected ${path.join(source.dir, exercise.folder, 'starter', entry)}`, {
+      throw new GraderError('NO_SUBMISSION', `no submission for ${exercise.id} in ${source.dir}: ${layout.missing[0]?.why ?? layout.problem ?? `expected ${path.join(source.dir, exercise.folder, 'starter', entry)}`}`, {
         hint: `copy exercises/${exercise.folder}/ into ${source.dir} (the folder layout of exercises/), or point --dir at one exercise's folder`,
       })
     }
@@ -55,12 +52,6 @@ function isExerciseFolder(dir: string, exercise: Exercise): boolean {
 
 function isFolder(dir: string): boolean {
   return existsSync(dir) && statSync(dir).isDirectory()
-}
-
-function containsProgram(dir: string, exercise: Exercise): boolean {
-  if (!isFolder(dir)) return false
-  if (exercise.run.entry) return existsSync(path.join(dir, exercise.run.entry))
-  return true
 }
 
 /** Relative to where the command runs when that is shorter, else absolute. */

@@ -1,4 +1,5 @@
 import type { ExerciseResult, GradeReport } from './result.ts'
+import { relevantLine } from './source-line.ts'
 
 /**
  * `--format github`: a Markdown summary for $GITHUB_STEP_SUMMARY, and `::error` workflow commands that put each
@@ -18,21 +19,36 @@ export function renderGithubSummary(report: GradeReport): string {
       lines.push('```', '', '</details>')
     }
   }
-  lines.push('', `Seed ${report.seed}: \`npm run grade -- <exercise> --seed ${report.seed}\` repeats these inputs.`, '')
+  const kinds = [...new Set(report.exercises.map((exercise) => exercise.isolation).filter(Boolean))]
+  lines.push('', `Seed ${report.seed}: \`npm run grade -- <exercise> --seed ${report.seed}\` repeats these inputs.`)
+  // Which isolation the programs had on this runner (README: The sandbox): bwrap, uid, or none.
+  if (kinds.length > 0) lines.push('', `Student programs ran ${kinds.includes('none') ? 'without isolation' : `isolated: ${kinds.join(', ')}`}.`)
+  lines.push('')
   return lines.join('\n')
 }
 
-/** One `::error file=…,title=…::message` line per failed check, and per exercise that could not be graded. */
+/** GitHub shows at most this many error annotations of one step (its documented limit: 10 per step). */
+export const maxAnnotations = 10
+
+/**
+ * `::error file=…,line=…,title=…::message` lines: one per failed check, and per exercise that could not be graded,
+ * on the student's file at the first statement the check is about (source-line.ts). GitHub shows 10 per step:
+ * past that, 9 are annotated and a tenth says how many more are in the run's summary, which lists every one.
+ */
 export function renderGithubAnnotations(report: GradeReport, fileFor: (exercise: ExerciseResult) => string | undefined): string {
   const lines: string[] = []
   for (const exercise of report.exercises) {
     const file = fileFor(exercise)
-    const where = file ? `file=${property(file)},` : ''
-    if (exercise.error) lines.push(`::error ${where}title=${property(`${exercise.id} could not be graded`)}::${data(exercise.error.message)}`)
+    const where = (checkId: string) => (file ? `file=${property(file)},line=${relevantLine(file, checkId)},` : '')
+    if (exercise.error) lines.push(`::error ${where('')}title=${property(`${exercise.id} could not be graded`)}::${data(exercise.error.message)}`)
     for (const check of exercise.checks.filter((c) => c.status === 'failed' || c.status === 'errored')) {
       const message = [check.message, check.hint && `hint: ${check.hint}`].filter(Boolean).join('\n')
-      lines.push(`::error ${where}title=${property(`${exercise.id}: ${check.title}`)}::${data(message)}`)
+      lines.push(`::error ${where(check.id)}title=${property(`${exercise.id}: ${check.title}`)}::${data(message)}`)
     }
+  }
+  if (lines.length > maxAnnotations) {
+    const more = lines.length - (maxAnnotations - 1)
+    lines.splice(maxAnnotations - 1, lines.length, `::notice title=${property(`${more} more failed checks`)}::${data(`GitHub shows ${maxAnnotations} annotations per step: the other ${more} failed checks are in the run's summary.`)}`)
   }
   return lines.length ? `${lines.join('\n')}\n` : ''
 }

@@ -1,12 +1,18 @@
 import type { CheckResult, ExerciseResult, GradeReport } from './result.ts'
 
-/** Gradescope's results.json, the fields its autograder documentation names. */
+/** When students see a test, as Gradescope's autograder specification defines it ("Controlling Test Case Visibility"). */
+export const gradescopeVisibilities = ['visible', 'after_due_date', 'after_published', 'hidden'] as const
+export type GradescopeVisibility = (typeof gradescopeVisibilities)[number]
+
+/**
+ * Gradescope's results.json: the fields its autograder specification names ("Output format"), and no others
+ * (test/batch/gradescope-autograder.test.ts checks them field by field).
+ */
 export interface GradescopeResults {
   score: number
-  max_score: number
   execution_time: number
   output: string
-  visibility: 'visible'
+  visibility: GradescopeVisibility
   stdout_visibility: 'hidden'
   tests: GradescopeTest[]
 }
@@ -17,27 +23,31 @@ export interface GradescopeTest {
   max_score: number
   status: 'passed' | 'failed'
   output: string
-  visibility: 'visible'
+  visibility: GradescopeVisibility
 }
 
 /**
  * `--format gradescope`: one Gradescope test per check (and one per exercise that could not be graded), with
  * the check's points, so the tests add up to the score. The output is what the console report would say.
+ * `visibility` (the assignment's: --visibility) applies to the checks; a "could not be graded" test is always
+ * visible, as Gradescope suggests for pre-submission checks: a student learns at once that the upload was wrong.
  */
-export function renderGradescope(report: GradeReport): string {
+export function renderGradescope(report: GradeReport, options: { visibility?: GradescopeVisibility } = {}): string {
+  const visibility = options.visibility ?? 'visible'
+  const kinds = [...new Set(report.exercises.map((exercise) => exercise.isolation).filter(Boolean))]
+  const isolation = kinds.length > 0 ? `; student programs ran ${kinds.includes('none') ? 'without isolation' : `isolated: ${kinds.join(', ')}`}` : ''
   const results: GradescopeResults = {
     score: report.points,
-    max_score: report.maxPoints,
     execution_time: Math.round(report.durationMs / 1000),
-    output: `mqtt-course ${report.tool.version}: ${report.points}/${report.maxPoints} points (seed ${report.seed})`,
-    visibility: 'visible',
+    output: `mqtt-course ${report.tool.version}: ${report.points}/${report.maxPoints} points (seed ${report.seed}${isolation})`,
+    visibility,
     stdout_visibility: 'hidden',
-    tests: report.exercises.flatMap(exerciseTests),
+    tests: report.exercises.flatMap((exercise) => exerciseTests(exercise, visibility)),
   }
   return `${JSON.stringify(results, null, 2)}\n`
 }
 
-function exerciseTests(exercise: ExerciseResult): GradescopeTest[] {
+function exerciseTests(exercise: ExerciseResult, visibility: GradescopeVisibility): GradescopeTest[] {
   const tests: GradescopeTest[] = []
   if (exercise.error) {
     tests.push({
@@ -56,7 +66,7 @@ function exerciseTests(exercise: ExerciseResult): GradescopeTest[] {
       max_score: check.maxPoints,
       status: check.status === 'passed' ? 'passed' : 'failed',
       output: describeCheck(check),
-      visibility: 'visible',
+      visibility,
     })
   }
   return tests

@@ -10,9 +10,11 @@ import { guardBrokers } from './guarded-listener.ts'
 
 /**
  * `--sandbox`: `auto` picks the strongest isolation this machine offers, `bwrap` insists on bubblewrap, `uid` on
- * a uid of its own per grade (the grader must be root), `none` runs programs as they are.
+ * a uid of its own per grade (the grader must be root), `none` runs programs as they are. `isolated` is auto that
+ * never falls back to none: the platforms' recipes (the Gradescope autograder) grade strangers' code with it, and
+ * a machine that cannot isolate is an environment error (exit 2), not a forgeable grade (issue 21).
  */
-export const sandboxChoices = ['auto', 'bwrap', 'uid', 'none'] as const
+export const sandboxChoices = ['auto', 'isolated', 'bwrap', 'uid', 'none'] as const
 export type SandboxChoice = (typeof sandboxChoices)[number]
 
 /**
@@ -68,6 +70,11 @@ export function chooseSandbox(choice: SandboxChoice, options: SandboxOptions = {
   }
   if (choice !== 'uid' && probe.bubblewrap.works) return bubblewrapSandbox(probe, options)
   if (probe.uid.works) return uidSandbox(choice === 'uid' ? 'as --sandbox uid asks' : probe.bubblewrap.detail, options)
+  if (choice === 'isolated') {
+    throw new GraderError('SANDBOX_UNAVAILABLE', `--sandbox isolated needs bubblewrap or a root grader, and ${probe.bubblewrap.detail}; as a plain user, ${probe.uid.detail}`, {
+      hint: 'run the grader as root (Gradescope and CI containers do), or install bubblewrap (apt-get install bubblewrap) where user namespaces are allowed',
+    })
+  }
   return noSandbox(noSandboxNote(probe))
 }
 

@@ -3,10 +3,8 @@ import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { listFiles } from '../../grader/batch/content-hash.ts'
-import { findMosquittoBinary } from '../../grader/broker/find-mosquitto.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
 import { tempDir } from './cohort-fixtures.ts'
-import { isSystemInstall, readWorkflow, runStep } from './workflow-steps.ts'
 
 /** A command as the student types it, in the student edition (npm from the PATH, as on their machine). */
 function shell(command: string, cwd: string, env: NodeJS.ProcessEnv = {}) {
@@ -68,35 +66,5 @@ describe('npm run export -- student <dir>: the student edition', () => {
     expect(existsSync(path.join(edition, 'dist/lessons/01-mqtt-in-a-nutshell/index.html'))).toBe(true)
     expect(existsSync(path.join(edition, 'dist/guides/for-instructors'))).toBe(false)
   }, 600_000)
-
-  it('.github/workflows/grade.yml parses, and its run: steps run in order there, reporting for Classroom and GitHub', () => {
-    const workflow = readWorkflow(path.join(edition, '.github/workflows/grade.yml'))
-    expect(Object.keys(workflow.jobs)).toEqual(['grade'])
-    const steps = workflow.jobs.grade.steps
-    expect(steps.filter((step) => step.uses).map((step) => step.uses)).toEqual(['actions/checkout@v4', 'actions/setup-node@v4', 'classroom-resources/autograding-grading-reporter@v1'])
-    const output = path.join(edition, '..', 'github-output')
-    const summary = path.join(edition, '..', 'step-summary.md')
-    writeFileSync(output, '')
-    const runs = []
-    for (const step of steps.filter((s) => s.run)) {
-      if (isSystemInstall(step)) {
-        // What it installs must be here already (this machine is the runner).
-        expect(step.run).toContain('mosquitto')
-        expect(findMosquittoBinary()).toBeTruthy()
-        continue
-      }
-      runs.push(runStep(step, { cwd: edition, env: { ...process.env, CI: 'true', GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary } }))
-    }
-    expect(runs.map((run) => run.step)).toEqual(['Install the course', 'Grade every exercise'])
-    expect(runs[0].exitCode).toBe(0)
-    // ex1 was solved above; the other starters are not: the step fails, as a push with failing checks should.
-    expect(runs[1].exitCode, runs[1].stderr).toBe(1)
-    const result = /^result=(.+)$/m.exec(readFileSync(output, 'utf8'))
-    const decoded = JSON.parse(Buffer.from(result![1], 'base64').toString('utf8')) as { max_score: number; tests: { name: string; score: number }[] }
-    expect(decoded.tests.filter((test) => test.name.startsWith('ex1 ')).reduce((sum, test) => sum + test.score, 0)).toBe(5)
-    expect(decoded.max_score).toBeGreaterThan(5)
-    expect(readFileSync(summary, 'utf8')).toMatch(/^\| ex1 Hello, broker \| 5\/5 \| ✅ every check passed \|$/m)
-    expect(runs[1].stdout).toMatch(/^::error file=exercises\/ex2-topic-wildcards\/starter\/main\.ts,title=ex2/m)
-    expect(existsSync(path.join(edition, 'node_modules/.bin/node'))).toBe(true)
-  }, 600_000)
+  // Its workflow, run as GitHub runs it for GitHub Classroom: test/platforms/github-classroom.test.ts.
 })

@@ -1,38 +1,21 @@
-import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
-import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
-import { courseRoot, runCli } from '../support/run-cli.ts'
-import { copyVariant, tempDir, writeEchoesOnlyFirst } from './cohort-fixtures.ts'
-
-// Gradescope's documented results.json fields (autograder specifications: "Output format").
-const gradescopeVisibility = z.enum(['hidden', 'after_due_date', 'after_published', 'visible'])
-const gradescopeSchema = z.object({
-  score: z.number(),
-  max_score: z.number().optional(),
-  execution_time: z.number().optional(),
-  output: z.string().optional(),
-  visibility: gradescopeVisibility.optional(),
-  stdout_visibility: gradescopeVisibility.optional(),
-  tests: z.array(
-    z.object({
-      name: z.string().min(1),
-      score: z.number(),
-      max_score: z.number(),
-      status: z.enum(['passed', 'failed']),
-      output: z.string(),
-      visibility: gradescopeVisibility,
-    }),
-  ),
-})
+import { gradescopeResultsSchema } from '../support/gradescope-spec.ts'
+import { runCli } from '../support/run-cli.ts'
+import { tempDir, writeEchoesOnlyFirst } from './cohort-fixtures.ts'
 
 // GitHub Classroom's runner result, as its autograding-grading-reporter reads it (base64 JSON in `result`).
 const classroomSchema = z.object({
   version: z.literal(1),
   status: z.enum(['pass', 'fail', 'error']),
   max_score: z.number(),
-  tests: z.array(z.object({ name: z.string().min(1), status: z.enum(['pass', 'fail', 'error']), message: z.string().nullable(), score: z.number() })),
+  tests: z.array(
+    z
+      .object({ name: z.string().min(1), status: z.enum(['pass', 'fail', 'error']), score: z.number(), message: z.string().nullable(), test_code: z.string(), filename: z.string(), line_no: z.number().int().nonnegative(), duration: z.number() })
+      .strict(),
+  ),
 })
 
 /** ex1 with one mistake: `echoes` fails, 3 of 5 points. */
@@ -47,8 +30,8 @@ describe('--format: reports for the platforms instructors use, from the one resu
     const dir = brokenSubmission()
     const result = await runCli(['grade', 'ex1', '--dir', path.join(dir, 'submission'), '--broker', 'embedded', '--seed', '11', '--format', 'gradescope'])
     expect(result.exitCode).toBe(1)
-    const results = gradescopeSchema.parse(JSON.parse(result.stdout))
-    expect(results).toMatchObject({ score: 3, max_score: 5 })
+    const results = gradescopeResultsSchema.parse(JSON.parse(result.stdout))
+    expect(results).toMatchObject({ score: 3, visibility: 'visible', stdout_visibility: 'hidden' })
     expect(results.tests.reduce((sum, test) => sum + test.score, 0)).toBe(3)
     expect(results.tests.reduce((sum, test) => sum + test.max_score, 0)).toBe(5)
     const echoes = results.tests.find((test) => test.status === 'failed')!
@@ -87,7 +70,10 @@ describe('--format: reports for the platforms instructors use, from the one resu
     expect(markdown).toContain('Seed 12')
     const annotations = result.stdout.split('\n').filter((line) => line.startsWith('::error '))
     expect(annotations).toHaveLength(1)
-    expect(annotations[0]).toMatch(/^::error file=submission\/ex1-hello-mqtt\/main\.ts,title=ex1%3A Your program sends every message[^:]*::The grader did not receive /)
+    expect(annotations[0]).toMatch(/^::error file=submission\/ex1-hello-mqtt\/main\.ts,line=\d+,title=ex1%3A Your program sends every message[^:]*::The grader did not receive /)
+    // The line: the publish call the check is about.
+    const line = Number(/,line=(\d+),/.exec(annotations[0])![1])
+    expect(readFileSync(path.join(dir, 'submission/ex1-hello-mqtt/main.ts'), 'utf8').split('\n')[line - 1]).toMatch(/\.publish(Async)?\(/)
     expect(annotations[0]).not.toContain('\n')
   })
 
@@ -95,42 +81,13 @@ describe('--format: reports for the platforms instructors use, from the one resu
     const result = await runCli(['grade', 'ex1', '--format', 'moodle'])
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('--format moodle: expected gradescope, classroom, github')
+    const visibility = await runCli(['grade', 'ex1', '--format', 'gradescope', '--visibility', 'soon'])
+    expect(visibility.exitCode).toBe(2)
+    expect(visibility.stderr).toContain('--visibility soon: expected one of visible, after_due_date, after_published, hidden')
+    const withoutGradescope = await runCli(['grade', 'ex1', '--visibility', 'hidden'])
+    expect(withoutGradescope.exitCode).toBe(2)
+    expect(withoutGradescope.stderr).toContain('--visibility is for --format gradescope')
   })
 })
 
-describe('the Gradescope autograder (docker/ci/gradescope), in a folder laid out like /autograder', () => {
-  const autograder = (submission: (dir: string) => void, env: NodeJS.ProcessEnv = {}) => {
-    const root = tempDir('autograder')
-    // source/ is the course; setup.sh would npm ci it on Gradescope, here it is this checkout.
-    symlinkSync(courseRoot, path.join(root, 'source'))
-    mkdirSync(path.join(root, 'submission'))
-    submission(path.join(root, 'submission'))
-    const script = path.join(root, 'run_autograder')
-    writeFileSync(script, readFileSync(path.join(courseRoot, 'docker/ci/gradescope/run_autograder')))
-    chmodSync(script, 0o755)
-    execFileSync(script, { env: { ...process.env, ...env, AUTOGRADER_ROOT: root }, timeout: 120_000 })
-    return gradescopeSchema.parse(JSON.parse(readFileSync(path.join(root, 'results/results.json'), 'utf8')))
-  }
-
-  it('setup.sh is valid bash', () => {
-    execFileSync('bash', ['-n', path.join(courseRoot, 'docker/ci/gradescope/setup.sh')])
-  })
-
-  it('run_autograder grades the upload into results/results.json: a solution gets every point', () => {
-    const results = autograder((dir) => copyVariant('ex1-hello-mqtt', 'solution', path.join(dir, 'ex1-hello-mqtt')))
-    expect(results).toMatchObject({ score: 5, max_score: 5 })
-    expect(results.tests.every((test) => test.status === 'passed')).toBe(true)
-  })
-
-  it('with MQTT_COURSE_EXERCISES, loose files are that exercise; a starter scores 0 and says why', () => {
-    const results = autograder((dir) => copyVariant('ex1-hello-mqtt', 'starter', dir), { MQTT_COURSE_EXERCISES: 'ex1' })
-    expect(results.score).toBe(0)
-    expect(results.tests.filter((test) => test.status === 'failed').length).toBeGreaterThan(0)
-  })
-
-  it('an upload it cannot read still gets a results.json that says what is wrong', () => {
-    const results = autograder((dir) => writeFileSync(path.join(dir, 'notes.txt'), 'no code'))
-    expect(results).toMatchObject({ score: 0, tests: [] })
-    expect(results.output).toMatch(/^Your submission could not be graded:\nerror: .* holds no exercise folder/)
-  })
-})
+// The Gradescope autograder itself, built and run as Gradescope does: test/platforms/gradescope.test.ts.

@@ -14,7 +14,7 @@ describe('parseGradeArgs', () => {
       isHelp: false,
     })
     expect(parseGradeArgs(['ex1', '--sandbox', 'none'], {})).toMatchObject({ sandbox: 'none' })
-    expect(() => parseGradeArgs(['ex1', '--sandbox', 'docker'], {})).toThrow('--sandbox docker is not a sandbox mode: expected one of auto, bwrap, uid, none')
+    expect(() => parseGradeArgs(['ex1', '--sandbox', 'docker'], {})).toThrow('--sandbox docker is not a sandbox mode: expected one of auto, isolated, bwrap, uid, none')
     expect(parseGradeArgs(['--all', '--dir', 'subs/alice', '--cmd', 'python3 main.py', '--broker', 'mqtt://localhost:1884'], {})).toMatchObject({
       exercises: 'all',
       source: { kind: 'dir', dir: 'subs/alice' },

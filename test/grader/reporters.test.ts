@@ -90,3 +90,22 @@ describe('reporters', () => {
     expect(output).not.toContain('\u001b[')
   })
 })
+
+describe('--format github annotations', () => {
+  it('point at the file and the line of the call a check is about, and stop at 10: the tenth says how many more', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs')
+    const os = await import('node:os')
+    const path = await import('node:path')
+    const { renderGithubAnnotations } = await import('../../grader/report/github-reporter.ts')
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-annotations-'))
+    const file = path.join(dir, 'main.ts')
+    writeFileSync(file, "import mqtt from 'mqtt'\n// connect\nconst client = mqtt.connect(process.env.MQTT_URL!)\nclient.subscribe('a')\nclient.publish('b', 'c')\n")
+    const failed = (id: string) => ({ id, title: `Check ${id}`, status: 'failed' as const, points: 0, maxPoints: 1, durationMs: 1, message: `${id} failed` })
+    const many: GradeReport = { ...report, exercises: [{ ...report.exercises[0], checks: ['connects', 'subscribes', 'echoes', ...Array.from({ length: 9 }, (_, index) => `other-${index}`)].map(failed) }] }
+    const lines = renderGithubAnnotations(many, () => file).trim().split('\n')
+    expect(lines).toHaveLength(10)
+    expect(lines.slice(0, 3).map((line) => /,line=(\d+),/.exec(line)![1])).toEqual(['3', '4', '5'])
+    expect(lines[3]).toMatch(/,line=3,/) // no call named by the id: the first statement
+    expect(lines[9]).toBe("::notice title=3 more failed checks::GitHub shows 10 annotations per step: the other 3 failed checks are in the run's summary.")
+  })
+})
