@@ -11,6 +11,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import type { BrokerKind } from '../grader/broker/broker.ts'
+import { settleWindowMs } from '../grader/checks/settle-check.ts'
 import { detectBrokers } from '../test/support/brokers.ts'
 import { buildSite, makeSiteDir, removeSiteDir } from '../test/support/static-site.ts'
 import { benchBatch } from './batch-bench.ts'
@@ -30,11 +31,24 @@ const { values } = parseArgs({
 })
 const runs = Number(values.runs)
 const exercises = ['ex1', 'ex5']
-const targetsMs: Partial<Record<BrokerKind, number>> = { embedded: 500, mosquitto: 800, container: 2000 }
+/**
+ * The targets were set before the settle window (grader/checks/settle-check.ts): a passing grade of ex1, ex2, ex3,
+ * ex7, ex10 and ex11 now ends with settleWindowMs in which the grader only watches the program (still running,
+ * connected, quiet), and no speed-up can take that back. So the grader's own time keeps its target and the
+ * window comes on top, said as such: ex1 ≤ 0.5 s + the window on embedded, a watch save ≤ 0.3 s + the window,
+ * the course ≤ 4 s + the window (exercises are graded at once, so their windows overlap). ex5 has no window.
+ */
+const ownTargetsMs: Partial<Record<BrokerKind, number>> = { embedded: 500, mosquitto: 800, container: 2000 }
+const exercisesWithWindow = new Set(['ex1'])
+const targetFor = (exercise: string, broker: BrokerKind) => {
+  const own = ownTargetsMs[broker]
+  return own === undefined ? undefined : own + (exercisesWithWindow.has(exercise) ? settleWindowMs : 0)
+}
+const windowSaid = `the ${settleWindowMs / 1000} s settle window included`
 
 const ex5TargetMs = 1500
-const courseTargetMs = 4000
-const watchTargetMs = 300
+const courseTargetMs = 4000 + settleWindowMs
+const watchTargetMs = 300 + settleWindowMs
 
 /** Wall time of one whole grading process; throws if the solution does not pass (a broken bench is no bench). */
 function timeGrade(exercise: string, broker: string): Promise<number> {
@@ -68,25 +82,25 @@ if (!values['site-only']) {
   console.log(`Grading: wall time of the whole grade process, "node grader/cli/main.js grade <ex> --solution --broker <b> --json" (what`)
   console.log(`npm run grade runs; npm's own start-up comes on top), median of ${runs} runs after one warm-up run.`)
   console.log('ex5 includes ~1 s that is MQTT.js itself: its default reconnectPeriod before the client comes back online.\n')
-  console.log(['broker'.padEnd(10), ...exercises.map((e) => e.padStart(9)), 'median'.padStart(9), 'target'.padStart(9), '  '].join(' '))
+  console.log(`Targets per exercise: the grader's own (embedded 0.5 s, mosquitto 0.8 s, container 2 s), plus ex1's settle window (${settleWindowMs / 1000} s).\n`)
+  console.log(['broker'.padEnd(10), ...exercises.map((e) => e.padStart(9)), '  '].join(' '))
   for (const broker of await detectBrokers()) {
     if (!broker.isAvailable) {
       console.log(`${broker.kind.padEnd(10)} skipped: ${broker.reason}`)
       continue
     }
-    const all: number[] = []
     const perExercise: number[] = []
     for (const exercise of exercises) {
       await timeGrade(exercise, broker.kind) // warm-up: compile caches, type-check cache, container image layers
       const times: number[] = []
       for (let run = 0; run < runs; run++) times.push(await timeGrade(exercise, broker.kind))
       perExercise.push(median(times))
-      all.push(...times)
     }
-    const target = targetsMs[broker.kind]
-    const overall = median(all)
-    const verdict = target === undefined ? '' : overall <= target ? 'met' : `not met (ex1 alone: ${perExercise[0] <= target ? 'met' : 'not met'})`
-    console.log([broker.kind.padEnd(10), ...perExercise.map((ms) => seconds(ms).padStart(9)), seconds(overall).padStart(9), (target ? `≤ ${seconds(target)}` : '').padStart(9), ` ${verdict}`].join(' '))
+    const verdicts = exercises.map((exercise, index) => {
+      const target = targetFor(exercise, broker.kind)
+      return target === undefined ? '' : `${exercise} ≤ ${seconds(target)} ${meets(perExercise[index], target)}`
+    })
+    console.log([broker.kind.padEnd(10), ...perExercise.map((ms) => seconds(ms).padStart(9)), ` ${verdicts.filter(Boolean).join(', ')}`].join(' '))
     if (broker.kind === 'embedded') ex5EmbeddedMs = perExercise[exercises.indexOf('ex5')]
   }
   if (ex5EmbeddedMs !== undefined) console.log(`ex5 on embedded: ${seconds(ex5EmbeddedMs)} (its own target, MQTT.js's reconnect included: ≤ ${seconds(ex5TargetMs)}) ${meets(ex5EmbeddedMs, ex5TargetMs)}`)
@@ -95,7 +109,7 @@ if (!values['site-only']) {
   await timeGrade('--all', 'auto')
   const course: number[] = []
   for (let run = 0; run < runs; run++) course.push(await timeGrade('--all', 'auto'))
-  console.log(`  ${seconds(median(course))} (target on 2 cores: ≤ ${seconds(courseTargetMs)}) ${meets(median(course), courseTargetMs)}`)
+  console.log(`  ${seconds(median(course))} (target on 2 cores: ≤ ${seconds(courseTargetMs)}, ${windowSaid}) ${meets(median(course), courseTargetMs)}`)
   // The target was set when the course had nine exercises; ex10 and ex11 (MQTT 5, WebSockets) came later.
   const nine = Array.from({ length: 9 }, (_, index) => `ex${index + 1}`).join(' ')
   const first: number[] = []
@@ -104,7 +118,7 @@ if (!values['site-only']) {
 
   console.log('\nWatch, ex1 on the embedded broker: from a save (a changed file on disk) to "All checks passed" on screen.')
   const saves = await measureWatchLatency(courseRoot, 'embedded', Math.max(runs, 5) * 2)
-  console.log(`  warm watch (process, broker and type checker stay up; the next run's program waits on standby): median ${seconds(median(saves))} of ${saves.length} saves (target ≤ ${seconds(watchTargetMs)}) ${meets(median(saves), watchTargetMs)}`)
+  console.log(`  warm watch (process, broker and type checker stay up; the next run's program waits on standby): median ${seconds(median(saves))} of ${saves.length} saves (target ≤ ${seconds(watchTargetMs)}, ${windowSaid}) ${meets(median(saves), watchTargetMs)}`)
   console.log("  (each save comes the moment the last verdict is printed, while that standby is still starting: the worst case; a student who reads the verdict first waits less)")
   const cold = await measureColdRegrade(courseRoot, 'embedded', Math.max(runs, 5))
   console.log(`  cold, a fresh grade process per save (new broker, fresh tsc; what each save cost before): median ${seconds(median(cold))} of ${cold.length}`)

@@ -4,7 +4,7 @@ import { type Exercise, listExerciseFolders, loadExercise } from '../exercises/l
 import { gradeExercise } from '../grade/grade-exercise.ts'
 import { whenInterrupted } from '../process/exit-cleanup.ts'
 import type { ExerciseResult } from '../report/result.ts'
-import { type SandboxChoice, chooseSandbox } from '../sandbox/sandbox.ts'
+import { type SandboxChoice, chooseSandboxWhenProbed } from '../sandbox/sandbox.ts'
 import type { TypecheckResult } from '../runner/typecheck.ts'
 import { raceSignal } from '../time/deadline.ts'
 
@@ -66,7 +66,7 @@ export async function runGradeWorker(): Promise<number> {
         source: { kind: 'dir', dir: request.dir },
         chooser,
         seed: request.seed,
-        sandbox: chooseSandbox(request.sandbox, { hide: request.hide }),
+        sandbox: await chooseSandboxWhenProbed(request.sandbox, { hide: request.hide }),
         typecheck,
       })
     } catch (error) {

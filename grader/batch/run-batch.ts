@@ -2,7 +2,7 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 import { BackendChooser, type BrokerChoice } from '../broker/choose-backend.ts'
 import { GraderError } from '../errors/grader-error.ts'
-import { chooseSandbox } from '../sandbox/sandbox.ts'
+import { chooseSandboxWhenProbed } from '../sandbox/sandbox.ts'
 import { assignReportFolders, checkOutFolder, studentSeed } from './check-batch-paths.ts'
 import { graderVersion } from './content-hash.ts'
 import { courseVersion } from '../grade/course-version.ts'
@@ -46,7 +46,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   // --sandbox none says otherwise. The cohort and the reports are hidden from every program.
   const sandboxChoice = command.sandbox ?? 'auto'
   const hide = [cohortDir, outDir]
-  const sandbox = chooseSandbox(sandboxChoice, { hide })
+  const sandbox = await chooseSandboxWhenProbed(sandboxChoice, { hide })
   if (sandbox.kind === 'none' && sandboxChoice !== 'none') {
     throw new GraderError('SANDBOX_UNAVAILABLE', `a cohort's programs must be isolated from each other and from you, and ${sandbox.note ?? 'there is no sandbox here'}`, {
       hint: 'install bubblewrap (sudo apt install bubblewrap) and allow it user namespaces, or run the batch as root (each grade then runs as a uid of its own); --sandbox none grades without isolation, on your own responsibility',

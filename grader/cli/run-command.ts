@@ -6,6 +6,7 @@ import { describeError, isGraderError } from '../errors/grader-error.ts'
 import { runAllCleanups, whenInterrupted } from '../process/exit-cleanup.ts'
 import { sweepLeftovers } from '../broker/leftovers.ts'
 import { probeParentDeath } from '../process/dies-with-parent.ts'
+import { startIsolationProbe } from '../sandbox/probe-isolation.ts'
 
 type Command = (args: readonly string[]) => Promise<number>
 
@@ -35,8 +36,9 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   let sweeping: Promise<void> | undefined
   if (startsProcesses.has(name)) {
-    // Asked in the background now, so that the first program or broker started does not wait for it.
+    // Asked in the background now, so that the first program or broker started does not wait for them.
     void probeParentDeath()
+    if (name !== 'broker') void startIsolationProbe()
     // First, what graders killed with SIGKILL left (a batch's grading processes leave that to their batch).
     if (name !== '__batch-worker') sweeping = sweepLeftovers()
   }

@@ -9,7 +9,7 @@ import { readProgress, recordResults } from '../progress/progress-store.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import type { ExerciseResult } from '../report/result.ts'
 import { newSeed } from '../runner/random.ts'
-import { type Sandbox, chooseSandbox } from '../sandbox/sandbox.ts'
+import { type Sandbox, chooseSandboxWhenProbed } from '../sandbox/sandbox.ts'
 import { FileWatcher } from '../watch/file-watcher.ts'
 import { StandbyKeeper } from '../watch/standby-keeper.ts'
 import { WarmBrokerChooser } from '../watch/warm-broker-chooser.ts'
@@ -59,7 +59,7 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
   let submission = resolveSubmission(exercise, command.source, { hasCustomCommand: command.command !== undefined })
   const say = (text: string) => process.stdout.write(`[watch] ${text}\n`)
 
-  const sandbox = chooseSandbox(command.sandbox)
+  const sandbox = await chooseSandboxWhenProbed(command.sandbox)
   if (sandbox.note) say(sandbox.note)
   // Ctrl-C is how a watch ends: kill whatever is running (the exit cleanups do) and exit 0.
   exitOnInterruptWith(0)

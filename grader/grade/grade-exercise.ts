@@ -17,6 +17,7 @@ import { StudentConfigError } from '../broker/mosquitto-conf.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
 import type { BrokerContext } from '../exercises/define-exercise.ts'
 import { brokerConfigResult, isBlocking, skippedResults, typesCheckId, typesResult } from './pseudo-checks.ts'
+import { probeParentDeath } from '../process/dies-with-parent.ts'
 import { chooseSandbox, type Sandbox } from '../sandbox/sandbox.ts'
 import { Workspace, warmStudentCompileCache } from '../runner/workspace.ts'
 import { deadlineSignal } from '../time/deadline.ts'
@@ -131,6 +132,9 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     // A config with WebSocket listeners (ex11): the tap speaks ws:// (and wss:// with the broker's certificate) to the program.
     const webSocket = setup.studentConfig?.webSockets ? { path: '/mqtt', ...(tlsMaterial && setup.webSocketCa ? { tls: { ...tlsMaterial.server, upstreamCa: setup.webSocketCa } } : {}) } : undefined
     const tap = teardown.use(await WireTap.start({ ...(tapTls ? { tls: tapTls } : { shouldDecode: !setup.tlsCa }), scheme: setup.tlsCa ? 'mqtts' : 'mqtt', ...(webSocket ? { webSocket } : {}) }))
+    // The parent-death probe started with the command has answered by now; awaiting it lets the event loop
+    // take the answer, so that starting the program does not ask again, synchronously.
+    await probeParentDeath()
     const early = exercise.run.startsEarly && command ? teardown.use(startStudentProgram({ ...launch, tap }, {}, 1)) : undefined
     // If no broker can run this exercise here, the early program is stopped on the way out; the tap held it.
     const backend = await options.chooser.choose(required, exercise.id)

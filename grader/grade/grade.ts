@@ -7,7 +7,7 @@ import { type GradeReport, type ExerciseResult, reportSchemaVersion, summarizeEx
 import { newSeed } from '../runner/random.ts'
 import { courseVersion } from './course-version.ts'
 import { readDurationHints, writeDurationHints } from './duration-hints.ts'
-import { type SandboxChoice, chooseSandbox } from '../sandbox/sandbox.ts'
+import { type SandboxChoice, chooseSandboxWhenProbed } from '../sandbox/sandbox.ts'
 import { type GradeProgress, gradeExercise } from './grade-exercise.ts'
 import { CpuHeadroomGate } from '../process/cpu-headroom.ts'
 import { type Typechecker, typecheckProgram } from '../runner/typecheck.ts'
@@ -49,7 +49,7 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const cores = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
   const gate = new CpuHeadroomGate({ minimum: cores, maximum: options.concurrency ?? exercises.length })
   // A submission graded from its folder: that folder (and the cohort around it) is no program's business.
-  const sandbox = chooseSandbox(options.sandbox ?? 'auto', options.source.kind === 'dir' ? { hide: [path.resolve(options.source.dir)] } : {})
+  const sandbox = await chooseSandboxWhenProbed(options.sandbox ?? 'auto', options.source.kind === 'dir' ? { hide: [path.resolve(options.source.dir)] } : {})
   const results: ExerciseResult[] = new Array(exercises.length)
   // Longest first (as last time): the short ones fill the gaps. Printing stays in course order (the caller's).
   const hints = exercises.length > 1 ? readDurationHints() : {}

@@ -3,7 +3,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { strippedManifestVariable } from './strip-ahead.ts'
-import { studentCompileCacheDir } from './compile-cache.ts'
+import { studentCompileCachePath } from './compile-cache.ts'
 import { type ExitInfo, ProcessGroup } from '../process/process-group.ts'
 import type { ProgramCommand } from './program-command.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
@@ -297,7 +297,7 @@ export function describeExit(exit: ExitInfo): string {
 function baseEnvironment(): Record<string, string> {
   const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PYTHONPATH', 'VIRTUAL_ENV']
   // NODE_COMPILE_CACHE: a Node program starts from cached bytecode (mqtt.js loads in half the time).
-  const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1', NODE_COMPILE_CACHE: studentCompileCacheDir }
+  const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1', NODE_COMPILE_CACHE: studentCompileCachePath() }
   for (const name of keep) {
     const value = process.env[name]
     if (value !== undefined) env[name] = value

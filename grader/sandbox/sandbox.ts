@@ -3,7 +3,7 @@ import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { type LaunchCommand, type SandboxLaunch, bubblewrapCommand, uidCommand } from './launch-command.ts'
 import { openFileLimit, programMemoryLimitBytes, programProcessLimit, workspaceLimitBytes } from './sandbox-constants.ts'
-import { type IsolationProbe, probeIsolation } from './probe-isolation.ts'
+import { type IsolationProbe, probeIsolation, startIsolationProbe } from './probe-isolation.ts'
 import { cgroupSupport } from './program-cgroup.ts'
 import { keepPrivate } from './private-paths.ts'
 import { guardBrokers } from './guarded-listener.ts'
@@ -50,6 +50,12 @@ export interface Sandbox {
 export interface SandboxOptions {
   /** Folders no program may see, beyond the course and the temporary folder: a cohort, a report folder. */
   hide?: readonly string[]
+}
+
+/** chooseSandbox(), once the bubblewrap probe started in the background (startIsolationProbe) has answered. */
+export async function chooseSandboxWhenProbed(choice: SandboxChoice, options: SandboxOptions = {}): Promise<Sandbox> {
+  if (choice !== 'none') await startIsolationProbe()
+  return chooseSandbox(choice, options)
 }
 
 /** Picks the sandbox for `choice`; a choice this machine cannot give is an environment error (exit 2). */
