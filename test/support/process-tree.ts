@@ -21,6 +21,14 @@ function readStat(pid: number | string): { parent: number; state: string; startT
   }
 }
 
+function readWchan(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/wchan`, 'utf8') || '(running)'
+  } catch {
+    return '?'
+  }
+}
+
 /** Every process below `pid` (its children, theirs...), read from /proc: what a grader started. */
 export function descendantsOf(pid: number): SeenProcess[] {
   const children = new Map<number, SeenProcess[]>()
@@ -104,8 +112,13 @@ export function waitForExit(processes: readonly SeenProcess[], timeoutMs: number
     waiter.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
     const timer = setTimeout(() => {
       waiter.kill()
-      const running = processes.map(describeProcess).filter(Boolean)
-      reject(new Error(`still running after ${timeoutMs} ms:\n${running.join('\n')}`))
+      // With each, its state and where in the kernel it waits: a process in uninterruptible sleep (D) acts on a
+      // SIGKILL only when that kernel work is done.
+      const running = processes.map((seen) => {
+        const line = describeProcess(seen)
+        return line && `${line}\n  state ${readStat(seen.pid)?.state ?? '?'}, waiting in ${readWchan(seen.pid)}, its parent ${readStat(seen.pid)?.parent ?? '?'}`
+      })
+      reject(new Error(`still running after ${timeoutMs} ms:\n${running.filter(Boolean).join('\n')}`))
     }, timeoutMs)
     waiter.once('error', (error) => {
       clearTimeout(timer)
