@@ -96,8 +96,9 @@ if (!values['site-only']) {
       for (let run = 0; run < runs; run++) times.push(await timeGrade(exercise, broker.kind))
       perExercise.push(median(times))
     }
+    // The broker's target is ex1's (ex5 spends ~1 s in MQTT.js's reconnect: its own target, below, on embedded).
     const verdicts = exercises.map((exercise, index) => {
-      const target = targetFor(exercise, broker.kind)
+      const target = exercise === 'ex1' ? targetFor(exercise, broker.kind) : undefined
       return target === undefined ? '' : `${exercise} ≤ ${seconds(target)} ${meets(perExercise[index], target)}`
     })
     console.log([broker.kind.padEnd(10), ...perExercise.map((ms) => seconds(ms).padStart(9)), ` ${verdicts.filter(Boolean).join(', ')}`].join(' '))
