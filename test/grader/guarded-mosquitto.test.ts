@@ -9,6 +9,7 @@ import { GraderClient } from '../../grader/checks/grader-client.ts'
 import { connackCode } from '../../grader/mqtt/packet-guards.ts'
 import { guardBrokers } from '../../grader/sandbox/guarded-listener.ts'
 import { isEveryBrokerRequired } from '../support/brokers.ts'
+import { describeProcess, processesUsing } from '../support/process-tree.ts'
 
 /**
  * Under --sandbox uid, programs share the grader's loopback: Mosquitto's MQTT listener must be a Unix socket only the
@@ -33,21 +34,6 @@ function listeningInodes(): Set<string> {
   return inodes
 }
 
-/** The pids of the Mosquitto processes whose config folder is under `folder`. */
-function mosquittosUnder(folder: string): number[] {
-  return readdirSync('/proc')
-    .filter((name) => /^\d+$/.test(name))
-    .filter((pid) => {
-      try {
-        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')
-        return path.basename(cmdline[0]) === 'mosquitto' && cmdline.some((part) => part.startsWith(folder))
-      } catch {
-        return false
-      }
-    })
-    .map(Number)
-}
-
 it.skipIf(!canRun && !isEveryBrokerRequired)('--sandbox uid: Mosquitto listens on no TCP port of its own, and its front admits the grader alone, even from a long temporary path', async () => {
   expect(canRun, 'needs root and mosquitto').toBe(true)
   const folder = path.join(longTmp, 'a-temporary-folder-whose-name-is-long'.repeat(2))
@@ -57,7 +43,9 @@ it.skipIf(!canRun && !isEveryBrokerRequired)('--sandbox uid: Mosquitto listens o
   guardBrokers()
   try {
     await using broker = await mosquittoBackend.start({}, AbortSignal.timeout(15_000))
-    const [pid] = mosquittosUnder(folder)
+    const [pid] = processesUsing(folder)
+      .filter((seen) => describeProcess(seen)?.split(' ')[1]?.endsWith('mosquitto'))
+      .map((seen) => seen.pid)
     expect(pid, 'a Mosquitto runs with its config under the long folder').toBeDefined()
     expect(Buffer.byteLength(path.join(folder, 'mqtt-course-mosquitto-XXXXXX', 'mqtt.sock'))).toBeGreaterThan(107)
 
