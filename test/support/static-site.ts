@@ -42,12 +42,18 @@ export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?:
       ...(publish.base ? { MQTT_COURSE_BASE: publish.base } : {}),
     }
     const astro = path.join(courseRoot, 'node_modules/astro/bin/astro.mjs')
-    const child = spawn(process.execPath, [astro, 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // One build at a time: every build writes the course's own .astro/ folder (content-assets.mjs through one
+    // fixed .tmp name, not movable by any option), and two test files building at once lost that rename
+    // (ENOENT) in a CI run. util-linux's flock waits on the kernel's lock, which the finished build releases;
+    // the build's own group is killed at the deadline, waiting included.
+    const lock = path.join(courseRoot, '.cache', 'site-builds', '.build.lock')
+    mkdirSync(path.dirname(lock), { recursive: true })
+    const child = spawn('flock', [lock, process.execPath, astro, 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
     child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
     const timer = setTimeout(() => {
-      child.kill('SIGKILL')
+      process.kill(-child.pid!, 'SIGKILL')
       reject(new Error(`astro build did not finish within ${timeoutMs} ms:\n${output.slice(-3000)}`))
     }, timeoutMs)
     child.on('close', (code) => {
