@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { preloadUrl } from './program-preloads.ts'
 
 export const courseRoot = fileURLToPath(new URL('../../', import.meta.url))
 
@@ -11,9 +12,6 @@ export interface ProgramCommand {
   display: string
 }
 
-export const resolveHookUrl = new URL('./course-resolve-hook.ts', import.meta.url).href
-/** Preloaded after the hook into a program started on standby (watch): see standby-bootstrap.ts. */
-export const standbyBootstrapUrl = new URL('./standby-bootstrap.ts', import.meta.url).href
 
 /**
  * The pinned Node running a TypeScript file directly: Node 24 strips types (about 65 ms to start, against
@@ -22,7 +20,7 @@ export const standbyBootstrapUrl = new URL('./standby-bootstrap.ts', import.meta
 export function typeScriptCommand(entry: string, cwd: string): ProgramCommand {
   return {
     command: process.execPath,
-    args: ['--disable-warning=ExperimentalWarning', '--import', resolveHookUrl, entry],
+    args: ['--disable-warning=ExperimentalWarning', '--import', preloadUrl('resolveHook'), entry],
     display: `node ${path.relative(cwd, entry) || entry}`,
   }
 }

@@ -1,5 +1,6 @@
 import path from 'node:path'
-import { type ProgramCommand, standbyBootstrapUrl, typeScriptCommand } from './program-command.ts'
+import { type ProgramCommand, typeScriptCommand } from './program-command.ts'
+import { preloadUrl } from './program-preloads.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { type ProgramOwner, type StandbyProgram, StudentProgram } from './student-program.ts'
 import { Workspace, workspaceName } from './workspace.ts'
@@ -87,7 +88,7 @@ export class ProgramStandby implements AsyncDisposable {
 function startWaiting(cwd: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[], owner: ProgramOwner | undefined): StudentProgram {
   const entry = command.args.at(-1)!
   return new StudentProgram({
-    command: { ...command, args: [...command.args.slice(0, -1), '--import', standbyBootstrapUrl, entry] },
+    command: { ...command, args: [...command.args.slice(0, -1), '--import', preloadUrl('standbyBootstrap'), entry] },
     cwd,
     env: {},
     hidden: { MQTT_COURSE_STANDBY: '4' },

@@ -8,10 +8,8 @@ import { type GradeUid, allocateGradeUid } from '../sandbox/grade-uid.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { copySubmission } from './copy-submission.ts'
 import { studentCompileCacheDir as compileCacheDir } from './compile-cache.ts'
-import { courseRoot, resolveHookUrl, standbyBootstrapUrl } from './program-command.ts'
-import { sandboxInitUrl } from '../sandbox/launch-command.ts'
-
-const sandboxConstantsUrl = new URL('../sandbox/sandbox-constants.ts', import.meta.url).href
+import { courseRoot } from './program-command.ts'
+import { preloadSources, preloadUrl } from './program-preloads.ts'
 
 /**
  * Where one exercise's programs run: a temporary copy of the submission, the only place they may write, so a
@@ -158,14 +156,13 @@ let warming: Promise<void> | undefined
  * none can write bytecode that another student's program, or the grader, would then run.
  */
 export function warmStudentCompileCache(): Promise<void> {
-  // The hook, the standby's bootstrap and the sandbox's init are TypeScript too, run from the cache: a change
-  // to one needs warming again.
-  const preloads = [resolveHookUrl, standbyBootstrapUrl, sandboxInitUrl, sandboxConstantsUrl]
-  const hook = preloads.reduce((hash, url) => hash.update(readFileSync(fileURLToPath(url))), createHash('sha256')).digest('hex').slice(0, 16)
+  // The hook, the standby's bootstrap and the sandbox's init (their stripped copies, program-preloads.ts) run
+  // from the cache too: a change to one needs warming again.
+  const hook = Object.values(preloadSources).reduce((hash, url) => hash.update(readFileSync(fileURLToPath(url))), createHash('sha256')).digest('hex').slice(0, 16)
   const marker = path.join(compileCacheDir, `students-warm-${process.version}-${hook}`)
   if (existsSync(marker)) return Promise.resolve()
   warming ??= new Promise<void>((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', sandboxInitUrl, '--import', resolveHookUrl, '--import', standbyBootstrapUrl, '--input-type=module', '-e', "await import('mqtt')"], {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', preloadUrl('sandboxInit'), '--import', preloadUrl('resolveHook'), '--import', preloadUrl('standbyBootstrap'), '--input-type=module', '-e', "await import('mqtt')"], {
       cwd: courseRoot,
       env: { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: compileCacheDir },
       stdio: 'ignore',

@@ -5,6 +5,7 @@ import { isStartedInPlace } from '../process/dies-with-parent.ts'
 import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
 import { studentCompileCacheDir } from '../runner/compile-cache.ts'
 import { courseRoot } from '../runner/program-command.ts'
+import { preloadFolder, preloadPath, preloadUrl } from '../runner/program-preloads.ts'
 import { hiddenPaths, readOnlyRoot } from './bubblewrap-mounts.ts'
 import type { IsolationProbe } from './probe-isolation.ts'
 import { dropTo, probeIsolation } from './probe-isolation.ts'
@@ -50,9 +51,7 @@ export interface LaunchCommand {
   dispose(): void
 }
 
-export const sandboxInitUrl = new URL('./sandbox-init.ts', import.meta.url).href
 const seccompLoaderPath = fileURLToPath(new URL('./seccomp-loader.py', import.meta.url))
-const sandboxInitPath = fileURLToPath(sandboxInitUrl)
 /** Inside bubblewrap, where the submission's copy is bound read-only, to be copied into the tmpfs workspace. */
 const submissionMount = '/run/submission'
 /** Descriptors the grader opens in the wrapped process: 3 bwrap's info, 4 a standby's go pipe, 5 IPC, 6 seccomp. */
@@ -88,6 +87,9 @@ export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, 
   if (existsSync(caches)) mount(args, mounted, ['--tmpfs', realpathSync(caches)])
   // Node keeps a compile cache per uid (`<version tag>-<uid>`): the program's uid gets the one the grader warmed.
   for (const [warmed, forProgram] of compileCacheFor(owner?.uid)) mount(args, mounted, ['--ro-bind', warmed, forProgram])
+  // The course's preloads, stripped to JavaScript by the grader (program-preloads.ts).
+  const preloads = preloadFolder()
+  if (preloads) mount(args, mounted, ['--ro-bind', preloads, realpathSync(preloads)])
   // The pinned Node itself, wherever it lives (under /tmp in some CI clones).
   mount(args, mounted, ['--ro-bind', process.execPath, process.execPath])
   for (const file of launch.readable) mount(args, mounted, ['--ro-bind', file, file])
@@ -134,9 +136,9 @@ export function uidCommand(launch: SandboxLaunch): LaunchCommand {
  */
 function programWithInit(launch: SandboxLaunch, init: { copyFrom?: string; ports: number[] }): { argv: string[]; env: Record<string, string> } {
   const env: Record<string, string> = launch.isStandby ? {} : { [sandboxInitVariable]: JSON.stringify(init) }
-  if (launch.command === process.execPath) return { argv: [launch.command, '--import', sandboxInitUrl, ...launch.args], env }
+  if (launch.command === process.execPath) return { argv: [launch.command, '--import', preloadUrl('sandboxInit'), ...launch.args], env }
   const script = `node="$1"; init="$2"; shift 2; "$node" --disable-warning=ExperimentalWarning "$init" || exit 125; unset NODE_CHANNEL_FD NODE_CHANNEL_SERIALIZATION_MODE; exec "$@" ${channelDescriptor}>&-`
-  return { argv: ['/bin/sh', '-c', script, 'sh', process.execPath, sandboxInitPath, launch.command, ...launch.args], env }
+  return { argv: ['/bin/sh', '-c', script, 'sh', process.execPath, preloadPath('sandboxInit'), launch.command, ...launch.args], env }
 }
 
 /** prlimit's caps: processes (per uid, or per user namespace), open files, the largest file, no core dumps. */
