@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ProgramStandby } from '../../grader/runner/program-standby.ts'
+import { preloadPath } from '../../grader/runner/program-preloads.ts'
 import { chooseSandbox } from '../../grader/sandbox/sandbox.ts'
 import { stripAhead } from '../../grader/runner/strip-ahead.ts'
 import { warmStudentCompileCache } from '../../grader/runner/workspace.ts'
@@ -126,10 +127,11 @@ describe.each(sandboxes.map((sandbox) => [sandbox.kind, sandbox] as const))('a p
     expect(standby).toBeDefined()
     expect(existsSync(standby.workspaceDir)).toBe(true)
     expect(processesWith(standby.workspaceDir).length, 'the program waits in its workspace').toBeGreaterThan(0)
+    expect(processesWith(path.basename(preloadPath('standbyBootstrap'))).filter((pid) => isDescendant(pid, process.pid)).length, 'the standby runs the bootstrap').toBeGreaterThan(0)
     await standby[Symbol.asyncDispose]()
     await keeper[Symbol.asyncDispose]()
     expect(existsSync(standby.workspaceDir)).toBe(false)
-    expect(processesWith('standby-bootstrap.ts').filter((pid) => isDescendant(pid, process.pid))).toEqual([])
+    expect(processesWith(path.basename(preloadPath('standbyBootstrap'))).filter((pid) => isDescendant(pid, process.pid))).toEqual([])
   })
 })
 
