@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { preloadUrl } from './program-preloads.ts'
+import { preloadUrl } from '../course/program-preloads.ts'
 
 export const courseRoot = fileURLToPath(new URL('../../', import.meta.url))
 

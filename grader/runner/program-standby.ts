@@ -1,6 +1,6 @@
 import path from 'node:path'
 import { type ProgramCommand, typeScriptCommand } from './program-command.ts'
-import { preloadUrl } from './program-preloads.ts'
+import { preloadUrl } from '../course/program-preloads.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { type ProgramOwner, type StandbyProgram, StudentProgram } from './student-program.ts'
 import { Workspace, workspaceName } from './workspace.ts'

@@ -9,7 +9,7 @@ import type { Sandbox } from '../sandbox/sandbox.ts'
 import { copySubmission } from './copy-submission.ts'
 import { studentCompileCacheDir as compileCacheDir } from './compile-cache.ts'
 import { courseRoot } from './program-command.ts'
-import { preloadSources, preloadUrl } from './program-preloads.ts'
+import { preloadSources, preloadUrl } from '../course/program-preloads.ts'
 
 /**
  * Where one exercise's programs run: a temporary copy of the submission, the only place they may write, so a

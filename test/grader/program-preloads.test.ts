@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { preloadFolder, preloadPath, preloadSources, preloadUrl, strippedCopy } from '../../grader/runner/program-preloads.ts'
+import { preloadFolder, preloadPath, preloadSources, preloadUrl, strippedCopy } from '../../grader/course/program-preloads.ts'
 import { typeScriptCommand } from '../../grader/runner/program-command.ts'
 
 const courseRoot = fileURLToPath(new URL('../../', import.meta.url))

@@ -17,8 +17,8 @@ import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const sources = {
-  resolveHook: new URL('./course-resolve-hook.ts', import.meta.url).href,
-  standbyBootstrap: new URL('./standby-bootstrap.ts', import.meta.url).href,
+  resolveHook: new URL('../runner/course-resolve-hook.ts', import.meta.url).href,
+  standbyBootstrap: new URL('../runner/standby-bootstrap.ts', import.meta.url).href,
   sandboxInit: new URL('../sandbox/sandbox-init.ts', import.meta.url).href,
   sandboxConstants: new URL('../sandbox/sandbox-constants.ts', import.meta.url).href,
 } as const
