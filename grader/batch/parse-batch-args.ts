@@ -4,6 +4,7 @@ import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.t
 import { GraderError } from '../errors/grader-error.ts'
 import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
+import { type LanguageCommands, parseLanguageCommands } from './program-language.ts'
 
 
 export interface Shard {
@@ -27,6 +28,8 @@ export interface BatchCommand {
   shard?: Shard
   isForced: boolean
   sandbox?: SandboxChoice
+  /** Extension → command line for entries other than main.ts (program-language.ts); python3 for main.py. */
+  languageCommands: LanguageCommands
 }
 
 export interface MergeCommand {
@@ -59,6 +62,10 @@ Options:
   --force              regrade submissions whose result is already in --out
   --sandbox <mode>     auto (default: bubblewrap, or as root a uid per grade; exit 2 with neither; isolated
                        is the same) | bwrap | uid | none (no isolation: programs see each other and you)
+  --cmd-for <ext>=<command>
+                       how to run an entry in another language, {entry} being its file, e.g.
+                       --cmd-for go="go run {entry}" (repeatable). The entry file decides, per submission and
+                       exercise: main.ts runs on the course's pinned Node, main.py with python3 {entry}
   -h, --help           show this help
 
 Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml.
@@ -74,6 +81,7 @@ const batchOptions = {
   shard: { type: 'string' },
   force: { type: 'boolean' },
   sandbox: { type: 'string' },
+  'cmd-for': { type: 'string', multiple: true },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -120,6 +128,7 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
     isForced: values.force ?? false,
     ...(values.sandbox !== undefined ? { sandbox: values.sandbox as SandboxChoice } : {}),
+    languageCommands: parseLanguageCommands(values['cmd-for'] ?? []),
   }
 }
 

@@ -15,6 +15,7 @@ import { BatchProgress } from './batch-progress.ts'
 import { layoutExercise } from '../exercises/detect-layout.ts'
 import { openSubmission } from '../exercises/open-submission.ts'
 import { findSubmissions, selectShard } from './find-submissions.ts'
+import { chooseProgram, otherEntries } from './program-language.ts'
 import { errorResult, type GradeJobOutcome, runGradeJob } from './grade-job.ts'
 import type { BatchCommand } from './parse-batch-args.ts'
 import { ResultCache } from './result-cache.ts'
@@ -80,7 +81,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const gradeStudent = async (student: string, dir: string): Promise<StudentRecord> => {
     // The one layout detector grade and the Gradescope autograder use too; a zip with no exercise beside it is
     // unpacked (safely) and looked into. The unpacked copy goes once the student is graded.
-    using opened = await openSubmission(dir, exercises.map(layoutExercise))
+    using opened = await openSubmission(dir, exercises.map((exercise) => ({ ...layoutExercise(exercise), otherEntries: otherEntries(exercise.run.entry, command.languageCommands) })), { isBatch: true })
     const { layout } = opened
     const found = new Map(layout.found.map((entry) => [entry.exerciseId, entry]))
     const layouts = [...new Set(layout.found.map((entry) => entry.layout))].join(', ') + (opened.zipName && layout.found.length > 0 ? ` in ${opened.zipName}` : '')
@@ -99,7 +100,8 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
           if (isInterrupted) return { result: errorResult({ exercise, label }, ownSeed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
           if (!hasStarted) progress.started(student)
           hasStarted = true
-          return runGradeJob({ student, exercise, submission, label }, { seed: ownSeed, broker: command.broker, sandbox: sandboxChoice, isolation: sandbox.kind, hide, exclusive, pool, cache, isForced: command.isForced })
+          const program = chooseProgram(submission.dir, exercise.run.entry, command.languageCommands)
+          return runGradeJob({ student, exercise, submission, label, ...(program ? { program } : {}) }, { seed: ownSeed, broker: command.broker, sandbox: sandboxChoice, isolation: sandbox.kind, hide, exclusive, pool, cache, isForced: command.isForced })
         })
       }),
     )

@@ -60,6 +60,8 @@ export const exerciseResultSchema = z.object({
   source: z.string(),
   /** How the programs were isolated: bwrap, uid (a uid of their own, no namespaces) or none. */
   isolation: z.enum(['bwrap', 'uid', 'none']).optional(),
+  /** `batch`: the program graded, chosen by its entry file: `{ entry: 'main.py', command: 'python3 main.py' }`. */
+  program: z.object({ entry: z.string(), command: z.string().optional(), description: z.string() }).optional(),
   checks: z.array(checkResultSchema),
   programRuns: z.array(programRunSchema),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),

@@ -10,6 +10,7 @@ describe('parseBatchArgs', () => {
       jobs: 3,
       perJob: 8,
       exercises: ['ex1', 'ex5'],
+      languageCommands: { py: 'python3 {entry}' },
       broker: 'embedded',
       seed: 7,
       shard: { index: 2, count: 8 },
