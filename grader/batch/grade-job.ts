@@ -11,6 +11,7 @@ import type { Sandbox, SandboxChoice } from '../sandbox/sandbox.ts'
 import type { ResultCache } from './result-cache.ts'
 import type { WorkerPool } from './worker-pool.ts'
 import type { ChosenProgram } from './program-language.ts'
+import { isUntouchedStarter } from './starter-attempt.ts'
 
 export interface GradeJob {
   student: string
@@ -59,6 +60,7 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
     const hash = submissionHash(job.submission.dir, { exercise: job.exercise, broker: context.broker, seed: context.seed, isolation: context.isolation, command: job.program?.command ?? '' })
     const cached = context.isForced ? undefined : context.cache.get(hash)
     if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
+    const isStarter = isUntouchedStarter(job.submission.dir, job.exercise)
     // Named for this process: after a `kill -9` of the batch, the next grader to start removes it.
     workDir = new TemporaryFolder('mqtt-course-batch-')
     const copy = path.join(workDir.path, job.exercise.folder)
@@ -69,7 +71,7 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
     if (outcome.kind === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
     if (outcome.kind === 'deadline') return { result: errorResult(job, context.seed, 'DEADLINE', `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`), wasCached: false, wasInterrupted: false }
     if (outcome.kind === 'failed') return { result: errorResult(job, context.seed, 'GRADER_FAILED', outcome.why), wasCached: false, wasInterrupted: false }
-    const graded = job.program ? { ...outcome.result, program: job.program } : outcome.result
+    const graded = { ...outcome.result, ...(job.program ? { program: job.program } : {}), ...(isStarter ? { isUntouchedStarter: true } : {}) }
     const withNotes = skipped.length > 0 ? { ...graded, notes: [...(graded.notes ?? []), `not graded, left out of the copy: ${skipped.join(', ')}`] } : graded
     // Stored with a placeholder for the folder, and read back through the schema, as a stored result is.
     const result = exerciseResultSchema.parse(JSON.parse(JSON.stringify(withNotes).replaceAll(JSON.stringify(copy).slice(1, -1), folderPlaceholder)))

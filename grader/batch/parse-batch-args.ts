@@ -5,6 +5,7 @@ import { GraderError } from '../errors/grader-error.ts'
 import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 import { type LanguageCommands, parseLanguageCommands } from './program-language.ts'
+import { type LmsFormat, lmsFormats } from './lms-gradebook.ts'
 
 
 export interface Shard {
@@ -30,6 +31,14 @@ export interface BatchCommand {
   sandbox?: SandboxChoice
   /** Extension → command line for entries other than main.ts (program-language.ts); python3 for main.py. */
   languageCommands: LanguageCommands
+  /** `--roster`: the class list (roster.ts), read before grading. */
+  rosterFile?: string
+  /** `--overrides`: manual scores (overrides.ts); else <out>/overrides.csv when it exists. */
+  overridesFile?: string
+  /** `--format`: LMS gradebooks written beside gradebook.csv. */
+  formats: LmsFormat[]
+  /** `--bom`: gradebook.csv starts with a UTF-8 byte order mark (Excel). */
+  hasBom: boolean
 }
 
 export interface MergeCommand {
@@ -66,9 +75,20 @@ Options:
                        how to run an entry in another language, {entry} being its file, e.g.
                        --cmd-for go="go run {entry}" (repeatable). The entry file decides, per submission and
                        exercise: main.ts runs on the course's pinned Node, main.py with python3 {entry}
+  --roster <file>      the class list, a CSV with a folder column (the submission folder's name) and any of
+                       name, email, id_number, username, canvas_id, sis_user_id, sis_login_id, section: the
+                       gradebook follows its order, lists students without a folder as not submitted, and
+                       flags folders it does not name
+  --overrides <file>   manual scores applied on top of the grades, every run (--force too): a CSV with
+                       student,exercise,check,points,reason,by (check: a check's id or total); default:
+                       <out>/overrides.csv when it exists
+  --format <formats>   LMS gradebooks to write beside gradebook.csv: canvas (gradebook-canvas.csv, Canvas's
+                       Grades → Import), moodle (gradebook-moodle.csv, Moodle's CSV grade import); e.g. canvas,moodle
+  --bom                start gradebook.csv with a UTF-8 byte order mark, so Excel shows accents right
   -h, --help           show this help
 
-Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml.
+Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml,
+and with --format, gradebook-canvas.csv / gradebook-moodle.csv.
 Exit code: 0 when every submission was graded (whatever the scores), 2 for bad input.`
 
 const batchOptions = {
@@ -82,6 +102,10 @@ const batchOptions = {
   force: { type: 'boolean' },
   sandbox: { type: 'string' },
   'cmd-for': { type: 'string', multiple: true },
+  roster: { type: 'string' },
+  overrides: { type: 'string' },
+  format: { type: 'string' },
+  bom: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -94,7 +118,7 @@ const hint = 'run npm run batch -- --help for the options'
 export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BatchCliCommand {
   if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
   const parsed = parse(args, batchOptions)
-  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox']), ...definedOnly(parsed.values) } as typeof parsed.values
+  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox', 'roster', 'overrides', 'format']), ...definedOnly(parsed.values) } as typeof parsed.values
   if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
   if (values.help) return { kind: 'help' }
   if (parsed.positionals.length !== 1) {
@@ -129,6 +153,10 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     isForced: values.force ?? false,
     ...(values.sandbox !== undefined ? { sandbox: values.sandbox as SandboxChoice } : {}),
     languageCommands: parseLanguageCommands(values['cmd-for'] ?? []),
+    ...(values.roster !== undefined ? { rosterFile: nonEmpty(values.roster, '--roster', 'e.g. --roster roster.csv')! } : {}),
+    ...(values.overrides !== undefined ? { overridesFile: nonEmpty(values.overrides, '--overrides', 'e.g. --overrides overrides.csv')! } : {}),
+    formats: values.format === undefined ? [] : parseFormats(values.format),
+    hasBom: values.bom ?? false,
   }
 }
 
@@ -156,6 +184,14 @@ function parseExerciseList(value: string): string[] {
   if (names.length === 0) throw new GraderError('USAGE', '--exercises needs at least one exercise', { hint: 'e.g. --exercises ex1,ex5' })
   const folders = names.map((name) => resolveExerciseFolder(name))
   return [...new Map(folders.sort((a, b) => a.number - b.number).map((f) => [f.id, f.id])).values()]
+}
+
+/** `--format canvas,moodle`: csv (the plain gradebook, always written) may be named too. */
+function parseFormats(value: string): LmsFormat[] {
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean)
+  const unknown = names.filter((name) => name !== 'csv' && !(lmsFormats as readonly string[]).includes(name))
+  if (names.length === 0 || unknown.length > 0) throw new GraderError('USAGE', `--format ${value}: ${unknown.length ? `"${unknown.join('", "')}" is not a gradebook format` : 'name a format'}; expected csv, ${lmsFormats.join(', ')}`, { hint: 'e.g. --format canvas (writes gradebook-canvas.csv beside gradebook.csv)' })
+  return [...new Set(names.filter((name): name is LmsFormat => name !== 'csv'))]
 }
 
 function parseShard(value: string): Shard {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import path from 'node:path'
 import pLimit from 'p-limit'
 import { BackendChooser, type BrokerChoice } from '../broker/choose-backend.ts'
@@ -15,6 +16,8 @@ import { BatchProgress } from './batch-progress.ts'
 import { layoutExercise } from '../exercises/detect-layout.ts'
 import { openSubmission } from '../exercises/open-submission.ts'
 import { findSubmissions, selectShard } from './find-submissions.ts'
+import { applyOverrides, readOverrides } from './overrides.ts'
+import { readRoster } from './roster.ts'
 import { chooseProgram, otherEntries } from './program-language.ts'
 import { errorResult, type GradeJobOutcome, runGradeJob } from './grade-job.ts'
 import type { BatchCommand } from './parse-batch-args.ts'
@@ -43,6 +46,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const { submissions: all, skipped } = findSubmissions(command.cohortDir)
   const cohortDir = path.resolve(command.cohortDir)
   const outDir = checkOutFolder(command.outDir, { cohortDir })
+  const roster = command.rosterFile !== undefined ? readRoster(command.rosterFile) : undefined
   // A cohort's programs run next to the instructor's secrets and each other: isolation is required unless
   // --sandbox none says otherwise. The cohort and the reports are hidden from every program.
   const sandboxChoice = command.sandbox ?? 'auto'
@@ -56,6 +60,9 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const wanted = command.exercises ? new Set(command.exercises) : undefined
   const exercises: Exercise[] = []
   for (const folder of listExerciseFolders().filter((f) => !wanted || wanted.has(f.id))) exercises.push(await loadExercise(folder))
+  // Overrides are read (and checked) on every run, before grading: a regrade, --force included, applies them again.
+  const overridesFile = command.overridesFile ?? (existsSync(path.join(outDir, 'overrides.csv')) ? path.join(outDir, 'overrides.csv') : undefined)
+  const overrides = overridesFile ? readOverrides(overridesFile, exercises, new Set([...all.map((submission) => submission.student), ...(roster ?? []).map((entry) => entry.folder)])) : []
   const exclusive = sandbox.kind === 'uid' ? await exposingExercises(exercises, command.broker) : new Set<string>()
   // Folders are decided over the whole cohort, before sharding: every shard writes a student to the same one.
   const { folders, renamed } = assignReportFolders(all.map((submission) => submission.student))
@@ -70,6 +77,13 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   if (sandbox.note) progress.say(`  note: ${sandbox.note}`)
   for (const entry of skipped) progress.say(`  skipped: ${entry}`)
   for (const entry of renamed) progress.say(`  report folder renamed: ${entry}`)
+  if (roster) {
+    const folders = new Set(all.map((submission) => submission.student))
+    const absent = roster.filter((entry) => !folders.has(entry.folder)).map((entry) => entry.folder)
+    const unlisted = all.filter((submission) => !roster.some((entry) => entry.folder === submission.student)).map((submission) => submission.student)
+    progress.say(`  roster: ${roster.length} students${absent.length ? `; no submission from ${absent.join(', ')}` : ''}${unlisted.length ? `; not in the roster: ${unlisted.join(', ')} (graded, flagged in the gradebook)` : ''}`)
+  }
+  if (overridesFile) progress.say(`  overrides: ${overrides.length} from ${overridesFile}, applied on top of the grades`)
 
   let isInterrupted = false
   await using pool = new WorkerPool({ workers: command.jobs, perWorker: command.perJob })
@@ -106,7 +120,8 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
       }),
     )
     if (outcomes.some((outcome) => outcome.wasInterrupted)) return record
-    const results = outcomes.map((outcome) => outcome.result)
+    const mine = overrides.filter((override) => override.student === student)
+    const results = outcomes.map((outcome) => applyOverrides(outcome.result, mine))
     const report = studentReport(results, ownSeed)
     const studentReused = outcomes.filter((outcome) => outcome.wasCached).length
     reused += studentReused
@@ -133,6 +148,8 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(command.shard ? { shard: command.shard } : {}),
     exercises: exercises.map((exercise) => ({ id: exercise.id, slug: exercise.slug, title: exercise.title, maxPoints: exercise.points })),
+    ...(roster ? { roster } : {}),
+    ...(command.formats.length > 0 || command.hasBom ? { gradebook: { formats: command.formats, hasBom: command.hasBom } } : {}),
     students: students.map((record) => ({
       student: record.student,
       ...(record.folder ? { folder: record.folder } : {}),
@@ -160,7 +177,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   forgetInterrupt()
   progress.stop()
   const manifest = manifestOf(records)
-  writeCohortOutputs(outDir, manifest, records)
+  for (const note of writeCohortOutputs(outDir, manifest, records)) stream.write(`note: ${note}\n`)
   return { manifest, students: records, reused, graded, rejected: cache.rejected, wasInterrupted: isInterrupted }
 }
 

@@ -7,6 +7,9 @@ import { z } from 'zod/v3'
  */
 export const reportSchemaVersion = 2
 
+/** An instructor's manual score (overrides.csv in a batch): what the grader gave, why it was changed, who decided. */
+export const overrideSchema = z.object({ gradedPoints: z.number(), reason: z.string(), by: z.string() })
+
 export const checkStatusSchema = z.enum(['passed', 'failed', 'skipped', 'errored'])
 
 export const checkResultSchema = z.object({
@@ -27,6 +30,8 @@ export const checkResultSchema = z.object({
   hint: z.string().optional(),
   /** Where the lesson explains it: `lessons/05-last-will.mdx#when-the-broker-sends-the-will`. */
   lesson: z.string().optional(),
+  /** Set when an instructor overrode this check's points (`points` is then theirs). */
+  override: overrideSchema.optional(),
 })
 
 export const programRunSchema = z.object({
@@ -62,6 +67,10 @@ export const exerciseResultSchema = z.object({
   isolation: z.enum(['bwrap', 'uid', 'none']).optional(),
   /** `batch`: the program graded, chosen by its entry file: `{ entry: 'main.py', command: 'python3 main.py' }`. */
   program: z.object({ entry: z.string(), command: z.string().optional(), description: z.string() }).optional(),
+  /** Set when an instructor overrode the exercise's total (`points` is then theirs). */
+  override: overrideSchema.optional(),
+  /** `batch`: the submission is the starter as handed out (starter-attempt.ts): not an attempt. */
+  isUntouchedStarter: z.boolean().optional(),
   checks: z.array(checkResultSchema),
   programRuns: z.array(programRunSchema),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
