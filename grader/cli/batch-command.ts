@@ -19,8 +19,8 @@ export async function runBatchCommand(args: readonly string[]): Promise<number> 
   const startedAt = performance.now()
   if (command.kind === 'merge') {
     const summary = mergeBatches(command.shardDirs, command.outDir)
-    const seeds = summary.seeds.length > 1 ? ` (note: the shards used different seeds, ${summary.seeds.join(', ')}; pass the same --seed to every shard)` : ''
-    process.stdout.write(`Merged ${command.shardDirs.length} shard outputs: ${summary.students.length} students → ${path.join(command.outDir, 'gradebook.csv')}, ${path.join(command.outDir, 'index.html')}${seeds}\n`)
+    process.stdout.write(`Merged ${command.shardDirs.length} shard outputs: ${summary.students.length} students → ${path.join(command.outDir, 'gradebook.csv')}, ${path.join(command.outDir, 'index.html')}\n`)
+    for (const note of summary.notes) process.stdout.write(`note: ${note}\n`)
     return 0
   }
   const summary = await runBatch(command)
