@@ -1,6 +1,6 @@
 import type { CheckResult, ExerciseResult } from '../report/result.ts'
 import type { BatchManifest, StudentRecord } from './batch-manifest.ts'
-import { describeErrors } from './gradebook-csv.ts'
+import { describeCommit, describeErrors } from './gradebook-csv.ts'
 import { cellState } from './cell-state.ts'
 import { cohortReportScript, cohortReportStyle } from './cohort-report-assets.ts'
 import { type CheckFailureShare, failureShares } from './failure-shares.ts'
@@ -99,6 +99,12 @@ function renderRow(record: StudentRecord, row: number, manifest: BatchManifest):
 function renderStudentDetails(record: StudentRecord, row: number): string {
   const parts = [`<article id="${anchor(row)}"><h3>${escape(record.student)}${record.report ? ` <small>${record.report.points}/${record.report.maxPoints}</small>` : ''}</h3>`]
   if (record.layout) parts.push(`<p class="note">Layout: ${escape(record.layout)}</p>`)
+  const git = record.report?.git
+  if (git) {
+    const [commit, committed, late] = describeCommit(record)
+    parts.push(`<p class="note">Due ${escape(git.due)}: ${commit ? `graded commit <code>${escape(commit)}</code> of ${escape(committed)} (${escape(git.counted)})` : 'no commit counted'}${late ? `; late commit ${escape(late)}` : ''}</p>`)
+  }
+  for (const note of record.report?.notes ?? []) parts.push(`<p class="note">${escape(note)}</p>`)
   const errors = describeErrors(record)
   if (errors) parts.push(`<p class="problem">${escape(errors)}</p>`)
   for (const result of record.report?.exercises ?? []) {

@@ -20,14 +20,16 @@ export function renderGradebook(exercises: readonly ManifestExercise[], students
   const maximum = exercises.reduce((sum, exercise) => sum + exercise.maxPoints, 0)
   // The overridden column is there when something was overridden: a gradebook without overrides keeps its columns.
   const hasOverrides = students.some((record) => describeOverrides(record) !== '')
-  const header = ['student', ...(options.roster ? ['name'] : []), ...exercises.map((exercise) => exercise.id), 'total', 'max', 'errors', ...(hasOverrides ? ['overridden'] : [])]
+  // With --due: the commit graded and its time, and what a late commit was worth.
+  const hasGit = students.some((record) => record.report?.git)
+  const header = ['student', ...(options.roster ? ['name'] : []), ...exercises.map((exercise) => exercise.id), 'total', 'max', 'errors', ...(hasOverrides ? ['overridden'] : []), ...(hasGit ? ['commit', 'committed', 'late'] : [])]
   const rows = students.map((record) => {
     const results = new Map((record.report?.exercises ?? []).map((result) => [result.id, result]))
     const isMissing = record.rosterStatus === 'not submitted'
     const cells = exercises.map((exercise) => (isMissing ? '0' : cell(results.get(exercise.id))))
     const total = [...results.values()].reduce((sum, result) => sum + result.points, 0)
     const name = options.roster ? [rosterEntryOf(options.roster, record.student)?.name ?? ''] : []
-    return [record.student, ...name, ...cells, record.report ? String(total) : isMissing ? '0' : '', String(maximum), describeErrors(record), ...(hasOverrides ? [describeOverrides(record)] : [])]
+    return [record.student, ...name, ...cells, record.report ? String(total) : isMissing ? '0' : '', String(maximum), describeErrors(record), ...(hasOverrides ? [describeOverrides(record)] : []), ...(hasGit ? describeCommit(record) : [])]
   })
   return (options.hasBom ? '\uFEFF' : '') + stringify([header, ...rows].map((row) => row.map(neutralise)), { record_delimiter: 'unix' })
 }
@@ -55,6 +57,15 @@ export function describeErrors(record: StudentRecord): string {
     .map((result) => (result.error!.code !== 'NO_SUBMISSION' ? `${result.id}: ${result.error!.message}` : result.error!.message.startsWith(`${result.id}: `) ? result.error!.message : `${result.id}: not submitted`))
     .join('; ')
   return [roster, errors].filter(Boolean).join('; ')
+}
+
+/** The commit, committed and late columns: which commit the points are from, and the late commit's worth. */
+export function describeCommit(record: StudentRecord): [string, string, string] {
+  const git = record.report?.git
+  if (!git) return ['', '', '']
+  const counted = git.counted === 'late' ? git.late : git.onTime
+  const late = git.late ? `${git.late.commit.slice(0, 12)} at ${git.late.committedAt}: ${git.late.isAccepted ? `${git.late.gradedPoints} − ${git.late.penaltyPercent}% = ${git.late.points}` : `not accepted (${git.late.policy})`}${git.counted === 'late' ? ' (counted)' : ''}` : ''
+  return [counted?.commit.slice(0, 12) ?? '', counted?.committedAt ?? '', late]
 }
 
 /** The overridden column: each manual score, what the grader gave, why and who. */

@@ -6,6 +6,7 @@ import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 import { type LanguageCommands, parseLanguageCommands } from './program-language.ts'
 import { type LmsFormat, lmsFormats } from './lms-gradebook.ts'
+import { type LatePolicy, parseDue, parseLatePolicy } from './late-policy.ts'
 
 
 export interface Shard {
@@ -39,6 +40,10 @@ export interface BatchCommand {
   formats: LmsFormat[]
   /** `--bom`: gradebook.csv starts with a UTF-8 byte order mark (Excel). */
   hasBom: boolean
+  /** `--due`: repositories are graded at their last commit before it (checked ISO 8601 with a time zone). */
+  due?: string
+  /** `--late`: what work committed after --due is worth (late-policy.ts). */
+  late?: LatePolicy
 }
 
 export interface MergeCommand {
@@ -84,6 +89,12 @@ Options:
                        <out>/overrides.csv when it exists
   --format <formats>   LMS gradebooks to write beside gradebook.csv: canvas (gradebook-canvas.csv, Canvas's
                        Grades → Import), moodle (gradebook-moodle.csv, Moodle's CSV grade import); e.g. canvas,moodle
+  --due <time>         grade each submission that is a git repository at its last commit before this time
+                       (ISO 8601 with a time zone, e.g. 2026-03-01T23:59:00+01:00), from a copy of that
+                       commit's files (the student's folder is never changed); the commit and its time go in
+                       result.json and the gradebook. A folder without git is graded as it is, said so
+  --late <policy>      with --due, grade the latest commit too when it came after the deadline, with a penalty,
+                       and count the better of the two, e.g. --late "10%/day,max 3d"
   --bom                start gradebook.csv with a UTF-8 byte order mark, so Excel shows accents right
   -h, --help           show this help
 
@@ -106,6 +117,8 @@ const batchOptions = {
   overrides: { type: 'string' },
   format: { type: 'string' },
   bom: { type: 'boolean' },
+  due: { type: 'string' },
+  late: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -118,7 +131,7 @@ const hint = 'run npm run batch -- --help for the options'
 export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BatchCliCommand {
   if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
   const parsed = parse(args, batchOptions)
-  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox', 'roster', 'overrides', 'format']), ...definedOnly(parsed.values) } as typeof parsed.values
+  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox', 'roster', 'overrides', 'format', 'due', 'late']), ...definedOnly(parsed.values) } as typeof parsed.values
   if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
   if (values.help) return { kind: 'help' }
   if (parsed.positionals.length !== 1) {
@@ -157,6 +170,8 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     ...(values.overrides !== undefined ? { overridesFile: nonEmpty(values.overrides, '--overrides', 'e.g. --overrides overrides.csv')! } : {}),
     formats: values.format === undefined ? [] : parseFormats(values.format),
     hasBom: values.bom ?? false,
+    ...(values.due !== undefined ? { due: (parseDue(values.due), values.due) } : {}),
+    ...(values.late !== undefined ? { late: parseLate(values.late, values.due) } : {}),
   }
 }
 
@@ -184,6 +199,11 @@ function parseExerciseList(value: string): string[] {
   if (names.length === 0) throw new GraderError('USAGE', '--exercises needs at least one exercise', { hint: 'e.g. --exercises ex1,ex5' })
   const folders = names.map((name) => resolveExerciseFolder(name))
   return [...new Map(folders.sort((a, b) => a.number - b.number).map((f) => [f.id, f.id])).values()]
+}
+
+function parseLate(value: string, due: string | undefined): LatePolicy {
+  if (due === undefined) throw new GraderError('USAGE', '--late needs --due: late is after a deadline', { hint: 'e.g. --due 2026-03-01T23:59:00+01:00 --late "10%/day,max 3d"' })
+  return parseLatePolicy(value)
 }
 
 /** `--format canvas,moodle`: csv (the plain gradebook, always written) may be named too. */

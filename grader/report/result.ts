@@ -92,6 +92,18 @@ export const gradeReportSchema = z.object({
   notes: z.array(z.string()).optional(),
   /** What held around the programs, in a line (sandbox.ts). */
   isolation: z.string().optional(),
+  /** `batch --due`: which commit of the student's repository was graded, and what a late one was worth. */
+  git: z
+    .object({
+      due: z.string(),
+      /** The last commit at or before the deadline (absent: none). */
+      onTime: z.object({ commit: z.string(), committedAt: z.string(), points: z.number() }).optional(),
+      /** With --late, the latest commit when it came after the deadline, graded too. */
+      late: z.object({ commit: z.string(), committedAt: z.string(), gradedPoints: z.number(), penaltyPercent: z.number(), points: z.number(), isAccepted: z.boolean(), policy: z.string() }).optional(),
+      /** Which one the points are: the better of the two. */
+      counted: z.enum(['on time', 'late', 'none']),
+    })
+    .optional(),
   exercises: z.array(exerciseResultSchema),
 })
 
