@@ -11,6 +11,8 @@ describe('parseBatchArgs', () => {
       perJob: 8,
       exercises: ['ex1', 'ex5'],
       languageCommands: { py: 'python3 {entry}' },
+      formats: [],
+      hasBom: false,
       broker: 'embedded',
       seed: 7,
       shard: { index: 2, count: 8 },
