@@ -30,6 +30,8 @@ export const checkResultSchema = z.object({
   hint: z.string().optional(),
   /** Where the lesson explains it: `lessons/05-last-will.mdx#when-the-broker-sends-the-will`. */
   lesson: z.string().optional(),
+  /** An instructor-only check (instructor.ts): students see it after the deadline (Gradescope `after_due_date`). */
+  isHidden: z.boolean().optional(),
   /** Set when an instructor overrode this check's points (`points` is then theirs). */
   override: overrideSchema.optional(),
 })
