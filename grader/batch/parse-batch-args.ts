@@ -5,6 +5,7 @@ import { GraderError } from '../errors/grader-error.ts'
 import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 import { type LanguageCommands, parseLanguageCommands } from './program-language.ts'
+import type { SimilarityCommand } from '../similarity/run-similarity.ts'
 import { type LmsFormat, lmsFormats } from './lms-gradebook.ts'
 import { type LatePolicy, parseDue, parseLatePolicy } from './late-policy.ts'
 
@@ -52,13 +53,14 @@ export interface MergeCommand {
   outDir: string
 }
 
-export type BatchCliCommand = BatchCommand | MergeCommand | { kind: 'help' }
+export type BatchCliCommand = BatchCommand | MergeCommand | SimilarityCommand | { kind: 'help' }
 
 /** At most, per process: how many actually run at once is set by the cores' idle time (worker-pool.ts); this caps memory. */
 export const defaultPerJob = 8
 
 export const batchUsage = `Usage: npm run batch -- <cohort-dir> [options]
        npm run batch -- merge <shard-out-dir>... --out <dir>
+       npm run batch -- similarity <cohort-dir> [--exercises <ids>] [--top <n>] [--out <dir>]
 
 Grades every submission in <cohort-dir>: each subfolder is one student's submission, named by the student.
 A submission may be a clone of this course (exercises/ex1-hello-mqtt/...), a folder of exN-slug/ folders,
@@ -98,6 +100,10 @@ Options:
   --bom                start gradebook.csv with a UTF-8 byte order mark, so Excel shows accents right
   -h, --help           show this help
 
+similarity ranks, per exercise, the pairs of submissions most alike (Dolos's winnowing over the code's
+structure, names ignored; the starter discounted, untouched starters left out), the --top most alike printed
+(default 5), every pair in <out>/similarity.csv.
+
 Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml,
 and with --format, gradebook-canvas.csv / gradebook-moodle.csv.
 Exit code: 0 when every submission was graded (whatever the scores), 2 for bad input.`
@@ -130,6 +136,7 @@ const hint = 'run npm run batch -- --help for the options'
  */
 export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BatchCliCommand {
   if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
+  if (args[0] === 'similarity') return parseSimilarityArgs(args.slice(1))
   const parsed = parse(args, batchOptions)
   const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox', 'roster', 'overrides', 'format', 'due', 'late']), ...definedOnly(parsed.values) } as typeof parsed.values
   if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
@@ -181,6 +188,17 @@ function parseMergeArgs(args: readonly string[], env: NodeJS.ProcessEnv): BatchC
   if (parsed.positionals.length === 0) throw new GraderError('USAGE', 'say which shard outputs to merge', { hint: 'e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/' })
   const out = (parsed.values.out as string | undefined) ?? fromNpmConfig(env, ['out']).out
   return { kind: 'merge', shardDirs: parsed.positionals, outDir: nonEmpty(out, '--out', 'e.g. --out reports/') ?? 'reports' }
+}
+
+function parseSimilarityArgs(args: readonly string[]): BatchCliCommand {
+  const parsed = parse(args, { out: batchOptions.out, exercises: batchOptions.exercises, top: { type: 'string' }, help: batchOptions.help })
+  if (parsed.values.help) return { kind: 'help' }
+  if (parsed.positionals.length !== 1) throw new GraderError('USAGE', 'say which cohort folder to compare', { hint: 'e.g. npm run batch -- similarity submissions/ --out reports/' })
+  const top = parsed.values.top === undefined ? 5 : Number(parsed.values.top)
+  if (!Number.isInteger(top) || top < 1) throw new GraderError('USAGE', `--top ${parsed.values.top} is not a number of pairs: expected a whole number from 1`, { hint: 'e.g. --top 10' })
+  const exercises = parsed.values.exercises as string | undefined
+  const out = parsed.values.out as string | undefined
+  return { kind: 'similarity', cohortDir: parsed.positionals[0], top, ...(exercises !== undefined ? { exercises: parseExerciseList(exercises) } : {}), ...(out !== undefined ? { outDir: nonEmpty(out, '--out', 'e.g. --out reports/')! } : {}) }
 }
 
 /** Flags npm kept for itself when the `--` was forgotten: `npm run batch subs --out x` sets npm_config_out=x. */

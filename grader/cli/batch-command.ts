@@ -3,6 +3,7 @@ import { formatDuration } from '../batch/batch-progress.ts'
 import { mergeBatches } from '../batch/merge-batches.ts'
 import { batchUsage, parseBatchArgs } from '../batch/parse-batch-args.ts'
 import { runBatch } from '../batch/run-batch.ts'
+import { runSimilarity } from '../similarity/run-similarity.ts'
 
 /**
  * `npm run batch -- <cohort-dir>` and `npm run batch -- merge <dir>...`. Exit 0 once every submission has a
@@ -17,6 +18,10 @@ export async function runBatchCommand(args: readonly string[]): Promise<number> 
     return 0
   }
   const startedAt = performance.now()
+  if (command.kind === 'similarity') {
+    await runSimilarity(command)
+    return 0
+  }
   if (command.kind === 'merge') {
     const summary = mergeBatches(command.shardDirs, command.outDir)
     process.stdout.write(`Merged ${command.shardDirs.length} shard outputs: ${summary.students.length} students → ${path.join(command.outDir, 'gradebook.csv')}, ${path.join(command.outDir, 'index.html')}\n`)
