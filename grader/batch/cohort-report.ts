@@ -125,7 +125,7 @@ function renderStudentDetails(record: StudentRecord, row: number): string {
 }
 
 function renderCheck(check: CheckResult): string {
-  const lines = [`<div class="check"><h4>${escape(check.title)} <code>${escape(check.id)}</code></h4>`, `<p class="message">${escape(check.message ?? '')}</p>`]
+  const lines = [`<div class="check"><h4>${escape(check.title)} <code>${escape(check.id)}</code>${check.isHidden ? ' <span class="note">(instructor-only: students see it after the due date)</span>' : ''}</h4>`, `<p class="message">${escape(check.message ?? '')}</p>`]
   if (check.expected !== undefined || check.received !== undefined) {
     lines.push(`<dl>${check.expected !== undefined ? `<dt>expected</dt><dd><code>${escape(check.expected)}</code></dd>` : ''}${check.received !== undefined ? `<dt>received</dt><dd><code>${escape(check.received)}</code></dd>` : ''}</dl>`)
   }
