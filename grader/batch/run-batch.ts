@@ -95,7 +95,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   let gradedCount = 0
   const due = command.due !== undefined ? parseDue(command.due) : undefined
   // What an exercise with no commit before the deadline is graded from: nothing.
-  using emptyFolder = new TemporaryFolder('mqtt-course-empty-')
+  using emptyFolder = due ? new TemporaryFolder('mqtt-course-empty-') : undefined
   const records: StudentRecord[] = []
 
   /** One snapshot of a student's work (their folder, or a commit of it) graded: the record, its results, its outcomes. */
@@ -167,7 +167,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
       else if (onTimeGrade) graded = onTimeGrade
       else {
         // Nothing before the deadline, and no late work that counts: every exercise is not submitted, said why.
-        const first = await gradeTree(student, emptyFolder.path, '')
+        const first = await gradeTree(student, emptyFolder!.path, '')
         const why = latest ? `no commit before the deadline ${command.due} (the first is ${latest.committedAt}${command.late ? (penalty && !penalty.isAccepted ? `, later than --late ${command.late.text} accepts` : '') : '; --late grades late work'})` : 'the repository has no commit'
         graded = { ...first, record: { ...first.record, problem: why }, results: first.results.map((result) => ({ ...result, error: { code: 'NO_SUBMISSION', message: `${result.id}: ${why}` } })) }
       }
