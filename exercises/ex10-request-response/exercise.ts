@@ -12,7 +12,7 @@ import { raceSignal } from '../../grader/time/deadline.ts'
 import { formatPacket, quoteText } from '../../grader/wiretap/format-packet.ts'
 import type { PacketEvent } from '../../grader/wiretap/wire-trace.ts'
 
-type Inputs = { CLIENT_ID: string; REQUEST_TOPIC: string }
+export type Inputs = { CLIENT_ID: string; REQUEST_TOPIC: string }
 
 /** One request the grader sends, with the MQTT 5 properties a requester sets. */
 interface Request {
@@ -56,7 +56,7 @@ function connectionOfClient(h: Harness<Inputs>, clientId: string): number | unde
 }
 
 const sameBytes = (a: Buffer | undefined, b: Buffer | undefined) => a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), b) === 0
-const hex = (bytes: Buffer | undefined) => (bytes === undefined ? '(none)' : `<${Buffer.from(bytes).toString('hex').replace(/(..)/g, '$1 ').trim()}>`)
+export const hex = (bytes: Buffer | undefined) => (bytes === undefined ? '(none)' : `<${Buffer.from(bytes).toString('hex').replace(/(..)/g, '$1 ').trim()}>`)
 
 /** The grader's requester: an MQTT 5 client (properties need MQTT 5), one per run. */
 const requesters = new WeakMap<object, Promise<GraderClient>>()
@@ -74,7 +74,7 @@ function requester(h: Harness<Inputs>): Promise<GraderClient> {
  * `without` leaves the optional properties out: a requester need not send them, and the answer must come all
  * the same.
  */
-function newRequest(h: Harness<Inputs>, body: string, expiryS?: number, without: { correlationData?: boolean; userProperties?: boolean; responseTopic?: boolean } = {}): Request {
+export function newRequest(h: Harness<Inputs>, body: string, expiryS?: number, without: { correlationData?: boolean; userProperties?: boolean; responseTopic?: boolean } = {}): Request {
   // Response topics are UTF-8 text like any topic: every one has a level beyond ASCII, on every run.
   const app = h.random.pick(['apps', 'dashboards', 'billing', 'ops'])
   return {
@@ -94,7 +94,7 @@ function describeRequest(request: Request): string {
   return `the request ${quoteText(request.body)} (${topic}, Correlation Data ${hex(request.correlationData)}${properties}${expiry})`
 }
 
-async function send(h: Harness<Inputs>, request: Request): Promise<void> {
+export async function send(h: Harness<Inputs>, request: Request): Promise<void> {
   const client = await requester(h)
   await client.publish(
     h.inputs.REQUEST_TOPIC,
@@ -212,7 +212,7 @@ function answersOf(h: Harness<Inputs>, request: Request, after = 0): PacketEvent
   )
 }
 
-function expectAnswerTo(h: Harness<Inputs>, request: Request, after: number): Promise<IPublishPacket> {
+export function expectAnswerTo(h: Harness<Inputs>, request: Request, after: number): Promise<IPublishPacket> {
   return h.expectPacket({
     from: 'program',
     description: `an answer on "${request.responseTopic}" with Correlation Data ${hex(request.correlationData)}, for ${quoteText(request.body)}`,
@@ -230,7 +230,7 @@ function settle(h: Harness<Inputs>): Promise<void> {
   return h.barrier()
 }
 
-function parseJson(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text)
   } catch {

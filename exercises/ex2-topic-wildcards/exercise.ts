@@ -67,7 +67,7 @@ function casesFor(rule: 'exact' | 'plus' | 'hash' | 'dollar', random: Random): M
 /** Waits until the program has subscribed to the question topic: a question asked earlier reaches nobody. */
 async function waitUntilListening(h: Harness<Inputs>): Promise<void> {
   const requests = `${h.inputs.TOPIC_PREFIX}/match/request`
-  await h.expectSubscription(requests, { description: `a SUBSCRIBE to ${JSON.stringify(requests)} (the starter makes it: keep it)` })
+  await h.expectSubscription(requests, { description: `a SUBSCRIBE to ${JSON.stringify(requests)} (where the grader asks its questions)` })
 }
 
 /** Asks every case over MQTT, then fails with the wrong answers explained, if any. */
@@ -164,7 +164,7 @@ export default defineExercise<Inputs>({
       title: 'Your program connects with the client id CLIENT_ID and listens for the grader\'s questions',
       points: 1,
       covers: [1],
-      hint: 'The starter connects and subscribes to TOPIC_PREFIX/match/request for you: keep mqtt.connect(url, { clientId: process.env.CLIENT_ID }) and that subscription.',
+      hint: 'Keep the starter\'s mqtt.connect(url, { clientId: process.env.CLIENT_ID }), and once connected subscribe to TOPIC_PREFIX/match/request: await client.subscribeAsync(requests, { qos: 1 }).',
       lessonSection: 'topic-levels',
       async run(h) {
         await h.program()

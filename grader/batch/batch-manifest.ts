@@ -22,6 +22,10 @@ export const batchManifestSchema = z.object({
   skipped: z.array(z.string()).optional(),
   shard: z.object({ index: z.number(), count: z.number() }).optional(),
   exercises: z.array(z.object({ id: z.string(), slug: z.string(), title: z.string(), maxPoints: z.number() })),
+  /** `--roster`: the class in its order, with the LMS ids (roster.ts); merge and the reports order by it. */
+  roster: z.array(z.object({ folder: z.string() }).catchall(z.string())).optional(),
+  /** `--format` and `--bom`: the gradebooks written beside gradebook.csv. */
+  gradebook: z.object({ formats: z.array(z.enum(['canvas', 'moodle'])), hasBom: z.boolean() }).optional(),
   students: z.array(
     z.object({
       student: z.string(),
@@ -48,6 +52,8 @@ export interface StudentRecord {
   layout?: string
   problem?: string
   report?: GradeReport
+  /** With a roster: listed in it, on it without a submission folder, or a folder it does not name. */
+  rosterStatus?: 'listed' | 'not submitted' | 'not in roster'
 }
 
 export function readBatchOutput(outDir: string): { manifest: BatchManifest; students: StudentRecord[] } {

@@ -7,6 +7,10 @@ th, td { border: 1px solid #bbb; padding: 0.3rem 0.6rem; text-align: left; }
 #grid td.cell { text-align: center; font-variant-numeric: tabular-nums; }
 #grid td.cell a { color: inherit; text-decoration: none; display: block; }
 #grid td.not-graded { background: repeating-linear-gradient(45deg, #e4e4e4, #e4e4e4 6px, #f2f2f2 6px, #f2f2f2 12px); color: #444; }
+#grid td.not-submitted { background: #fff; color: #555; border-style: dashed; }
+#grid td.starter { background: #fff; color: #555; font-style: italic; border-style: dotted; }
+#grid td.does-not-run { background: repeating-linear-gradient(-45deg, #f6d5d5, #f6d5d5 4px, #fff 4px, #fff 8px); color: #5c0f0f; font-weight: bold; }
+.overridden { color: #3a3a8a; font-size: 0.85em; }
 #grid thead button { font: inherit; font-weight: bold; background: none; border: 0; cursor: pointer; padding: 0; }
 #grid th[aria-sort="ascending"] button::after { content: " ▲"; }
 #grid th[aria-sort="descending"] button::after { content: " ▼"; }

@@ -1,6 +1,7 @@
 import type { CheckResult, ExerciseResult } from '../report/result.ts'
 import type { BatchManifest, StudentRecord } from './batch-manifest.ts'
-import { describeErrors } from './gradebook-csv.ts'
+import { describeCommit, describeErrors } from './gradebook-csv.ts'
+import { cellState } from './cell-state.ts'
 import { cohortReportScript, cohortReportStyle } from './cohort-report-assets.ts'
 import { type CheckFailureShare, failureShares } from './failure-shares.ts'
 
@@ -55,11 +56,12 @@ ${students.map((record, row) => renderStudentDetails(record, row)).join('\n')}
 
 function renderShares(shares: CheckFailureShare[]): string {
   if (shares.length === 0) return '<p>No check failed: nothing to teach again.</p>'
-  return `<table id="shares"><thead><tr><th scope="col">Check</th><th scope="col">Failed by</th></tr></thead><tbody>
+  return `<p class="note">Counted over the students who attempted the exercise: submitted it, changed the starter, and their program ran (not submitted, untouched starters and programs that do not run are left out).</p>
+<table id="shares"><thead><tr><th scope="col">Check</th><th scope="col">Failed by, of those who attempted</th><th scope="col">The message most of them got</th></tr></thead><tbody>
 ${shares
   .map(
     (share) =>
-      `<tr><td><strong>${escape(share.exerciseId)}</strong> ${escape(share.title)} <code>${escape(share.checkId)}</code></td><td><meter min="0" max="1" value="${share.share.toFixed(3)}"></meter> ${share.failed} of ${share.attempted} students (${Math.round(share.share * 100)}%)</td></tr>`,
+      `<tr><td><strong>${escape(share.exerciseId)}</strong> ${escape(share.title)} <code>${escape(share.checkId)}</code></td><td><meter min="0" max="1" value="${share.share.toFixed(3)}"></meter> ${share.failed} of ${share.attempted} students (${Math.round(share.share * 100)}%)</td><td>${share.commonMessage ? `<q class="common-message">${escape(share.commonMessage.split('\n')[0])}</q> <span class="note">(${share.commonCount} of ${share.failed})</span>` : ''}</td></tr>`,
   )
   .join('\n')}
 </tbody></table>`
@@ -67,25 +69,42 @@ ${shares
 
 function renderRow(record: StudentRecord, row: number, manifest: BatchManifest): string {
   const results = new Map((record.report?.exercises ?? []).map((result) => [result.id, result]))
+  // Each state has its own words and pattern, not only a colour: not submitted, the untouched starter, a program
+  // that does not run, not graded, and tried (the score, coloured by how far it got).
   const cells = manifest.exercises.map((exercise) => {
     const result = results.get(exercise.id)
-    if (!result || (result.error && result.error.code !== 'NO_SUBMISSION')) {
-      return `<td class="cell not-graded" data-value="-1" title="${escape(result?.error?.message ?? describeErrors(record))}"><a href="#${anchor(row, exercise.id)}">not graded</a></td>`
+    const state = record.rosterStatus === 'not submitted' ? 'not submitted' : cellState(result)
+    const link = (text: string) => `<a href="#${anchor(row, exercise.id)}">${text}</a>`
+    const override = result?.override || result?.checks.some((check) => check.override)
+    const mark = override ? ' <span class="overridden" title="overridden by an instructor">✎ overridden</span>' : ''
+    if (state === 'not graded' && !override) return `<td class="cell not-graded" data-state="not-graded" data-value="-1" title="${escape(result?.error?.message ?? describeErrors(record))}">${link('not graded')}</td>`
+    if (state === 'not submitted' && !override) return `<td class="cell not-submitted" data-state="not-submitted" data-value="-3" title="${escape(result?.error?.message ?? 'not submitted')}">${link('— not submitted')}</td>`
+    if (state === 'starter' && !override) return `<td class="cell starter" data-state="starter" data-value="-2" title="the starter as handed out, unchanged">${link(`○ starter ${result!.points}/${result!.maxPoints}`)}</td>`
+    if (state === 'does not run' && !override) {
+      const why = firstFailure(result!)?.message ?? result!.programRuns.map((run) => `run ${run.run} ${run.exit ?? ''}: ${run.stderrTail.split('\n').filter(Boolean).at(-1) ?? ''}`).join('; ')
+      return `<td class="cell does-not-run" data-state="does-not-run" data-value="0" title="${escape(why)}">${link(`✗ doesn't run 0/${result!.maxPoints}`)}</td>`
     }
-    const fraction = result.maxPoints > 0 ? result.points / result.maxPoints : 1
-    const failing = firstFailure(result)
-    const title = result.error ? 'not submitted' : failing ? `${failing.id}: ${failing.message ?? failing.title}` : 'every check passed'
-    return `<td class="cell" data-value="${result.points}" style="background:${colour(fraction)}" title="${escape(title)}"><a href="#${anchor(row, exercise.id)}">${result.points}/${result.maxPoints}</a></td>`
+    const fraction = result!.maxPoints > 0 ? result!.points / result!.maxPoints : 1
+    const failing = firstFailure(result!)
+    const title = failing ? `${failing.id}: ${failing.message ?? failing.title}` : 'every check passed'
+    return `<td class="cell tried" data-state="tried" data-value="${result!.points}" style="background:${colour(fraction)}" title="${escape(title)}">${link(`${result!.points}/${result!.maxPoints}`)}${mark}</td>`
   })
   const total = record.report ? record.report.points : -1
   const totalMax = manifest.exercises.reduce((sum, exercise) => sum + exercise.maxPoints, 0)
   const totalCell = `<td class="cell total" data-value="${total}" style="background:${total < 0 ? '#ddd' : colour(totalMax ? total / totalMax : 1)}">${total < 0 ? '–' : `${total}/${totalMax}`}</td>`
-  return `<tr><th scope="row" data-value="${escape(record.student)}"><a href="#${anchor(row)}">${escape(record.student)}</a>${record.problem ? ' <span class="warn" title="' + escape(record.problem) + '">⚠</span>' : ''}</th>${cells.join('')}${totalCell}</tr>`
+  const roster = record.rosterStatus === 'not in roster' ? ' <span class="warn" title="this folder is not in the roster">⚠ not in roster</span>' : record.rosterStatus === 'not submitted' ? ' <span class="warn">no submission</span>' : ''
+  return `<tr><th scope="row" data-value="${escape(record.student)}"><a href="#${anchor(row)}">${escape(record.student)}</a>${roster}${record.problem && record.rosterStatus !== 'not submitted' ? ' <span class="warn" title="' + escape(record.problem) + '">⚠</span>' : ''}</th>${cells.join('')}${totalCell}</tr>`
 }
 
 function renderStudentDetails(record: StudentRecord, row: number): string {
   const parts = [`<article id="${anchor(row)}"><h3>${escape(record.student)}${record.report ? ` <small>${record.report.points}/${record.report.maxPoints}</small>` : ''}</h3>`]
   if (record.layout) parts.push(`<p class="note">Layout: ${escape(record.layout)}</p>`)
+  const git = record.report?.git
+  if (git) {
+    const [commit, committed, late] = describeCommit(record)
+    parts.push(`<p class="note">Due ${escape(git.due)}: ${commit ? `graded commit <code>${escape(commit)}</code> of ${escape(committed)} (${escape(git.counted)})` : 'no commit counted'}${late ? `; late commit ${escape(late)}` : ''}</p>`)
+  }
+  for (const note of record.report?.notes ?? []) parts.push(`<p class="note">${escape(note)}</p>`)
   const errors = describeErrors(record)
   if (errors) parts.push(`<p class="problem">${escape(errors)}</p>`)
   for (const result of record.report?.exercises ?? []) {
@@ -93,6 +112,9 @@ function renderStudentDetails(record: StudentRecord, row: number): string {
     const verdict = result.error ? (result.error.code === 'NO_SUBMISSION' ? 'not submitted' : 'not graded') : failing.length ? `failed: ${failing.map((check) => check.id).join(', ')}` : 'every check passed'
     parts.push(`<details id="${anchor(row, result.id)}"><summary>${escape(`${result.id} ${result.title}`)}: ${result.points}/${result.maxPoints}, ${escape(verdict)}</summary>`)
     if (result.error) parts.push(`<p class="problem">${escape(result.error.message)}</p>`)
+    if (result.program) parts.push(`<p class="note">Program: ${escape(result.program.description)}</p>`)
+    if (result.override) parts.push(`<p class="overridden">✎ overridden: ${result.points} points (graded ${result.override.gradedPoints}): ${escape(result.override.reason)} (${escape(result.override.by)})</p>`)
+    for (const check of result.checks.filter((candidate) => candidate.override)) parts.push(`<p class="overridden">✎ overridden: <code>${escape(check.id)}</code> ${check.points} points (graded ${check.override!.gradedPoints}): ${escape(check.override!.reason)} (${escape(check.override!.by)})</p>`)
     for (const check of failing) parts.push(renderCheck(check))
     const skipped = result.checks.filter((check) => check.status === 'skipped')
     if (skipped.length) parts.push(`<p class="note">Skipped after that: ${skipped.map((check) => escape(check.id)).join(', ')}</p>`)
@@ -103,7 +125,7 @@ function renderStudentDetails(record: StudentRecord, row: number): string {
 }
 
 function renderCheck(check: CheckResult): string {
-  const lines = [`<div class="check"><h4>${escape(check.title)} <code>${escape(check.id)}</code></h4>`, `<p class="message">${escape(check.message ?? '')}</p>`]
+  const lines = [`<div class="check"><h4>${escape(check.title)} <code>${escape(check.id)}</code>${check.isHidden ? ' <span class="note">(instructor-only: students see it after the due date)</span>' : ''}</h4>`, `<p class="message">${escape(check.message ?? '')}</p>`]
   if (check.expected !== undefined || check.received !== undefined) {
     lines.push(`<dl>${check.expected !== undefined ? `<dt>expected</dt><dd><code>${escape(check.expected)}</code></dd>` : ''}${check.received !== undefined ? `<dt>received</dt><dd><code>${escape(check.received)}</code></dd>` : ''}</dl>`)
   }

@@ -79,12 +79,14 @@ export interface GradeKey {
   seed: number
   /** The isolation the programs ran under (bwrap, uid, none): a result graded without a sandbox is not reused with one. */
   isolation: string
+  /** The command that runs another language's entry (`python3 main.py`); empty for the TypeScript entry. */
+  command?: string
 }
 
 /** The key a graded submission × exercise is stored under: every field length-prefixed, then the files. */
 export function submissionHash(dir: string, key: GradeKey): string {
   const hash = createHash('sha256')
-  for (const value of ['mqtt-course result v2', key.exercise.id, graderFingerprint(key.exercise), key.broker, String(key.seed), key.isolation]) field(hash, value)
+  for (const value of ['mqtt-course result v3', key.exercise.id, graderFingerprint(key.exercise), key.broker, String(key.seed), key.isolation, key.command ?? '']) field(hash, value)
   hashTree(hash, dir)
   return hash.digest('hex')
 }

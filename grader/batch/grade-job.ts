@@ -10,6 +10,8 @@ import type { ExerciseSubmission } from '../exercises/detect-layout.ts'
 import type { Sandbox, SandboxChoice } from '../sandbox/sandbox.ts'
 import type { ResultCache } from './result-cache.ts'
 import type { WorkerPool } from './worker-pool.ts'
+import type { ChosenProgram } from './program-language.ts'
+import { isUntouchedStarter } from './starter-attempt.ts'
 
 export interface GradeJob {
   student: string
@@ -17,6 +19,8 @@ export interface GradeJob {
   submission: ExerciseSubmission
   /** What reports call the graded folder: `alice/exercises/ex1-hello-mqtt/starter`. */
   label: string
+  /** The program found by its entry file (program-language.ts); absent for exercises with no program (ex8). */
+  program?: ChosenProgram
 }
 
 export interface GradeJobContext {
@@ -53,20 +57,22 @@ export interface GradeJobOutcome {
 export async function runGradeJob(job: GradeJob, context: GradeJobContext): Promise<GradeJobOutcome> {
   let workDir: TemporaryFolder | undefined
   try {
-    const hash = submissionHash(job.submission.dir, { exercise: job.exercise, broker: context.broker, seed: context.seed, isolation: context.isolation })
+    const hash = submissionHash(job.submission.dir, { exercise: job.exercise, broker: context.broker, seed: context.seed, isolation: context.isolation, command: job.program?.command ?? '' })
     const cached = context.isForced ? undefined : context.cache.get(hash)
     if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
+    const isStarter = isUntouchedStarter(job.submission.dir, job.exercise)
     // Named for this process: after a `kill -9` of the batch, the next grader to start removes it.
     workDir = new TemporaryFolder('mqtt-course-batch-')
     const copy = path.join(workDir.path, job.exercise.folder)
     // Regular files and folders only: a link could name any file of the grading machine, a FIFO blocks a reader.
     const { skipped } = copySubmission(job.submission.dir, copy)
     const deadlineMs = job.exercise.run.deadlineMs + (context.deadlineMarginMs ?? 60_000)
-    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, seed: context.seed, broker: context.broker, sandbox: context.sandbox, hide: context.hide, isExclusive: context.exclusive.has(job.exercise.id), deadlineMs })
+    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, ...(job.program?.command ? { command: job.program.command } : {}), seed: context.seed, broker: context.broker, sandbox: context.sandbox, hide: context.hide, isExclusive: context.exclusive.has(job.exercise.id), deadlineMs })
     if (outcome.kind === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
     if (outcome.kind === 'deadline') return { result: errorResult(job, context.seed, 'DEADLINE', `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`), wasCached: false, wasInterrupted: false }
     if (outcome.kind === 'failed') return { result: errorResult(job, context.seed, 'GRADER_FAILED', outcome.why), wasCached: false, wasInterrupted: false }
-    const withNotes = skipped.length > 0 ? { ...outcome.result, notes: [...(outcome.result.notes ?? []), `not graded, left out of the copy: ${skipped.join(', ')}`] } : outcome.result
+    const graded = { ...outcome.result, ...(job.program ? { program: job.program } : {}), ...(isStarter ? { isUntouchedStarter: true } : {}) }
+    const withNotes = skipped.length > 0 ? { ...graded, notes: [...(graded.notes ?? []), `not graded, left out of the copy: ${skipped.join(', ')}`] } : graded
     // Stored with a placeholder for the folder, and read back through the schema, as a stored result is.
     const result = exerciseResultSchema.parse(JSON.parse(JSON.stringify(withNotes).replaceAll(JSON.stringify(copy).slice(1, -1), folderPlaceholder)))
     context.cache.set(hash, result)

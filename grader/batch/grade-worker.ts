@@ -10,7 +10,7 @@ import { raceSignal } from '../time/deadline.ts'
 
 /** What the batch asks of a worker. */
 export type WorkerRequest =
-  | { kind: 'grade'; jobId: number; exerciseId: string; dir: string; seed: number; broker: BrokerChoice; sandbox: SandboxChoice; hide: string[] }
+  | { kind: 'grade'; jobId: number; exerciseId: string; dir: string; command?: string; seed: number; broker: BrokerChoice; sandbox: SandboxChoice; hide: string[] }
   | { kind: 'typechecked'; requestId: number; result?: TypecheckResult; error?: string }
 
 /** What a worker tells the batch. */
@@ -64,6 +64,7 @@ export async function runGradeWorker(): Promise<number> {
       if (!chooser) choosers.set(request.broker, (chooser = new BackendChooser(request.broker)))
       result = await gradeExercise(await exercise(request.exerciseId), {
         source: { kind: 'dir', dir: request.dir },
+        ...(request.command ? { command: request.command } : {}),
         chooser,
         seed: request.seed,
         sandbox: await chooseSandboxWhenProbed(request.sandbox, { hide: request.hide }),

@@ -4,6 +4,10 @@ import { type BrokerChoice, parseBrokerChoice } from '../broker/choose-backend.t
 import { GraderError } from '../errors/grader-error.ts'
 import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
+import { type LanguageCommands, parseLanguageCommands } from './program-language.ts'
+import type { SimilarityCommand } from '../similarity/run-similarity.ts'
+import { type LmsFormat, lmsFormats } from './lms-gradebook.ts'
+import { type LatePolicy, parseDue, parseLatePolicy } from './late-policy.ts'
 
 
 export interface Shard {
@@ -27,6 +31,20 @@ export interface BatchCommand {
   shard?: Shard
   isForced: boolean
   sandbox?: SandboxChoice
+  /** Extension → command line for entries other than main.ts (program-language.ts); python3 for main.py. */
+  languageCommands: LanguageCommands
+  /** `--roster`: the class list (roster.ts), read before grading. */
+  rosterFile?: string
+  /** `--overrides`: manual scores (overrides.ts); else <out>/overrides.csv when it exists. */
+  overridesFile?: string
+  /** `--format`: LMS gradebooks written beside gradebook.csv. */
+  formats: LmsFormat[]
+  /** `--bom`: gradebook.csv starts with a UTF-8 byte order mark (Excel). */
+  hasBom: boolean
+  /** `--due`: repositories are graded at their last commit before it (checked ISO 8601 with a time zone). */
+  due?: string
+  /** `--late`: what work committed after --due is worth (late-policy.ts). */
+  late?: LatePolicy
 }
 
 export interface MergeCommand {
@@ -35,13 +53,14 @@ export interface MergeCommand {
   outDir: string
 }
 
-export type BatchCliCommand = BatchCommand | MergeCommand | { kind: 'help' }
+export type BatchCliCommand = BatchCommand | MergeCommand | SimilarityCommand | { kind: 'help' }
 
 /** At most, per process: how many actually run at once is set by the cores' idle time (worker-pool.ts); this caps memory. */
 export const defaultPerJob = 8
 
 export const batchUsage = `Usage: npm run batch -- <cohort-dir> [options]
        npm run batch -- merge <shard-out-dir>... --out <dir>
+       npm run batch -- similarity <cohort-dir> [--exercises <ids>] [--top <n>] [--out <dir>]
 
 Grades every submission in <cohort-dir>: each subfolder is one student's submission, named by the student.
 A submission may be a clone of this course (exercises/ex1-hello-mqtt/...), a folder of exN-slug/ folders,
@@ -59,9 +78,34 @@ Options:
   --force              regrade submissions whose result is already in --out
   --sandbox <mode>     auto (default: bubblewrap, or as root a uid per grade; exit 2 with neither; isolated
                        is the same) | bwrap | uid | none (no isolation: programs see each other and you)
+  --cmd-for <ext>=<command>
+                       how to run an entry in another language, {entry} being its file, e.g.
+                       --cmd-for go="go run {entry}" (repeatable). The entry file decides, per submission and
+                       exercise: main.ts runs on the course's pinned Node, main.py with python3 {entry}
+  --roster <file>      the class list, a CSV with a folder column (the submission folder's name) and any of
+                       name, email, id_number, username, canvas_id, sis_user_id, sis_login_id, section: the
+                       gradebook follows its order, lists students without a folder as not submitted, and
+                       flags folders it does not name
+  --overrides <file>   manual scores applied on top of the grades, every run (--force too): a CSV with
+                       student,exercise,check,points,reason,by (check: a check's id or total); default:
+                       <out>/overrides.csv when it exists
+  --format <formats>   LMS gradebooks to write beside gradebook.csv: canvas (gradebook-canvas.csv, Canvas's
+                       Grades → Import), moodle (gradebook-moodle.csv, Moodle's CSV grade import); e.g. canvas,moodle
+  --due <time>         grade each submission that is a git repository at its last commit before this time
+                       (ISO 8601 with a time zone, e.g. 2026-03-01T23:59:00+01:00), from a copy of that
+                       commit's files (the student's folder is never changed); the commit and its time go in
+                       result.json and the gradebook. A folder without git is graded as it is, said so
+  --late <policy>      with --due, grade the latest commit too when it came after the deadline, with a penalty,
+                       and count the better of the two, e.g. --late "10%/day,max 3d"
+  --bom                start gradebook.csv with a UTF-8 byte order mark, so Excel shows accents right
   -h, --help           show this help
 
-Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml.
+similarity ranks, per exercise, the pairs of submissions most alike (Dolos's winnowing over the code's
+structure, names ignored; the starter discounted, untouched starters left out), the --top most alike printed
+(default 5), every pair in <out>/similarity.csv.
+
+Writes to --out: gradebook.csv, index.html (the cohort report), <student>/result.json, <student>/junit.xml,
+and with --format, gradebook-canvas.csv / gradebook-moodle.csv.
 Exit code: 0 when every submission was graded (whatever the scores), 2 for bad input.`
 
 const batchOptions = {
@@ -74,6 +118,13 @@ const batchOptions = {
   shard: { type: 'string' },
   force: { type: 'boolean' },
   sandbox: { type: 'string' },
+  'cmd-for': { type: 'string', multiple: true },
+  roster: { type: 'string' },
+  overrides: { type: 'string' },
+  format: { type: 'string' },
+  bom: { type: 'boolean' },
+  due: { type: 'string' },
+  late: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const
 
@@ -85,8 +136,9 @@ const hint = 'run npm run batch -- --help for the options'
  */
 export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): BatchCliCommand {
   if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
+  if (args[0] === 'similarity') return parseSimilarityArgs(args.slice(1))
   const parsed = parse(args, batchOptions)
-  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox']), ...definedOnly(parsed.values) } as typeof parsed.values
+  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox', 'roster', 'overrides', 'format', 'due', 'late']), ...definedOnly(parsed.values) } as typeof parsed.values
   if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
   if (values.help) return { kind: 'help' }
   if (parsed.positionals.length !== 1) {
@@ -120,6 +172,13 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     ...(values.shard !== undefined ? { shard: parseShard(values.shard) } : {}),
     isForced: values.force ?? false,
     ...(values.sandbox !== undefined ? { sandbox: values.sandbox as SandboxChoice } : {}),
+    languageCommands: parseLanguageCommands(values['cmd-for'] ?? []),
+    ...(values.roster !== undefined ? { rosterFile: nonEmpty(values.roster, '--roster', 'e.g. --roster roster.csv')! } : {}),
+    ...(values.overrides !== undefined ? { overridesFile: nonEmpty(values.overrides, '--overrides', 'e.g. --overrides overrides.csv')! } : {}),
+    formats: values.format === undefined ? [] : parseFormats(values.format),
+    hasBom: values.bom ?? false,
+    ...(values.due !== undefined ? { due: (parseDue(values.due), values.due) } : {}),
+    ...(values.late !== undefined ? { late: parseLate(values.late, values.due) } : {}),
   }
 }
 
@@ -129,6 +188,17 @@ function parseMergeArgs(args: readonly string[], env: NodeJS.ProcessEnv): BatchC
   if (parsed.positionals.length === 0) throw new GraderError('USAGE', 'say which shard outputs to merge', { hint: 'e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/' })
   const out = (parsed.values.out as string | undefined) ?? fromNpmConfig(env, ['out']).out
   return { kind: 'merge', shardDirs: parsed.positionals, outDir: nonEmpty(out, '--out', 'e.g. --out reports/') ?? 'reports' }
+}
+
+function parseSimilarityArgs(args: readonly string[]): BatchCliCommand {
+  const parsed = parse(args, { out: batchOptions.out, exercises: batchOptions.exercises, top: { type: 'string' }, help: batchOptions.help })
+  if (parsed.values.help) return { kind: 'help' }
+  if (parsed.positionals.length !== 1) throw new GraderError('USAGE', 'say which cohort folder to compare', { hint: 'e.g. npm run batch -- similarity submissions/ --out reports/' })
+  const top = parsed.values.top === undefined ? 5 : Number(parsed.values.top)
+  if (!Number.isInteger(top) || top < 1) throw new GraderError('USAGE', `--top ${parsed.values.top} is not a number of pairs: expected a whole number from 1`, { hint: 'e.g. --top 10' })
+  const exercises = parsed.values.exercises as string | undefined
+  const out = parsed.values.out as string | undefined
+  return { kind: 'similarity', cohortDir: parsed.positionals[0], top, ...(exercises !== undefined ? { exercises: parseExerciseList(exercises) } : {}), ...(out !== undefined ? { outDir: nonEmpty(out, '--out', 'e.g. --out reports/')! } : {}) }
 }
 
 /** Flags npm kept for itself when the `--` was forgotten: `npm run batch subs --out x` sets npm_config_out=x. */
@@ -147,6 +217,19 @@ function parseExerciseList(value: string): string[] {
   if (names.length === 0) throw new GraderError('USAGE', '--exercises needs at least one exercise', { hint: 'e.g. --exercises ex1,ex5' })
   const folders = names.map((name) => resolveExerciseFolder(name))
   return [...new Map(folders.sort((a, b) => a.number - b.number).map((f) => [f.id, f.id])).values()]
+}
+
+function parseLate(value: string, due: string | undefined): LatePolicy {
+  if (due === undefined) throw new GraderError('USAGE', '--late needs --due: late is after a deadline', { hint: 'e.g. --due 2026-03-01T23:59:00+01:00 --late "10%/day,max 3d"' })
+  return parseLatePolicy(value)
+}
+
+/** `--format canvas,moodle`: csv (the plain gradebook, always written) may be named too. */
+function parseFormats(value: string): LmsFormat[] {
+  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean)
+  const unknown = names.filter((name) => name !== 'csv' && !(lmsFormats as readonly string[]).includes(name))
+  if (names.length === 0 || unknown.length > 0) throw new GraderError('USAGE', `--format ${value}: ${unknown.length ? `"${unknown.join('", "')}" is not a gradebook format` : 'name a format'}; expected csv, ${lmsFormats.join(', ')}`, { hint: 'e.g. --format canvas (writes gradebook-canvas.csv beside gradebook.csv)' })
+  return [...new Set(names.filter((name): name is LmsFormat => name !== 'csv'))]
 }
 
 function parseShard(value: string): Shard {

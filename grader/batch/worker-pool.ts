@@ -16,6 +16,8 @@ export interface PoolJob {
   exerciseId: string
   /** The temporary copy of the submission's exercise folder. */
   dir: string
+  /** The command that runs another language's entry (`python3 main.py`); absent for the TypeScript entry. */
+  command?: string
   seed: number
   broker: BrokerChoice
   sandbox: SandboxChoice
@@ -126,8 +128,8 @@ export class WorkerPool implements AsyncDisposable {
       next.worker = worker
       worker.running.add(next)
       next.timer = setTimeout(() => this.#overran(next), next.job.deadlineMs)
-      const { exerciseId, dir, seed, broker, sandbox, hide } = next.job
-      this.#send(worker, { kind: 'grade', jobId: next.jobId, exerciseId, dir, seed, broker, sandbox, hide: [...(hide ?? [])] })
+      const { exerciseId, dir, command, seed, broker, sandbox, hide } = next.job
+      this.#send(worker, { kind: 'grade', jobId: next.jobId, exerciseId, dir, ...(command ? { command } : {}), seed, broker, sandbox, hide: [...(hide ?? [])] })
     }
   }
 

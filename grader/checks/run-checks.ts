@@ -46,7 +46,7 @@ async function runOne(
   options: RunChecksOptions,
   statusById: ReadonlyMap<string, CheckResult['status']>,
 ): Promise<CheckResult> {
-  const base = { id: check.id, title: check.title, maxPoints: check.points, points: 0, durationMs: 0 }
+  const base = { id: check.id, title: check.title, maxPoints: check.points, points: 0, durationMs: 0, ...(check.isInstructorOnly ? { isHidden: true } : {}) }
   const missing = [...options.exerciseRequires, ...check.requires].filter((capability) => !options.offered.has(capability))
   if (missing.length > 0) {
     return {

@@ -3,6 +3,7 @@ import { formatDuration } from '../batch/batch-progress.ts'
 import { mergeBatches } from '../batch/merge-batches.ts'
 import { batchUsage, parseBatchArgs } from '../batch/parse-batch-args.ts'
 import { runBatch } from '../batch/run-batch.ts'
+import { runSimilarity } from '../similarity/run-similarity.ts'
 
 /**
  * `npm run batch -- <cohort-dir>` and `npm run batch -- merge <dir>...`. Exit 0 once every submission has a
@@ -17,10 +18,14 @@ export async function runBatchCommand(args: readonly string[]): Promise<number> 
     return 0
   }
   const startedAt = performance.now()
+  if (command.kind === 'similarity') {
+    await runSimilarity(command)
+    return 0
+  }
   if (command.kind === 'merge') {
     const summary = mergeBatches(command.shardDirs, command.outDir)
-    const seeds = summary.seeds.length > 1 ? ` (note: the shards used different seeds, ${summary.seeds.join(', ')}; pass the same --seed to every shard)` : ''
-    process.stdout.write(`Merged ${command.shardDirs.length} shard outputs: ${summary.students.length} students → ${path.join(command.outDir, 'gradebook.csv')}, ${path.join(command.outDir, 'index.html')}${seeds}\n`)
+    process.stdout.write(`Merged ${command.shardDirs.length} shard outputs: ${summary.students.length} students → ${path.join(command.outDir, 'gradebook.csv')}, ${path.join(command.outDir, 'index.html')}\n`)
+    for (const note of summary.notes) process.stdout.write(`note: ${note}\n`)
     return 0
   }
   const summary = await runBatch(command)

@@ -45,6 +45,11 @@ export const checkSchema = z.object({
   /** This check's deadline. */
   timeoutMs: z.number().int().positive().default(5000),
   run: fn<(h: Harness) => Promise<void>>('run'),
+  /**
+   * Kept out of the student edition (exercises/exN-slug/instructor.ts, defineInstructorChecks): `batch` and the
+   * Gradescope autograder run it, students see it only after the deadline.
+   */
+  isInstructorOnly: z.boolean().optional(),
 })
 
 export const exerciseSchema = z
@@ -130,6 +135,19 @@ export function defineExercise<I extends Inputs>(input: ExerciseInput<I>): Exerc
     throw new Error(`invalid exercise ${String((input as { id?: unknown }).id ?? '')}: ${issues}`)
   }
   return parsed.data
+}
+
+/**
+ * What exercises/exN-slug/instructor.ts default-exports: checks the student edition leaves out (hidden tests).
+ * They run after the exercise's own checks (before `settles`), each needing the ones before it, and are
+ * reported as hidden: Gradescope shows them after the due date.
+ */
+export function defineInstructorChecks<I extends Inputs>(checks: CheckInput<I>[]): CheckDefinition[] {
+  return checks.map((check) => {
+    const parsed = checkSchema.safeParse({ ...check, isInstructorOnly: true })
+    if (!parsed.success) throw new Error(`invalid instructor check ${check.id}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`)
+    return parsed.data
+  })
 }
 
 export function exercisePoints(exercise: Pick<ExerciseSpec, 'checks'>): number {

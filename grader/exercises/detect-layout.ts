@@ -16,6 +16,8 @@ export interface LayoutExercise {
   folder: string
   /** The program's entry (`main.ts`), when the exercise runs one. */
   entry?: string | undefined
+  /** Entries in other languages that also mark the folder (`main.py` in a batch: program-language.ts). */
+  otherEntries?: readonly string[]
 }
 
 export interface ExerciseSubmission {
@@ -38,6 +40,8 @@ export interface DetectOptions {
   acceptsAnyProgram?: boolean
   /** Whether the submission's top may itself be the exercise's folder (default: when one exercise is sought). */
   allowsTopLevel?: boolean
+  /** `batch`: another language's program is graded by adding --cmd-for, not by --cmd. */
+  isBatch?: boolean
 }
 
 /** Folders that are never a student's work: a Mac's resource forks in a zip, version control, installs. */
@@ -85,7 +89,7 @@ function candidateFolders(root: string, exercise: LayoutExercise, isOnlyExercise
 
 /** The files whose presence says "this folder is that exercise": the entry, or the starter's files. */
 export function markerFiles(exercise: LayoutExercise): string[] {
-  if (exercise.entry) return [exercise.entry]
+  if (exercise.entry) return [exercise.entry, ...(exercise.otherEntries ?? [])]
   try {
     return readdirSync(path.join(exercisesRoot, exercise.folder, 'starter')).filter((name) => !name.endsWith('.md')).sort()
   } catch {
@@ -107,9 +111,10 @@ function whyMissing(submissionDir: string, root: string, exercise: LayoutExercis
   for (const [dir] of candidates) {
     if (!isFolder(dir) || dir === root) continue
     const files = workEntries(dir).filter((entry) => entry.isFile()).map((entry) => entry.name)
-    const other = files.find((name) => /^main\.(py|js|mjs|cjs|go|rs|java|c|cpp|rb)$/.test(name))
+    const other = files.find((name) => /^main\.(py|js|mjs|cjs|go|rs|java|c|cpp|rb)$/.test(name) && !exercise.otherEntries?.includes(name))
     if (other && !options.acceptsAnyProgram) {
-      return `${exercise.id}: ${shown(dir)} holds ${other} and no ${marker}: ${exercise.id} is graded as TypeScript (${marker}); to grade that program, run npm run grade -- ${exercise.id} --dir ${shown(dir)} --cmd "${commandFor(other)}"`
+      const todo = options.isBatch ? `to grade that program, add --cmd-for ${path.extname(other).slice(1)}="<command> {entry}" to the batch` : `to grade that program, run npm run grade -- ${exercise.id} --dir ${shown(dir)} --cmd "${commandFor(other)}"`
+      return `${exercise.id}: ${shown(dir)} holds ${other} and no ${marker}: ${exercise.id} is graded as TypeScript (${marker}); ${todo}`
     }
     if (files.length === 0 && workEntries(dir).length === 0) return `${exercise.id}: ${shown(dir)} is empty: put ${marker} in it`
   }

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { GraderError, describeError } from '../errors/grader-error.ts'
 import { courseRoot } from '../runner/program-command.ts'
-import { type ExerciseSpec, exercisePoints } from './define-exercise.ts'
+import { type CheckDefinition, type ExerciseSpec, exercisePoints } from './define-exercise.ts'
 
 export const exercisesRoot = path.join(courseRoot, 'exercises')
 
@@ -69,7 +69,30 @@ export async function loadExercise(folder: ExerciseFolder, root = exercisesRoot)
       hint: `rename the folder to ${spec.id}-${spec.slug}, or fix the id and slug`,
     })
   }
-  return { ...spec, folder: folder.folder, dir, number: folder.number, points: exercisePoints(spec) }
+  const withHidden = { ...spec, checks: await withInstructorChecks(spec.checks, dir) }
+  return { ...withHidden, folder: folder.folder, dir, number: folder.number, points: exercisePoints(withHidden) }
+}
+
+/** The file beside exercise.ts that holds the instructor-only checks; the student edition leaves it out. */
+export const instructorChecksFile = 'instructor.ts'
+
+/** The exercise's checks and its instructor-only ones (instructor.ts), these before `settles`, which watches the quiet after the last. */
+async function withInstructorChecks(checks: readonly CheckDefinition[], dir: string): Promise<CheckDefinition[]> {
+  const file = path.join(dir, instructorChecksFile)
+  if (!existsSync(file)) return [...checks]
+  let hidden: CheckDefinition[]
+  try {
+    hidden = ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: CheckDefinition[] }).default
+  } catch (error) {
+    throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} could not be loaded: ${describeError(error)}`, { hint: 'it default-exports defineInstructorChecks([...])', cause: error })
+  }
+  if (!Array.isArray(hidden) || hidden.some((check) => !check.isInstructorOnly)) {
+    throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} must default-export defineInstructorChecks([...])`)
+  }
+  const clash = hidden.find((check) => checks.some((other) => other.id === check.id))
+  if (clash) throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)}: check id ${clash.id} is already a check of exercise.ts`)
+  const settles = checks.at(-1)?.id === 'settles' ? checks.length - 1 : checks.length
+  return [...checks.slice(0, settles), ...hidden, ...checks.slice(settles)]
 }
 
 export async function loadAllExercises(root = exercisesRoot): Promise<Exercise[]> {

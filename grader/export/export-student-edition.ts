@@ -11,6 +11,8 @@ const copiedTopLevel = ['.gitignore', '.nvmrc', 'astro.config.mjs', 'package-loc
  * variants/ (other correct answers), and their -python twins.
  */
 const answerFolder = /^(solution|mutants|variants)(-|$)/
+/** The instructor-only checks (hidden tests) beside exercise.ts: instructor.ts, or an instructor/ folder. */
+const instructorOnlyEntry = /^instructor(\.ts)?$/
 /** npm scripts a student uses; the rest (test, bench, batch, export) need the instructor's copy. */
 const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'reset', 'broker', 'check']
 const templates = path.join(courseRoot, 'docker/ci/student-edition')
@@ -44,7 +46,7 @@ export function exportStudentEdition(targetDir: string): ExportSummary {
   }
   for (const exercise of readdirSync(path.join(courseRoot, 'exercises')).filter((name) => /^ex\d+-/.test(name))) {
     for (const entry of readdirSync(path.join(courseRoot, 'exercises', exercise))) {
-      if (answerFolder.test(entry)) continue
+      if (answerFolder.test(entry) || instructorOnlyEntry.test(entry)) continue
       cpSync(path.join(courseRoot, 'exercises', exercise, entry), path.join(target, 'exercises', exercise, entry), { recursive: true, filter: skip })
     }
   }
@@ -57,7 +59,7 @@ export function exportStudentEdition(targetDir: string): ExportSummary {
   mkdirSync(path.join(target, '.github/workflows'), { recursive: true })
   cpSync(path.join(templates, 'grade.yml'), path.join(target, '.github/workflows/grade.yml'))
   const files = listFiles(target)
-  const leaked = files.filter((file) => file.split('/').some((part) => answerFolder.test(part)))
+  const leaked = files.filter((file) => file.split('/').some((part) => answerFolder.test(part)) || /^exercises\/[^/]+\/instructor(\.ts$|\/)/.test(file))
   if (leaked.length > 0) throw new GraderError('INTERNAL', `the student edition would contain answers: ${leaked.slice(0, 3).join(', ')}`)
   return { files: files.length }
 }

@@ -60,5 +60,5 @@ export function brokerConfigResult(error: StudentConfigError | undefined): Check
 
 /** Every check, skipped because `reason`. */
 export function skippedResults(checks: readonly CheckDefinition[], reason: string): CheckResult[] {
-  return checks.map((check) => ({ id: check.id, title: check.title, status: 'skipped', points: 0, maxPoints: check.points, durationMs: 0, message: reason }))
+  return checks.map((check) => ({ id: check.id, title: check.title, status: 'skipped', points: 0, maxPoints: check.points, durationMs: 0, message: reason, ...(check.isInstructorOnly ? { isHidden: true } : {}) }))
 }

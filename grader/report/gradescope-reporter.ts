@@ -66,7 +66,8 @@ function exerciseTests(exercise: ExerciseResult, visibility: GradescopeVisibilit
       max_score: check.maxPoints,
       status: check.status === 'passed' ? 'passed' : 'failed',
       output: describeCheck(check),
-      visibility,
+      // An instructor-only check is shown once the due date has passed (or never, when the assignment hides all).
+      visibility: check.isHidden && visibility !== 'hidden' ? 'after_due_date' : visibility,
     })
   }
   return tests

@@ -7,6 +7,9 @@ import { z } from 'zod/v3'
  */
 export const reportSchemaVersion = 2
 
+/** An instructor's manual score (overrides.csv in a batch): what the grader gave, why it was changed, who decided. */
+export const overrideSchema = z.object({ gradedPoints: z.number(), reason: z.string(), by: z.string() })
+
 export const checkStatusSchema = z.enum(['passed', 'failed', 'skipped', 'errored'])
 
 export const checkResultSchema = z.object({
@@ -27,6 +30,10 @@ export const checkResultSchema = z.object({
   hint: z.string().optional(),
   /** Where the lesson explains it: `lessons/05-last-will.mdx#when-the-broker-sends-the-will`. */
   lesson: z.string().optional(),
+  /** An instructor-only check (instructor.ts): students see it after the deadline (Gradescope `after_due_date`). */
+  isHidden: z.boolean().optional(),
+  /** Set when an instructor overrode this check's points (`points` is then theirs). */
+  override: overrideSchema.optional(),
 })
 
 export const programRunSchema = z.object({
@@ -60,6 +67,12 @@ export const exerciseResultSchema = z.object({
   source: z.string(),
   /** How the programs were isolated: bwrap, uid (a uid of their own, no namespaces) or none. */
   isolation: z.enum(['bwrap', 'uid', 'none']).optional(),
+  /** `batch`: the program graded, chosen by its entry file: `{ entry: 'main.py', command: 'python3 main.py' }`. */
+  program: z.object({ entry: z.string(), command: z.string().optional(), description: z.string() }).optional(),
+  /** Set when an instructor overrode the exercise's total (`points` is then theirs). */
+  override: overrideSchema.optional(),
+  /** `batch`: the submission is the starter as handed out (starter-attempt.ts): not an attempt. */
+  isUntouchedStarter: z.boolean().optional(),
   checks: z.array(checkResultSchema),
   programRuns: z.array(programRunSchema),
   error: z.object({ code: z.string(), message: z.string(), hint: z.string().optional() }).optional(),
@@ -81,6 +94,18 @@ export const gradeReportSchema = z.object({
   notes: z.array(z.string()).optional(),
   /** What held around the programs, in a line (sandbox.ts). */
   isolation: z.string().optional(),
+  /** `batch --due`: which commit of the student's repository was graded, and what a late one was worth. */
+  git: z
+    .object({
+      due: z.string(),
+      /** The last commit at or before the deadline (absent: none). */
+      onTime: z.object({ commit: z.string(), committedAt: z.string(), points: z.number() }).optional(),
+      /** With --late, the latest commit when it came after the deadline, graded too. */
+      late: z.object({ commit: z.string(), committedAt: z.string(), gradedPoints: z.number(), penaltyPercent: z.number(), points: z.number(), isAccepted: z.boolean(), policy: z.string() }).optional(),
+      /** Which one the points are: the better of the two. */
+      counted: z.enum(['on time', 'late', 'none']),
+    })
+    .optional(),
   exercises: z.array(exerciseResultSchema),
 })
 

@@ -34,6 +34,11 @@ describe('npm run export -- student <dir>: the student edition', () => {
     expect(files).toContain('.github/workflows/grade.yml')
     expect(files.filter((file) => /(^|\/)(solution|mutants|variants)(-[a-z]+)?\//.test(file) || file.endsWith('.patch'))).toEqual([])
     expect(files.filter((file) => /^(test|bench|\.ci|docker\/ci)\/|AUTHORING\.md$|for-instructors/.test(file))).toEqual([])
+    // Issue 22: the instructor-only checks (hidden tests) stay in the instructor's copy; exercise.ts goes.
+    expect(existsSync(path.join(courseRoot, 'exercises/ex10-request-response/instructor.ts'))).toBe(true)
+    expect(files).toContain('exercises/ex10-request-response/exercise.ts')
+    expect(files.filter((file) => /^exercises\/[^/]+\/instructor(\.ts$|\/)/.test(file))).toEqual([])
+    for (const file of files.filter((candidate) => candidate.startsWith('exercises/'))) expect(readFileSync(path.join(edition, file), 'utf8'), file).not.toContain('answers-a-burst')
     // No link to the guide the edition leaves out.
     expect(readFileSync(path.join(edition, 'site/content/index.mdx'), 'utf8')).not.toContain('for-instructors')
     const manifest = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8')) as { scripts: Record<string, string> }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { batchManifestSchema } from '../../grader/batch/batch-manifest.ts'
@@ -67,5 +67,58 @@ describe('npm run batch -- --shard i/n, then merge', () => {
     expect(merged.exitCode).toBe(2)
     expect(merged.stderr).toMatch(/graded ex2 but .* graded ex1: shards of one batch grade the same exercises/)
     expect(merged.stderr).toContain('run every shard with the same --exercises')
+  })
+})
+
+describe('batch merge refuses an incomplete or inconsistent set of shards, naming them (issue 22)', () => {
+  let cohort: string
+  let root: string
+  const shard = (out: string, shardArg: string, seed = '7') =>
+    runCli(['batch', cohort, '--out', path.join(root, out), '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--seed', seed, '--shard', shardArg], { timeoutMs: 240_000 })
+  const merge = (...dirs: string[]) => runCli(['batch', 'merge', ...dirs.map((dir) => path.join(root, dir)), '--out', path.join(root, `merged-${dirs.join('-')}`)])
+
+  beforeAll(async () => {
+    cohort = tempDir('cohort-merge-checks')
+    root = tempDir('merge-checks')
+    for (const student of ['ana', 'ben', 'cleo']) copyVariant('ex1-hello-mqtt', 'starter', path.join(cohort, student, 'ex1'))
+    for (const [out, arg, seed] of [['s1', '1/3', '7'], ['s2', '2/3', '7'], ['s3', '3/3', '7'], ['s3-other-seed', '3/3', '8']] as const) {
+      const result = await shard(out, arg, seed)
+      expect(result.exitCode, result.stderr).toBe(0)
+    }
+  }, 300_000)
+
+  it('shards 1 and 3 of 3: shard 2/3 is missing', async () => {
+    const result = await merge('s1', 's3')
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain('shard 2/3 is missing: the merged gradebook would leave out its students')
+    expect(result.stderr).toContain('--shard 2/3 --seed 7')
+  })
+
+  it('a shard given twice', async () => {
+    const result = await merge('s1', 's2', 's3', 's1')
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain(`shard 1/3 is given twice: ${path.join(root, 's1')} and ${path.join(root, 's1')}`)
+  })
+
+  it('shards of different seeds', async () => {
+    const result = await merge('s1', 's2', 's3-other-seed')
+    expect(result.exitCode).toBe(2)
+    expect(result.stderr).toContain(`the shards were graded with different seeds: 7 (${path.join(root, 's1')}, ${path.join(root, 's2')}), 8 (${path.join(root, 's3-other-seed')})`)
+  })
+
+  it('shards of different grader versions', async () => {
+    const manifestFile = path.join(root, 's3', 'batch.json')
+    const original = readFileSync(manifestFile, 'utf8')
+    writeFileSync(manifestFile, original.replace(/"graderVersion": "[^"]+"/, '"graderVersion": "0.0.1+0000000000000000"'))
+    try {
+      const result = await merge('s1', 's2', 's3')
+      expect(result.exitCode).toBe(2)
+      expect(result.stderr).toContain(`${path.join(root, 's3')} was graded by grader 0.0.1+0000000000000000 but ${path.join(root, 's1')} by `)
+    } finally {
+      writeFileSync(manifestFile, original)
+    }
+    const complete = await merge('s1', 's2', 's3')
+    expect(complete.exitCode, complete.stderr).toBe(0)
+    expect(complete.stdout).toContain('Merged 3 shard outputs: 3 students')
   })
 })

@@ -77,7 +77,8 @@ describe('submissions as they arrive: graded, or named in the errors column with
   })
 
   it('names what it could not grade, and what to do', () => {
-    expect(gradebook.get('python')).toContain('ex1: python/ex1-hello-mqtt/ holds main.py and no main.ts: ex1 is graded as TypeScript (main.ts); to grade that program, run npm run grade -- ex1 --dir python/ex1-hello-mqtt/ --cmd "python3 main.py"')
+    // Issue 22: a main.py is graded with python3 (this one prints and ends: tried, 0 points), not "not submitted".
+    expect(gradebook.get('python')).toBe('python,0,0,5,')
     expect(gradebook.get('empty')).toContain('no exercise found: empty/ is empty')
     expect(gradebook.get('slip')).toContain('no exercise found: submission.zip holds an entry that would be written outside its folder (../evil.txt): not unpacked')
     expect(gradebook.get('nested')).toMatch(/no exercise found: nested\/ is a gitlink \(a nested clone committed with git add: git stored a link to commit [0-9a-f]{12}, not its files\), so the checkout holds an empty folder; commit the files instead: git rm --cached nested && rm -rf nested\/.git && git add nested/)

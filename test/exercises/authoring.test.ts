@@ -24,10 +24,17 @@ const allMutants = (dir: string) => [...listMutants(dir), ...listMutants(dir, 'm
 /** The task-point map of one exercise, with the mutants that break each point. */
 function taskPointMap(exercise: (typeof exercises)[number]) {
   const readme = readFileSync(path.join(exercise.dir, 'README.md'), 'utf8')
-  const { rows, problems } = mapTaskPoints(readme, exercise.checks, pseudoCheckIds)
+  // Instructor-only checks (instructor.ts) are hidden tests: the student's README does not name them.
+  const { rows, problems } = mapTaskPoints(readme, exercise.checks.filter((check) => !check.isInstructorOnly), pseudoCheckIds)
+  const taskPoints = new Set(rows.map((row) => row.point.number))
+  for (const check of exercise.checks.filter((candidate) => candidate.isInstructorOnly)) {
+    for (const number of check.covers) if (!taskPoints.has(number)) problems.push(`instructor-only check ${check.id} covers task point ${number}, which "## Your task" does not have`)
+  }
+  // A mutant of an instructor-only check breaks the points that check covers.
+  const withHidden = rows.map((row) => ({ ...row, checks: [...row.checks, ...exercise.checks.filter((check) => check.isInstructorOnly && check.covers.includes(row.point.number))] }))
   const mutantsByPoint = new Map<number, string[]>()
   for (const mutant of allMutants(exercise.dir)) {
-    const broken = pointsBrokenBy(mutant, rows)
+    const broken = pointsBrokenBy(mutant, withHidden)
     if (broken.problem) problems.push(broken.problem)
     for (const point of broken.points) mutantsByPoint.set(point, [...(mutantsByPoint.get(point) ?? []), mutant.name])
   }
@@ -55,7 +62,9 @@ describe('the exercises', () => {
           position = found
         }
         expect(readme).toContain(`npm run grade -- ${exercise.id}`)
-        for (const check of exercise.checks) expect(readme, `"Done when" should name the check **${check.id}**`).toContain(`**${check.id}**`)
+        for (const check of exercise.checks.filter((candidate) => !candidate.isInstructorOnly)) expect(readme, `"Done when" should name the check **${check.id}**`).toContain(`**${check.id}**`)
+        // A hidden test stays hidden: the student's README does not name it.
+        for (const check of exercise.checks.filter((candidate) => candidate.isInstructorOnly)) expect(readme, `the README names the instructor-only check ${check.id}`).not.toContain(check.id)
         for (const name of Object.keys(exercise.run.inputs(createRandom(42)))) expect(readme, `"Inputs" should document ${name}`).toContain(`\`${name}\``)
       })
 

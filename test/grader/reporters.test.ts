@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ConsoleReporter } from '../../grader/report/console-reporter.ts'
 import { renderJunit } from '../../grader/report/junit-reporter.ts'
+import { renderGradescope } from '../../grader/report/gradescope-reporter.ts'
 import { type GradeReport, exitCodeFor, gradeReportSchema } from '../../grader/report/result.ts'
 
 const report: GradeReport = {
@@ -47,6 +48,19 @@ const report: GradeReport = {
 }
 
 describe('reporters', () => {
+  it('gradescope: an instructor-only check is shown after the due date, the others as the assignment says', () => {
+    const withHidden: GradeReport = { ...report, exercises: [{ ...report.exercises[0], checks: [...report.exercises[0].checks, { id: 'hidden-one', title: 'A hidden test of the instructor', status: 'failed', points: 0, maxPoints: 1, durationMs: 5, isHidden: true, message: 'no' }] }] }
+    const tests = (JSON.parse(renderGradescope(withHidden, { visibility: 'visible' })) as { tests: { name: string; visibility: string }[] }).tests
+    expect(tests.map((test) => [test.name.split(' › ')[1], test.visibility])).toEqual([
+      ['First check passes', 'visible'],
+      ['Second check fails', 'visible'],
+      ['Third check', 'visible'],
+      ['A hidden test of the instructor', 'after_due_date'],
+    ])
+    const allHidden = (JSON.parse(renderGradescope(withHidden, { visibility: 'hidden' })) as { tests: { visibility: string }[] }).tests
+    expect(new Set(allHidden.map((test) => test.visibility))).toEqual(new Set(['hidden']))
+  })
+
   it('the report model is what the JSON schema says', () => {
     expect(gradeReportSchema.parse(report)).toEqual(report)
   })

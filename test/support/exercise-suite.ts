@@ -52,9 +52,14 @@ export async function defineExerciseSuite(broker: TestBroker): Promise<void> {
           expect(result.programRuns?.length ?? 0, 'exercise.run.programRuns').toBe(exercise.run.entry ? exercise.run.programRuns : 0)
         })
 
-        it('fails with the starter, and the first failure says why', async () => {
+        it('fails with the starter, scoring 0 (no check passes on work the starter does), and the first failure says why', async () => {
           const result = await gradeWith(exercise, broker, { kind: 'starter' })
           expect(result.status, describeResult(result)).toBe('failed')
+          // Issue 22: an untouched starter earned points (ex2 2/10, ex7 1/7), as much as an attempt. A check the
+          // starter passes gives points for nothing: the starter leaves that part to the student (a TODO).
+          const earning = result.checks.filter((check) => check.points > 0).map((check) => `${check.id} (${check.points})`)
+          expect(earning, 'checks that give points to the untouched starter: make the starter leave that work to the student').toEqual([])
+          expect(result.points).toBe(0)
           const compiles = result.checks.find((check) => check.id === typesCheckId)
           if (compiles) expect(compiles.status, 'the starter must compile: students start from working code').toBe('passed')
           const first = result.checks.find((check) => check.status !== 'passed')!

@@ -15,8 +15,8 @@ const forwarded = `${prefix}/forwarded`
 const client = mqtt.connect(url, { clientId })
 
 client.on('connect', async () => {
-  // Part (a) is ready to go: the grader asks your topicMatches() questions on `requests`.
-  await client.subscribeAsync(requests, { qos: 1 })
+  // TODO: Part (a): subscribe to `requests` (QoS 1): the grader asks your topicMatches() questions there, and the
+  //       message handler below answers them with your function.
   // TODO: Part (b): subscribe to every filter in `filters`, as they are: the broker does the matching.
   console.log(`ready: answering on ${responses}`)
 })

@@ -13,8 +13,8 @@ const client = mqtt.connect(url, { clientId: deviceId })
 
 client.on('connect', async () => {
   await client.subscribeAsync(commandsTopic, { qos: 1 })
-  // The state is retained: a dashboard that opens later learns it at once.
-  await client.publishAsync(ledTopic, led, { qos: 1, retain: true })
+  // TODO: Announce the LED's state: publish `led` on ledTopic at QoS 1, retained, so that a dashboard that opens
+  //       later learns it at once.
 })
 
 client.on('message', async (_topic, payload) => {
