@@ -5,6 +5,7 @@ import inject from '@rollup/plugin-inject'
 import starlight from '@astrojs/starlight'
 import { defineConfig } from 'astro/config'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
+import { guides } from './site/sidebar/guides.ts'
 import { learningPath } from './site/sidebar/learning-path.ts'
 
 // Where the site is published, set at build time: MQTT_COURSE_SITE=https://example.org MQTT_COURSE_BASE=/mqtt-course/
@@ -42,7 +43,7 @@ export default defineConfig({
         { label: 'Start here', link: '/' },
         'get-the-code',
         ...learningPath(fileURLToPath(new URL('.', import.meta.url))),
-        { label: 'Guides', items: [{ autogenerate: { directory: 'guides' } }] },
+        guides(fileURLToPath(new URL('.', import.meta.url))),
       ],
       // Long command lines and log lines wrap instead of hiding behind a horizontal scrollbar.
       expressiveCode: { defaultProps: { wrap: true } },
