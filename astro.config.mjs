@@ -7,6 +7,7 @@ import { defineConfig } from 'astro/config'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
 import { guides } from './site/sidebar/guides.ts'
 import { learningPath } from './site/sidebar/learning-path.ts'
+import { scrollableTables } from './site/markdown/scrollable-tables.ts'
 
 // Where the site is published, set at build time: MQTT_COURSE_SITE=https://example.org MQTT_COURSE_BASE=/mqtt-course/
 // npm run build gives a site that works under https://example.org/mqtt-course/ (a project page on a static host).
@@ -34,6 +35,7 @@ export default defineConfig({
   // Static files only, relative-friendly: the built site works from any static host, and offline.
   output: 'static',
   trailingSlash: 'always',
+  markdown: { rehypePlugins: [scrollableTables] },
   integrations: [
     starlight({
       title: 'MQTT, hands on',
@@ -47,6 +49,7 @@ export default defineConfig({
       ],
       // Long command lines and log lines wrap instead of hiding behind a horizontal scrollbar.
       expressiveCode: { defaultProps: { wrap: true } },
+      customCss: ['./site/styles/course.css'],
       lastUpdated: false,
       pagination: true,
     }),
