@@ -2,6 +2,7 @@
 // exercises/*/README.md and exercise.ts) are one content collection, see site/content.config.ts.
 import { fileURLToPath } from 'node:url'
 import inject from '@rollup/plugin-inject'
+import { satteri } from '@astrojs/markdown-satteri'
 import starlight from '@astrojs/starlight'
 import { defineConfig } from 'astro/config'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
@@ -35,7 +36,8 @@ export default defineConfig({
   // Static files only, relative-friendly: the built site works from any static host, and offline.
   output: 'static',
   trailingSlash: 'always',
-  markdown: { rehypePlugins: [scrollableTables] },
+  // Sätteri is Astro's Markdown processor; Starlight adds its own plugins to the one configured here.
+  markdown: { processor: satteri({ hastPlugins: [() => scrollableTables()] }) },
   integrations: [
     starlight({
       title: 'MQTT, hands on',
@@ -50,6 +52,7 @@ export default defineConfig({
       // Long command lines and log lines wrap instead of hiding behind a horizontal scrollbar.
       expressiveCode: { defaultProps: { wrap: true } },
       customCss: ['./site/styles/course.css'],
+      components: { Search: './site/components/overrides/Search.astro' },
       lastUpdated: false,
       pagination: true,
     }),
