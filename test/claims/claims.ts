@@ -351,6 +351,29 @@ export const claims: Claim[] = [
     expected: () => 'QoS 0 dropped',
   },
   {
+    id: 'redelivery-dup-flag',
+    file: 'lessons/03-qos.mdx',
+    says: ['aedes, the broker in the page, leaves DUP at 0 on that re-send', 'Mosquitto sets it'],
+    async experiment(port) {
+      const id = `phone-${unique()}`
+      const topic = `claims/${id}/door`
+      const first = await RawClient.connect(port, { clientId: id, clean: false })
+      await first.client.subscribe([{ topic, qos: 1 }])
+      const { client: publisher } = await RawClient.connect(port, { clientId: `pub-${unique()}` })
+      await using _publisher = publisher
+      const messageId = publisher.messageId()
+      publisher.send({ cmd: 'publish', topic, payload: Buffer.from('opened'), qos: 1, retain: false, dup: false, messageId } as Packet)
+      await first.client.waitFor((packet) => packet.cmd === 'publish', deadlineMs, 'the message')
+      // No PUBACK: the connection dies with the message in flight.
+      first.client.destroy()
+      const { client: back } = await RawClient.connect(port, { clientId: id, clean: false })
+      await using _back = back
+      const resent = (await back.waitFor((packet) => packet.cmd === 'publish', deadlineMs, 'the re-sent message')) as { dup: boolean }
+      return `re-sent with dup=${resent.dup ? 1 : 0}`
+    },
+    expected: (broker) => `re-sent with dup=${broker.product === 'mosquitto' ? 1 : 0}`,
+  },
+  {
     id: 'empty-client-id',
     file: 'lessons/01-mqtt-in-a-nutshell.mdx',
     says: ['Mosquitto and aedes do', 'An empty id with a persistent session must be refused with code 2 [MQTT-3.1.3-8]: Mosquitto does, aedes 1.2 accepts it'],
