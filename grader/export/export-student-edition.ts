@@ -12,7 +12,7 @@ const copiedTopLevel = ['.gitignore', '.nvmrc', 'astro.config.mjs', 'package-loc
  */
 const answerFolder = /^(solution|mutants|variants)(-|$)/
 /** npm scripts a student uses; the rest (test, bench, batch, export) need the instructor's copy. */
-const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'reset', 'broker', 'check']
+const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'reset', 'broker', 'check', 'node']
 const templates = path.join(courseRoot, 'docker/ci/student-edition')
 
 export interface ExportSummary {
