@@ -2,10 +2,13 @@
 // exercises/*/README.md and exercise.ts) are one content collection, see site/content.config.ts.
 import { fileURLToPath } from 'node:url'
 import inject from '@rollup/plugin-inject'
+import { satteri } from '@astrojs/markdown-satteri'
 import starlight from '@astrojs/starlight'
 import { defineConfig } from 'astro/config'
 import { nodePolyfills } from 'vite-plugin-node-polyfills'
+import { guides } from './site/sidebar/guides.ts'
 import { learningPath } from './site/sidebar/learning-path.ts'
+import { scrollableTables } from './site/markdown/scrollable-tables.ts'
 
 // Where the site is published, set at build time: MQTT_COURSE_SITE=https://example.org MQTT_COURSE_BASE=/mqtt-course/
 // npm run build gives a site that works under https://example.org/mqtt-course/ (a project page on a static host).
@@ -33,6 +36,8 @@ export default defineConfig({
   // Static files only, relative-friendly: the built site works from any static host, and offline.
   output: 'static',
   trailingSlash: 'always',
+  // Sätteri is Astro's Markdown processor; Starlight adds its own plugins to the one configured here.
+  markdown: { processor: satteri({ hastPlugins: [() => scrollableTables()] }) },
   integrations: [
     starlight({
       title: 'MQTT, hands on',
@@ -42,10 +47,12 @@ export default defineConfig({
         { label: 'Start here', link: '/' },
         'get-the-code',
         ...learningPath(fileURLToPath(new URL('.', import.meta.url))),
-        { label: 'Guides', items: [{ autogenerate: { directory: 'guides' } }] },
+        guides(fileURLToPath(new URL('.', import.meta.url))),
       ],
       // Long command lines and log lines wrap instead of hiding behind a horizontal scrollbar.
       expressiveCode: { defaultProps: { wrap: true } },
+      customCss: ['./site/styles/course.css'],
+      components: { Search: './site/components/overrides/Search.astro' },
       lastUpdated: false,
       pagination: true,
     }),

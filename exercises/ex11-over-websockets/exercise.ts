@@ -82,7 +82,7 @@ export default defineExercise<Inputs>({
   hints: [
     'Two halves. Mosquitto: a WebSockets listener is a listener line followed by "protocol websockets"; keep the plain MQTT listener too. The client: MQTT.js picks the transport from the URL, so ws:// and wss:// need no code of their own.',
     'For wss://, the WebSockets listener gets the same three TLS lines as in exercise 9 (cafile ca.crt, certfile server.crt, keyfile server.key), and the client must trust the course CA: mqtt.connect(url, { ca: readFileSync(process.env.CA_FILE) }).',
-    'Pass MQTT_URL to mqtt.connect() exactly as it is: its scheme picks WebSockets, and its path (/mqtt) is where the broker serves MQTT. An option like protocol: "mqtt" or path: "/ws" overrides the URL.',
+    'Pass MQTT_URL to mqtt.connect() exactly as it is: its scheme picks WebSockets, and its path is /mqtt, the one the grader\u2019s tap accepts (Mosquitto ignores the path; many brokers and proxies do not). An option like protocol: "mqtt" or path: "/ws" overrides the URL.',
   ],
   async setUp(h) {
     const observer = await h.observer()

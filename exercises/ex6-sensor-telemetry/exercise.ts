@@ -194,7 +194,7 @@ export default defineExercise<Inputs>({
         if (sent.length !== count) fail({ message: `Your program sent ${sent.length} readings; COUNT was ${count}.`, expected: `${count} readings`, received: `${sent.length}` })
         if (!(await ackProbes.get(h.tap))) {
           fail({
-            message: `Reading 2 left while reading 1 was still waiting for its PUBACK (the grader held it back for ${formatDuration(probeWindowMs(h))}): your sensor does not wait for each publish to be acknowledged, so on a slow network it piles up readings nobody has confirmed. Await each publish (publishAsync resolves on the PUBACK; paho: wait_for_publish()) before the next.`,
+            message: `Reading 2 left while reading 1 was still waiting for its PUBACK (the grader held it back for ${formatDuration(probeWindowMs(h))}): your sensor does not wait for each publish to be acknowledged, so on a slow network it piles up readings nobody has confirmed. Await each publish (publishAsync resolves on the PUBACK; paho: wait for on_publish with that message id) before the next.`,
             expected: 'PUBLISH (reading 1) → PUBACK → PUBLISH (reading 2)',
             received: 'PUBLISH (reading 1) → PUBLISH (reading 2), before the PUBACK',
           })
@@ -228,7 +228,7 @@ export default defineExercise<Inputs>({
       title: 'After the last reading is acknowledged, your program publishes "offline", retained, disconnects and exits 0',
       points: 2,
       covers: [4],
-      hint: 'Await the last publish, then publish "offline" with { qos: 1, retain: true }, await it, await client.endAsync(); in Python: wait_for_publish(), then disconnect() and loop_stop().',
+      hint: 'Await the last publish, then publish "offline" with { qos: 1, retain: true }, await it, await client.endAsync(); in Python: wait for its on_publish (not wait_for_publish(), which raises while the connection is down), then disconnect() and loop_stop().',
       lessonSection: 'a-sensor-program',
       timeoutMs: 8000,
       async run(h) {

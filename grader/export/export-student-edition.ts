@@ -14,7 +14,7 @@ const answerFolder = /^(solution|mutants|variants)(-|$)/
 /** The instructor-only checks (hidden tests) beside exercise.ts: instructor.ts, or an instructor/ folder. */
 const instructorOnlyEntry = /^instructor(\.ts)?$/
 /** npm scripts a student uses; the rest (test, bench, batch, export) need the instructor's copy. */
-const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'reset', 'broker', 'check']
+const studentScripts = ['dev', 'build', 'preview', 'grade', 'watch', 'hint', 'list', 'reset', 'broker', 'check', 'node']
 const templates = path.join(courseRoot, 'docker/ci/student-edition')
 
 export interface ExportSummary {

@@ -23,9 +23,13 @@ export function storageKey(quizId: string): string {
 
 /** The answers saved for a quiz; nothing (not an error) when storage is empty, unavailable or corrupt. */
 export function loadAnswers(storage: QuizStorage | undefined, quizId: string): QuizAnswers {
+  return readAnswers(storage, storageKey(quizId)) ?? {}
+}
+
+function readAnswers(storage: QuizStorage | undefined, key: string): QuizAnswers | undefined {
   try {
-    const saved = storage?.getItem(storageKey(quizId))
-    if (!saved) return {}
+    const saved = storage?.getItem(key)
+    if (!saved) return undefined
     const parsed = JSON.parse(saved) as unknown
     if (typeof parsed !== 'object' || parsed === null) return {}
     return Object.fromEntries(Object.entries(parsed).filter(([key, value]) => /^\d+$/.test(key) && Number.isInteger(value))) as QuizAnswers
@@ -50,8 +54,48 @@ export function saveFirstAnswer(storage: QuizStorage | undefined, quizId: string
 export function resetAnswers(storage: QuizStorage | undefined, quizId: string): void {
   try {
     storage?.removeItem(storageKey(quizId))
+    storage?.removeItem(roundKey(quizId))
   } catch {
     // As above: nothing to forget.
+  }
+}
+
+/**
+ * "Start over": a new round of answers, shown and scored apart. The first tries stay, so that a student who has
+ * seen the answers cannot answer again and claim a first-try score.
+ */
+export function roundKey(quizId: string): string {
+  return `${storageKey(quizId)}:round`
+}
+
+export function startOver(storage: QuizStorage | undefined, quizId: string): void {
+  write(storage, roundKey(quizId), {})
+}
+
+/** The answers of the round started by "Start over", or undefined when the student never started over. */
+export function loadRound(storage: QuizStorage | undefined, quizId: string): QuizAnswers | undefined {
+  try {
+    if (storage?.getItem(roundKey(quizId)) === null || !storage) return undefined
+  } catch {
+    return undefined
+  }
+  return readAnswers(storage, roundKey(quizId)) ?? {}
+}
+
+/** Records an answer of the current round (the latest choice); undefined when there is no round. */
+export function saveRoundAnswer(storage: QuizStorage | undefined, quizId: string, question: number, choice: number): QuizAnswers | undefined {
+  const round = loadRound(storage, quizId)
+  if (!round) return undefined
+  const answers = { ...round, [question]: choice }
+  write(storage, roundKey(quizId), answers)
+  return answers
+}
+
+function write(storage: QuizStorage | undefined, key: string, answers: QuizAnswers): void {
+  try {
+    storage?.setItem(key, JSON.stringify(answers))
+  } catch {
+    // Private browsing or a full storage: the quiz still works, it just forgets.
   }
 }
 

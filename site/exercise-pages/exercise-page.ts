@@ -4,6 +4,7 @@ import type { Exercise } from '../../grader/exercises/load-exercises.ts'
 import { describeCapability } from '../../grader/broker/broker.ts'
 import { mapTaskPoints } from '../../grader/exercises/task-points.ts'
 import { brokerConfigCheckId, pseudoCheckIds } from '../../grader/grade/pseudo-checks.ts'
+import type { CourseRepository } from '../course/course-repository.ts'
 
 export interface ExercisePage {
   id: string
@@ -22,13 +23,13 @@ export interface SourceFile {
  * An exercise's page, written from what the grader itself reads: the README (the task), the spec (checks,
  * points, hints, what broker it needs) and the starter files. Nothing on the page is typed twice.
  */
-export function exercisePage(exercise: Exercise, readme: string, starterFiles: readonly SourceFile[]): ExercisePage {
+export function exercisePage(exercise: Exercise, readme: string, starterFiles: readonly SourceFile[], repository: CourseRepository): ExercisePage {
   const heading = /^#\s+(.+)$/m.exec(readme)
   const title = heading?.[1].trim() ?? `Exercise ${exercise.number}: ${exercise.title}`
   const body = rewriteLinks(readme.replace(/^#\s+.+\n+/m, ''))
   const needs = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
   const sections = [
-    gradeAside(exercise, needs.map(describeCapability)),
+    gradeAside(exercise, needs.map(describeCapability), repository),
     body.trim(),
     '## What is checked',
     'Every numbered point of the task is checked. The checks run in this order, each only when the ones before it passed; the last column says which point of the task each one verifies.',
@@ -62,7 +63,7 @@ export function readStarterFiles(exercise: Exercise): SourceFile[] {
   return files.sort((a, b) => (a.path === entry ? -1 : b.path === entry ? 1 : a.path.localeCompare(b.path)))
 }
 
-function gradeAside(exercise: Exercise, needs: readonly string[]): string {
+function gradeAside(exercise: Exercise, needs: readonly string[], repository: CourseRepository): string {
   const broker = needs.length ? `It needs a broker with ${needs.join(', ')}: the local \`mosquitto\` binary or Docker (the grader picks one).` : 'It runs on any broker; with nothing installed, the grader uses its embedded one.'
   // Starlight's aside markup: its :::tip directive is only expanded in content files, not in generated pages.
   return [
@@ -73,6 +74,9 @@ function gradeAside(exercise: Exercise, needs: readonly string[]): string {
     `\`\`\`sh\nnpm run grade -- ${exercise.id}\n\`\`\``,
     '',
     `${broker} Worth ${exercise.points} points.`,
+    '',
+    // The repository from package.json (one setting): a student who landed here first can get the code.
+    `The code is in [the course's repository](${repository.webUrl}), folder \`exercises/${exercise.folder}/\` (see [Get the code](../../get-the-code/)).${exercise.run.entry ? ` Run your program by hand with the course's own Node (a system Node older than 22.6 cannot run \`.ts\` files): \`npm run node -- exercises/${exercise.folder}/starter/${exercise.run.entry}\`, with the inputs below in its environment.` : ''}`,
     '',
     '</div>',
     '</aside>',

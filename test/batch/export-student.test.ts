@@ -42,7 +42,7 @@ describe('npm run export -- student <dir>: the student edition', () => {
     // No link to the guide the edition leaves out.
     expect(readFileSync(path.join(edition, 'site/content/index.mdx'), 'utf8')).not.toContain('for-instructors')
     const manifest = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-    expect(Object.keys(manifest.scripts).sort()).toEqual(['broker', 'build', 'check', 'dev', 'grade', 'hint', 'list', 'preview', 'reset', 'watch'])
+    expect(Object.keys(manifest.scripts).sort()).toEqual(['broker', 'build', 'check', 'dev', 'grade', 'hint', 'list', 'node', 'preview', 'reset', 'watch'])
     expect(readFileSync(path.join(edition, 'README.md'), 'utf8')).toContain('Your instructor grades with their own copy of the grader')
   })
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { qosExchanges } from '../../site/components/qos-exchanges.ts'
-import { type QuizQuestion, type QuizStorage, loadAnswers, resetAnswers, saveFirstAnswer, score, storageKey } from '../../site/components/quiz-progress.ts'
+import { type QuizQuestion, type QuizStorage, loadAnswers, loadRound, resetAnswers, saveFirstAnswer, saveRoundAnswer, score, startOver, storageKey } from '../../site/components/quiz-progress.ts'
 import { arrangeQuiz } from '../../site/components/quiz-arrangement.ts'
 import { evaluateFilter } from '../../site/components/wildcard-evaluation.ts'
 
@@ -119,6 +119,23 @@ describe('Quiz progress', () => {
     saveFirstAnswer(storage, 'q1', 0, 0) // wrong
     expect(saveFirstAnswer(storage, 'q1', 0, 1)).toEqual({ 0: 0 }) // the right one, second try
     expect(score(questions, loadAnswers(storage, 'q1'))).toEqual({ answered: 1, correct: 0, total: 2 })
+  })
+
+  it('"Start over" clears the answers shown but keeps the first tries: revealed answers never make a first-try score', () => {
+    const storage = new MemoryStorage()
+    saveFirstAnswer(storage, 'q1', 0, 0) // wrong, and the answer is revealed
+    expect(loadRound(storage, 'q1')).toBeUndefined()
+    startOver(storage, 'q1')
+    expect(loadRound(storage, 'q1')).toEqual({})
+    saveFirstAnswer(storage, 'q1', 0, 1)
+    saveFirstAnswer(storage, 'q1', 1, 0)
+    expect(saveRoundAnswer(storage, 'q1', 0, 1)).toEqual({ 0: 1 })
+    expect(saveRoundAnswer(storage, 'q1', 1, 0)).toEqual({ 0: 1, 1: 0 })
+    // Question 1 was a first try; question 0 was not.
+    expect(score(questions, loadAnswers(storage, 'q1'))).toEqual({ answered: 2, correct: 1, total: 2 })
+    expect(score(questions, loadRound(storage, 'q1')!)).toEqual({ answered: 2, correct: 2, total: 2 })
+    resetAnswers(storage, 'q1')
+    expect(loadRound(storage, 'q1')).toBeUndefined()
   })
 
   it('puts the right answer in every position about equally often, the same way on every build', () => {

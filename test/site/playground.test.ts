@@ -250,6 +250,37 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await page.close()
   })
 
+  it('a dropped PUBACK: the broker re-sends the message on the next connection, and the log tells the truth about DUP', async () => {
+    const { page, errors } = await startLab(lessons.pubSub)
+    await start(page)
+    const sensor = client(page, 'sensor')
+    await waitOnline(sensor)
+    const phone = await addClient(page, 'phone')
+    await phone.locator('summary').click()
+    await phone.locator('input[name="clean"]').uncheck()
+    await phone.locator('[data-action="connect"]').click()
+    await waitForPacket(phone, 'CONNACK', 'sessionPresent=false')
+    await subscribe(phone, 'home/#', 1)
+    await phone.locator('[data-action="drop-puback"]').click()
+    expect(await phone.locator('[data-action="drop-puback"]').getAttribute('aria-pressed')).toBe('true')
+    await publish(sensor, 'home/door', 'opened', { qos: 1 })
+    await waitForPacket(phone, 'broker → phone', 'PUBLISH', 'home/door')
+    await waitForPacket(phone, 'not sent (Drop the next PUBACK)')
+    expect((await packets(phone)).some((line) => line.includes('phone → broker') && line.includes('PUBACK'))).toBe(false)
+    // The device dies before it acknowledges; it comes back with its session.
+    await phone.locator('[data-action="power-cut"]').click()
+    await expect.poll(() => state(phone)).toBe('offline')
+    await phone.locator('[data-action="connect"]').click()
+    await waitForPacket(phone, 'CONNACK', 'sessionPresent=true')
+    // The same message again, this time acknowledged; aedes sends it with dup=0, and the log says what the spec wants.
+    await waitForPacket(phone, 're-send of a message this client never acknowledged')
+    await waitForPacket(phone, 'phone → broker', 'PUBACK')
+    const resend = (await packets(phone)).find((line) => line.includes('re-send'))!
+    expect(resend).toMatch(/dup=1|requires dup=1 on it \[MQTT-3\.3\.1-1\]; aedes, the broker in this page, never sets DUP/)
+    expect(errors).toEqual([])
+    await page.close()
+  })
+
   it('the broker selector explains what a browser needs instead of dialling nowhere', async () => {
     const { page } = await startLab(lessons.pubSub)
     await page.locator('[data-broker] select').selectOption('url')

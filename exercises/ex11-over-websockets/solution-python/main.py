@@ -31,7 +31,18 @@ def on_connect(client, userdata, flags, rc):
         client.publish(status_topic, "online", qos=1, retain=True)
 
 
+acked = set()  # the message ids whose PUBACK has arrived
+acked_changed = threading.Condition()
+
+
+def on_publish(client, userdata, mid, *_):
+    with acked_changed:
+        acked.add(mid)
+        acked_changed.notify_all()
+
+
 client.on_connect = on_connect
+client.on_publish = on_publish
 stopping = threading.Event()
 signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
 signal.signal(signal.SIGINT, lambda signum, frame: stopping.set())
@@ -40,7 +51,11 @@ client.connect(url.hostname, url.port or (443 if url.scheme == "wss" else 80), k
 client.loop_start()
 stopping.wait()
 print("going offline", flush=True)
-client.publish(status_topic, "offline", qos=1, retain=True).wait_for_publish()
+# Not wait_for_publish(): it raises while the connection is down (a stop during a reconnection), although paho
+# keeps the message and sends it once reconnected. Up to 5 s for the PUBACK; after that the will speaks for us.
+info = client.publish(status_topic, "offline", qos=1, retain=True)
+with acked_changed:
+    acked_changed.wait_for(lambda: info.mid in acked, 5)
 client.disconnect()
 client.loop_stop()
 sys.exit(0)

