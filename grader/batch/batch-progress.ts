@@ -52,7 +52,10 @@ export class BatchProgress {
   /** A line that stays. With `isQuietLive`, a live terminal shows it only through the counters. */
   say(line: string, options: { isQuietLive?: boolean } = {}): void {
     if (this.#isLive) {
-      if (options.isQuietLive) return this.#draw()
+      if (options.isQuietLive) {
+        this.#draw()
+        return
+      }
       this.#clear()
       this.#stream.write(`${line}\n`)
       this.#draw()

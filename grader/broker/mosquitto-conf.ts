@@ -72,7 +72,7 @@ export function renderMosquittoConf(options: MosquittoConfOptions): MosquittoCon
     files.acl = `${setup.acl.trimEnd()}\n${graderBlock}`
     lines.push(`acl_file ${file('acl')}`)
   }
-  files['mosquitto.conf'] = lines.join('\n') + '\n'
+  files['mosquitto.conf'] = `${lines.join('\n')}\n`
   return files
 }
 
@@ -239,5 +239,5 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     const name = path.posix.basename(aclOption[1])
     files[name] = `${files[name].trimEnd()}\n\n# the grader's own observer\nuser ${credentials.username}\ntopic readwrite #\n`
   }
-  return { ...files, 'mosquitto.conf': [...out, ...tail].join('\n') + '\n' }
+  return { ...files, 'mosquitto.conf': `${[...out, ...tail].join('\n')}\n` }
 }

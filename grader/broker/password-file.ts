@@ -13,7 +13,7 @@ export function hashPasswordLine(user: BrokerUser, iterations = 101, salt: Buffe
 }
 
 export function renderPasswordFile(users: readonly BrokerUser[]): string {
-  return users.map((user) => hashPasswordLine(user)).join('\n') + '\n'
+  return `${users.map((user) => hashPasswordLine(user)).join('\n')}\n`
 }
 
 /** Whether `password` matches a `$7$` line, as Mosquitto would decide. */

@@ -1,14 +1,14 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import { randomBytes } from 'node:crypto'
-import {
-  type IConnackPacket,
-  type IConnectPacket,
-  type IPublishPacket,
-  type ISubackPacket,
-  type IUnsubackPacket,
-  type Packet,
-  type QoS,
+import type {
+  IConnackPacket,
+  IConnectPacket,
+  IPublishPacket,
+  ISubackPacket,
+  IUnsubackPacket,
+  Packet,
+  QoS,
 } from 'mqtt-packet'
 import { decodeFrame, generatePacket } from '../mqtt/packet-codec.ts'
 import { raceSignal } from '../time/deadline.ts'

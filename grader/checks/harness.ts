@@ -3,7 +3,7 @@ import type { IConnectPacket, IPublishPacket, ISubackPacket, ISubscribePacket, P
 import type { Broker } from '../broker/broker.ts'
 import type { ProgramCommand } from '../runner/program-command.ts'
 import type { Random } from '../runner/random.ts'
-import { type ProgramOwner, type StandbyProgram, StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
+import { type ProgramOwner, type StandbyProgram, type StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
 import { ProgramStandby } from '../runner/program-standby.ts'
 import { DeadlineExceeded, deadlineSignal, formatDuration, raceSignal } from '../time/deadline.ts'
 import { formatPacket } from '../wiretap/format-packet.ts'
