@@ -1,4 +1,4 @@
-import type { ConfIssue, MosquittoConfOptions, StudentConfig, WebSocketListenerKind } from './mosquitto-conf.ts'
+import type { ConfIssue, MosquittoConfOptions, StudentConfig, WebSocketListenerKind } from './mosquitto-conf-types.ts'
 
 /**
  * The listeners of a student's mosquitto.conf that adds WebSocket listeners (ex11): what each listener block

@@ -12,7 +12,7 @@ import type {
 } from 'mqtt-packet'
 import { decodeFrame, generatePacket } from '../mqtt/packet-codec.ts'
 import { raceSignal } from '../time/deadline.ts'
-import { PacketFramer } from '../wiretap/packet-framer.ts'
+import { PacketFramer } from '../mqtt/packet-framer.ts'
 import { type PacketEvent, WireTrace } from '../wiretap/wire-trace.ts'
 import type { PeerNames } from '../wiretap/format-packet.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'

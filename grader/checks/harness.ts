@@ -12,7 +12,7 @@ import { topicMatches } from '../mqtt/topic-filter.ts'
 import type { TapConnection, WireTap } from '../wiretap/wire-tap.ts'
 import type { Direction, PacketEvent, TraceEvent } from '../wiretap/wire-trace.ts'
 import { CheckFailure, ConnectionTrouble, ProgramExited, fail } from './check-failure.ts'
-import { ConnectionWatch } from './connection-watch.ts'
+import { ConnectionWatch, type TaskClientId } from './connection-watch.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { GraderClient, type GraderClientOptions } from './grader-client.ts'
 import { RogueTlsServer } from './rogue-tls-server.ts'
@@ -139,11 +139,7 @@ export interface Harness<I extends Inputs = Inputs> {
   startRogueServer(kind: 'unknown-ca' | 'wrong-name'): Promise<RogueTlsServer>
 }
 
-/** The client id the task is about: the input that names it, and this run's value. */
-export interface TaskClientId {
-  input: string
-  value: string
-}
+export type { TaskClientId } from './connection-watch.ts'
 
 export interface SessionOptions<I extends Inputs> {
   exerciseId: string

@@ -1,8 +1,5 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
-
-export const courseRoot = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface ProgramCommand {
   command: string

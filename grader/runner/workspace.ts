@@ -7,8 +7,9 @@ import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-fol
 import { type GradeUid, allocateGradeUid } from '../sandbox/grade-uid.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { copySubmission } from './copy-submission.ts'
-import { studentCompileCacheDir as compileCacheDir } from './compile-cache.ts'
-import { courseRoot, resolveHookUrl, standbyBootstrapUrl } from './program-command.ts'
+import { studentCompileCacheDir as compileCacheDir } from '../course/compile-cache.ts'
+import { resolveHookUrl, standbyBootstrapUrl } from './program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 import { sandboxInitUrl } from '../sandbox/launch-command.ts'
 
 const sandboxConstantsUrl = new URL('../sandbox/sandbox-constants.ts', import.meta.url).href
