@@ -6,7 +6,7 @@ import { DeadlineExceeded, deadlineSignal, formatDuration } from '../time/deadli
 import { formatTraceEvent } from '../wiretap/format-packet.ts'
 import type { TraceEvent } from '../wiretap/wire-trace.ts'
 import { CheckFailure, crashHint } from './check-failure.ts'
-import type { ExerciseSession } from './harness.ts'
+import type { ExerciseSession } from './exercise-session.ts'
 
 export interface RunChecksOptions {
   checks: readonly CheckDefinition[]

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { type Broker, type BrokerSetup, type Capability, describeCapability, missingCapabilities } from '../broker/broker.ts'
 import type { BackendChooser } from '../broker/choose-backend.ts'
-import type { ExerciseSession, TaskClientId } from '../checks/harness.ts'
+import type { ExerciseSession, TaskClientId } from '../checks/exercise-session.ts'
 import { GraderError, describeError, isGraderError } from '../errors/grader-error.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
 import { type SubmissionSource, resolveSubmission } from '../exercises/submission.ts'
@@ -148,7 +148,7 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
       result = { ...base, status: 'skipped', durationMs: durationMs(), checks: skipped, notes: [reason] }
       return await finish(result)
     }
-    const [{ ExerciseSession }, { runChecks }] = await Promise.all([import('../checks/harness.ts'), import('../checks/run-checks.ts')])
+    const [{ ExerciseSession }, { runChecks }] = await Promise.all([import('../checks/exercise-session.ts'), import('../checks/run-checks.ts')])
     const typecheck = isTypeScript ? (options.typecheck ?? typecheckProgram)(workspace.dir, exercise.run.entry!, runSignal) : undefined
     const brokerStart = setupError ? Promise.reject(setupError) : backend.start(setup, runSignal)
     const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
