@@ -13,12 +13,19 @@ import { chooseSandbox } from '../sandbox/sandbox.ts'
 import { deadlineSignal } from '../time/deadline.ts'
 import { WireTap } from '../wiretap/wire-tap.ts'
 import type { GradeExerciseOptions } from './grade-options.ts'
+import { disposeAll } from './dispose-all.ts'
 import { type PreparedRun, prepareRun } from './prepare-run.ts'
 import { brokerConfigResult, isBlocking, skippedResults, typesCheckId, typesResult } from './pseudo-checks.ts'
 
 export type { GradeExerciseOptions, GradeProgress } from './grade-options.ts'
 export { canRunOnStandby } from './prepare-run.ts'
 export { typesCheckId } from './pseudo-checks.ts'
+
+/** The check harness and runner, loaded once the program has started (see gradeExercise). */
+interface CheckModules {
+  ExerciseSession: typeof import('../checks/exercise-session.ts').ExerciseSession
+  runChecks: typeof import('../checks/run-checks.ts').runChecks
+}
 
 /** What every stage of one grade shares. */
 interface GradeRun {
@@ -145,6 +152,17 @@ async function gradeBehindTap(run: GradeRun, prepared: PreparedRun, tap: WireTap
     return { ...run.base, status: 'failed', ...(broker ? { broker: broker.label } : {}), durationMs: run.durationMs(), checks: [...preconditions, ...skipped] }
   }
 
+  return runTheChecks(run, prepared, { tap, early, broker, preconditions }, { ExerciseSession, runChecks })
+}
+
+/** The broker is up and the preconditions hold: the tap lets the program through, setUp runs, then the checks. */
+async function runTheChecks(
+  run: GradeRun,
+  prepared: PreparedRun,
+  { tap, early, broker, preconditions }: { tap: WireTap; early: StudentProgram | undefined; broker: Broker; preconditions: CheckResult[] },
+  { ExerciseSession, runChecks }: CheckModules,
+): Promise<ExerciseResult> {
+  const { exercise } = run
   await tap.connectTo({ host: broker.host, port: broker.port, webSocketUrls: broker.webSocketUrls })
   const session = run.teardown.use(
     new ExerciseSession({
@@ -217,24 +235,6 @@ async function startBrokerAndTypecheck(run: GradeRun, prepared: PreparedRun, bac
   const configError = startedBroker.status === 'rejected' && startedBroker.reason instanceof StudentConfigError ? startedBroker.reason : undefined
   if (startedBroker.status === 'rejected' && !configError) throw startedBroker.reason
   return { typecheck: typecheckResult.value, broker, configError }
-}
-
-/**
- * Takes down everything a run started, in reverse order, and returns what went wrong as warnings: by now the
- * verdict is final, and a broker that was already gone must not cost the student their grade.
- */
-async function disposeAll(stack: AsyncDisposableStack): Promise<string[]> {
-  try {
-    await stack.disposeAsync()
-    return []
-  } catch (error) {
-    return flattenErrors(error).map((cause) => `while cleaning up after grading: ${describeError(cause).split('\n')[0]}`)
-  }
-}
-
-function flattenErrors(error: unknown): unknown[] {
-  if (error instanceof SuppressedError) return [...flattenErrors(error.error), ...flattenErrors(error.suppressed)]
-  return [error]
 }
 
 /** The client id the exercise's task is about, when it names one and the tap can read CONNECTs. */
