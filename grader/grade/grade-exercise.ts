@@ -4,16 +4,17 @@ import type { ExerciseSession, TaskClientId } from '../checks/exercise-session.t
 import { GraderError, describeError, isGraderError } from '../errors/grader-error.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
 import { resolveSubmission } from '../exercises/submission.ts'
-import { probeParentDeath } from '../process/dies-with-parent.ts'
 import type { CheckResult, ExerciseResult, ProgramRunResult } from '../report/result.ts'
 import { type Random, createRandom } from '../runner/random.ts'
-import { type StudentProgram, describeExit, startStudentProgram } from '../runner/student-program.ts'
+import type { StudentProgram } from '../runner/student-program.ts'
 import { typecheckProgram } from '../runner/typecheck.ts'
 import { chooseSandbox } from '../sandbox/sandbox.ts'
 import { deadlineSignal } from '../time/deadline.ts'
-import { WireTap } from '../wiretap/wire-tap.ts'
+import type { WireTap } from '../wiretap/wire-tap.ts'
 import type { GradeExerciseOptions } from './grade-options.ts'
 import { disposeAll } from './dispose-all.ts'
+import { collectProgramRuns } from './program-runs.ts'
+import { startTap } from './start-tap.ts'
 import { type PreparedRun, prepareRun } from './prepare-run.ts'
 import { brokerConfigResult, isBlocking, skippedResults, typesCheckId, typesResult } from './pseudo-checks.ts'
 
@@ -107,25 +108,6 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
   const warnings = await disposeAll(teardown)
   const done = notes.length > 0 ? { ...result, notes: [...notes, ...(result.notes ?? [])] } : result
   return warnings.length > 0 ? { ...done, warnings: [...(done.warnings ?? []), ...warnings] } : done
-}
-
-/**
- * The tap holds connections until the broker is up and the observer is ready: the program can start now and
- * spend its own start-up time (Node, mqtt.js) while the broker starts. On a TLS listener it ends TLS on both
- * sides with the broker's own certificate, so the MQTT inside is read like any other.
- */
-async function startTap(prepared: PreparedRun, exercise: Exercise, teardown: AsyncDisposableStack): Promise<{ tap: WireTap; early: StudentProgram | undefined }> {
-  const { setup, tlsMaterial, launch } = prepared
-  const tapTls = setup.tlsCa && tlsMaterial ? { ...tlsMaterial.server, upstreamCa: setup.tlsCa } : undefined
-  // A config with WebSocket listeners (ex11): the tap speaks ws:// (and wss:// with the broker's certificate) to the program.
-  const webSocket = setup.studentConfig?.webSockets ? { path: '/mqtt', ...(tlsMaterial && setup.webSocketCa ? { tls: { ...tlsMaterial.server, upstreamCa: setup.webSocketCa } } : {}) } : undefined
-  const tap = teardown.use(await WireTap.start({ ...(tapTls ? { tls: tapTls } : { shouldDecode: !setup.tlsCa }), scheme: setup.tlsCa ? 'mqtts' : 'mqtt', ...(webSocket ? { webSocket } : {}) }))
-  // The parent-death probe started with the command has answered by now; awaiting it lets the event loop
-  // take the answer, so that starting the program does not ask again, synchronously.
-  await probeParentDeath()
-  const early = exercise.run.startsEarly && launch.command ? teardown.use(startStudentProgram({ ...launch, tap }, {}, 1)) : undefined
-  // If no broker can run this exercise here, the early program is stopped on the way out; the tap held it.
-  return { tap, early }
 }
 
 /** With the tap up: choose the broker, start it while type-checking, judge the preconditions, run the checks. */
@@ -241,21 +223,4 @@ async function startBrokerAndTypecheck(run: GradeRun, prepared: PreparedRun, bac
 function taskClientId(exercise: Exercise, inputs: Record<string, string>): TaskClientId | undefined {
   const input = exercise.run.clientIdInput
   return input && inputs[input] !== undefined ? { input, value: inputs[input] } : undefined
-}
-
-/** What each run of the program printed, collected after the run ends so nothing is cut short. */
-async function collectProgramRuns(session: ExerciseSession): Promise<ProgramRunResult[]> {
-  return Promise.all(
-    session.programs.map(async (program) => {
-      const wasRunning = program.isRunning
-      const exit = await program.kill()
-      return {
-        run: program.run,
-        command: program.display,
-        ...(wasRunning ? {} : { exit: describeExit(exit) }),
-        stdoutTail: program.stdout.tail(30),
-        stderrTail: program.stderr.tail(30),
-      }
-    }),
-  )
 }
