@@ -1,4 +1,7 @@
 import type { BrokerSetup, Credentials } from './broker.ts'
+import type { WebSocketListenerKind } from './student-config.ts'
+
+export type { ConfIssue, StudentConfig, WebSocketListenerKind } from './student-config.ts'
 
 /**
  * The one place that writes Mosquitto configuration. Both the local binary and the container read a config
@@ -33,28 +36,4 @@ export interface MosquittoConfFiles {
   'mosquitto.conf': string
   passwd?: string
   acl?: string
-}
-
-/**
- * A mosquitto.conf the student wrote (ex8, ex9, ex11), and the files it may name: the student's acl and passwd,
- * the grader's certificates. Referred to by file name: `acl_file /etc/mosquitto/acl` means the file `acl`.
- */
-export interface StudentConfig {
-  conf: string
-  files: Record<string, string>
-  /**
-   * The WebSocket listeners the config must add beside its one MQTT listener (ex11): `ws` plain, `wss` with the
-   * course certificate. Without it the config has exactly one listener.
-   */
-  webSockets?: readonly WebSocketListenerKind[]
-}
-
-/** A WebSocket listener: `ws` (plain) or `wss` (TLS with the grader's certificate). */
-export type WebSocketListenerKind = 'ws' | 'wss'
-
-/** A line of the student's config the grader cannot run, and why, in words for the student. */
-export interface ConfIssue {
-  line: number
-  text: string
-  problem: string
 }

@@ -2,10 +2,12 @@ import { writeFile, chmod } from 'node:fs/promises'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import path from 'node:path'
 import { hashPasswordLine, renderPasswordFile } from './password-file.ts'
-import type { ConfIssue, MosquittoConfFiles, MosquittoConfOptions, StudentConfig } from './mosquitto-conf-types.ts'
+import type { MosquittoConfFiles, MosquittoConfOptions } from './mosquitto-conf-types.ts'
+import { type ConfIssue, type StudentConfig, StudentConfigError } from './student-config.ts'
 import { assignListenerPorts } from './student-listeners.ts'
 
-export type { ConfIssue, MosquittoConfFiles, MosquittoConfOptions, StudentConfig, WebSocketListenerKind } from './mosquitto-conf-types.ts'
+export type { MosquittoConfFiles, MosquittoConfOptions } from './mosquitto-conf-types.ts'
+export { type ConfIssue, type StudentConfig, StudentConfigError, type WebSocketListenerKind } from './student-config.ts'
 
 /** The one place that writes Mosquitto configuration (the options are in mosquitto-conf-types.ts). */
 export function renderMosquittoConf(options: MosquittoConfOptions): MosquittoConfFiles {
@@ -72,22 +74,6 @@ export async function writeConfigDir(render: (dir: string) => MosquittoConfFiles
     throw error
   }
   return folder
-}
-
-/** The student's config could not be used: a failed check (the student's doing), never a GraderError. */
-export class StudentConfigError extends Error {
-  readonly issues: readonly ConfIssue[]
-  /** What was observed, for the report's "received": Mosquitto's log, or what a client ran into. */
-  readonly received: string | undefined
-  /** What to do next, when it is more specific than "fix the line Mosquitto names". */
-  readonly hint: string | undefined
-  constructor(message: string, issues: readonly ConfIssue[], details: { received?: string; hint?: string } = {}) {
-    super(message)
-    this.name = 'StudentConfigError'
-    this.issues = issues
-    this.received = details.received
-    this.hint = details.hint
-  }
 }
 
 /** Options that would let a config escape the grader's sandbox or its view of the broker. */

@@ -8,7 +8,7 @@ import { TapConnection } from './tap-connection.ts'
 import { type PeerNames, studentPeers } from './format-packet.ts'
 import { type ConnectionEvent, WireTrace } from './wire-trace.ts'
 import { type WebSocketArrival, WebSocketFront, type WebSocketFrontOptions } from './websocket-front.ts'
-import type { WebSocketUrls } from '../broker/websocket-listeners.ts'
+import type { WebSocketUrls } from '../broker/student-config.ts'
 
 export { TapConnection }
 

@@ -5,7 +5,7 @@ import { courseRoot } from './run-cli.ts'
 
 // The grader's layers (test/grader/layers.test.ts holds grader/ to them), as DESIGN.md draws them and ARCHITECTURE.md names them: a folder imports only from the
 // layers below its own, never up, and no two modules import each other (types included). The imports are read
-// with oxc-parser, a full TypeScript parser: dependency-cruiser, the usual tool, cannot read this project (it
+// with oxc-parser, a full TypeScript parser (import declarations, `export ... from`, `import()` and `import('...')` types): dependency-cruiser, the usual tool, cannot read this project (it
 // needs TypeScript's JavaScript API, which TypeScript 7 does not have, and its swc reader stops at `using`).
 
 /** Top to bottom. Folders on one line are one layer: they may import each other, as long as no cycle forms. */
@@ -39,11 +39,20 @@ export function sourceFiles(dir: string): string[] {
   })
 }
 
+/** The modules named in `import('...')` types (`typeof import('./x.ts').Y`): imports of types too. */
+function importTypesIn(node: unknown): string[] {
+  if (!node || typeof node !== 'object') return []
+  if (Array.isArray(node)) return node.flatMap(importTypesIn)
+  const record = node as { type?: string; source?: { value?: unknown } }
+  const own = record.type === 'TSImportType' && typeof record.source?.value === 'string' ? [record.source.value] : []
+  return [...own, ...Object.values(record).flatMap(importTypesIn)]
+}
+
 /** Every import of the course's own files from grader/: static, `export ... from` and `import('...')`. */
 export function readImports(files: string[]): ImportEdge[] {
   return files.flatMap((file) => {
     const text = readFileSync(file, 'utf8')
-    const { module, errors } = parseSync(file, text)
+    const { module, program, errors } = parseSync(file, text)
     if (errors.length > 0) throw new Error(`${file} does not parse: ${errors.map((error) => error.message).join('; ')}`)
     const found: Array<{ specifier: string; isTypeOnly: boolean }> = [
       ...module.staticImports.map((entry) => ({
@@ -53,6 +62,7 @@ export function readImports(files: string[]): ImportEdge[] {
       ...module.staticExports.flatMap((entry) =>
         entry.entries.flatMap((name) => (name.moduleRequest ? [{ specifier: name.moduleRequest.value, isTypeOnly: name.isType }] : [])),
       ),
+      ...importTypesIn(program).map((specifier) => ({ specifier, isTypeOnly: true })),
       ...module.dynamicImports.flatMap((entry) => {
         const literal = /^['"](.+)['"]$/.exec(text.slice(entry.moduleRequest.start, entry.moduleRequest.end))
         return literal ? [{ specifier: literal[1], isTypeOnly: false }] : []
