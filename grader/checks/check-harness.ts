@@ -134,6 +134,19 @@ export class CheckHarness<I extends Inputs> implements Harness<I>, CheckContext 
     return this.session.isTaskConnection(id)
   }
 
+  connectionOf(packet: Packet): number | undefined {
+    return this.tap.trace.events().findLast((event) => event.kind === 'packet' && event.packet === packet)?.connection
+  }
+
+  clientIdOf(connection: number): string | undefined {
+    return this.session.clientIdOf(connection)
+  }
+
+  transportOf(connection: number): 'ws' | 'wss' | undefined {
+    const opened = this.tap.trace.events().find((event) => event.kind === 'connection' && event.state === 'opened' && event.connection === connection)
+    return opened?.kind === 'connection' ? opened.transport : undefined
+  }
+
   taskConnection(): TapConnection {
     const connection = this.tap.connections.findLast((candidate) => candidate.isOpen && this.session.isTaskConnection(candidate.id))
     if (!connection) {

@@ -115,6 +115,12 @@ export interface Harness<I extends Inputs = Inputs> {
   taskConnection(): TapConnection
   /** Whether the program's connection `id` is one the checks judge (its CONNECT carried the task's client id). */
   isTaskConnection(id: number): boolean
+  /** The tap connection a packet of the student's trace travelled on (the newest, for a packet seen twice). */
+  connectionOf(packet: Packet): number | undefined
+  /** The client id the program's connection `id` sent in its first CONNECT, if it sent one. */
+  clientIdOf(connection: number): string | undefined
+  /** How the program's connection `id` reached the tap, for a WebSocket tap: `ws` or `wss`. */
+  transportOf(connection: number): 'ws' | 'wss' | undefined
   /** Waits for the current program to exit; fails naming `description` if it is still running at the deadline. */
   expectExit(description: string): Promise<NonNullable<StudentProgram['exitInfo']>>
   /** Proves the broker has processed everything the program's open connections have sent. */
