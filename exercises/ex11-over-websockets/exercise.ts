@@ -3,7 +3,7 @@ import { describeListeners } from '../../grader/broker/student-listeners.ts'
 import { expectImpostorRefused } from '../../grader/checks/impostor-check.ts'
 import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { fail } from '../../grader/checks/check-failure.ts'
-import { expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss } from '../../grader/checks/device-status.ts'
+import { deviceStatusInputs, expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss } from '../../grader/checks/device-status.ts'
 import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo } from '../../grader/mqtt/packet-guards.ts'
@@ -47,13 +47,7 @@ export default defineExercise<Inputs>({
   requires: ['tls', 'mosquitto-conf', 'websockets'],
   run: {
     entry: 'main.ts',
-    inputs: (random) => {
-      const device = random.id(random.pick(['sensor', 'meter', 'valve', 'pump', 'gateway']))
-      return {
-        DEVICE_ID: device,
-        STATUS_TOPIC: `${random.pick(['acme', 'globex', 'initech', 'umbrella', 'hooli'])}/site-${random.int(1, 9)}/${device}/status`,
-      }
-    },
+    inputs: deviceStatusInputs,
     deadlineMs: 60_000,
     programRuns: 4,
     startsEarly: true,

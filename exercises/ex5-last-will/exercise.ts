@@ -1,5 +1,5 @@
 import { fail } from '../../grader/checks/check-failure.ts'
-import { expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss, retainedStatus } from '../../grader/checks/device-status.ts'
+import { deviceStatusInputs, expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss, retainedStatus } from '../../grader/checks/device-status.ts'
 import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo } from '../../grader/mqtt/packet-guards.ts'
@@ -14,13 +14,7 @@ export default defineExercise<Inputs>({
   lesson: '05-last-will',
   run: {
     entry: 'main.ts',
-    inputs: (random) => {
-      const device = random.id(random.pick(['sensor', 'meter', 'valve', 'pump', 'gateway']))
-      return {
-        DEVICE_ID: device,
-        STATUS_TOPIC: `${random.pick(['acme', 'globex', 'initech', 'umbrella', 'hooli'])}/site-${random.int(1, 9)}/${device}/status`,
-      }
-    },
+    inputs: deviceStatusInputs,
     deadlineMs: 45_000,
     startsEarly: true,
     clientIdInput: 'DEVICE_ID',

@@ -1,5 +1,6 @@
 import type { IConnectPacket } from 'mqtt-packet'
 import { isPublishTo, payloadText } from '../mqtt/packet-guards.ts'
+import type { Random } from '../runner/random.ts'
 import { fail } from './check-failure.ts'
 import type { Harness, Inputs } from './harness.ts'
 
@@ -8,6 +9,15 @@ import type { Harness, Inputs } from './harness.ts'
 // the exercises share; each exercise keeps its own titles, hints and the sentences that name its transport.
 
 type StatusInputs = Inputs & { DEVICE_ID: string; STATUS_TOPIC: string }
+
+/** A device of this run and its status topic: `acme/site-3/valve-1a2b/status`. */
+export function deviceStatusInputs(random: Random): { DEVICE_ID: string; STATUS_TOPIC: string } {
+  const device = random.id(random.pick(['sensor', 'meter', 'valve', 'pump', 'gateway']))
+  return {
+    DEVICE_ID: device,
+    STATUS_TOPIC: `${random.pick(['acme', 'globex', 'initech', 'umbrella', 'hooli'])}/site-${random.int(1, 9)}/${device}/status`,
+  }
+}
 
 /** What a dashboard that connects now would be told: the retained status ("(nothing)" when there is none). */
 export async function retainedStatus(h: Harness<StatusInputs>): Promise<{ text: string; isRetained: boolean }> {
