@@ -3,6 +3,7 @@ import { isConnect } from '../mqtt/packet-guards.ts'
 import type { CheckContext } from './check-context.ts'
 import { CheckFailure, fail } from './check-failure.ts'
 
+/** Harness.expectConnect, for a check's harness (harness.ts says what it waits for). */
 export async function expectConnect(h: CheckContext, options: { after?: number; description?: string } = {}): Promise<IConnectPacket> {
   const expected = h.session.options.taskClientId
   const after = options.after ?? 0

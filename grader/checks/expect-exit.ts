@@ -3,6 +3,7 @@ import { formatDuration } from '../time/deadline.ts'
 import type { CheckContext } from './check-context.ts'
 import { ConnectionTrouble, fail } from './check-failure.ts'
 
+/** Harness.expectExit, for a check's harness (harness.ts says what it waits for). */
 export async function expectExit(h: CheckContext, description: string): Promise<NonNullable<StudentProgram['exitInfo']>> {
   const program = h.currentProgram
   if (!program) throw new Error('expectExit() before any program was started')

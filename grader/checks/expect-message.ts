@@ -7,6 +7,7 @@ import type { GraderClient } from './grader-client.ts'
 import type { ExpectMessageOptions, ExpectNoMessageOptions } from './harness.ts'
 import { describeOutput, hasCrashed, summarizeSent } from './program-output.ts'
 
+/** Harness.expectMessage, for a check's harness (harness.ts says what it waits for). */
 export async function expectMessage(h: CheckContext, client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket> {
   const after = options.after ?? 0
   try {
@@ -39,6 +40,7 @@ export async function expectMessage(h: CheckContext, client: GraderClient, optio
   }
 }
 
+/** Harness.expectNoMessage, for a check's harness (harness.ts says what it waits for). */
 export async function expectNoMessage(h: CheckContext, client: GraderClient, options: ExpectNoMessageOptions): Promise<void> {
   await h.barrier()
   await client.barrier(h.signal)

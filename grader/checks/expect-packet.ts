@@ -7,6 +7,7 @@ import { ProgramExited, fail } from './check-failure.ts'
 import type { ExpectPacketOptions } from './harness.ts'
 import { describeOutput, hasCrashed, summarizeSent } from './program-output.ts'
 
+/** Harness.expectPacket, for a check's harness (harness.ts says what it waits for). */
 export async function expectPacket<P extends Packet>(h: CheckContext, options: ExpectPacketOptions<P>): Promise<P & Packet> {
   const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
   const isJudged = (connection: number) =>

@@ -3,6 +3,7 @@ import { topicMatches } from '../mqtt/topic-filter.ts'
 import type { CheckContext } from './check-context.ts'
 import { CheckFailure, fail } from './check-failure.ts'
 
+/** Harness.expectSubscription, for a check's harness (harness.ts says what it waits for). */
 export async function expectSubscription(h: CheckContext, topic: string, options: { after?: number; description?: string } = {}): Promise<{ granted: number }> {
   const after = options.after ?? 0
   const subscribe = await h.expectPacket({

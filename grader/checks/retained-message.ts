@@ -1,6 +1,7 @@
 import type { IPublishPacket } from 'mqtt-packet'
 import type { CheckContext } from './check-context.ts'
 
+/** Harness.retainedMessage, for a check's harness (harness.ts says what it waits for). */
 export async function retainedMessage(h: CheckContext, topic: string): Promise<IPublishPacket | undefined> {
   // Brokers send a new subscription's retained messages filter by filter, in the order of the SUBSCRIBE
   // (Mosquitto queues them per filter; aedes streams its retained store pattern by pattern). So subscribe to
