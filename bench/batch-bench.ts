@@ -120,7 +120,7 @@ export function runBatch(args: readonly string[]): Promise<BatchRun> {
 
 /**
  * The batch bench: N generated students × every exercise on the fastest broker that runs each (auto: aedes,
- * Mosquitto for ex8 to ex11), then the same cohort sharded 4 ways and merged.
+ * Mosquitto for the exercises aedes cannot run), then the same cohort sharded 4 ways and merged.
  */
 export async function benchBatch(options: { students: number; jobs?: number }): Promise<void> {
   const { dir: cohort, expected } = generateCohort(options.students)

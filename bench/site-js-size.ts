@@ -85,7 +85,7 @@ function sizes(texts: string[]): { bytes: number; gzipBytes: number } {
 export async function readFirstUseScripts(distDir: string, graph: PageScriptGraph, marker: string): Promise<Map<string, string>> {
   const loaded = new Map<string, string>()
   const queue: string[] = []
-  for (const [id, text] of graph.text) {
+  for (const text of graph.text.values()) {
     if (!text.includes(marker)) continue
     const list = /__vite__mapDeps=[^[]*\[([^\]]*)\]/.exec(text)?.[1] ?? ''
     for (const match of list.matchAll(/"([^"]+\.js)"/g)) queue.push(`/${match[1].replace(/^\//, '')}`)

@@ -1,4 +1,5 @@
 import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { connackCode, isConnack } from '../../grader/mqtt/packet-guards.ts'
 import { describeBytes, isSamePayload, payloadSamples } from '../../grader/checks/payload-kinds.ts'
@@ -26,10 +27,7 @@ export default defineExercise<{ CLIENT_ID: string; TOPIC_PREFIX: string }>({
     'Do everything that needs the broker inside client.on("connect", ...): subscribe, then publish the greeting.',
     'client.on("message", (topic, payload) => ...) is called for every message of every subscription: check the topic, then client.publish(`${prefix}/echo`, payload).',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: `${h.inputs.TOPIC_PREFIX}/#`, qos: 1 }], h.signal)
-  },
+  setUp: observeTopics((h) => [`${h.inputs.TOPIC_PREFIX}/#`]),
   checks: [
     {
       id: 'connects',

@@ -37,16 +37,6 @@ function coversRequests(filter: string, requestTopic: string): boolean {
   return topicMatches(parseShared(filter)?.filter ?? filter, requestTopic)
 }
 
-/** The tap connection a packet of the student's trace travelled on. */
-function connectionOf(h: Harness<Inputs>, packet: Packet): number | undefined {
-  const events = h.studentTrace()
-  for (let index = events.length - 1; index >= 0; index--) {
-    const event = events[index]
-    if (event.kind === 'packet' && event.packet === packet) return event.connection
-  }
-  return undefined
-}
-
 /** The newest connection on which the program connected as `clientId`: a program may open others. */
 function connectionOfClient(h: Harness<Inputs>, clientId: string): number | undefined {
   return h
@@ -130,21 +120,21 @@ async function answerTo(h: Harness<Inputs>, request: Request): Promise<IPublishP
   await h.expectPacket({
     from: 'broker',
     description: `${describeRequest(request)}, delivered to your service (${h.inputs.CLIENT_ID})`,
-    match: (p): p is IPublishPacket => isRequestFor(h, request)(p) && connectionOf(h, p) === service,
+    match: (p): p is IPublishPacket => isRequestFor(h, request)(p) && h.connectionOf(p) === service,
     after,
   })
   try {
     return await h.expectPacket({
       from: 'program',
       description: `an answer to ${describeRequest(request)} from your service (${h.inputs.CLIENT_ID})`,
-      match: (p): p is IPublishPacket => isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC && connectionOf(h, p) === service,
+      match: (p): p is IPublishPacket => isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC && h.connectionOf(p) === service,
       after,
     })
   } catch (error) {
     // The answer may have gone out on another of the program's connections: say so, rather than "no answer".
     const elsewhere = answersOf(h, request, after).find((event) => event.connection !== service)
     if (!(error instanceof CheckFailure) || !elsewhere) throw error
-    const clientId = connectConnectionIds(h).get(elsewhere.connection) ?? '(no CONNECT)'
+    const clientId = h.clientIdOf(elsewhere.connection) ?? '(no CONNECT)'
     fail({
       message: `Your program answered ${describeRequest(request)} on another connection, as "${clientId}", not on the service's own connection (${h.inputs.CLIENT_ID}, the one that received the request). Answer with the client that took the request.`,
       expected: `the answer on the connection of clientId="${h.inputs.CLIENT_ID}"`,
@@ -170,7 +160,7 @@ async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing
     if (!(error instanceof CheckFailure) || !error.details.isCrash || !exit) throw error
     crashed(error.details, exit)
   })
-  await settle(h)
+  await h.barrier()
   const service = connectionOfClient(h, h.inputs.CLIENT_ID)
   const answers = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== ordinary.responseTopic, after)
   if (answers.length === 0) {
@@ -195,15 +185,6 @@ async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing
   }
 }
 
-/** The client id of each of the program's connections, from its CONNECT. */
-function connectConnectionIds(h: Harness<Inputs>): Map<number, string> {
-  const ids = new Map<number, string>()
-  for (const event of h.studentTrace()) {
-    if (event.kind === 'packet' && event.direction === 'to-broker' && event.packet.cmd === 'connect' && !ids.has(event.connection)) ids.set(event.connection, event.packet.clientId)
-  }
-  return ids
-}
-
 /** The program's PUBLISHes that answer `request` (its correlation data), on any connection, after `after`. */
 function answersOf(h: Harness<Inputs>, request: Request, after = 0): PacketEvent[] {
   return h.tap.trace.packets(
@@ -219,15 +200,6 @@ export function expectAnswerTo(h: Harness<Inputs>, request: Request, after: numb
     match: (p): p is IPublishPacket => isPublish(p) && p.topic === request.responseTopic && sameBytes(p.properties?.correlationData, request.correlationData),
     after,
   })
-}
-
-/**
- * Barriers on every open connection of the program: the broker has handled all they sent, and sent them all it
- * queued. A connection that closes meanwhile (a program that crashed) has nothing more to say: h.barrier() lets
- * it go, and the check names the crash.
- */
-function settle(h: Harness<Inputs>): Promise<void> {
-  return h.barrier()
 }
 
 export function parseJson(text: string): unknown {
@@ -246,7 +218,7 @@ async function expectSharedSubscription(h: Harness<Inputs>, clientId: string, af
   const subscribe = await h.expectPacket({
     from: 'program',
     description: `a SUBSCRIBE to $share/<group>/${REQUEST_TOPIC} from ${clientId}`,
-    match: (p): p is ISubscribePacket => p.cmd === 'subscribe' && p.subscriptions.some((s) => coversRequests(s.topic, REQUEST_TOPIC)) && connectionOf(h, p) === connectionOfClient(h, clientId),
+    match: (p): p is ISubscribePacket => p.cmd === 'subscribe' && p.subscriptions.some((s) => coversRequests(s.topic, REQUEST_TOPIC)) && h.connectionOf(p) === connectionOfClient(h, clientId),
     after,
   })
   const filter = subscribe.subscriptions.find((s) => coversRequests(s.topic, REQUEST_TOPIC))!.topic
@@ -258,11 +230,11 @@ async function expectSharedSubscription(h: Harness<Inputs>, clientId: string, af
       received: formatPacket(subscribe, 5),
     })
   }
-  const connection = connectionOf(h, subscribe)
+  const connection = h.connectionOf(subscribe)
   const suback = await h.expectPacket({
     from: 'broker',
     description: `the SUBACK for ${clientId}'s subscription to "${filter}"`,
-    match: (p): p is ISubackPacket => p.cmd === 'suback' && p.messageId === subscribe.messageId && connectionOf(h, p) === connection,
+    match: (p): p is ISubackPacket => p.cmd === 'suback' && p.messageId === subscribe.messageId && h.connectionOf(p) === connection,
     after,
   })
   const granted = suback.granted[subscribe.subscriptions.findIndex((s) => s.topic === filter)]
@@ -466,7 +438,7 @@ export default defineExercise<Inputs>({
         await send(h, orphan)
         await send(h, next)
         await expectAnswerTo(h, next, after)
-        await settle(h)
+        await h.barrier()
         const service = connectionOfClient(h, h.inputs.CLIENT_ID)
         const stray = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== next.responseTopic, after)[0]
         if (stray) {
@@ -501,7 +473,7 @@ export default defineExercise<Inputs>({
         await h.expectPacket({ from: 'broker', description: `${describeRequest(stale)}, delivered to your service`, match: isRequestFor(h, stale), after })
         await expectAnswerTo(h, fresh, after)
         await expectAnswerTo(h, later, after)
-        await settle(h)
+        await h.barrier()
         const answered = answersOf(h, stale, after)
         if (answered.length > 0) {
           fail({
@@ -532,7 +504,7 @@ export default defineExercise<Inputs>({
         const after = h.cursor()
         for (const request of requests) await send(h, request)
         for (const request of requests) await expectAnswerTo(h, request, after)
-        await settle(h)
+        await h.barrier()
         for (const request of requests) {
           // Only the two copies' service connections count: a monitor connection may see requests too.
           const deliveredTo = new Set(

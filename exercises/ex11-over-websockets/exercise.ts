@@ -1,28 +1,14 @@
-import type { IConnectPacket } from 'mqtt-packet'
 import { StudentConfigError } from '../../grader/broker/mosquitto-conf.ts'
 import { describeListeners } from '../../grader/broker/student-listeners.ts'
 import { expectImpostorRefused } from '../../grader/checks/impostor-check.ts'
 import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { fail } from '../../grader/checks/check-failure.ts'
-import type { Harness } from '../../grader/checks/harness.ts'
+import { deviceStatusInputs, expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss } from '../../grader/checks/device-status.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { isDisconnect, isPublishTo } from '../../grader/mqtt/packet-guards.ts'
 
 type Inputs = { DEVICE_ID: string; STATUS_TOPIC: string }
-
-/** What a dashboard that connects now would be told: the retained status ("(nothing)" when there is none). */
-async function retainedStatus(h: Harness<Inputs>): Promise<{ text: string; isRetained: boolean }> {
-  const message = await h.retainedMessage(h.inputs.STATUS_TOPIC)
-  return message ? { text: payloadText(message), isRetained: message.retain } : { text: '(nothing)', isRetained: false }
-}
-
-/** ws or wss: how the connection that carried `connect` reached the tap. */
-function transportOf(h: Harness<Inputs>, connect: IConnectPacket): string | undefined {
-  const events = h.studentTrace()
-  const connection = events.findLast((e) => e.kind === 'packet' && e.packet === connect)?.connection
-  const opened = events.find((e) => e.kind === 'connection' && e.state === 'opened' && e.connection === connection)
-  return opened?.kind === 'connection' ? opened.transport : undefined
-}
 
 /** The ports the task gives each WebSocket listener (README, point 1): what browsers and the README's commands dial. */
 const taskPorts = { ws: 8080, wss: 8443 } as const
@@ -61,13 +47,7 @@ export default defineExercise<Inputs>({
   requires: ['tls', 'mosquitto-conf', 'websockets'],
   run: {
     entry: 'main.ts',
-    inputs: (random) => {
-      const device = random.id(random.pick(['sensor', 'meter', 'valve', 'pump', 'gateway']))
-      return {
-        DEVICE_ID: device,
-        STATUS_TOPIC: `${random.pick(['acme', 'globex', 'initech', 'umbrella', 'hooli'])}/site-${random.int(1, 9)}/${device}/status`,
-      }
-    },
+    inputs: deviceStatusInputs,
     deadlineMs: 60_000,
     programRuns: 4,
     startsEarly: true,
@@ -84,10 +64,7 @@ export default defineExercise<Inputs>({
     'For wss://, the WebSockets listener gets the same three TLS lines as in exercise 9 (cafile ca.crt, certfile server.crt, keyfile server.key), and the client must trust the course CA: mqtt.connect(url, { ca: readFileSync(process.env.CA_FILE) }).',
     'Pass MQTT_URL to mqtt.connect() exactly as it is: its scheme picks WebSockets, and its path is /mqtt, the one the grader\u2019s tap accepts (Mosquitto ignores the path; many brokers and proxies do not). An option like protocol: "mqtt" or path: "/ws" overrides the URL.',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: h.inputs.STATUS_TOPIC, qos: 1 }], h.signal)
-  },
+  setUp: observeTopics((h) => [h.inputs.STATUS_TOPIC]),
   checks: [
     {
       id: 'connects-over-websockets',
@@ -99,7 +76,8 @@ export default defineExercise<Inputs>({
       async run(h) {
         await h.program()
         const connect = await h.expectConnect({ description: `a CONNECT with the client id DEVICE_ID ("${h.inputs.DEVICE_ID}") over ws://` })
-        const transport = transportOf(h, connect)
+        const connection = h.connectionOf(connect)
+        const transport = connection === undefined ? undefined : h.transportOf(connection)
         if (transport !== 'ws') {
           fail({ message: `Your CONNECT arrived, but not over the ws:// endpoint in MQTT_URL (it came over ${transport ?? 'another way'}).`, expected: 'a CONNECT over ws://', received: `a CONNECT over ${transport ?? 'an unknown transport'}` })
         }
@@ -115,14 +93,12 @@ export default defineExercise<Inputs>({
       async run(h) {
         const connect = await h.expectConnect()
         const { STATUS_TOPIC } = h.inputs
-        const will = connect.will
         const expected = `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 retain=1}`
-        if (!will) {
-          fail({ message: 'Your CONNECT has no will, so if the device loses power nobody is told. Over WebSockets it works exactly as in exercise 5: add a `will` to the options of mqtt.connect().', expected, received: 'will=none' })
-        }
-        if (will.topic !== STATUS_TOPIC) fail({ message: `Your will goes to "${will.topic}", but the device's status lives on STATUS_TOPIC.`, expected, received: `will.topic="${will.topic}"` })
-        if (payloadText(will) !== 'offline') fail({ message: `Your will says "${payloadText(will)}"; dashboards expect exactly "offline".`, expected, received: `will.payload="${payloadText(will)}"` })
-        if (will.qos !== 1) fail({ message: `Your will has QoS ${will.qos}; the task asks for QoS 1.`, expected, received: `will.qos=${will.qos}` })
+        expectStatusWill(h, connect, {
+          missing: 'Your CONNECT has no will, so if the device loses power nobody is told. Over WebSockets it works exactly as in exercise 5: add a `will` to the options of mqtt.connect().',
+          wrongQos: (qos) => `Your will has QoS ${qos}; the task asks for QoS 1.`,
+          expected: { missing: expected, mismatch: expected },
+        })
       },
     },
     {
@@ -142,10 +118,7 @@ export default defineExercise<Inputs>({
             received: `PUBLISH topic="${STATUS_TOPIC}" qos=${publish.qos} retain=${publish.retain ? 1 : 0} payload="online"`,
           })
         }
-        const retained = await retainedStatus(h)
-        if (retained.text !== 'online' || !retained.isRetained) {
-          fail({ message: `A subscriber that connects now is told ${retained.text}, not the retained "online".`, expected: 'retain=1 payload="online"', received: retained.text })
-        }
+        await expectRetainedOnline(h)
       },
     },
     {
@@ -156,29 +129,7 @@ export default defineExercise<Inputs>({
       hint: 'The broker publishes the will exactly as you wrote it in the CONNECT. For it to replace the retained "online", the will itself must be retained: retain: true.',
       lessonSection: 'mqtt-over-websockets',
       async run(h) {
-        const { STATUS_TOPIC } = h.inputs
-        const observer = await h.observer()
-        const after = observer.trace.cursor
-        // MQTT.js reconnects by itself after a cut; keep it out until the grader has looked at the status.
-        h.tap.holdNewConnections()
-        try {
-          h.taskConnection().cut()
-          await h.expectMessage(observer, {
-            description: `"offline" on ${STATUS_TOPIC}, published by the broker as your will when the grader cut your WebSocket`,
-            match: (m) => m.topic === STATUS_TOPIC && payloadText(m) === 'offline',
-            after,
-          })
-          const retained = await retainedStatus(h)
-          if (retained.text !== 'offline') {
-            fail({
-              message: `After the power loss, a dashboard that connects is still told "${retained.text}": your will was published to the subscribers of that moment, but it was not retained, so it did not replace the retained "online".`,
-              expected: 'the retained status is "offline" (will with retain=1)',
-              received: `the retained status is "${retained.text}"`,
-            })
-          }
-        } finally {
-          h.tap.releaseNewConnections()
-        }
+        await expectWillOnPowerLoss(h, 'WebSocket')
       },
     },
     {
@@ -190,11 +141,7 @@ export default defineExercise<Inputs>({
       lessonSection: 'mqtt-over-websockets',
       timeoutMs: 8000,
       async run(h) {
-        const { STATUS_TOPIC } = h.inputs
-        const cutAt = h.studentTrace().findLast((e) => e.kind === 'connection' && e.state === 'closed' && e.closedBy === 'tap' && e.connection > 0)?.seq ?? 0
-        const reconnect = await h.expectConnect({ description: `a new CONNECT as ${h.inputs.DEVICE_ID} after the cut (MQTT.js reconnects by itself unless reconnectPeriod is 0: leave it at its default)`, after: cutAt })
-        const after = h.tap.trace.packets((e) => e.packet === reconnect, cutAt)[0]?.seq ?? cutAt
-        await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC} after reconnecting`, match: isPublishTo(STATUS_TOPIC, 'online'), after })
+        await expectBackOnline(h)
       },
     },
     {
@@ -234,7 +181,8 @@ export default defineExercise<Inputs>({
         const after = h.cursor()
         await h.startProgram({ MQTT_URL: h.tap.secureUrl! })
         const connect = await h.expectConnect({ description: `a CONNECT as ${h.inputs.DEVICE_ID} over wss:// (MQTT_URL is now ${h.tap.secureUrl})`, after })
-        const transport = transportOf(h, connect)
+        const connection = h.connectionOf(connect)
+        const transport = connection === undefined ? undefined : h.transportOf(connection)
         if (transport !== 'wss') {
           fail({ message: `Given a wss:// MQTT_URL, your program connected over ${transport ?? 'something else'}: connect to the URL it is given.`, expected: 'a CONNECT over wss://', received: `a CONNECT over ${transport ?? 'an unknown transport'}` })
         }

@@ -1,6 +1,7 @@
 import type { IPublishPacket, ISubscribePacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { payloadText } from '../../grader/mqtt/packet-guards.ts'
@@ -154,10 +155,7 @@ export default defineExercise<Inputs>({
     'Three surprises: "+" matches an empty level ("a//c"), "#" matches its parent ("a/#" matches "a"), and a filter starting with a wildcard never matches a topic starting with "$".',
     'For part (b), pass FILTERS.split(",") to client.subscribe() as they are: the broker does the matching for you, with the same rules as your function.',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: `${h.inputs.TOPIC_PREFIX}/match/response`, qos: 1 }, { topic: `${h.inputs.TOPIC_PREFIX}/forwarded`, qos: 1 }], h.signal)
-  },
+  setUp: observeTopics((h) => [`${h.inputs.TOPIC_PREFIX}/match/response`, `${h.inputs.TOPIC_PREFIX}/forwarded`]),
   checks: [
     {
       id: 'connects',

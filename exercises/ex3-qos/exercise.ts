@@ -1,6 +1,7 @@
 import type { IConnackPacket, IPublishPacket, Packet } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
@@ -175,10 +176,7 @@ export default defineExercise<Inputs>({
     'A publish at QoS 1 or 2 is finished only when its acknowledgement arrives: await client.publishAsync(...) for each reading, then await client.endAsync(), then exit.',
     'A persistent session needs three things: the same client id every time, clean: false in the connect options, and a subscription at QoS 1 or 2 (QoS 0 messages are not kept for absent clients).',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: h.inputs.TOPIC, qos: 2 }], h.signal)
-  },
+  setUp: observeTopics((h) => [h.inputs.TOPIC], { qos: 2 }),
   checks: [
     {
       id: 'qos0-fire-and-forget',

@@ -1,6 +1,7 @@
 import type { IPublishPacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
@@ -68,10 +69,7 @@ export default defineExercise<Inputs>({
     'Every time the state changes, publish the whole state again, retained: the broker keeps only the latest retained message of a topic.',
     'To remove a retained message, publish an empty payload (zero bytes), retained, to the same topic. Then wait for the acknowledgement before you disconnect and exit.',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: h.inputs.STATE_TOPIC, qos: 1 }], h.signal)
-  },
+  setUp: observeTopics((h) => [h.inputs.STATE_TOPIC]),
   checks: [
     {
       id: 'publishes-state-retained',

@@ -1,15 +1,10 @@
 import { fail } from '../../grader/checks/check-failure.ts'
-import type { Harness } from '../../grader/checks/harness.ts'
+import { deviceStatusInputs, expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss, retainedStatus } from '../../grader/checks/device-status.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
+import { isDisconnect, isPublishTo } from '../../grader/mqtt/packet-guards.ts'
 
 type Inputs = { DEVICE_ID: string; STATUS_TOPIC: string }
-
-/** What a dashboard that connects now would be told: the retained status ("(nothing)" when there is none). */
-async function retainedStatus(h: Harness<Inputs>): Promise<{ text: string; isRetained: boolean }> {
-  const message = await h.retainedMessage(h.inputs.STATUS_TOPIC)
-  return message ? { text: payloadText(message), isRetained: message.retain } : { text: '(nothing)', isRetained: false }
-}
 
 export default defineExercise<Inputs>({
   id: 'ex5',
@@ -19,13 +14,7 @@ export default defineExercise<Inputs>({
   lesson: '05-last-will',
   run: {
     entry: 'main.ts',
-    inputs: (random) => {
-      const device = random.id(random.pick(['sensor', 'meter', 'valve', 'pump', 'gateway']))
-      return {
-        DEVICE_ID: device,
-        STATUS_TOPIC: `${random.pick(['acme', 'globex', 'initech', 'umbrella', 'hooli'])}/site-${random.int(1, 9)}/${device}/status`,
-      }
-    },
+    inputs: deviceStatusInputs,
     deadlineMs: 45_000,
     startsEarly: true,
     clientIdInput: 'DEVICE_ID',
@@ -35,10 +24,7 @@ export default defineExercise<Inputs>({
     'Make both the will and your "online" message retained, on the same topic: whoever subscribes later gets the last one, so the topic always tells the truth about the device.',
     'Publish "online" inside client.on("connect", ...), which runs after every reconnect. For a clean stop, handle process.on("SIGTERM"): await client.publishAsync(topic, "offline", { qos: 1, retain: true }), then await client.endAsync().',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: h.inputs.STATUS_TOPIC, qos: 1 }], h.signal)
-  },
+  setUp: observeTopics((h) => [h.inputs.STATUS_TOPIC]),
   checks: [
     {
       id: 'connects-with-will',
@@ -51,18 +37,11 @@ export default defineExercise<Inputs>({
         await h.program()
         const connect = await h.expectConnect()
         const { STATUS_TOPIC } = h.inputs
-        const will = connect.will
-        if (!will) {
-          fail({
-            message: 'Your CONNECT has no will, so if the device loses power nobody is told. A will can only be set when connecting: add a `will` to the options of mqtt.connect().',
-            expected: `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 retain=1}`,
-            received: 'will=none',
-          })
-        }
-        const expected = `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 ...}`
-        if (will.topic !== STATUS_TOPIC) fail({ message: `Your will goes to "${will.topic}", but the device's status lives on STATUS_TOPIC.`, expected, received: `will.topic="${will.topic}"` })
-        if (payloadText(will) !== 'offline') fail({ message: `Your will says "${payloadText(will)}"; dashboards expect exactly "offline".`, expected, received: `will.payload="${payloadText(will)}"` })
-        if (will.qos !== 1) fail({ message: `Your will has QoS ${will.qos}; the exercise asks for QoS 1, so that the broker delivers it at least once.`, expected, received: `will.qos=${will.qos}` })
+        expectStatusWill(h, connect, {
+          missing: 'Your CONNECT has no will, so if the device loses power nobody is told. A will can only be set when connecting: add a `will` to the options of mqtt.connect().',
+          wrongQos: (qos) => `Your will has QoS ${qos}; the exercise asks for QoS 1, so that the broker delivers it at least once.`,
+          expected: { missing: `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 retain=1}`, mismatch: `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 ...}` },
+        })
       },
     },
     {
@@ -89,10 +68,7 @@ export default defineExercise<Inputs>({
             received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="online"`,
           })
         }
-        const retained = await retainedStatus(h)
-        if (retained.text !== 'online' || !retained.isRetained) {
-          fail({ message: `A subscriber that connects now is told ${retained.text}, not the retained "online".`, expected: 'retain=1 payload="online"', received: retained.text })
-        }
+        await expectRetainedOnline(h)
       },
     },
     {
@@ -103,29 +79,7 @@ export default defineExercise<Inputs>({
       hint: 'The broker publishes the will exactly as you wrote it in the CONNECT. For it to replace the retained "online", the will itself must be retained: retain: true.',
       lessonSection: 'when-the-broker-sends-the-will',
       async run(h) {
-        const { STATUS_TOPIC } = h.inputs
-        const observer = await h.observer()
-        const after = observer.trace.cursor
-        // Your client reconnects by itself after a cut; keep it out until the grader has looked at the status.
-        h.tap.holdNewConnections()
-        try {
-          h.taskConnection().cut()
-          await h.expectMessage(observer, {
-            description: `"offline" on ${STATUS_TOPIC}, published by the broker as your will when the grader cut your connection`,
-            match: (m) => m.topic === STATUS_TOPIC && payloadText(m) === 'offline',
-            after,
-          })
-          const retained = await retainedStatus(h)
-          if (retained.text !== 'offline') {
-            fail({
-              message: `After the power loss, a dashboard that connects is still told "${retained.text}": your will was published to the subscribers of that moment, but it was not retained, so it did not replace the retained "online".`,
-              expected: 'the retained status is "offline" (will with retain=1)',
-              received: `the retained status is "${retained.text}"`,
-            })
-          }
-        } finally {
-          h.tap.releaseNewConnections()
-        }
+        await expectWillOnPowerLoss(h, 'connection')
       },
     },
     {
@@ -137,12 +91,7 @@ export default defineExercise<Inputs>({
       lessonSection: 'the-online-offline-pattern',
       timeoutMs: 8000,
       async run(h) {
-        const { STATUS_TOPIC } = h.inputs
-        // The cut happened in the previous check; the reconnection may already be in the trace (the tap held it).
-        const cutAt = h.studentTrace().findLast((e) => e.kind === 'connection' && e.state === 'closed' && e.closedBy === 'tap')?.seq ?? 0
-        const reconnect = await h.expectConnect({ description: `a new CONNECT as ${h.inputs.DEVICE_ID} after the cut (MQTT.js reconnects by itself unless reconnectPeriod is 0: leave it at its default)`, after: cutAt })
-        const after = h.tap.trace.packets((e) => e.packet === reconnect, cutAt)[0]?.seq ?? cutAt
-        await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC} after reconnecting`, match: isPublishTo(STATUS_TOPIC, 'online'), after })
+        await expectBackOnline(h)
       },
     },
     {

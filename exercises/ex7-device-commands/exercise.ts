@@ -1,6 +1,7 @@
 import type { IPublishPacket } from 'mqtt-packet'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
@@ -174,11 +175,10 @@ export default defineExercise<Inputs>({
     'JSON.parse throws on malformed input: wrap it in try/catch, or one bad message kills your device. Then check the shape: an object with exactly one key, "led", whose value is "on", "off" or "toggle".',
     'For every input, publish exactly one message: the new state (retained) or an error {"error": "...", "input": "<the payload as received>"}.',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
+  setUp: observeTopics((h) => {
     const { led, errors } = topics(h)
-    await observer.subscribe([{ topic: led, qos: 1 }, { topic: errors, qos: 1 }], h.signal)
-  },
+    return [led, errors]
+  }),
   checks: [
     {
       id: 'announces-state',

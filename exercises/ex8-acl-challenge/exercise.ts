@@ -3,6 +3,7 @@ import { hashPasswordLine } from '../../grader/broker/password-file.ts'
 import { fail } from '../../grader/checks/check-failure.ts'
 import type { GraderClient } from '../../grader/checks/grader-client.ts'
 import type { Harness } from '../../grader/checks/harness.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { connackCode, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeConnackCode, describeReasonCode } from '../../grader/mqtt/reason-codes.ts'
@@ -131,10 +132,7 @@ export default defineExercise<Inputs>({
     'In the acl, rules belong to the `user` line above them, and rules above the first `user` line apply to anonymous clients only. `topic X` on its own means readwrite: say `read` or `write`.',
     'The sensor needs `topic write home/sensors/#` and the dashboard `topic read home/#`. Mosquitto still grants every SUBSCRIBE; the ACL is checked on each delivery, so a forbidden subscription simply stays silent.',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: '#', qos: 1 }], h.signal)
-  },
+  setUp: observeTopics(() => ['#']),
   checks: [
     // Wrong passwords first: without a password_file (and allow_anonymous true to let the users in) every
     // password works, which this check names; with a password_file but allow_anonymous true, only clients

@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt-packet'
 import { CheckFailure, fail } from '../../grader/checks/check-failure.ts'
 import { quoteText } from '../../grader/wiretap/format-packet.ts'
 import { expectImpostorRefused } from '../../grader/checks/impostor-check.ts'
+import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo, payloadText } from '../../grader/mqtt/packet-guards.ts'
 import { describeExit } from '../../grader/runner/student-program.ts'
@@ -42,10 +43,7 @@ export default defineExercise<Inputs>({
     'In mosquitto.conf, under the listener: cafile ca.crt, certfile server.crt, keyfile server.key. In the client: mqtt.connect(url, { ca: readFileSync(process.env.CA_FILE) }).',
     'Leave rejectUnauthorized and checkServerIdentity alone: their defaults check the CA and the host name. Turning either off makes the encryption worthless: anyone can pretend to be your broker.',
   ],
-  async setUp(h) {
-    const observer = await h.observer()
-    await observer.subscribe([{ topic: h.inputs.TOPIC, qos: 1 }], h.signal)
-  },
+  setUp: observeTopics((h) => [h.inputs.TOPIC]),
   checks: [
     {
       id: 'publishes-over-tls',

@@ -52,7 +52,10 @@ export class BatchProgress {
   /** A line that stays. With `isQuietLive`, a live terminal shows it only through the counters. */
   say(line: string, options: { isQuietLive?: boolean } = {}): void {
     if (this.#isLive) {
-      if (options.isQuietLive) return this.#draw()
+      if (options.isQuietLive) {
+        this.#draw()
+        return
+      }
       this.#clear()
       this.#stream.write(`${line}\n`)
       this.#draw()
@@ -70,7 +73,7 @@ export class BatchProgress {
     if (!this.#isLive) return
     const elapsedMs = performance.now() - this.#startedAt
     const etaMs = this.#done > 0 ? (elapsedMs / this.#done) * (this.#total - this.#done) : undefined
-    const line = `${this.#done}/${this.#total} students done, ${this.#running.size} running, ${this.#failed} failed to grade, ${formatDuration(elapsedMs)} elapsed${etaMs === undefined ? '' : `, ETA ${formatDuration(etaMs)}`}`
+    const line = `${this.#done}/${this.#total} students done, ${this.#running.size} running, ${this.#failed} failed to grade, ${formatElapsed(elapsedMs)} elapsed${etaMs === undefined ? '' : `, ETA ${formatElapsed(etaMs)}`}`
     this.#clear()
     this.#stream.write(line.slice(0, Math.max(20, (this.#stream.columns || 120) - 1)))
   }
@@ -81,7 +84,8 @@ export class BatchProgress {
   }
 }
 
-export function formatDuration(ms: number): string {
+/** Elapsed time and ETA in whole seconds and minutes (a check's own durations: formatDuration, time/deadline.ts). */
+export function formatElapsed(ms: number): string {
   const seconds = Math.round(ms / 1000)
   return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`
 }

@@ -93,7 +93,8 @@ function renderRow(record: StudentRecord, row: number, manifest: BatchManifest):
   const totalMax = manifest.exercises.reduce((sum, exercise) => sum + exercise.maxPoints, 0)
   const totalCell = `<td class="cell total" data-value="${total}" style="background:${total < 0 ? '#ddd' : colour(totalMax ? total / totalMax : 1)}">${total < 0 ? '–' : `${total}/${totalMax}`}</td>`
   const roster = record.rosterStatus === 'not in roster' ? ' <span class="warn" title="this folder is not in the roster">⚠ not in roster</span>' : record.rosterStatus === 'not submitted' ? ' <span class="warn">no submission</span>' : ''
-  return `<tr><th scope="row" data-value="${escape(record.student)}"><a href="#${anchor(row)}">${escape(record.student)}</a>${roster}${record.problem && record.rosterStatus !== 'not submitted' ? ' <span class="warn" title="' + escape(record.problem) + '">⚠</span>' : ''}</th>${cells.join('')}${totalCell}</tr>`
+  const problem = record.problem && record.rosterStatus !== 'not submitted' ? ` <span class="warn" title="${escape(record.problem)}">⚠</span>` : ''
+  return `<tr><th scope="row" data-value="${escape(record.student)}"><a href="#${anchor(row)}">${escape(record.student)}</a>${roster}${problem}</th>${cells.join('')}${totalCell}</tr>`
 }
 
 function renderStudentDetails(record: StudentRecord, row: number): string {
@@ -150,6 +151,7 @@ function anchor(row: number, exerciseId?: string): string {
   return exerciseId ? `s${row}-${exerciseId}` : `s${row}`
 }
 
+// biome-ignore lint/suspicious/noShadowRestrictedNames: the global escape() is deprecated and never wanted here
 function escape(value: string): string {
   return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { courseVersion } from '../grade/course-version.ts'
 import type { Exercise } from '../exercises/load-exercises.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 import { ignoredFolders } from '../runner/copy-submission.ts'
 
 export { ignoredFolders }

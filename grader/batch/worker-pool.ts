@@ -8,7 +8,7 @@ import { OutputCapture } from '../process/output-capture.ts'
 import type { ExerciseResult } from '../report/result.ts'
 import type { SandboxChoice } from '../sandbox/sandbox.ts'
 import { typecheckProgram } from '../runner/typecheck.ts'
-import { WarmTypechecker } from '../watch/warm-typechecker.ts'
+import { WarmTypechecker } from '../runner/warm-typechecker.ts'
 import { CpuHeadroomGate } from '../process/cpu-headroom.ts'
 import type { WorkerReply, WorkerRequest } from './grade-worker.ts'
 

@@ -1,3 +1,5 @@
+import type { StudentConfig, WebSocketUrls } from './student-config.ts'
+
 /**
  * One interface for every broker the grader can run an exercise against. An exercise says what it needs
  * (capabilities); a backend says what it offers; `auto` picks the fastest backend that offers everything.
@@ -19,20 +21,15 @@ export const capabilities = ['mqtt5', 'auth', 'acl', 'tls', 'mosquitto-conf', 'w
 
 export type Capability = (typeof capabilities)[number]
 
-export interface BrokerUser {
-  username: string
-  password: string
-}
-
 /** What an exercise asks of the broker for one run. Empty means: anonymous MQTT on one loopback port. */
 export interface BrokerSetup {
   /** Users written to the password file; when set, anonymous clients are refused unless `allowAnonymous`. */
-  users?: readonly BrokerUser[]
+  users?: readonly Credentials[]
   /** The text of a Mosquitto acl_file. */
   acl?: string
   allowAnonymous?: boolean
   /** A mosquitto.conf the student wrote, run instead of the grader's own (with its files). */
-  studentConfig?: import('./mosquitto-conf.ts').StudentConfig
+  studentConfig?: StudentConfig
   /** The CA (PEM) behind the listener's certificate when the listener speaks TLS: probes and grader clients trust it. */
   tlsCa?: string
   /** The CA (PEM) behind the certificate of a wss:// listener the student's config adds (StudentConfig.webSockets). */
@@ -55,7 +52,7 @@ export interface Broker extends AsyncDisposable {
   /** Set when the listener speaks TLS: the CA (PEM) that signed its certificate. */
   readonly tlsCa?: string | undefined
   /** The WebSocket listeners of a student's config that asks for them (StudentConfig.webSockets), by kind. */
-  readonly webSocketUrls?: import('./websocket-listeners.ts').WebSocketUrls
+  readonly webSocketUrls?: WebSocketUrls
   readonly capabilities: ReadonlySet<Capability>
   /** Credentials for the grader's own clients, which may read and write every topic; undefined when anonymous works. */
   readonly graderCredentials: Credentials | undefined

@@ -1,45 +1,15 @@
 import { writeFile, chmod } from 'node:fs/promises'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import path from 'node:path'
-import type { BrokerSetup, Credentials } from './broker.ts'
 import { hashPasswordLine, renderPasswordFile } from './password-file.ts'
+import type { MosquittoConfFiles, MosquittoConfOptions } from './mosquitto-conf-types.ts'
+import { type ConfIssue, type StudentConfig, StudentConfigError } from './student-config.ts'
 import { assignListenerPorts } from './student-listeners.ts'
 
-/**
- * The one place that writes Mosquitto configuration. Both the local binary and the container read a config
- * directory written here; only the paths the broker sees differ (`brokerConfigDir`).
- */
-export interface MosquittoConfOptions {
-  /** The port Mosquitto listens on, as the broker sees it. */
-  port: number
-  /**
-   * Where the MQTT listener is a Unix socket instead of `port` (the grader is root and programs share its
-   * loopback: only the grader can open the socket, through its guarded front, guarded-listener.ts). Relative to
-   * Mosquitto's working folder, which is the config folder.
-   */
-  unixSocket?: string | undefined
-  /** The ports of the WebSocket listeners a student's config adds (StudentConfig.webSockets), as the broker sees them. */
-  webSocketPorts?: Partial<Record<WebSocketListenerKind, number>>
-  /** `127.0.0.1` for the local binary and host networking; undefined (every interface) inside a bridged container. */
-  bindAddress: string | undefined
-  /** Where the config directory is mounted for the broker (the same as the host path for the local binary). */
-  brokerConfigDir: string
-  setup: BrokerSetup
-  /** The grader's own user, added to the password file and the ACL when the setup has users. */
-  graderCredentials: Credentials | undefined
-  /**
-   * Mosquitto started as root drops privileges to the `mosquitto` user, which cannot read a private temp dir:
-   * running as root (CI, containers) we ask it to stay who it is.
-   */
-  isRoot: boolean
-}
+export type { MosquittoConfFiles, MosquittoConfOptions } from './mosquitto-conf-types.ts'
+export { type ConfIssue, type StudentConfig, StudentConfigError, type WebSocketListenerKind } from './student-config.ts'
 
-export interface MosquittoConfFiles {
-  'mosquitto.conf': string
-  passwd?: string
-  acl?: string
-}
-
+/** The one place that writes Mosquitto configuration (the options are in mosquitto-conf-types.ts). */
 export function renderMosquittoConf(options: MosquittoConfOptions): MosquittoConfFiles {
   const { setup, graderCredentials } = options
   const users = setup.users ?? []
@@ -72,7 +42,7 @@ export function renderMosquittoConf(options: MosquittoConfOptions): MosquittoCon
     files.acl = `${setup.acl.trimEnd()}\n${graderBlock}`
     lines.push(`acl_file ${file('acl')}`)
   }
-  files['mosquitto.conf'] = lines.join('\n') + '\n'
+  files['mosquitto.conf'] = `${lines.join('\n')}\n`
   return files
 }
 
@@ -104,46 +74,6 @@ export async function writeConfigDir(render: (dir: string) => MosquittoConfFiles
     throw error
   }
   return folder
-}
-
-/**
- * A mosquitto.conf the student wrote (ex8, ex9, ex11), and the files it may name: the student's acl and passwd,
- * the grader's certificates. Referred to by file name: `acl_file /etc/mosquitto/acl` means the file `acl`.
- */
-export interface StudentConfig {
-  conf: string
-  files: Record<string, string>
-  /**
-   * The WebSocket listeners the config must add beside its one MQTT listener (ex11): `ws` plain, `wss` with the
-   * course certificate. Without it the config has exactly one listener.
-   */
-  webSockets?: readonly WebSocketListenerKind[]
-}
-
-/** A WebSocket listener: `ws` (plain) or `wss` (TLS with the grader's certificate). */
-export type WebSocketListenerKind = 'ws' | 'wss'
-
-/** A line of the student's config the grader cannot run, and why, in words for the student. */
-export interface ConfIssue {
-  line: number
-  text: string
-  problem: string
-}
-
-/** The student's config could not be used: a failed check (the student's doing), never a GraderError. */
-export class StudentConfigError extends Error {
-  readonly issues: readonly ConfIssue[]
-  /** What was observed, for the report's "received": Mosquitto's log, or what a client ran into. */
-  readonly received: string | undefined
-  /** What to do next, when it is more specific than "fix the line Mosquitto names". */
-  readonly hint: string | undefined
-  constructor(message: string, issues: readonly ConfIssue[], details: { received?: string; hint?: string } = {}) {
-    super(message)
-    this.name = 'StudentConfigError'
-    this.issues = issues
-    this.received = details.received
-    this.hint = details.hint
-  }
 }
 
 /** Options that would let a config escape the grader's sandbox or its view of the broker. */
@@ -239,5 +169,5 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     const name = path.posix.basename(aclOption[1])
     files[name] = `${files[name].trimEnd()}\n\n# the grader's own observer\nuser ${credentials.username}\ntopic readwrite #\n`
   }
-  return { ...files, 'mosquitto.conf': [...out, ...tail].join('\n') + '\n' }
+  return { ...files, 'mosquitto.conf': `${[...out, ...tail].join('\n')}\n` }
 }

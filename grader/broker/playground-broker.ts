@@ -3,7 +3,7 @@ import net from 'node:net'
 import type { Aedes, AedesPublishPacket, Client, Subscription } from 'aedes'
 import { WebSocketServer, createWebSocketStream } from 'ws'
 import { GraderError } from '../errors/grader-error.ts'
-import { formatPayload } from '../wiretap/format-packet.ts'
+import { formatPayload } from '../mqtt/format-payload.ts'
 
 // Not `import http from 'node:http'`: Node's ES module view of http loads its fetch (undici), ~35 ms, for nothing.
 const http = process.getBuiltinModule('node:http') as typeof Http

@@ -4,7 +4,7 @@ import tls from 'node:tls'
 import { randomBytes } from 'node:crypto'
 import type { IConnackPacket } from 'mqtt-packet'
 import { decodeFrame, generatePacket } from '../mqtt/packet-codec.ts'
-import { PacketFramer } from '../wiretap/packet-framer.ts'
+import { PacketFramer } from '../mqtt/packet-framer.ts'
 import type { Credentials } from './broker.ts'
 
 export interface ProbeOptions {

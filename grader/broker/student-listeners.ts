@@ -1,4 +1,5 @@
-import type { ConfIssue, MosquittoConfOptions, StudentConfig, WebSocketListenerKind } from './mosquitto-conf.ts'
+import type { MosquittoConfOptions } from './mosquitto-conf-types.ts'
+import type { ConfIssue, StudentConfig, WebSocketListenerKind } from './student-config.ts'
 
 /**
  * The listeners of a student's mosquitto.conf that adds WebSocket listeners (ex11): what each listener block

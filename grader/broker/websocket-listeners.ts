@@ -1,11 +1,11 @@
 import type { Credentials } from './broker.ts'
 import { describeError } from '../errors/grader-error.ts'
 import { findFreePort } from './free-port.ts'
-import { StudentConfigError, type WebSocketListenerKind } from './mosquitto-conf.ts'
+import { StudentConfigError, type WebSocketListenerKind, type WebSocketUrls } from './student-config.ts'
 import { probeBroker } from './probe-broker.ts'
 
 /** Where a broker's WebSocket listeners answer, by kind: `ws://127.0.0.1:41000` (no path: Mosquitto serves any). */
-export type WebSocketUrls = Partial<Record<WebSocketListenerKind, string>>
+export type { WebSocketUrls } from './student-config.ts'
 
 /**
  * A free port for each WebSocket listener the student's config must add: free on every address, since Mosquitto

@@ -6,7 +6,12 @@ import { formatPacket } from '../wiretap/format-packet.ts'
 import type { WireTap } from '../wiretap/wire-tap.ts'
 import type { TraceEvent } from '../wiretap/wire-trace.ts'
 import type { FailureDetails } from './check-failure.ts'
-import type { TaskClientId } from './harness.ts'
+
+/** The client id the task is about: the input that names it, and this run's value. */
+export interface TaskClientId {
+  input: string
+  value: string
+}
 
 /**
  * Something that went wrong with the program's connections themselves, whatever check was running: the check

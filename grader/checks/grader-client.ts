@@ -1,18 +1,18 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import { randomBytes } from 'node:crypto'
-import {
-  type IConnackPacket,
-  type IConnectPacket,
-  type IPublishPacket,
-  type ISubackPacket,
-  type IUnsubackPacket,
-  type Packet,
-  type QoS,
+import type {
+  IConnackPacket,
+  IConnectPacket,
+  IPublishPacket,
+  ISubackPacket,
+  IUnsubackPacket,
+  Packet,
+  QoS,
 } from 'mqtt-packet'
 import { decodeFrame, generatePacket } from '../mqtt/packet-codec.ts'
 import { raceSignal } from '../time/deadline.ts'
-import { PacketFramer } from '../wiretap/packet-framer.ts'
+import { PacketFramer } from '../mqtt/packet-framer.ts'
 import { type PacketEvent, WireTrace } from '../wiretap/wire-trace.ts'
 import type { PeerNames } from '../wiretap/format-packet.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'

@@ -1,5 +1,5 @@
 import type { Random } from '../runner/random.ts'
-import { formatPayload } from '../wiretap/format-packet.ts'
+import { formatPayload } from '../mqtt/format-payload.ts'
 
 /** One kind of payload a program that passes data on must keep intact. */
 export interface PayloadSample {

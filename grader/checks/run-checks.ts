@@ -1,12 +1,12 @@
 import { type Capability, describeCapability } from '../broker/broker.ts'
 import { describeError } from '../errors/grader-error.ts'
-import type { CheckDefinition } from '../exercises/define-exercise.ts'
+import type { CheckDefinition } from './check-definition.ts'
 import type { CheckResult } from '../report/result.ts'
 import { DeadlineExceeded, deadlineSignal, formatDuration } from '../time/deadline.ts'
 import { formatTraceEvent } from '../wiretap/format-packet.ts'
 import type { TraceEvent } from '../wiretap/wire-trace.ts'
 import { CheckFailure, crashHint } from './check-failure.ts'
-import type { ExerciseSession } from './harness.ts'
+import type { ExerciseSession } from './exercise-session.ts'
 
 export interface RunChecksOptions {
   checks: readonly CheckDefinition[]

@@ -1,4 +1,4 @@
-import type { CheckInput } from '../exercises/define-exercise.ts'
+import type { CheckInput } from './check-definition.ts'
 import { describeExit } from '../runner/student-program.ts'
 import { DeadlineExceeded, formatDuration } from '../time/deadline.ts'
 import { formatPacket, formatTraceEvent } from '../wiretap/format-packet.ts'

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { formatDuration } from '../batch/batch-progress.ts'
+import { formatElapsed } from '../batch/batch-progress.ts'
 import { mergeBatches } from '../batch/merge-batches.ts'
 import { batchUsage, parseBatchArgs } from '../batch/parse-batch-args.ts'
 import { runBatch } from '../batch/run-batch.ts'
@@ -33,7 +33,7 @@ export async function runBatchCommand(args: readonly string[]): Promise<number> 
   const reused = summary.reused > 0 ? `; ${summary.reused} unchanged results reused (--force regrades them)` : ''
   const rejected = summary.rejected > 0 ? `; ${summary.rejected} stored result${summary.rejected === 1 ? '' : 's'} did not verify (not written by this batch) and ${summary.rejected === 1 ? 'was' : 'were'} graded again` : ''
   process.stdout.write(
-    `Done in ${formatDuration(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercise${summary.graded === 1 ? '' : 's'} graded${reused}${rejected}.\n` +
+    `Done in ${formatElapsed(performance.now() - startedAt)}: ${graded} students, ${summary.graded} exercise${summary.graded === 1 ? '' : 's'} graded${reused}${rejected}.\n` +
       `  ${path.join(command.outDir, 'gradebook.csv')}\n  ${path.join(command.outDir, 'index.html')}\n`,
   )
   const unreadable = summary.students.filter((record) => record.problem?.startsWith('no exercise found')).length

@@ -1,4 +1,4 @@
-import { appendFile, writeFile } from 'node:fs/promises'
+import { writeFile } from 'node:fs/promises'
 import { GraderError } from '../errors/grader-error.ts'
 import { layoutExercise } from '../exercises/detect-layout.ts'
 import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
@@ -10,13 +10,11 @@ import { OrderedOutput } from '../report/ordered-output.ts'
 import { newSeed } from '../runner/random.ts'
 import { ConsoleReporter } from '../report/console-reporter.ts'
 import { renderJson } from '../report/json-reporter.ts'
-import { encodeClassroomResult, renderClassroom } from '../report/classroom-reporter.ts'
-import { renderGithubAnnotations, renderGithubSummary } from '../report/github-reporter.ts'
-import { renderGradescope } from '../report/gradescope-reporter.ts'
 import { renderJunit } from '../report/junit-reporter.ts'
 import { studentFile } from '../report/student-file.ts'
 import { exitCodeFor, type ExerciseResult } from '../report/result.ts'
 import { gradeUsage, parseGradeArgs, type GradeCommand } from './parse-grade-args.ts'
+import { platformReporters, type ReportContext } from './report-formats.ts'
 
 /** `npm run grade -- <exercise> [options]`: parse, grade, report, and return the exit code. */
 export async function runGradeCommand(args: readonly string[]): Promise<number> {
@@ -27,8 +25,8 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   }
   if (command.junitFile) prepareOutputFile(command.junitFile, '--junit')
   const formats = command.formats ?? []
-  // --json and --format gradescope print one document: no console report around it.
-  const printsDocument = command.isJson || formats.includes('gradescope')
+  // --json and a --format that prints a document (gradescope): no console report around it.
+  const printsDocument = command.isJson || formats.some((format) => 'isDocument' in platformReporters[format])
   // A --dir that holds a zip and no exercise (an upload, an LMS download): unpacked safely and graded from there.
   using opened = command.source.kind === 'dir' ? await openDirSubmission(command) : undefined
   const source: SubmissionSource = opened ? { kind: 'dir', dir: opened.dir } : command.source
@@ -70,19 +68,11 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   })
   // Progress is what the grader saw of the student's own work, in place; never of a solution or another folder.
   if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
-  if (command.isJson) process.stdout.write(renderJson(report))
-  else if (formats.includes('gradescope')) process.stdout.write(renderGradescope(report, { visibility: command.visibility ?? 'visible' }))
-  else newReporter((text) => process.stdout.write(text)).summary(report)
-  if (formats.includes('github')) {
-    process.stdout.write(renderGithubAnnotations(report, (exercise) => studentFile(exercise, command.source)))
-    if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
-  }
-  if (formats.includes('classroom')) {
-    const result = encodeClassroomResult(renderClassroom(report, (exercise) => studentFile(exercise, command.source)))
-    // GitHub Classroom's reporter reads it as this step's `result` output; elsewhere, print it.
-    if (process.env.GITHUB_OUTPUT) await appendFile(process.env.GITHUB_OUTPUT, `result=${result}\n`)
-    else process.stdout.write(`GitHub Classroom result (set GITHUB_OUTPUT to write it as the step's output): ${result}\n`)
-  }
+  const write = (text: string) => process.stdout.write(text)
+  if (command.isJson) write(renderJson(report))
+  else if (!printsDocument) newReporter(write).summary(report)
+  const context: ReportContext = { write, fileFor: (exercise) => studentFile(exercise, command.source), visibility: command.visibility }
+  for (const format of formats) await platformReporters[format].report(report, context)
   if (command.junitFile) await writeFile(command.junitFile, renderJunit(report))
   return exitCodeFor(report)
 }

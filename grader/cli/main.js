@@ -27,6 +27,6 @@ if (process.platform === 'linux') {
   }
 }
 
-// The same folder as compileCacheDir in ../runner/compile-cache.ts (which student programs use).
+// The same folder as compileCacheDir in ../course/compile-cache.ts (which student programs use).
 module.enableCompileCache?.(fileURLToPath(new URL('../../node_modules/.cache/mqtt-course/v8', import.meta.url)))
 await import('./run-command.ts')

@@ -7,6 +7,7 @@ import { detectLayout, layoutExercise } from '../exercises/detect-layout.ts'
 import { listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { SubmissionSource } from '../exercises/submission.ts'
 import { type GradescopeVisibility, gradescopeVisibilities } from '../report/gradescope-reporter.ts'
+import { describeFormats, type PlatformFormat, platformFormats, platformReporters } from './report-formats.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 
 export interface GradeCommand {
@@ -26,9 +27,6 @@ export interface GradeCommand {
   visibility?: GradescopeVisibility
   isHelp: boolean
 }
-
-export const platformFormats = ['gradescope', 'classroom', 'github'] as const
-export type PlatformFormat = (typeof platformFormats)[number]
 
 const options = {
   all: { type: 'boolean' },
@@ -59,8 +57,7 @@ Options:
   --seed <n>          reuse the randomised inputs of an earlier run
   --json              print the result as one JSON document
   --junit <file>      also write JUnit XML to <file>
-  --format <formats>  gradescope (prints results.json), classroom (GitHub Classroom's result output),
-                      github (step summary and annotations); several with commas: classroom,github
+  --format <formats>  ${describeFormats({ indent: ' '.repeat(22), widthChars: 106 })}
   --sandbox <mode>    auto (default: the strongest here) | isolated (auto, but never none: exit 2 instead) |
                       bwrap (required) | uid (root: a uid per grade) | none
   --visibility <when> with --format gradescope: when students see the tests, as Gradescope defines it:
@@ -113,7 +110,8 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   }
   if (values.cmd !== undefined && values.cmd.trim() === '') throw new GraderError('USAGE', '--cmd needs a command', { hint: 'e.g. --cmd "python3 main.py"' })
   const formats = parseFormats(values.format)
-  if (formats.includes('gradescope') && values.json) throw new GraderError('USAGE', '--json and --format gradescope both print one document: choose one', { hint: 'e.g. --format gradescope > results.json' })
+  const document = formats.find((name) => 'isDocument' in platformReporters[name])
+  if (document && values.json) throw new GraderError('USAGE', `--json and --format ${document} both print one document: choose one`, { hint: `e.g. --format ${document} > results.json` })
   if (values.junit === '') throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
   const sandbox = values.sandbox ?? 'auto'
   if (!(sandboxChoices as readonly string[]).includes(sandbox)) {

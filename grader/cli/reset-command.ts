@@ -7,7 +7,7 @@ import { GraderError } from '../errors/grader-error.ts'
 import { describeParseError } from './parse-grade-args.ts'
 import { listExerciseFolders, resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { stateDir } from '../progress/progress-store.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 
 const run = promisify(execFile)
 

@@ -4,9 +4,10 @@ import { z } from 'zod/v3'
 import { capabilities, type BrokerSetup } from '../broker/broker.ts'
 import type { Random } from '../runner/random.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
+import { type CheckDefinition, type CheckInput, checkSchema, functionSchema, idPattern } from '../checks/check-definition.ts'
 import type { Harness, Inputs } from '../checks/harness.ts'
 
-const idPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/
+export type { CheckDefinition, CheckInput } from '../checks/check-definition.ts'
 
 /** What an exercise's broker() gets to decide the broker's setup for one run. */
 export interface BrokerContext<I extends Inputs = Inputs> {
@@ -17,40 +18,6 @@ export interface BrokerContext<I extends Inputs = Inputs> {
   /** For exercises that require 'tls': the run's CA and certificates (brokerFiles: ca.crt, server.crt, server.key). */
   tls: TlsMaterial | undefined
 }
-
-const fn = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `${what} must be a function` })
-
-/** One check: a sentence the student understands, its points, a hint, and the function that decides it. */
-export const checkSchema = z.object({
-  /** Stable, kebab-case, unique in the exercise. @example 'connects-with-will' */
-  id: z.string().regex(idPattern, 'a check id is kebab-case: connects-with-will'),
-  /** What the student's program must do, as a sentence. @example 'Your program connects with a Last Will' */
-  title: z.string().min(10),
-  points: z.number().int().min(0),
-  /** Shown when the check fails: the next step, not the answer. */
-  hint: z.string().min(10),
-  /**
-   * The points of the README's "## Your task" this check verifies, by number; each of those points names the
-   * check in bold. The authoring test fails when a point has no check or a check no point. @example [1, 3]
-   */
-  covers: z
-    .array(z.number().int().positive(), { required_error: 'a check names the task points it verifies (the numbers of the README\'s "## Your task"): covers: [2]' })
-    .min(1, 'a check covers at least one task point: covers: [2]'),
-  /** The heading anchor in the exercise's lesson that explains this. @example 'when-the-broker-sends-the-will' */
-  lessonSection: z.string().regex(idPattern).optional(),
-  /** Broker capabilities this check needs beyond the exercise's own. */
-  requires: z.array(z.enum(capabilities)).default([]),
-  /** Checks that must pass before this one runs. Default: every earlier check (checks are cumulative). */
-  needs: z.array(z.string()).optional(),
-  /** This check's deadline. */
-  timeoutMs: z.number().int().positive().default(5000),
-  run: fn<(h: Harness) => Promise<void>>('run'),
-  /**
-   * Kept out of the student edition (exercises/exN-slug/instructor.ts, defineInstructorChecks): `batch` and the
-   * Gradescope autograder run it, students see it only after the deadline.
-   */
-  isInstructorOnly: z.boolean().optional(),
-})
 
 export const exerciseSchema = z
   .object({
@@ -69,7 +36,7 @@ export const exerciseSchema = z
       /** The program's entry file in starter/ and solution/; omitted for exercises with no program. */
       entry: z.string().optional(),
       /** The randomised environment of one run (MQTT_URL is added by the grader). */
-      inputs: fn<(random: Random) => Inputs>('run.inputs'),
+      inputs: functionSchema<(random: Random) => Inputs>('run.inputs'),
       /** The whole exercise's deadline, all checks included. */
       deadlineMs: z.number().int().positive().default(60_000),
       /**
@@ -91,9 +58,9 @@ export const exerciseSchema = z
       clientIdInput: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
     }),
     /** What the broker must enforce for this exercise: users and an ACL, or the student's own mosquitto.conf. */
-    broker: fn<(context: BrokerContext) => BrokerSetup>('broker').optional(),
+    broker: functionSchema<(context: BrokerContext) => BrokerSetup>('broker').optional(),
     /** Runs before the first check, before the program starts: subscribe the observer, seed retained messages. */
-    setUp: fn<(h: Harness) => Promise<void>>('setUp').optional(),
+    setUp: functionSchema<(h: Harness) => Promise<void>>('setUp').optional(),
     /** Exercise-level hints, from gentle to explicit. */
     hints: z.array(z.string().min(10)).min(1),
     checks: z.array(checkSchema).min(1),
@@ -109,13 +76,7 @@ export const exerciseSchema = z
     }
   })
 
-export type CheckDefinition = z.infer<typeof checkSchema>
 export type ExerciseSpec = z.infer<typeof exerciseSchema>
-
-/** How an author writes a check: `run` gets a harness typed with the exercise's inputs. */
-export interface CheckInput<I extends Inputs> extends Omit<z.input<typeof checkSchema>, 'run'> {
-  run: (h: Harness<I>) => Promise<void>
-}
 
 export interface ExerciseInput<I extends Inputs> extends Omit<z.input<typeof exerciseSchema>, 'run' | 'broker' | 'setUp' | 'checks'> {
   run: Omit<z.input<typeof exerciseSchema>['run'], 'inputs'> & { inputs: (random: Random) => I }

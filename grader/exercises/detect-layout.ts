@@ -106,7 +106,7 @@ function holdsExercise(dir: string, exercise: LayoutExercise, options: DetectOpt
 
 /** Why an exercise was not found, with what to do: the folder is there with another program, or it is not. */
 function whyMissing(submissionDir: string, root: string, exercise: LayoutExercise, candidates: [string, LayoutName][], options: DetectOptions): string {
-  const shown = (dir: string) => path.join(path.basename(submissionDir), path.relative(submissionDir, dir)) + '/'
+  const shown = (dir: string) => `${path.join(path.basename(submissionDir), path.relative(submissionDir, dir))}/`
   const marker = markerFiles(exercise)[0] ?? 'main.ts'
   for (const [dir] of candidates) {
     if (!isFolder(dir) || dir === root) continue

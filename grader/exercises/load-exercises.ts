@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { GraderError, describeError } from '../errors/grader-error.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 import { type CheckDefinition, type ExerciseSpec, exercisePoints } from './define-exercise.ts'
 
 export const exercisesRoot = path.join(courseRoot, 'exercises')

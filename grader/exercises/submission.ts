@@ -50,10 +50,6 @@ function isExerciseFolder(dir: string, exercise: Exercise): boolean {
   return base === exercise.folder || base === exercise.id || base === exercise.slug || base === 'starter' || !existsSync(path.join(dir, exercise.folder))
 }
 
-function isFolder(dir: string): boolean {
-  return existsSync(dir) && statSync(dir).isDirectory()
-}
-
 /** Relative to where the command runs when that is shorter, else absolute. */
 function displayPath(file: string): string {
   const relative = path.relative(process.cwd(), file)

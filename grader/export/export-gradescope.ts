@@ -3,7 +3,7 @@ import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { type ExerciseFolder, listExerciseFolders } from '../exercises/load-exercises.ts'
 import type { GradescopeVisibility } from '../report/gradescope-reporter.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 import { type ZipEntry, folderEntries, writeZip } from './write-zip.ts'
 
 export interface GradescopeAssignment {

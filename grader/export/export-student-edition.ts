@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, wri
 import path from 'node:path'
 import { listFiles } from '../batch/content-hash.ts'
 import { GraderError } from '../errors/grader-error.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 
 /** What a student gets: the course, its grader and its lessons, never the answers or the instructors' tools. */
 const copiedTopLevel = ['.gitignore', '.nvmrc', 'astro.config.mjs', 'package-lock.json', 'tsconfig.json', 'lessons', 'site', 'public', 'grader', 'docker/compose.yaml', 'docker/mosquitto', 'docker/build-local-mosquitto.sh']

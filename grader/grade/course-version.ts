@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 
 let version: string | undefined
 

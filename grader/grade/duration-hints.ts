@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { mkdir, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ExerciseResult } from '../report/result.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 
 /**
  * How long each exercise took the last time it was graded, so that `grade --all` can start the longest first

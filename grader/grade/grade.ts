@@ -11,7 +11,7 @@ import { type SandboxChoice, chooseSandboxWhenProbed } from '../sandbox/sandbox.
 import { type GradeProgress, gradeExercise } from './grade-exercise.ts'
 import { CpuHeadroomGate } from '../process/cpu-headroom.ts'
 import { type Typechecker, typecheckProgram } from '../runner/typecheck.ts'
-import { WarmTypechecker } from '../watch/warm-typechecker.ts'
+import { WarmTypechecker } from '../runner/warm-typechecker.ts'
 
 export interface GradeOptions {
   /** Exercise ids, numbers or slugs; 'all' for every exercise in course order. */

@@ -3,8 +3,6 @@ import type {
   IConnectPacket,
   IDisconnectPacket,
   IPublishPacket,
-  ISubackPacket,
-  ISubscribePacket,
   Packet,
 } from 'mqtt-packet'
 
@@ -12,8 +10,6 @@ import type {
 export const isConnect = (packet: Packet): packet is IConnectPacket => packet.cmd === 'connect'
 export const isConnack = (packet: Packet): packet is IConnackPacket => packet.cmd === 'connack'
 export const isPublish = (packet: Packet): packet is IPublishPacket => packet.cmd === 'publish'
-export const isSubscribe = (packet: Packet): packet is ISubscribePacket => packet.cmd === 'subscribe'
-export const isSuback = (packet: Packet): packet is ISubackPacket => packet.cmd === 'suback'
 export const isDisconnect = (packet: Packet): packet is IDisconnectPacket => packet.cmd === 'disconnect'
 
 /** A PUBLISH to `topic`, optionally with exactly `payload`. */

@@ -138,7 +138,3 @@ export function describeReasonCode(code: number, protocolVersion: number, packet
   if (packet && usedIn[code] && !usedIn[code].includes(packet)) return `${hex(code)} (not a ${packet.toUpperCase()} reason code)`
   return `${hex(code)} (${(packet && namedIn[packet]?.[code]) ?? reasonV5[code] ?? 'unknown reason'})`
 }
-/** Whether a v3 return code or v5 reason code means success. */
-export function isSuccessCode(code: number | undefined): boolean {
-  return code === undefined || code < 0x80
-}

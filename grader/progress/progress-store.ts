@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod/v3'
 import type { ExerciseResult } from '../report/result.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 
 /**
  * The student's progress, for `list`, `hint` and `watch`: one small JSON file in `.mqtt-course/` (ignored by

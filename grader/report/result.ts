@@ -109,7 +109,6 @@ export const gradeReportSchema = z.object({
   exercises: z.array(exerciseResultSchema),
 })
 
-export type CheckStatus = z.infer<typeof checkStatusSchema>
 export type CheckResult = z.infer<typeof checkResultSchema>
 export type ProgramRunResult = z.infer<typeof programRunSchema>
 export type ExerciseStatus = z.infer<typeof exerciseStatusSchema>

@@ -1,9 +1,6 @@
 import { accessSync, constants, statSync } from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { preloadUrl } from '../course/program-preloads.ts'
-
-export const courseRoot = fileURLToPath(new URL('../../', import.meta.url))
 
 export interface ProgramCommand {
   command: string
@@ -30,7 +27,7 @@ export function typeScriptCommand(entry: string, cwd: string): ProgramCommand {
  * program itself rather than a shell that would die first; with shell syntax, through /bin/sh.
  */
 export function customCommand(commandLine: string): ProgramCommand {
-  if (/[;&|<>()$`\\*?~{}\[\]]/.test(commandLine) || process.platform === 'win32') {
+  if (/[;&|<>()$`\\*?~{}[\]]/.test(commandLine) || process.platform === 'win32') {
     const shell = process.platform === 'win32' ? { command: 'cmd.exe', args: ['/d', '/s', '/c', commandLine] } : { command: '/bin/sh', args: ['-c', commandLine] }
     return { ...shell, display: commandLine }
   }

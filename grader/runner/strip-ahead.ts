@@ -3,7 +3,7 @@ import { stripTypeScriptTypes } from 'node:module'
 import { mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { compileCacheDir } from './compile-cache.ts'
+import { compileCacheDir } from '../course/compile-cache.ts'
 
 /**
  * Node runs a student's main.ts by stripping its types first, with a WebAssembly stripper that it starts in

@@ -7,7 +7,7 @@ import path from 'node:path'
 import { probeParentDeath } from '../process/dies-with-parent.ts'
 import { ProcessGroup } from '../process/process-group.ts'
 import { raceSignal } from '../time/deadline.ts'
-import { courseRoot } from './program-command.ts'
+import { courseRoot } from '../course/course-root.ts'
 
 export interface TypeDiagnostic {
   /** Relative to the program's folder, as the student sees it. */

@@ -7,8 +7,8 @@ import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-fol
 import { type GradeUid, allocateGradeUid } from '../sandbox/grade-uid.ts'
 import type { Sandbox } from '../sandbox/sandbox.ts'
 import { copySubmission } from './copy-submission.ts'
-import { studentCompileCacheDir as compileCacheDir } from './compile-cache.ts'
-import { courseRoot } from './program-command.ts'
+import { studentCompileCacheDir as compileCacheDir } from '../course/compile-cache.ts'
+import { courseRoot } from '../course/course-root.ts'
 import { preloadSources, preloadUrl } from '../course/program-preloads.ts'
 
 /**

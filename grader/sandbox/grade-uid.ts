@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { lstatSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { studentCompileCacheDir } from '../runner/compile-cache.ts'
+import { studentCompileCacheDir } from '../course/compile-cache.ts'
 
 /**
  * When the grader runs as root, every workspace (one grade's copy of a submission, and every program run in it)

@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { privateCacheDirs } from '../runner/compile-cache.ts'
-import { courseRoot } from '../runner/program-command.ts'
+import { privateCacheDirs } from '../course/compile-cache.ts'
+import { courseRoot } from '../course/course-root.ts'
 
 /**
  * Without bubblewrap (`--sandbox uid`) nothing is hidden by mounts: a program dropped to its workspace's uid

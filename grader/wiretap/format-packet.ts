@@ -1,8 +1,7 @@
 import type { IPublishPacket, Packet } from 'mqtt-packet'
+import { formatPayload } from '../mqtt/format-payload.ts'
 import { describeConnackCode, describeReasonCode } from '../mqtt/reason-codes.ts'
 import type { Direction, TraceEvent } from './wire-trace.ts'
-
-const payloadPreviewChars = 80
 
 /**
  * One line a student can read for one packet, in the vocabulary of the lessons:
@@ -81,20 +80,6 @@ function formatPublishProperties(properties: IPublishPacket['properties']): stri
   if (properties.contentType !== undefined) parts.push(`contentType=${quote(properties.contentType)}`)
   if (properties.payloadFormatIndicator !== undefined) parts.push(`payloadFormat=${properties.payloadFormatIndicator ? 'utf-8' : 'bytes'}`)
   return parts.length > 0 ? ` ${parts.join(' ')}` : ''
-}
-
-export function formatPayload(payload: Buffer | string | undefined): string {
-  if (payload === undefined) return '(none)'
-  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload
-  if (bytes.length === 0) return '(empty)'
-  const text = bytes.toString('utf8')
-  const isPrintable = !text.includes('\uFFFD') && !/[\u0000-\u0008\u000e-\u001f\u007f]/.test(text)
-  if (!isPrintable) {
-    const shown = bytes.subarray(0, 24).toString('hex').replace(/(..)/g, '$1 ').trim()
-    return `<${bytes.length} bytes: ${shown}${bytes.length > 24 ? ' ...' : ''}>`
-  }
-  if (text.length <= payloadPreviewChars) return JSON.stringify(text)
-  return `${JSON.stringify(text.slice(0, payloadPreviewChars))}... (${bytes.length} bytes)`
 }
 
 function quote(text: string): string {

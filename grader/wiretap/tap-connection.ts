@@ -3,7 +3,7 @@ import type { Packet } from 'mqtt-packet'
 import type { decodeFrame } from '../mqtt/packet-codec.ts'
 import { describeError } from '../errors/grader-error.ts'
 import { raceSignal } from '../time/deadline.ts'
-import { PacketFramer } from './packet-framer.ts'
+import { PacketFramer } from '../mqtt/packet-framer.ts'
 import type { Direction, WireTrace } from './wire-trace.ts'
 
 type DecodeFrame = typeof decodeFrame

@@ -8,7 +8,7 @@ import { TapConnection } from './tap-connection.ts'
 import { type PeerNames, studentPeers } from './format-packet.ts'
 import { type ConnectionEvent, WireTrace } from './wire-trace.ts'
 import { type WebSocketArrival, WebSocketFront, type WebSocketFrontOptions } from './websocket-front.ts'
-import type { WebSocketUrls } from '../broker/websocket-listeners.ts'
+import type { WebSocketUrls } from '../broker/student-config.ts'
 
 export { TapConnection }
 
@@ -83,8 +83,6 @@ export class WireTap implements AsyncDisposable {
   readonly trace = new WireTrace()
   readonly connections: TapConnection[] = []
   readonly peers: PeerNames
-  /** Takes the connections (never listens itself): a TLS server ends TLS on them, a plain one hands them on. */
-  readonly #server: net.Server | tls.Server | undefined
   #listener: GuardedListener | undefined
   #front: WebSocketFront | undefined
   readonly #options: WireTapOptions
@@ -97,8 +95,8 @@ export class WireTap implements AsyncDisposable {
   /** Set with the upstream, for a tap that decodes MQTT. */
   #decodeFrame: DecodeFrame | undefined
 
+  /** `server` takes the connections (never listens itself): a TLS server ends TLS on them, a plain one hands them on. */
   private constructor(server: net.Server | tls.Server | undefined, options: WireTapOptions) {
-    this.#server = server
     this.#options = options
     this.peers = options.peers ?? studentPeers
     server?.on(options.tls ? 'secureConnection' : 'connection', (socket: net.Socket) => {

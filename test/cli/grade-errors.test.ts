@@ -29,7 +29,7 @@ describe('npm run grade: bad input gets one clear line and the right exit code',
   it('no exercise at all says what to type (exit 2)', async () => {
     const result = await runCli(['grade'])
     expect(result.exitCode).toBe(2)
-    expect(result.stderr).toMatch(/^error: say which exercise to grade \(ex1, .*\), or --all\n  what to do: e\.g\. npm run grade -- ex1\n$/)
+    expect(result.stderr).toMatch(/^error: say which exercise to grade \(ex1, .*\), or --all\n {2}what to do: e\.g\. npm run grade -- ex1\n$/)
   })
 
   it('an unknown option, a bad seed and a bad broker are usage errors (exit 2)', async () => {

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { startPlaygroundBroker } from '../../grader/broker/playground-broker.ts'
 import { gradeReportSchema } from '../../grader/report/result.ts'
+import { listExerciseFolders } from '../../grader/exercises/load-exercises.ts'
 import { listMutants, materializeMutant } from '../../grader/exercises/mutants.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
 
@@ -133,7 +134,7 @@ describe('npm run grade -- --all', () => {
     const report = gradeReportSchema.parse(JSON.parse(result.stdout))
     const failing = report.exercises.filter((exercise) => exercise.status !== 'passed').map((e) => `${e.id}: ${e.error?.message ?? e.checks.find((c) => c.status !== 'passed')?.message}`)
     expect(failing).toEqual([])
-    expect(report.exercises.map((exercise) => exercise.id)).toEqual(['ex1', 'ex2', 'ex3', 'ex4', 'ex5', 'ex6', 'ex7', 'ex8', 'ex9', 'ex10', 'ex11'])
+    expect(report.exercises.map((exercise) => exercise.id)).toEqual(listExerciseFolders().map((folder) => folder.id))
     expect(report.points).toBe(report.maxPoints)
     expect(result.exitCode).toBe(0)
   })

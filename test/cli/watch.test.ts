@@ -8,7 +8,7 @@ import { type InteractiveCli, startCli } from '../support/interactive-cli.ts'
 import { courseRoot } from '../support/run-cli.ts'
 
 const ex1Solution = path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts')
-const cleanups: Array<() => void | Promise<unknown>> = []
+const cleanups: Array<() => unknown> = []
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
 })

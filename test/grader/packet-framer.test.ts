@@ -1,6 +1,6 @@
 import mqttPacket from 'mqtt-packet'
 import { describe, expect, it } from 'vitest'
-import { PacketFramer } from '../../grader/wiretap/packet-framer.ts'
+import { PacketFramer } from '../../grader/mqtt/packet-framer.ts'
 import { decodeFrame } from '../../grader/mqtt/packet-codec.ts'
 
 const publish = (payloadBytes: number) =>

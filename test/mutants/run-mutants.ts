@@ -25,7 +25,7 @@ import { newSeed } from '../../grader/runner/random.ts'
 import { chooseSandbox } from '../../grader/sandbox/sandbox.ts'
 import { CpuHeadroomGate } from '../../grader/process/cpu-headroom.ts'
 import { type Typechecker, typecheckProgram } from '../../grader/runner/typecheck.ts'
-import { WarmTypechecker } from '../../grader/watch/warm-typechecker.ts'
+import { WarmTypechecker } from '../../grader/runner/warm-typechecker.ts'
 import { detectBrokers } from '../support/brokers.ts'
 
 type LocalBroker = Exclude<BrokerKind, 'url'>

@@ -48,7 +48,7 @@ describe('QosSequence data', () => {
     expect(packets('1')).toEqual(['PUBLISH', 'PUBACK'])
     expect(packets('2')).toEqual(['PUBLISH', 'PUBREC', 'PUBREL', 'PUBCOMP'])
     for (const id of ['0', '1', '2', '1-lost-puback', '2-resent-publish'] as const) {
-      qosExchanges[id].steps.forEach((step, index) => expect(step.from, `${id} step ${index + 1}`).toBe(index % 2 === 0 ? 'sender' : 'receiver'))
+      for (const [index, step] of qosExchanges[id].steps.entries()) expect(step.from, `${id} step ${index + 1}`).toBe(index % 2 === 0 ? 'sender' : 'receiver')
     }
   })
 

@@ -46,7 +46,7 @@ function attack(port: number, clientId: string): Promise<void> {
       connected.add(`${port} (uid ${owners.get(port)})`)
       client.subscribe('#', () => setTimeout(done, 1000))
     })
-    client.on('message', (topic, payload) => {
+    client.on('message', (_topic, payload) => {
       const id = /hello from (\S+)/.exec(payload.toString())?.[1]
       if (id && id !== process.env.CLIENT_ID) learned.add(`${id}@${port}`)
     })

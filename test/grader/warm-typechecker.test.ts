@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, expect, it } from 'vitest'
 import { typecheckProgram } from '../../grader/runner/typecheck.ts'
-import { WarmTypechecker } from '../../grader/watch/warm-typechecker.ts'
+import { WarmTypechecker } from '../../grader/runner/warm-typechecker.ts'
 import { courseRoot } from '../support/run-cli.ts'
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-warm-tsc-'))

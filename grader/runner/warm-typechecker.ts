@@ -3,7 +3,7 @@ import path from 'node:path'
 import type { API, Diagnostic, Snapshot } from 'typescript/unstable/async'
 import { TemporaryFolder } from '../process/temporary-folder.ts'
 import { raceSignal } from '../time/deadline.ts'
-import { type TypeDiagnostic, type TypecheckResult, studentCompilerOptions, typecheckProgram } from '../runner/typecheck.ts'
+import { type TypeDiagnostic, type TypecheckResult, studentCompilerOptions, typecheckProgram } from './typecheck.ts'
 
 /**
  * A type checker that stays up while `watch` runs: TypeScript 7's own API (`typescript/unstable/async`, shipped
