@@ -177,7 +177,7 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     ...(values.overrides !== undefined ? { overridesFile: nonEmpty(values.overrides, '--overrides', 'e.g. --overrides overrides.csv')! } : {}),
     formats: values.format === undefined ? [] : parseFormats(values.format),
     hasBom: values.bom ?? false,
-    ...(values.due !== undefined ? { due: (parseDue(values.due), values.due) } : {}),
+    ...(values.due !== undefined ? { due: checkedDue(values.due) } : {}),
     ...(values.late !== undefined ? { late: parseLate(values.late, values.due) } : {}),
   }
 }
@@ -258,4 +258,10 @@ function parse<T extends ParseArgsOptionsConfig>(args: readonly string[], option
     if (missing) throw new GraderError('USAGE', `${missing[1]} needs a value`, { hint })
     throw new GraderError('USAGE', message, { hint })
   }
+}
+
+/** `--due` as given, once parseDue has found it a valid time (exit 2 otherwise). */
+function checkedDue(text: string): string {
+  parseDue(text)
+  return text
 }

@@ -160,7 +160,7 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
       const penalty = lateGrade && latest && command.late ? latePenalty(Date.parse(latest.committedAt) - due.getTime(), command.late) : undefined
       const onTimePoints = onTimeGrade ? onTimeGrade.results.reduce((sum, result) => sum + result.points, 0) : 0
       const lateGraded = lateGrade ? lateGrade.results.reduce((sum, result) => sum + result.points, 0) : 0
-      const factor = penalty && penalty.isAccepted ? 1 - penalty.percent / 100 : 0
+      const factor = penalty?.isAccepted ? 1 - penalty.percent / 100 : 0
       const latePoints = round(lateGraded * factor)
       const useLate = lateGrade !== undefined && latePoints > onTimePoints
       if (useLate) graded = { ...lateGrade, results: lateGrade.results.map((result) => ({ ...result, points: round(result.points * factor), notes: [...(result.notes ?? []), `late: committed ${latest!.committedAt}, ${penalty!.percent}% off (${command.late!.text}); graded ${result.points}`] })) }

@@ -51,7 +51,7 @@ async function willOnTakeover(port: number, first: { clean: boolean; v5ExpirySec
   return watch.publishes(status).length > 0 ? 'will published' : 'no will'
 }
 
-async function retainedAtSubscribe(port: number, subscriber: RawClient, filter: string, options: { rh?: number } = {}): Promise<number> {
+async function retainedAtSubscribe(subscriber: RawClient, filter: string, options: { rh?: number } = {}): Promise<number> {
   const from = subscriber.received.length
   await subscriber.subscribe([{ topic: filter, qos: 1, ...options }])
   await subscriber.barrier()
@@ -160,7 +160,7 @@ export const claims: Claim[] = [
       await publishRetained(port, topic, 'job', 5)
       const { client } = await RawClient.connect(port, { clientId: `worker-${unique()}`, protocolVersion: 5 })
       await using _client = client
-      const count = await retainedAtSubscribe(port, client, `$share/workers/${topic}`)
+      const count = await retainedAtSubscribe(client, `$share/workers/${topic}`)
       return count > 0 ? 'retained message sent' : 'no retained message'
     },
     expected: (broker) => (isMosquittoSince(broker, '2.0.13') ? 'no retained message' : 'retained message sent'),
@@ -218,8 +218,8 @@ export const claims: Claim[] = [
       await publishRetained(port, topic, 'on')
       const { client } = await RawClient.connect(port, { clientId: `sub-${unique()}` })
       await using _client = client
-      const first = await retainedAtSubscribe(port, client, topic)
-      const second = await retainedAtSubscribe(port, client, topic)
+      const first = await retainedAtSubscribe(client, topic)
+      const second = await retainedAtSubscribe(client, topic)
       return `${first} then ${second}`
     },
     expected: () => '1 then 1',
@@ -234,10 +234,10 @@ export const claims: Claim[] = [
       await publishRetained(port, topic, 'on', 5)
       const { client } = await RawClient.connect(port, { clientId: `sub-${unique()}`, protocolVersion: 5 })
       await using _client = client
-      const rh1 = (await retainedAtSubscribe(port, client, topic, { rh: 1 })) + (await retainedAtSubscribe(port, client, topic, { rh: 1 }))
+      const rh1 = (await retainedAtSubscribe(client, topic, { rh: 1 })) + (await retainedAtSubscribe(client, topic, { rh: 1 }))
       const { client: other } = await RawClient.connect(port, { clientId: `sub-${unique()}`, protocolVersion: 5 })
       await using _other = other
-      const rh0 = (await retainedAtSubscribe(port, other, topic, { rh: 0 })) + (await retainedAtSubscribe(port, other, topic, { rh: 0 }))
+      const rh0 = (await retainedAtSubscribe(other, topic, { rh: 0 })) + (await retainedAtSubscribe(other, topic, { rh: 0 }))
       return `rh 1: ${rh1}, rh 0: ${rh0}`
     },
     expected: () => 'rh 1: 1, rh 0: 2',
@@ -270,11 +270,11 @@ export const claims: Claim[] = [
       await live.waitFor((packet) => packet.cmd === 'publish' && packet.topic === topic, deadlineMs, 'the live message')
       const { client: late } = await RawClient.connect(port, { clientId: `late-${unique()}` })
       await using _late = late
-      await retainedAtSubscribe(port, late, topic)
+      await retainedAtSubscribe(late, topic)
       await publishRetained(port, topic, '')
       const { client: after } = await RawClient.connect(port, { clientId: `after-${unique()}` })
       await using _after = after
-      const afterClear = await retainedAtSubscribe(port, after, topic)
+      const afterClear = await retainedAtSubscribe(after, topic)
       return `live retain=${live.publishes(topic)[0]!.retain ? 1 : 0}, new subscriber retain=${late.publishes(topic)[0]?.retain ? 1 : 0}, after an empty retained message ${afterClear}`
     },
     expected: () => 'live retain=0, new subscriber retain=1, after an empty retained message 0',

@@ -118,7 +118,11 @@ describeWithPython('Python sensors across a broker restart', (python) => {
       const seenBefore = watch.seqs.length
       await new Promise<void>((resolve, reject) => {
         const deadline = setTimeout(() => reject(new Error(`no reading reached the dashboard after the restart (seqs: ${watch.seqs.join(', ')})\n${sensor.output.text}`)), 20_000)
-        const check = () => watch.seqs.length > seenBefore && (clearTimeout(deadline), resolve())
+        const check = () => {
+          if (watch.seqs.length <= seenBefore) return
+          clearTimeout(deadline)
+          resolve()
+        }
         watch.client.on('message', check)
       })
       sensor.child.kill('SIGTERM')
