@@ -25,7 +25,11 @@ const cacheDir = process.env.MQTT_COURSE_ASTRO_CACHE || undefined
  */
 const buildOnly = (plugins) => plugins.map((plugin) => ({ ...plugin, apply: 'build' }))
 /** A Vite plugin for the browser build only (Astro's server build renders the pages in Node), like the above. */
-const clientOnly = (plugin) => ({ ...plugin, apply: 'build', applyToEnvironment: (environment) => environment.name === 'client' })
+const clientOnly = (plugin) => ({
+  ...plugin,
+  apply: 'build',
+  applyToEnvironment: (environment) => environment.name === 'client',
+})
 const playground = (file) => fileURLToPath(new URL(`./site/components/playground/${file}`, import.meta.url))
 
 export default defineConfig({
@@ -41,7 +45,8 @@ export default defineConfig({
   integrations: [
     starlight({
       title: 'MQTT, hands on',
-      description: 'A hands-on MQTT course in TypeScript: lessons, exercises, and a grader that runs your client against a real broker.',
+      description:
+        'A hands-on MQTT course in TypeScript: lessons, exercises, and a grader that runs your client against a real broker.',
       // Lesson, its exercises, next lesson: the sidebar and the Previous/Next links walk the course in order.
       sidebar: [
         { label: 'Start here', link: '/' },
@@ -66,19 +71,23 @@ export default defineConfig({
       // The Playground's in-page broker is aedes, a Node program: the browser gets Node's events, stream, util,
       // assert and buffer from node-stdlib-browser, for the modules that import them. The Playground loads
       // them on first use only.
-      ...buildOnly(nodePolyfills({
-        include: ['assert', 'buffer', 'events', 'process', 'stream', 'string_decoder', 'util', 'crypto'],
-        overrides: {
-          stream: 'readable-stream',
-          crypto: playground('node-crypto.ts'),
-          buffer: 'vite-plugin-node-polyfills/shims/buffer',
-          process: 'vite-plugin-node-polyfills/shims/process',
-        },
-        // Injected below, for the browser build only: the plugin would also inject them into the server build.
-        globals: { Buffer: false, global: false, process: false },
-      })),
+      ...buildOnly(
+        nodePolyfills({
+          include: ['assert', 'buffer', 'events', 'process', 'stream', 'string_decoder', 'util', 'crypto'],
+          overrides: {
+            stream: 'readable-stream',
+            crypto: playground('node-crypto.ts'),
+            buffer: 'vite-plugin-node-polyfills/shims/buffer',
+            process: 'vite-plugin-node-polyfills/shims/process',
+          },
+          // Injected below, for the browser build only: the plugin would also inject them into the server build.
+          globals: { Buffer: false, global: false, process: false },
+        }),
+      ),
       // Node's globals, for the modules in the browser build that use them without importing them.
-      clientOnly(inject({ include: ['**/node_modules/**', '**/grader/**'], Buffer: ['buffer', 'Buffer'], process: 'process' })),
+      clientOnly(
+        inject({ include: ['**/node_modules/**', '**/grader/**'], Buffer: ['buffer', 'Buffer'], process: 'process' }),
+      ),
       // aedes restarts keepalive timers with Node's Timeout#refresh(), which a browser timer id lacks: aedes,
       // and only aedes, gets timers that have it.
       clientOnly(

@@ -15,13 +15,36 @@ const shared = {
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: 'course', include: ['test/**/*.test.ts'], exclude: ['test/isolation/**', 'test/platforms/**', '**/node_modules/**'] } },
+      {
+        test: {
+          ...shared,
+          name: 'course',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/isolation/**', 'test/platforms/**', '**/node_modules/**'],
+        },
+      },
       // The instructors' platforms, each run as the platform runs it (Debian roots in Docker, installs from the
       // package registries): minutes per file, so one file at a time, after the course's own tests.
-      { test: { ...shared, name: 'platforms', include: ['test/platforms/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 1 } } },
+      {
+        test: {
+          ...shared,
+          name: 'platforms',
+          include: ['test/platforms/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+        },
+      },
       // The hostile suite attacks everything it can reach on the machine: it runs after the rest, alone, one file
       // at a time, so that no other test's broker is on the machine for its attacker to find.
-      { test: { ...shared, name: 'isolation', include: ['test/isolation/**/*.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } } },
+      {
+        test: {
+          ...shared,
+          name: 'isolation',
+          include: ['test/isolation/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+        },
+      },
     ],
   },
 })

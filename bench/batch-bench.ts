@@ -35,7 +35,9 @@ export interface Expected {
  */
 export function generateCohort(students: number): { dir: string; expected: Expected[] } {
   const cohort = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-bench-cohort-'))
-  const exercises = readdirSync(path.join(courseRoot, 'exercises')).filter((name) => /^ex\d+-/.test(name)).sort()
+  const exercises = readdirSync(path.join(courseRoot, 'exercises'))
+    .filter((name) => /^ex\d+-/.test(name))
+    .sort()
   const expected: Expected[] = []
   for (let student = 0; student < students; student++) {
     const name = `student-${String(student + 1).padStart(3, '0')}`
@@ -73,16 +75,24 @@ export function wrongVerdicts(outDir: string, expected: readonly Expected[]): st
   for (const entry of expected) {
     let results = reports.get(entry.student)
     if (!results) {
-      results = (JSON.parse(readFileSync(path.join(outDir, entry.student, 'result.json'), 'utf8')) as { exercises: ExerciseResult[] }).exercises
+      results = (
+        JSON.parse(readFileSync(path.join(outDir, entry.student, 'result.json'), 'utf8')) as {
+          exercises: ExerciseResult[]
+        }
+      ).exercises
       reports.set(entry.student, results)
     }
     const result = results.find((candidate) => candidate.id === entry.exerciseId)
-    const failed = result?.checks.filter((check) => check.status === 'failed' || check.status === 'errored').map((check) => check.id) ?? []
+    const failed =
+      result?.checks
+        .filter((check) => check.status === 'failed' || check.status === 'errored')
+        .map((check) => check.id) ?? []
     const what = `${entry.student} ${entry.exerciseId} (${entry.kind}${entry.fails ? ` failing ${entry.fails}` : ''})`
     if (!result || result.error) wrong.push(`${what}: not graded (${result?.error?.message ?? 'no result'})`)
     else if (entry.kind === 'solution' && result.status !== 'passed') wrong.push(`${what}: failed ${failed.join(', ')}`)
     else if (entry.kind === 'starter' && result.status === 'passed') wrong.push(`${what}: passed`)
-    else if (entry.kind === 'mutant' && (failed.length !== 1 || failed[0] !== entry.fails)) wrong.push(`${what}: failed ${failed.join(', ') || 'nothing'}`)
+    else if (entry.kind === 'mutant' && (failed.length !== 1 || failed[0] !== entry.fails))
+      wrong.push(`${what}: failed ${failed.join(', ') || 'nothing'}`)
   }
   return wrong
 }
@@ -90,7 +100,14 @@ export function wrongVerdicts(outDir: string, expected: readonly Expected[]): st
 function makeOwn(dir: string, student: string): void {
   const entry = ['main.ts', 'main.py', 'NOTES.md'].find((name) => existsSync(path.join(dir, name)))
   if (!entry) return
-  appendFileSync(path.join(dir, entry), entry.endsWith('.md') ? `\n<!-- ${student} -->\n` : entry.endsWith('.py') ? `\n# ${student}\n` : `\n// ${student}\n`)
+  appendFileSync(
+    path.join(dir, entry),
+    entry.endsWith('.md')
+      ? `\n<!-- ${student} -->\n`
+      : entry.endsWith('.py')
+        ? `\n# ${student}\n`
+        : `\n// ${student}\n`,
+  )
 }
 
 let accounts = 0
@@ -132,30 +149,59 @@ export async function benchBatch(options: { students: number; jobs?: number }): 
   const graded = options.students * exerciseCount
   const notGraded = /(\d+) not graded/g
   const errors = [...whole.stdout.matchAll(notGraded)].reduce((sum, match) => sum + Number(match[1]), 0)
-  console.log(`  ${options.students} submissions × ${exerciseCount} exercises (${graded} grades), ${options.jobs ?? os.availableParallelism()} grading processes of up to ${defaultPerJob} grades each, on ${os.availableParallelism()} cores:`)
+  console.log(
+    `  ${options.students} submissions × ${exerciseCount} exercises (${graded} grades), ${options.jobs ?? os.availableParallelism()} grading processes of up to ${defaultPerJob} grades each, on ${os.availableParallelism()} cores:`,
+  )
   // The target was set for the nine exercises of the time; later exercises add to the same run.
   const ninesMs = (whole.wallMs * 9) / exerciseCount
   const verdict = options.students >= 100 ? (ninesMs <= 180_000 ? 'met' : 'not met') : 'scaled run, not comparable'
-  console.log(`    wall time ${minutes(whole.wallMs)}${exerciseCount === 9 ? '' : ` (${exerciseCount} exercises; ~${minutes(ninesMs)} for 9 in proportion)`}  (target ≤ 3 min for 100 × 9 on 2 cores: ${verdict})`)
+  console.log(
+    `    wall time ${minutes(whole.wallMs)}${exerciseCount === 9 ? '' : ` (${exerciseCount} exercises; ~${minutes(ninesMs)} for 9 in proportion)`}  (target ≤ 3 min for 100 × 9 on 2 cores: ${verdict})`,
+  )
   const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`
-  console.log(`    peak memory ${mib(whole.peak.pssBytes)} (PSS: shared pages counted once; target ≤ 1 GiB: ${whole.peak.pssBytes <= 2 ** 30 ? 'met' : 'not met'}); ${mib(whole.peak.rssBytes)} as each process's RSS added up`)
-  console.log(`    ${(options.students / (whole.wallMs / 60_000)).toFixed(1)} submissions per minute; ${errors} exercises could not be graded`)
+  console.log(
+    `    peak memory ${mib(whole.peak.pssBytes)} (PSS: shared pages counted once; target ≤ 1 GiB: ${whole.peak.pssBytes <= 2 ** 30 ? 'met' : 'not met'}); ${mib(whole.peak.rssBytes)} as each process's RSS added up`,
+  )
+  console.log(
+    `    ${(options.students / (whole.wallMs / 60_000)).toFixed(1)} submissions per minute; ${errors} exercises could not be graded`,
+  )
   if (whole.cpuSeconds !== undefined) {
     const cores = os.availableParallelism()
-    console.log(`    CPU used: ${whole.cpuSeconds.toFixed(0)} s in all (${((whole.cpuSeconds / graded) * 1000).toFixed(0)} ms per grade, the students' programs included), ${((100 * whole.cpuSeconds) / cores / (whole.wallMs / 1000)).toFixed(0)}% of ${cores} cores; ${cores} cores busy every moment would need ${minutes((whole.cpuSeconds / cores) * 1000)}`)
+    console.log(
+      `    CPU used: ${whole.cpuSeconds.toFixed(0)} s in all (${((whole.cpuSeconds / graded) * 1000).toFixed(0)} ms per grade, the students' programs included), ${((100 * whole.cpuSeconds) / cores / (whole.wallMs / 1000)).toFixed(0)}% of ${cores} cores; ${cores} cores busy every moment would need ${minutes((whole.cpuSeconds / cores) * 1000)}`,
+    )
   }
 
   const wrong = wrongVerdicts(path.join(out, 'whole'), expected)
-  console.log(`    verdicts as expected (solutions pass, starters fail, each mutant fails its one check): ${expected.length - wrong.length} of ${expected.length}${wrong.length ? `; wrong:\n      ${wrong.slice(0, 10).join('\n      ')}` : ''}`)
+  console.log(
+    `    verdicts as expected (solutions pass, starters fail, each mutant fails its one check): ${expected.length - wrong.length} of ${expected.length}${wrong.length ? `; wrong:\n      ${wrong.slice(0, 10).join('\n      ')}` : ''}`,
+  )
 
   let shardMs = 0
-  for (let index = 1; index <= 4; index++) shardMs += (await runBatch([cohort, '--out', path.join(out, `shard-${index}`), '--shard', `${index}/4`, ...common])).wallMs
+  for (let index = 1; index <= 4; index++)
+    shardMs += (await runBatch([cohort, '--out', path.join(out, `shard-${index}`), '--shard', `${index}/4`, ...common]))
+      .wallMs
   const mergeStartedAt = performance.now()
-  const merge = spawnSync(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', 'merge', ...[1, 2, 3, 4].map((i) => path.join(out, `shard-${i}`)), '--out', path.join(out, 'merged')], { cwd: courseRoot, encoding: 'utf8' })
+  const merge = spawnSync(
+    process.execPath,
+    [
+      path.join(courseRoot, 'grader/cli/main.js'),
+      'batch',
+      'merge',
+      ...[1, 2, 3, 4].map((i) => path.join(out, `shard-${i}`)),
+      '--out',
+      path.join(out, 'merged'),
+    ],
+    { cwd: courseRoot, encoding: 'utf8' },
+  )
   const mergeMs = performance.now() - mergeStartedAt
   if (merge.status !== 0) throw new Error(`batch merge failed: ${merge.stderr}`)
-  const isIdentical = readFileSync(path.join(out, 'merged/gradebook.csv'), 'utf8') === readFileSync(path.join(out, 'whole/gradebook.csv'), 'utf8')
-  console.log(`  sharded 4 ways: shards ${minutes(shardMs)} in all (sum; each ~${minutes(shardMs / 4)} on its own CI job), merge ${(mergeMs / 1000).toFixed(2)} s; merged gradebook ${isIdentical ? 'identical to' : 'DIFFERENT from'} the unsharded one`)
+  const isIdentical =
+    readFileSync(path.join(out, 'merged/gradebook.csv'), 'utf8') ===
+    readFileSync(path.join(out, 'whole/gradebook.csv'), 'utf8')
+  console.log(
+    `  sharded 4 ways: shards ${minutes(shardMs)} in all (sum; each ~${minutes(shardMs / 4)} on its own CI job), merge ${(mergeMs / 1000).toFixed(2)} s; merged gradebook ${isIdentical ? 'identical to' : 'DIFFERENT from'} the unsharded one`,
+  )
   rmSync(cohort, { recursive: true, force: true })
   rmSync(out, { recursive: true, force: true })
 }

@@ -18,10 +18,17 @@ import { generateCohort } from './batch-bench.ts'
 const here = fileURLToPath(new URL('../', import.meta.url))
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { runs: { type: 'string', default: '5' }, 'batch-students': { type: 'string', default: '30' }, 'batch-runs': { type: 'string', default: '2' }, 'skip-batch': { type: 'boolean', default: false } },
+  options: {
+    runs: { type: 'string', default: '5' },
+    'batch-students': { type: 'string', default: '30' },
+    'batch-runs': { type: 'string', default: '2' },
+    'skip-batch': { type: 'boolean', default: false },
+  },
 })
 if (positionals.length !== 1) {
-  console.error('usage: node bench/compare-trees.ts <other-course-root> [--runs 5] [--batch-students 30] [--batch-runs 2]')
+  console.error(
+    'usage: node bench/compare-trees.ts <other-course-root> [--runs 5] [--batch-students 30] [--batch-runs 2]',
+  )
   process.exit(2)
 }
 const trees = { other: path.resolve(positionals[0]), this: here }
@@ -29,10 +36,17 @@ const trees = { other: path.resolve(positionals[0]), this: here }
 function timeCommand(root: string, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now()
-    const child = spawn(process.execPath, [path.join(root, 'grader/cli/main.js'), ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] })
+    const child = spawn(process.execPath, [path.join(root, 'grader/cli/main.js'), ...args], {
+      cwd: root,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
-    child.on('close', (code) => (code === 0 ? resolve(performance.now() - startedAt) : reject(new Error(`${root}: ${args.join(' ')} exited with ${code}: ${stderr.slice(-500)}`))))
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(performance.now() - startedAt)
+        : reject(new Error(`${root}: ${args.join(' ')} exited with ${code}: ${stderr.slice(-500)}`)),
+    )
   })
 }
 
@@ -47,25 +61,45 @@ async function compare(label: string, args: (root: string) => string[], runs: nu
   // One warm-up each: compile caches, type-check cache.
   for (const root of Object.values(trees)) await timeCommand(root, args(root))
   for (let run = 0; run < runs; run++) {
-    for (const which of (run % 2 ? ['this', 'other'] : ['other', 'this']) as (keyof typeof trees)[]) times[which].push(await timeCommand(trees[which], args(trees[which])))
+    for (const which of (run % 2 ? ['this', 'other'] : ['other', 'this']) as (keyof typeof trees)[])
+      times[which].push(await timeCommand(trees[which], args(trees[which])))
   }
   const other = median(times.other)
   const mine = median(times.this)
-  console.log(`${label.padEnd(34)} other ${(other / 1000).toFixed(2)} s   this ${(mine / 1000).toFixed(2)} s   this/other ${(mine / other).toFixed(3)}   (${runs} runs each)`)
+  console.log(
+    `${label.padEnd(34)} other ${(other / 1000).toFixed(2)} s   this ${(mine / 1000).toFixed(2)} s   this/other ${(mine / other).toFixed(3)}   (${runs} runs each)`,
+  )
 }
 
 console.log(`other: ${trees.other}\nthis:  ${trees.this}\n`)
 const runs = Number(values.runs)
-await compare('grade ex1 --broker embedded', () => ['grade', 'ex1', '--solution', '--broker', 'embedded', '--json'], runs)
-await compare('grade ex5 --broker embedded', () => ['grade', 'ex5', '--solution', '--broker', 'embedded', '--json'], runs)
-await compare('grade ex8 --broker mosquitto', () => ['grade', 'ex8', '--solution', '--broker', 'mosquitto', '--json'], runs)
+await compare(
+  'grade ex1 --broker embedded',
+  () => ['grade', 'ex1', '--solution', '--broker', 'embedded', '--json'],
+  runs,
+)
+await compare(
+  'grade ex5 --broker embedded',
+  () => ['grade', 'ex5', '--solution', '--broker', 'embedded', '--json'],
+  runs,
+)
+await compare(
+  'grade ex8 --broker mosquitto',
+  () => ['grade', 'ex8', '--solution', '--broker', 'mosquitto', '--json'],
+  runs,
+)
 await compare('grade --all', () => ['grade', '--all', '--solution', '--json'], runs)
 const cohort = values['skip-batch'] ? undefined : generateCohort(Number(values['batch-students']))
-if (cohort) try {
-  await compare(`batch ${values['batch-students']} students × all`, () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-compare-out-'))
-    return ['batch', cohort.dir, '--out', out, '--seed', '2026', '--force']
-  }, Number(values['batch-runs']))
-} finally {
-  rmSync(cohort.dir, { recursive: true, force: true })
-}
+if (cohort)
+  try {
+    await compare(
+      `batch ${values['batch-students']} students × all`,
+      () => {
+        const out = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-compare-out-'))
+        return ['batch', cohort.dir, '--out', out, '--seed', '2026', '--force']
+      },
+      Number(values['batch-runs']),
+    )
+  } finally {
+    rmSync(cohort.dir, { recursive: true, force: true })
+  }

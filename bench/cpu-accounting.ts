@@ -18,12 +18,17 @@ export interface CpuAccount {
 export function createCpuAccount(name: string): CpuAccount | undefined {
   const candidates: Array<{ dir: string; read: (dir: string) => number }> = []
   const v1 = '/sys/fs/cgroup/cpuacct'
-  if (existsSync(path.join(v1, 'cpuacct.usage'))) candidates.push({ dir: path.join(v1, name), read: (dir) => Number(readFileSync(path.join(dir, 'cpuacct.usage'), 'utf8')) / 1e9 })
+  if (existsSync(path.join(v1, 'cpuacct.usage')))
+    candidates.push({
+      dir: path.join(v1, name),
+      read: (dir) => Number(readFileSync(path.join(dir, 'cpuacct.usage'), 'utf8')) / 1e9,
+    })
   const own = /^0::(.*)$/m.exec(safeRead('/proc/self/cgroup'))?.[1]
   if (own !== undefined) {
     candidates.push({
       dir: path.join('/sys/fs/cgroup', own, name),
-      read: (dir) => Number(/^usage_usec (\d+)/m.exec(readFileSync(path.join(dir, 'cpu.stat'), 'utf8'))?.[1] ?? Number.NaN) / 1e6,
+      read: (dir) =>
+        Number(/^usage_usec (\d+)/m.exec(readFileSync(path.join(dir, 'cpu.stat'), 'utf8'))?.[1] ?? Number.NaN) / 1e6,
     })
   }
   for (const candidate of candidates) {
@@ -34,7 +39,10 @@ export function createCpuAccount(name: string): CpuAccount | undefined {
       continue
     }
     return {
-      wrap: (command, args) => ({ command: '/bin/sh', args: ['-c', `echo $$ > '${candidate.dir}/cgroup.procs' && exec "$@"`, 'sh', command, ...args] }),
+      wrap: (command, args) => ({
+        command: '/bin/sh',
+        args: ['-c', `echo $$ > '${candidate.dir}/cgroup.procs' && exec "$@"`, 'sh', command, ...args],
+      }),
       seconds: () => candidate.read(candidate.dir),
       remove: () => {
         try {

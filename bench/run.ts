@@ -55,10 +55,14 @@ function timeGrade(exercise: string, broker: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const startedAt = performance.now()
     const selection = exercise.split(' ')
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', ...selection, '--solution', '--broker', broker, '--json'], {
-      cwd: courseRoot,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [path.join(courseRoot, 'grader/cli/main.js'), 'grade', ...selection, '--solution', '--broker', broker, '--json'],
+      {
+        cwd: courseRoot,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    )
     let stderr = ''
     child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
     child.on('close', (code) => {
@@ -79,10 +83,16 @@ const meets = (ms: number, targetMs: number) => (ms <= targetMs ? 'met' : 'not m
 let ex5EmbeddedMs: number | undefined
 
 if (!values['site-only']) {
-  console.log(`Grading: wall time of the whole grade process, "node grader/cli/main.js grade <ex> --solution --broker <b> --json" (what`)
+  console.log(
+    `Grading: wall time of the whole grade process, "node grader/cli/main.js grade <ex> --solution --broker <b> --json" (what`,
+  )
   console.log(`npm run grade runs; npm's own start-up comes on top), median of ${runs} runs after one warm-up run.`)
-  console.log('ex5 includes ~1 s that is MQTT.js itself: its default reconnectPeriod before the client comes back online.\n')
-  console.log(`Targets per exercise: the grader's own (embedded 0.5 s, mosquitto 0.8 s, container 2 s), plus ex1's settle window (${settleWindowMs / 1000} s).\n`)
+  console.log(
+    'ex5 includes ~1 s that is MQTT.js itself: its default reconnectPeriod before the client comes back online.\n',
+  )
+  console.log(
+    `Targets per exercise: the grader's own (embedded 0.5 s, mosquitto 0.8 s, container 2 s), plus ex1's settle window (${settleWindowMs / 1000} s).\n`,
+  )
   console.log(['broker'.padEnd(10), ...exercises.map((e) => e.padStart(9)), '  '].join(' '))
   for (const broker of await detectBrokers()) {
     if (!broker.isAvailable) {
@@ -101,33 +111,61 @@ if (!values['site-only']) {
       const target = exercise === 'ex1' ? targetFor(exercise, broker.kind) : undefined
       return target === undefined ? '' : `${exercise} ≤ ${seconds(target)} ${meets(perExercise[index], target)}`
     })
-    console.log([broker.kind.padEnd(10), ...perExercise.map((ms) => seconds(ms).padStart(9)), ` ${verdicts.filter(Boolean).join(', ')}`].join(' '))
+    console.log(
+      [
+        broker.kind.padEnd(10),
+        ...perExercise.map((ms) => seconds(ms).padStart(9)),
+        ` ${verdicts.filter(Boolean).join(', ')}`,
+      ].join(' '),
+    )
     if (broker.kind === 'embedded') ex5EmbeddedMs = perExercise[exercises.indexOf('ex5')]
   }
-  if (ex5EmbeddedMs !== undefined) console.log(`ex5 on embedded: ${seconds(ex5EmbeddedMs)} (its own target, MQTT.js's reconnect included: ≤ ${seconds(ex5TargetMs)}) ${meets(ex5EmbeddedMs, ex5TargetMs)}`)
+  if (ex5EmbeddedMs !== undefined)
+    console.log(
+      `ex5 on embedded: ${seconds(ex5EmbeddedMs)} (its own target, MQTT.js's reconnect included: ≤ ${seconds(ex5TargetMs)}) ${meets(ex5EmbeddedMs, ex5TargetMs)}`,
+    )
 
-  console.log(`\nThe whole course: "grade --all --solution --broker auto --json", exercises graded at once (${os.availableParallelism()} cores here), median of ${runs} runs.`)
+  console.log(
+    `\nThe whole course: "grade --all --solution --broker auto --json", exercises graded at once (${os.availableParallelism()} cores here), median of ${runs} runs.`,
+  )
   await timeGrade('--all', 'auto')
   const course: number[] = []
   for (let run = 0; run < runs; run++) course.push(await timeGrade('--all', 'auto'))
-  console.log(`  ${seconds(median(course))} (target on 2 cores: ≤ ${seconds(courseTargetMs)}, ${windowSaid}) ${meets(median(course), courseTargetMs)}`)
+  console.log(
+    `  ${seconds(median(course))} (target on 2 cores: ≤ ${seconds(courseTargetMs)}, ${windowSaid}) ${meets(median(course), courseTargetMs)}`,
+  )
   // The target was set when the course had nine exercises; ex10 and ex11 (MQTT 5, WebSockets) came later.
   const nine = Array.from({ length: 9 }, (_, index) => `ex${index + 1}`).join(' ')
   const first: number[] = []
   for (let run = 0; run < runs; run++) first.push(await timeGrade(nine, 'auto'))
-  console.log(`  ex1-ex9 alone, the course the target was set for: ${seconds(median(first))} ${meets(median(first), courseTargetMs)}`)
+  console.log(
+    `  ex1-ex9 alone, the course the target was set for: ${seconds(median(first))} ${meets(median(first), courseTargetMs)}`,
+  )
 
-  console.log('\nWatch, ex1 on the embedded broker: from a save (a changed file on disk) to "All checks passed" on screen.')
+  console.log(
+    '\nWatch, ex1 on the embedded broker: from a save (a changed file on disk) to "All checks passed" on screen.',
+  )
   const saves = await measureWatchLatency(courseRoot, 'embedded', Math.max(runs, 5) * 2)
-  console.log(`  warm watch (process, broker and type checker stay up; the next run's program waits on standby): median ${seconds(median(saves))} of ${saves.length} saves (target ≤ ${seconds(watchTargetMs)}, ${windowSaid}) ${meets(median(saves), watchTargetMs)}`)
-  console.log("  (each save comes the moment the last verdict is printed, while that standby is still starting: the worst case; a student who reads the verdict first waits less)")
+  console.log(
+    `  warm watch (process, broker and type checker stay up; the next run's program waits on standby): median ${seconds(median(saves))} of ${saves.length} saves (target ≤ ${seconds(watchTargetMs)}, ${windowSaid}) ${meets(median(saves), watchTargetMs)}`,
+  )
+  console.log(
+    '  (each save comes the moment the last verdict is printed, while that standby is still starting: the worst case; a student who reads the verdict first waits less)',
+  )
   const cold = await measureColdRegrade(courseRoot, 'embedded', Math.max(runs, 5))
-  console.log(`  cold, a fresh grade process per save (new broker, fresh tsc; what each save cost before): median ${seconds(median(cold))} of ${cold.length}`)
+  console.log(
+    `  cold, a fresh grade process per save (new broker, fresh tsc; what each save cost before): median ${seconds(median(cold))} of ${cold.length}`,
+  )
 }
 
 if (!values['skip-batch'] && !values['site-only']) {
-  console.log('\nBatch: npm run batch over generated submissions (solutions, starters and mutants of every exercise, each made unique), --broker auto.')
-  await benchBatch({ students: Number(values['batch-students']), ...(values['batch-jobs'] ? { jobs: Number(values['batch-jobs']) } : {}) })
+  console.log(
+    '\nBatch: npm run batch over generated submissions (solutions, starters and mutants of every exercise, each made unique), --broker auto.',
+  )
+  await benchBatch({
+    students: Number(values['batch-students']),
+    ...(values['batch-jobs'] ? { jobs: Number(values['batch-jobs']) } : {}),
+  })
 }
 
 if (!values['skip-site']) {
@@ -139,11 +177,15 @@ if (!values['skip-site']) {
   console.log(`  (built in ${seconds(performance.now() - startedAt)})`)
   const pages = await measureSiteJavaScript(dist)
   const baseline = Math.min(...pages.filter((p) => p.page.startsWith('/exercises/')).map((p) => p.bytes))
-  console.log(`  ${'page'.padEnd(40)} ${'JS'.padStart(9)} ${'gzip'.padStart(9)}  ${'beyond Starlight'.padEnd(16)}  on first Playground use (gzip)`)
+  console.log(
+    `  ${'page'.padEnd(40)} ${'JS'.padStart(9)} ${'gzip'.padStart(9)}  ${'beyond Starlight'.padEnd(16)}  on first Playground use (gzip)`,
+  )
   for (const page of pages) {
     const extra = page.bytes - baseline
     const firstUse = page.onFirstUse ? `+${kb(page.onFirstUse.bytes)} (+${kb(page.onFirstUse.gzipBytes)})` : ''
-    console.log(`  ${page.page.padEnd(40)} ${kb(page.bytes).padStart(9)} ${kb(page.gzipBytes).padStart(9)}  ${(extra > 1024 ? `+${kb(extra)}` : '').padEnd(16)}  ${firstUse}`)
+    console.log(
+      `  ${page.page.padEnd(40)} ${kb(page.bytes).padStart(9)} ${kb(page.gzipBytes).padStart(9)}  ${(extra > 1024 ? `+${kb(extra)}` : '').padEnd(16)}  ${firstUse}`,
+    )
   }
   removeSiteDir(dist)
 }

@@ -30,7 +30,8 @@ export async function readPageScripts(distDir: string, page: string): Promise<Pa
   const html = await readFile(path.join(distDir, page, 'index.html'), 'utf8')
   const graph: PageScriptGraph = { page, roots: [], imports: new Map(), text: new Map() }
   const queue: string[] = []
-  const importsOf = (source: string, base: string) => [...source.matchAll(staticImport)].map((match) => new URL(match[1], `http://site${base}`).pathname)
+  const importsOf = (source: string, base: string) =>
+    [...source.matchAll(staticImport)].map((match) => new URL(match[1], `http://site${base}`).pathname)
   for (const match of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
     const attributes = match[1]
     if (/type="application\/(ld\+)?json"/.test(attributes)) continue
@@ -67,14 +68,24 @@ export async function measureSiteJavaScript(distDir: string): Promise<PageJavaSc
   for (const page of await listPages(distDir)) {
     const graph = await readPageScripts(distDir, page)
     const onFirstUse = await readFirstUseScripts(distDir, graph, 'data-playground')
-    results.push({ page, ...sizes([...graph.text.values()]), scripts: [...graph.text.keys()].sort(), ...(onFirstUse.size > 0 ? { onFirstUse: { ...sizes([...onFirstUse.values()]), scripts: [...onFirstUse.keys()].sort() } } : {}) })
+    results.push({
+      page,
+      ...sizes([...graph.text.values()]),
+      scripts: [...graph.text.keys()].sort(),
+      ...(onFirstUse.size > 0
+        ? { onFirstUse: { ...sizes([...onFirstUse.values()]), scripts: [...onFirstUse.keys()].sort() } }
+        : {}),
+    })
   }
   return results
 }
 
 function sizes(texts: string[]): { bytes: number; gzipBytes: number } {
   const buffers = texts.map((text) => Buffer.from(text))
-  return { bytes: buffers.reduce((sum, buffer) => sum + buffer.length, 0), gzipBytes: buffers.reduce((sum, buffer) => sum + gzipSync(buffer).length, 0) }
+  return {
+    bytes: buffers.reduce((sum, buffer) => sum + buffer.length, 0),
+    gzipBytes: buffers.reduce((sum, buffer) => sum + gzipSync(buffer).length, 0),
+  }
 }
 
 /**
@@ -82,7 +93,11 @@ function sizes(texts: string[]): { bytes: number; gzipBytes: number } {
  * import's chunks in `__vite__mapDeps` (paths from the site root, without the base path), in the script of
  * the component whose markup it looks for.
  */
-export async function readFirstUseScripts(distDir: string, graph: PageScriptGraph, marker: string): Promise<Map<string, string>> {
+export async function readFirstUseScripts(
+  distDir: string,
+  graph: PageScriptGraph,
+  marker: string,
+): Promise<Map<string, string>> {
   const loaded = new Map<string, string>()
   const queue: string[] = []
   for (const text of graph.text.values()) {

@@ -13,11 +13,15 @@ export async function measureWatchLatency(courseRoot: string, broker: string, sa
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-bench-watch-'))
   const solution = path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts')
   cpSync(solution, path.join(dir, 'main.ts'))
-  const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'watch', 'ex1', '--dir', dir, '--broker', broker], {
-    cwd: courseRoot,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NO_COLOR: '1' },
-  })
+  const child = spawn(
+    process.execPath,
+    [path.join(courseRoot, 'grader/cli/main.js'), 'watch', 'ex1', '--dir', dir, '--broker', broker],
+    {
+      cwd: courseRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NO_COLOR: '1' },
+    },
+  )
   const output = new OutputWaiter()
   child.stdout.setEncoding('utf8').on('data', (text: string) => output.push(text))
   child.stderr.setEncoding('utf8').on('data', (text: string) => output.push(text))
@@ -55,7 +59,11 @@ export async function measureColdRegrade(courseRoot: string, broker: string, sav
       writeFileSync(path.join(dir, 'main.ts'), `${solution}\n// cold save ${Date.now()} ${save}\n`)
       const startedAt = performance.now()
       const code = await new Promise<number | null>((resolve) => {
-        const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'grade', 'ex1', '--dir', dir, '--broker', broker, '--json'], { cwd: courseRoot, stdio: 'ignore' })
+        const child = spawn(
+          process.execPath,
+          [path.join(courseRoot, 'grader/cli/main.js'), 'grade', 'ex1', '--dir', dir, '--broker', broker, '--json'],
+          { cwd: courseRoot, stdio: 'ignore' },
+        )
         child.on('exit', resolve)
       })
       if (code !== 0) throw new Error(`grade ex1 --dir ${dir} exited with ${code}`)

@@ -17,12 +17,20 @@ const home = scopedLoader(
   (id) => !id.startsWith('lessons/') && !id.startsWith('exercises/') && !id.startsWith('guides/'),
 )
 const lessons = scopedLoader(
-  glob({ base: './lessons', pattern: '[0-9][0-9]-*.mdx', generateId: ({ entry }) => `lessons/${entry.replace(/\.mdx$/, '')}` }),
+  glob({
+    base: './lessons',
+    pattern: '[0-9][0-9]-*.mdx',
+    generateId: ({ entry }) => `lessons/${entry.replace(/\.mdx$/, '')}`,
+  }),
   (id) => id.startsWith('lessons/'),
 )
 const exercises = scopedLoader(exercisePagesLoader, (id) => id.startsWith('exercises/'))
 const guides = scopedLoader(
-  glob({ base: './site/content/guides', pattern: '*.mdx', generateId: ({ entry }) => `guides/${entry.replace(/\.mdx$/, '')}` }),
+  glob({
+    base: './site/content/guides',
+    pattern: '*.mdx',
+    generateId: ({ entry }) => `guides/${entry.replace(/\.mdx$/, '')}`,
+  }),
   (id) => id.startsWith('guides/'),
 )
 

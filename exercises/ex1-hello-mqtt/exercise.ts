@@ -5,7 +5,6 @@ import { connackCode, isConnack } from '../../grader/mqtt/packet-guards.ts'
 import { describeBytes, isSamePayload, payloadSamples } from '../../grader/checks/payload-kinds.ts'
 import { settleCheck } from '../../grader/checks/settle-check.ts'
 
-
 export default defineExercise<{ CLIENT_ID: string; TOPIC_PREFIX: string }>({
   id: 'ex1',
   slug: 'hello-mqtt',
@@ -41,7 +40,11 @@ export default defineExercise<{ CLIENT_ID: string; TOPIC_PREFIX: string }>({
         await h.expectConnect()
         const connack = await h.expectPacket({ from: 'broker', description: 'a CONNACK', match: isConnack })
         if (connackCode(connack) !== 0) {
-          fail({ message: 'The broker refused your connection.', expected: 'CONNACK rc=0', received: `CONNACK rc=${connackCode(connack)}` })
+          fail({
+            message: 'The broker refused your connection.',
+            expected: 'CONNACK rc=0',
+            received: `CONNACK rc=${connackCode(connack)}`,
+          })
         }
       },
     },
@@ -93,19 +96,21 @@ export default defineExercise<{ CLIENT_ID: string; TOPIC_PREFIX: string }>({
         const sent = [...h.random.shuffle(samples.filter((sample) => sample !== last)), last]
         const after = observer.trace.cursor
         for (const sample of sent) await observer.publish(inbox, sample.payload, { qos: 1 }, h.signal)
-        await h.expectMessage(observer, {
-          description: `${last.description} on ${echo} (the last of ${sent.length} messages the grader sent to ${inbox})`,
-          match: (message) => message.topic === echo && isSamePayload(message.payload, last.payload),
-          isRelevant: (message) => message.topic === echo,
-          after,
-        }).catch((error: unknown) => {
-          const echoed = observer.messages(after).filter((message) => message.topic === echo).length
-          if (!(error instanceof CheckFailure) || echoed === 0 || echoed >= sent.length) throw error
-          fail({
-            ...error.details,
-            message: `The grader did not receive ${JSON.stringify(last.payload.toString())} back on ${echo}, the last of the ${sent.length} messages it sent to ${inbox}: your program echoed ${echoed} of them, then no more. Handle every message that arrives (client.on("message", ...), not client.once), for as long as the program runs.`,
+        await h
+          .expectMessage(observer, {
+            description: `${last.description} on ${echo} (the last of ${sent.length} messages the grader sent to ${inbox})`,
+            match: (message) => message.topic === echo && isSamePayload(message.payload, last.payload),
+            isRelevant: (message) => message.topic === echo,
+            after,
           })
-        })
+          .catch((error: unknown) => {
+            const echoed = observer.messages(after).filter((message) => message.topic === echo).length
+            if (!(error instanceof CheckFailure) || echoed === 0 || echoed >= sent.length) throw error
+            fail({
+              ...error.details,
+              message: `The grader did not receive ${JSON.stringify(last.payload.toString())} back on ${echo}, the last of the ${sent.length} messages it sent to ${inbox}: your program echoed ${echoed} of them, then no more. Handle every message that arrives (client.on("message", ...), not client.once), for as long as the program runs.`,
+            })
+          })
         await observer.barrier(h.signal)
         const echoes = observer.messages(after).filter((message) => message.topic === echo)
         for (const [index, sample] of sent.entries()) {

@@ -41,12 +41,20 @@ function coversRequests(filter: string, requestTopic: string): boolean {
 function connectionOfClient(h: Harness<Inputs>, clientId: string): number | undefined {
   return h
     .studentTrace()
-    .filter((e): e is PacketEvent => e.kind === 'packet' && e.direction === 'to-broker' && e.packet.cmd === 'connect' && e.packet.clientId === clientId)
+    .filter(
+      (e): e is PacketEvent =>
+        e.kind === 'packet' &&
+        e.direction === 'to-broker' &&
+        e.packet.cmd === 'connect' &&
+        e.packet.clientId === clientId,
+    )
     .at(-1)?.connection
 }
 
-const sameBytes = (a: Buffer | undefined, b: Buffer | undefined) => a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), b) === 0
-export const hex = (bytes: Buffer | undefined) => (bytes === undefined ? '(none)' : `<${Buffer.from(bytes).toString('hex').replace(/(..)/g, '$1 ').trim()}>`)
+const sameBytes = (a: Buffer | undefined, b: Buffer | undefined) =>
+  a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), b) === 0
+export const hex = (bytes: Buffer | undefined) =>
+  bytes === undefined ? '(none)' : `<${Buffer.from(bytes).toString('hex').replace(/(..)/g, '$1 ').trim()}>`
 
 /** The grader's requester: an MQTT 5 client (properties need MQTT 5), one per run. */
 const requesters = new WeakMap<object, Promise<GraderClient>>()
@@ -64,14 +72,23 @@ function requester(h: Harness<Inputs>): Promise<GraderClient> {
  * `without` leaves the optional properties out: a requester need not send them, and the answer must come all
  * the same.
  */
-export function newRequest(h: Harness<Inputs>, body: string, expiryS?: number, without: { correlationData?: boolean; userProperties?: boolean; responseTopic?: boolean } = {}): Request {
+export function newRequest(
+  h: Harness<Inputs>,
+  body: string,
+  expiryS?: number,
+  without: { correlationData?: boolean; userProperties?: boolean; responseTopic?: boolean } = {},
+): Request {
   // Response topics are UTF-8 text like any topic: every one has a level beyond ASCII, on every run.
   const app = h.random.pick(['apps', 'dashboards', 'billing', 'ops'])
   return {
     body,
-    responseTopic: without.responseTopic ? undefined : `${app}/${h.random.pick(['küche', 'büro', 'café', 'склад'])}-${h.random.id('client')}/replies`,
+    responseTopic: without.responseTopic
+      ? undefined
+      : `${app}/${h.random.pick(['küche', 'büro', 'café', 'склад'])}-${h.random.id('client')}/replies`,
     // 0xff never occurs in UTF-8: correlation data is binary, and a program that turns it into text breaks it.
-    ...(without.correlationData ? {} : { correlationData: Buffer.concat([Buffer.from([0xff]), Buffer.from(h.random.hex(14), 'hex')]) }),
+    ...(without.correlationData
+      ? {}
+      : { correlationData: Buffer.concat([Buffer.from([0xff]), Buffer.from(h.random.hex(14), 'hex')]) }),
     ...(without.userProperties ? {} : { traceId: h.random.hex(12) }),
     ...(expiryS !== undefined ? { expiryS } : {}),
   }
@@ -103,10 +120,14 @@ export async function send(h: Harness<Inputs>, request: Request): Promise<void> 
 }
 
 /** The delivery of `request`: known by its correlation data, or by its body (each request's is its own) without. */
-const isRequestFor = (h: Harness<Inputs>, request: Request) => (packet: Packet): packet is IPublishPacket =>
-  isPublish(packet) &&
-  packet.topic === h.inputs.REQUEST_TOPIC &&
-  (request.correlationData ? sameBytes(packet.properties?.correlationData, request.correlationData) : packet.properties?.correlationData === undefined && payloadText(packet) === request.body)
+const isRequestFor =
+  (h: Harness<Inputs>, request: Request) =>
+  (packet: Packet): packet is IPublishPacket =>
+    isPublish(packet) &&
+    packet.topic === h.inputs.REQUEST_TOPIC &&
+    (request.correlationData
+      ? sameBytes(packet.properties?.correlationData, request.correlationData)
+      : packet.properties?.correlationData === undefined && payloadText(packet) === request.body)
 
 /**
  * Sends one request and returns the first PUBLISH the service (the connection of CLIENT_ID) sent once it had
@@ -127,7 +148,8 @@ async function answerTo(h: Harness<Inputs>, request: Request): Promise<IPublishP
     return await h.expectPacket({
       from: 'program',
       description: `an answer to ${describeRequest(request)} from your service (${h.inputs.CLIENT_ID})`,
-      match: (p): p is IPublishPacket => isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC && h.connectionOf(p) === service,
+      match: (p): p is IPublishPacket =>
+        isPublish(p) && p.topic !== h.inputs.REQUEST_TOPIC && h.connectionOf(p) === service,
       after,
     })
   } catch (error) {
@@ -148,13 +170,22 @@ async function answerTo(h: Harness<Inputs>, request: Request): Promise<IPublishP
  * service handles requests in the order they arrive, so once the second is answered, the first has been handled
  * (no waiting for a deadline to prove it was dropped).
  */
-async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing: string, advice: string): Promise<void> {
+async function expectAnswerWithout(
+  h: Harness<Inputs>,
+  request: Request,
+  missing: string,
+  advice: string,
+): Promise<void> {
   const ordinary = newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }))
   const after = h.cursor()
   await send(h, request)
   await send(h, ordinary)
   const crashed = (details: CheckFailure['details'], exit: NonNullable<StudentProgram['exitInfo']>) =>
-    fail({ ...details, message: `Your program ${describeExit(exit)} when it got ${describeRequest(request)}, a request without ${missing}. ${advice}`, isCrash: true })
+    fail({
+      ...details,
+      message: `Your program ${describeExit(exit)} when it got ${describeRequest(request)}, a request without ${missing}. ${advice}`,
+      isCrash: true,
+    })
   await expectAnswerTo(h, ordinary, after).catch((error: unknown) => {
     const exit = h.currentProgram?.exitInfo
     if (!(error instanceof CheckFailure) || !error.details.isCrash || !exit) throw error
@@ -162,13 +193,21 @@ async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing
   })
   await h.barrier()
   const service = connectionOfClient(h, h.inputs.CLIENT_ID)
-  const answers = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== ordinary.responseTopic, after)
+  const answers = h.tap.trace.packets(
+    (e) =>
+      e.direction === 'to-broker' &&
+      e.connection === service &&
+      isPublish(e.packet) &&
+      e.packet.topic !== ordinary.responseTopic,
+    after,
+  )
   if (answers.length === 0) {
     // A handler that threw on the first request may have let the second one out before Node ended the process
     // (an unhandled rejection ends it once the current turn is over): the exit, if it comes, is the answer.
     const program = h.currentProgram!
     const exit = program.exitInfo ?? (await raceSignal(program.exited, h.within(1000)).catch(() => undefined))
-    if (exit && exit.exitCode !== 0) crashed({ message: '', expected: `an answer on "${request.responseTopic}"`, received: describeExit(exit) }, exit)
+    if (exit && exit.exitCode !== 0)
+      crashed({ message: '', expected: `an answer on "${request.responseTopic}"`, received: describeExit(exit) }, exit)
     fail({
       message: `Your service did not answer ${describeRequest(request)}, a request without ${missing}, though it answered the request after it. ${advice}`,
       expected: `an answer on "${request.responseTopic}"`,
@@ -188,7 +227,12 @@ async function expectAnswerWithout(h: Harness<Inputs>, request: Request, missing
 /** The program's PUBLISHes that answer `request` (its correlation data), on any connection, after `after`. */
 function answersOf(h: Harness<Inputs>, request: Request, after = 0): PacketEvent[] {
   return h.tap.trace.packets(
-    (e) => e.direction === 'to-broker' && !e.isInjected && isPublish(e.packet) && e.packet.topic === request.responseTopic && (!request.correlationData || sameBytes(e.packet.properties?.correlationData, request.correlationData)),
+    (e) =>
+      e.direction === 'to-broker' &&
+      !e.isInjected &&
+      isPublish(e.packet) &&
+      e.packet.topic === request.responseTopic &&
+      (!request.correlationData || sameBytes(e.packet.properties?.correlationData, request.correlationData)),
     after,
   )
 }
@@ -197,7 +241,10 @@ export function expectAnswerTo(h: Harness<Inputs>, request: Request, after: numb
   return h.expectPacket({
     from: 'program',
     description: `an answer on "${request.responseTopic}" with Correlation Data ${hex(request.correlationData)}, for ${quoteText(request.body)}`,
-    match: (p): p is IPublishPacket => isPublish(p) && p.topic === request.responseTopic && sameBytes(p.properties?.correlationData, request.correlationData),
+    match: (p): p is IPublishPacket =>
+      isPublish(p) &&
+      p.topic === request.responseTopic &&
+      sameBytes(p.properties?.correlationData, request.correlationData),
     after,
   })
 }
@@ -213,12 +260,19 @@ export function parseJson(text: string): unknown {
 const userProperty = (packet: IPublishPacket, name: string) => packet.properties?.userProperties?.[name]
 
 /** The SUBSCRIBE (and its SUBACK) that puts the program's `clientId` connection in a share group for the requests. */
-async function expectSharedSubscription(h: Harness<Inputs>, clientId: string, after: number): Promise<{ group: string; filter: string }> {
+async function expectSharedSubscription(
+  h: Harness<Inputs>,
+  clientId: string,
+  after: number,
+): Promise<{ group: string; filter: string }> {
   const { REQUEST_TOPIC } = h.inputs
   const subscribe = await h.expectPacket({
     from: 'program',
     description: `a SUBSCRIBE to $share/<group>/${REQUEST_TOPIC} from ${clientId}`,
-    match: (p): p is ISubscribePacket => p.cmd === 'subscribe' && p.subscriptions.some((s) => coversRequests(s.topic, REQUEST_TOPIC)) && h.connectionOf(p) === connectionOfClient(h, clientId),
+    match: (p): p is ISubscribePacket =>
+      p.cmd === 'subscribe' &&
+      p.subscriptions.some((s) => coversRequests(s.topic, REQUEST_TOPIC)) &&
+      h.connectionOf(p) === connectionOfClient(h, clientId),
     after,
   })
   const filter = subscribe.subscriptions.find((s) => coversRequests(s.topic, REQUEST_TOPIC))!.topic
@@ -234,7 +288,8 @@ async function expectSharedSubscription(h: Harness<Inputs>, clientId: string, af
   const suback = await h.expectPacket({
     from: 'broker',
     description: `the SUBACK for ${clientId}'s subscription to "${filter}"`,
-    match: (p): p is ISubackPacket => p.cmd === 'suback' && p.messageId === subscribe.messageId && h.connectionOf(p) === connection,
+    match: (p): p is ISubackPacket =>
+      p.cmd === 'suback' && p.messageId === subscribe.messageId && h.connectionOf(p) === connection,
     after,
   })
   const granted = suback.granted[subscribe.subscriptions.findIndex((s) => s.topic === filter)]
@@ -253,7 +308,8 @@ export default defineExercise<Inputs>({
   id: 'ex10',
   slug: 'request-response',
   title: 'A request/response service',
-  summary: 'An MQTT 5 calculator service: answer each request on its Response Topic with its Correlation Data, drop expired requests, and share the load between copies.',
+  summary:
+    'An MQTT 5 calculator service: answer each request on its Response Topic with its Correlation Data, drop expired requests, and share the load between copies.',
   lesson: '09-mqtt-5-in-practice',
   requires: ['mqtt5'],
   run: {
@@ -320,7 +376,10 @@ export default defineExercise<Inputs>({
           const args = Array.from({ length: h.random.int(2, 4) }, () => h.random.int(-20, 40))
           const expected = op === 'add' ? args.reduce((a, b) => a + b, 0) : args.reduce((a, b) => a * b, 1)
           // One compact, one across lines: requests are JSON as any library writes it.
-          const request = newRequest(h, index === 0 ? JSON.stringify({ op, args }) : JSON.stringify({ op, args }, null, 2))
+          const request = newRequest(
+            h,
+            index === 0 ? JSON.stringify({ op, args }) : JSON.stringify({ op, args }, null, 2),
+          )
           const answer = await answerTo(h, request)
           if (answer.topic !== request.responseTopic) {
             fail({
@@ -352,7 +411,7 @@ export default defineExercise<Inputs>({
       title: "Your answer carries the request's Correlation Data, byte for byte",
       points: 2,
       covers: [4],
-      hint: 'Copy packet.properties.correlationData (a Buffer) into the answer\'s properties as it is. It is binary: turning it into a string and back changes every byte that is not valid UTF-8.',
+      hint: "Copy packet.properties.correlationData (a Buffer) into the answer's properties as it is. It is binary: turning it into a string and back changes every byte that is not valid UTF-8.",
       lessonSection: 'request-response',
       async run(h) {
         const request = newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }))
@@ -362,15 +421,25 @@ export default defineExercise<Inputs>({
           fail({
             message:
               received === undefined
-                ? 'Your answer has no Correlation Data, so a requester with several requests in flight cannot tell which one it answers. Copy packet.properties.correlationData into the answer\'s properties.'
+                ? "Your answer has no Correlation Data, so a requester with several requests in flight cannot tell which one it answers. Copy packet.properties.correlationData into the answer's properties."
                 : `Your answer's Correlation Data is ${hex(received)}, but the request's was ${hex(request.correlationData)}. Copy the Buffer as it is: it is binary, and a round trip through a string changes bytes that are not UTF-8.`,
             expected: `correlationData=${hex(request.correlationData)}`,
             received: `correlationData=${hex(received)}`,
           })
         }
         // Correlation Data is optional: a requester with one request in flight may leave it out.
-        const plain = newRequest(h, JSON.stringify({ op: 'multiply', args: [h.random.int(2, 9), h.random.int(2, 9)] }), undefined, { correlationData: true })
-        await expectAnswerWithout(h, plain, 'Correlation Data', 'Correlation Data is optional: a requester with one request in flight may leave it out. Answer it all the same, without Correlation Data (copy it only when the request has some).')
+        const plain = newRequest(
+          h,
+          JSON.stringify({ op: 'multiply', args: [h.random.int(2, 9), h.random.int(2, 9)] }),
+          undefined,
+          { correlationData: true },
+        )
+        await expectAnswerWithout(
+          h,
+          plain,
+          'Correlation Data',
+          'Correlation Data is optional: a requester with one request in flight may leave it out. Answer it all the same, without Correlation Data (copy it only when the request has some).',
+        )
       },
     },
     {
@@ -381,7 +450,10 @@ export default defineExercise<Inputs>({
       hint: 'packet.properties.userProperties is an object: put { "trace-id": <the request\'s value> } in the userProperties of your answer, so the request and its answer can be followed through the logs.',
       lessonSection: 'user-properties',
       async run(h) {
-        const request = newRequest(h, JSON.stringify({ op: 'multiply', args: [h.random.int(2, 9), h.random.int(2, 9)] }))
+        const request = newRequest(
+          h,
+          JSON.stringify({ op: 'multiply', args: [h.random.int(2, 9), h.random.int(2, 9)] }),
+        )
         const answer = await answerTo(h, request)
         const traceId = userProperty(answer, 'trace-id')
         if (traceId !== request.traceId) {
@@ -392,8 +464,18 @@ export default defineExercise<Inputs>({
           })
         }
         // A request with no user properties at all: its answer has none to copy, and must come all the same.
-        const bare = newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }), undefined, { userProperties: true })
-        await expectAnswerWithout(h, bare, 'user properties', 'Copy the trace-id only when the request has one, and leave userProperties out of the answer when it would be empty: MQTT.js 5.16 drops a PUBLISH whose userProperties is {} without a word.')
+        const bare = newRequest(
+          h,
+          JSON.stringify({ op: 'add', args: [h.random.int(1, 50), h.random.int(1, 50)] }),
+          undefined,
+          { userProperties: true },
+        )
+        await expectAnswerWithout(
+          h,
+          bare,
+          'user properties',
+          'Copy the trace-id only when the request has one, and leave userProperties out of the answer when it would be empty: MQTT.js 5.16 drops a PUBLISH whose userProperties is {} without a word.',
+        )
       },
     },
     {
@@ -408,14 +490,23 @@ export default defineExercise<Inputs>({
         const [a, b] = [h.random.int(1, 99), h.random.int(1, 99)]
         const bad = [
           { what: 'a request that is not JSON', body: `{"op": "add", "args": [${a}, ${b}]` },
-          { what: 'an unknown op', body: JSON.stringify({ op: h.random.pick(['divide', 'subtract', 'power', 'sqrt']), args: [a, b] }) },
-          { what: 'args that are not numbers', body: JSON.stringify({ op: h.random.pick(['add', 'multiply']), args: [String(a), b] }) },
+          {
+            what: 'an unknown op',
+            body: JSON.stringify({ op: h.random.pick(['divide', 'subtract', 'power', 'sqrt']), args: [a, b] }),
+          },
+          {
+            what: 'args that are not numbers',
+            body: JSON.stringify({ op: h.random.pick(['add', 'multiply']), args: [String(a), b] }),
+          },
         ]
         for (const { what, body } of h.random.shuffle(bad)) {
           const request = newRequest(h, body)
           const answer = await answerTo(h, request)
           const error = userProperty(answer, 'error')
-          if (answer.topic !== request.responseTopic || !sameBytes(answer.properties?.correlationData, request.correlationData)) {
+          if (
+            answer.topic !== request.responseTopic ||
+            !sameBytes(answer.properties?.correlationData, request.correlationData)
+          ) {
             fail({
               message: `Your answer to ${what} (${quoteText(body)}) must go where a good answer goes: on the Response Topic "${request.responseTopic}", with the request's Correlation Data.`,
               expected: `PUBLISH topic="${request.responseTopic}" correlationData=${hex(request.correlationData)}`,
@@ -440,7 +531,14 @@ export default defineExercise<Inputs>({
         await expectAnswerTo(h, next, after)
         await h.barrier()
         const service = connectionOfClient(h, h.inputs.CLIENT_ID)
-        const stray = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.connection === service && isPublish(e.packet) && e.packet.topic !== next.responseTopic, after)[0]
+        const stray = h.tap.trace.packets(
+          (e) =>
+            e.direction === 'to-broker' &&
+            e.connection === service &&
+            isPublish(e.packet) &&
+            e.packet.topic !== next.responseTopic,
+          after,
+        )[0]
         if (stray) {
           fail({
             message: `Your service published ${formatPacket(stray.packet, 5).replace(/ id=\d+/, '')} for ${describeRequest(orphan)}, a request with no Response Topic. Such a request has nobody waiting for an answer: ignore it, and publish nothing (not on a topic of your own either).`,
@@ -470,7 +568,12 @@ export default defineExercise<Inputs>({
         const later = newRequest(h, JSON.stringify({ ...op(), workMs: staleWorkMs + h.random.int(150, 300) }))
         const after = h.cursor()
         for (const request of [stale, fresh, later]) await send(h, request)
-        await h.expectPacket({ from: 'broker', description: `${describeRequest(stale)}, delivered to your service`, match: isRequestFor(h, stale), after })
+        await h.expectPacket({
+          from: 'broker',
+          description: `${describeRequest(stale)}, delivered to your service`,
+          match: isRequestFor(h, stale),
+          after,
+        })
         await expectAnswerTo(h, fresh, after)
         await expectAnswerTo(h, later, after)
         await h.barrier()
@@ -486,7 +589,8 @@ export default defineExercise<Inputs>({
     },
     {
       id: 'two-copies-share',
-      title: 'Two copies of your program run at once: every request is delivered to one of them and answered exactly once',
+      title:
+        'Two copies of your program run at once: every request is delivered to one of them and answered exactly once',
       points: 3,
       covers: [8],
       hint: 'Both copies must join the same share group: $share/<group>/REQUEST_TOPIC with one fixed group name. A group named after the client id puts each copy in a group of its own, and each group gets every request.',
@@ -500,7 +604,9 @@ export default defineExercise<Inputs>({
         await expectSharedSubscription(h, second, started)
         const copies = [CLIENT_ID, second]
         const connections = copies.map((id) => connectionOfClient(h, id))
-        const requests = Array.from({ length: h.random.int(6, 9) }, () => newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 99), h.random.int(1, 99)] })))
+        const requests = Array.from({ length: h.random.int(6, 9) }, () =>
+          newRequest(h, JSON.stringify({ op: 'add', args: [h.random.int(1, 99), h.random.int(1, 99)] })),
+        )
         const after = h.cursor()
         for (const request of requests) await send(h, request)
         for (const request of requests) await expectAnswerTo(h, request, after)
@@ -508,11 +614,21 @@ export default defineExercise<Inputs>({
         for (const request of requests) {
           // Only the two copies' service connections count: a monitor connection may see requests too.
           const deliveredTo = new Set(
-            h.tap.trace.packets((e) => e.direction === 'to-client' && connections.includes(e.connection) && isRequestFor(h, request)(e.packet), after).map((e) => e.connection),
+            h.tap.trace
+              .packets(
+                (e) =>
+                  e.direction === 'to-client' &&
+                  connections.includes(e.connection) &&
+                  isRequestFor(h, request)(e.packet),
+                after,
+              )
+              .map((e) => e.connection),
           )
           if (deliveredTo.size > 1) {
             const filters = copies.map((id, index) => {
-              const subscribe = h.tap.trace.packets((e) => e.connection === connections[index] && e.packet.cmd === 'subscribe').at(-1)?.packet as ISubscribePacket | undefined
+              const subscribe = h.tap.trace
+                .packets((e) => e.connection === connections[index] && e.packet.cmd === 'subscribe')
+                .at(-1)?.packet as ISubscribePacket | undefined
               return `${id}: ${subscribe?.subscriptions.map((s) => `"${s.topic}"`).join(', ') ?? 'no SUBSCRIBE'}`
             })
             fail({

@@ -3,7 +3,13 @@ import { describeListeners } from '../../grader/broker/student-listeners.ts'
 import { expectImpostorRefused } from '../../grader/checks/impostor-check.ts'
 import { settleCheck } from '../../grader/checks/settle-check.ts'
 import { fail } from '../../grader/checks/check-failure.ts'
-import { deviceStatusInputs, expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss } from '../../grader/checks/device-status.ts'
+import {
+  deviceStatusInputs,
+  expectBackOnline,
+  expectRetainedOnline,
+  expectStatusWill,
+  expectWillOnPowerLoss,
+} from '../../grader/checks/device-status.ts'
 import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo } from '../../grader/mqtt/packet-guards.ts'
@@ -21,7 +27,11 @@ function expectTaskPorts(conf: string): void {
   const lines = conf.split(/\r?\n/)
   const listeners = [...describeListeners(conf)]
   // A missing or doubled kind is the config writer's to explain (it says which line to change): ports come after.
-  if (listeners.filter(([, kind]) => kind === 'ws').length !== 1 || listeners.filter(([, kind]) => kind === 'wss').length !== 1) return
+  if (
+    listeners.filter(([, kind]) => kind === 'ws').length !== 1 ||
+    listeners.filter(([, kind]) => kind === 'wss').length !== 1
+  )
+    return
   const issues = []
   for (const [line, kind] of listeners) {
     if (kind !== 'ws' && kind !== 'wss') continue
@@ -35,14 +45,16 @@ function expectTaskPorts(conf: string): void {
       problem: `this is your ${kind}:// listener (WebSockets ${kind === 'wss' ? 'with' : 'without'} TLS), but the task puts ${kind}:// on port ${taskPorts[kind]}${port === taskPorts[other] ? ` (${port} is for ${other}://)` : ''}: dashboards dial ${kind}://host:${taskPorts[kind]}/mqtt`,
     })
   }
-  if (issues.length > 0) throw new StudentConfigError('Your WebSocket listeners are not on the ports the task gives them', issues)
+  if (issues.length > 0)
+    throw new StudentConfigError('Your WebSocket listeners are not on the ports the task gives them', issues)
 }
 
 export default defineExercise<Inputs>({
   id: 'ex11',
   slug: 'over-websockets',
   title: 'Over WebSockets',
-  summary: 'Add ws:// and wss:// listeners to Mosquitto, and move the device of exercise 5 onto them: the same will and retained status, inside WebSocket frames.',
+  summary:
+    'Add ws:// and wss:// listeners to Mosquitto, and move the device of exercise 5 onto them: the same will and retained status, inside WebSocket frames.',
   lesson: '09-mqtt-5-in-practice',
   requires: ['tls', 'mosquitto-conf', 'websockets'],
   run: {
@@ -57,7 +69,10 @@ export default defineExercise<Inputs>({
     const conf = readSubmissionFile('mosquitto.conf')
     if (conf === undefined) throw new StudentConfigError('There is no mosquitto.conf in your submission', [])
     expectTaskPorts(conf)
-    return { studentConfig: { conf, files: tls!.brokerFiles, webSockets: ['ws', 'wss'] }, webSocketCa: tls!.ca.certificatePem }
+    return {
+      studentConfig: { conf, files: tls!.brokerFiles, webSockets: ['ws', 'wss'] },
+      webSocketCa: tls!.ca.certificatePem,
+    }
   },
   hints: [
     'Two halves. Mosquitto: a WebSockets listener is a listener line followed by "protocol websockets"; keep the plain MQTT listener too. The client: MQTT.js picks the transport from the URL, so ws:// and wss:// need no code of their own.',
@@ -75,11 +90,17 @@ export default defineExercise<Inputs>({
       lessonSection: 'mqtt-over-websockets',
       async run(h) {
         await h.program()
-        const connect = await h.expectConnect({ description: `a CONNECT with the client id DEVICE_ID ("${h.inputs.DEVICE_ID}") over ws://` })
+        const connect = await h.expectConnect({
+          description: `a CONNECT with the client id DEVICE_ID ("${h.inputs.DEVICE_ID}") over ws://`,
+        })
         const connection = h.connectionOf(connect)
         const transport = connection === undefined ? undefined : h.transportOf(connection)
         if (transport !== 'ws') {
-          fail({ message: `Your CONNECT arrived, but not over the ws:// endpoint in MQTT_URL (it came over ${transport ?? 'another way'}).`, expected: 'a CONNECT over ws://', received: `a CONNECT over ${transport ?? 'an unknown transport'}` })
+          fail({
+            message: `Your CONNECT arrived, but not over the ws:// endpoint in MQTT_URL (it came over ${transport ?? 'another way'}).`,
+            expected: 'a CONNECT over ws://',
+            received: `a CONNECT over ${transport ?? 'an unknown transport'}`,
+          })
         }
       },
     },
@@ -95,7 +116,8 @@ export default defineExercise<Inputs>({
         const { STATUS_TOPIC } = h.inputs
         const expected = `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 retain=1}`
         expectStatusWill(h, connect, {
-          missing: 'Your CONNECT has no will, so if the device loses power nobody is told. Over WebSockets it works exactly as in exercise 5: add a `will` to the options of mqtt.connect().',
+          missing:
+            'Your CONNECT has no will, so if the device loses power nobody is told. Over WebSockets it works exactly as in exercise 5: add a `will` to the options of mqtt.connect().',
           wrongQos: (qos) => `Your will has QoS ${qos}; the task asks for QoS 1.`,
           expected: { missing: expected, mismatch: expected },
         })
@@ -110,7 +132,11 @@ export default defineExercise<Inputs>({
       lessonSection: 'mqtt-over-websockets',
       async run(h) {
         const { STATUS_TOPIC } = h.inputs
-        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC}`, match: isPublishTo(STATUS_TOPIC, 'online') })
+        const publish = await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of "online" to ${STATUS_TOPIC}`,
+          match: isPublishTo(STATUS_TOPIC, 'online'),
+        })
         if (publish.qos !== 1 || !publish.retain) {
           fail({
             message: `You publish "online" at QoS ${publish.qos}${publish.retain ? '' : ' without the retain flag'}: a dashboard that starts later must be told the device is up, so publish it at QoS 1, retained.`,
@@ -123,7 +149,8 @@ export default defineExercise<Inputs>({
     },
     {
       id: 'will-on-power-loss',
-      title: 'When the WebSocket dies without a DISCONNECT, the status topic says "offline" to everyone, later subscribers too',
+      title:
+        'When the WebSocket dies without a DISCONNECT, the status topic says "offline" to everyone, later subscribers too',
       points: 2,
       covers: [2],
       hint: 'The broker publishes the will exactly as you wrote it in the CONNECT. For it to replace the retained "online", the will itself must be retained: retain: true.',
@@ -157,36 +184,68 @@ export default defineExercise<Inputs>({
         const program = await h.program()
         const after = h.cursor()
         program.terminate()
-        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of "offline" to ${STATUS_TOPIC} after SIGTERM`, match: isPublishTo(STATUS_TOPIC, 'offline'), after })
+        const publish = await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of "offline" to ${STATUS_TOPIC} after SIGTERM`,
+          match: isPublishTo(STATUS_TOPIC, 'offline'),
+          after,
+        })
         if (!publish.retain) {
-          fail({ message: 'You publish "offline" without the retain flag, so the retained status stays "online" after your device is gone.', expected: `PUBLISH topic="${STATUS_TOPIC}" retain=1 payload="offline"`, received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="offline"` })
+          fail({
+            message:
+              'You publish "offline" without the retain flag, so the retained status stays "online" after your device is gone.',
+            expected: `PUBLISH topic="${STATUS_TOPIC}" retain=1 payload="offline"`,
+            received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="offline"`,
+          })
         }
-        await h.expectPacket({ from: 'program', description: 'a DISCONNECT after publishing "offline" (await client.endAsync() before exiting)', match: isDisconnect, after })
+        await h.expectPacket({
+          from: 'program',
+          description: 'a DISCONNECT after publishing "offline" (await client.endAsync() before exiting)',
+          match: isDisconnect,
+          after,
+        })
         const exit = await h.expectExit('exited once disconnected')
         if (exit.exitCode !== 0) {
-          fail({ message: `Your program disconnected but then exited with ${exit.signal ?? `code ${exit.exitCode}`}; a clean stop exits with code 0.`, expected: 'exit code 0', received: `${exit.signal ?? `exit code ${exit.exitCode}`}` })
+          fail({
+            message: `Your program disconnected but then exited with ${exit.signal ?? `code ${exit.exitCode}`}; a clean stop exits with code 0.`,
+            expected: 'exit code 0',
+            received: `${exit.signal ?? `exit code ${exit.exitCode}`}`,
+          })
         }
       },
     },
     {
       id: 'connects-over-wss',
-      title: 'Started again with a wss:// MQTT_URL, your program connects over TLS, trusting the course CA, and announces "online"',
+      title:
+        'Started again with a wss:// MQTT_URL, your program connects over TLS, trusting the course CA, and announces "online"',
       points: 2,
       covers: [5],
-      hint: 'For wss://, MQTT.js checks the broker\'s certificate like for mqtts://: give it the course CA, { ca: readFileSync(process.env.CA_FILE) }. Never turn the check off (rejectUnauthorized: false).',
+      hint: "For wss://, MQTT.js checks the broker's certificate like for mqtts://: give it the course CA, { ca: readFileSync(process.env.CA_FILE) }. Never turn the check off (rejectUnauthorized: false).",
       lessonSection: 'mqtt-over-websockets',
       timeoutMs: 8000,
       async run(h) {
         const { STATUS_TOPIC } = h.inputs
         const after = h.cursor()
         await h.startProgram({ MQTT_URL: h.tap.secureUrl! })
-        const connect = await h.expectConnect({ description: `a CONNECT as ${h.inputs.DEVICE_ID} over wss:// (MQTT_URL is now ${h.tap.secureUrl})`, after })
+        const connect = await h.expectConnect({
+          description: `a CONNECT as ${h.inputs.DEVICE_ID} over wss:// (MQTT_URL is now ${h.tap.secureUrl})`,
+          after,
+        })
         const connection = h.connectionOf(connect)
         const transport = connection === undefined ? undefined : h.transportOf(connection)
         if (transport !== 'wss') {
-          fail({ message: `Given a wss:// MQTT_URL, your program connected over ${transport ?? 'something else'}: connect to the URL it is given.`, expected: 'a CONNECT over wss://', received: `a CONNECT over ${transport ?? 'an unknown transport'}` })
+          fail({
+            message: `Given a wss:// MQTT_URL, your program connected over ${transport ?? 'something else'}: connect to the URL it is given.`,
+            expected: 'a CONNECT over wss://',
+            received: `a CONNECT over ${transport ?? 'an unknown transport'}`,
+          })
         }
-        await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC} over wss://`, match: isPublishTo(STATUS_TOPIC, 'online'), after })
+        await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of "online" to ${STATUS_TOPIC} over wss://`,
+          match: isPublishTo(STATUS_TOPIC, 'online'),
+          after,
+        })
       },
     },
     settleCheck({ covers: [6], lessonSection: 'mqtt-over-websockets' }),
@@ -210,7 +269,8 @@ export default defineExercise<Inputs>({
     },
     {
       id: 'refuses-wrong-name',
-      title: 'Given a wss:// URL of a server with a course-CA certificate for another host name, your client refuses it',
+      title:
+        'Given a wss:// URL of a server with a course-CA certificate for another host name, your client refuses it',
       points: 1,
       covers: [7],
       hint: "A valid certificate for another name is someone else's: keep Node's default checkServerIdentity, which compares the certificate's names with the host you dialled.",

@@ -23,24 +23,54 @@ const nonAsciiLevels = ['küche', 'büro', 'garaža', 'sótano', '倉庫', 'ск
 /** The cases of one rule. Words are random; the shapes are fixed, so every run asks the questions that matter. */
 function casesFor(rule: 'exact' | 'plus' | 'hash' | 'dollar', random: Random): MatchCase[] {
   // One level is always beyond ASCII: topics are UTF-8 text [MQTT-1.5.4], compared as they are.
-  const [a, b, d] = random.shuffle(['home', 'plant', 'garden', 'lab', 'barn', 'dock', 'mill', 'shed']).map((w) => `${w}${random.int(1, 9)}`)
+  const [a, b, d] = random
+    .shuffle(['home', 'plant', 'garden', 'lab', 'barn', 'dock', 'mill', 'shed'])
+    .map((w) => `${w}${random.int(1, 9)}`)
   const c = `${random.pick(nonAsciiLevels)}${random.int(1, 9)}`
   switch (rule) {
     case 'exact':
       return [
-        { filter: `${a}/${b}/${c}`, topic: `${a}/${b}/${c}`, why: 'a filter without wildcards matches exactly the same topic' },
-        { filter: `${a}/${b}`, topic: `${a}/${b}/${c}`, why: 'without wildcards, the number of levels must be the same' },
-        { filter: `${a}/${b}/${c}`, topic: `${a}/${b}`, why: 'without wildcards, the number of levels must be the same' },
+        {
+          filter: `${a}/${b}/${c}`,
+          topic: `${a}/${b}/${c}`,
+          why: 'a filter without wildcards matches exactly the same topic',
+        },
+        {
+          filter: `${a}/${b}`,
+          topic: `${a}/${b}/${c}`,
+          why: 'without wildcards, the number of levels must be the same',
+        },
+        {
+          filter: `${a}/${b}/${c}`,
+          topic: `${a}/${b}`,
+          why: 'without wildcards, the number of levels must be the same',
+        },
         { filter: `${a}/${b.toUpperCase()}`, topic: `${a}/${b}`, why: 'topic levels are case-sensitive' },
-        { filter: `${a}/${b}`, topic: `${a}/${b}/`, why: 'a trailing "/" adds an empty level: "a/b/" has three levels' },
-        { filter: `${a}//${c}`, topic: `${a}/${c}`, why: 'an empty level is a level: "a//c" has three levels, "a/c" two' },
-        { filter: `${c}/${b}`, topic: `${c}/${b}`, why: 'a level may be any UTF-8 text: it matches itself, whatever its letters' },
+        {
+          filter: `${a}/${b}`,
+          topic: `${a}/${b}/`,
+          why: 'a trailing "/" adds an empty level: "a/b/" has three levels',
+        },
+        {
+          filter: `${a}//${c}`,
+          topic: `${a}/${c}`,
+          why: 'an empty level is a level: "a//c" has three levels, "a/c" two',
+        },
+        {
+          filter: `${c}/${b}`,
+          topic: `${c}/${b}`,
+          why: 'a level may be any UTF-8 text: it matches itself, whatever its letters',
+        },
       ]
     case 'plus':
       return [
         { filter: `${a}/+/${c}`, topic: `${a}/${b}/${c}`, why: '"+" matches exactly one level' },
         { filter: `${a}/+/${c}`, topic: `${a}/${b}/${d}/${c}`, why: '"+" matches one level, never two' },
-        { filter: `${a}/+/${c}`, topic: `${a}//${c}`, why: '"+" matches one level even when it is empty: "a//c" has an empty middle level' },
+        {
+          filter: `${a}/+/${c}`,
+          topic: `${a}//${c}`,
+          why: '"+" matches one level even when it is empty: "a//c" has an empty middle level',
+        },
         { filter: `${a}/+`, topic: a, why: '"+" needs a level to match: "a" has no second level' },
         { filter: '+/+', topic: `/${b}`, why: '"/b" has two levels, the first one empty, so "+/+" matches' },
         { filter: `+/${b}/+`, topic: `${a}/${b}/${c}`, why: '"+" may be the first and the last level too' },
@@ -56,11 +86,31 @@ function casesFor(rule: 'exact' | 'plus' | 'hash' | 'dollar', random: Random): M
       ]
     case 'dollar':
       return [
-        { filter: '#', topic: `$SYS/broker/${c}`, why: 'a filter starting with "#" does not match topics starting with "$" [MQTT-4.7.2-1]' },
-        { filter: `+/broker/${c}`, topic: `$SYS/broker/${c}`, why: 'a filter starting with "+" does not match topics starting with "$" [MQTT-4.7.2-1]' },
-        { filter: '$SYS/#', topic: `$SYS/broker/${c}`, why: 'a filter that names the "$" level matches like any other' },
-        { filter: `$SYS/+/${c}`, topic: `$SYS/broker/${c}`, why: 'wildcards after an explicit "$" level work as usual' },
-        { filter: `${a}/+`, topic: `${a}/$${b}`, why: 'only the first level is special: "$b" further down is an ordinary level' },
+        {
+          filter: '#',
+          topic: `$SYS/broker/${c}`,
+          why: 'a filter starting with "#" does not match topics starting with "$" [MQTT-4.7.2-1]',
+        },
+        {
+          filter: `+/broker/${c}`,
+          topic: `$SYS/broker/${c}`,
+          why: 'a filter starting with "+" does not match topics starting with "$" [MQTT-4.7.2-1]',
+        },
+        {
+          filter: '$SYS/#',
+          topic: `$SYS/broker/${c}`,
+          why: 'a filter that names the "$" level matches like any other',
+        },
+        {
+          filter: `$SYS/+/${c}`,
+          topic: `$SYS/broker/${c}`,
+          why: 'wildcards after an explicit "$" level work as usual',
+        },
+        {
+          filter: `${a}/+`,
+          topic: `${a}/$${b}`,
+          why: 'only the first level is special: "$b" further down is an ordinary level',
+        },
       ]
   }
 }
@@ -68,7 +118,9 @@ function casesFor(rule: 'exact' | 'plus' | 'hash' | 'dollar', random: Random): M
 /** Waits until the program has subscribed to the question topic: a question asked earlier reaches nobody. */
 async function waitUntilListening(h: Harness<Inputs>): Promise<void> {
   const requests = `${h.inputs.TOPIC_PREFIX}/match/request`
-  await h.expectSubscription(requests, { description: `a SUBSCRIBE to ${JSON.stringify(requests)} (where the grader asks its questions)` })
+  await h.expectSubscription(requests, {
+    description: `a SUBSCRIBE to ${JSON.stringify(requests)} (where the grader asks its questions)`,
+  })
 }
 
 /** Asks every case over MQTT, then fails with the wrong answers explained, if any. */
@@ -80,7 +132,12 @@ async function expectAnswers(h: Harness<Inputs>, rule: 'exact' | 'plus' | 'hash'
   for (const [index, question] of cases.entries()) {
     const id = h.random.int(1000, 9999) * 10 + index
     const after = observer.trace.cursor
-    await observer.publish(`${TOPIC_PREFIX}/match/request`, JSON.stringify({ id, filter: question.filter, topic: question.topic }), { qos: 1 }, h.signal)
+    await observer.publish(
+      `${TOPIC_PREFIX}/match/request`,
+      JSON.stringify({ id, filter: question.filter, topic: question.topic }),
+      { qos: 1 },
+      h.signal,
+    )
     const response = await h.expectMessage(observer, {
       description: `an answer with "id": ${id} on ${TOPIC_PREFIX}/match/response (the question was topicMatches(${JSON.stringify(question.filter)}, ${JSON.stringify(question.topic)}))`,
       match: (m) => m.topic === `${TOPIC_PREFIX}/match/response` && parseAnswer(m)?.id === id,
@@ -90,7 +147,9 @@ async function expectAnswers(h: Harness<Inputs>, rule: 'exact' | 'plus' | 'hash'
     const expected = topicMatches(question.filter, question.topic)
     const answer = parseAnswer(response)!.matches
     if (answer !== expected) {
-      wrong.push(`topicMatches(${JSON.stringify(question.filter)}, ${JSON.stringify(question.topic)}) returned ${answer}, expected ${expected}: ${question.why}`)
+      wrong.push(
+        `topicMatches(${JSON.stringify(question.filter)}, ${JSON.stringify(question.topic)}) returned ${answer}, expected ${expected}: ${question.why}`,
+      )
     }
   }
   if (wrong.length > 0) {
@@ -138,13 +197,18 @@ export default defineExercise<Inputs>({
   id: 'ex2',
   slug: 'topic-wildcards',
   title: 'Topic wildcards',
-  summary: 'Write the MQTT topic matcher (+ and #, empty levels, $ topics), then subscribe with wildcards and forward exactly what they match.',
+  summary:
+    'Write the MQTT topic matcher (+ and #, empty levels, $ topics), then subscribe with wildcards and forward exactly what they match.',
   lesson: '02-topics-and-wildcards',
   run: {
     entry: 'main.ts',
     inputs: (random) => {
       const prefix = `course/${random.word()}-${random.hex(4)}`
-      return { CLIENT_ID: random.id('student'), TOPIC_PREFIX: prefix, FILTERS: dataTopics(prefix, random).filters.join(',') }
+      return {
+        CLIENT_ID: random.id('student'),
+        TOPIC_PREFIX: prefix,
+        FILTERS: dataTopics(prefix, random).filters.join(','),
+      }
     },
     deadlineMs: 60_000,
     startsEarly: true,
@@ -159,10 +223,10 @@ export default defineExercise<Inputs>({
   checks: [
     {
       id: 'connects',
-      title: 'Your program connects with the client id CLIENT_ID and listens for the grader\'s questions',
+      title: "Your program connects with the client id CLIENT_ID and listens for the grader's questions",
       points: 1,
       covers: [1],
-      hint: 'Keep the starter\'s mqtt.connect(url, { clientId: process.env.CLIENT_ID }), and once connected subscribe to TOPIC_PREFIX/match/request: await client.subscribeAsync(requests, { qos: 1 }).',
+      hint: "Keep the starter's mqtt.connect(url, { clientId: process.env.CLIENT_ID }), and once connected subscribe to TOPIC_PREFIX/match/request: await client.subscribeAsync(requests, { qos: 1 }).",
       lessonSection: 'topic-levels',
       async run(h) {
         await h.program()
@@ -220,13 +284,18 @@ export default defineExercise<Inputs>({
       async run(h) {
         const filters = h.inputs.FILTERS.split(',')
         const subscribed = (): string[] =>
-          h.tap.trace.packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && h.isTaskConnection(e.connection)).flatMap((e) => (e.packet as ISubscribePacket).subscriptions.map((s) => s.topic))
+          h.tap.trace
+            .packets(
+              (e) => e.direction === 'to-broker' && e.packet.cmd === 'subscribe' && h.isTaskConnection(e.connection),
+            )
+            .flatMap((e) => (e.packet as ISubscribePacket).subscriptions.map((s) => s.topic))
         for (const filter of filters) {
           await h
             .expectPacket({
               from: 'program',
               description: `a SUBSCRIBE to ${JSON.stringify(filter)}`,
-              match: (packet): packet is ISubscribePacket => packet.cmd === 'subscribe' && packet.subscriptions.some((s) => s.topic === filter),
+              match: (packet): packet is ISubscribePacket =>
+                packet.cmd === 'subscribe' && packet.subscriptions.some((s) => s.topic === filter),
             })
             .catch((error: unknown) => {
               const made = subscribed().filter((topic) => !topic.endsWith('/match/request'))
@@ -258,9 +327,14 @@ export default defineExercise<Inputs>({
         // The last message matches: once it is forwarded, everything published before it has been handled.
         const sentinel = `${TOPIC_PREFIX}/data/${filters[1].split('/').at(-2)}/last-${h.random.hex(4)}`
         const published = [...h.random.shuffle(topics), sentinel]
-        for (const topic of published) await observer.publish(topic, `reading ${h.random.int(1, 99)}`, { qos: 1 }, h.signal)
+        for (const topic of published)
+          await observer.publish(topic, `reading ${h.random.int(1, 99)}`, { qos: 1 }, h.signal)
         const expected = published.filter((topic) => filters.some((filter) => topicMatches(filter, topic)))
-        const forwarded = () => observer.messages(after).filter((m) => m.topic === forwardedTopic).map(payloadText)
+        const forwarded = () =>
+          observer
+            .messages(after)
+            .filter((m) => m.topic === forwardedTopic)
+            .map(payloadText)
         for (const topic of expected) {
           await h.expectMessage(observer, {
             description: `${JSON.stringify(topic)} on ${forwardedTopic} (it matches ${filters.find((f) => topicMatches(f, topic))})`,
@@ -278,7 +352,12 @@ export default defineExercise<Inputs>({
         const counts = new Map<string, number>()
         for (const topic of forwarded()) counts.set(topic, (counts.get(topic) ?? 0) + 1)
         const twice = [...counts].filter(([, count]) => count > 1).map(([topic]) => topic)
-        if (twice.length > 0) fail({ message: `Your program forwarded ${twice.map((t) => JSON.stringify(t)).join(', ')} more than once: forward each message once.`, expected: 'each topic once', received: twice.join(', ') })
+        if (twice.length > 0)
+          fail({
+            message: `Your program forwarded ${twice.map((t) => JSON.stringify(t)).join(', ')} more than once: forward each message once.`,
+            expected: 'each topic once',
+            received: twice.join(', '),
+          })
       },
     },
     settleCheck({ covers: [3], lessonSection: 'subscribing-with-wildcards' }),

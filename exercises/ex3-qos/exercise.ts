@@ -25,7 +25,14 @@ async function runPublishMode(h: Harness<Inputs>, qos: QoS): Promise<PublishRun>
   await h.startProgram({ MODE: 'publish', QOS: String(qos) })
   await h.expectExit(`published ${h.inputs.COUNT} readings at QoS ${qos} and exited`)
   const events = h.tap.trace.packets(() => true, after)
-  const publishes = events.filter((e) => e.direction === 'to-broker' && e.packet.cmd === 'publish' && (e.packet as IPublishPacket).topic === h.inputs.TOPIC).map((e) => e.packet as IPublishPacket)
+  const publishes = events
+    .filter(
+      (e) =>
+        e.direction === 'to-broker' &&
+        e.packet.cmd === 'publish' &&
+        (e.packet as IPublishPacket).topic === h.inputs.TOPIC,
+    )
+    .map((e) => e.packet as IPublishPacket)
   return { qos, events, publishes }
 }
 
@@ -84,9 +91,13 @@ function expectReadings(h: Harness<Inputs>, run: PublishRun): void {
  */
 function expectCompletedHandshakes(run: PublishRun): void {
   const ends: Array<Packet['cmd']> = run.qos === 1 ? ['puback'] : ['pubrec', 'pubrel', 'pubcomp']
-  const readingEvents = run.events.filter((e) => e.direction === 'to-broker' && e.packet.cmd === 'publish' && run.publishes.includes(e.packet as IPublishPacket))
+  const readingEvents = run.events.filter(
+    (e) =>
+      e.direction === 'to-broker' && e.packet.cmd === 'publish' && run.publishes.includes(e.packet as IPublishPacket),
+  )
   const connections = [...new Set(readingEvents.map((e) => e.connection))]
-  const disconnectOf = (connection: number) => run.events.find((e) => e.connection === connection && e.direction === 'to-broker' && isDisconnect(e.packet))
+  const disconnectOf = (connection: number) =>
+    run.events.find((e) => e.connection === connection && e.direction === 'to-broker' && isDisconnect(e.packet))
   // Without a DISCONNECT whether the last acknowledgement made it before the connection closed is a race
   // (the program exits as the broker answers): the message names the missing DISCONNECT either way, and what
   // was still open goes in "received".
@@ -94,13 +105,22 @@ function expectCompletedHandshakes(run: PublishRun): void {
   for (const { packet: publish, connection } of readingEvents) {
     const disconnect = disconnectOf(connection)
     const id = (publish as { messageId?: number }).messageId
-    const steps = ends.map((cmd) => run.events.find((e) => e.connection === connection && e.packet.cmd === cmd && (e.packet as { messageId?: number }).messageId === id))
+    const steps = ends.map((cmd) =>
+      run.events.find(
+        (e) =>
+          e.connection === connection && e.packet.cmd === cmd && (e.packet as { messageId?: number }).messageId === id,
+      ),
+    )
     const missing = ends.find((_, index) => !steps[index] || (disconnect && steps[index]!.seq > disconnect.seq))
-    if (missing && !disconnect) openWhenClosed ??= `the connection closed before the QoS ${run.qos} exchange for message id ${id} was complete (no ${missing.toUpperCase()} reached it), with no DISCONNECT`
+    if (missing && !disconnect)
+      openWhenClosed ??= `the connection closed before the QoS ${run.qos} exchange for message id ${id} was complete (no ${missing.toUpperCase()} reached it), with no DISCONNECT`
     else if (missing) {
       fail({
         message: `Your client disconnected before the QoS ${run.qos} exchange for message id ${id} was complete (no ${missing.toUpperCase()} yet): the reading may be lost. Wait for every publish (await client.publishAsync) before client.endAsync().`,
-        expected: run.qos === 1 ? 'PUBLISH → PUBACK for every reading, then DISCONNECT' : 'PUBLISH → PUBREC → PUBREL → PUBCOMP for every reading, then DISCONNECT',
+        expected:
+          run.qos === 1
+            ? 'PUBLISH → PUBACK for every reading, then DISCONNECT'
+            : 'PUBLISH → PUBREC → PUBREL → PUBCOMP for every reading, then DISCONNECT',
         received: `message id ${id} without ${missing.toUpperCase()}`,
         trace: run.events,
       })
@@ -108,8 +128,12 @@ function expectCompletedHandshakes(run: PublishRun): void {
   }
   if (connections.some((connection) => !disconnectOf(connection))) {
     fail({
-      message: 'Your client never sent DISCONNECT: end the session cleanly with await client.endAsync() before exiting.',
-      expected: run.qos === 1 ? 'PUBLISH → PUBACK for every reading (await each publish), then DISCONNECT' : 'PUBLISH → PUBREC → PUBREL → PUBCOMP for every reading (await each publish), then DISCONNECT',
+      message:
+        'Your client never sent DISCONNECT: end the session cleanly with await client.endAsync() before exiting.',
+      expected:
+        run.qos === 1
+          ? 'PUBLISH → PUBACK for every reading (await each publish), then DISCONNECT'
+          : 'PUBLISH → PUBREC → PUBREL → PUBCOMP for every reading (await each publish), then DISCONNECT',
       received: openWhenClosed ?? 'the connection just closed',
       trace: run.events,
     })
@@ -127,7 +151,13 @@ async function expectRun(h: Harness<Inputs>, qos: QoS): Promise<void> {
   expectReadings(h, run)
   if (qos > 0) expectCompletedHandshakes(run)
   const exit = h.currentProgram!.exitInfo!
-  if (exit.exitCode !== 0) fail({ message: `With QOS=${qos} your program ${describeExit(exit)}; exit with code 0 once everything is delivered.`, expected: 'exit code 0', received: describeExit(exit), trace: run.events })
+  if (exit.exitCode !== 0)
+    fail({
+      message: `With QOS=${qos} your program ${describeExit(exit)}; exit with code 0 once everything is delivered.`,
+      expected: 'exit code 0',
+      received: describeExit(exit),
+      trace: run.events,
+    })
   // Whatever the broker accepted it has routed by now: a barrier on the observer proves nothing is on its way.
   await observer.barrier(h.signal)
   const received = observer
@@ -158,14 +188,20 @@ export default defineExercise<Inputs>({
   id: 'ex3',
   slug: 'qos',
   title: 'Quality of Service',
-  summary: 'Publish at QoS 0, 1 and 2 and exit only when delivery is complete; keep a persistent session that receives what was sent while it was offline.',
+  summary:
+    'Publish at QoS 0, 1 and 2 and exit only when delivery is complete; keep a persistent session that receives what was sent while it was offline.',
   lesson: '03-qos',
   run: {
     entry: 'main.ts',
     inputs: (random) => {
       const device = random.id('meter')
       const base = `${random.pick(['acme', 'globex', 'initech'])}/site-${random.int(1, 9)}/${device}`
-      return { CLIENT_ID: device, TOPIC: `${base}/readings`, COUNT: String(random.int(3, 6)), COMMANDS_TOPIC: `${base}/commands` }
+      return {
+        CLIENT_ID: device,
+        TOPIC: `${base}/readings`,
+        COUNT: String(random.int(3, 6)),
+        COMMANDS_TOPIC: `${base}/commands`,
+      }
     },
     deadlineMs: 60_000,
     programRuns: 4,
@@ -200,7 +236,8 @@ export default defineExercise<Inputs>({
     },
     {
       id: 'qos2-exactly-once',
-      title: 'With QOS=2, every reading goes PUBLISH → PUBREC → PUBREL → PUBCOMP before your client disconnects, exactly once',
+      title:
+        'With QOS=2, every reading goes PUBLISH → PUBREC → PUBREL → PUBCOMP before your client disconnects, exactly once',
       points: 2,
       covers: [1],
       hint: 'QoS 2 is the only way to "exactly once": do not downgrade it. MQTT.js runs the four-packet exchange for you when you publish with { qos: 2 }.',
@@ -223,7 +260,8 @@ export default defineExercise<Inputs>({
         const connect = await h.expectConnect({ after })
         if (connect.clean) {
           fail({
-            message: 'Your CONNECT asks for a clean session (clean=true): the broker forgets your subscriptions, and everything sent while you were away, the moment you disconnect. Connect with clean: false.',
+            message:
+              'Your CONNECT asks for a clean session (clean=true): the broker forgets your subscriptions, and everything sent while you were away, the moment you disconnect. Connect with clean: false.',
             expected: 'CONNECT clean=false',
             received: 'CONNECT clean=true',
           })
@@ -234,19 +272,26 @@ export default defineExercise<Inputs>({
         const expiry = connect.properties?.sessionExpiryInterval ?? 0
         if (connect.protocolVersion === 5 && expiry === 0) {
           fail({
-            message: 'Your CONNECT is MQTT 5 with Clean Start 0 (clean: false) but no Session Expiry Interval. In MQTT 5 that interval says how long the broker keeps your session once the connection is gone, and without it the session ends with the connection: nothing is kept for your reconnection. Set properties: { sessionExpiryInterval: 3600 } (seconds) in the connect options, or connect with MQTT 3.1.1, where clean: false alone keeps the session.',
+            message:
+              'Your CONNECT is MQTT 5 with Clean Start 0 (clean: false) but no Session Expiry Interval. In MQTT 5 that interval says how long the broker keeps your session once the connection is gone, and without it the session ends with the connection: nothing is kept for your reconnection. Set properties: { sessionExpiryInterval: 3600 } (seconds) in the connect options, or connect with MQTT 3.1.1, where clean: false alone keeps the session.',
             expected: 'CONNECT protocol=MQTT 5 clean=false properties={sessionExpiryInterval > 0}',
             received: `${formatPacket(connect)} sessionExpiryInterval=${connect.properties?.sessionExpiryInterval ?? '(none)'}`,
           })
         }
         const { granted } = await h.expectSubscription(COMMANDS_TOPIC, { after })
         if (granted === 0) {
-          fail({ message: `Your subscription to ${COMMANDS_TOPIC} is QoS 0: queueing QoS 0 messages for a client that is away is optional, and Mosquitto and aedes do not do it by default. Subscribe with { qos: 1 }.`, expected: 'SUBACK granted=[1]', received: 'SUBACK granted=[0]' })
+          fail({
+            message: `Your subscription to ${COMMANDS_TOPIC} is QoS 0: queueing QoS 0 messages for a client that is away is optional, and Mosquitto and aedes do not do it by default. Subscribe with { qos: 1 }.`,
+            expected: 'SUBACK granted=[1]',
+            received: 'SUBACK granted=[0]',
+          })
         }
 
         // Offline: cut the connection, keep the reconnect out, and publish meanwhile.
         h.tap.holdNewConnections()
-        const commands = Array.from({ length: 3 }, () => JSON.stringify({ command: h.random.pick(['reboot', 'calibrate', 'report', 'sleep']), id: h.random.hex(4) }))
+        const commands = Array.from({ length: 3 }, () =>
+          JSON.stringify({ command: h.random.pick(['reboot', 'calibrate', 'report', 'sleep']), id: h.random.hex(4) }),
+        )
         try {
           const cut = h.taskConnection()
           cut.cut()
@@ -257,22 +302,36 @@ export default defineExercise<Inputs>({
           h.tap.releaseNewConnections()
         }
         const reconnectAt = h.cursor()
-        const reconnect = await h.expectConnect({ description: `a new CONNECT as ${CLIENT_ID} after the cut (MQTT.js reconnects by itself)`, after: reconnectAt })
-        const connack = await h.expectPacket({ from: 'broker', description: 'the CONNACK of the reconnection', match: (p): p is IConnackPacket => p.cmd === 'connack', after: reconnectAt })
+        const reconnect = await h.expectConnect({
+          description: `a new CONNECT as ${CLIENT_ID} after the cut (MQTT.js reconnects by itself)`,
+          after: reconnectAt,
+        })
+        const connack = await h.expectPacket({
+          from: 'broker',
+          description: 'the CONNACK of the reconnection',
+          match: (p): p is IConnackPacket => p.cmd === 'connack',
+          after: reconnectAt,
+        })
         if (!connack.sessionPresent) {
-          fail({ message: `The broker answered your reconnection with sessionPresent=false: your session was gone${reconnect.clean ? ' because the reconnect asked for clean=true' : ''}.`, expected: 'CONNACK sessionPresent=true', received: 'CONNACK sessionPresent=false' })
+          fail({
+            message: `The broker answered your reconnection with sessionPresent=false: your session was gone${reconnect.clean ? ' because the reconnect asked for clean=true' : ''}.`,
+            expected: 'CONNACK sessionPresent=true',
+            received: 'CONNACK sessionPresent=false',
+          })
         }
         for (const command of commands) {
           const delivery = await h.expectPacket({
             from: 'broker',
             description: `the queued command ${command}, delivered to your client after the reconnection`,
-            match: (p): p is IPublishPacket => p.cmd === 'publish' && p.topic === COMMANDS_TOPIC && payloadText(p) === command,
+            match: (p): p is IPublishPacket =>
+              p.cmd === 'publish' && p.topic === COMMANDS_TOPIC && payloadText(p) === command,
             after: reconnectAt,
           })
           await h.expectPacket({
             from: 'program',
             description: `your client's PUBACK for ${command} (proof it received it)`,
-            match: (p): p is Packet => p.cmd === 'puback' && (p as { messageId?: number }).messageId === delivery.messageId,
+            match: (p): p is Packet =>
+              p.cmd === 'puback' && (p as { messageId?: number }).messageId === delivery.messageId,
             after: reconnectAt,
           })
         }

@@ -21,7 +21,11 @@ function expectState(payload: string, expected: DeviceState, where: string): voi
   try {
     state = JSON.parse(payload) as Partial<DeviceState>
   } catch {
-    fail({ message: `${where} is not JSON: ${quoteText(payload)}. Build it with JSON.stringify(state): it escapes what a template string does not (quotes, backslashes).`, expected: JSON.stringify(expected), received: payload })
+    fail({
+      message: `${where} is not JSON: ${quoteText(payload)}. Build it with JSON.stringify(state): it escapes what a template string does not (quotes, backslashes).`,
+      expected: JSON.stringify(expected),
+      received: payload,
+    })
   }
   for (const field of ['device', 'firmware', 'location'] as const) {
     if (state[field] !== expected[field]) {
@@ -37,7 +41,12 @@ function expectState(payload: string, expected: DeviceState, where: string): voi
 /** The state message a dashboard that connects now gets, which must be `expected`, retained. */
 async function expectRetainedState(h: Harness<Inputs>, expected: DeviceState, hint: string): Promise<void> {
   const retained = await h.retainedMessage(h.inputs.STATE_TOPIC)
-  if (!retained) fail({ message: `A dashboard that connects now gets no state at all on ${h.inputs.STATE_TOPIC}: ${hint}`, expected: JSON.stringify(expected), received: 'no retained message' })
+  if (!retained)
+    fail({
+      message: `A dashboard that connects now gets no state at all on ${h.inputs.STATE_TOPIC}: ${hint}`,
+      expected: JSON.stringify(expected),
+      received: 'no retained message',
+    })
   expectState(payloadText(retained), expected, `The retained state a dashboard gets when it connects now`)
 }
 
@@ -45,7 +54,8 @@ export default defineExercise<Inputs>({
   id: 'ex4',
   slug: 'retained-state',
   title: 'Retained device state',
-  summary: 'Keep the last known state of a device on the broker with retained messages, update it, and clear it when the device is decommissioned.',
+  summary:
+    'Keep the last known state of a device on the broker with retained messages, update it, and clear it when the device is decommissioned.',
   lesson: '04-retained-messages',
   run: {
     entry: 'main.ts',
@@ -73,7 +83,8 @@ export default defineExercise<Inputs>({
   checks: [
     {
       id: 'publishes-state-retained',
-      title: 'Your program publishes its state as JSON to STATE_TOPIC, retained, so a dashboard connecting later gets it',
+      title:
+        'Your program publishes its state as JSON to STATE_TOPIC, retained, so a dashboard connecting later gets it',
       points: 2,
       covers: [1, 2],
       hint: 'client.publish(STATE_TOPIC, JSON.stringify({ device, firmware, location }), { qos: 1, retain: true }), once connected.',
@@ -83,7 +94,11 @@ export default defineExercise<Inputs>({
         await h.expectConnect()
         const { STATE_TOPIC, DEVICE_ID, FIRMWARE, LOCATION } = h.inputs
         const expected = { device: DEVICE_ID, firmware: FIRMWARE, location: LOCATION }
-        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of the device state to ${STATE_TOPIC}`, match: isPublishTo(STATE_TOPIC) })
+        const publish = await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of the device state to ${STATE_TOPIC}`,
+          match: isPublishTo(STATE_TOPIC),
+        })
         expectState(payloadText(publish), expected, 'Your state message')
         if (publish.qos !== 1) {
           fail({
@@ -94,7 +109,8 @@ export default defineExercise<Inputs>({
         }
         if (!publish.retain) {
           fail({
-            message: 'Your state message has no retain flag: the broker passes it to the dashboards connected right now and forgets it, so one that starts later knows nothing about this device.',
+            message:
+              'Your state message has no retain flag: the broker passes it to the dashboards connected right now and forgets it, so one that starts later knows nothing about this device.',
             expected: `PUBLISH topic="${STATE_TOPIC}" retain=1`,
             received: `PUBLISH topic="${STATE_TOPIC}" retain=0`,
           })
@@ -133,7 +149,8 @@ export default defineExercise<Inputs>({
           expectState(payloadText(publish), expected, `Your state after the move to ${JSON.stringify(location)}`)
           if (!publish.retain) {
             fail({
-              message: 'Your updated state has no retain flag: the dashboards connected now see it, but the broker keeps the old retained state, so a dashboard that connects later is told the old location. Publish every update with retain: true.',
+              message:
+                'Your updated state has no retain flag: the dashboards connected now see it, but the broker keeps the old retained state, so a dashboard that connects later is told the old location. Publish every update with retain: true.',
               expected: `PUBLISH topic="${STATE_TOPIC}" retain=1`,
               received: `PUBLISH topic="${STATE_TOPIC}" retain=0`,
             })
@@ -156,8 +173,13 @@ export default defineExercise<Inputs>({
         const observer = await h.observer()
         await observer.publish(CONTROL_TOPIC, 'decommission', { qos: 1 }, h.signal)
         const exit = await h.expectExit('exited once its state was cleared')
-        const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && isPublishTo(STATE_TOPIC)(e.packet), after)
-        const clear = sent.find((e) => (e.packet as IPublishPacket).payload.length === 0 && (e.packet as IPublishPacket).retain)
+        const sent = h.tap.trace.packets(
+          (e) => e.direction === 'to-broker' && isPublishTo(STATE_TOPIC)(e.packet),
+          after,
+        )
+        const clear = sent.find(
+          (e) => (e.packet as IPublishPacket).payload.length === 0 && (e.packet as IPublishPacket).retain,
+        )
         const retained = await h.retainedMessage(STATE_TOPIC)
         if (retained) {
           const last = sent.at(-1)
@@ -173,30 +195,52 @@ export default defineExercise<Inputs>({
           })
         }
         // The clear must be acknowledged before the goodbye, and the goodbye must be a DISCONNECT.
-        const acknowledged = clear && h.tap.trace.packets((e) => e.connection === clear.connection && e.direction === 'to-client' && e.packet.cmd === 'puback' && (e.packet as { messageId?: number }).messageId === (clear.packet as IPublishPacket).messageId, after)[0]
-        const disconnect = clear && h.tap.trace.packets((e) => e.connection === clear.connection && e.direction === 'to-broker' && isDisconnect(e.packet), after)[0]
+        const acknowledged =
+          clear &&
+          h.tap.trace.packets(
+            (e) =>
+              e.connection === clear.connection &&
+              e.direction === 'to-client' &&
+              e.packet.cmd === 'puback' &&
+              (e.packet as { messageId?: number }).messageId === (clear.packet as IPublishPacket).messageId,
+            after,
+          )[0]
+        const disconnect =
+          clear &&
+          h.tap.trace.packets(
+            (e) => e.connection === clear.connection && e.direction === 'to-broker' && isDisconnect(e.packet),
+            after,
+          )[0]
         if (!disconnect) {
           fail({
-            message: 'Your program cleared its state, then left without a DISCONNECT: the broker sees a device that vanished (and would publish its will, if it had one). Await client.endAsync() before exiting.',
+            message:
+              'Your program cleared its state, then left without a DISCONNECT: the broker sees a device that vanished (and would publish its will, if it had one). Await client.endAsync() before exiting.',
             expected: 'PUBLISH (empty, retained) → PUBACK → DISCONNECT, then exit 0',
             received: 'the connection closed without a DISCONNECT',
           })
         }
         if ((clear.packet as IPublishPacket).qos === 0) {
           fail({
-            message: 'Your empty retained message went out at QoS 0, which the broker never acknowledges: your program cannot know it arrived before it leaves. Publish it with { qos: 1, retain: true } and await it.',
+            message:
+              'Your empty retained message went out at QoS 0, which the broker never acknowledges: your program cannot know it arrived before it leaves. Publish it with { qos: 1, retain: true } and await it.',
             expected: 'PUBLISH (empty, retained) qos=1 → PUBACK → DISCONNECT',
             received: 'PUBLISH (empty, retained) qos=0',
           })
         }
         if (!acknowledged || acknowledged.seq > disconnect.seq) {
           fail({
-            message: 'Your program disconnected before the broker acknowledged the empty retained message: had it been lost on the way, the device would still show as present. Await the publish (its PUBACK) before client.endAsync().',
+            message:
+              'Your program disconnected before the broker acknowledged the empty retained message: had it been lost on the way, the device would still show as present. Await the publish (its PUBACK) before client.endAsync().',
             expected: 'PUBACK for the clear, then DISCONNECT',
             received: 'DISCONNECT before the PUBACK',
           })
         }
-        if (exit.exitCode !== 0) fail({ message: `Your program ${describeExit(exit)}; after decommissioning it should exit with code 0.`, expected: 'exit code 0', received: describeExit(exit) })
+        if (exit.exitCode !== 0)
+          fail({
+            message: `Your program ${describeExit(exit)}; after decommissioning it should exit with code 0.`,
+            expected: 'exit code 0',
+            received: describeExit(exit),
+          })
       },
     },
   ],

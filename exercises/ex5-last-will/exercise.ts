@@ -1,5 +1,12 @@
 import { fail } from '../../grader/checks/check-failure.ts'
-import { deviceStatusInputs, expectBackOnline, expectRetainedOnline, expectStatusWill, expectWillOnPowerLoss, retainedStatus } from '../../grader/checks/device-status.ts'
+import {
+  deviceStatusInputs,
+  expectBackOnline,
+  expectRetainedOnline,
+  expectStatusWill,
+  expectWillOnPowerLoss,
+  retainedStatus,
+} from '../../grader/checks/device-status.ts'
 import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
 import { isDisconnect, isPublishTo } from '../../grader/mqtt/packet-guards.ts'
@@ -10,7 +17,8 @@ export default defineExercise<Inputs>({
   id: 'ex5',
   slug: 'last-will',
   title: 'Last Will and Testament',
-  summary: 'Report a device online and offline with a retained status: a will for power loss, a goodbye for a clean stop.',
+  summary:
+    'Report a device online and offline with a retained status: a will for power loss, a goodbye for a clean stop.',
   lesson: '05-last-will',
   run: {
     entry: 'main.ts',
@@ -38,9 +46,14 @@ export default defineExercise<Inputs>({
         const connect = await h.expectConnect()
         const { STATUS_TOPIC } = h.inputs
         expectStatusWill(h, connect, {
-          missing: 'Your CONNECT has no will, so if the device loses power nobody is told. A will can only be set when connecting: add a `will` to the options of mqtt.connect().',
-          wrongQos: (qos) => `Your will has QoS ${qos}; the exercise asks for QoS 1, so that the broker delivers it at least once.`,
-          expected: { missing: `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 retain=1}`, mismatch: `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 ...}` },
+          missing:
+            'Your CONNECT has no will, so if the device loses power nobody is told. A will can only be set when connecting: add a `will` to the options of mqtt.connect().',
+          wrongQos: (qos) =>
+            `Your will has QoS ${qos}; the exercise asks for QoS 1, so that the broker delivers it at least once.`,
+          expected: {
+            missing: `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 retain=1}`,
+            mismatch: `will={topic="${STATUS_TOPIC}" payload="offline" qos=1 ...}`,
+          },
         })
       },
     },
@@ -53,7 +66,11 @@ export default defineExercise<Inputs>({
       lessonSection: 'the-online-offline-pattern',
       async run(h) {
         const { STATUS_TOPIC } = h.inputs
-        const publish = await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC}`, match: isPublishTo(STATUS_TOPIC, 'online') })
+        const publish = await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of "online" to ${STATUS_TOPIC}`,
+          match: isPublishTo(STATUS_TOPIC, 'online'),
+        })
         if (publish.qos !== 1) {
           fail({
             message: `You publish "online" at QoS ${publish.qos}; the task asks for QoS 1, like the will, so the status is acknowledged and sent again if it is lost.`,
@@ -63,7 +80,8 @@ export default defineExercise<Inputs>({
         }
         if (!publish.retain) {
           fail({
-            message: 'You publish "online" without the retain flag: only subscribers connected at that very moment see it, and a dashboard that starts later never learns the device is up.',
+            message:
+              'You publish "online" without the retain flag: only subscribers connected at that very moment see it, and a dashboard that starts later never learns the device is up.',
             expected: `PUBLISH topic="${STATUS_TOPIC}" retain=1 payload="online"`,
             received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="online"`,
           })
@@ -73,7 +91,8 @@ export default defineExercise<Inputs>({
     },
     {
       id: 'will-on-power-loss',
-      title: 'When the connection dies without a DISCONNECT, the status topic says "offline" to everyone, later subscribers too',
+      title:
+        'When the connection dies without a DISCONNECT, the status topic says "offline" to everyone, later subscribers too',
       points: 2,
       covers: [1],
       hint: 'The broker publishes the will exactly as you wrote it in the CONNECT. For it to replace the retained "online", the will itself must be retained: retain: true.',
@@ -115,7 +134,8 @@ export default defineExercise<Inputs>({
         })
         if (!publish.retain) {
           fail({
-            message: 'You publish "offline" without the retain flag, so the retained status stays "online" after your device is gone.',
+            message:
+              'You publish "offline" without the retain flag, so the retained status stays "online" after your device is gone.',
             expected: `PUBLISH topic="${STATUS_TOPIC}" retain=1 payload="offline"`,
             received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="offline"`,
           })
@@ -128,11 +148,19 @@ export default defineExercise<Inputs>({
         })
         const exit = await h.expectExit('exited once disconnected')
         if (exit.exitCode !== 0) {
-          fail({ message: `Your program disconnected but then exited with ${exit.signal ?? `code ${exit.exitCode}`}; a clean stop exits with code 0.`, expected: 'exit code 0', received: `${exit.signal ?? `exit code ${exit.exitCode}`}` })
+          fail({
+            message: `Your program disconnected but then exited with ${exit.signal ?? `code ${exit.exitCode}`}; a clean stop exits with code 0.`,
+            expected: 'exit code 0',
+            received: `${exit.signal ?? `exit code ${exit.exitCode}`}`,
+          })
         }
         const retained = await retainedStatus(h)
         if (retained.text !== 'offline') {
-          fail({ message: `After your program stopped, the retained status is "${retained.text}".`, expected: 'retained "offline"', received: `retained "${retained.text}"` })
+          fail({
+            message: `After your program stopped, the retained status is "${retained.text}".`,
+            expected: 'retained "offline"',
+            received: `retained "${retained.text}"`,
+          })
         }
       },
     },

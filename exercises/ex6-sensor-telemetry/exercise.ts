@@ -23,7 +23,9 @@ const topicsOf = (h: Harness<Inputs>) => {
 /** The student's PUBLISH events to the telemetry topic, with their times. */
 function readings(h: Harness<Inputs>): Array<PacketEvent & { packet: IPublishPacket }> {
   const { telemetry } = topicsOf(h)
-  return h.tap.trace.packets((e) => e.direction === 'to-broker' && isPublishTo(telemetry)(e.packet)) as Array<PacketEvent & { packet: IPublishPacket }>
+  return h.tap.trace.packets((e) => e.direction === 'to-broker' && isPublishTo(telemetry)(e.packet)) as Array<
+    PacketEvent & { packet: IPublishPacket }
+  >
 }
 
 /** All readings have arrived (or the program exited): the telemetry checks judge the complete series. */
@@ -32,23 +34,27 @@ async function waitForReadings(h: Harness<Inputs>): Promise<void> {
   const count = Number(h.inputs.COUNT)
   for (let index = readings(h).length; index < count; index = readings(h).length) {
     const before = h.cursor()
-    await h.expectPacket({
-      from: 'program',
-      description: `reading ${index + 1} of ${count}, a PUBLISH to ${telemetry}`,
-      match: (p): p is IPublishPacket => isPublishTo(telemetry)(p),
-      after: before,
-    }).catch((error: unknown) => {
-      const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'publish').map((e) => (e.packet as IPublishPacket).topic)
-      const elsewhere = [...new Set(sent.filter((topic) => topic !== telemetry && topic !== topicsOf(h).status))]
-      if (index === 0 && elsewhere.length > 0) {
-        fail({
-          message: `Your program publishes to ${elsewhere.map(quoteText).join(', ')}, not to ${telemetry}. The convention is organisation/site/device-id/metric: ${h.inputs.ORG}/${h.inputs.SITE}/${h.inputs.DEVICE_ID}/telemetry.`,
-          expected: `PUBLISH topic="${telemetry}"`,
-          received: elsewhere.map((t) => `PUBLISH topic="${t}"`).join('\n'),
-        })
-      }
-      throw error
-    })
+    await h
+      .expectPacket({
+        from: 'program',
+        description: `reading ${index + 1} of ${count}, a PUBLISH to ${telemetry}`,
+        match: (p): p is IPublishPacket => isPublishTo(telemetry)(p),
+        after: before,
+      })
+      .catch((error: unknown) => {
+        const sent = h.tap.trace
+          .packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'publish')
+          .map((e) => (e.packet as IPublishPacket).topic)
+        const elsewhere = [...new Set(sent.filter((topic) => topic !== telemetry && topic !== topicsOf(h).status))]
+        if (index === 0 && elsewhere.length > 0) {
+          fail({
+            message: `Your program publishes to ${elsewhere.map(quoteText).join(', ')}, not to ${telemetry}. The convention is organisation/site/device-id/metric: ${h.inputs.ORG}/${h.inputs.SITE}/${h.inputs.DEVICE_ID}/telemetry.`,
+            expected: `PUBLISH topic="${telemetry}"`,
+            received: elsewhere.map((t) => `PUBLISH topic="${t}"`).join('\n'),
+          })
+        }
+        throw error
+      })
   }
 }
 
@@ -90,7 +96,8 @@ export default defineExercise<Inputs>({
   id: 'ex6',
   slug: 'sensor-telemetry',
   title: 'Sensor telemetry',
-  summary: 'The course sensor: a retained online/offline status with a will, then JSON readings at QoS 1 on org/site/device/telemetry, at a steady pace.',
+  summary:
+    'The course sensor: a retained online/offline status with a will, then JSON readings at QoS 1 on org/site/device/telemetry, at a steady pace.',
   lesson: '06-telemetry-and-commands',
   run: {
     entry: 'main.ts',
@@ -108,13 +115,19 @@ export default defineExercise<Inputs>({
   hints: [
     'The order matters: connect with a will, announce "online", send the readings one by one, then say "offline" yourself and disconnect.',
     'A reading is JSON.stringify({ device, temp, hum, seq }) with numbers for temp (-20 to 50) and hum (0 to 100), and seq counting 1, 2, 3... Publish it with { qos: 1 } and await it.',
-    'Pace the readings: wait INTERVAL_MS between two publishes (await new Promise((resolve) => setTimeout(resolve, interval)) in the device is fine: it is the device\'s clock, not a test waiting).',
+    "Pace the readings: wait INTERVAL_MS between two publishes (await new Promise((resolve) => setTimeout(resolve, interval)) in the device is fine: it is the device's clock, not a test waiting).",
   ],
   async setUp(h) {
     ackProbes.set(h.tap, probeAckWaiting(h))
     const observer = await h.observer()
     const { telemetry, status } = topicsOf(h)
-    await observer.subscribe([{ topic: telemetry, qos: 1 }, { topic: status, qos: 1 }], h.signal)
+    await observer.subscribe(
+      [
+        { topic: telemetry, qos: 1 },
+        { topic: status, qos: 1 },
+      ],
+      h.signal,
+    )
   },
   checks: [
     {
@@ -135,7 +148,9 @@ export default defineExercise<Inputs>({
               ? `Your will is ${quoteText(payloadText(will))} on ${will.topic} (retain=${will.retain ? 1 : 0}); it should be "offline" on ${status}, retained, so a dashboard sees a dead sensor as offline.`
               : `Your CONNECT has no will: if the sensor loses power, its status stays "online" forever. Give mqtt.connect() a will: "offline" on ${status}, retained.`,
             expected: `will={topic="${status}" payload="offline" qos=1 retain=1}`,
-            received: will ? `will={topic="${will.topic}" payload=${quoteText(payloadText(will))} qos=${will.qos} retain=${will.retain ? 1 : 0}}` : 'will=none',
+            received: will
+              ? `will={topic="${will.topic}" payload=${quoteText(payloadText(will))} qos=${will.qos} retain=${will.retain ? 1 : 0}}`
+              : 'will=none',
           })
         }
       },
@@ -149,14 +164,30 @@ export default defineExercise<Inputs>({
       lessonSection: 'a-sensor-program',
       async run(h) {
         const { status } = topicsOf(h)
-        const online = await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" on ${status}`, match: isPublishTo(status, 'online') })
-        if (online.qos !== 1) fail({ message: `You publish "online" at QoS ${online.qos}; the task asks for QoS 1, so the broker acknowledges the status.`, expected: 'qos=1', received: `qos=${online.qos}` })
-        if (!online.retain) fail({ message: 'You publish "online" without the retain flag: a dashboard that starts later would not know the sensor is up.', expected: 'retain=1', received: 'retain=0' })
+        const online = await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of "online" on ${status}`,
+          match: isPublishTo(status, 'online'),
+        })
+        if (online.qos !== 1)
+          fail({
+            message: `You publish "online" at QoS ${online.qos}; the task asks for QoS 1, so the broker acknowledges the status.`,
+            expected: 'qos=1',
+            received: `qos=${online.qos}`,
+          })
+        if (!online.retain)
+          fail({
+            message:
+              'You publish "online" without the retain flag: a dashboard that starts later would not know the sensor is up.',
+            expected: 'retain=1',
+            received: 'retain=0',
+          })
       },
     },
     {
       id: 'publishes-telemetry',
-      title: 'Your program publishes COUNT readings {device, temp, hum, seq} as JSON, at QoS 1, on ORG/SITE/DEVICE_ID/telemetry',
+      title:
+        'Your program publishes COUNT readings {device, temp, hum, seq} as JSON, at QoS 1, on ORG/SITE/DEVICE_ID/telemetry',
       points: 3,
       covers: [3],
       hint: 'Each reading: JSON.stringify({ device: DEVICE_ID, temp, hum, seq }) with temp and hum as numbers (not strings), seq 1, 2, 3 ..., published with { qos: 1 }.',
@@ -174,14 +205,41 @@ export default defineExercise<Inputs>({
           try {
             reading = JSON.parse(text) as Record<string, unknown>
           } catch {
-            fail({ message: `${where} is not JSON: dashboards and databases downstream cannot read it. Publish JSON.stringify({ device, temp, hum, seq }).`, expected: '{"device": "...", "temp": 21.5, "hum": 40, "seq": 1}', received: text })
+            fail({
+              message: `${where} is not JSON: dashboards and databases downstream cannot read it. Publish JSON.stringify({ device, temp, hum, seq }).`,
+              expected: '{"device": "...", "temp": 21.5, "hum": 40, "seq": 1}',
+              received: text,
+            })
           }
-          if (packet.qos !== 1) fail({ message: `${where} went out at QoS ${packet.qos}; sensor data is sent at QoS 1, so a reading lost on the way is sent again.`, expected: 'qos=1', received: `qos=${packet.qos}` })
-          if (reading.device !== h.inputs.DEVICE_ID) fail({ message: `${where} says "device": ${JSON.stringify(reading.device)}; it should be ${JSON.stringify(h.inputs.DEVICE_ID)}.`, expected: `"device": "${h.inputs.DEVICE_ID}"`, received: text })
-          for (const [field, [low, high], unit] of [['temp', tempRange, '°C'], ['hum', humRange, '%']] as const) {
+          if (packet.qos !== 1)
+            fail({
+              message: `${where} went out at QoS ${packet.qos}; sensor data is sent at QoS 1, so a reading lost on the way is sent again.`,
+              expected: 'qos=1',
+              received: `qos=${packet.qos}`,
+            })
+          if (reading.device !== h.inputs.DEVICE_ID)
+            fail({
+              message: `${where} says "device": ${JSON.stringify(reading.device)}; it should be ${JSON.stringify(h.inputs.DEVICE_ID)}.`,
+              expected: `"device": "${h.inputs.DEVICE_ID}"`,
+              received: text,
+            })
+          for (const [field, [low, high], unit] of [
+            ['temp', tempRange, '°C'],
+            ['hum', humRange, '%'],
+          ] as const) {
             const value = reading[field]
-            if (typeof value !== 'number') fail({ message: `${where} has ${value === undefined ? `no "${field}"` : `a "${field}" that is a ${typeof value}`}: a measurement is a JSON number, like 21.5.`, expected: `"${field}": a number`, received: text })
-            if (value < low || value > high) fail({ message: `${where} has a "${field}" outside ${low}..${high} ${unit}: is it in the right unit?`, expected: `${low} <= ${field} <= ${high}`, received: text })
+            if (typeof value !== 'number')
+              fail({
+                message: `${where} has ${value === undefined ? `no "${field}"` : `a "${field}" that is a ${typeof value}`}: a measurement is a JSON number, like 21.5.`,
+                expected: `"${field}": a number`,
+                received: text,
+              })
+            if (value < low || value > high)
+              fail({
+                message: `${where} has a "${field}" outside ${low}..${high} ${unit}: is it in the right unit?`,
+                expected: `${low} <= ${field} <= ${high}`,
+                received: text,
+              })
           }
           if (reading.seq !== index + 1) {
             fail({
@@ -191,7 +249,12 @@ export default defineExercise<Inputs>({
             })
           }
         }
-        if (sent.length !== count) fail({ message: `Your program sent ${sent.length} readings; COUNT was ${count}.`, expected: `${count} readings`, received: `${sent.length}` })
+        if (sent.length !== count)
+          fail({
+            message: `Your program sent ${sent.length} readings; COUNT was ${count}.`,
+            expected: `${count} readings`,
+            received: `${sent.length}`,
+          })
         if (!(await ackProbes.get(h.tap))) {
           fail({
             message: `Reading 2 left while reading 1 was still waiting for its PUBACK (the grader held it back for ${formatDuration(probeWindowMs(h))}): your sensor does not wait for each publish to be acknowledged, so on a slow network it piles up readings nobody has confirmed. Await each publish (publishAsync resolves on the PUBACK; paho: wait for on_publish with that message id) before the next.`,
@@ -225,7 +288,8 @@ export default defineExercise<Inputs>({
     },
     {
       id: 'goes-offline-cleanly',
-      title: 'After the last reading is acknowledged, your program publishes "offline", retained, disconnects and exits 0',
+      title:
+        'After the last reading is acknowledged, your program publishes "offline", retained, disconnects and exits 0',
       points: 2,
       covers: [4],
       hint: 'Await the last publish, then publish "offline" with { qos: 1, retain: true }, await it, await client.endAsync(); in Python: wait for its on_publish (not wait_for_publish(), which raises while the connection is down), then disconnect() and loop_stop().',
@@ -234,13 +298,39 @@ export default defineExercise<Inputs>({
       async run(h) {
         const { status } = topicsOf(h)
         const last = readings(h).at(-1)!
-        const offline = await h.expectPacket({ from: 'program', description: `a PUBLISH of "offline" on ${status} after the last reading`, match: isPublishTo(status, 'offline'), after: last.seq })
-        if (!offline.retain) fail({ message: 'You publish "offline" without the retain flag: the retained status stays "online" after the sensor is gone.', expected: 'retain=1', received: 'retain=0' })
-        await h.expectPacket({ from: 'program', description: 'a DISCONNECT after "offline"', match: isDisconnect, after: last.seq })
+        const offline = await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of "offline" on ${status} after the last reading`,
+          match: isPublishTo(status, 'offline'),
+          after: last.seq,
+        })
+        if (!offline.retain)
+          fail({
+            message:
+              'You publish "offline" without the retain flag: the retained status stays "online" after the sensor is gone.',
+            expected: 'retain=1',
+            received: 'retain=0',
+          })
+        await h.expectPacket({
+          from: 'program',
+          description: 'a DISCONNECT after "offline"',
+          match: isDisconnect,
+          after: last.seq,
+        })
         const exit = await h.expectExit('exited once disconnected')
-        if (exit.exitCode !== 0) fail({ message: `Your program disconnected, then ${describeExit(exit)}; finish with exit code 0.`, expected: 'exit code 0', received: describeExit(exit) })
+        if (exit.exitCode !== 0)
+          fail({
+            message: `Your program disconnected, then ${describeExit(exit)}; finish with exit code 0.`,
+            expected: 'exit code 0',
+            received: describeExit(exit),
+          })
         const retained = await h.retainedMessage(status)
-        if (!retained || payloadText(retained) !== 'offline') fail({ message: `After your sensor stopped, a dashboard is told ${retained ? quoteText(payloadText(retained)) : 'nothing'} about it.`, expected: 'retained "offline"', received: retained ? payloadText(retained) : 'nothing' })
+        if (!retained || payloadText(retained) !== 'offline')
+          fail({
+            message: `After your sensor stopped, a dashboard is told ${retained ? quoteText(payloadText(retained)) : 'nothing'} about it.`,
+            expected: 'retained "offline"',
+            received: retained ? payloadText(retained) : 'nothing',
+          })
       },
     },
   ],

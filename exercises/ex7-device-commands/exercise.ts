@@ -46,12 +46,24 @@ async function answerTo(h: Harness<Inputs>, payload: string, description: string
 /** Sends a valid command and expects the new state, retained, on the led topic. */
 async function expectState(h: Harness<Inputs>, command: string, state: Led): Promise<void> {
   const { led, errors } = topics(h)
-  const answer = await answerTo(h, command, `a PUBLISH of "${state}" on ${led}, after the command ${quoteText(command)}`)
+  const answer = await answerTo(
+    h,
+    command,
+    `a PUBLISH of "${state}" on ${led}, after the command ${quoteText(command)}`,
+  )
   if (answer.topic === errors) {
-    fail({ message: `Your device refused the valid command ${quoteText(command)}, reporting ${quoteText(payloadText(answer))}.`, expected: `PUBLISH topic="${led}" payload="${state}"`, received: `PUBLISH topic="${errors}" payload=${quoteText(payloadText(answer))}` })
+    fail({
+      message: `Your device refused the valid command ${quoteText(command)}, reporting ${quoteText(payloadText(answer))}.`,
+      expected: `PUBLISH topic="${led}" payload="${state}"`,
+      received: `PUBLISH topic="${errors}" payload=${quoteText(payloadText(answer))}`,
+    })
   }
   if (payloadText(answer) !== state) {
-    fail({ message: `After ${quoteText(command)} your device says "${payloadText(answer)}" on ${led}; it should say "${state}".`, expected: `"${state}"`, received: quoteText(payloadText(answer)) })
+    fail({
+      message: `After ${quoteText(command)} your device says "${payloadText(answer)}" on ${led}; it should say "${state}".`,
+      expected: `"${state}"`,
+      received: quoteText(payloadText(answer)),
+    })
   }
   if (!answer.retain) {
     fail({
@@ -67,13 +79,21 @@ async function expectError(h: Harness<Inputs>, payload: string, what: string): P
   const { led, errors } = topics(h)
   const answer = await answerTo(h, payload, `an error report on ${errors} for ${what} ${quoteText(payload)}`)
   if (answer.topic === led) {
-    fail({ message: `After ${what} ${quoteText(payload)} your device published ${quoteText(payloadText(answer))} on ${led}: a rejected command must not change the state; report it on ${errors}.`, expected: `PUBLISH topic="${errors}"`, received: `PUBLISH topic="${led}" payload=${quoteText(payloadText(answer))}` })
+    fail({
+      message: `After ${what} ${quoteText(payload)} your device published ${quoteText(payloadText(answer))} on ${led}: a rejected command must not change the state; report it on ${errors}.`,
+      expected: `PUBLISH topic="${errors}"`,
+      received: `PUBLISH topic="${led}" payload=${quoteText(payloadText(answer))}`,
+    })
   }
   let parsed: { error?: unknown; input?: unknown }
   try {
     parsed = JSON.parse(payloadText(answer)) as typeof parsed
   } catch {
-    fail({ message: `Your error report is not JSON: ${quoteText(payloadText(answer))}.`, expected: '{"error": "...", "input": "<what was received>"}', received: payloadText(answer) })
+    fail({
+      message: `Your error report is not JSON: ${quoteText(payloadText(answer))}.`,
+      expected: '{"error": "...", "input": "<what was received>"}',
+      received: payloadText(answer),
+    })
   }
   if (typeof parsed.input === 'string' && parsed.input !== payload && isSameJson(parsed.input, payload)) {
     fail({
@@ -101,7 +121,9 @@ function writeJson(value: unknown, layout: Layout): string {
   if (layout === 'lines') return JSON.stringify(value, null, 2)
   // As a person types it: a space after each colon and comma, and inside the braces.
   const compact = JSON.stringify(value)
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? `{ ${compact.slice(1, -1).replace(/":/g, '": ').replace(/,"/g, ', "')} }` : compact
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? `{ ${compact.slice(1, -1).replace(/":/g, '": ').replace(/,"/g, ', "')} }`
+    : compact
 }
 
 /** Whether two texts are the same JSON value, whatever their layout. */
@@ -153,7 +175,10 @@ function unknownCommands(random: Random): string[] {
     'null',
     JSON.stringify({}), // no key at all
     JSON.stringify({ [random.pick(['fan', 'heater', 'lamp', 'light'])]: random.pick(['on', 'off']) }), // another key
-    JSON.stringify({ led: random.pick(['on', 'off']), [random.pick(['fan', 'brightness', 'colour'])]: random.pick(['on', 50, 'red']) }), // an extra key
+    JSON.stringify({
+      led: random.pick(['on', 'off']),
+      [random.pick(['fan', 'brightness', 'colour'])]: random.pick(['on', 50, 'red']),
+    }), // an extra key
   ])
 }
 
@@ -161,7 +186,8 @@ export default defineExercise<Inputs>({
   id: 'ex7',
   slug: 'device-commands',
   title: 'Device commands',
-  summary: 'Obey JSON commands from the cloud, publish the device state retained, report bad commands on an error topic, and never crash.',
+  summary:
+    'Obey JSON commands from the cloud, publish the device state retained, report bad commands on an error topic, and never crash.',
   lesson: '06-telemetry-and-commands',
   run: {
     entry: 'main.ts',
@@ -182,7 +208,8 @@ export default defineExercise<Inputs>({
   checks: [
     {
       id: 'announces-state',
-      title: 'Your program subscribes to home/DEVICE_ID/commands and publishes its state "off", retained, on home/DEVICE_ID/led',
+      title:
+        'Your program subscribes to home/DEVICE_ID/commands and publishes its state "off", retained, on home/DEVICE_ID/led',
       points: 1,
       covers: [1],
       hint: 'Once connected: subscribe to the commands topic, then publish "off" with { qos: 1, retain: true } on the led topic.',
@@ -192,7 +219,11 @@ export default defineExercise<Inputs>({
         await h.expectConnect()
         const { commands, led } = topics(h)
         await h.expectSubscription(commands)
-        const state = await h.expectPacket({ from: 'program', description: `a PUBLISH of the initial state on ${led}`, match: isPublishTo(led) })
+        const state = await h.expectPacket({
+          from: 'program',
+          description: `a PUBLISH of the initial state on ${led}`,
+          match: isPublishTo(led),
+        })
         if (payloadText(state) !== 'off' || !state.retain || state.qos !== 1) {
           fail({
             message: `Your first state message is ${JSON.stringify(payloadText(state))} with qos=${state.qos} retain=${state.retain ? 1 : 0}; the LED starts "off", and the state is always published at QoS 1, retained.`,
@@ -205,7 +236,8 @@ export default defineExercise<Inputs>({
     },
     {
       id: 'obeys-commands',
-      title: 'Each {"led": "on" | "off" | "toggle"} changes the state, published retained; a late dashboard gets the latest',
+      title:
+        'Each {"led": "on" | "off" | "toggle"} changes the state, published retained; a late dashboard gets the latest',
       points: 2,
       covers: [2],
       hint: 'Keep the LED state in a variable; "toggle" flips it. After every valid command publish the new state with retain: true.',
@@ -213,9 +245,24 @@ export default defineExercise<Inputs>({
       timeoutMs: 10_000,
       async run(h) {
         let led: Led = ledByRun.get(h.tap) ?? 'off'
-        const sequence: Array<Led | 'toggle'> = ['on', 'toggle', 'toggle', 'off', ...h.random.shuffle<Led | 'toggle'>(['on', 'off', 'toggle', 'toggle'])]
+        const sequence: Array<Led | 'toggle'> = [
+          'on',
+          'toggle',
+          'toggle',
+          'off',
+          ...h.random.shuffle<Led | 'toggle'>(['on', 'off', 'toggle', 'toggle']),
+        ]
         // Every layout on every run, each at least twice.
-        const layouts = h.random.shuffle<Layout>(['compact', 'spaced', 'lines', 'compact', 'spaced', 'lines', 'spaced', 'lines'])
+        const layouts = h.random.shuffle<Layout>([
+          'compact',
+          'spaced',
+          'lines',
+          'compact',
+          'spaced',
+          'lines',
+          'spaced',
+          'lines',
+        ])
         for (const [index, value] of sequence.entries()) {
           led = value === 'toggle' ? (led === 'on' ? 'off' : 'on') : value
           await expectState(h, writeJson({ led: value }, layouts[index]), led)
@@ -223,7 +270,11 @@ export default defineExercise<Inputs>({
         ledByRun.set(h.tap, led)
         const retained = await h.retainedMessage(topics(h).led)
         if (!retained || payloadText(retained) !== led) {
-          fail({ message: `A dashboard that connects now is told ${retained ? JSON.stringify(payloadText(retained)) : 'nothing'} about the LED, which is "${led}": publish every state with retain: true.`, expected: `retained "${led}"`, received: retained ? JSON.stringify(payloadText(retained)) : 'no retained message' })
+          fail({
+            message: `A dashboard that connects now is told ${retained ? JSON.stringify(payloadText(retained)) : 'nothing'} about the LED, which is "${led}": publish every state with retain: true.`,
+            expected: `retained "${led}"`,
+            received: retained ? JSON.stringify(payloadText(retained)) : 'no retained message',
+          })
         }
       },
     },

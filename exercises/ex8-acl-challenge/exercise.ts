@@ -15,7 +15,13 @@ const passwords = { sensor: 'sensor-secret', dashboard: 'dashboard-secret' } as 
 
 /** Logs in as one of the exercise's users, with MQTT 5 so that refusals come with a reason code. */
 async function logIn(h: Harness<Inputs>, user: keyof typeof passwords): Promise<GraderClient> {
-  const client = await h.open({ name: user, username: user, password: passwords[user], protocolVersion: 5, clientId: `${user}-${h.random.hex(4)}` })
+  const client = await h.open({
+    name: user,
+    username: user,
+    password: passwords[user],
+    protocolVersion: 5,
+    clientId: `${user}-${h.random.hex(4)}`,
+  })
   if (!client.isConnected) {
     fail({
       message: `${user} could not log in with the password from the README ("${passwords[user]}"): Mosquitto answered ${describeConnackCode(connackCode(client.connack!), 5)}. Is ${user} in your passwd file, with that password?`,
@@ -27,7 +33,12 @@ async function logIn(h: Harness<Inputs>, user: keyof typeof passwords): Promise<
 }
 
 /** The PUBACK's reason code for a QoS 1 publish (MQTT 5): 0x87 means the ACL said no. */
-async function publishReason(h: Harness<Inputs>, client: GraderClient, topic: string, payload: string): Promise<number> {
+async function publishReason(
+  h: Harness<Inputs>,
+  client: GraderClient,
+  topic: string,
+  payload: string,
+): Promise<number> {
   const ack = (await client.publish(topic, payload, { qos: 1 }, h.signal)) as { reasonCode?: number }
   return ack.reasonCode ?? 0
 }
@@ -43,19 +54,32 @@ interface ForbiddenPublish {
  * `user` publishes to every topic the ACL forbids it, one of each kind: each message must reach nobody (proven
  * with barriers), and under MQTT 5 each PUBACK must say 0x87 (Not authorized).
  */
-async function expectRefusedPublishes(h: Harness<Inputs>, user: keyof typeof passwords, forbidden: readonly ForbiddenPublish[]): Promise<void> {
+async function expectRefusedPublishes(
+  h: Harness<Inputs>,
+  user: keyof typeof passwords,
+  forbidden: readonly ForbiddenPublish[],
+): Promise<void> {
   const client = await logIn(h, user)
   const observer = await h.observer()
   const after = observer.trace.cursor
   const reasons: number[] = []
   for (const { topic, payload } of forbidden) reasons.push(await publishReason(h, client, topic, payload))
   for (const { topic, payload, because } of forbidden) {
-    await h.expectNoMessage(observer, { description: `the ${user}'s "${payload}" on ${topic}`, match: (m) => m.topic === topic && payloadText(m) === payload, after, because })
+    await h.expectNoMessage(observer, {
+      description: `the ${user}'s "${payload}" on ${topic}`,
+      match: (m) => m.topic === topic && payloadText(m) === payload,
+      after,
+      because,
+    })
   }
   for (const [index, reason] of reasons.entries()) {
     if (reason !== 0x87) {
       const { topic } = forbidden[index]
-      fail({ message: `The ${user}'s publish to ${topic} was answered ${describeReasonCode(reason, 5)}, not 0x87 (Not authorized).`, expected: 'PUBACK reason=0x87 (Not authorized)', received: `PUBACK reason=${describeReasonCode(reason, 5)}` })
+      fail({
+        message: `The ${user}'s publish to ${topic} was answered ${describeReasonCode(reason, 5)}, not 0x87 (Not authorized).`,
+        expected: 'PUBACK reason=0x87 (Not authorized)',
+        received: `PUBACK reason=${describeReasonCode(reason, 5)}`,
+      })
     }
   }
 }
@@ -63,13 +87,27 @@ async function expectRefusedPublishes(h: Harness<Inputs>, user: keyof typeof pas
 /** The three kinds of topic an ACL check must try, with this run's room: each lane, and outside home/. */
 function topicKinds(h: Harness<Inputs>): { sensorLane: string; dashboardLane: string; outsideHome: string } {
   const { ROOM, OUTSIDE } = h.inputs
-  return { sensorLane: `home/sensors/${ROOM}/humidity`, dashboardLane: `home/lights/${ROOM}`, outsideHome: `${OUTSIDE}/${ROOM}/door` }
+  return {
+    sensorLane: `home/sensors/${ROOM}/humidity`,
+    dashboardLane: `home/lights/${ROOM}`,
+    outsideHome: `${OUTSIDE}/${ROOM}/door`,
+  }
 }
 
 /** A paragraph of NOTES.md that explains why a granted SUBSCRIBE delivers nothing (headings and comments aside). */
 function explainsSilentSubscription(notes: string): boolean {
-  const paragraphs = notes.split(/\n\s*\n/).map((paragraph) => paragraph.split('\n').filter((line) => !line.trimStart().startsWith('#')).join(' '))
-  return paragraphs.some((text) => /subscri/i.test(text) && /(deliver|read access|arriv|receiv|silent)/i.test(text) && /(SUBACK|grant|accept|refus)/i.test(text))
+  const paragraphs = notes.split(/\n\s*\n/).map((paragraph) =>
+    paragraph
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('#'))
+      .join(' '),
+  )
+  return paragraphs.some(
+    (text) =>
+      /subscri/i.test(text) &&
+      /(deliver|read access|arriv|receiv|silent)/i.test(text) &&
+      /(SUBACK|grant|accept|refus)/i.test(text),
+  )
 }
 
 /**
@@ -92,19 +130,31 @@ function hashPlainPasswords(passwd: string): string {
  */
 function refuseLockedOutConfig(conf: string): void {
   const lines = conf.split(/\r?\n/)
-  const setting = (option: string) => lines.map((text, index) => ({ text, line: index + 1 })).filter(({ text }) => new RegExp(`^\\s*${option}\\s`).test(text))
+  const setting = (option: string) =>
+    lines
+      .map((text, index) => ({ text, line: index + 1 }))
+      .filter(({ text }) => new RegExp(`^\\s*${option}\\s`).test(text))
   const anonymous = setting('allow_anonymous').at(-1)
   if (!anonymous || !/\sfalse\s*$/.test(anonymous.text) || setting('password_file').length > 0) return
-  throw new StudentConfigError('Your mosquitto.conf refuses anonymous clients but names no password_file, so Mosquitto lets nobody in: it has no passwords to check, not even sensor\'s', [
-    { line: anonymous.line, text: anonymous.text.trim(), problem: 'add "password_file passwd" (your passwd file) after it, so that users can log in with their passwords' },
-  ])
+  throw new StudentConfigError(
+    "Your mosquitto.conf refuses anonymous clients but names no password_file, so Mosquitto lets nobody in: it has no passwords to check, not even sensor's",
+    [
+      {
+        line: anonymous.line,
+        text: anonymous.text.trim(),
+        problem:
+          'add "password_file passwd" (your passwd file) after it, so that users can log in with their passwords',
+      },
+    ],
+  )
 }
 
 export default defineExercise<Inputs>({
   id: 'ex8',
   slug: 'acl-challenge',
   title: 'The ACL challenge',
-  summary: 'Secure a Mosquitto: no anonymous clients, a password file, and an ACL where the sensor may only publish and the dashboard may only read.',
+  summary:
+    'Secure a Mosquitto: no anonymous clients, a password file, and an ACL where the sensor may only publish and the dashboard may only read.',
   lesson: '07-securing-mosquitto',
   requires: ['mosquitto-conf', 'auth', 'acl', 'mqtt5'],
   run: {
@@ -123,7 +173,8 @@ export default defineExercise<Inputs>({
     const files: Record<string, string> = {}
     for (const name of ['acl', 'passwd', 'acl.conf', 'passwd.txt', 'password_file', 'acl_file']) {
       const content = readSubmissionFile(name)
-      if (content !== undefined) files[name] = name.startsWith('passwd') || name === 'password_file' ? hashPlainPasswords(content) : content
+      if (content !== undefined)
+        files[name] = name.startsWith('passwd') || name === 'password_file' ? hashPlainPasswords(content) : content
     }
     return { studentConfig: { conf, files } }
   },
@@ -145,8 +196,16 @@ export default defineExercise<Inputs>({
       hint: 'password_file must point at your passwd file. Create it with mosquitto_passwd -c passwd sensor, then mosquitto_passwd passwd dashboard (no -c the second time: -c starts a new file).',
       lessonSection: 'passwords',
       async run(h) {
-        for (const [user, protocolVersion] of [['sensor', 4], ['dashboard', 5]] as const) {
-          const client = await h.open({ name: user, username: user, password: h.inputs.WRONG_PASSWORD, protocolVersion })
+        for (const [user, protocolVersion] of [
+          ['sensor', 4],
+          ['dashboard', 5],
+        ] as const) {
+          const client = await h.open({
+            name: user,
+            username: user,
+            password: h.inputs.WRONG_PASSWORD,
+            protocolVersion,
+          })
           const code = connackCode(client.connack!)
           client.destroy()
           if (code === 0) {
@@ -210,7 +269,11 @@ export default defineExercise<Inputs>({
         const sensor = await logIn(h, 'sensor')
         const reason = await publishReason(h, sensor, topic, h.inputs.READING)
         if (reason === 0x87) {
-          fail({ message: `Mosquitto refused the sensor's publish to ${topic} with ${describeReasonCode(reason, 5)}: the ACL must let sensor write home/sensors/#.`, expected: 'PUBACK reason=0x00', received: `PUBACK reason=${describeReasonCode(reason, 5)}` })
+          fail({
+            message: `Mosquitto refused the sensor's publish to ${topic} with ${describeReasonCode(reason, 5)}: the ACL must let sensor write home/sensors/#.`,
+            expected: 'PUBACK reason=0x00',
+            received: `PUBACK reason=${describeReasonCode(reason, 5)}`,
+          })
         }
         await h.expectMessage(dashboard, {
           description: `the sensor's reading ${h.inputs.READING} on ${topic}, at the dashboard`,
@@ -223,7 +286,7 @@ export default defineExercise<Inputs>({
       title: 'The dashboard reads everything under home/ and nothing outside it',
       points: 1,
       covers: [3],
-      hint: 'The dashboard\'s read rule is for home/#, not #: it is the house\'s dashboard, and other systems may share this broker.',
+      hint: "The dashboard's read rule is for home/#, not #: it is the house's dashboard, and other systems may share this broker.",
       lessonSection: 'access-control-lists',
       async run(h) {
         const dashboard = await logIn(h, 'dashboard')
@@ -231,9 +294,14 @@ export default defineExercise<Inputs>({
         const { sensorLane, dashboardLane, outsideHome } = topicKinds(h)
         const observer = await h.observer()
         const after = dashboard.trace.cursor
-        for (const topic of [outsideHome, dashboardLane, sensorLane]) await observer.publish(topic, `to ${topic}`, { qos: 1 }, h.signal)
+        for (const topic of [outsideHome, dashboardLane, sensorLane])
+          await observer.publish(topic, `to ${topic}`, { qos: 1 }, h.signal)
         for (const topic of [dashboardLane, sensorLane]) {
-          await h.expectMessage(dashboard, { description: `"to ${topic}" on ${topic}, at the dashboard subscribed to #`, match: (m) => m.topic === topic, after })
+          await h.expectMessage(dashboard, {
+            description: `"to ${topic}" on ${topic}, at the dashboard subscribed to #`,
+            match: (m) => m.topic === topic,
+            after,
+          })
         }
         await h.expectNoMessage(dashboard, {
           description: `the message on ${outsideHome} at the dashboard`,
@@ -254,9 +322,17 @@ export default defineExercise<Inputs>({
         const sensor = await logIn(h, 'sensor')
         const { sensorLane, dashboardLane, outsideHome } = topicKinds(h)
         // Its own lane, the dashboard's, everything: the sensor may read none of them.
-        const suback = await sensor.subscribe([{ topic: 'home/#', qos: 1 }, { topic: 'home/sensors/#', qos: 1 }, { topic: '#', qos: 1 }], h.signal)
+        const suback = await sensor.subscribe(
+          [
+            { topic: 'home/#', qos: 1 },
+            { topic: 'home/sensors/#', qos: 1 },
+            { topic: '#', qos: 1 },
+          ],
+          h.signal,
+        )
         const observer = await h.observer()
-        for (const topic of [sensorLane, dashboardLane, outsideHome]) await observer.publish(topic, 'for the dashboard only', { qos: 1 }, h.signal)
+        for (const topic of [sensorLane, dashboardLane, outsideHome])
+          await observer.publish(topic, 'for the dashboard only', { qos: 1 }, h.signal)
         await h.expectNoMessage(sensor, {
           description: 'a message at the sensor',
           match: () => true,
@@ -287,11 +363,12 @@ export default defineExercise<Inputs>({
       title: 'The sensor cannot publish outside home/sensors/#',
       points: 1,
       covers: [3],
-      hint: 'The sensor\'s write rule is for home/sensors/#, not home/#: a stolen sensor password must not switch the lights.',
+      hint: "The sensor's write rule is for home/sensors/#, not home/#: a stolen sensor password must not switch the lights.",
       lessonSection: 'access-control-lists',
       async run(h) {
         const { dashboardLane, outsideHome } = topicKinds(h)
-        const because = 'the sensor may only write under home/sensors/: give it "topic write home/sensors/#", nothing wider'
+        const because =
+          'the sensor may only write under home/sensors/: give it "topic write home/sensors/#", nothing wider'
         await expectRefusedPublishes(h, 'sensor', [
           { topic: dashboardLane, payload: 'off', because },
           { topic: outsideHome, payload: 'open', because },
@@ -304,26 +381,32 @@ export default defineExercise<Inputs>({
       title: 'NOTES.md explains each setting you used, for the next engineer',
       points: 1,
       covers: [4],
-      hint: 'One short paragraph per setting (allow_anonymous, password_file, acl_file) and per user, and a paragraph on why the sensor\'s SUBSCRIBE is granted (SUBACK) yet nothing is delivered to it.',
+      hint: "One short paragraph per setting (allow_anonymous, password_file, acl_file) and per user, and a paragraph on why the sensor's SUBSCRIBE is granted (SUBACK) yet nothing is delivered to it.",
       lessonSection: 'the-acl-challenge',
       async run(h) {
         const { readFile } = await import('node:fs/promises')
         const notes = await readFile(`${h.submissionDir}/NOTES.md`, 'utf8').catch(() => undefined)
-        if (notes === undefined) fail({ message: 'There is no NOTES.md in your submission.', expected: 'NOTES.md', received: 'no such file' })
+        if (notes === undefined)
+          fail({ message: 'There is no NOTES.md in your submission.', expected: 'NOTES.md', received: 'no such file' })
         const text = notes.replace(/<!--[\s\S]*?-->/g, '')
-        const missing = ['allow_anonymous', 'password_file', 'acl_file', 'sensor', 'dashboard'].filter((word) => !text.includes(word))
+        const missing = ['allow_anonymous', 'password_file', 'acl_file', 'sensor', 'dashboard'].filter(
+          (word) => !text.includes(word),
+        )
         const words = text.split(/\s+/).filter((word) => /\w/.test(word)).length
         if (missing.length === 0 && words >= 60 && !/TODO/.test(text) && !explainsSilentSubscription(text)) {
           fail({
-            message: "NOTES.md does not say why the sensor's subscription is granted yet silent: the next engineer will see a SUBACK and think the sensor can read. Explain, in a paragraph, that Mosquitto grants every SUBSCRIBE and checks read access on each message it would deliver.",
-            expected: 'a paragraph on the subscription: granted (SUBACK), yet nothing delivered, because read access is checked per message',
+            message:
+              "NOTES.md does not say why the sensor's subscription is granted yet silent: the next engineer will see a SUBACK and think the sensor can read. Explain, in a paragraph, that Mosquitto grants every SUBSCRIBE and checks read access on each message it would deliver.",
+            expected:
+              'a paragraph on the subscription: granted (SUBACK), yet nothing delivered, because read access is checked per message',
             received: `${words} words, no such paragraph`,
           })
         }
         if (missing.length > 0 || words < 60 || /TODO/.test(text)) {
           fail({
             message: `NOTES.md should explain your setup to whoever maintains this broker next${missing.length ? `; it does not mention ${missing.join(', ')}` : ''}${words < 60 ? `; it has ${words} words, which is not enough to explain five things` : ''}${/TODO/.test(text) ? '; it still has TODOs' : ''}.`,
-            expected: 'a NOTES.md of 60 words or more that names allow_anonymous, password_file, acl_file, sensor and dashboard, without TODOs',
+            expected:
+              'a NOTES.md of 60 words or more that names allow_anonymous, password_file, acl_file, sensor and dashboard, without TODOs',
             received: `${words} words${missing.length ? `, missing: ${missing.join(', ')}` : ''}`,
           })
         }

@@ -14,7 +14,8 @@ export default defineExercise<Inputs>({
   id: 'ex9',
   slug: 'tls',
   title: 'TLS: encrypted, and talking to the right broker',
-  summary: 'Serve MQTT over TLS from Mosquitto, and write a client that trusts exactly the course CA: not a stranger, not a certificate for another host.',
+  summary:
+    'Serve MQTT over TLS from Mosquitto, and write a client that trusts exactly the course CA: not a stranger, not a certificate for another host.',
   lesson: '07-securing-mosquitto',
   requires: ['tls', 'mosquitto-conf'],
   run: {
@@ -58,10 +59,22 @@ export default defineExercise<Inputs>({
         await h.expectConnect()
         const { TOPIC, PAYLOAD } = h.inputs
         const publish = await h
-          .expectPacket({ from: 'program', description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`, match: isPublishTo(TOPIC, PAYLOAD) })
+          .expectPacket({
+            from: 'program',
+            description: `a PUBLISH of ${PAYLOAD} to ${TOPIC}`,
+            match: isPublishTo(TOPIC, PAYLOAD),
+          })
           .catch((error: unknown) => {
             // A reading went out, but not those bytes: say how it differs.
-            const sent = h.tap.trace.packets((e) => e.direction === 'to-broker' && h.isTaskConnection(e.connection) && isPublishTo(TOPIC)(e.packet) && payloadText(e.packet) !== PAYLOAD).at(-1)?.packet as IPublishPacket | undefined
+            const sent = h.tap.trace
+              .packets(
+                (e) =>
+                  e.direction === 'to-broker' &&
+                  h.isTaskConnection(e.connection) &&
+                  isPublishTo(TOPIC)(e.packet) &&
+                  payloadText(e.packet) !== PAYLOAD,
+              )
+              .at(-1)?.packet as IPublishPacket | undefined
             if (!(error instanceof CheckFailure) || !sent) throw error
             fail({
               message: `Your program published ${quoteText(payloadText(sent))} to ${TOPIC}, not PAYLOAD exactly (${quoteText(PAYLOAD)}). Publish the text of PAYLOAD as it is: parsing it and writing it out again changes its spaces and can change its numbers.`,
@@ -81,10 +94,18 @@ export default defineExercise<Inputs>({
           description: `${PAYLOAD} on ${TOPIC}, sent over TLS`,
           match: (m) => m.topic === TOPIC && payloadText(m) === PAYLOAD,
         })
-        await h.expectPacket({ from: 'program', description: 'a DISCONNECT once the PUBACK arrived (await client.endAsync() before exiting)', match: isDisconnect })
+        await h.expectPacket({
+          from: 'program',
+          description: 'a DISCONNECT once the PUBACK arrived (await client.endAsync() before exiting)',
+          match: isDisconnect,
+        })
         const exit = await h.expectExit('exited once its message was delivered')
         if (exit.exitCode !== 0) {
-          fail({ message: `Your program delivered its message but then ${describeExit(exit)}; exit with code 0 once the publish is acknowledged.`, expected: 'exit code 0', received: describeExit(exit) })
+          fail({
+            message: `Your program delivered its message but then ${describeExit(exit)}; exit with code 0 once the publish is acknowledged.`,
+            expected: 'exit code 0',
+            received: describeExit(exit),
+          })
         }
       },
     },
@@ -109,7 +130,7 @@ export default defineExercise<Inputs>({
       title: 'Your client refuses a course-CA certificate made for another host name',
       points: 2,
       covers: [2, 3],
-      hint: 'A valid certificate for another name is someone else\'s: keep Node\'s default checkServerIdentity, which compares the certificate\'s names with the host you dialled.',
+      hint: "A valid certificate for another name is someone else's: keep Node's default checkServerIdentity, which compares the certificate's names with the host you dialled.",
       lessonSection: 'tls',
       async run(h) {
         await expectImpostorRefused(h, 'wrong-name', {

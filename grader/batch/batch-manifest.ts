@@ -62,14 +62,25 @@ export function readBatchOutput(outDir: string): { manifest: BatchManifest; stud
   try {
     manifest = batchManifestSchema.parse(JSON.parse(readFileSync(file, 'utf8')))
   } catch (error) {
-    throw new GraderError('NO_SUBMISSION', `${outDir} is not a batch's output: ${file} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'}`, {
-      hint: 'give the --out folders of npm run batch runs, e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/',
-    })
+    throw new GraderError(
+      'NO_SUBMISSION',
+      `${outDir} is not a batch's output: ${file} ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read'}`,
+      {
+        hint: 'give the --out folders of npm run batch runs, e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/',
+      },
+    )
   }
   const students = manifest.students.map((entry): StudentRecord => {
-    const record: StudentRecord = { student: entry.student, ...(entry.folder ? { folder: entry.folder } : {}), ...(entry.layout ? { layout: entry.layout } : {}), ...(entry.problem ? { problem: entry.problem } : {}) }
+    const record: StudentRecord = {
+      student: entry.student,
+      ...(entry.folder ? { folder: entry.folder } : {}),
+      ...(entry.layout ? { layout: entry.layout } : {}),
+      ...(entry.problem ? { problem: entry.problem } : {}),
+    }
     if (!entry.isGraded) return record
-    const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(outDir, studentFolder(record), 'result.json'), 'utf8')))
+    const report = gradeReportSchema.parse(
+      JSON.parse(readFileSync(path.join(outDir, studentFolder(record), 'result.json'), 'utf8')),
+    )
     return { ...record, report }
   })
   return { manifest, students }

@@ -45,8 +45,14 @@ export class BatchProgress {
     this.#running.delete(event.student)
     this.#done++
     if (event.errors > 0) this.#failed++
-    const notes = [event.reused > 0 ? `${event.reused} unchanged, reused` : '', event.errors > 0 ? `${event.errors} not graded` : ''].filter(Boolean)
-    this.say(`[${this.#done}/${this.#total}] ${event.student}: ${event.points}/${event.maxPoints}${notes.length ? ` (${notes.join(', ')})` : ''}`, { isQuietLive: true })
+    const notes = [
+      event.reused > 0 ? `${event.reused} unchanged, reused` : '',
+      event.errors > 0 ? `${event.errors} not graded` : '',
+    ].filter(Boolean)
+    this.say(
+      `[${this.#done}/${this.#total}] ${event.student}: ${event.points}/${event.maxPoints}${notes.length ? ` (${notes.join(', ')})` : ''}`,
+      { isQuietLive: true },
+    )
   }
 
   /** A line that stays. With `isQuietLive`, a live terminal shows it only through the counters. */

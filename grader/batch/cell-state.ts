@@ -17,7 +17,12 @@ export function cellState(result: ExerciseResult | undefined): CellState {
   if (result.error) return 'not graded'
   if (result.isUntouchedStarter) return 'starter'
   if (result.override) return 'tried'
-  const blocked = result.checks.some((check) => pseudoCheckIds.includes(check.id) && check.status === 'failed') && result.checks.every((check) => pseudoCheckIds.includes(check.id) || check.status === 'skipped')
-  const crashed = result.points === 0 && result.programRuns.length > 0 && result.programRuns.every((run) => /^exited with code [1-9]|^could not start/.test(run.exit ?? ''))
+  const blocked =
+    result.checks.some((check) => pseudoCheckIds.includes(check.id) && check.status === 'failed') &&
+    result.checks.every((check) => pseudoCheckIds.includes(check.id) || check.status === 'skipped')
+  const crashed =
+    result.points === 0 &&
+    result.programRuns.length > 0 &&
+    result.programRuns.every((run) => /^exited with code [1-9]|^could not start/.test(run.exit ?? ''))
   return blocked || crashed ? 'does not run' : 'tried'
 }

@@ -12,16 +12,27 @@ export function checkOutFolder(outDir: string, options: { cohortDir?: string; sh
   const out = path.resolve(outDir)
   const real = realOrDeepestExisting(out)
   for (const virtual of ['/proc', '/sys', '/dev']) {
-    if (real === virtual || real.startsWith(`${virtual}/`)) throw outError(outDir, `${virtual} is the kernel's, not a folder for reports`)
+    if (real === virtual || real.startsWith(`${virtual}/`))
+      throw outError(outDir, `${virtual} is the kernel's, not a folder for reports`)
   }
   if (existsSync(out) && !statSync(out).isDirectory()) throw outError(outDir, 'it is a file, not a folder')
   if (options.cohortDir !== undefined) {
     const cohort = realpathSync(path.resolve(options.cohortDir))
-    if (isInside(real, cohort)) throw outError(outDir, `it is inside the cohort folder ${options.cohortDir}, where every folder is a student's submission`, 'put the reports beside the cohort, e.g. --out reports/')
+    if (isInside(real, cohort))
+      throw outError(
+        outDir,
+        `it is inside the cohort folder ${options.cohortDir}, where every folder is a student's submission`,
+        'put the reports beside the cohort, e.g. --out reports/',
+      )
   }
   for (const shard of options.shardDirs ?? []) {
     const shardReal = realOrDeepestExisting(path.resolve(shard))
-    if (isInside(real, shardReal) || isInside(shardReal, real)) throw outError(outDir, `it is, or holds, the shard output ${shard} being merged`, 'merge into a new folder, e.g. --out reports/')
+    if (isInside(real, shardReal) || isInside(shardReal, real))
+      throw outError(
+        outDir,
+        `it is, or holds, the shard output ${shard} being merged`,
+        'merge into a new folder, e.g. --out reports/',
+      )
   }
   try {
     mkdirSync(out, { recursive: true })
@@ -29,12 +40,19 @@ export function checkOutFolder(outDir: string, options: { cohortDir?: string; sh
     writeFileSync(probe, '')
     rmSync(probe)
   } catch (error) {
-    throw outError(outDir, `it cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw outError(
+      outDir,
+      `it cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    )
   }
   return out
 }
 
-function outError(outDir: string, why: string, hint = 'give a folder you can write to, outside the cohort, e.g. --out reports/'): GraderError {
+function outError(
+  outDir: string,
+  why: string,
+  hint = 'give a folder you can write to, outside the cohort, e.g. --out reports/',
+): GraderError {
   return new GraderError('USAGE', `--out ${outDir} cannot hold the reports: ${why}`, { hint })
 }
 
@@ -67,7 +85,10 @@ export function assignReportFolders(students: readonly string[]): { folders: Map
     const safe = safeFolderName(student)
     let folder = safe
     for (let suffix = 2; taken.has(folder.toLowerCase()); suffix++) folder = `${safe}-${suffix}`
-    if (folder !== safe) renamed.push(`${student} → ${folder}/ (${safe}/ is ${[...folders].find(([, used]) => used.toLowerCase() === safe.toLowerCase())?.[0]}'s)`)
+    if (folder !== safe)
+      renamed.push(
+        `${student} → ${folder}/ (${safe}/ is ${[...folders].find(([, used]) => used.toLowerCase() === safe.toLowerCase())?.[0]}'s)`,
+      )
     taken.add(folder.toLowerCase())
     folders.set(student, folder)
   }

@@ -77,11 +77,18 @@ function renderRow(record: StudentRecord, row: number, manifest: BatchManifest):
     const link = (text: string) => `<a href="#${anchor(row, exercise.id)}">${text}</a>`
     const override = result?.override || result?.checks.some((check) => check.override)
     const mark = override ? ' <span class="overridden" title="overridden by an instructor">✎ overridden</span>' : ''
-    if (state === 'not graded' && !override) return `<td class="cell not-graded" data-state="not-graded" data-value="-1" title="${escape(result?.error?.message ?? describeErrors(record))}">${link('not graded')}</td>`
-    if (state === 'not submitted' && !override) return `<td class="cell not-submitted" data-state="not-submitted" data-value="-3" title="${escape(result?.error?.message ?? 'not submitted')}">${link('— not submitted')}</td>`
-    if (state === 'starter' && !override) return `<td class="cell starter" data-state="starter" data-value="-2" title="the starter as handed out, unchanged">${link(`○ starter ${result!.points}/${result!.maxPoints}`)}</td>`
+    if (state === 'not graded' && !override)
+      return `<td class="cell not-graded" data-state="not-graded" data-value="-1" title="${escape(result?.error?.message ?? describeErrors(record))}">${link('not graded')}</td>`
+    if (state === 'not submitted' && !override)
+      return `<td class="cell not-submitted" data-state="not-submitted" data-value="-3" title="${escape(result?.error?.message ?? 'not submitted')}">${link('— not submitted')}</td>`
+    if (state === 'starter' && !override)
+      return `<td class="cell starter" data-state="starter" data-value="-2" title="the starter as handed out, unchanged">${link(`○ starter ${result!.points}/${result!.maxPoints}`)}</td>`
     if (state === 'does not run' && !override) {
-      const why = firstFailure(result!)?.message ?? result!.programRuns.map((run) => `run ${run.run} ${run.exit ?? ''}: ${run.stderrTail.split('\n').filter(Boolean).at(-1) ?? ''}`).join('; ')
+      const why =
+        firstFailure(result!)?.message ??
+        result!.programRuns
+          .map((run) => `run ${run.run} ${run.exit ?? ''}: ${run.stderrTail.split('\n').filter(Boolean).at(-1) ?? ''}`)
+          .join('; ')
       return `<td class="cell does-not-run" data-state="does-not-run" data-value="0" title="${escape(why)}">${link(`✗ doesn't run 0/${result!.maxPoints}`)}</td>`
     }
     const fraction = result!.maxPoints > 0 ? result!.points / result!.maxPoints : 1
@@ -92,33 +99,60 @@ function renderRow(record: StudentRecord, row: number, manifest: BatchManifest):
   const total = record.report ? record.report.points : -1
   const totalMax = manifest.exercises.reduce((sum, exercise) => sum + exercise.maxPoints, 0)
   const totalCell = `<td class="cell total" data-value="${total}" style="background:${total < 0 ? '#ddd' : colour(totalMax ? total / totalMax : 1)}">${total < 0 ? '–' : `${total}/${totalMax}`}</td>`
-  const roster = record.rosterStatus === 'not in roster' ? ' <span class="warn" title="this folder is not in the roster">⚠ not in roster</span>' : record.rosterStatus === 'not submitted' ? ' <span class="warn">no submission</span>' : ''
-  const problem = record.problem && record.rosterStatus !== 'not submitted' ? ` <span class="warn" title="${escape(record.problem)}">⚠</span>` : ''
+  const roster =
+    record.rosterStatus === 'not in roster'
+      ? ' <span class="warn" title="this folder is not in the roster">⚠ not in roster</span>'
+      : record.rosterStatus === 'not submitted'
+        ? ' <span class="warn">no submission</span>'
+        : ''
+  const problem =
+    record.problem && record.rosterStatus !== 'not submitted'
+      ? ` <span class="warn" title="${escape(record.problem)}">⚠</span>`
+      : ''
   return `<tr><th scope="row" data-value="${escape(record.student)}"><a href="#${anchor(row)}">${escape(record.student)}</a>${roster}${problem}</th>${cells.join('')}${totalCell}</tr>`
 }
 
 function renderStudentDetails(record: StudentRecord, row: number): string {
-  const parts = [`<article id="${anchor(row)}"><h3>${escape(record.student)}${record.report ? ` <small>${record.report.points}/${record.report.maxPoints}</small>` : ''}</h3>`]
+  const parts = [
+    `<article id="${anchor(row)}"><h3>${escape(record.student)}${record.report ? ` <small>${record.report.points}/${record.report.maxPoints}</small>` : ''}</h3>`,
+  ]
   if (record.layout) parts.push(`<p class="note">Layout: ${escape(record.layout)}</p>`)
   const git = record.report?.git
   if (git) {
     const [commit, committed, late] = describeCommit(record)
-    parts.push(`<p class="note">Due ${escape(git.due)}: ${commit ? `graded commit <code>${escape(commit)}</code> of ${escape(committed)} (${escape(git.counted)})` : 'no commit counted'}${late ? `; late commit ${escape(late)}` : ''}</p>`)
+    parts.push(
+      `<p class="note">Due ${escape(git.due)}: ${commit ? `graded commit <code>${escape(commit)}</code> of ${escape(committed)} (${escape(git.counted)})` : 'no commit counted'}${late ? `; late commit ${escape(late)}` : ''}</p>`,
+    )
   }
   for (const note of record.report?.notes ?? []) parts.push(`<p class="note">${escape(note)}</p>`)
   const errors = describeErrors(record)
   if (errors) parts.push(`<p class="problem">${escape(errors)}</p>`)
   for (const result of record.report?.exercises ?? []) {
     const failing = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
-    const verdict = result.error ? (result.error.code === 'NO_SUBMISSION' ? 'not submitted' : 'not graded') : failing.length ? `failed: ${failing.map((check) => check.id).join(', ')}` : 'every check passed'
-    parts.push(`<details id="${anchor(row, result.id)}"><summary>${escape(`${result.id} ${result.title}`)}: ${result.points}/${result.maxPoints}, ${escape(verdict)}</summary>`)
+    const verdict = result.error
+      ? result.error.code === 'NO_SUBMISSION'
+        ? 'not submitted'
+        : 'not graded'
+      : failing.length
+        ? `failed: ${failing.map((check) => check.id).join(', ')}`
+        : 'every check passed'
+    parts.push(
+      `<details id="${anchor(row, result.id)}"><summary>${escape(`${result.id} ${result.title}`)}: ${result.points}/${result.maxPoints}, ${escape(verdict)}</summary>`,
+    )
     if (result.error) parts.push(`<p class="problem">${escape(result.error.message)}</p>`)
     if (result.program) parts.push(`<p class="note">Program: ${escape(result.program.description)}</p>`)
-    if (result.override) parts.push(`<p class="overridden">✎ overridden: ${result.points} points (graded ${result.override.gradedPoints}): ${escape(result.override.reason)} (${escape(result.override.by)})</p>`)
-    for (const check of result.checks.filter((candidate) => candidate.override)) parts.push(`<p class="overridden">✎ overridden: <code>${escape(check.id)}</code> ${check.points} points (graded ${check.override!.gradedPoints}): ${escape(check.override!.reason)} (${escape(check.override!.by)})</p>`)
+    if (result.override)
+      parts.push(
+        `<p class="overridden">✎ overridden: ${result.points} points (graded ${result.override.gradedPoints}): ${escape(result.override.reason)} (${escape(result.override.by)})</p>`,
+      )
+    for (const check of result.checks.filter((candidate) => candidate.override))
+      parts.push(
+        `<p class="overridden">✎ overridden: <code>${escape(check.id)}</code> ${check.points} points (graded ${check.override!.gradedPoints}): ${escape(check.override!.reason)} (${escape(check.override!.by)})</p>`,
+      )
     for (const check of failing) parts.push(renderCheck(check))
     const skipped = result.checks.filter((check) => check.status === 'skipped')
-    if (skipped.length) parts.push(`<p class="note">Skipped after that: ${skipped.map((check) => escape(check.id)).join(', ')}</p>`)
+    if (skipped.length)
+      parts.push(`<p class="note">Skipped after that: ${skipped.map((check) => escape(check.id)).join(', ')}</p>`)
     parts.push('</details>')
   }
   parts.push('</article>')
@@ -126,13 +160,20 @@ function renderStudentDetails(record: StudentRecord, row: number): string {
 }
 
 function renderCheck(check: CheckResult): string {
-  const lines = [`<div class="check"><h4>${escape(check.title)} <code>${escape(check.id)}</code>${check.isHidden ? ' <span class="note">(instructor-only: students see it after the due date)</span>' : ''}</h4>`, `<p class="message">${escape(check.message ?? '')}</p>`]
+  const lines = [
+    `<div class="check"><h4>${escape(check.title)} <code>${escape(check.id)}</code>${check.isHidden ? ' <span class="note">(instructor-only: students see it after the due date)</span>' : ''}</h4>`,
+    `<p class="message">${escape(check.message ?? '')}</p>`,
+  ]
   if (check.expected !== undefined || check.received !== undefined) {
-    lines.push(`<dl>${check.expected !== undefined ? `<dt>expected</dt><dd><code>${escape(check.expected)}</code></dd>` : ''}${check.received !== undefined ? `<dt>received</dt><dd><code>${escape(check.received)}</code></dd>` : ''}</dl>`)
+    lines.push(
+      `<dl>${check.expected !== undefined ? `<dt>expected</dt><dd><code>${escape(check.expected)}</code></dd>` : ''}${check.received !== undefined ? `<dt>received</dt><dd><code>${escape(check.received)}</code></dd>` : ''}</dl>`,
+    )
   }
   if (check.trace?.length) {
     const excerpt = check.trace.slice(0, 12)
-    lines.push(`<pre class="trace">${escape(excerpt.join('\n'))}${check.trace.length > excerpt.length ? `\n… ${check.trace.length - excerpt.length} more packets` : ''}</pre>`)
+    lines.push(
+      `<pre class="trace">${escape(excerpt.join('\n'))}${check.trace.length > excerpt.length ? `\n… ${check.trace.length - excerpt.length} more packets` : ''}</pre>`,
+    )
   }
   lines.push('</div>')
   return lines.join('\n')
@@ -153,5 +194,10 @@ function anchor(row: number, exerciseId?: string): string {
 
 // biome-ignore lint/suspicious/noShadowRestrictedNames: the global escape() is deprecated and never wanted here
 function escape(value: string): string {
-  return value.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;').replaceAll("'", '&#39;')
+  return value
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;')
 }

@@ -86,7 +86,16 @@ export interface GradeKey {
 /** The key a graded submission × exercise is stored under: every field length-prefixed, then the files. */
 export function submissionHash(dir: string, key: GradeKey): string {
   const hash = createHash('sha256')
-  for (const value of ['mqtt-course result v3', key.exercise.id, graderFingerprint(key.exercise), key.broker, String(key.seed), key.isolation, key.command ?? '']) field(hash, value)
+  for (const value of [
+    'mqtt-course result v3',
+    key.exercise.id,
+    graderFingerprint(key.exercise),
+    key.broker,
+    String(key.seed),
+    key.isolation,
+    key.command ?? '',
+  ])
+    field(hash, value)
   hashTree(hash, dir)
   return hash.digest('hex')
 }

@@ -24,7 +24,10 @@ export interface CheckFailureShare {
 export function failureShares(manifest: BatchManifest, students: readonly StudentRecord[]): CheckFailureShare[] {
   const shares: (CheckFailureShare & { order: number })[] = []
   for (const [exerciseIndex, exercise] of manifest.exercises.entries()) {
-    const attempted = students.flatMap((record) => record.report?.exercises.filter((result) => result.id === exercise.id && cellState(result) === 'tried') ?? [])
+    const attempted = students.flatMap(
+      (record) =>
+        record.report?.exercises.filter((result) => result.id === exercise.id && cellState(result) === 'tried') ?? [],
+    )
     if (attempted.length === 0) continue
     const checks = new Map<string, { title: string; failed: ExerciseResult['checks']; order: number }>()
     for (const result of attempted) {
@@ -37,7 +40,17 @@ export function failureShares(manifest: BatchManifest, students: readonly Studen
     for (const [checkId, entry] of checks) {
       if (entry.failed.length === 0) continue
       const common = mostCommonMessage(entry.failed.map((check) => check.message ?? ''))
-      shares.push({ exerciseId: exercise.id, checkId, title: entry.title, attempted: attempted.length, failed: entry.failed.length, share: entry.failed.length / attempted.length, ...(common.message ? { commonMessage: common.message } : {}), commonCount: common.count, order: exerciseIndex * 1000 + entry.order })
+      shares.push({
+        exerciseId: exercise.id,
+        checkId,
+        title: entry.title,
+        attempted: attempted.length,
+        failed: entry.failed.length,
+        share: entry.failed.length / attempted.length,
+        ...(common.message ? { commonMessage: common.message } : {}),
+        commonCount: common.count,
+        order: exerciseIndex * 1000 + entry.order,
+      })
     }
   }
   return shares.sort((a, b) => b.share - a.share || a.order - b.order).map(({ order: _order, ...share }) => share)
@@ -50,7 +63,10 @@ export function failureShares(manifest: BatchManifest, students: readonly Studen
 function mostCommonMessage(messages: readonly string[]): { message?: string; count: number } {
   const groups = new Map<string, string[]>()
   for (const message of messages.filter(Boolean)) {
-    const key = message.split('\n')[0].replace(/"[^"]*"|'[^']*'|`[^`]*`/g, '…').replace(/[\w/+.-]*[\d/][\w/+.-]*/g, '#')
+    const key = message
+      .split('\n')[0]
+      .replace(/"[^"]*"|'[^']*'|`[^`]*`/g, '…')
+      .replace(/[\w/+.-]*[\d/][\w/+.-]*/g, '#')
     groups.set(key, [...(groups.get(key) ?? []), message])
   }
   const largest = [...groups.values()].sort((a, b) => b.length - a.length)[0]

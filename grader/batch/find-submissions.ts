@@ -19,19 +19,29 @@ export function findSubmissions(cohortDir: string): { submissions: SubmissionFol
     if (!statSync(cohortDir).isDirectory()) throw new Error('not a folder')
     entries = readdirSync(cohortDir, { withFileTypes: true })
   } catch {
-    throw new GraderError('NO_SUBMISSION', `${cohortDir} is not a folder`, { hint: 'give the folder that holds one subfolder per student, e.g. npm run batch -- submissions/' })
+    throw new GraderError('NO_SUBMISSION', `${cohortDir} is not a folder`, {
+      hint: 'give the folder that holds one subfolder per student, e.g. npm run batch -- submissions/',
+    })
   }
   // Nothing is left out without a word: what is not a student's folder is listed, with why.
   const skipped: string[] = []
   const submissions: SubmissionFolder[] = []
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (entry.name === 'node_modules') skipped.push(`${entry.name}/ (installed packages, not a student)`)
-    else if (entry.name.startsWith('.')) skipped.push(`${entry.name}${entry.isDirectory() ? '/' : ''} (hidden: its name starts with a dot; rename it to grade it)`)
-    else if (!entry.isDirectory()) skipped.push(`${entry.name} (${entry.isSymbolicLink() ? 'a link: links are not followed' : 'a file, not a folder: one folder per student'})`)
+    else if (entry.name.startsWith('.'))
+      skipped.push(
+        `${entry.name}${entry.isDirectory() ? '/' : ''} (hidden: its name starts with a dot; rename it to grade it)`,
+      )
+    else if (!entry.isDirectory())
+      skipped.push(
+        `${entry.name} (${entry.isSymbolicLink() ? 'a link: links are not followed' : 'a file, not a folder: one folder per student'})`,
+      )
     else submissions.push({ student: entry.name, dir: path.join(cohortDir, entry.name) })
   }
   if (submissions.length === 0) {
-    throw new GraderError('NO_SUBMISSION', `${cohortDir} holds no submission folder`, { hint: `put one folder per student in it: ${path.join(cohortDir, 'alice')}/, ${path.join(cohortDir, 'bob')}/, ...` })
+    throw new GraderError('NO_SUBMISSION', `${cohortDir} holds no submission folder`, {
+      hint: `put one folder per student in it: ${path.join(cohortDir, 'alice')}/, ${path.join(cohortDir, 'bob')}/, ...`,
+    })
   }
   return { submissions, skipped }
 }

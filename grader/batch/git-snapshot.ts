@@ -17,11 +17,22 @@ export interface Commit {
 }
 
 /** The options every git call gets: no pager, no prompts, a repository owned by another uid still read. */
-const gitEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0', GIT_PAGER: 'cat', GIT_CONFIG_NOSYSTEM: '1', GIT_OPTIONAL_LOCKS: '0' }
+const gitEnv = {
+  ...process.env,
+  GIT_TERMINAL_PROMPT: '0',
+  GIT_PAGER: 'cat',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_OPTIONAL_LOCKS: '0',
+}
 const safe = ['-c', 'safe.directory=*', '-c', 'core.fsmonitor=false']
 
 function git(dir: string, args: readonly string[], encoding: 'utf8' | 'buffer' = 'utf8') {
-  return spawnSync('git', [...safe, '-C', dir, ...args], { env: gitEnv, encoding: encoding === 'utf8' ? 'utf8' : 'buffer', maxBuffer: 64 * 1024 * 1024, timeout: 30_000 })
+  return spawnSync('git', [...safe, '-C', dir, ...args], {
+    env: gitEnv,
+    encoding: encoding === 'utf8' ? 'utf8' : 'buffer',
+    maxBuffer: 64 * 1024 * 1024,
+    timeout: 30_000,
+  })
 }
 
 /** Whether the submission folder is the top of a git repository (a clone, with its history). */
@@ -67,14 +78,22 @@ export function snapshotCommit(dir: string, commit: string): { folder: Temporary
       const [mode, type, oid] = entry.slice(0, tab).split(' ')
       const file = entry.slice(tab + 1)
       const parts = file.split('/')
-      if (type !== 'blob' || (mode !== '100644' && mode !== '100755') || path.isAbsolute(file) || parts.some((part) => part === '..' || part === '.' || part === '' || part === '.git')) {
-        skipped.push(`${file} (${type === 'commit' ? 'a submodule' : mode === '120000' ? 'a link' : 'not a plain file'})`)
+      if (
+        type !== 'blob' ||
+        (mode !== '100644' && mode !== '100755') ||
+        path.isAbsolute(file) ||
+        parts.some((part) => part === '..' || part === '.' || part === '' || part === '.git')
+      ) {
+        skipped.push(
+          `${file} (${type === 'commit' ? 'a submodule' : mode === '120000' ? 'a link' : 'not a plain file'})`,
+        )
         continue
       }
       const blob = git(dir, ['cat-file', 'blob', oid], 'buffer')
       if (blob.status !== 0) throw new Error(`git cat-file ${oid} (${file}) failed: ${String(blob.stderr).trim()}`)
       total += (blob.stdout as Buffer).length
-      if (total > maxBytes) throw new Error(`commit ${commit.slice(0, 12)} holds more than ${maxBytes / 1024 / 1024} MiB of files`)
+      if (total > maxBytes)
+        throw new Error(`commit ${commit.slice(0, 12)} holds more than ${maxBytes / 1024 / 1024} MiB of files`)
       const target = path.join(folder.path, ...parts)
       mkdirSync(path.dirname(target), { recursive: true })
       writeFileSync(target, blob.stdout as Buffer, { mode: mode === '100755' ? 0o755 : 0o644 })

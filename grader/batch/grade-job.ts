@@ -57,7 +57,13 @@ export interface GradeJobOutcome {
 export async function runGradeJob(job: GradeJob, context: GradeJobContext): Promise<GradeJobOutcome> {
   let workDir: TemporaryFolder | undefined
   try {
-    const hash = submissionHash(job.submission.dir, { exercise: job.exercise, broker: context.broker, seed: context.seed, isolation: context.isolation, command: job.program?.command ?? '' })
+    const hash = submissionHash(job.submission.dir, {
+      exercise: job.exercise,
+      broker: context.broker,
+      seed: context.seed,
+      isolation: context.isolation,
+      command: job.program?.command ?? '',
+    })
     const cached = context.isForced ? undefined : context.cache.get(hash)
     if (cached) return { result: labelled(cached, job.label), wasCached: true, wasInterrupted: false }
     const isStarter = isUntouchedStarter(job.submission.dir, job.exercise)
@@ -67,20 +73,68 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
     // Regular files and folders only: a link could name any file of the grading machine, a FIFO blocks a reader.
     const { skipped } = copySubmission(job.submission.dir, copy)
     const deadlineMs = job.exercise.run.deadlineMs + (context.deadlineMarginMs ?? 60_000)
-    const outcome = await context.pool.grade({ exerciseId: job.exercise.id, dir: copy, ...(job.program?.command ? { command: job.program.command } : {}), seed: context.seed, broker: context.broker, sandbox: context.sandbox, hide: context.hide, isExclusive: context.exclusive.has(job.exercise.id), deadlineMs })
-    if (outcome.kind === 'interrupted') return { result: errorResult(job, context.seed, 'INTERRUPTED', 'grading was interrupted (Ctrl-C or SIGTERM) before it finished'), wasCached: false, wasInterrupted: true }
-    if (outcome.kind === 'deadline') return { result: errorResult(job, context.seed, 'DEADLINE', `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`), wasCached: false, wasInterrupted: false }
-    if (outcome.kind === 'failed') return { result: errorResult(job, context.seed, 'GRADER_FAILED', outcome.why), wasCached: false, wasInterrupted: false }
-    const graded = { ...outcome.result, ...(job.program ? { program: job.program } : {}), ...(isStarter ? { isUntouchedStarter: true } : {}) }
-    const withNotes = skipped.length > 0 ? { ...graded, notes: [...(graded.notes ?? []), `not graded, left out of the copy: ${skipped.join(', ')}`] } : graded
+    const outcome = await context.pool.grade({
+      exerciseId: job.exercise.id,
+      dir: copy,
+      ...(job.program?.command ? { command: job.program.command } : {}),
+      seed: context.seed,
+      broker: context.broker,
+      sandbox: context.sandbox,
+      hide: context.hide,
+      isExclusive: context.exclusive.has(job.exercise.id),
+      deadlineMs,
+    })
+    if (outcome.kind === 'interrupted')
+      return {
+        result: errorResult(
+          job,
+          context.seed,
+          'INTERRUPTED',
+          'grading was interrupted (Ctrl-C or SIGTERM) before it finished',
+        ),
+        wasCached: false,
+        wasInterrupted: true,
+      }
+    if (outcome.kind === 'deadline')
+      return {
+        result: errorResult(
+          job,
+          context.seed,
+          'DEADLINE',
+          `grading did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`,
+        ),
+        wasCached: false,
+        wasInterrupted: false,
+      }
+    if (outcome.kind === 'failed')
+      return {
+        result: errorResult(job, context.seed, 'GRADER_FAILED', outcome.why),
+        wasCached: false,
+        wasInterrupted: false,
+      }
+    const graded = {
+      ...outcome.result,
+      ...(job.program ? { program: job.program } : {}),
+      ...(isStarter ? { isUntouchedStarter: true } : {}),
+    }
+    const withNotes =
+      skipped.length > 0
+        ? { ...graded, notes: [...(graded.notes ?? []), `not graded, left out of the copy: ${skipped.join(', ')}`] }
+        : graded
     // Stored with a placeholder for the folder, and read back through the schema, as a stored result is.
-    const result = exerciseResultSchema.parse(JSON.parse(JSON.stringify(withNotes).replaceAll(JSON.stringify(copy).slice(1, -1), folderPlaceholder)))
+    const result = exerciseResultSchema.parse(
+      JSON.parse(JSON.stringify(withNotes).replaceAll(JSON.stringify(copy).slice(1, -1), folderPlaceholder)),
+    )
     context.cache.set(hash, result)
     return { result: labelled(result, job.label), wasCached: false, wasInterrupted: false }
   } catch (error) {
     // One submission's trouble (an unreadable file, one too large) is its own cell's error, never the batch's.
     const code = isGraderError(error) ? error.code : 'INTERNAL'
-    return { result: errorResult(job, context.seed, code, describeError(error), isGraderError(error) ? error.hint : undefined), wasCached: false, wasInterrupted: false }
+    return {
+      result: errorResult(job, context.seed, code, describeError(error), isGraderError(error) ? error.hint : undefined),
+      wasCached: false,
+      wasInterrupted: false,
+    }
   } finally {
     workDir?.remove()
   }
@@ -88,16 +142,20 @@ export async function runGradeJob(job: GradeJob, context: GradeJobContext): Prom
 
 const folderPlaceholder = '<submission>'
 
-
 /** The result as this student's: their folder where the grade saw its temporary copy. */
 function labelled(result: ExerciseResult, label: string): ExerciseResult {
   const text = JSON.stringify(result).replaceAll(folderPlaceholder, JSON.stringify(label).slice(1, -1))
   return { ...(JSON.parse(text) as ExerciseResult), source: label }
 }
 
-
 /** A result for an exercise that could not be graded; the gradebook lists it under errors. */
-export function errorResult(job: Pick<GradeJob, 'exercise' | 'label'>, seed: number, code: string, message: string, hint?: string): ExerciseResult {
+export function errorResult(
+  job: Pick<GradeJob, 'exercise' | 'label'>,
+  seed: number,
+  code: string,
+  message: string,
+  hint?: string,
+): ExerciseResult {
   return {
     id: job.exercise.id,
     slug: job.exercise.slug,

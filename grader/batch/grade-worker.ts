@@ -10,7 +10,17 @@ import { raceSignal } from '../time/deadline.ts'
 
 /** What the batch asks of a worker. */
 export type WorkerRequest =
-  | { kind: 'grade'; jobId: number; exerciseId: string; dir: string; command?: string; seed: number; broker: BrokerChoice; sandbox: SandboxChoice; hide: string[] }
+  | {
+      kind: 'grade'
+      jobId: number
+      exerciseId: string
+      dir: string
+      command?: string
+      seed: number
+      broker: BrokerChoice
+      sandbox: SandboxChoice
+      hide: string[]
+    }
   | { kind: 'typechecked'; requestId: number; result?: TypecheckResult; error?: string }
 
 /** What a worker tells the batch. */
@@ -51,7 +61,9 @@ export async function runGradeWorker(): Promise<number> {
   const typecheck = (dir: string, entry: string, signal: AbortSignal): Promise<TypecheckResult> => {
     const requestId = nextRequestId++
     const answer = new Promise<TypecheckResult>((resolve, reject) => {
-      pendingTypechecks.set(requestId, (reply) => (reply.result ? resolve(reply.result) : reject(new Error(reply.error ?? 'the type check failed'))))
+      pendingTypechecks.set(requestId, (reply) =>
+        reply.result ? resolve(reply.result) : reject(new Error(reply.error ?? 'the type check failed')),
+      )
     })
     send({ kind: 'typecheck', requestId, dir, entry })
     return raceSignal(answer, signal).finally(() => pendingTypechecks.delete(requestId))
@@ -73,7 +85,20 @@ export async function runGradeWorker(): Promise<number> {
     } catch (error) {
       // gradeExercise turns everything into a result; this is for what happens before it (an exercise that
       // would not load).
-      result = { id: request.exerciseId, slug: '', title: '', maxPoints: 0, points: 0, seed: request.seed, source: request.dir, programRuns: [], status: 'errored', durationMs: 0, checks: [], error: { code: 'INTERNAL', message: describeError(error) } }
+      result = {
+        id: request.exerciseId,
+        slug: '',
+        title: '',
+        maxPoints: 0,
+        points: 0,
+        seed: request.seed,
+        source: request.dir,
+        programRuns: [],
+        status: 'errored',
+        durationMs: 0,
+        checks: [],
+        error: { code: 'INTERNAL', message: describeError(error) },
+      }
     }
     // Interrupted: the cleanups are stopping everything, and the batch reports what did not finish.
     if (!whenInterrupted()) send({ kind: 'graded', jobId: request.jobId, result })

@@ -16,22 +16,50 @@ export interface GradebookOptions {
  * empty when the exercise could not be graded (the errors column says why) and 0 when it was not submitted. No
  * times or seeds: the same submissions give the same gradebook, sharded or not.
  */
-export function renderGradebook(exercises: readonly ManifestExercise[], students: readonly StudentRecord[], options: GradebookOptions = {}): string {
+export function renderGradebook(
+  exercises: readonly ManifestExercise[],
+  students: readonly StudentRecord[],
+  options: GradebookOptions = {},
+): string {
   const maximum = exercises.reduce((sum, exercise) => sum + exercise.maxPoints, 0)
   // The overridden column is there when something was overridden: a gradebook without overrides keeps its columns.
   const hasOverrides = students.some((record) => describeOverrides(record) !== '')
   // With --due: the commit graded and its time, and what a late commit was worth.
   const hasGit = students.some((record) => record.report?.git)
-  const header = ['student', ...(options.roster ? ['name'] : []), ...exercises.map((exercise) => exercise.id), 'total', 'max', 'errors', ...(hasOverrides ? ['overridden'] : []), ...(hasGit ? ['commit', 'committed', 'late'] : [])]
+  const header = [
+    'student',
+    ...(options.roster ? ['name'] : []),
+    ...exercises.map((exercise) => exercise.id),
+    'total',
+    'max',
+    'errors',
+    ...(hasOverrides ? ['overridden'] : []),
+    ...(hasGit ? ['commit', 'committed', 'late'] : []),
+  ]
   const rows = students.map((record) => {
     const results = new Map((record.report?.exercises ?? []).map((result) => [result.id, result]))
     const isMissing = record.rosterStatus === 'not submitted'
     const cells = exercises.map((exercise) => (isMissing ? '0' : cell(results.get(exercise.id))))
     const total = [...results.values()].reduce((sum, result) => sum + result.points, 0)
     const name = options.roster ? [rosterEntryOf(options.roster, record.student)?.name ?? ''] : []
-    return [record.student, ...name, ...cells, record.report ? String(total) : isMissing ? '0' : '', String(maximum), describeErrors(record), ...(hasOverrides ? [describeOverrides(record)] : []), ...(hasGit ? describeCommit(record) : [])]
+    return [
+      record.student,
+      ...name,
+      ...cells,
+      record.report ? String(total) : isMissing ? '0' : '',
+      String(maximum),
+      describeErrors(record),
+      ...(hasOverrides ? [describeOverrides(record)] : []),
+      ...(hasGit ? describeCommit(record) : []),
+    ]
   })
-  return (options.hasBom ? '\uFEFF' : '') + stringify([header, ...rows].map((row) => row.map(neutralise)), { record_delimiter: 'unix' })
+  return (
+    (options.hasBom ? '\uFEFF' : '') +
+    stringify(
+      [header, ...rows].map((row) => row.map(neutralise)),
+      { record_delimiter: 'unix' },
+    )
+  )
 }
 
 /**
@@ -51,11 +79,22 @@ export function cell(result: ExerciseResult | undefined): string {
 
 /** The errors column: why a student or an exercise has no score. */
 export function describeErrors(record: StudentRecord): string {
-  const roster = record.rosterStatus === 'not in roster' ? 'not in the roster (check the folder name against roster.csv)' : ''
-  const errors = record.problem ? record.problem : !record.report ? 'not graded (the batch was interrupted first)' : record.report.exercises
-    .filter((result) => result.error)
-    .map((result) => (result.error!.code !== 'NO_SUBMISSION' ? `${result.id}: ${result.error!.message}` : result.error!.message.startsWith(`${result.id}: `) ? result.error!.message : `${result.id}: not submitted`))
-    .join('; ')
+  const roster =
+    record.rosterStatus === 'not in roster' ? 'not in the roster (check the folder name against roster.csv)' : ''
+  const errors = record.problem
+    ? record.problem
+    : !record.report
+      ? 'not graded (the batch was interrupted first)'
+      : record.report.exercises
+          .filter((result) => result.error)
+          .map((result) =>
+            result.error!.code !== 'NO_SUBMISSION'
+              ? `${result.id}: ${result.error!.message}`
+              : result.error!.message.startsWith(`${result.id}: `)
+                ? result.error!.message
+                : `${result.id}: not submitted`,
+          )
+          .join('; ')
   return [roster, errors].filter(Boolean).join('; ')
 }
 
@@ -64,7 +103,9 @@ export function describeCommit(record: StudentRecord): [string, string, string] 
   const git = record.report?.git
   if (!git) return ['', '', '']
   const counted = git.counted === 'late' ? git.late : git.onTime
-  const late = git.late ? `${git.late.commit.slice(0, 12)} at ${git.late.committedAt}: ${git.late.isAccepted ? `${git.late.gradedPoints} − ${git.late.penaltyPercent}% = ${git.late.points}` : `not accepted (${git.late.policy})`}${git.counted === 'late' ? ' (counted)' : ''}` : ''
+  const late = git.late
+    ? `${git.late.commit.slice(0, 12)} at ${git.late.committedAt}: ${git.late.isAccepted ? `${git.late.gradedPoints} − ${git.late.penaltyPercent}% = ${git.late.points}` : `not accepted (${git.late.policy})`}${git.counted === 'late' ? ' (counted)' : ''}`
+    : ''
   return [counted?.commit.slice(0, 12) ?? '', counted?.committedAt ?? '', late]
 }
 
@@ -72,8 +113,15 @@ export function describeCommit(record: StudentRecord): [string, string, string] 
 export function describeOverrides(record: StudentRecord): string {
   const entries: string[] = []
   for (const result of record.report?.exercises ?? []) {
-    for (const check of result.checks) if (check.override) entries.push(`${result.id} ${check.id}: ${check.points} (graded ${check.override.gradedPoints}): ${check.override.reason} (${check.override.by})`)
-    if (result.override) entries.push(`${result.id} total: ${result.points} (graded ${result.override.gradedPoints}): ${result.override.reason} (${result.override.by})`)
+    for (const check of result.checks)
+      if (check.override)
+        entries.push(
+          `${result.id} ${check.id}: ${check.points} (graded ${check.override.gradedPoints}): ${check.override.reason} (${check.override.by})`,
+        )
+    if (result.override)
+      entries.push(
+        `${result.id} total: ${result.points} (graded ${result.override.gradedPoints}): ${result.override.reason} (${result.override.by})`,
+      )
   }
   return entries.join('; ')
 }

@@ -7,7 +7,10 @@ import { type RosterEntry, rosterEntryOf } from './roster.ts'
 export const lmsFormats = ['canvas', 'moodle'] as const
 export type LmsFormat = (typeof lmsFormats)[number]
 
-export const lmsFileNames: Record<LmsFormat, string> = { canvas: 'gradebook-canvas.csv', moodle: 'gradebook-moodle.csv' }
+export const lmsFileNames: Record<LmsFormat, string> = {
+  canvas: 'gradebook-canvas.csv',
+  moodle: 'gradebook-moodle.csv',
+}
 
 /** An exercise's column: its id and title, the assignment (Canvas) or grade item (Moodle) it maps to. */
 function columnName(exercise: ManifestExercise): string {
@@ -22,7 +25,11 @@ function columnName(exercise: ManifestExercise): string {
  * assignment. An exercise that was not submitted is 0, one that could not be graded is blank (Canvas leaves a
  * blank cell's grade unchanged).
  */
-export function renderCanvasGradebook(exercises: readonly ManifestExercise[], students: readonly StudentRecord[], roster: readonly RosterEntry[] | undefined): { csv: string; left: string[] } {
+export function renderCanvasGradebook(
+  exercises: readonly ManifestExercise[],
+  students: readonly StudentRecord[],
+  roster: readonly RosterEntry[] | undefined,
+): { csv: string; left: string[] } {
   const header = ['Student', 'ID', 'SIS User ID', 'SIS Login ID', 'Section', ...exercises.map(columnName)]
   const possible = ['Points Possible', '', '', '', '', ...exercises.map((exercise) => String(exercise.maxPoints))]
   const left: string[] = []
@@ -33,9 +40,22 @@ export function renderCanvasGradebook(exercises: readonly ManifestExercise[], st
       left.push(record.student)
       continue
     }
-    rows.push([entry.name ?? record.student, entry.canvas_id ?? '', entry.sis_user_id ?? '', entry.sis_login_id ?? '', entry.section ?? '', ...scores(exercises, record)])
+    rows.push([
+      entry.name ?? record.student,
+      entry.canvas_id ?? '',
+      entry.sis_user_id ?? '',
+      entry.sis_login_id ?? '',
+      entry.section ?? '',
+      ...scores(exercises, record),
+    ])
   }
-  return { csv: stringify([header, possible, ...rows].map((row) => row.map(neutralise)), { record_delimiter: 'unix' }), left }
+  return {
+    csv: stringify(
+      [header, possible, ...rows].map((row) => row.map(neutralise)),
+      { record_delimiter: 'unix' },
+    ),
+    left,
+  }
 }
 
 /**
@@ -45,7 +65,11 @@ export function renderCanvasGradebook(exercises: readonly ManifestExercise[], st
  * exercise column is mapped to a grade item. Only students with one of them (the roster's id_number, email,
  * username) are written.
  */
-export function renderMoodleGradebook(exercises: readonly ManifestExercise[], students: readonly StudentRecord[], roster: readonly RosterEntry[] | undefined): { csv: string; left: string[] } {
+export function renderMoodleGradebook(
+  exercises: readonly ManifestExercise[],
+  students: readonly StudentRecord[],
+  roster: readonly RosterEntry[] | undefined,
+): { csv: string; left: string[] } {
   const header = ['ID number', 'Email address', 'Username', 'Full name', ...exercises.map(columnName)]
   const left: string[] = []
   const rows: string[][] = []
@@ -55,9 +79,21 @@ export function renderMoodleGradebook(exercises: readonly ManifestExercise[], st
       left.push(record.student)
       continue
     }
-    rows.push([entry.id_number ?? '', entry.email ?? '', entry.username ?? '', entry.name ?? record.student, ...scores(exercises, record)])
+    rows.push([
+      entry.id_number ?? '',
+      entry.email ?? '',
+      entry.username ?? '',
+      entry.name ?? record.student,
+      ...scores(exercises, record),
+    ])
   }
-  return { csv: stringify([header, ...rows].map((row) => row.map(neutralise)), { record_delimiter: 'unix' }), left }
+  return {
+    csv: stringify(
+      [header, ...rows].map((row) => row.map(neutralise)),
+      { record_delimiter: 'unix' },
+    ),
+    left,
+  }
 }
 
 function scores(exercises: readonly ManifestExercise[], record: StudentRecord): string[] {

@@ -9,7 +9,6 @@ import type { SimilarityCommand } from '../similarity/run-similarity.ts'
 import { type LmsFormat, lmsFormats } from './lms-gradebook.ts'
 import { type LatePolicy, parseDue, parseLatePolicy } from './late-policy.ts'
 
-
 export interface Shard {
   /** 1-based, as typed: `--shard 2/8` is index 2 of count 8. */
   index: number
@@ -138,27 +137,74 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
   if (args[0] === 'merge') return parseMergeArgs(args.slice(1), env)
   if (args[0] === 'similarity') return parseSimilarityArgs(args.slice(1))
   const parsed = parse(args, batchOptions)
-  const values = { ...fromNpmConfig(env, ['out', 'jobs', 'per-job', 'exercises', 'broker', 'seed', 'shard', 'sandbox', 'roster', 'overrides', 'format', 'due', 'late']), ...definedOnly(parsed.values) } as typeof parsed.values
-  if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined) values.force = true
+  const values = {
+    ...fromNpmConfig(env, [
+      'out',
+      'jobs',
+      'per-job',
+      'exercises',
+      'broker',
+      'seed',
+      'shard',
+      'sandbox',
+      'roster',
+      'overrides',
+      'format',
+      'due',
+      'late',
+    ]),
+    ...definedOnly(parsed.values),
+  } as typeof parsed.values
+  if (env.npm_lifecycle_event === 'batch' && env.npm_config_force === 'true' && values.force === undefined)
+    values.force = true
   if (values.help) return { kind: 'help' }
   if (parsed.positionals.length !== 1) {
     // npm took `--out x` for itself (npm_config_out=true) and left x behind: the `--` was forgotten.
-    const swallowed = env.npm_lifecycle_event === 'batch' && Object.keys(batchOptions).some((name) => env[`npm_config_${name}`] === 'true')
-    throw new GraderError('USAGE', parsed.positionals.length === 0 ? 'say which cohort folder to grade' : `one cohort folder at a time, not ${parsed.positionals.length} (${parsed.positionals.join(', ')})`, {
-      hint: swallowed ? 'npm kept the options for itself: put -- before them, e.g. npm run batch -- submissions/ --out reports/' : 'e.g. npm run batch -- submissions/ --out reports/',
-    })
+    const swallowed =
+      env.npm_lifecycle_event === 'batch' &&
+      Object.keys(batchOptions).some((name) => env[`npm_config_${name}`] === 'true')
+    throw new GraderError(
+      'USAGE',
+      parsed.positionals.length === 0
+        ? 'say which cohort folder to grade'
+        : `one cohort folder at a time, not ${parsed.positionals.length} (${parsed.positionals.join(', ')})`,
+      {
+        hint: swallowed
+          ? 'npm kept the options for itself: put -- before them, e.g. npm run batch -- submissions/ --out reports/'
+          : 'e.g. npm run batch -- submissions/ --out reports/',
+      },
+    )
   }
   const jobs = values.jobs === undefined ? Math.max(1, os.availableParallelism()) : Number(values.jobs)
-  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256) throw new GraderError('USAGE', `--jobs ${values.jobs} is not a number of jobs: expected a whole number from 1 to 256`, { hint: 'e.g. --jobs 4' })
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > 256)
+    throw new GraderError(
+      'USAGE',
+      `--jobs ${values.jobs} is not a number of jobs: expected a whole number from 1 to 256`,
+      { hint: 'e.g. --jobs 4' },
+    )
   const perJob = values['per-job'] === undefined ? defaultPerJob : Number(values['per-job'])
-  if (!Number.isInteger(perJob) || perJob < 1 || perJob > 64) throw new GraderError('USAGE', `--per-job ${values['per-job']} is not a number of grades: expected a whole number from 1 to 64`, { hint: 'e.g. --per-job 4' })
+  if (!Number.isInteger(perJob) || perJob < 1 || perJob > 64)
+    throw new GraderError(
+      'USAGE',
+      `--per-job ${values['per-job']} is not a number of grades: expected a whole number from 1 to 64`,
+      { hint: 'e.g. --per-job 4' },
+    )
   let seed: number | undefined
   if (values.seed !== undefined) {
     seed = Number(values.seed)
-    if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) throw new GraderError('USAGE', `--seed ${values.seed} is not a seed: expected a whole number from 1 to 4294967295`, { hint: 'e.g. --seed 2026' })
+    if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1)
+      throw new GraderError(
+        'USAGE',
+        `--seed ${values.seed} is not a seed: expected a whole number from 1 to 4294967295`,
+        { hint: 'e.g. --seed 2026' },
+      )
   }
   if (values.sandbox !== undefined && !(sandboxChoices as readonly string[]).includes(values.sandbox)) {
-    throw new GraderError('USAGE', `--sandbox ${values.sandbox} is not a sandbox mode: expected ${sandboxChoices.join(', ')}`, { hint: 'e.g. --sandbox auto' })
+    throw new GraderError(
+      'USAGE',
+      `--sandbox ${values.sandbox} is not a sandbox mode: expected ${sandboxChoices.join(', ')}`,
+      { hint: 'e.g. --sandbox auto' },
+    )
   }
   return {
     kind: 'batch',
@@ -173,8 +219,12 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     isForced: values.force ?? false,
     ...(values.sandbox !== undefined ? { sandbox: values.sandbox as SandboxChoice } : {}),
     languageCommands: parseLanguageCommands(values['cmd-for'] ?? []),
-    ...(values.roster !== undefined ? { rosterFile: nonEmpty(values.roster, '--roster', 'e.g. --roster roster.csv')! } : {}),
-    ...(values.overrides !== undefined ? { overridesFile: nonEmpty(values.overrides, '--overrides', 'e.g. --overrides overrides.csv')! } : {}),
+    ...(values.roster !== undefined
+      ? { rosterFile: nonEmpty(values.roster, '--roster', 'e.g. --roster roster.csv')! }
+      : {}),
+    ...(values.overrides !== undefined
+      ? { overridesFile: nonEmpty(values.overrides, '--overrides', 'e.g. --overrides overrides.csv')! }
+      : {}),
     formats: values.format === undefined ? [] : parseFormats(values.format),
     hasBom: values.bom ?? false,
     ...(values.due !== undefined ? { due: checkedDue(values.due) } : {}),
@@ -185,26 +235,56 @@ export function parseBatchArgs(args: readonly string[], env: NodeJS.ProcessEnv =
 function parseMergeArgs(args: readonly string[], env: NodeJS.ProcessEnv): BatchCliCommand {
   const parsed = parse(args, { out: batchOptions.out, help: batchOptions.help })
   if (parsed.values.help) return { kind: 'help' }
-  if (parsed.positionals.length === 0) throw new GraderError('USAGE', 'say which shard outputs to merge', { hint: 'e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/' })
+  if (parsed.positionals.length === 0)
+    throw new GraderError('USAGE', 'say which shard outputs to merge', {
+      hint: 'e.g. npm run batch -- merge shard-1/ shard-2/ --out reports/',
+    })
   const out = (parsed.values.out as string | undefined) ?? fromNpmConfig(env, ['out']).out
-  return { kind: 'merge', shardDirs: parsed.positionals, outDir: nonEmpty(out, '--out', 'e.g. --out reports/') ?? 'reports' }
+  return {
+    kind: 'merge',
+    shardDirs: parsed.positionals,
+    outDir: nonEmpty(out, '--out', 'e.g. --out reports/') ?? 'reports',
+  }
 }
 
 function parseSimilarityArgs(args: readonly string[]): BatchCliCommand {
-  const parsed = parse(args, { out: batchOptions.out, exercises: batchOptions.exercises, top: { type: 'string' }, help: batchOptions.help })
+  const parsed = parse(args, {
+    out: batchOptions.out,
+    exercises: batchOptions.exercises,
+    top: { type: 'string' },
+    help: batchOptions.help,
+  })
   if (parsed.values.help) return { kind: 'help' }
-  if (parsed.positionals.length !== 1) throw new GraderError('USAGE', 'say which cohort folder to compare', { hint: 'e.g. npm run batch -- similarity submissions/ --out reports/' })
+  if (parsed.positionals.length !== 1)
+    throw new GraderError('USAGE', 'say which cohort folder to compare', {
+      hint: 'e.g. npm run batch -- similarity submissions/ --out reports/',
+    })
   const top = parsed.values.top === undefined ? 5 : Number(parsed.values.top)
-  if (!Number.isInteger(top) || top < 1) throw new GraderError('USAGE', `--top ${parsed.values.top} is not a number of pairs: expected a whole number from 1`, { hint: 'e.g. --top 10' })
+  if (!Number.isInteger(top) || top < 1)
+    throw new GraderError(
+      'USAGE',
+      `--top ${parsed.values.top} is not a number of pairs: expected a whole number from 1`,
+      { hint: 'e.g. --top 10' },
+    )
   const exercises = parsed.values.exercises as string | undefined
   const out = parsed.values.out as string | undefined
-  return { kind: 'similarity', cohortDir: parsed.positionals[0], top, ...(exercises !== undefined ? { exercises: parseExerciseList(exercises) } : {}), ...(out !== undefined ? { outDir: nonEmpty(out, '--out', 'e.g. --out reports/')! } : {}) }
+  return {
+    kind: 'similarity',
+    cohortDir: parsed.positionals[0],
+    top,
+    ...(exercises !== undefined ? { exercises: parseExerciseList(exercises) } : {}),
+    ...(out !== undefined ? { outDir: nonEmpty(out, '--out', 'e.g. --out reports/')! } : {}),
+  }
 }
 
 /** Flags npm kept for itself when the `--` was forgotten: `npm run batch subs --out x` sets npm_config_out=x. */
 function fromNpmConfig(env: NodeJS.ProcessEnv, names: readonly string[]): Record<string, string> {
   if (env.npm_lifecycle_event !== 'batch') return {}
-  return Object.fromEntries(names.map((name) => [name, env[`npm_config_${name.replaceAll('-', '_')}`]]).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== 'true'))
+  return Object.fromEntries(
+    names
+      .map((name) => [name, env[`npm_config_${name.replaceAll('-', '_')}`]])
+      .filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== 'true'),
+  )
 }
 
 function definedOnly<T extends object>(values: T): Partial<T> {
@@ -213,22 +293,37 @@ function definedOnly<T extends object>(values: T): Partial<T> {
 
 /** `--exercises ex1,5,last-will` → ['ex1', 'ex5', 'ex5'] de-duplicated, in course order. */
 function parseExerciseList(value: string): string[] {
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean)
-  if (names.length === 0) throw new GraderError('USAGE', '--exercises needs at least one exercise', { hint: 'e.g. --exercises ex1,ex5' })
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
+  if (names.length === 0)
+    throw new GraderError('USAGE', '--exercises needs at least one exercise', { hint: 'e.g. --exercises ex1,ex5' })
   const folders = names.map((name) => resolveExerciseFolder(name))
   return [...new Map(folders.sort((a, b) => a.number - b.number).map((f) => [f.id, f.id])).values()]
 }
 
 function parseLate(value: string, due: string | undefined): LatePolicy {
-  if (due === undefined) throw new GraderError('USAGE', '--late needs --due: late is after a deadline', { hint: 'e.g. --due 2026-03-01T23:59:00+01:00 --late "10%/day,max 3d"' })
+  if (due === undefined)
+    throw new GraderError('USAGE', '--late needs --due: late is after a deadline', {
+      hint: 'e.g. --due 2026-03-01T23:59:00+01:00 --late "10%/day,max 3d"',
+    })
   return parseLatePolicy(value)
 }
 
 /** `--format canvas,moodle`: csv (the plain gradebook, always written) may be named too. */
 function parseFormats(value: string): LmsFormat[] {
-  const names = value.split(',').map((name) => name.trim().toLowerCase()).filter(Boolean)
+  const names = value
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean)
   const unknown = names.filter((name) => name !== 'csv' && !(lmsFormats as readonly string[]).includes(name))
-  if (names.length === 0 || unknown.length > 0) throw new GraderError('USAGE', `--format ${value}: ${unknown.length ? `"${unknown.join('", "')}" is not a gradebook format` : 'name a format'}; expected csv, ${lmsFormats.join(', ')}`, { hint: 'e.g. --format canvas (writes gradebook-canvas.csv beside gradebook.csv)' })
+  if (names.length === 0 || unknown.length > 0)
+    throw new GraderError(
+      'USAGE',
+      `--format ${value}: ${unknown.length ? `"${unknown.join('", "')}" is not a gradebook format` : 'name a format'}; expected csv, ${lmsFormats.join(', ')}`,
+      { hint: 'e.g. --format canvas (writes gradebook-canvas.csv beside gradebook.csv)' },
+    )
   return [...new Set(names.filter((name): name is LmsFormat => name !== 'csv'))]
 }
 
@@ -237,7 +332,9 @@ function parseShard(value: string): Shard {
   const index = Number(match?.[1])
   const count = Number(match?.[2])
   if (!match || count < 1 || index < 1 || index > count) {
-    throw new GraderError('USAGE', `--shard ${value} is not a shard: expected i/n with 1 ≤ i ≤ n`, { hint: 'e.g. --shard 2/8 grades the second of eight slices' })
+    throw new GraderError('USAGE', `--shard ${value} is not a shard: expected i/n with 1 ≤ i ≤ n`, {
+      hint: 'e.g. --shard 2/8 grades the second of eight slices',
+    })
   }
   return { index, count }
 }

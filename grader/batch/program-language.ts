@@ -29,11 +29,17 @@ export function parseLanguageCommands(values: readonly string[]): LanguageComman
   for (const value of values) {
     const match = /^\.?([A-Za-z0-9]+)=(.+)$/s.exec(value.trim())
     if (!match || match[2].trim() === '') {
-      throw new GraderError('USAGE', `--cmd-for ${value} is not EXT=COMMAND`, { hint: 'e.g. --cmd-for py="python3 {entry}" or --cmd-for go="go run {entry}" ({entry} is the entry file, main.<EXT>)' })
+      throw new GraderError('USAGE', `--cmd-for ${value} is not EXT=COMMAND`, {
+        hint: 'e.g. --cmd-for py="python3 {entry}" or --cmd-for go="go run {entry}" ({entry} is the entry file, main.<EXT>)',
+      })
     }
     const extension = match[1].toLowerCase()
     if (['ts', 'mts', 'cts'].includes(extension)) {
-      throw new GraderError('USAGE', `--cmd-for ${value}: TypeScript always runs on the course's pinned Node, type-checked`, { hint: 'give --cmd-for for other languages only, e.g. --cmd-for py="python3 {entry}"' })
+      throw new GraderError(
+        'USAGE',
+        `--cmd-for ${value}: TypeScript always runs on the course's pinned Node, type-checked`,
+        { hint: 'give --cmd-for for other languages only, e.g. --cmd-for py="python3 {entry}"' },
+      )
     }
     commands[extension] = match[2].trim()
   }
@@ -51,9 +57,14 @@ export function otherEntries(entry: string | undefined, commands: LanguageComman
  * The program in `dir`: the exercise's own entry first (a folder with main.ts and a helper main.py is graded as
  * TypeScript), else the first other language's entry in the order the commands were given.
  */
-export function chooseProgram(dir: string, entry: string | undefined, commands: LanguageCommands): ChosenProgram | undefined {
+export function chooseProgram(
+  dir: string,
+  entry: string | undefined,
+  commands: LanguageCommands,
+): ChosenProgram | undefined {
   if (!entry) return undefined
-  if (existsSync(path.join(dir, entry))) return { entry, description: `TypeScript (${entry}, pinned Node ${process.version})` }
+  if (existsSync(path.join(dir, entry)))
+    return { entry, description: `TypeScript (${entry}, pinned Node ${process.version})` }
   for (const other of otherEntries(entry, commands)) {
     if (!existsSync(path.join(dir, other))) continue
     const template = commands[path.extname(other).slice(1)]

@@ -26,9 +26,17 @@ export function readRoster(file: string): RosterEntry[] {
   const seen = new Map<string, number>()
   const entries: RosterEntry[] = []
   for (const { line, cells } of rows) {
-    if (!cells.folder) throw new GraderError('USAGE', `the roster ${file}, line ${line}: the folder cell is empty`, { hint: 'each row names the student\'s submission folder in the "folder" column' })
+    if (!cells.folder)
+      throw new GraderError('USAGE', `the roster ${file}, line ${line}: the folder cell is empty`, {
+        hint: 'each row names the student\'s submission folder in the "folder" column',
+      })
     const earlier = seen.get(cells.folder)
-    if (earlier !== undefined) throw new GraderError('USAGE', `the roster ${file}, line ${line}: folder "${cells.folder}" is already on line ${earlier}`, { hint: 'one row per student: remove the duplicate' })
+    if (earlier !== undefined)
+      throw new GraderError(
+        'USAGE',
+        `the roster ${file}, line ${line}: folder "${cells.folder}" is already on line ${earlier}`,
+        { hint: 'one row per student: remove the duplicate' },
+      )
     seen.set(cells.folder, line)
     entries.push(Object.fromEntries(Object.entries(cells).filter(([, value]) => value !== '')) as RosterEntry)
   }
@@ -39,15 +47,28 @@ export function readRoster(file: string): RosterEntry[] {
  * The gradebook's rows: the roster's students in its order (one with no submission gets a record saying so), then
  * the folders no roster row names, flagged. Without a roster, the records as they are.
  */
-export function applyRoster(roster: readonly RosterEntry[] | undefined, records: readonly StudentRecord[]): StudentRecord[] {
+export function applyRoster(
+  roster: readonly RosterEntry[] | undefined,
+  records: readonly StudentRecord[],
+): StudentRecord[] {
   if (!roster) return [...records]
   const byFolder = new Map(records.map((record) => [record.student, record]))
   const ordered: StudentRecord[] = roster.map((entry) => {
     const record = byFolder.get(entry.folder)
     byFolder.delete(entry.folder)
-    return record ? { ...record, rosterStatus: 'listed' as const } : { student: entry.folder, folder: safeFolderName(entry.folder), rosterStatus: 'not submitted' as const, problem: 'not submitted: no folder of this name in the cohort' }
+    return record
+      ? { ...record, rosterStatus: 'listed' as const }
+      : {
+          student: entry.folder,
+          folder: safeFolderName(entry.folder),
+          rosterStatus: 'not submitted' as const,
+          problem: 'not submitted: no folder of this name in the cohort',
+        }
   })
-  return [...ordered, ...[...byFolder.values()].map((record) => ({ ...record, rosterStatus: 'not in roster' as const }))]
+  return [
+    ...ordered,
+    ...[...byFolder.values()].map((record) => ({ ...record, rosterStatus: 'not in roster' as const })),
+  ]
 }
 
 /** The roster row of a record, if any. */

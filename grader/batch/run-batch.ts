@@ -44,7 +44,10 @@ export interface BatchSummary {
  * processes (worker-pool.ts), each result stored as soon as it exists, each student's reports written as soon as the
  * student is done, the cohort's at the end, or at Ctrl-C with what finished.
  */
-export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream = process.stdout): Promise<BatchSummary> {
+export async function runBatch(
+  command: BatchCommand,
+  stream: NodeJS.WriteStream = process.stdout,
+): Promise<BatchSummary> {
   // Everything the instructor typed is checked before anything is graded (exit 2 with what to do).
   const { submissions: all, skipped } = findSubmissions(command.cohortDir)
   const cohortDir = path.resolve(command.cohortDir)
@@ -56,16 +59,29 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const hide = [cohortDir, outDir]
   const sandbox = await chooseSandboxWhenProbed(sandboxChoice, { hide })
   if (sandbox.kind === 'none' && sandboxChoice !== 'none') {
-    throw new GraderError('SANDBOX_UNAVAILABLE', `a cohort's programs must be isolated from each other and from you, and ${sandbox.note ?? 'there is no sandbox here'}`, {
-      hint: 'install bubblewrap (sudo apt install bubblewrap) and allow it user namespaces, or run the batch as root (each grade then runs as a uid of its own); --sandbox none grades without isolation, on your own responsibility',
-    })
+    throw new GraderError(
+      'SANDBOX_UNAVAILABLE',
+      `a cohort's programs must be isolated from each other and from you, and ${sandbox.note ?? 'there is no sandbox here'}`,
+      {
+        hint: 'install bubblewrap (sudo apt install bubblewrap) and allow it user namespaces, or run the batch as root (each grade then runs as a uid of its own); --sandbox none grades without isolation, on your own responsibility',
+      },
+    )
   }
   const wanted = command.exercises ? new Set(command.exercises) : undefined
   const exercises: Exercise[] = []
-  for (const folder of listExerciseFolders().filter((f) => !wanted || wanted.has(f.id))) exercises.push(await loadExercise(folder))
+  for (const folder of listExerciseFolders().filter((f) => !wanted || wanted.has(f.id)))
+    exercises.push(await loadExercise(folder))
   // Overrides are read (and checked) on every run, before grading: a regrade, --force included, applies them again.
-  const overridesFile = command.overridesFile ?? (existsSync(path.join(outDir, 'overrides.csv')) ? path.join(outDir, 'overrides.csv') : undefined)
-  const overrides = overridesFile ? readOverrides(overridesFile, exercises, new Set([...all.map((submission) => submission.student), ...(roster ?? []).map((entry) => entry.folder)])) : []
+  const overridesFile =
+    command.overridesFile ??
+    (existsSync(path.join(outDir, 'overrides.csv')) ? path.join(outDir, 'overrides.csv') : undefined)
+  const overrides = overridesFile
+    ? readOverrides(
+        overridesFile,
+        exercises,
+        new Set([...all.map((submission) => submission.student), ...(roster ?? []).map((entry) => entry.folder)]),
+      )
+    : []
   const exclusive = sandbox.kind === 'uid' ? await exposingExercises(exercises, command.broker) : new Set<string>()
   // Folders are decided over the whole cohort, before sharding: every shard writes a student to the same one.
   const { folders, renamed } = assignReportFolders(all.map((submission) => submission.student))
@@ -73,9 +89,15 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const seed = command.seed ?? newSeed()
   const cache = new ResultCache(outDir)
   const progress = new BatchProgress({ stream, total: submissions.length })
-  const shardNote = command.shard ? `, shard ${command.shard.index}/${command.shard.count} (${submissions.length} of ${all.length} students)` : ''
-  progress.say(`Grading ${submissions.length} submission${submissions.length === 1 ? '' : 's'} × ${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${command.jobs} process${command.jobs === 1 ? '' : 'es'} × ${command.perJob} at a time, on broker ${command.broker}, seed ${seed}${shardNote}`)
-  progress.say(`  (--seed ${seed} repeats these inputs; each student's own seed, in their result.json, repeats theirs with npm run grade -- --seed)`)
+  const shardNote = command.shard
+    ? `, shard ${command.shard.index}/${command.shard.count} (${submissions.length} of ${all.length} students)`
+    : ''
+  progress.say(
+    `Grading ${submissions.length} submission${submissions.length === 1 ? '' : 's'} × ${exercises.length} exercise${exercises.length === 1 ? '' : 's'}, ${command.jobs} process${command.jobs === 1 ? '' : 'es'} × ${command.perJob} at a time, on broker ${command.broker}, seed ${seed}${shardNote}`,
+  )
+  progress.say(
+    `  (--seed ${seed} repeats these inputs; each student's own seed, in their result.json, repeats theirs with npm run grade -- --seed)`,
+  )
   progress.say(`  isolation: ${sandbox.description}`)
   if (sandbox.note) progress.say(`  note: ${sandbox.note}`)
   for (const entry of skipped) progress.say(`  skipped: ${entry}`)
@@ -83,10 +105,15 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   if (roster) {
     const folders = new Set(all.map((submission) => submission.student))
     const absent = roster.filter((entry) => !folders.has(entry.folder)).map((entry) => entry.folder)
-    const unlisted = all.filter((submission) => !roster.some((entry) => entry.folder === submission.student)).map((submission) => submission.student)
-    progress.say(`  roster: ${roster.length} students${absent.length ? `; no submission from ${absent.join(', ')}` : ''}${unlisted.length ? `; not in the roster: ${unlisted.join(', ')} (graded, flagged in the gradebook)` : ''}`)
+    const unlisted = all
+      .filter((submission) => !roster.some((entry) => entry.folder === submission.student))
+      .map((submission) => submission.student)
+    progress.say(
+      `  roster: ${roster.length} students${absent.length ? `; no submission from ${absent.join(', ')}` : ''}${unlisted.length ? `; not in the roster: ${unlisted.join(', ')} (graded, flagged in the gradebook)` : ''}`,
+    )
   }
-  if (overridesFile) progress.say(`  overrides: ${overrides.length} from ${overridesFile}, applied on top of the grades`)
+  if (overridesFile)
+    progress.say(`  overrides: ${overrides.length} from ${overridesFile}, applied on top of the grades`)
 
   let isInterrupted = false
   await using pool = new WorkerPool({ workers: command.jobs, perWorker: command.perJob })
@@ -102,32 +129,79 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
   const gradeTree = async (student: string, dir: string, labelPrefix: string) => {
     // The one layout detector grade and the Gradescope autograder use too; a zip with no exercise beside it is
     // unpacked (safely) and looked into. The unpacked copy goes once the student is graded.
-    using opened = await openSubmission(dir, exercises.map((exercise) => ({ ...layoutExercise(exercise), otherEntries: otherEntries(exercise.run.entry, command.languageCommands) })), { isBatch: true })
+    using opened = await openSubmission(
+      dir,
+      exercises.map((exercise) => ({
+        ...layoutExercise(exercise),
+        otherEntries: otherEntries(exercise.run.entry, command.languageCommands),
+      })),
+      { isBatch: true },
+    )
     const { layout } = opened
     const found = new Map(layout.found.map((entry) => [entry.exerciseId, entry]))
-    const layouts = [...new Set(layout.found.map((entry) => entry.layout))].join(', ') + (opened.zipName && layout.found.length > 0 ? ` in ${opened.zipName}` : '')
-    const record: StudentRecord = { student, folder: folders.get(student)!, ...(layouts ? { layout: layouts } : {}), ...(layout.problem ? { problem: layout.problem } : {}) }
+    const layouts =
+      [...new Set(layout.found.map((entry) => entry.layout))].join(', ') +
+      (opened.zipName && layout.found.length > 0 ? ` in ${opened.zipName}` : '')
+    const record: StudentRecord = {
+      student,
+      folder: folders.get(student)!,
+      ...(layouts ? { layout: layouts } : {}),
+      ...(layout.problem ? { problem: layout.problem } : {}),
+    }
     const ownSeed = studentSeed(seed, student)
     let hasStarted = false
     const outcomes = await Promise.all(
       exercises.map(async (exercise): Promise<GradeJobOutcome> => {
         const submission = found.get(exercise.id)
-        const label = submission ? path.join(student, labelPrefix, opened.zipName ?? '', path.relative(opened.dir, submission.dir)) : student
+        const label = submission
+          ? path.join(student, labelPrefix, opened.zipName ?? '', path.relative(opened.dir, submission.dir))
+          : student
         if (!submission) {
-          const message = layout.problem ?? layout.missing.find((entry) => entry.exerciseId === exercise.id)?.why ?? `${exercise.id} not submitted`
-          return { result: errorResult({ exercise, label }, ownSeed, 'NO_SUBMISSION', message), wasCached: false, wasInterrupted: false }
+          const message =
+            layout.problem ??
+            layout.missing.find((entry) => entry.exerciseId === exercise.id)?.why ??
+            `${exercise.id} not submitted`
+          return {
+            result: errorResult({ exercise, label }, ownSeed, 'NO_SUBMISSION', message),
+            wasCached: false,
+            wasInterrupted: false,
+          }
         }
         return limit(async () => {
-          if (isInterrupted) return { result: errorResult({ exercise, label }, ownSeed, 'INTERRUPTED', 'not graded: the batch was interrupted'), wasCached: false, wasInterrupted: true }
+          if (isInterrupted)
+            return {
+              result: errorResult({ exercise, label }, ownSeed, 'INTERRUPTED', 'not graded: the batch was interrupted'),
+              wasCached: false,
+              wasInterrupted: true,
+            }
           if (!hasStarted) progress.started(student)
           hasStarted = true
           const program = chooseProgram(submission.dir, exercise.run.entry, command.languageCommands)
-          return runGradeJob({ student, exercise, submission, label, ...(program ? { program } : {}) }, { seed: ownSeed, broker: command.broker, sandbox: sandboxChoice, isolation: sandbox.kind, hide, exclusive, pool, cache, isForced: command.isForced })
+          return runGradeJob(
+            { student, exercise, submission, label, ...(program ? { program } : {}) },
+            {
+              seed: ownSeed,
+              broker: command.broker,
+              sandbox: sandboxChoice,
+              isolation: sandbox.kind,
+              hide,
+              exclusive,
+              pool,
+              cache,
+              isForced: command.isForced,
+            },
+          )
         })
       }),
     )
     const mine = overrides.filter((override) => override.student === student)
-    return { record, outcomes, results: outcomes.map((outcome) => applyOverrides(outcome.result, mine)), ownSeed, hasProblem: Boolean(layout.problem) }
+    return {
+      record,
+      outcomes,
+      results: outcomes.map((outcome) => applyOverrides(outcome.result, mine)),
+      ownSeed,
+      hasProblem: Boolean(layout.problem),
+    }
   }
 
   /**
@@ -140,7 +214,9 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
     const notes: string[] = []
     if (!due) graded = await gradeTree(student, dir, '')
     else if (!isGitRepository(dir)) {
-      notes.push(`not a git repository: graded as it is. File times are not trusted, so --due ${command.due} could not tell on-time work from late work`)
+      notes.push(
+        `not a git repository: graded as it is. File times are not trusted, so --due ${command.due} could not tell on-time work from late work`,
+      )
       graded = await gradeTree(student, dir, '')
     } else {
       const onTime = commitBefore(dir, due)
@@ -157,31 +233,73 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
       }
       const onTimeGrade = onTime ? await gradeCommit(onTime) : undefined
       const lateGrade = isLate && command.late && latest ? await gradeCommit(latest) : undefined
-      const penalty = lateGrade && latest && command.late ? latePenalty(Date.parse(latest.committedAt) - due.getTime(), command.late) : undefined
+      const penalty =
+        lateGrade && latest && command.late
+          ? latePenalty(Date.parse(latest.committedAt) - due.getTime(), command.late)
+          : undefined
       const onTimePoints = onTimeGrade ? onTimeGrade.results.reduce((sum, result) => sum + result.points, 0) : 0
       const lateGraded = lateGrade ? lateGrade.results.reduce((sum, result) => sum + result.points, 0) : 0
       const factor = penalty?.isAccepted ? 1 - penalty.percent / 100 : 0
       const latePoints = round(lateGraded * factor)
       const useLate = lateGrade !== undefined && latePoints > onTimePoints
-      if (useLate) graded = { ...lateGrade, results: lateGrade.results.map((result) => ({ ...result, points: round(result.points * factor), notes: [...(result.notes ?? []), `late: committed ${latest!.committedAt}, ${penalty!.percent}% off (${command.late!.text}); graded ${result.points}`] })) }
+      if (useLate)
+        graded = {
+          ...lateGrade,
+          results: lateGrade.results.map((result) => ({
+            ...result,
+            points: round(result.points * factor),
+            notes: [
+              ...(result.notes ?? []),
+              `late: committed ${latest!.committedAt}, ${penalty!.percent}% off (${command.late!.text}); graded ${result.points}`,
+            ],
+          })),
+        }
       else if (onTimeGrade) graded = onTimeGrade
       else {
         // Nothing before the deadline, and no late work that counts: every exercise is not submitted, said why.
         const first = await gradeTree(student, emptyFolder!.path, '')
-        const why = latest ? `no commit before the deadline ${command.due} (the first is ${latest.committedAt}${command.late ? (penalty && !penalty.isAccepted ? `, later than --late ${command.late.text} accepts` : '') : '; --late grades late work'})` : 'the repository has no commit'
-        graded = { ...first, record: { ...first.record, problem: why }, results: first.results.map((result) => ({ ...result, error: { code: 'NO_SUBMISSION', message: `${result.id}: ${why}` } })) }
+        const why = latest
+          ? `no commit before the deadline ${command.due} (the first is ${latest.committedAt}${command.late ? (penalty && !penalty.isAccepted ? `, later than --late ${command.late.text} accepts` : '') : '; --late grades late work'})`
+          : 'the repository has no commit'
+        graded = {
+          ...first,
+          record: { ...first.record, problem: why },
+          results: first.results.map((result) => ({
+            ...result,
+            error: { code: 'NO_SUBMISSION', message: `${result.id}: ${why}` },
+          })),
+        }
       }
       gitInfo = {
         due: due.toISOString(),
         ...(onTime ? { onTime: { commit: onTime.id, committedAt: onTime.committedAt, points: onTimePoints } } : {}),
-        ...(lateGrade && latest && penalty ? { late: { commit: latest.id, committedAt: latest.committedAt, gradedPoints: lateGraded, penaltyPercent: penalty.percent, points: latePoints, isAccepted: penalty.isAccepted, policy: command.late!.text } } : {}),
+        ...(lateGrade && latest && penalty
+          ? {
+              late: {
+                commit: latest.id,
+                committedAt: latest.committedAt,
+                gradedPoints: lateGraded,
+                penaltyPercent: penalty.percent,
+                points: latePoints,
+                isAccepted: penalty.isAccepted,
+                policy: command.late!.text,
+              },
+            }
+          : {}),
         counted: useLate ? 'late' : onTimeGrade ? 'on time' : 'none',
       }
-      if (isLate && !command.late) notes.push(`commits after the deadline (the latest ${latest!.committedAt}) were not graded: --late grades them with a penalty`)
+      if (isLate && !command.late)
+        notes.push(
+          `commits after the deadline (the latest ${latest!.committedAt}) were not graded: --late grades them with a penalty`,
+        )
     }
     const { record, outcomes, results, ownSeed, hasProblem } = graded
     if (outcomes.some((outcome) => outcome.wasInterrupted)) return record
-    const report: GradeReport = { ...studentReport(results, ownSeed), ...(notes.length ? { notes } : {}), ...(gitInfo ? { git: gitInfo } : {}) }
+    const report: GradeReport = {
+      ...studentReport(results, ownSeed),
+      ...(notes.length ? { notes } : {}),
+      ...(gitInfo ? { git: gitInfo } : {}),
+    }
     const studentReused = outcomes.filter((outcome) => outcome.wasCached).length
     reused += studentReused
     gradedCount += outcomes.filter((outcome) => !outcome.wasCached && !outcome.result.error).length
@@ -191,7 +309,8 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
       student,
       points: report.points,
       maxPoints: report.maxPoints,
-      errors: results.filter((result) => result.error && result.error.code !== 'NO_SUBMISSION').length + (hasProblem ? 1 : 0),
+      errors:
+        results.filter((result) => result.error && result.error.code !== 'NO_SUBMISSION').length + (hasProblem ? 1 : 0),
       reused: studentReused,
       graded: outcomes.length - studentReused,
     })
@@ -206,9 +325,16 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
     isolation: sandbox.description,
     ...(skipped.length > 0 ? { skipped } : {}),
     ...(command.shard ? { shard: command.shard } : {}),
-    exercises: exercises.map((exercise) => ({ id: exercise.id, slug: exercise.slug, title: exercise.title, maxPoints: exercise.points })),
+    exercises: exercises.map((exercise) => ({
+      id: exercise.id,
+      slug: exercise.slug,
+      title: exercise.title,
+      maxPoints: exercise.points,
+    })),
     ...(roster ? { roster } : {}),
-    ...(command.formats.length > 0 || command.hasBom ? { gradebook: { formats: command.formats, hasBom: command.hasBom } } : {}),
+    ...(command.formats.length > 0 || command.hasBom
+      ? { gradebook: { formats: command.formats, hasBom: command.hasBom } }
+      : {}),
     students: students.map((record) => ({
       student: record.student,
       ...(record.folder ? { folder: record.folder } : {}),
@@ -228,16 +354,28 @@ export async function runBatch(command: BatchCommand, stream: NodeJS.WriteStream
     isInterrupted = true
     await Promise.allSettled(pending)
     progress.stop()
-    const students = submissions.map((submission, position) => records[position] ?? { student: submission.student, folder: folders.get(submission.student)! })
+    const students = submissions.map(
+      (submission, position) =>
+        records[position] ?? { student: submission.student, folder: folders.get(submission.student)! },
+    )
     writeCohortOutputs(outDir, manifestOf(students), students)
-    stream.write(`Interrupted: ${students.filter((record) => record.report).length} of ${students.length} students graded; reports in ${command.outDir}. Run the same command again to grade the rest.\n`)
+    stream.write(
+      `Interrupted: ${students.filter((record) => record.report).length} of ${students.length} students graded; reports in ${command.outDir}. Run the same command again to grade the rest.\n`,
+    )
   })
   await Promise.all(pending)
   forgetInterrupt()
   progress.stop()
   const manifest = manifestOf(records)
   for (const note of writeCohortOutputs(outDir, manifest, records)) stream.write(`note: ${note}\n`)
-  return { manifest, students: records, reused, graded: gradedCount, rejected: cache.rejected, wasInterrupted: isInterrupted }
+  return {
+    manifest,
+    students: records,
+    reused,
+    graded: gradedCount,
+    rejected: cache.rejected,
+    wasInterrupted: isInterrupted,
+  }
 }
 
 /**
@@ -250,7 +388,10 @@ async function exposingExercises(exercises: readonly Exercise[], broker: BrokerC
   const exposing = new Set<string>()
   for (const exercise of exercises) {
     const required = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
-    const kind = await chooser.choose(required, exercise.id).then((backend) => backend.kind, () => 'unavailable')
+    const kind = await chooser.choose(required, exercise.id).then(
+      (backend) => backend.kind,
+      () => 'unavailable',
+    )
     if (kind === 'container' || kind === 'url' || required.includes('websockets')) exposing.add(exercise.id)
   }
   return exposing

@@ -81,11 +81,21 @@ export class WorkerPool implements AsyncDisposable {
 
   readonly #onWorkerStarted: ((pid: number) => void) | undefined
 
-  constructor(options: { workers: number; perWorker: number; graceMs?: number; minIdleShare?: number; onWorkerStarted?: (pid: number) => void }) {
+  constructor(options: {
+    workers: number
+    perWorker: number
+    graceMs?: number
+    minIdleShare?: number
+    onWorkerStarted?: (pid: number) => void
+  }) {
     this.#size = options.workers
     this.#onWorkerStarted = options.onWorkerStarted
     // One grade per process always; more while the cores have room.
-    this.#gate = new CpuHeadroomGate({ minimum: options.workers, maximum: options.workers * options.perWorker, ...(options.minIdleShare !== undefined ? { minIdleShare: options.minIdleShare } : {}) })
+    this.#gate = new CpuHeadroomGate({
+      minimum: options.workers,
+      maximum: options.workers * options.perWorker,
+      ...(options.minIdleShare !== undefined ? { minIdleShare: options.minIdleShare } : {}),
+    })
     this.#perWorker = options.perWorker
     this.#graceMs = options.graceMs ?? 10_000
     process.on('exit', this.#killAllOnExit)
@@ -105,7 +115,14 @@ export class WorkerPool implements AsyncDisposable {
     try {
       if (this.#isInterrupted) return { kind: 'interrupted' }
       return await new Promise<PoolOutcome>((settle) => {
-        const running: Running = { jobId: this.#nextJobId++, job, worker: undefined as unknown as Worker, attempts: 0, timer: undefined as unknown as NodeJS.Timeout, settle }
+        const running: Running = {
+          jobId: this.#nextJobId++,
+          job,
+          worker: undefined as unknown as Worker,
+          attempts: 0,
+          timer: undefined as unknown as NodeJS.Timeout,
+          settle,
+        }
         this.#waiting.push(running)
         this.#dispatch()
       })
@@ -129,7 +146,17 @@ export class WorkerPool implements AsyncDisposable {
       worker.running.add(next)
       next.timer = setTimeout(() => this.#overran(next), next.job.deadlineMs)
       const { exerciseId, dir, command, seed, broker, sandbox, hide } = next.job
-      this.#send(worker, { kind: 'grade', jobId: next.jobId, exerciseId, dir, ...(command ? { command } : {}), seed, broker, sandbox, hide: [...(hide ?? [])] })
+      this.#send(worker, {
+        kind: 'grade',
+        jobId: next.jobId,
+        exerciseId,
+        dir,
+        ...(command ? { command } : {}),
+        seed,
+        broker,
+        sandbox,
+        hide: [...(hide ?? [])],
+      })
     }
   }
 
@@ -137,14 +164,19 @@ export class WorkerPool implements AsyncDisposable {
   #freeWorker(): Worker | undefined {
     const live = [...this.#workers].filter((worker) => !worker.isRetiring)
     const idlest = live.sort((a, b) => a.running.size - b.running.size)[0]
-    if (idlest && (idlest.running.size === 0 || live.length >= this.#size) && idlest.running.size < this.#perWorker) return idlest
+    if (idlest && (idlest.running.size === 0 || live.length >= this.#size) && idlest.running.size < this.#perWorker)
+      return idlest
     if (live.length < this.#size) return this.#spawn()
     return undefined
   }
 
   #spawn(): Worker {
     // Its own process group: Ctrl-C on the terminal reaches the batch only, which stops the workers in order.
-    const child = fork(cliEntry, ['__batch-worker'], { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execPath: process.execPath })
+    const child = fork(cliEntry, ['__batch-worker'], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execPath: process.execPath,
+    })
     const stderr = new OutputCapture(16 * 1024)
     child.stderr!.setEncoding('utf8').on('data', (text: string) => stderr.write(text))
     const exited = new Promise<void>((resolve) => {
@@ -178,7 +210,8 @@ export class WorkerPool implements AsyncDisposable {
       // The disk cache first (an unchanged program is never checked twice), then the warm checker.
       typecheckProgram(reply.dir, reply.entry, new AbortController().signal, this.#typechecker.check).then(
         (result) => this.#send(worker, { kind: 'typechecked', requestId: reply.requestId, result }),
-        (error: unknown) => this.#send(worker, { kind: 'typechecked', requestId: reply.requestId, error: describeError(error) }),
+        (error: unknown) =>
+          this.#send(worker, { kind: 'typechecked', requestId: reply.requestId, error: describeError(error) }),
       )
     }
   }
@@ -217,7 +250,10 @@ export class WorkerPool implements AsyncDisposable {
       } else {
         const how = signal ? `was killed by ${signal}` : `exited with code ${code}`
         const last = worker.stderr.tail(20).trim().split('\n').filter(Boolean).at(-1)
-        this.#settle(running, { kind: 'failed', why: `the grading process ${how} without a result, twice${last ? `: ${last.trim()}` : ''}` })
+        this.#settle(running, {
+          kind: 'failed',
+          why: `the grading process ${how} without a result, twice${last ? `: ${last.trim()}` : ''}`,
+        })
       }
     }
     this.#dispatch()

@@ -22,17 +22,34 @@ export function writeStudentOutputs(outDir: string, record: StudentRecord): void
  * records, in the roster's order when there is one. Returns what the instructor should be told: the students an
  * LMS gradebook left out (no id of that LMS in the roster).
  */
-export function writeCohortOutputs(outDir: string, manifest: BatchManifest, students: readonly StudentRecord[]): string[] {
+export function writeCohortOutputs(
+  outDir: string,
+  manifest: BatchManifest,
+  students: readonly StudentRecord[],
+): string[] {
   mkdirSync(outDir, { recursive: true })
   const rows = applyRoster(manifest.roster as RosterEntry[] | undefined, students)
   const roster = manifest.roster as RosterEntry[] | undefined
   writeWhole(path.join(outDir, 'batch.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  writeWhole(path.join(outDir, 'gradebook.csv'), renderGradebook(manifest.exercises, rows, { ...(roster ? { roster } : {}), hasBom: manifest.gradebook?.hasBom ?? false }))
+  writeWhole(
+    path.join(outDir, 'gradebook.csv'),
+    renderGradebook(manifest.exercises, rows, {
+      ...(roster ? { roster } : {}),
+      hasBom: manifest.gradebook?.hasBom ?? false,
+    }),
+  )
   const notes: string[] = []
   for (const format of manifest.gradebook?.formats ?? []) {
-    const { csv, left } = (format === 'canvas' ? renderCanvasGradebook : renderMoodleGradebook)(manifest.exercises, rows, roster)
+    const { csv, left } = (format === 'canvas' ? renderCanvasGradebook : renderMoodleGradebook)(
+      manifest.exercises,
+      rows,
+      roster,
+    )
     writeWhole(path.join(outDir, lmsFileNames[format]), csv)
-    if (left.length > 0) notes.push(`${lmsFileNames[format]} leaves out ${left.length} student${left.length === 1 ? '' : 's'} with no ${format === 'canvas' ? 'canvas_id, sis_user_id or sis_login_id' : 'id_number, email or username'} in the roster: ${left.join(', ')}`)
+    if (left.length > 0)
+      notes.push(
+        `${lmsFileNames[format]} leaves out ${left.length} student${left.length === 1 ? '' : 's'} with no ${format === 'canvas' ? 'canvas_id, sis_user_id or sis_login_id' : 'id_number, email or username'} in the roster: ${left.join(', ')}`,
+      )
   }
   writeWhole(path.join(outDir, 'index.html'), renderCohortReport(manifest, rows))
   return notes

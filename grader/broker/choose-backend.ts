@@ -1,4 +1,10 @@
-import { type BrokerBackend, type BrokerKind, type Capability, describeCapability, missingCapabilities } from './broker.ts'
+import {
+  type BrokerBackend,
+  type BrokerKind,
+  type Capability,
+  describeCapability,
+  missingCapabilities,
+} from './broker.ts'
 import { GraderError } from '../errors/grader-error.ts'
 
 /** `auto`, a backend's name, or a broker URL: what `--broker` accepts. */
@@ -41,7 +47,8 @@ export class BackendChooser {
 
   async choose(required: readonly Capability[], exerciseId: string): Promise<BrokerBackend> {
     const choice = this.#choice
-    if (choice.startsWith('mqtt://') || choice.startsWith('tcp://')) return (await import('./url-broker.ts')).urlBackend(choice)
+    if (choice.startsWith('mqtt://') || choice.startsWith('tcp://'))
+      return (await import('./url-broker.ts')).urlBackend(choice)
     if (choice !== 'auto') return loadBackend[choice as LocalKind]()
     const reasons: string[] = []
     const fixes: string[] = []
@@ -55,9 +62,13 @@ export class BackendChooser {
       fixes.push(availability.fix)
     }
     const needs = required.map(describeCapability).join(', ')
-    throw new GraderError('BROKER_UNAVAILABLE', `${exerciseId} needs a broker with ${needs}, and none is available here (${reasons.join('; ')})`, {
-      hint: `${fixes.join('; or ')}; then run the command again`,
-    })
+    throw new GraderError(
+      'BROKER_UNAVAILABLE',
+      `${exerciseId} needs a broker with ${needs}, and none is available here (${reasons.join('; ')})`,
+      {
+        hint: `${fixes.join('; or ')}; then run the command again`,
+      },
+    )
   }
 
   #checkAvailable(backend: BrokerBackend): ReturnType<BrokerBackend['checkAvailable']> {

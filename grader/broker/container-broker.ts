@@ -26,7 +26,8 @@ const containerPort = 1883
 const containerWebSocketPorts = { ws: 8080, wss: 8443 } as const
 const startupTimeoutMs = 30_000
 
-export const noDockerHint = 'start Docker (Docker Desktop, colima or dockerd), or use --broker auto: it picks a broker that can run the exercise'
+export const noDockerHint =
+  'start Docker (Docker Desktop, colima or dockerd), or use --broker auto: it picks a broker that can run the exercise'
 
 /**
  * Mosquitto in a container started by Testcontainers, with the same generated config copied in.
@@ -41,17 +42,29 @@ export const containerBackend: BrokerBackend = {
       await raceSignal(connectToDocker(), AbortSignal.timeout(10_000))
       return { isAvailable: true }
     } catch {
-      return { isAvailable: false, reason: process.env.DOCKER_HOST ? `DOCKER_HOST=${process.env.DOCKER_HOST} does not answer` : 'no Docker engine is answering', fix: process.env.DOCKER_HOST ? 'start the Docker engine DOCKER_HOST names, or unset DOCKER_HOST' : 'start Docker (Docker Desktop, colima or dockerd)' }
+      return {
+        isAvailable: false,
+        reason: process.env.DOCKER_HOST
+          ? `DOCKER_HOST=${process.env.DOCKER_HOST} does not answer`
+          : 'no Docker engine is answering',
+        fix: process.env.DOCKER_HOST
+          ? 'start the Docker engine DOCKER_HOST names, or unset DOCKER_HOST'
+          : 'start Docker (Docker Desktop, colima or dockerd)',
+      }
     }
   },
   async start(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
     try {
       await raceSignal(connectToDocker(), deadlineSignal(10_000, signal))
     } catch (error) {
-      throw new GraderError('DOCKER_UNAVAILABLE', `--broker container needs Docker, and no Docker engine is answering (${describeError(error).split('\n')[0]})`, {
-        hint: noDockerHint,
-        cause: error,
-      })
+      throw new GraderError(
+        'DOCKER_UNAVAILABLE',
+        `--broker container needs Docker, and no Docker engine is answering (${describeError(error).split('\n')[0]})`,
+        {
+          hint: noDockerHint,
+          cause: error,
+        },
+      )
     }
     // Docker answers, so now is when containers that killed graders left behind can go: in the background, and
     // the grader's exit waits for it as for its own containers.
@@ -73,7 +86,12 @@ async function connectToDocker(): Promise<void> {
 /** Connects to DOCKER_HOST (unix:// or tcp://) once, or throws saying it does not answer. */
 async function expectAnswer(dockerHost: string): Promise<void> {
   const url = new URL(dockerHost)
-  const target = url.protocol === 'unix:' ? { path: url.pathname } : url.protocol === 'tcp:' ? { host: url.hostname, port: Number(url.port || 2375) } : undefined
+  const target =
+    url.protocol === 'unix:'
+      ? { path: url.pathname }
+      : url.protocol === 'tcp:'
+        ? { host: url.hostname, port: Number(url.port || 2375) }
+        : undefined
   if (!target) return
   await new Promise<void>((resolve, reject) => {
     const socket = net.connect(target, () => {
@@ -81,7 +99,13 @@ async function expectAnswer(dockerHost: string): Promise<void> {
       resolve()
     })
     socket.setTimeout(5000, () => socket.destroy(new Error('no answer within 5 s')))
-    socket.once('error', (error) => reject(new Error(`DOCKER_HOST=${dockerHost} does not answer (${describeError(error)}); the grader does not fall back to another Docker engine`)))
+    socket.once('error', (error) =>
+      reject(
+        new Error(
+          `DOCKER_HOST=${dockerHost} does not answer (${describeError(error)}); the grader does not fall back to another Docker engine`,
+        ),
+      ),
+    )
   })
 }
 
@@ -94,7 +118,14 @@ async function removeLabelled(label: string): Promise<void> {
   const { getContainerRuntimeClient } = await import('testcontainers')
   const { dockerode } = (await getContainerRuntimeClient()).container
   const found = await dockerode.listContainers({ all: true, filters: { label: [`${courseLabel}.run=${label}`] } })
-  await Promise.all(found.map((info) => dockerode.getContainer(info.Id).remove({ force: true }).catch(() => {})))
+  await Promise.all(
+    found.map((info) =>
+      dockerode
+        .getContainer(info.Id)
+        .remove({ force: true })
+        .catch(() => {}),
+    ),
+  )
 }
 
 async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
@@ -104,10 +135,19 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   const isHostNetwork = process.env.MQTT_COURSE_DOCKER_NETWORK === 'host'
   const listenPort = isHostNetwork ? await findFreePort() : containerPort
   const webSocketKinds = setup.studentConfig?.webSockets ?? []
-  const webSocketPorts = isHostNetwork ? await findWebSocketPorts(webSocketKinds) : Object.fromEntries(webSocketKinds.map((kind) => [kind, containerWebSocketPorts[kind]]))
+  const webSocketPorts = isHostNetwork
+    ? await findWebSocketPorts(webSocketKinds)
+    : Object.fromEntries(webSocketKinds.map((kind) => [kind, containerWebSocketPorts[kind]]))
   const graderCredentials = makeGraderCredentials(setup)
   await using configDir = await writeConfigDir(() =>
-    renderConf(setup, { port: listenPort, webSocketPorts, bindAddress: isHostNetwork ? '127.0.0.1' : undefined, brokerConfigDir: configDirInContainer, graderCredentials, isRoot: true }),
+    renderConf(setup, {
+      port: listenPort,
+      webSocketPorts,
+      bindAddress: isHostNetwork ? '127.0.0.1' : undefined,
+      brokerConfigDir: configDirInContainer,
+      graderCredentials,
+      isRoot: true,
+    }),
   )
   let container = new GenericContainer(image)
     .withCommand(['/usr/sbin/mosquitto', '-c', `${configDirInContainer}/mosquitto.conf`])
@@ -115,7 +155,9 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     .withLabels({ [courseLabel]: 'broker', 'org.mqtt-course.run': runLabel, ...ownerLabels() })
     .withWaitStrategy(new MosquittoRunningWait())
     .withStartupTimeout(startupTimeoutMs)
-  container = isHostNetwork ? container.withNetworkMode('host') : container.withExposedPorts(containerPort, ...Object.values(webSocketPorts))
+  container = isHostNetwork
+    ? container.withNetworkMode('host')
+    : container.withExposedPorts(containerPort, ...Object.values(webSocketPorts))
   // From before the container exists until it is removed, and only then (not at exit: a process that exits
   // without removing its container leaves the marker too): the next grader to start finds the markers of
   // graders that are gone (their names say whose they are) and removes those graders' containers.
@@ -143,11 +185,16 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     // The deadline may have ended the wait while Docker was still creating it: let that finish, then remove it.
     await starting.catch(() => {})
     await removeLabelled(runLabel).then(removeMarker, () => {})
-    if (setup.studentConfig && error instanceof MosquittoExitedError) throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
-    throw new GraderError('BROKER_START_FAILED', `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`, {
-      hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
-      cause: error,
-    })
+    if (setup.studentConfig && error instanceof MosquittoExitedError)
+      throw studentConfigFailure(error, error.log, setup.studentConfig.conf)
+    throw new GraderError(
+      'BROKER_START_FAILED',
+      `the Mosquitto container (${image}) did not start: ${describeError(error).split('\n')[0]}`,
+      {
+        hint: `check that the image exists (docker image ls ${image.split(':')[0]}) or set MQTT_COURSE_MOSQUITTO_IMAGE; or use --broker auto: it picks a broker that can run the exercise`,
+        cause: error,
+      },
+    )
   }
   const logLines: string[] = []
   const logStream = await started.logs()
@@ -168,18 +215,37 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
   }
   const host = isHostNetwork ? '127.0.0.1' : started.getHost()
   const port = isHostNetwork ? listenPort : started.getMappedPort(containerPort)
-  const hostWebSocketPorts = isHostNetwork ? webSocketPorts : Object.fromEntries(Object.entries(webSocketPorts).map(([kind, inside]) => [kind, started.getMappedPort(inside)]))
+  const hostWebSocketPorts = isHostNetwork
+    ? webSocketPorts
+    : Object.fromEntries(Object.entries(webSocketPorts).map(([kind, inside]) => [kind, started.getMappedPort(inside)]))
   let webSocketUrls: WebSocketUrls = {}
   try {
-    const connack = await probeBroker({ host, port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: deadlineSignal(10_000, signal) }).catch((error: unknown) => {
+    const connack = await probeBroker({
+      host,
+      port,
+      credentials: graderCredentials,
+      tlsCa: setup.tlsCa,
+      signal: deadlineSignal(10_000, signal),
+    }).catch((error: unknown) => {
       throw setup.studentConfig && setup.tlsCa ? tlsListenerFailure(error) : error
     })
-    if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
-    webSocketUrls = await probeWebSocketListeners({ host, ports: hostWebSocketPorts, credentials: graderCredentials, tlsCa: setup.webSocketCa, signal: deadlineSignal(10_000, signal) })
+    if (connackCode(connack) !== 0 && !setup.studentConfig)
+      throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+    webSocketUrls = await probeWebSocketListeners({
+      host,
+      ports: hostWebSocketPorts,
+      credentials: graderCredentials,
+      tlsCa: setup.webSocketCa,
+      signal: deadlineSignal(10_000, signal),
+    })
   } catch (error) {
     await stop()
     if (error instanceof StudentConfigError) throw error
-    throw new GraderError('BROKER_START_FAILED', `the Mosquitto container started but does not answer MQTT: ${describeError(error)}`, { cause: error })
+    throw new GraderError(
+      'BROKER_START_FAILED',
+      `the Mosquitto container started but does not answer MQTT: ${describeError(error)}`,
+      { cause: error },
+    )
   }
   const version = /mosquitto version (\S+)/.exec(logLines.join('\n'))?.[1] ?? '?'
   return {
@@ -197,4 +263,3 @@ async function startContainer(setup: BrokerSetup, signal: AbortSignal): Promise<
     [Symbol.asyncDispose]: stop,
   }
 }
-

@@ -50,7 +50,9 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
   const host = options.host ?? '127.0.0.1'
   const log: string[] = []
   aedes.on('clientError', (client, error) => log.push(`client ${client?.id ?? '?'} error: ${error.message}`))
-  aedes.on('connectionError', (client, error) => log.push(`connection error (${client?.id ?? 'before CONNECT'}): ${error.message}`))
+  aedes.on('connectionError', (client, error) =>
+    log.push(`connection error (${client?.id ?? 'before CONNECT'}): ${error.message}`),
+  )
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
     server.listen(options.port, host, () => {
@@ -91,5 +93,6 @@ export async function startEmbeddedBroker(options: EmbeddedBrokerOptions): Promi
 /** aedes does not export its package.json: read it next to its entry point. */
 function aedesVersion(): string {
   const entry = createRequire(import.meta.url).resolve('aedes')
-  return (JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as { version: string }).version
+  return (JSON.parse(readFileSync(path.join(path.dirname(entry), 'package.json'), 'utf8')) as { version: string })
+    .version
 }

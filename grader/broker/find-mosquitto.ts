@@ -8,7 +8,14 @@ import { findExecutable, isExecutable } from '../process/find-executable.ts'
 export function findMosquittoBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const override = env.MQTT_COURSE_MOSQUITTO_BIN
   if (override) return isExecutable(override) ? override : undefined
-  const wellKnown = ['/usr/sbin', '/usr/local/sbin', '/opt/homebrew/sbin', '/opt/homebrew/opt/mosquitto/sbin', '/usr/local/opt/mosquitto/sbin', '/snap/bin']
+  const wellKnown = [
+    '/usr/sbin',
+    '/usr/local/sbin',
+    '/opt/homebrew/sbin',
+    '/opt/homebrew/opt/mosquitto/sbin',
+    '/usr/local/opt/mosquitto/sbin',
+    '/snap/bin',
+  ]
   return findExecutable(process.platform === 'win32' ? 'mosquitto.exe' : 'mosquitto', wellKnown, env.PATH ?? '')
 }
 

@@ -15,7 +15,9 @@ export async function sweepLeftovers(): Promise<void> {
     // Where a root grader's programs must reach (--sandbox uid), folders may be in /tmp instead of a private TMPDIR.
     const folders = [...new Set([os.tmpdir(), enterableTemporaryDir()])]
     await sweepOrphanedGradeUids()
-    const containerMarkers = (await Promise.all(folders.map((folder) => sweepTemporaryFolders(folder)))).flatMap((sweep) => sweep.containerMarkers)
+    const containerMarkers = (await Promise.all(folders.map((folder) => sweepTemporaryFolders(folder)))).flatMap(
+      (sweep) => sweep.containerMarkers,
+    )
     if (containerMarkers.length === 0) return
     const { sweepOrphanedContainers } = await import('./orphaned-containers.ts')
     // Docker did not answer: the markers stay, for a start that finds it.

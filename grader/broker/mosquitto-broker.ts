@@ -9,7 +9,14 @@ import { ProcessGroup } from '../process/process-group.ts'
 import { deadlineSignal, raceSignal } from '../time/deadline.ts'
 import { findFreePort, isPortTaken } from './free-port.ts'
 import { findMosquittoBinary, installMosquittoHint } from './find-mosquitto.ts'
-import { type MosquittoConfOptions, type WebSocketListenerKind, StudentConfigError, renderMosquittoConf, renderStudentConf, writeConfigDir } from './mosquitto-conf.ts'
+import {
+  type MosquittoConfOptions,
+  type WebSocketListenerKind,
+  StudentConfigError,
+  renderMosquittoConf,
+  renderStudentConf,
+  writeConfigDir,
+} from './mosquitto-conf.ts'
 import { connackCode } from '../mqtt/packet-guards.ts'
 import { probeBroker } from './probe-broker.ts'
 import { findWebSocketPorts, probeWebSocketListeners } from './websocket-listeners.ts'
@@ -28,9 +35,13 @@ export const mosquittoBackend: BrokerBackend = {
   async start(setup: BrokerSetup, signal: AbortSignal): Promise<Broker> {
     const binary = findMosquittoBinary()
     if (!binary) {
-      throw new GraderError('MOSQUITTO_NOT_INSTALLED', '--broker mosquitto needs the mosquitto binary, and it is not installed', {
-        hint: `${installMosquittoHint}; or use --broker auto: it picks a broker that can run the exercise`,
-      })
+      throw new GraderError(
+        'MOSQUITTO_NOT_INSTALLED',
+        '--broker mosquitto needs the mosquitto binary, and it is not installed',
+        {
+          hint: `${installMosquittoHint}; or use --broker auto: it picks a broker that can run the exercise`,
+        },
+      )
     }
     return startMosquittoRetrying(binary, setup, signal)
   },
@@ -40,7 +51,12 @@ export const mosquittoBackend: BrokerBackend = {
  * Another process can take a free port before Mosquitto binds it: one retry, on new ports, covers that race.
  * `firstWebSocketPorts` replaces the first try's WebSocket ports (a test losing the race on purpose).
  */
-export async function startMosquittoRetrying(binary: string, setup: BrokerSetup, signal: AbortSignal, firstWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
+export async function startMosquittoRetrying(
+  binary: string,
+  setup: BrokerSetup,
+  signal: AbortSignal,
+  firstWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>,
+): Promise<Broker> {
   try {
     return await startMosquitto(binary, setup, signal, firstWebSocketPorts)
   } catch (error) {
@@ -58,7 +74,12 @@ export function makeGraderCredentials(setup: BrokerSetup): Credentials | undefin
   return { username: 'mqtt-course-grader', password: randomBytes(12).toString('base64url') }
 }
 
-async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortSignal, presetWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>): Promise<Broker> {
+async function startMosquitto(
+  binary: string,
+  setup: BrokerSetup,
+  signal: AbortSignal,
+  presetWebSocketPorts?: Partial<Record<WebSocketListenerKind, number>>,
+): Promise<Broker> {
   // Where programs share the grader's loopback (--sandbox uid), Mosquitto's MQTT listener is a Unix socket in the
   // grader's private folder, reached through a front that admits the grader alone (guarded-listener.ts): no
   // program can talk to the broker behind the tap's back. Mosquitto binds it as `mqtt.sock`, relative to its working
@@ -71,13 +92,33 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
   const graderCredentials = makeGraderCredentials(setup)
   const unixSocket = isGuarded ? 'mqtt.sock' : undefined
   const probed = probeParentDeath()
-  const configDir = await writeConfigDir((dir) => renderConf(setup, { port, unixSocket, webSocketPorts, bindAddress: '127.0.0.1', brokerConfigDir: dir, graderCredentials, isRoot: process.getuid?.() === 0 }))
+  const configDir = await writeConfigDir((dir) =>
+    renderConf(setup, {
+      port,
+      unixSocket,
+      webSocketPorts,
+      bindAddress: '127.0.0.1',
+      brokerConfigDir: dir,
+      graderCredentials,
+      isRoot: process.getuid?.() === 0,
+    }),
+  )
   await probed
   const conf = `${configDir.path}/mosquitto.conf`
   // It dies with the grader, even with one killed by SIGKILL (issue 19); `user root` in the config (a root
   // grader) keeps Mosquitto from changing its uid, which would clear the parent-death signal.
-  const group = new ProcessGroup({ command: binary, args: ['-c', conf], cwd: configDir.path, env: process.env, diesWithParent: 'auto' })
-  const socketPath = unixSocket && (Buffer.byteLength(path.join(configDir.path, unixSocket)) <= 100 ? path.join(configDir.path, unixSocket) : `/proc/${group.pid}/cwd/${unixSocket}`)
+  const group = new ProcessGroup({
+    command: binary,
+    args: ['-c', conf],
+    cwd: configDir.path,
+    env: process.env,
+    diesWithParent: 'auto',
+  })
+  const socketPath =
+    unixSocket &&
+    (Buffer.byteLength(path.join(configDir.path, unixSocket)) <= 100
+      ? path.join(configDir.path, unixSocket)
+      : `/proc/${group.pid}/cwd/${unixSocket}`)
   const front = socketPath ? await frontFor(socketPath) : undefined
   const stop = async () => {
     await front?.close()
@@ -88,11 +129,24 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
     const startup = deadlineSignal(startupTimeoutMs, signal, 'Mosquitto startup')
     const version = await raceSignal(waitForRunning(group), startup)
     const host = '127.0.0.1'
-    const connack = await probeBroker({ host, port: front?.port ?? port, credentials: graderCredentials, tlsCa: setup.tlsCa, signal: startup }).catch((error: unknown) => {
+    const connack = await probeBroker({
+      host,
+      port: front?.port ?? port,
+      credentials: graderCredentials,
+      tlsCa: setup.tlsCa,
+      signal: startup,
+    }).catch((error: unknown) => {
       throw setup.studentConfig && setup.tlsCa ? tlsListenerFailure(error) : error
     })
-    if (connackCode(connack) !== 0 && !setup.studentConfig) throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
-    const webSocketUrls = await probeWebSocketListeners({ host, ports: webSocketPorts, credentials: graderCredentials, tlsCa: setup.webSocketCa, signal: startup })
+    if (connackCode(connack) !== 0 && !setup.studentConfig)
+      throw new Error(`Mosquitto refused the grader's own CONNECT (code ${connackCode(connack)})`)
+    const webSocketUrls = await probeWebSocketListeners({
+      host,
+      ports: webSocketPorts,
+      credentials: graderCredentials,
+      tlsCa: setup.webSocketCa,
+      signal: startup,
+    })
     let isStopped = false
     const stopOnce = async () => {
       if (isStopped) return
@@ -119,8 +173,14 @@ async function startMosquitto(binary: string, setup: BrokerSetup, signal: AbortS
     // A WebSocket listener that could not bind says only this; when another process holds its port, it lost
     // the race for the free port (not the student's mistake), and the start is tried again on new ports.
     const webSocketPort = /Unable to create websockets listener on port (\d+)/.exec(group.stderr.text)?.[1]
-    if (webSocketPort && (await isPortTaken(Number(webSocketPort), undefined))) throw new AddressInUse(`port ${webSocketPort} in use`)
-    if (setup.studentConfig) throw studentConfigFailure(error, group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'), setup.studentConfig.conf)
+    if (webSocketPort && (await isPortTaken(Number(webSocketPort), undefined)))
+      throw new AddressInUse(`port ${webSocketPort} in use`)
+    if (setup.studentConfig)
+      throw studentConfigFailure(
+        error,
+        group.stderr.tail(10).replaceAll(conf, 'mosquitto.conf'),
+        setup.studentConfig.conf,
+      )
     throw new GraderError('BROKER_START_FAILED', `Mosquitto did not start: ${describeError(error)}`, {
       hint: `its log said:\n${group.stderr.tail(10) || '(nothing)'}`,
       cause: error,
@@ -158,14 +218,18 @@ function waitForRunning(group: ProcessGroup): Promise<string> {
     check()
     void group.exited.then((exit) => {
       stopListening()
-      reject(new Error(exit.spawnError ? exit.spawnError.message : `it exited with code ${exit.exitCode ?? exit.signal}`))
+      reject(
+        new Error(exit.spawnError ? exit.spawnError.message : `it exited with code ${exit.exitCode ?? exit.signal}`),
+      )
     })
   })
 }
 
 /** The grader's own config, or the student's rewritten one: both come from mosquitto-conf.ts. */
 export function renderConf(setup: BrokerSetup, options: Omit<MosquittoConfOptions, 'setup'>) {
-  return setup.studentConfig ? renderStudentConf(setup.studentConfig, options) : renderMosquittoConf({ ...options, setup })
+  return setup.studentConfig
+    ? renderStudentConf(setup.studentConfig, options)
+    : renderMosquittoConf({ ...options, setup })
 }
 
 /** Mosquitto would not run the student's config: their mistake, reported with what Mosquitto said. */
@@ -182,12 +246,20 @@ export function studentConfigFailure(error: unknown, log: string, conf?: string)
       : `Mosquitto did not start with your mosquitto.conf: ${describeError(error)}`
   return new StudentConfigError(message, [], {
     ...(cleanLog.trim() ? { received: `Mosquitto said:\n${cleanLog.trim()}` } : {}),
-    ...(misplaced ? { hint: 'cafile is the CA that signed the certificate (ca.crt), certfile the certificate the listener presents (server.crt), keyfile its private key (server.key).' } : {}),
+    ...(misplaced
+      ? {
+          hint: 'cafile is the CA that signed the certificate (ca.crt), certfile the certificate the listener presents (server.crt), keyfile its private key (server.key).',
+        }
+      : {}),
   })
 }
 
 /** The TLS file each option must name, and what it is: Mosquitto's own complaint ("Check keyfile") rarely says which. */
-const tlsFiles = { cafile: ['ca.crt', 'the CA'], certfile: ['server.crt', "the listener's certificate"], keyfile: ['server.key', "the certificate's private key"] } as const
+const tlsFiles = {
+  cafile: ['ca.crt', 'the CA'],
+  certfile: ['server.crt', "the listener's certificate"],
+  keyfile: ['server.key', "the certificate's private key"],
+} as const
 
 /** "cafile names server.crt, which is the listener's certificate; certfile names ca.crt, which is the CA", or undefined. */
 function misplacedTlsFiles(conf: string): string | undefined {
@@ -196,7 +268,9 @@ function misplacedTlsFiles(conf: string): string | undefined {
     const named = new RegExp(`^\\s*${option}\\s+(\\S+)`, 'm').exec(conf)?.[1]
     if (!named || path.basename(named) === file) continue
     const actually = Object.values(tlsFiles).find(([other]) => other === path.basename(named))
-    wrong.push(`${option} names ${path.basename(named)}${actually ? `, which is ${actually[1]}` : ''}, but ${option} must name ${file}`)
+    wrong.push(
+      `${option} names ${path.basename(named)}${actually ? `, which is ${actually[1]}` : ''}, but ${option} must name ${file}`,
+    )
   }
   return wrong.length > 0 ? `${wrong.join('; ')}.` : undefined
 }

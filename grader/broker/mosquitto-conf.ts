@@ -38,7 +38,9 @@ export function renderMosquittoConf(options: MosquittoConfOptions): MosquittoCon
   if (setup.acl !== undefined) {
     // The grader's block goes last: lines before the first `user` apply to anonymous clients, so appending a
     // user block never changes what the exercise's ACL means for anyone else.
-    const graderBlock = graderCredentials ? `\n# the grader's own observer\nuser ${graderCredentials.username}\ntopic readwrite #\n` : ''
+    const graderBlock = graderCredentials
+      ? `\n# the grader's own observer\nuser ${graderCredentials.username}\ntopic readwrite #\n`
+      : ''
     files.acl = `${setup.acl.trimEnd()}\n${graderBlock}`
     lines.push(`acl_file ${file('acl')}`)
   }
@@ -87,7 +89,17 @@ const refused: Record<string, string> = {
 }
 
 /** Options the grader sets itself: the student's value is dropped (it would only change where logs and data go). */
-const overridden = new Set(['log_dest', 'log_type', 'log_timestamp', 'persistence', 'persistence_file', 'persistence_location', 'pid_file', 'user', 'autosave_interval'])
+const overridden = new Set([
+  'log_dest',
+  'log_type',
+  'log_timestamp',
+  'persistence',
+  'persistence_file',
+  'persistence_location',
+  'pid_file',
+  'user',
+  'autosave_interval',
+])
 
 /** Options whose value is a file of the submission (or of the grader, for certificates). */
 const fileOptions = new Set(['password_file', 'acl_file', 'cafile', 'certfile', 'keyfile', 'crlfile', 'dhparamfile'])
@@ -97,7 +109,10 @@ const fileOptions = new Set(['password_file', 'acl_file', 'cafile', 'certfile', 
  * loopback, file paths point into the run's config directory, logging and persistence are the grader's, and
  * the grader's own user joins the password file and the ACL. Refuses what it cannot run safely, with the line.
  */
-export function renderStudentConf(student: StudentConfig, options: Omit<MosquittoConfOptions, 'setup'>): MosquittoConfFiles & Record<string, string> {
+export function renderStudentConf(
+  student: StudentConfig,
+  options: Omit<MosquittoConfOptions, 'setup'>,
+): MosquittoConfFiles & Record<string, string> {
   const issues: ConfIssue[] = []
   // One output line per input line, so that Mosquitto's "Error found at mosquitto.conf:7" is the student's line 7.
   const out: string[] = []
@@ -114,7 +129,11 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     }
     const [option, ...args] = text.split(/\s+/)
     if (refused[option] || option.startsWith('plugin_opt_') || option.startsWith('auth_opt_')) {
-      issues.push({ line, text, problem: refused[option] ?? 'plugin options need a plugin, which this exercise does not use' })
+      issues.push({
+        line,
+        text,
+        problem: refused[option] ?? 'plugin options need a plugin, which this exercise does not use',
+      })
       continue
     }
     if (overridden.has(option)) {
@@ -130,7 +149,11 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
         continue
       }
       if (listeners > 1) {
-        issues.push({ line, text, problem: 'a second listener: the grader tests one, so keep a single listener in this file' })
+        issues.push({
+          line,
+          text,
+          problem: 'a second listener: the grader tests one, so keep a single listener in this file',
+        })
         continue
       }
       if (args[0] === undefined || !/^\d+$/.test(args[0])) {
@@ -144,7 +167,11 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
       const name = path.posix.basename((args[0] ?? '').replace(/\\/g, '/'))
       if (!name || files[name] === undefined) {
         const known = Object.keys(files).sort().join(', ') || 'none'
-        issues.push({ line, text, problem: `${option} names "${args[0] ?? ''}", but there is no file called "${name}" here (files: ${known})` })
+        issues.push({
+          line,
+          text,
+          problem: `${option} names "${args[0] ?? ''}", but there is no file called "${name}" here (files: ${known})`,
+        })
         continue
       }
       out.push(`${option} ${path.posix.join(options.brokerConfigDir, name)}`)
@@ -152,11 +179,30 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
     }
     out.push(raw)
   }
-  if (listeners === 0 && !listenerPorts) issues.push({ line: 0, text: '', problem: 'no listener: add one, like "listener 1883" (Mosquitto 2 only accepts remote clients on a listener you declare)' })
+  if (listeners === 0 && !listenerPorts)
+    issues.push({
+      line: 0,
+      text: '',
+      problem:
+        'no listener: add one, like "listener 1883" (Mosquitto 2 only accepts remote clients on a listener you declare)',
+    })
   if (issues.length > 0) {
-    throw new StudentConfigError(`Mosquitto cannot run your mosquitto.conf as it is: ${issues.length} line${issues.length === 1 ? '' : 's'} to fix`, issues)
+    throw new StudentConfigError(
+      `Mosquitto cannot run your mosquitto.conf as it is: ${issues.length} line${issues.length === 1 ? '' : 's'} to fix`,
+      issues,
+    )
   }
-  const tail = ['', '# added by the mqtt-course grader for this run', 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information', 'log_timestamp false', 'persistence false']
+  const tail = [
+    '',
+    '# added by the mqtt-course grader for this run',
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+    'log_timestamp false',
+    'persistence false',
+  ]
   if (options.isRoot) tail.push('user root')
   const credentials = options.graderCredentials
   const passwordOption = /^\s*password_file\s+\S+/m.exec(out.join('\n'))
@@ -167,7 +213,8 @@ export function renderStudentConf(student: StudentConfig, options: Omit<Mosquitt
   }
   if (credentials && aclOption) {
     const name = path.posix.basename(aclOption[1])
-    files[name] = `${files[name].trimEnd()}\n\n# the grader's own observer\nuser ${credentials.username}\ntopic readwrite #\n`
+    files[name] =
+      `${files[name].trimEnd()}\n\n# the grader's own observer\nuser ${credentials.username}\ntopic readwrite #\n`
   }
   return { ...files, 'mosquitto.conf': `${[...out, ...tail].join('\n')}\n` }
 }

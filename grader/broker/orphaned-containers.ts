@@ -40,15 +40,30 @@ export function ownerOnThisHost(labels: Readonly<Record<string, string>>): Proce
 }
 
 /** Removes this course's containers whose owner is gone; resolves with how many. */
-export async function removeOrphanedContainers(signal: AbortSignal = deadlineSignal(15_000, undefined, 'removing containers whose grader is gone')): Promise<number> {
+export async function removeOrphanedContainers(
+  signal: AbortSignal = deadlineSignal(15_000, undefined, 'removing containers whose grader is gone'),
+): Promise<number> {
   const { getContainerRuntimeClient } = await import('testcontainers')
   const { dockerode } = (await raceSignal(getContainerRuntimeClient(), signal)).container
-  const found = await raceSignal(dockerode.listContainers({ all: true, filters: { label: [`${courseLabel}=broker`] } }), signal)
+  const found = await raceSignal(
+    dockerode.listContainers({ all: true, filters: { label: [`${courseLabel}=broker`] } }),
+    signal,
+  )
   const orphans = found.filter((info) => {
     const owner = ownerOnThisHost(info.Labels ?? {})
     return owner !== undefined && isOwnerGone(owner)
   })
-  await raceSignal(Promise.all(orphans.map((info) => dockerode.getContainer(info.Id).remove({ force: true }).catch(() => {}))), signal)
+  await raceSignal(
+    Promise.all(
+      orphans.map((info) =>
+        dockerode
+          .getContainer(info.Id)
+          .remove({ force: true })
+          .catch(() => {}),
+      ),
+    ),
+    signal,
+  )
   return orphans.length
 }
 

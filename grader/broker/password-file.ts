@@ -7,7 +7,8 @@ import type { Credentials } from './broker.ts'
  * Writing it ourselves means grading never needs `mosquitto_passwd` on the machine.
  */
 export function hashPasswordLine(user: Credentials, iterations = 101, salt: Buffer = randomBytes(12)): string {
-  if (user.username.includes(':')) throw new Error(`a Mosquitto username cannot contain ':' (got ${JSON.stringify(user.username)})`)
+  if (user.username.includes(':'))
+    throw new Error(`a Mosquitto username cannot contain ':' (got ${JSON.stringify(user.username)})`)
   const hash = pbkdf2Sync(user.password, salt, iterations, 64, 'sha512')
   return `${user.username}:$7$${iterations}$${salt.toString('base64')}$${hash.toString('base64')}`
 }

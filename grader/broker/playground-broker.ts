@@ -52,10 +52,14 @@ export async function startPlaygroundBroker(options: PlaygroundBrokerOptions): P
   }
   try {
     const tcp = track(net.createServer({ noDelay: true }, aedes.handle))
-    const port = await listenOnLoopback(tcp, options.port, '--port', () => track(net.createServer({ noDelay: true }, aedes.handle)))
+    const port = await listenOnLoopback(tcp, options.port, '--port', () =>
+      track(net.createServer({ noDelay: true }, aedes.handle)),
+    )
     const makeWs = () => {
       const server = http.createServer((_request, response) => {
-        response.writeHead(426, { 'content-type': 'text/plain' }).end('This is an MQTT over WebSockets endpoint: connect with an MQTT client (ws://).\n')
+        response
+          .writeHead(426, { 'content-type': 'text/plain' })
+          .end('This is an MQTT over WebSockets endpoint: connect with an MQTT client (ws://).\n')
       })
       const wss = new WebSocketServer({ server })
       // ws re-emits the HTTP server's errors on itself; listen() below already turns a busy port into a message.
@@ -72,7 +76,12 @@ export async function startPlaygroundBroker(options: PlaygroundBrokerOptions): P
 }
 
 /** Listens on 127.0.0.1, then on ::1 with the same port when this machine has IPv6 loopback. */
-async function listenOnLoopback(server: net.Server | Http.Server, port: number, flag: string, another: () => net.Server | Http.Server): Promise<number> {
+async function listenOnLoopback(
+  server: net.Server | Http.Server,
+  port: number,
+  flag: string,
+  another: () => net.Server | Http.Server,
+): Promise<number> {
   const bound = await listen(server, port, '127.0.0.1').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') {
       throw new GraderError('PORT_IN_USE', `port ${port} is already in use (is another broker running?)`, {
@@ -108,6 +117,8 @@ function logActivity(aedes: Aedes, log: (line: string) => void): void {
   aedes.on('unsubscribe', (topics: string[], client) => log(`${who(client)} UNSUBSCRIBE ${topics.join(', ')}`))
   aedes.on('publish', (packet: AedesPublishPacket, client) => {
     if (!client) return // the broker's own $SYS messages
-    log(`${who(client)} PUBLISH ${packet.topic} qos=${packet.qos} retain=${packet.retain ? 1 : 0} ${formatPayload(packet.payload as Buffer)}`)
+    log(
+      `${who(client)} PUBLISH ${packet.topic} qos=${packet.qos} retain=${packet.retain ? 1 : 0} ${formatPayload(packet.payload as Buffer)}`,
+    )
   })
 }

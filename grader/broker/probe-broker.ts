@@ -37,7 +37,12 @@ export async function probeBroker(options: ProbeOptions): Promise<IConnackPacket
   const socket: Duplex = options.webSocketUrl
     ? await openWebSocketStream(options.webSocketUrl, options.tlsCa)
     : options.tlsCa
-      ? tls.connect({ host: options.host, port: options.port, ca: options.tlsCa, servername: net.isIP(options.host) ? undefined : options.host })
+      ? tls.connect({
+          host: options.host,
+          port: options.port,
+          ca: options.tlsCa,
+          servername: net.isIP(options.host) ? undefined : options.host,
+        })
       : net.connect({ host: options.host, port: options.port })
   return exchangeConnect(socket, options)
 }
@@ -75,7 +80,9 @@ function exchangeConnect(socket: Duplex, options: ProbeOptions): Promise<IConnac
             clientId: `mqtt-course-probe-${randomBytes(4).toString('hex')}`,
             clean: true,
             keepalive: 10,
-            ...(options.credentials ? { username: options.credentials.username, password: Buffer.from(options.credentials.password) } : {}),
+            ...(options.credentials
+              ? { username: options.credentials.username, password: Buffer.from(options.credentials.password) }
+              : {}),
           },
           { protocolVersion },
         ),
@@ -93,4 +100,3 @@ function exchangeConnect(socket: Duplex, options: ProbeOptions): Promise<IConnac
     socket.on('close', () => finish(new Error(`the broker at ${where} closed the connection before answering CONNECT`)))
   })
 }
-

@@ -15,7 +15,8 @@ export function describeListeners(conf: string): Map<number, ListenerKind> {
   const kinds = new Map<number, ListenerKind>()
   let current: { line: number; isWebSockets: boolean; isTls: boolean } | undefined
   const close = () => {
-    if (current) kinds.set(current.line, current.isWebSockets ? (current.isTls ? 'wss' : 'ws') : current.isTls ? 'mqtts' : 'mqtt')
+    if (current)
+      kinds.set(current.line, current.isWebSockets ? (current.isTls ? 'wss' : 'ws') : current.isTls ? 'mqtts' : 'mqtt')
   }
   for (const [index, raw] of conf.split(/\r?\n/).entries()) {
     const [option, value] = raw.trim().split(/\s+/)
@@ -51,7 +52,11 @@ function withoutArticle(kind: ListenerKind): string {
  * For a config with WebSocket listeners: every listener line is one of the kinds asked for, each kind once.
  * Returns the port each listener line moves to, or adds the problems to `issues`.
  */
-export function assignListenerPorts(student: StudentConfig, options: Omit<MosquittoConfOptions, 'setup'>, issues: ConfIssue[]): Map<number, number> {
+export function assignListenerPorts(
+  student: StudentConfig,
+  options: Omit<MosquittoConfOptions, 'setup'>,
+  issues: ConfIssue[],
+): Map<number, number> {
   const lines = student.conf.split(/\r?\n/)
   const wanted: ListenerKind[] = ['mqtt', ...(student.webSockets ?? [])]
   const seen = new Set<ListenerKind>()
@@ -59,12 +64,19 @@ export function assignListenerPorts(student: StudentConfig, options: Omit<Mosqui
   for (const [line, kind] of describeListeners(student.conf)) {
     const text = lines[line - 1].trim()
     if (!wanted.includes(kind)) {
-      const problem = kind === 'mqtts' ? 'this MQTT listener has a certificate: keep the MQTT listener plain (the grader\'s own client uses it); TLS goes on a WebSockets listener here' : `${listenerNames[kind]}, which this exercise does not ask for`
+      const problem =
+        kind === 'mqtts'
+          ? "this MQTT listener has a certificate: keep the MQTT listener plain (the grader's own client uses it); TLS goes on a WebSockets listener here"
+          : `${listenerNames[kind]}, which this exercise does not ask for`
       issues.push({ line, text, problem })
       continue
     }
     if (seen.has(kind)) {
-      issues.push({ line, text, problem: `a second ${withoutArticle(kind)}: keep one of each kind (${wanted.map(withoutArticle).join(', ')})` })
+      issues.push({
+        line,
+        text,
+        problem: `a second ${withoutArticle(kind)}: keep one of each kind (${wanted.map(withoutArticle).join(', ')})`,
+      })
       continue
     }
     seen.add(kind)
@@ -76,4 +88,3 @@ export function assignListenerPorts(student: StudentConfig, options: Omit<Mosqui
   }
   return ports
 }
-

@@ -45,7 +45,10 @@ export async function createCertificateAuthority(label = 'mqtt-course throwaway 
  * A server certificate signed by `authority`, by default for localhost, 127.0.0.1 and ::1 (all a test may talk
  * to). `hostName` makes one for that name only: valid, but not for the address a client dialled.
  */
-export async function createServerCertificate(authority: CertificateAuthority | Promise<CertificateAuthority>, hostName?: string): Promise<ServerCertificate> {
+export async function createServerCertificate(
+  authority: CertificateAuthority | Promise<CertificateAuthority>,
+  hostName?: string,
+): Promise<ServerCertificate> {
   // The key is made (on libuv's thread pool) while the authority may still be in the making.
   const [{ publicKey, privateKeyPem }, signer] = await Promise.all([generateRsaKeys(), authority])
   const certificate = forge.pki.createCertificate()
@@ -91,10 +94,17 @@ async function generateRsaKeys() {
  */
 function sign(certificate: forge.pki.Certificate, privateKeyPem: string): void {
   const algorithmOid = forge.pki.oids.sha256WithRSAEncryption
-  const signed = certificate as forge.pki.Certificate & { signatureOid: string; siginfo: { algorithmOid: string }; tbsCertificate: forge.asn1.Asn1; signature: string }
+  const signed = certificate as forge.pki.Certificate & {
+    signatureOid: string
+    siginfo: { algorithmOid: string }
+    tbsCertificate: forge.asn1.Asn1
+    signature: string
+  }
   signed.signatureOid = algorithmOid
   signed.siginfo.algorithmOid = algorithmOid
-  signed.tbsCertificate = (forge.pki as unknown as { getTBSCertificate(certificate: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(certificate)
+  signed.tbsCertificate = (
+    forge.pki as unknown as { getTBSCertificate(certificate: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(certificate)
   const toBeSigned = Buffer.from(forge.asn1.toDer(signed.tbsCertificate).getBytes(), 'binary')
   signed.signature = cryptoSign('sha256', toBeSigned, privateKeyPem).toString('binary')
 }

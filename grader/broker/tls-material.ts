@@ -1,7 +1,12 @@
 import { chmod, writeFile } from 'node:fs/promises'
 import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
 import path from 'node:path'
-import { type CertificateAuthority, type ServerCertificate, createCertificateAuthority, createServerCertificate } from './throwaway-certificates.ts'
+import {
+  type CertificateAuthority,
+  type ServerCertificate,
+  createCertificateAuthority,
+  createServerCertificate,
+} from './throwaway-certificates.ts'
 
 /**
  * Everything TLS for one grading run of an exercise that requires 'tls': the course CA and the broker's
@@ -47,7 +52,13 @@ function throwawayCertificates(): Promise<Certificates> {
 async function makeCertificates(): Promise<Certificates> {
   const ca = createCertificateAuthority('mqtt-course CA')
   const rogueCa = createCertificateAuthority('rogue CA (not the course CA)')
-  const [caDone, server, rogueCaDone, rogueServer, wrongNameServer] = await Promise.all([ca, createServerCertificate(ca), rogueCa, createServerCertificate(rogueCa), createServerCertificate(ca, 'broker.invalid')])
+  const [caDone, server, rogueCaDone, rogueServer, wrongNameServer] = await Promise.all([
+    ca,
+    createServerCertificate(ca),
+    rogueCa,
+    createServerCertificate(rogueCa),
+    createServerCertificate(ca, 'broker.invalid'),
+  ])
   return { ca: caDone, server, rogueCa: rogueCaDone, rogueServer, wrongNameServer }
 }
 
@@ -66,7 +77,11 @@ export async function createTlsMaterial(forUidMode = false): Promise<TlsMaterial
     rogueServer,
     wrongNameServer,
     caFile,
-    brokerFiles: { 'ca.crt': ca.certificatePem, 'server.crt': server.certificatePem, 'server.key': server.privateKeyPem },
+    brokerFiles: {
+      'ca.crt': ca.certificatePem,
+      'server.crt': server.certificatePem,
+      'server.key': server.privateKeyPem,
+    },
     async [Symbol.asyncDispose]() {
       folder.remove()
     },

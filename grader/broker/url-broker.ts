@@ -26,7 +26,9 @@ export function urlBackend(url: string): BrokerBackend {
         })
       }
       const offered = new Set<Capability>()
-      const v5 = await probeBroker({ host, port, protocolVersion: 5, signal: deadlineSignal(5_000, signal) }).catch(() => undefined)
+      const v5 = await probeBroker({ host, port, protocolVersion: 5, signal: deadlineSignal(5_000, signal) }).catch(
+        () => undefined,
+      )
       if (v5 && v5.reasonCode !== undefined && connackCode(v5) === 0) offered.add('mqtt5')
       const stop = async () => {}
       return {
@@ -50,7 +52,9 @@ export function parseBrokerUrl(url: string): { host: string; port: number } {
   try {
     parsed = new URL(url)
   } catch {
-    throw new GraderError('USAGE', `--broker ${url} is not a URL`, { hint: 'use auto, embedded, mosquitto, container, or a URL like mqtt://localhost:1883' })
+    throw new GraderError('USAGE', `--broker ${url} is not a URL`, {
+      hint: 'use auto, embedded, mosquitto, container, or a URL like mqtt://localhost:1883',
+    })
   }
   if (parsed.protocol !== 'mqtt:' && parsed.protocol !== 'tcp:') {
     throw new GraderError('USAGE', `--broker ${url}: only mqtt:// URLs are supported (got ${parsed.protocol}//)`, {

@@ -11,7 +11,9 @@ export type { WebSocketUrls } from './student-config.ts'
  * A free port for each WebSocket listener the student's config must add: free on every address, since Mosquitto
  * 2.0's WebSocket listeners ignore the bind address and listen on all of them.
  */
-export async function findWebSocketPorts(kinds: readonly WebSocketListenerKind[] | undefined): Promise<Partial<Record<WebSocketListenerKind, number>>> {
+export async function findWebSocketPorts(
+  kinds: readonly WebSocketListenerKind[] | undefined,
+): Promise<Partial<Record<WebSocketListenerKind, number>>> {
   const ports: Partial<Record<WebSocketListenerKind, number>> = {}
   for (const kind of kinds ?? []) ports[kind] = await findFreePort(undefined)
   return ports
@@ -36,7 +38,14 @@ export async function probeWebSocketListeners(options: WebSocketProbeOptions): P
   for (const [kind, port] of Object.entries(options.ports) as [WebSocketListenerKind, number][]) {
     const url = `${kind}://${options.host}:${port}`
     try {
-      await probeBroker({ host: options.host, port, credentials: options.credentials, webSocketUrl: `${url}/mqtt`, tlsCa: kind === 'wss' ? options.tlsCa : undefined, signal: options.signal })
+      await probeBroker({
+        host: options.host,
+        port,
+        credentials: options.credentials,
+        webSocketUrl: `${url}/mqtt`,
+        tlsCa: kind === 'wss' ? options.tlsCa : undefined,
+        signal: options.signal,
+      })
     } catch (error) {
       throw new StudentConfigError(
         kind === 'wss'
@@ -45,9 +54,10 @@ export async function probeWebSocketListeners(options: WebSocketProbeOptions): P
         [],
         {
           received: `the ${kind}:// client got: ${describeError(error)}`,
-          hint: kind === 'wss'
-            ? 'Under the second WebSockets listener: protocol websockets, cafile ca.crt, certfile server.crt, keyfile server.key.'
-            : 'Under its listener line: protocol websockets (and no certfile: this one is plain ws://).',
+          hint:
+            kind === 'wss'
+              ? 'Under the second WebSockets listener: protocol websockets, cafile ca.crt, certfile server.crt, keyfile server.key.'
+              : 'Under its listener line: protocol websockets (and no certfile: this one is plain ws://).',
         },
       )
     }

@@ -6,7 +6,8 @@ import type { Harness, Inputs } from './harness.ts'
 export const idPattern = /^[a-z0-9]+(-[a-z0-9]+)*$/
 
 /** A field that holds a function (zod checks only that it is one; TypeScript checks its type). */
-export const functionSchema = <T>(what: string) => z.custom<T>((value) => typeof value === 'function', { message: `${what} must be a function` })
+export const functionSchema = <T>(what: string) =>
+  z.custom<T>((value) => typeof value === 'function', { message: `${what} must be a function` })
 
 /** One check: a sentence the student understands, its points, a hint, and the function that decides it. */
 export const checkSchema = z.object({
@@ -22,7 +23,10 @@ export const checkSchema = z.object({
    * check in bold. The authoring test fails when a point has no check or a check no point. @example [1, 3]
    */
   covers: z
-    .array(z.number().int().positive(), { required_error: 'a check names the task points it verifies (the numbers of the README\'s "## Your task"): covers: [2]' })
+    .array(z.number().int().positive(), {
+      required_error:
+        'a check names the task points it verifies (the numbers of the README\'s "## Your task"): covers: [2]',
+    })
     .min(1, 'a check covers at least one task point: covers: [2]'),
   /** The heading anchor in the exercise's lesson that explains this. @example 'when-the-broker-sends-the-will' */
   lessonSection: z.string().regex(idPattern).optional(),

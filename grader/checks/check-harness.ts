@@ -107,7 +107,10 @@ export class CheckHarness<I extends Inputs> implements Harness<I>, CheckContext 
     return expectNoMessage(this, client, options)
   }
 
-  expectSubscription(topic: string, options: { after?: number; description?: string } = {}): Promise<{ granted: number }> {
+  expectSubscription(
+    topic: string,
+    options: { after?: number; description?: string } = {},
+  ): Promise<{ granted: number }> {
     return expectSubscription(this, topic, options)
   }
 
@@ -125,9 +128,13 @@ export class CheckHarness<I extends Inputs> implements Harness<I>, CheckContext 
 
   async barrier(): Promise<void> {
     // Every open connection of the program: what matters may come from any of them (a second publisher).
-    await Promise.all(this.tap.openConnections().map((connection) => connection.barrier(this.signal).catch((error: unknown) => {
-      if (connection.isOpen) throw error
-    })))
+    await Promise.all(
+      this.tap.openConnections().map((connection) =>
+        connection.barrier(this.signal).catch((error: unknown) => {
+          if (connection.isOpen) throw error
+        }),
+      ),
+    )
   }
 
   isTaskConnection(id: number): boolean {
@@ -143,12 +150,16 @@ export class CheckHarness<I extends Inputs> implements Harness<I>, CheckContext 
   }
 
   transportOf(connection: number): 'ws' | 'wss' | undefined {
-    const opened = this.tap.trace.events().find((event) => event.kind === 'connection' && event.state === 'opened' && event.connection === connection)
+    const opened = this.tap.trace
+      .events()
+      .find((event) => event.kind === 'connection' && event.state === 'opened' && event.connection === connection)
     return opened?.kind === 'connection' ? opened.transport : undefined
   }
 
   taskConnection(): TapConnection {
-    const connection = this.tap.connections.findLast((candidate) => candidate.isOpen && this.session.isTaskConnection(candidate.id))
+    const connection = this.tap.connections.findLast(
+      (candidate) => candidate.isOpen && this.session.isTaskConnection(candidate.id),
+    )
     if (!connection) {
       fail({
         message: `Your program has no open connection${this.session.options.taskClientId ? ` with the client id ${this.session.options.taskClientId.input}` : ''} any more: it should stay connected.`,
@@ -171,7 +182,8 @@ export class CheckHarness<I extends Inputs> implements Harness<I>, CheckContext 
       this.signal.addEventListener('abort', stop, { once: true })
     }
     if (program) {
-      const onExit = (exit: NonNullable<StudentProgram['exitInfo']>) => controller.abort(new ProgramExited(describeExit(exit)))
+      const onExit = (exit: NonNullable<StudentProgram['exitInfo']>) =>
+        controller.abort(new ProgramExited(describeExit(exit)))
       if (program.exitInfo) onExit(program.exitInfo)
       else void program.exited.then(onExit)
     }

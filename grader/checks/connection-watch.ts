@@ -112,7 +112,13 @@ export class ConnectionWatch {
       if (packet.clientId === '') return
       for (const [other, candidate] of this.#states) {
         const tapConnection = this.#tap.connections[other - 1]
-        if (other === event.connection || !candidate.isOpen || candidate.clientId !== packet.clientId || candidate.hasSentDisconnect) continue
+        if (
+          other === event.connection ||
+          !candidate.isOpen ||
+          candidate.clientId !== packet.clientId ||
+          candidate.hasSentDisconnect
+        )
+          continue
         // A connection the grader holds (a partition) may be given up for a new one: that is no takeover.
         if (tapConnection?.isHeld) continue
         state.takesOver.push(other)
@@ -120,7 +126,8 @@ export class ConnectionWatch {
     } else if (event.direction === 'to-broker' && packet.cmd === 'disconnect') {
       state.hasSentDisconnect = true
     } else if (event.direction === 'to-client' && packet.cmd === 'connack' && connackCode(packet) !== 0) {
-      if (state.connect && this.#isJudged(state.connect.clientId)) this.#add('refused', event.seq, this.#refusal(state.connect, packet, event.protocolVersion))
+      if (state.connect && this.#isJudged(state.connect.clientId))
+        this.#add('refused', event.seq, this.#refusal(state.connect, packet, event.protocolVersion))
     }
   }
 
@@ -173,7 +180,10 @@ export class ConnectionWatch {
     const received = formatPacket(connack, protocolVersion)
     // A broker that speaks only MQTT 3.1.1 answers an MQTT 5 CONNECT with the 3.1.1 return code 1.
     if (connect.protocolVersion === 5 && code === 1) {
-      const which = this.#brokerKind === 'embedded' ? 'the embedded broker (aedes), which speaks MQTT 3.1.1 only' : 'a broker that speaks MQTT 3.1.1 only'
+      const which =
+        this.#brokerKind === 'embedded'
+          ? 'the embedded broker (aedes), which speaks MQTT 3.1.1 only'
+          : 'a broker that speaks MQTT 3.1.1 only'
       return {
         message:
           `Your program connected with MQTT 5 (protocolVersion: 5), and you are grading with ${which}: it refused the CONNECT with return code 1 (unacceptable protocol version), ` +

@@ -32,14 +32,28 @@ export async function retainedStatus(h: Harness<StatusInputs>): Promise<{ text: 
 export function expectStatusWill(
   h: Harness<StatusInputs>,
   connect: IConnectPacket,
-  sentences: { missing: string; wrongQos: (qos: number | undefined) => string; expected: { missing: string; mismatch: string } },
+  sentences: {
+    missing: string
+    wrongQos: (qos: number | undefined) => string
+    expected: { missing: string; mismatch: string }
+  },
 ): void {
   const { STATUS_TOPIC } = h.inputs
   const will = connect.will
   if (!will) fail({ message: sentences.missing, expected: sentences.expected.missing, received: 'will=none' })
   const expected = sentences.expected.mismatch
-  if (will.topic !== STATUS_TOPIC) fail({ message: `Your will goes to "${will.topic}", but the device's status lives on STATUS_TOPIC.`, expected, received: `will.topic="${will.topic}"` })
-  if (payloadText(will) !== 'offline') fail({ message: `Your will says "${payloadText(will)}"; dashboards expect exactly "offline".`, expected, received: `will.payload="${payloadText(will)}"` })
+  if (will.topic !== STATUS_TOPIC)
+    fail({
+      message: `Your will goes to "${will.topic}", but the device's status lives on STATUS_TOPIC.`,
+      expected,
+      received: `will.topic="${will.topic}"`,
+    })
+  if (payloadText(will) !== 'offline')
+    fail({
+      message: `Your will says "${payloadText(will)}"; dashboards expect exactly "offline".`,
+      expected,
+      received: `will.payload="${payloadText(will)}"`,
+    })
   if (will.qos !== 1) fail({ message: sentences.wrongQos(will.qos), expected, received: `will.qos=${will.qos}` })
 }
 
@@ -47,7 +61,11 @@ export function expectStatusWill(
 export async function expectRetainedOnline(h: Harness<StatusInputs>): Promise<void> {
   const retained = await retainedStatus(h)
   if (retained.text !== 'online' || !retained.isRetained) {
-    fail({ message: `A subscriber that connects now is told ${retained.text}, not the retained "online".`, expected: 'retain=1 payload="online"', received: retained.text })
+    fail({
+      message: `A subscriber that connects now is told ${retained.text}, not the retained "online".`,
+      expected: 'retain=1 payload="online"',
+      received: retained.text,
+    })
   }
 }
 
@@ -86,8 +104,20 @@ export async function expectBackOnline(h: Harness<StatusInputs>): Promise<void> 
   const { STATUS_TOPIC } = h.inputs
   // The cut happened in the previous check; the reconnection may already be in the trace (the tap held it).
   // Connection 0 is an attempt the tap turned away before it became a connection (a WebSocket refusal): no cut.
-  const cutAt = h.studentTrace().findLast((e) => e.kind === 'connection' && e.state === 'closed' && e.closedBy === 'tap' && e.connection > 0)?.seq ?? 0
-  const reconnect = await h.expectConnect({ description: `a new CONNECT as ${h.inputs.DEVICE_ID} after the cut (MQTT.js reconnects by itself unless reconnectPeriod is 0: leave it at its default)`, after: cutAt })
+  const cutAt =
+    h
+      .studentTrace()
+      .findLast((e) => e.kind === 'connection' && e.state === 'closed' && e.closedBy === 'tap' && e.connection > 0)
+      ?.seq ?? 0
+  const reconnect = await h.expectConnect({
+    description: `a new CONNECT as ${h.inputs.DEVICE_ID} after the cut (MQTT.js reconnects by itself unless reconnectPeriod is 0: leave it at its default)`,
+    after: cutAt,
+  })
   const after = h.tap.trace.packets((e) => e.packet === reconnect, cutAt)[0]?.seq ?? cutAt
-  await h.expectPacket({ from: 'program', description: `a PUBLISH of "online" to ${STATUS_TOPIC} after reconnecting`, match: isPublishTo(STATUS_TOPIC, 'online'), after })
+  await h.expectPacket({
+    from: 'program',
+    description: `a PUBLISH of "online" to ${STATUS_TOPIC} after reconnecting`,
+    match: isPublishTo(STATUS_TOPIC, 'online'),
+    after,
+  })
 }

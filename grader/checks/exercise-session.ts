@@ -33,7 +33,12 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
     this.options = options
     this.watch = new ConnectionWatch(options.tap, options.taskClientId, options.broker.kind)
     const note = (event: TraceEvent) => {
-      if (event.kind === 'packet' && event.direction === 'to-broker' && event.packet.cmd === 'connect' && !this.#clientIds.has(event.connection)) {
+      if (
+        event.kind === 'packet' &&
+        event.direction === 'to-broker' &&
+        event.packet.cmd === 'connect' &&
+        !this.#clientIds.has(event.connection)
+      ) {
         this.#clientIds.set(event.connection, event.packet.clientId)
         // A run has connected: its start-up is over, so the next run's can begin without slowing it.
         setImmediate(() => this.#startNextRun())
@@ -79,8 +84,12 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
     const { command, programRuns = 0, strippedManifest } = this.options
     if (this.#isClosed || !command || this.programs.length + this.#nextRuns.length >= programRuns) return
     try {
-      const readable = strippedManifest ? [...this.options.readable, path.dirname(strippedManifest)] : this.options.readable
-      this.#nextRuns.push(ProgramStandby.nextRun(this.options.submissionDir, command, this.options.sandbox, readable, this.options.owner))
+      const readable = strippedManifest
+        ? [...this.options.readable, path.dirname(strippedManifest)]
+        : this.options.readable
+      this.#nextRuns.push(
+        ProgramStandby.nextRun(this.options.submissionDir, command, this.options.sandbox, readable, this.options.owner),
+      )
     } catch {
       // Not started ahead: the run starts when it is asked for.
     }
@@ -104,13 +113,17 @@ export class ExerciseSession<I extends Inputs = Inputs> implements AsyncDisposab
       },
       signal,
     )
-    void opened.then((client) => this.clients.push(client), () => {})
+    void opened.then(
+      (client) => this.clients.push(client),
+      () => {},
+    )
     return opened
   }
 
   observer(signal: AbortSignal): Promise<GraderClient> {
     this.#observer ??= this.openClient({ name: 'grader' }, signal).then((client) => {
-      if (!client.isConnected) throw new Error(`the broker refused the grader's observer: ${formatPacket(client.connack!)}`)
+      if (!client.isConnected)
+        throw new Error(`the broker refused the grader's observer: ${formatPacket(client.connack!)}`)
       return client
     })
     return this.#observer

@@ -4,7 +4,10 @@ import type { CheckContext } from './check-context.ts'
 import { ConnectionTrouble, fail } from './check-failure.ts'
 
 /** Harness.expectExit, for a check's harness (harness.ts says what it waits for). */
-export async function expectExit(h: CheckContext, description: string): Promise<NonNullable<StudentProgram['exitInfo']>> {
+export async function expectExit(
+  h: CheckContext,
+  description: string,
+): Promise<NonNullable<StudentProgram['exitInfo']>> {
   const program = h.currentProgram
   if (!program) throw new Error('expectExit() before any program was started')
   const trouble = h.untilProgramFails()

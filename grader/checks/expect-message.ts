@@ -8,7 +8,11 @@ import type { ExpectMessageOptions, ExpectNoMessageOptions } from './harness.ts'
 import { describeOutput, hasCrashed, summarizeSent } from './program-output.ts'
 
 /** Harness.expectMessage, for a check's harness (harness.ts says what it waits for). */
-export async function expectMessage(h: CheckContext, client: GraderClient, options: ExpectMessageOptions): Promise<IPublishPacket> {
+export async function expectMessage(
+  h: CheckContext,
+  client: GraderClient,
+  options: ExpectMessageOptions,
+): Promise<IPublishPacket> {
   const after = options.after ?? 0
   try {
     return await client.waitForMessage(options.match, h.untilProgramFails(), after)
@@ -41,7 +45,11 @@ export async function expectMessage(h: CheckContext, client: GraderClient, optio
 }
 
 /** Harness.expectNoMessage, for a check's harness (harness.ts says what it waits for). */
-export async function expectNoMessage(h: CheckContext, client: GraderClient, options: ExpectNoMessageOptions): Promise<void> {
+export async function expectNoMessage(
+  h: CheckContext,
+  client: GraderClient,
+  options: ExpectNoMessageOptions,
+): Promise<void> {
   await h.barrier()
   await client.barrier(h.signal)
   const unexpected = client.messages(options.after ?? 0).filter(options.match)

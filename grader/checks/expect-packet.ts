@@ -8,12 +8,21 @@ import type { ExpectPacketOptions } from './harness.ts'
 import { describeOutput, hasCrashed, summarizeSent } from './program-output.ts'
 
 /** Harness.expectPacket, for a check's harness (harness.ts says what it waits for). */
-export async function expectPacket<P extends Packet>(h: CheckContext, options: ExpectPacketOptions<P>): Promise<P & Packet> {
+export async function expectPacket<P extends Packet>(
+  h: CheckContext,
+  options: ExpectPacketOptions<P>,
+): Promise<P & Packet> {
   const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
   const isJudged = (connection: number) =>
-    options.onConnection !== undefined ? connection === options.onConnection : options.connections === 'any' || h.session.isTaskConnection(connection)
+    options.onConnection !== undefined
+      ? connection === options.onConnection
+      : options.connections === 'any' || h.session.isTaskConnection(connection)
   const accept = (event: TraceEvent): event is PacketEvent =>
-    event.kind === 'packet' && event.direction === direction && !event.isInjected && isJudged(event.connection) && options.match(event.packet)
+    event.kind === 'packet' &&
+    event.direction === direction &&
+    !event.isInjected &&
+    isJudged(event.connection) &&
+    options.match(event.packet)
   const after = options.after ?? 0
   try {
     const event = await h.tap.trace.waitFor(accept, h.untilProgramFails(), after)
@@ -25,7 +34,8 @@ export async function expectPacket<P extends Packet>(h: CheckContext, options: E
       const late = h.tap.trace.events(after).find(accept)
       if (late) return late.packet as P & Packet
     }
-    if (reason instanceof ProgramExited || reason instanceof DeadlineExceeded) failIfOnAnotherConnection(h, options, after)
+    if (reason instanceof ProgramExited || reason instanceof DeadlineExceeded)
+      failIfOnAnotherConnection(h, options, after)
     if (reason instanceof ProgramExited) {
       const program = h.currentProgram!
       fail({
@@ -60,7 +70,14 @@ function failIfOnAnotherConnection(h: CheckContext, options: ExpectPacketOptions
   const expected = h.session.options.taskClientId
   if (!expected || options.connections === 'any' || options.onConnection !== undefined) return
   const direction: Direction = options.from === 'program' ? 'to-broker' : 'to-client'
-  const elsewhere = h.tap.trace.packets((e) => e.direction === direction && !e.isInjected && !h.session.isTaskConnection(e.connection) && options.match(e.packet), after)[0]
+  const elsewhere = h.tap.trace.packets(
+    (e) =>
+      e.direction === direction &&
+      !e.isInjected &&
+      !h.session.isTaskConnection(e.connection) &&
+      options.match(e.packet),
+    after,
+  )[0]
   if (!elsewhere) return
   const other = h.session.clientIdOf(elsewhere.connection) ?? '(none yet)'
   fail({

@@ -83,7 +83,12 @@ export class GraderClient implements AsyncDisposable {
         this.#isOpen = false
         this.trace.record({ kind: 'connection', connection: 1, state: 'closed', closedBy: 'broker' })
         const error = new Error(`the broker closed ${this.peers.client}'s connection`)
-        for (const waiter of [...this.#waiters.values(), ...this.#pingWaiters.splice(0), ...(this.#connackWaiter ? [this.#connackWaiter] : [])]) waiter.reject(error)
+        for (const waiter of [
+          ...this.#waiters.values(),
+          ...this.#pingWaiters.splice(0),
+          ...(this.#connackWaiter ? [this.#connackWaiter] : []),
+        ])
+          waiter.reject(error)
         this.#waiters.clear()
         resolve()
       })
@@ -97,7 +102,12 @@ export class GraderClient implements AsyncDisposable {
    */
   static async open(options: GraderClientOptions, signal: AbortSignal): Promise<GraderClient> {
     const socket = options.tlsCa
-      ? tls.connect({ host: options.host, port: options.port, ca: options.tlsCa, servername: net.isIP(options.host) ? undefined : options.host })
+      ? tls.connect({
+          host: options.host,
+          port: options.port,
+          ca: options.tlsCa,
+          servername: net.isIP(options.host) ? undefined : options.host,
+        })
       : net.connect({ host: options.host, port: options.port, noDelay: true })
     const client = new GraderClient(socket, options)
     client.trace.record({ kind: 'connection', connection: 1, state: 'opened' })
@@ -137,7 +147,10 @@ export class GraderClient implements AsyncDisposable {
   }
 
   async subscribe(requests: string | readonly SubscribeRequest[], signal: AbortSignal): Promise<ISubackPacket> {
-    const subscriptions = (typeof requests === 'string' ? [{ topic: requests }] : requests).map((request) => ({ topic: request.topic, qos: request.qos ?? 1 }))
+    const subscriptions = (typeof requests === 'string' ? [{ topic: requests }] : requests).map((request) => ({
+      topic: request.topic,
+      qos: request.qos ?? 1,
+    }))
     const messageId = this.#takeMessageId()
     const reply = this.#expect('suback', messageId)
     this.#send({ cmd: 'subscribe', messageId, subscriptions })
@@ -155,7 +168,12 @@ export class GraderClient implements AsyncDisposable {
    * Publishes and, for QoS 1 and 2, waits for the whole exchange to finish (PUBACK; PUBREC, PUBREL, PUBCOMP).
    * Returns the last acknowledgement, which carries the reason code under MQTT 5.
    */
-  async publish(topic: string, payload: string | Buffer, options: PublishOptions, signal: AbortSignal): Promise<Packet | undefined> {
+  async publish(
+    topic: string,
+    payload: string | Buffer,
+    options: PublishOptions,
+    signal: AbortSignal,
+  ): Promise<Packet | undefined> {
     const qos = options.qos ?? 0
     const packet: IPublishPacket = {
       cmd: 'publish',
@@ -180,7 +198,11 @@ export class GraderClient implements AsyncDisposable {
     const pubrec = this.#expect('pubrec', messageId)
     this.#send(packet)
     const received = await raceSignal(pubrec, signal)
-    if ((received as { reasonCode?: number }).reasonCode !== undefined && (received as { reasonCode: number }).reasonCode >= 0x80) return received
+    if (
+      (received as { reasonCode?: number }).reasonCode !== undefined &&
+      (received as { reasonCode: number }).reasonCode >= 0x80
+    )
+      return received
     const pubcomp = this.#expect('pubcomp', messageId)
     this.#send({ cmd: 'pubrel', messageId })
     return raceSignal(pubcomp, signal)
@@ -194,9 +216,14 @@ export class GraderClient implements AsyncDisposable {
   }
 
   /** The first PUBLISH from the broker (after `after`) that `accept` likes, received already or yet to come. */
-  async waitForMessage(accept: (message: IPublishPacket) => boolean, signal: AbortSignal, after = 0): Promise<IPublishPacket> {
+  async waitForMessage(
+    accept: (message: IPublishPacket) => boolean,
+    signal: AbortSignal,
+    after = 0,
+  ): Promise<IPublishPacket> {
     const event = await this.trace.waitFor(
-      (e): e is PacketEvent => e.kind === 'packet' && e.direction === 'to-client' && e.packet.cmd === 'publish' && accept(e.packet),
+      (e): e is PacketEvent =>
+        e.kind === 'packet' && e.direction === 'to-client' && e.packet.cmd === 'publish' && accept(e.packet),
       signal,
       after,
     )
@@ -233,7 +260,13 @@ export class GraderClient implements AsyncDisposable {
 
   #send(packet: Packet): void {
     if (!this.#isOpen) throw new Error(`${this.peers.client}'s connection is closed`)
-    this.trace.record({ kind: 'packet', connection: 1, direction: 'to-broker', packet, protocolVersion: this.protocolVersion })
+    this.trace.record({
+      kind: 'packet',
+      connection: 1,
+      direction: 'to-broker',
+      packet,
+      protocolVersion: this.protocolVersion,
+    })
     this.#socket.write(generatePacket(packet, { protocolVersion: this.protocolVersion }))
   }
 
@@ -248,7 +281,13 @@ export class GraderClient implements AsyncDisposable {
   }
 
   #onPacket(packet: Packet): void {
-    this.trace.record({ kind: 'packet', connection: 1, direction: 'to-client', packet, protocolVersion: this.protocolVersion })
+    this.trace.record({
+      kind: 'packet',
+      connection: 1,
+      direction: 'to-client',
+      packet,
+      protocolVersion: this.protocolVersion,
+    })
     switch (packet.cmd) {
       case 'connack':
         this.#connackWaiter?.resolve(packet)

@@ -138,5 +138,4 @@ export interface Harness<I extends Inputs = Inputs> {
   startRogueServer(kind: 'unknown-ca' | 'wrong-name'): Promise<RogueTlsServer>
 }
 
-
 export type { TaskClientId } from './connection-watch.ts'

@@ -24,12 +24,19 @@ export interface ImpostorCheckOptions {
  * from the impostor's side of the handshake: a TLS alert means the client refused; a finished handshake followed
  * by bytes (a CONNECT, or a WebSocket upgrade) means it trusted a stranger.
  */
-export async function expectImpostorRefused(h: Harness, kind: ImpostorKind, options: ImpostorCheckOptions): Promise<void> {
+export async function expectImpostorRefused(
+  h: Harness,
+  kind: ImpostorKind,
+  options: ImpostorCheckOptions,
+): Promise<void> {
   await using impostor = await h.startRogueServer(kind)
   const url = impostor.urlFor(options.scheme)
   const program = await h.startProgram({ MQTT_URL: url })
   try {
-    const verdict = await Promise.race([impostor.verdict(h.signal), program.exited.then((exit) => ({ kind: 'exited' as const, exit }))])
+    const verdict = await Promise.race([
+      impostor.verdict(h.signal),
+      program.exited.then((exit) => ({ kind: 'exited' as const, exit })),
+    ])
     if (verdict.kind === 'refused') {
       if (!options.mustExitWithError) return
       // Refused: now the program must say so with its exit code, or a script running it believes it worked.

@@ -25,8 +25,16 @@ export function payloadSamples(random: Random): PayloadSample[] {
   const large = Buffer.from(`${random.word()}-${random.hex(8)} `.repeat(65_536)).subarray(0, 65_536)
   return [
     { kind: 'ascii', payload: Buffer.from(ascii), description: `the text ${JSON.stringify(ascii)}` },
-    { kind: 'utf8', payload: Buffer.from(utf8), description: `the UTF-8 text ${JSON.stringify(utf8)} (not only ASCII)` },
-    { kind: 'binary', payload: binary, description: `${binary.length} bytes that are not text, ${formatPayload(binary)}` },
+    {
+      kind: 'utf8',
+      payload: Buffer.from(utf8),
+      description: `the UTF-8 text ${JSON.stringify(utf8)} (not only ASCII)`,
+    },
+    {
+      kind: 'binary',
+      payload: binary,
+      description: `${binary.length} bytes that are not text, ${formatPayload(binary)}`,
+    },
     { kind: 'empty', payload: Buffer.alloc(0), description: 'an empty payload (zero bytes)' },
     { kind: 'large', payload: large, description: `a large payload (${large.length} bytes of text)` },
   ]

@@ -13,7 +13,13 @@ export async function retainedMessage(h: CheckContext, topic: string): Promise<I
   await observer.publish(sentinel, 'sentinel', { qos: 1, retain: true }, h.signal)
   const late = await h.connect({ name: 'a subscriber connecting now' })
   try {
-    await late.subscribe([{ topic, qos: 1 }, { topic: sentinel, qos: 1 }], h.signal)
+    await late.subscribe(
+      [
+        { topic, qos: 1 },
+        { topic: sentinel, qos: 1 },
+      ],
+      h.signal,
+    )
     await late.waitForMessage((m) => m.topic === sentinel, h.signal)
     return late.messages().find((m) => m.topic === topic)
   } finally {

@@ -46,8 +46,17 @@ async function runOne(
   options: RunChecksOptions,
   statusById: ReadonlyMap<string, CheckResult['status']>,
 ): Promise<CheckResult> {
-  const base = { id: check.id, title: check.title, maxPoints: check.points, points: 0, durationMs: 0, ...(check.isInstructorOnly ? { isHidden: true } : {}) }
-  const missing = [...options.exerciseRequires, ...check.requires].filter((capability) => !options.offered.has(capability))
+  const base = {
+    id: check.id,
+    title: check.title,
+    maxPoints: check.points,
+    points: 0,
+    durationMs: 0,
+    ...(check.isInstructorOnly ? { isHidden: true } : {}),
+  }
+  const missing = [...options.exerciseRequires, ...check.requires].filter(
+    (capability) => !options.offered.has(capability),
+  )
   if (missing.length > 0) {
     return {
       ...base,
@@ -91,7 +100,12 @@ async function runOne(
     }
   }
   if (runSignal.aborted) {
-    return { ...base, status: 'errored', durationMs: elapsed(), message: `the exercise's deadline passed during this check: ${describeError(runSignal.reason)}` }
+    return {
+      ...base,
+      status: 'errored',
+      durationMs: elapsed(),
+      message: `the exercise's deadline passed during this check: ${describeError(runSignal.reason)}`,
+    }
   }
   if (error instanceof DeadlineExceeded) {
     return {

@@ -26,7 +26,11 @@ function unaskedIn(knownIds: ReadonlySet<string>, openAtStart: ReadonlySet<numbe
     if (event.kind === 'connection') return event.state === 'closed' && openAtStart.has(event.connection)
     if (event.kind !== 'packet' || event.isInjected || event.direction !== 'to-broker') return false
     const { packet } = event
-    return packet.cmd === 'publish' || (packet.cmd === 'disconnect' && openAtStart.has(event.connection)) || (packet.cmd === 'connect' && knownIds.has(packet.clientId))
+    return (
+      packet.cmd === 'publish' ||
+      (packet.cmd === 'disconnect' && openAtStart.has(event.connection)) ||
+      (packet.cmd === 'connect' && knownIds.has(packet.clientId))
+    )
   }
 }
 
@@ -37,11 +41,17 @@ function unaskedIn(knownIds: ReadonlySet<string>, openAtStart: ReadonlySet<numbe
  * goodbye. A program may misbehave once the checks it fears are over; this is the
  * check that sees it. Takeovers anywhere in the run are reported by every check (ConnectionWatch).
  */
-export function settleCheck<I extends Inputs>(options: { covers: number[]; points?: number; lessonSection?: string; windowMs?: number }): CheckInput<I> {
+export function settleCheck<I extends Inputs>(options: {
+  covers: number[]
+  points?: number
+  lessonSection?: string
+  windowMs?: number
+}): CheckInput<I> {
   const windowMs = options.windowMs ?? settleWindowMs
   return {
     id: 'settles',
-    title: 'After the last check, your program keeps running on the connection it has, and sends nothing nobody asked for',
+    title:
+      'After the last check, your program keeps running on the connection it has, and sends nothing nobody asked for',
     points: options.points ?? 1,
     covers: options.covers,
     hint: 'Connect once and keep that client for the whole run: no timers that reconnect, publish or disconnect on their own, no second client with the same id. MQTT.js reconnects by itself when a connection is lost; the program ends only when it is stopped (SIGTERM).',
@@ -65,9 +75,17 @@ async function expectSettled(h: Harness, windowMs: number): Promise<void> {
   if (program.exitInfo) ended(`your program ${describeExit(program.exitInfo)}`)
   if (h.tap.openConnections().length === 0) ended('no open connection')
   const after = h.cursor()
-  const knownIds = new Set(h.tap.trace.packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'connect').map((e) => (e.packet as { clientId: string }).clientId))
+  const knownIds = new Set(
+    h.tap.trace
+      .packets((e) => e.direction === 'to-broker' && e.packet.cmd === 'connect')
+      .map((e) => (e.packet as { clientId: string }).clientId),
+  )
   const seen = await Promise.race([
-    h.tap.trace.waitFor(unaskedIn(knownIds, new Set(h.tap.openConnections().map((connection) => connection.id))), h.within(windowMs), after),
+    h.tap.trace.waitFor(
+      unaskedIn(knownIds, new Set(h.tap.openConnections().map((connection) => connection.id))),
+      h.within(windowMs),
+      after,
+    ),
     program.exited.then((exit) => ({ exit })),
   ]).catch((error: unknown) => {
     if (error instanceof DeadlineExceeded) return undefined
@@ -77,8 +95,14 @@ async function expectSettled(h: Harness, windowMs: number): Promise<void> {
   if ('exit' in seen) ended(`your program ${describeExit(seen.exit)}`)
   const event = seen as TraceEvent
   const packet = event.kind === 'packet' ? event.packet : undefined
-  if ((event.kind === 'connection' && event.state === 'closed') || packet?.cmd === 'disconnect') ended(formatTraceEvent(event))
-  fail({ message: describeUnasked(event, window), expected, received: formatTraceEvent(event), trace: h.studentTrace(after) })
+  if ((event.kind === 'connection' && event.state === 'closed') || packet?.cmd === 'disconnect')
+    ended(formatTraceEvent(event))
+  fail({
+    message: describeUnasked(event, window),
+    expected,
+    received: formatTraceEvent(event),
+    trace: h.studentTrace(after),
+  })
 }
 
 function describeUnasked(event: TraceEvent, window: string): string {

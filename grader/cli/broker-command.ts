@@ -14,7 +14,12 @@ export async function runBrokerCommand(args: readonly string[]): Promise<number>
   try {
     values = parseArgs({
       args: [...args],
-      options: { port: { type: 'string' }, 'ws-port': { type: 'string' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        port: { type: 'string' },
+        'ws-port': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }).values
   } catch (error) {
@@ -54,7 +59,9 @@ function parsePort(value: string | undefined, fallback: number, flag: string): n
   if (value === undefined) return fallback
   const port = Number(value)
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new GraderError('USAGE', `${flag} ${value} is not a port number`, { hint: `use a number from 1 to 65535, e.g. ${flag} ${fallback}` })
+    throw new GraderError('USAGE', `${flag} ${value} is not a port number`, {
+      hint: `use a number from 1 to 65535, e.g. ${flag} ${fallback}`,
+    })
   }
   return port
 }

@@ -18,7 +18,11 @@ gradescope  writes Gradescope's autograder zip: setup.sh and run_autograder at i
   --visibility <when>  when students see the checks: visible (default) | after_due_date | after_published |
                        hidden (Gradescope's test visibility)`
 
-const options = { exercises: { type: 'string' }, visibility: { type: 'string' }, help: { type: 'boolean', short: 'h' } } as const
+const options = {
+  exercises: { type: 'string' },
+  visibility: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const
 
 /** `npm run export -- student <dir>` and `npm run export -- gradescope <zip>`: everything checked before writing. */
 export async function runExportCommand(args: readonly string[]): Promise<number> {
@@ -26,7 +30,9 @@ export async function runExportCommand(args: readonly string[]): Promise<number>
   try {
     parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new GraderError('USAGE', (error as Error).message.split('\n')[0], { hint: 'run npm run export -- --help for the options' })
+    throw new GraderError('USAGE', (error as Error).message.split('\n')[0], {
+      hint: 'run npm run export -- --help for the options',
+    })
   }
   if (parsed.values.help) {
     process.stdout.write(`${exportUsage}\n`)
@@ -34,21 +40,49 @@ export async function runExportCommand(args: readonly string[]): Promise<number>
   }
   const [edition, target, ...rest] = parsed.positionals
   if (edition === 'student') {
-    if (!target || rest.length > 0) throw new GraderError('USAGE', 'say where to write the student edition', { hint: 'e.g. npm run export -- student ../mqtt-course-student' })
-    if (parsed.values.exercises !== undefined || parsed.values.visibility !== undefined) throw new GraderError('USAGE', '--exercises and --visibility are for the gradescope export', { hint: 'e.g. npm run export -- student ../mqtt-course-student' })
+    if (!target || rest.length > 0)
+      throw new GraderError('USAGE', 'say where to write the student edition', {
+        hint: 'e.g. npm run export -- student ../mqtt-course-student',
+      })
+    if (parsed.values.exercises !== undefined || parsed.values.visibility !== undefined)
+      throw new GraderError('USAGE', '--exercises and --visibility are for the gradescope export', {
+        hint: 'e.g. npm run export -- student ../mqtt-course-student',
+      })
     const summary = exportStudentEdition(target)
-    process.stdout.write(`Student edition written to ${target} (${summary.files} files, no solutions or mutants).\nNext: cd ${target} && git init && git add -A && git commit -m "Course" and push it as the assignment's template.\n`)
+    process.stdout.write(
+      `Student edition written to ${target} (${summary.files} files, no solutions or mutants).\nNext: cd ${target} && git init && git add -A && git commit -m "Course" and push it as the assignment's template.\n`,
+    )
     return 0
   }
   if (edition === 'gradescope') {
-    if (!target || rest.length > 0) throw new GraderError('USAGE', 'say where to write the autograder zip', { hint: 'e.g. npm run export -- gradescope autograder.zip --exercises ex1' })
+    if (!target || rest.length > 0)
+      throw new GraderError('USAGE', 'say where to write the autograder zip', {
+        hint: 'e.g. npm run export -- gradescope autograder.zip --exercises ex1',
+      })
     checkZipPath(target)
     const visibility = parsed.values.visibility ?? 'visible'
     if (!(gradescopeVisibilities as readonly string[]).includes(visibility)) {
-      throw new GraderError('USAGE', `--visibility ${visibility}: expected one of ${gradescopeVisibilities.join(', ')}`, { hint: 'e.g. --visibility after_due_date' })
+      throw new GraderError(
+        'USAGE',
+        `--visibility ${visibility}: expected one of ${gradescopeVisibilities.join(', ')}`,
+        { hint: 'e.g. --visibility after_due_date' },
+      )
     }
-    const exercises = parsed.values.exercises === undefined ? allExercises() : [...new Set(parsed.values.exercises.split(',').map((id) => id.trim()).filter(Boolean))].map((id) => resolveExerciseFolder(id)).sort((a, b) => a.number - b.number)
-    if (exercises.length === 0) throw new GraderError('USAGE', '--exercises names no exercise', { hint: 'e.g. --exercises ex1,ex3' })
+    const exercises =
+      parsed.values.exercises === undefined
+        ? allExercises()
+        : [
+            ...new Set(
+              parsed.values.exercises
+                .split(',')
+                .map((id) => id.trim())
+                .filter(Boolean),
+            ),
+          ]
+            .map((id) => resolveExerciseFolder(id))
+            .sort((a, b) => a.number - b.number)
+    if (exercises.length === 0)
+      throw new GraderError('USAGE', '--exercises names no exercise', { hint: 'e.g. --exercises ex1,ex3' })
     const { entries } = await exportGradescope(target, { exercises, visibility: visibility as GradescopeVisibility })
     process.stdout.write(
       `Gradescope autograder written to ${target} (${entries} files; exercises ${exercises.map((exercise) => exercise.id).join(', ')}; checks ${visibility}).\n` +
@@ -56,5 +90,7 @@ export async function runExportCommand(args: readonly string[]): Promise<number>
     )
     return 0
   }
-  throw new GraderError('USAGE', `there is no "${edition ?? ''}" export; the exports are student and gradescope`, { hint: 'e.g. npm run export -- student ../mqtt-course-student, or npm run export -- gradescope autograder.zip' })
+  throw new GraderError('USAGE', `there is no "${edition ?? ''}" export; the exports are student and gradescope`, {
+    hint: 'e.g. npm run export -- student ../mqtt-course-student, or npm run export -- gradescope autograder.zip',
+  })
 }

@@ -31,7 +31,9 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
   using opened = command.source.kind === 'dir' ? await openDirSubmission(command) : undefined
   const source: SubmissionSource = opened ? { kind: 'dir', dir: opened.dir } : command.source
   const exercises = opened?.exercises ?? command.exercises
-  const order = (exercises === 'all' ? listExerciseFolders() : exercises.map((query) => resolveExerciseFolder(query))).map((f) => f.id)
+  const order = (
+    exercises === 'all' ? listExerciseFolders() : exercises.map((query) => resolveExerciseFolder(query))
+  ).map((f) => f.id)
   const output = new OrderedOutput(order, (text) => process.stdout.write(text))
   const reporters = new Map<string, ConsoleReporter>()
   const newReporter = (write: (text: string) => void) =>
@@ -57,7 +59,8 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     onProgress: (event) => {
       if (printsDocument) return
       const reporter = reporterFor(event.exercise.id)
-      if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
+      if (event.kind === 'started')
+        reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
       else reporter.check(event.exercise.id, event.result)
     },
     onFinished: (exercise) => {
@@ -67,11 +70,16 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
     },
   })
   // Progress is what the grader saw of the student's own work, in place; never of a solution or another folder.
-  if (command.source.kind === 'starter') await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
+  if (command.source.kind === 'starter')
+    await (await import('../progress/progress-store.ts')).recordResults(report.exercises)
   const write = (text: string) => process.stdout.write(text)
   if (command.isJson) write(renderJson(report))
   else if (!printsDocument) newReporter(write).summary(report)
-  const context: ReportContext = { write, fileFor: (exercise) => studentFile(exercise, command.source), visibility: command.visibility }
+  const context: ReportContext = {
+    write,
+    fileFor: (exercise) => studentFile(exercise, command.source),
+    visibility: command.visibility,
+  }
   for (const format of formats) await platformReporters[format].report(report, context)
   if (command.junitFile) await writeFile(command.junitFile, renderJunit(report))
   return exitCodeFor(report)
@@ -81,18 +89,27 @@ export async function runGradeCommand(args: readonly string[]): Promise<number> 
  * The submission --dir names, as the layout detector finds it; a zip in it (with no exercise beside it) unpacked
  * into a temporary folder. Exercises inferred from the folder become the ones the zip holds.
  */
-async function openDirSubmission(command: GradeCommand): Promise<(Disposable & { dir: string; exercises: readonly string[] | 'all' }) | undefined> {
+async function openDirSubmission(
+  command: GradeCommand,
+): Promise<(Disposable & { dir: string; exercises: readonly string[] | 'all' }) | undefined> {
   if (command.source.kind !== 'dir') return undefined
-  const folders = command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))
-  const opened = await openSubmission(command.source.dir, folders.map(layoutExercise), { acceptsAnyProgram: command.command !== undefined, allowsTopLevel: folders.length === 1 })
+  const folders =
+    command.exercises === 'all' ? listExerciseFolders() : command.exercises.map((query) => resolveExerciseFolder(query))
+  const opened = await openSubmission(command.source.dir, folders.map(layoutExercise), {
+    acceptsAnyProgram: command.command !== undefined,
+    allowsTopLevel: folders.length === 1,
+  })
   if (opened.dir === command.source.dir) {
     opened[Symbol.dispose]()
-    if (command.isFromDir && opened.layout.problem) throw new GraderError('NO_SUBMISSION', `${command.source.dir}: ${opened.layout.problem}`)
+    if (command.isFromDir && opened.layout.problem)
+      throw new GraderError('NO_SUBMISSION', `${command.source.dir}: ${opened.layout.problem}`)
     return undefined
   }
   if (opened.layout.found.length === 0) {
     opened[Symbol.dispose]()
-    throw new GraderError('NO_SUBMISSION', `${command.source.dir}: ${opened.layout.problem ?? 'no exercise found'}`, { hint: 'zip the exercise folders (ex1-hello-mqtt/ ...) or a clone of the course, and submit that' })
+    throw new GraderError('NO_SUBMISSION', `${command.source.dir}: ${opened.layout.problem ?? 'no exercise found'}`, {
+      hint: 'zip the exercise folders (ex1-hello-mqtt/ ...) or a clone of the course, and submit that',
+    })
   }
   const exercises = command.isFromDir ? opened.layout.found.map((entry) => entry.exerciseId) : command.exercises
   return { dir: opened.dir, exercises, [Symbol.dispose]: () => opened[Symbol.dispose]() }

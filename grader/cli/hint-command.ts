@@ -11,12 +11,22 @@ export async function runHintCommand(args: readonly string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: [...args], options: { all: { type: 'boolean' } }, allowPositionals: true, strict: true })
   } catch (error) {
-    throw new GraderError('USAGE', describeParseError(error as Error), { hint: 'e.g. npm run hint -- ex3, or npm run hint -- ex3 --all' })
+    throw new GraderError('USAGE', describeParseError(error as Error), {
+      hint: 'e.g. npm run hint -- ex3, or npm run hint -- ex3 --all',
+    })
   }
-  if (parsed.positionals.length > 1) throw new GraderError('USAGE', `hints are for one exercise at a time; got "${parsed.positionals.join(' ')}"`, { hint: 'e.g. npm run hint -- ex3' })
+  if (parsed.positionals.length > 1)
+    throw new GraderError('USAGE', `hints are for one exercise at a time; got "${parsed.positionals.join(' ')}"`, {
+      hint: 'e.g. npm run hint -- ex3',
+    })
   const [query] = parsed.positionals
-  const exercise = query ? await loadExercise(resolveExerciseFolder(query)) : nextExercise(await loadAllExercises(), await readProgress())
-  if (!exercise) throw new GraderError('USAGE', 'every exercise is passed: say which exercise you want hints for', { hint: 'e.g. npm run hint -- ex3' })
+  const exercise = query
+    ? await loadExercise(resolveExerciseFolder(query))
+    : nextExercise(await loadAllExercises(), await readProgress())
+  if (!exercise)
+    throw new GraderError('USAGE', 'every exercise is passed: say which exercise you want hints for', {
+      hint: 'e.g. npm run hint -- ex3',
+    })
   process.stdout.write(parsed.values.all ? await allHints(exercise) : await nextHint(exercise))
   return 0
 }
@@ -34,8 +44,12 @@ export async function nextHint(exercise: Exercise): Promise<string> {
   const shown = (await readProgress()).exercises[exercise.slug]?.hintsShown ?? 0
   const count = exercise.hints.length
   if (count === 0) return `${exercise.id} has no hints: its README and lesson say it all.\n`
-  if (shown >= count) return `You have seen all ${count} hints for ${exercise.id}. Here they are again:\n\n${(await allHints(exercise)).split('\n').slice(2).join('\n')}`
+  if (shown >= count)
+    return `You have seen all ${count} hints for ${exercise.id}. Here they are again:\n\n${(await allHints(exercise)).split('\n').slice(2).join('\n')}`
   await recordHintShown(exercise.slug, shown + 1)
-  const more = shown + 1 < count ? `(the same command again for hint ${shown + 2}; --all for every hint)` : '(that was the last one)'
+  const more =
+    shown + 1 < count
+      ? `(the same command again for hint ${shown + 2}; --all for every hint)`
+      : '(that was the last one)'
   return `Hint ${shown + 1} of ${count} for ${exercise.id}: ${exercise.title}\n\n  ${exercise.hints[shown].replace(/\n/g, '\n  ')}\n\n${more}\n`
 }

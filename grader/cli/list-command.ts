@@ -5,7 +5,8 @@ import { type Progress, readProgress } from '../progress/progress-store.ts'
 
 /** `npm run list`: the exercises in course order, how far the student got in each, and what to do next. */
 export async function runListCommand(args: readonly string[] = []): Promise<number> {
-  if (args.length > 0) throw new GraderError('USAGE', `list takes no arguments; drop "${args.join(' ')}"`, { hint: 'run npm run list' })
+  if (args.length > 0)
+    throw new GraderError('USAGE', `list takes no arguments; drop "${args.join(' ')}"`, { hint: 'run npm run list' })
   process.stdout.write(await describeProgress())
   return 0
 }
@@ -27,12 +28,20 @@ export async function describeProgress(): Promise<string> {
         : ['·', `${exercise.points} points`]
     lines.push(`  ${mark} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${points.padStart(12)}${needs}`)
   }
-  const earned = exercises.reduce((sum, exercise) => sum + Math.min(progress.exercises[exercise.slug]?.bestPoints ?? 0, exercise.points), 0)
+  const earned = exercises.reduce(
+    (sum, exercise) => sum + Math.min(progress.exercises[exercise.slug]?.bestPoints ?? 0, exercise.points),
+    0,
+  )
   const total = exercises.reduce((sum, exercise) => sum + exercise.points, 0)
   const passed = exercises.filter((exercise) => progress.exercises[exercise.slug]?.passed).length
-  lines.push('', `  ${earned}/${total} points, ${passed} of ${exercises.length} exercises passed   (✓ passed  ✗ tried, best so far  · not started)`)
+  lines.push(
+    '',
+    `  ${earned}/${total} points, ${passed} of ${exercises.length} exercises passed   (✓ passed  ✗ tried, best so far  · not started)`,
+  )
   const next = nextExercise(exercises, progress)
-  lines.push(next ? `  Next: ${next.id} ${next.title}: npm run watch -- ${next.id}` : '  Every exercise passed: well done.')
+  lines.push(
+    next ? `  Next: ${next.id} ${next.title}: npm run watch -- ${next.id}` : '  Every exercise passed: well done.',
+  )
   return `${lines.join('\n')}\n`
 }
 

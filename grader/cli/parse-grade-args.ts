@@ -80,47 +80,80 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
     throw usageError(error as Error & { code?: string })
   }
   const values = { ...fromNpmConfig(env), ...stripUndefined(parsed.values) }
-  if (values.help) return { exercises: [], source: { kind: 'starter' }, broker: 'auto', isJson: false, sandbox: 'auto', isHelp: true }
+  if (values.help)
+    return { exercises: [], source: { kind: 'starter' }, broker: 'auto', isJson: false, sandbox: 'auto', isHelp: true }
 
   if (values.solution && values.dir !== undefined) {
-    throw new GraderError('USAGE', '--solution and --dir cannot be used together', { hint: 'use --solution to check the reference solution, or --dir to grade a submission' })
+    throw new GraderError('USAGE', '--solution and --dir cannot be used together', {
+      hint: 'use --solution to check the reference solution, or --dir to grade a submission',
+    })
   }
-  if (values.dir === '') throw new GraderError('USAGE', '--dir needs a folder', { hint: 'e.g. --dir submissions/alice' })
-  const source: SubmissionSource = values.solution ? { kind: 'solution' } : values.dir !== undefined ? { kind: 'dir', dir: values.dir } : { kind: 'starter' }
+  if (values.dir === '')
+    throw new GraderError('USAGE', '--dir needs a folder', { hint: 'e.g. --dir submissions/alice' })
+  const source: SubmissionSource = values.solution
+    ? { kind: 'solution' }
+    : values.dir !== undefined
+      ? { kind: 'dir', dir: values.dir }
+      : { kind: 'starter' }
 
   let exercises: GradeCommand['exercises']
   if (values.all) {
-    if (parsed.positionals.length > 0) throw new GraderError('USAGE', `--all grades every exercise; drop "${parsed.positionals.join(' ')}"`)
+    if (parsed.positionals.length > 0)
+      throw new GraderError('USAGE', `--all grades every exercise; drop "${parsed.positionals.join(' ')}"`)
     exercises = 'all'
   } else if (parsed.positionals.length > 0) {
     exercises = parsed.positionals
   } else if (values.dir !== undefined) {
     exercises = exercisesInDir(values.dir, values.cmd !== undefined)
   } else {
-    const valid = listExerciseFolders().map((f) => f.id).join(', ')
-    throw new GraderError('USAGE', `say which exercise to grade (${valid}), or --all`, { hint: 'e.g. npm run grade -- ex1' })
+    const valid = listExerciseFolders()
+      .map((f) => f.id)
+      .join(', ')
+    throw new GraderError('USAGE', `say which exercise to grade (${valid}), or --all`, {
+      hint: 'e.g. npm run grade -- ex1',
+    })
   }
 
   let seed: number | undefined
   if (values.seed !== undefined) {
     seed = Number(values.seed)
     if (!Number.isInteger(seed) || seed < 1 || seed > 2 ** 32 - 1) {
-      throw new GraderError('USAGE', `--seed ${values.seed} is not a seed: expected a whole number from 1 to 4294967295`, { hint: 'copy the seed from the line that printed it' })
+      throw new GraderError(
+        'USAGE',
+        `--seed ${values.seed} is not a seed: expected a whole number from 1 to 4294967295`,
+        { hint: 'copy the seed from the line that printed it' },
+      )
     }
   }
-  if (values.cmd !== undefined && values.cmd.trim() === '') throw new GraderError('USAGE', '--cmd needs a command', { hint: 'e.g. --cmd "python3 main.py"' })
+  if (values.cmd !== undefined && values.cmd.trim() === '')
+    throw new GraderError('USAGE', '--cmd needs a command', { hint: 'e.g. --cmd "python3 main.py"' })
   const formats = parseFormats(values.format)
   const document = formats.find((name) => 'isDocument' in platformReporters[name])
-  if (document && values.json) throw new GraderError('USAGE', `--json and --format ${document} both print one document: choose one`, { hint: `e.g. --format ${document} > results.json` })
-  if (values.junit === '') throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
+  if (document && values.json)
+    throw new GraderError('USAGE', `--json and --format ${document} both print one document: choose one`, {
+      hint: `e.g. --format ${document} > results.json`,
+    })
+  if (values.junit === '')
+    throw new GraderError('USAGE', '--junit needs a file name', { hint: 'e.g. --junit reports/junit.xml' })
   const sandbox = values.sandbox ?? 'auto'
   if (!(sandboxChoices as readonly string[]).includes(sandbox)) {
-    throw new GraderError('USAGE', `--sandbox ${sandbox} is not a sandbox mode: expected one of ${sandboxChoices.join(', ')}`, { hint: 'e.g. --sandbox auto' })
+    throw new GraderError(
+      'USAGE',
+      `--sandbox ${sandbox} is not a sandbox mode: expected one of ${sandboxChoices.join(', ')}`,
+      { hint: 'e.g. --sandbox auto' },
+    )
   }
 
-  if (values.visibility !== undefined && !formats.includes('gradescope')) throw new GraderError('USAGE', '--visibility is for --format gradescope', { hint: 'e.g. --format gradescope --visibility after_due_date' })
+  if (values.visibility !== undefined && !formats.includes('gradescope'))
+    throw new GraderError('USAGE', '--visibility is for --format gradescope', {
+      hint: 'e.g. --format gradescope --visibility after_due_date',
+    })
   if (values.visibility !== undefined && !(gradescopeVisibilities as readonly string[]).includes(values.visibility)) {
-    throw new GraderError('USAGE', `--visibility ${values.visibility}: expected one of ${gradescopeVisibilities.join(', ')}`, { hint: 'e.g. --visibility after_due_date' })
+    throw new GraderError(
+      'USAGE',
+      `--visibility ${values.visibility}: expected one of ${gradescopeVisibilities.join(', ')}`,
+      { hint: 'e.g. --visibility after_due_date' },
+    )
   }
 
   return {
@@ -143,7 +176,12 @@ export function parseGradeArgs(args: readonly string[], env: NodeJS.ProcessEnv =
 export function namesExercise(args: readonly string[]): boolean {
   try {
     const parsed = parseArgs({ args: [...args], options, allowPositionals: true, strict: false })
-    return parsed.positionals.length > 0 || parsed.values.all === true || parsed.values.dir !== undefined || parsed.values.help === true
+    return (
+      parsed.positionals.length > 0 ||
+      parsed.values.all === true ||
+      parsed.values.dir !== undefined ||
+      parsed.values.help === true
+    )
   } catch {
     return true // let parseGradeArgs say what is wrong
   }
@@ -156,7 +194,9 @@ export function namesExercise(args: readonly string[]): boolean {
  */
 function exercisesInDir(dir: string, hasCommand: boolean): readonly string[] | 'all' {
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new GraderError('NO_SUBMISSION', `--dir ${dir} is not a folder`, { hint: 'give the folder that holds the submission, e.g. --dir submissions/alice' })
+    throw new GraderError('NO_SUBMISSION', `--dir ${dir} is not a folder`, {
+      hint: 'give the folder that holds the submission, e.g. --dir submissions/alice',
+    })
   }
   const folders = listExerciseFolders()
   const base = path.basename(path.resolve(dir))
@@ -171,17 +211,24 @@ function exercisesInDir(dir: string, hasCommand: boolean): readonly string[] | '
 }
 
 function holdsZip(dir: string): boolean {
-  const entries = readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.') && entry.name !== '__MACOSX')
+  const entries = readdirSync(dir, { withFileTypes: true }).filter(
+    (entry) => !entry.name.startsWith('.') && entry.name !== '__MACOSX',
+  )
   if (entries.some((entry) => entry.isFile() && /\.zip$/i.test(entry.name))) return true
   return entries.length === 1 && entries[0].isDirectory() && holdsZip(path.join(dir, entries[0].name))
 }
 
 function parseFormats(value: string | undefined): PlatformFormat[] {
   if (value === undefined) return []
-  const names = value.split(',').map((name) => name.trim()).filter(Boolean)
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean)
   const unknown = names.filter((name) => !(platformFormats as readonly string[]).includes(name))
   if (names.length === 0 || unknown.length > 0) {
-    throw new GraderError('USAGE', `--format ${value}: expected ${platformFormats.join(', ')} (several with commas)`, { hint: 'e.g. --format classroom,github' })
+    throw new GraderError('USAGE', `--format ${value}: expected ${platformFormats.join(', ')} (several with commas)`, {
+      hint: 'e.g. --format classroom,github',
+    })
   }
   return [...new Set(names)] as PlatformFormat[]
 }
@@ -189,13 +236,21 @@ function parseFormats(value: string | undefined): PlatformFormat[] {
 function usageError(error: Error & { code?: string }): GraderError {
   const message = error.message
   const unknown = /Unknown option '([^']+)'/.exec(message)
-  if (unknown) return new GraderError('USAGE', `unknown option ${unknown[1]}`, { hint: 'run npm run grade -- --help for the options' })
+  if (unknown)
+    return new GraderError('USAGE', `unknown option ${unknown[1]}`, {
+      hint: 'run npm run grade -- --help for the options',
+    })
   const missing = /Option '(--\w+)[^']*' argument missing/.exec(message)
-  if (missing) return new GraderError('USAGE', `${missing[1]} needs a value`, { hint: 'run npm run grade -- --help for the options' })
+  if (missing)
+    return new GraderError('USAGE', `${missing[1]} needs a value`, {
+      hint: 'run npm run grade -- --help for the options',
+    })
   return new GraderError('USAGE', message, { hint: 'run npm run grade -- --help for the options' })
 }
 
-type Values = { -readonly [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string }
+type Values = {
+  -readonly [K in keyof typeof options]?: (typeof options)[K]['type'] extends 'boolean' ? boolean : string
+}
 
 /** Flags npm swallowed: `npm run grade ex1 --solution` sets npm_config_solution=true. Only names npm itself lacks. */
 function fromNpmConfig(env: NodeJS.ProcessEnv): Values {

@@ -46,7 +46,8 @@ export const platformReporters = {
     description: 'step summary and annotations',
     async report(report, { write, fileFor }) {
       write(renderGithubAnnotations(report, fileFor))
-      if (process.env.GITHUB_STEP_SUMMARY) await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
+      if (process.env.GITHUB_STEP_SUMMARY)
+        await appendFile(process.env.GITHUB_STEP_SUMMARY, renderGithubSummary(report))
     },
   },
 } satisfies Record<string, PlatformReporter>

@@ -20,12 +20,23 @@ export async function runResetCommand(args: readonly string[]): Promise<number> 
   const example = `e.g. npm run reset -- ${listExerciseFolders()[0]?.id ?? 'ex1'}`
   let parsed
   try {
-    parsed = parseArgs({ args: [...args], options: { yes: { type: 'boolean', short: 'y' } }, allowPositionals: true, strict: true })
+    parsed = parseArgs({
+      args: [...args],
+      options: { yes: { type: 'boolean', short: 'y' } },
+      allowPositionals: true,
+      strict: true,
+    })
   } catch (error) {
     throw new GraderError('USAGE', describeParseError(error as Error), { hint: `${example} [--yes]` })
   }
   if (parsed.positionals.length !== 1) {
-    throw new GraderError('USAGE', parsed.positionals.length ? `reset one exercise at a time; got "${parsed.positionals.join(' ')}"` : 'say which exercise to reset', { hint: example })
+    throw new GraderError(
+      'USAGE',
+      parsed.positionals.length
+        ? `reset one exercise at a time; got "${parsed.positionals.join(' ')}"`
+        : 'say which exercise to reset',
+      { hint: example },
+    )
   }
   const folder = resolveExerciseFolder(parsed.positionals[0])
   const starter = path.join('exercises', folder.folder, 'starter')
@@ -34,7 +45,13 @@ export async function runResetCommand(args: readonly string[]): Promise<number> 
     process.stdout.write(`${starter} is already the starter as the course ships it: nothing to reset.\n`)
     return 0
   }
-  const backup = path.join(path.relative(courseRoot, stateDir), 'backups', new Date().toISOString().replace(/[:.]/g, '-'), folder.folder, 'starter')
+  const backup = path.join(
+    path.relative(courseRoot, stateDir),
+    'backups',
+    new Date().toISOString().replace(/[:.]/g, '-'),
+    folder.folder,
+    'starter',
+  )
   if (!parsed.values.yes) {
     if (!process.stdin.isTTY || !process.stdout.isTTY) {
       throw new GraderError('USAGE', `reset replaces your work in ${starter}: confirm with --yes`, {
@@ -42,7 +59,9 @@ export async function runResetCommand(args: readonly string[]): Promise<number> 
       })
     }
     const prompt = createInterface({ input: process.stdin, output: process.stdout })
-    const answer = await prompt.question(`Move your work in ${starter} to ${backup} and restore the starter? [y/N] `).finally(() => prompt.close())
+    const answer = await prompt
+      .question(`Move your work in ${starter} to ${backup} and restore the starter? [y/N] `)
+      .finally(() => prompt.close())
     if (!/^y(es)?$/i.test(answer.trim())) {
       process.stdout.write('Nothing changed.\n')
       return 1
@@ -58,9 +77,14 @@ export async function runResetCommand(args: readonly string[]): Promise<number> 
 /** The starter's files in the course's last commit, relative to the starter folder. */
 async function shippedFiles(starter: string): Promise<string[]> {
   const listing = await git(['ls-tree', '-r', '-z', '--name-only', 'HEAD', '--', starter])
-  const files = listing.split('\0').filter(Boolean).map((file) => path.relative(starter, file))
+  const files = listing
+    .split('\0')
+    .filter(Boolean)
+    .map((file) => path.relative(starter, file))
   if (files.length === 0) {
-    throw new GraderError('CANNOT_RESET', `the course's last commit has no ${starter}`, { hint: `copy ${starter} from a fresh copy of the course` })
+    throw new GraderError('CANNOT_RESET', `the course's last commit has no ${starter}`, {
+      hint: `copy ${starter} from a fresh copy of the course`,
+    })
   }
   return files
 }
@@ -70,7 +94,10 @@ async function isUnchanged(starter: string, shipped: readonly string[]): Promise
   const present = await listFiles(path.join(courseRoot, starter))
   if (present.length !== shipped.length || present.some((file) => !shipped.includes(file))) return false
   for (const file of shipped) {
-    const [committed, current] = await Promise.all([git(['show', `HEAD:./${path.posix.join(...starter.split(path.sep), ...file.split(path.sep))}`], 'buffer'), readFile(path.join(courseRoot, starter, file))])
+    const [committed, current] = await Promise.all([
+      git(['show', `HEAD:./${path.posix.join(...starter.split(path.sep), ...file.split(path.sep))}`], 'buffer'),
+      readFile(path.join(courseRoot, starter, file)),
+    ])
     if (!current.equals(committed)) return false
   }
   return true
@@ -103,7 +130,10 @@ async function git(args: string[], encoding: 'utf8' | 'buffer' = 'utf8'): Promis
   try {
     return (await run('git', args, { cwd: courseRoot, encoding, maxBuffer: 64 * 1024 * 1024 })).stdout
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'git is not installed' : `git ${args[0]} failed: ${String((error as { stderr?: unknown }).stderr ?? error).trim()}`
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'git is not installed'
+        : `git ${args[0]} failed: ${String((error as { stderr?: unknown }).stderr ?? error).trim()}`
     throw new GraderError('CANNOT_RESET', `reset takes the starter from the course's git history, and ${reason}`, {
       hint: 'reset needs the course as a git clone (git clone <course url>); or copy the starter from a fresh copy of the course',
     })

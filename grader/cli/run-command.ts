@@ -31,7 +31,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv
   const loadCommand = name && Object.hasOwn(commands, name) ? commands[name] : undefined
   if (!loadCommand) {
-    process.stderr.write(`mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands).filter((command) => !command.startsWith('__')).join(', ')}\n`)
+    process.stderr.write(
+      `mqtt-course: unknown command ${name ?? '(none)'}; the commands are: ${Object.keys(commands)
+        .filter((command) => !command.startsWith('__'))
+        .join(', ')}\n`,
+    )
     return 2
   }
   let sweeping: Promise<void> | undefined
@@ -50,7 +54,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n${error.hint ? `  what to do: ${error.hint}\n` : ''}`)
       return 2
     }
-    process.stderr.write(`mqtt-course: internal error: ${describeError(error)}\n${error instanceof Error ? error.stack : ''}\n`)
+    process.stderr.write(
+      `mqtt-course: internal error: ${describeError(error)}\n${error instanceof Error ? error.stack : ''}\n`,
+    )
     return 2
   } finally {
     // Done long since, unless it is removing a container: the command's exit waits for that.

@@ -1,7 +1,13 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
-import { type Exercise, listExerciseFolders, loadAllExercises, loadExercise, resolveExerciseFolder } from '../exercises/load-exercises.ts'
+import {
+  type Exercise,
+  listExerciseFolders,
+  loadAllExercises,
+  loadExercise,
+  resolveExerciseFolder,
+} from '../exercises/load-exercises.ts'
 import { type Submission, resolveSubmission } from '../exercises/submission.ts'
 import { canRunOnStandby, gradeExercise } from '../grade/grade-exercise.ts'
 import { exitOnInterruptWith } from '../process/exit-cleanup.ts'
@@ -39,11 +45,15 @@ Options: those of npm run grade (--broker, --dir, --solution, --cmd, --seed), an
  * student's program starts again. Takes the grade command's options, except --all, --json and --junit.
  */
 export async function runWatchCommand(args: readonly string[]): Promise<number> {
-  const isPolling = args.includes('--poll') || (process.env.npm_lifecycle_event === 'watch' && process.env.npm_config_poll === 'true')
+  const isPolling =
+    args.includes('--poll') || (process.env.npm_lifecycle_event === 'watch' && process.env.npm_config_poll === 'true')
   let gradeArgs = args.filter((arg) => arg !== '--poll')
   if (!namesExercise(gradeArgs)) {
     const next = nextExercise(await loadAllExercises(), await readProgress())
-    if (!next) throw new GraderError('USAGE', 'every exercise is passed: say which one to watch', { hint: 'e.g. npm run watch -- ex1' })
+    if (!next)
+      throw new GraderError('USAGE', 'every exercise is passed: say which one to watch', {
+        hint: 'e.g. npm run watch -- ex1',
+      })
     gradeArgs = [next.id, ...gradeArgs]
   }
   const command = parseGradeArgs(gradeArgs)
@@ -52,9 +62,14 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
     return 0
   }
   if (command.exercises === 'all' || command.exercises.length !== 1) {
-    throw new GraderError('USAGE', 'watch follows one exercise at a time', { hint: 'e.g. npm run watch -- ex3, or npm run watch to start at the next one' })
+    throw new GraderError('USAGE', 'watch follows one exercise at a time', {
+      hint: 'e.g. npm run watch -- ex3, or npm run watch to start at the next one',
+    })
   }
-  if (command.isJson || command.junitFile) throw new GraderError('USAGE', 'watch prints for a person: drop --json and --junit', { hint: 'for a report, run npm run grade -- <exercise> --json' })
+  if (command.isJson || command.junitFile)
+    throw new GraderError('USAGE', 'watch prints for a person: drop --json and --junit', {
+      hint: 'for a report, run npm run grade -- <exercise> --json',
+    })
   let exercise = await loadExercise(resolveExerciseFolder(command.exercises[0]))
   let submission = resolveSubmission(exercise, command.source, { hasCustomCommand: command.command !== undefined })
   const say = (text: string) => process.stdout.write(`[watch] ${text}\n`)
@@ -67,7 +82,9 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
   const stop = () => events.push({ kind: 'stop' })
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
-  await using typechecker = new WarmTypechecker({ onFallback: (reason) => say(`the warm type checker stopped (${reason}); checking with a fresh tsc from now on`) })
+  await using typechecker = new WarmTypechecker({
+    onFallback: (reason) => say(`the warm type checker stopped (${reason}); checking with a fresh tsc from now on`),
+  })
   // With --seed every run repeats the same topics and client ids: a kept broker would remember the last run.
   await using chooser = command.seed === undefined ? new WarmBrokerChooser(command.broker) : undefined
   const watchFolder = (dir: string) =>
@@ -101,20 +118,30 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
         events.dropChanges()
         const result = await gradeOnce(exercise, command, sandbox, typechecker, chooser, standbys)
         await prepareStandby()
-        const following = result.status === 'passed' ? await followingExercise(exercise, command, { skipPassed: true }) : undefined
+        const following =
+          result.status === 'passed' ? await followingExercise(exercise, command, { skipPassed: true }) : undefined
         isAsking = false
         if (following && events.isTerminal) {
-          process.stdout.write(`\n${exercise.id} passed. Go on to ${following.exercise.id}: ${following.exercise.title}? [Y/n] `)
+          process.stdout.write(
+            `\n${exercise.id} passed. Go on to ${following.exercise.id}: ${following.exercise.title}? [Y/n] `,
+          )
           isAsking = true
         } else if (following) {
           say(`${exercise.id} passed: on to ${following.exercise.id}, ${following.exercise.title}`)
           await moveTo(following.exercise, following.submission)
           continue
-        } else if (result.status === 'passed' && command.source.kind === 'starter' && !nextExercise(await loadAllExercises(), await readProgress())) {
+        } else if (
+          result.status === 'passed' &&
+          command.source.kind === 'starter' &&
+          !nextExercise(await loadAllExercises(), await readProgress())
+        ) {
           say('every exercise has passed: the course is done. Well done!')
         }
       }
-      if (!isAsking) say(`waiting for changes in ${displayPath(submission.dir)} (${events.isTerminal ? keysHelp : 'Ctrl-C to stop'})`)
+      if (!isAsking)
+        say(
+          `waiting for changes in ${displayPath(submission.dir)} (${events.isTerminal ? keysHelp : 'Ctrl-C to stop'})`,
+        )
       shouldGrade = false
       const event = await events.next()
       if (event.kind === 'stop') break
@@ -163,7 +190,14 @@ export async function runWatchCommand(args: readonly string[]): Promise<number> 
 }
 
 /** One grading run, printed as `grade` prints it; the student's own work counts towards progress. */
-async function gradeOnce(exercise: Exercise, command: GradeCommand, sandbox: Sandbox, typechecker: WarmTypechecker, chooser: WarmBrokerChooser | undefined, standbys: StandbyKeeper): Promise<ExerciseResult> {
+async function gradeOnce(
+  exercise: Exercise,
+  command: GradeCommand,
+  sandbox: Sandbox,
+  typechecker: WarmTypechecker,
+  chooser: WarmBrokerChooser | undefined,
+  standbys: StandbyKeeper,
+): Promise<ExerciseResult> {
   const seed = command.seed ?? newSeed()
   const reporter = new ConsoleReporter({
     write: (text) => process.stdout.write(text),
@@ -180,7 +214,8 @@ async function gradeOnce(exercise: Exercise, command: GradeCommand, sandbox: San
     typecheck: typechecker.check,
     standby: standbys,
     onProgress: (event) => {
-      if (event.kind === 'started') reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
+      if (event.kind === 'started')
+        reporter.started(event.exercise.id, event.exercise.title, event.source, event.broker, event.seed)
       else reporter.check(event.exercise.id, event.result)
     },
   })
@@ -194,12 +229,18 @@ async function gradeOnce(exercise: Exercise, command: GradeCommand, sandbox: San
  * The next exercise in course order, if this submission has it (a --dir of one exercise has no next). After a
  * pass, in the student's own course, the next one not passed yet (wrapping round to any left before this one).
  */
-async function followingExercise(exercise: Exercise, command: GradeCommand, options: { skipPassed?: boolean } = {}): Promise<{ exercise: Exercise; submission: Submission } | undefined> {
+async function followingExercise(
+  exercise: Exercise,
+  command: GradeCommand,
+  options: { skipPassed?: boolean } = {},
+): Promise<{ exercise: Exercise; submission: Submission } | undefined> {
   const folders = listExerciseFolders()
   let folder = folders.find((candidate) => candidate.number > exercise.number)
   if (options.skipPassed && command.source.kind === 'starter') {
     const { exercises: progress } = await readProgress()
-    const open = folders.filter((candidate) => candidate.number !== exercise.number && !progress[candidate.slug]?.passed)
+    const open = folders.filter(
+      (candidate) => candidate.number !== exercise.number && !progress[candidate.slug]?.passed,
+    )
     folder = open.find((candidate) => candidate.number > exercise.number) ?? open[0]
   }
   if (!folder) return undefined
@@ -207,7 +248,10 @@ async function followingExercise(exercise: Exercise, command: GradeCommand, opti
   if (command.source.kind === 'dir' && !existsSync(path.join(command.source.dir, folder.folder))) return undefined
   const next = await loadExercise(folder)
   try {
-    return { exercise: next, submission: resolveSubmission(next, command.source, { hasCustomCommand: command.command !== undefined }) }
+    return {
+      exercise: next,
+      submission: resolveSubmission(next, command.source, { hasCustomCommand: command.command !== undefined }),
+    }
   } catch {
     return undefined
   }

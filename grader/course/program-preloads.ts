@@ -26,7 +26,9 @@ const sources = {
 export type PreloadName = keyof typeof sources
 
 /** Where the copies are kept, one folder per version of the preloads' text. */
-export const preloadCacheRoot = fileURLToPath(new URL('../../node_modules/.cache/mqtt-course/preloads/', import.meta.url))
+export const preloadCacheRoot = fileURLToPath(
+  new URL('../../node_modules/.cache/mqtt-course/preloads/', import.meta.url),
+)
 
 let made: { folder: string | undefined; urls: Record<PreloadName, string> } | undefined
 
@@ -54,11 +56,18 @@ function preloads(): { folder: string | undefined; urls: Record<PreloadName, str
 }
 
 function makeCopies(): { folder: string | undefined; urls: Record<PreloadName, string> } {
-  const texts = Object.fromEntries(Object.entries(sources).map(([name, url]) => [name, readFileSync(fileURLToPath(url), 'utf8')])) as Record<PreloadName, string>
-  const version = Object.values(texts).reduce((hash, text) => hash.update(text).update('\0'), createHash('sha256').update(process.version)).digest('hex').slice(0, 16)
+  const texts = Object.fromEntries(
+    Object.entries(sources).map(([name, url]) => [name, readFileSync(fileURLToPath(url), 'utf8')]),
+  ) as Record<PreloadName, string>
+  const version = Object.values(texts)
+    .reduce((hash, text) => hash.update(text).update('\0'), createHash('sha256').update(process.version))
+    .digest('hex')
+    .slice(0, 16)
   const folder = path.join(preloadCacheRoot, version)
   const copyOf = (name: PreloadName) => path.join(folder, `${path.basename(fileURLToPath(sources[name]), '.ts')}.js`)
-  const urls = Object.fromEntries(Object.keys(sources).map((name) => [name, pathToFileURL(copyOf(name as PreloadName)).href])) as Record<PreloadName, string>
+  const urls = Object.fromEntries(
+    Object.keys(sources).map((name) => [name, pathToFileURL(copyOf(name as PreloadName)).href]),
+  ) as Record<PreloadName, string>
   if (existsSync(folder)) return { folder, urls }
   try {
     const building = `${folder}.${process.pid}.tmp`
@@ -85,11 +94,17 @@ function makeCopies(): { folder: string | undefined; urls: Record<PreloadName, s
 export function strippedCopy(name: PreloadName, text: string): string {
   const source = sources[name]
   const code = stripTypeScriptTypes(text, { mode: 'strip' })
-  const withImports = code.replace(/(\bfrom\s+|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\2/g, (_whole, before: string, quote: string, specifier: string) => {
-    const target = new URL(specifier, source).href
-    const other = (Object.keys(sources) as PreloadName[]).find((candidate) => sources[candidate] === target)
-    if (!other) throw new Error(`${fileURLToPath(source)} imports ${specifier}, which is not one of the preloads: add it to program-preloads.ts`)
-    return `${before}${quote}./${path.basename(fileURLToPath(sources[other]), '.ts')}.js${quote}`
-  })
+  const withImports = code.replace(
+    /(\bfrom\s+|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\2/g,
+    (_whole, before: string, quote: string, specifier: string) => {
+      const target = new URL(specifier, source).href
+      const other = (Object.keys(sources) as PreloadName[]).find((candidate) => sources[candidate] === target)
+      if (!other)
+        throw new Error(
+          `${fileURLToPath(source)} imports ${specifier}, which is not one of the preloads: add it to program-preloads.ts`,
+        )
+      return `${before}${quote}./${path.basename(fileURLToPath(sources[other]), '.ts')}.js${quote}`
+    },
+  )
   return withImports.replaceAll('import.meta.url', JSON.stringify(source))
 }

@@ -4,7 +4,13 @@ import { z } from 'zod/v3'
 import { capabilities, type BrokerSetup } from '../broker/broker.ts'
 import type { Random } from '../runner/random.ts'
 import type { TlsMaterial } from '../broker/tls-material.ts'
-import { type CheckDefinition, type CheckInput, checkSchema, functionSchema, idPattern } from '../checks/check-definition.ts'
+import {
+  type CheckDefinition,
+  type CheckInput,
+  checkSchema,
+  functionSchema,
+  idPattern,
+} from '../checks/check-definition.ts'
 import type { Harness, Inputs } from '../checks/harness.ts'
 
 export type { CheckDefinition, CheckInput } from '../checks/check-definition.ts'
@@ -55,7 +61,10 @@ export const exerciseSchema = z
        * The input that holds the client id the program must connect with (CLIENT_ID, DEVICE_ID). A program may
        * open other connections too (a background subscriber, say): checks judge the connections with this id.
        */
-      clientIdInput: z.string().regex(/^[A-Z][A-Z0-9_]*$/).optional(),
+      clientIdInput: z
+        .string()
+        .regex(/^[A-Z][A-Z0-9_]*$/)
+        .optional(),
     }),
     /** What the broker must enforce for this exercise: users and an ACL, or the student's own mosquitto.conf. */
     broker: functionSchema<(context: BrokerContext) => BrokerSetup>('broker').optional(),
@@ -68,9 +77,15 @@ export const exerciseSchema = z
   .superRefine((exercise, context) => {
     const seen = new Set<string>()
     for (const [index, check] of exercise.checks.entries()) {
-      if (seen.has(check.id)) context.addIssue({ code: 'custom', path: ['checks', index, 'id'], message: `duplicate check id ${check.id}` })
+      if (seen.has(check.id))
+        context.addIssue({ code: 'custom', path: ['checks', index, 'id'], message: `duplicate check id ${check.id}` })
       for (const need of check.needs ?? []) {
-        if (!seen.has(need)) context.addIssue({ code: 'custom', path: ['checks', index, 'needs'], message: `${check.id} needs ${need}, which is not an earlier check` })
+        if (!seen.has(need))
+          context.addIssue({
+            code: 'custom',
+            path: ['checks', index, 'needs'],
+            message: `${check.id} needs ${need}, which is not an earlier check`,
+          })
       }
       seen.add(check.id)
     }
@@ -78,7 +93,8 @@ export const exerciseSchema = z
 
 export type ExerciseSpec = z.infer<typeof exerciseSchema>
 
-export interface ExerciseInput<I extends Inputs> extends Omit<z.input<typeof exerciseSchema>, 'run' | 'broker' | 'setUp' | 'checks'> {
+export interface ExerciseInput<I extends Inputs>
+  extends Omit<z.input<typeof exerciseSchema>, 'run' | 'broker' | 'setUp' | 'checks'> {
   run: Omit<z.input<typeof exerciseSchema>['run'], 'inputs'> & { inputs: (random: Random) => I }
   broker?: (context: BrokerContext<I>) => BrokerSetup
   setUp?: (h: Harness<I>) => Promise<void>
@@ -92,7 +108,9 @@ export interface ExerciseInput<I extends Inputs> extends Omit<z.input<typeof exe
 export function defineExercise<I extends Inputs>(input: ExerciseInput<I>): ExerciseSpec {
   const parsed = exerciseSchema.safeParse(input)
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`).join('; ')
+    const issues = parsed.error.issues
+      .map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`)
+      .join('; ')
     throw new Error(`invalid exercise ${String((input as { id?: unknown }).id ?? '')}: ${issues}`)
   }
   return parsed.data
@@ -106,7 +124,10 @@ export function defineExercise<I extends Inputs>(input: ExerciseInput<I>): Exerc
 export function defineInstructorChecks<I extends Inputs>(checks: CheckInput<I>[]): CheckDefinition[] {
   return checks.map((check) => {
     const parsed = checkSchema.safeParse({ ...check, isInstructorOnly: true })
-    if (!parsed.success) throw new Error(`invalid instructor check ${check.id}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`)
+    if (!parsed.success)
+      throw new Error(
+        `invalid instructor check ${check.id}: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`,
+      )
     return parsed.data
   })
 }

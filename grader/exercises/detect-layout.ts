@@ -54,7 +54,11 @@ const notWork = new Set(['__MACOSX', 'node_modules', '.git'])
  * Mac's __MACOSX/ beside it) is looked into. Nothing found is never a silent zero: `problem` and each `missing`
  * say what was there instead (an empty folder, a gitlink, another language's program) and what to do.
  */
-export function detectLayout(submissionDir: string, exercises: readonly LayoutExercise[], options: DetectOptions = {}): SubmissionLayout {
+export function detectLayout(
+  submissionDir: string,
+  exercises: readonly LayoutExercise[],
+  options: DetectOptions = {},
+): SubmissionLayout {
   const root = unwrap(submissionDir)
   const found: ExerciseSubmission[] = []
   const missing: SubmissionLayout['missing'] = []
@@ -69,8 +73,16 @@ export function detectLayout(submissionDir: string, exercises: readonly LayoutEx
 }
 
 /** Each exercise's own markers: its entry, else its starter's files (ex8's config files), read once. */
-export function layoutExercise(exercise: { id: string; folder: string; run?: { entry?: string | undefined } }): LayoutExercise {
-  return { id: exercise.id, folder: exercise.folder, entry: exercise.run ? exercise.run.entry : defaultEntry(exercise.folder) }
+export function layoutExercise(exercise: {
+  id: string
+  folder: string
+  run?: { entry?: string | undefined }
+}): LayoutExercise {
+  return {
+    id: exercise.id,
+    folder: exercise.folder,
+    entry: exercise.run ? exercise.run.entry : defaultEntry(exercise.folder),
+  }
 }
 
 function defaultEntry(folder: string): string | undefined {
@@ -84,14 +96,19 @@ function candidateFolders(root: string, exercise: LayoutExercise, isOnlyExercise
     [path.join(root, exercise.id), 'exN folders'],
     ...(isOnlyExercise ? ([[root, 'one exercise']] as [string, LayoutName][]) : []),
   ]
-  return bases.flatMap(([dir, layout]) => [[path.join(dir, 'starter'), layout] as [string, LayoutName], [dir, layout] as [string, LayoutName]])
+  return bases.flatMap(([dir, layout]) => [
+    [path.join(dir, 'starter'), layout] as [string, LayoutName],
+    [dir, layout] as [string, LayoutName],
+  ])
 }
 
 /** The files whose presence says "this folder is that exercise": the entry, or the starter's files. */
 export function markerFiles(exercise: LayoutExercise): string[] {
   if (exercise.entry) return [exercise.entry, ...(exercise.otherEntries ?? [])]
   try {
-    return readdirSync(path.join(exercisesRoot, exercise.folder, 'starter')).filter((name) => !name.endsWith('.md')).sort()
+    return readdirSync(path.join(exercisesRoot, exercise.folder, 'starter'))
+      .filter((name) => !name.endsWith('.md'))
+      .sort()
   } catch {
     return []
   }
@@ -105,26 +122,46 @@ function holdsExercise(dir: string, exercise: LayoutExercise, options: DetectOpt
 }
 
 /** Why an exercise was not found, with what to do: the folder is there with another program, or it is not. */
-function whyMissing(submissionDir: string, root: string, exercise: LayoutExercise, candidates: [string, LayoutName][], options: DetectOptions): string {
+function whyMissing(
+  submissionDir: string,
+  root: string,
+  exercise: LayoutExercise,
+  candidates: [string, LayoutName][],
+  options: DetectOptions,
+): string {
   const shown = (dir: string) => `${path.join(path.basename(submissionDir), path.relative(submissionDir, dir))}/`
   const marker = markerFiles(exercise)[0] ?? 'main.ts'
   for (const [dir] of candidates) {
     if (!isFolder(dir) || dir === root) continue
-    const files = workEntries(dir).filter((entry) => entry.isFile()).map((entry) => entry.name)
-    const other = files.find((name) => /^main\.(py|js|mjs|cjs|go|rs|java|c|cpp|rb)$/.test(name) && !exercise.otherEntries?.includes(name))
+    const files = workEntries(dir)
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+    const other = files.find(
+      (name) => /^main\.(py|js|mjs|cjs|go|rs|java|c|cpp|rb)$/.test(name) && !exercise.otherEntries?.includes(name),
+    )
     if (other && !options.acceptsAnyProgram) {
-      const todo = options.isBatch ? `to grade that program, add --cmd-for ${path.extname(other).slice(1)}="<command> {entry}" to the batch` : `to grade that program, run npm run grade -- ${exercise.id} --dir ${shown(dir)} --cmd "${commandFor(other)}"`
+      const todo = options.isBatch
+        ? `to grade that program, add --cmd-for ${path.extname(other).slice(1)}="<command> {entry}" to the batch`
+        : `to grade that program, run npm run grade -- ${exercise.id} --dir ${shown(dir)} --cmd "${commandFor(other)}"`
       return `${exercise.id}: ${shown(dir)} holds ${other} and no ${marker}: ${exercise.id} is graded as TypeScript (${marker}); ${todo}`
     }
-    if (files.length === 0 && workEntries(dir).length === 0) return `${exercise.id}: ${shown(dir)} is empty: put ${marker} in it`
+    if (files.length === 0 && workEntries(dir).length === 0)
+      return `${exercise.id}: ${shown(dir)} is empty: put ${marker} in it`
   }
   return `${exercise.id} not submitted: no ${exercise.folder}/${marker} (or exercises/${exercise.folder}/starter/${marker}, ${exercise.id}/${marker})`
 }
 
-function describeNothingFound(submissionDir: string, root: string, exercises: readonly LayoutExercise[], missing: SubmissionLayout['missing']): string {
+function describeNothingFound(
+  submissionDir: string,
+  root: string,
+  exercises: readonly LayoutExercise[],
+  missing: SubmissionLayout['missing'],
+): string {
   const first = exercises[0]
   const marker = first ? (markerFiles(first)[0] ?? 'main.ts') : 'main.ts'
-  const expected = first ? `expected ${[`exercises/${first.folder}/starter/${marker}`, `${first.folder}/${marker}`, `${first.id}/${marker}`].join(' or ')}${exercises.length === 1 ? `, or ${marker} at the top` : `, or (with --exercises ${first.id}) ${marker} at the top`}` : 'expected exercise folders'
+  const expected = first
+    ? `expected ${[`exercises/${first.folder}/starter/${marker}`, `${first.folder}/${marker}`, `${first.id}/${marker}`].join(' or ')}${exercises.length === 1 ? `, or ${marker} at the top` : `, or (with --exercises ${first.id}) ${marker} at the top`}`
+    : 'expected exercise folders'
   const entries = existsSync(root) ? readdirSync(root, { withFileTypes: true }) : []
   if (entries.length === 0 || entries.every((entry) => entry.name === '.git' || entry.name === '__MACOSX')) {
     const gitlink = gitlinkOf(submissionDir)
@@ -136,14 +173,21 @@ function describeNothingFound(submissionDir: string, root: string, exercises: re
   // Every exercise folder that is there holds another program (or nothing): say that, not "not found".
   const specific = missing.filter((entry) => !entry.why.includes('not submitted'))
   if (specific.length > 0) return `no exercise found: ${specific.map((entry) => entry.why).join('; ')}`
-  const names = entries.filter((entry) => !entry.name.startsWith('.')).map((entry) => `${entry.name}${entry.isDirectory() ? '/' : ''}`).sort().slice(0, 6)
+  const names = entries
+    .filter((entry) => !entry.name.startsWith('.'))
+    .map((entry) => `${entry.name}${entry.isDirectory() ? '/' : ''}`)
+    .sort()
+    .slice(0, 6)
   return `no exercise found: ${expected} (found ${names.join(', ') || 'only hidden files'})`
 }
 
 /** The commit a gitlink (mode 160000 in the enclosing repository's index) points at, if that is what dir is. */
 function gitlinkOf(dir: string): string | undefined {
   const parent = path.dirname(path.resolve(dir))
-  const result = spawnSync('git', ['-C', parent, 'ls-files', '--stage', '--', path.basename(dir)], { encoding: 'utf8', timeout: 10_000 })
+  const result = spawnSync('git', ['-C', parent, 'ls-files', '--stage', '--', path.basename(dir)], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  })
   if (result.status !== 0) return undefined
   const line = result.stdout.split('\n').find((entry) => entry.startsWith('160000 '))
   return line?.split(/\s+/)[1]
@@ -158,7 +202,9 @@ function commandFor(file: string): string {
 
 /** The folder's entries that can be a student's work: no hidden files, no __MACOSX/, no installs. */
 function workEntries(dir: string) {
-  return readdirSync(dir, { withFileTypes: true }).filter((entry) => !entry.name.startsWith('.') && !notWork.has(entry.name))
+  return readdirSync(dir, { withFileTypes: true }).filter(
+    (entry) => !entry.name.startsWith('.') && !notWork.has(entry.name),
+  )
 }
 
 /** Into the one folder that wraps everything (a zip's mqtt-course-main/), three levels at most. */

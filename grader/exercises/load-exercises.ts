@@ -29,7 +29,10 @@ export function listExerciseFolders(root = exercisesRoot): ExerciseFolder[] {
   if (!existsSync(root)) return []
   return readdirSync(root)
     .map((folder) => ({ folder, match: /^ex([1-9]\d*)-([a-z0-9-]+)$/.exec(folder) }))
-    .filter(({ folder, match }) => match && existsSync(path.join(root, folder, 'exercise.ts')) && statSync(path.join(root, folder)).isDirectory())
+    .filter(
+      ({ folder, match }) =>
+        match && existsSync(path.join(root, folder, 'exercise.ts')) && statSync(path.join(root, folder)).isDirectory(),
+    )
     .map(({ folder, match }) => ({ folder, id: `ex${match![1]}`, slug: match![2], number: Number(match![1]) }))
     .sort((a, b) => a.number - b.number)
 }
@@ -41,12 +44,18 @@ export function listExerciseFolders(root = exercisesRoot): ExerciseFolder[] {
 export function resolveExerciseFolder(query: string, root = exercisesRoot): ExerciseFolder {
   const folders = listExerciseFolders(root)
   const wanted = query.trim().toLowerCase()
-  const found = folders.find((f) => f.id === wanted || String(f.number) === wanted || f.slug === wanted || f.folder === wanted)
+  const found = folders.find(
+    (f) => f.id === wanted || String(f.number) === wanted || f.slug === wanted || f.folder === wanted,
+  )
   if (found) return found
   const valid = folders.map((f) => `${f.id} (${f.slug})`).join(', ')
-  throw new GraderError('UNKNOWN_EXERCISE', `there is no exercise "${query}"; the exercises are: ${valid || 'none (exercises/ is empty)'}`, {
-    hint: `run npm run grade -- ${folders[0]?.id ?? 'ex1'}, or npm run grade -- --all`,
-  })
+  throw new GraderError(
+    'UNKNOWN_EXERCISE',
+    `there is no exercise "${query}"; the exercises are: ${valid || 'none (exercises/ is empty)'}`,
+    {
+      hint: `run npm run grade -- ${folders[0]?.id ?? 'ex1'}, or npm run grade -- --all`,
+    },
+  )
 }
 
 export async function loadExercise(folder: ExerciseFolder, root = exercisesRoot): Promise<Exercise> {
@@ -56,18 +65,29 @@ export async function loadExercise(folder: ExerciseFolder, root = exercisesRoot)
   try {
     spec = ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: ExerciseSpec }).default
   } catch (error) {
-    throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} could not be loaded: ${describeError(error)}`, {
-      hint: 'fix the exercise definition (see grader/exercises/define-exercise.ts for the fields)',
-      cause: error,
-    })
+    throw new GraderError(
+      'INVALID_EXERCISE',
+      `${path.relative(courseRoot, file)} could not be loaded: ${describeError(error)}`,
+      {
+        hint: 'fix the exercise definition (see grader/exercises/define-exercise.ts for the fields)',
+        cause: error,
+      },
+    )
   }
   if (!spec || typeof spec !== 'object' || !Array.isArray(spec.checks)) {
-    throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} must default-export defineExercise({...})`)
+    throw new GraderError(
+      'INVALID_EXERCISE',
+      `${path.relative(courseRoot, file)} must default-export defineExercise({...})`,
+    )
   }
   if (spec.id !== folder.id || spec.slug !== folder.slug) {
-    throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} says id "${spec.id}" and slug "${spec.slug}", but its folder is ${folder.folder}`, {
-      hint: `rename the folder to ${spec.id}-${spec.slug}, or fix the id and slug`,
-    })
+    throw new GraderError(
+      'INVALID_EXERCISE',
+      `${path.relative(courseRoot, file)} says id "${spec.id}" and slug "${spec.slug}", but its folder is ${folder.folder}`,
+      {
+        hint: `rename the folder to ${spec.id}-${spec.slug}, or fix the id and slug`,
+      },
+    )
   }
   const withHidden = { ...spec, checks: await withInstructorChecks(spec.checks, dir) }
   return { ...withHidden, folder: folder.folder, dir, number: folder.number, points: exercisePoints(withHidden) }
@@ -84,13 +104,24 @@ async function withInstructorChecks(checks: readonly CheckDefinition[], dir: str
   try {
     hidden = ((await import(/* @vite-ignore */ pathToFileURL(file).href)) as { default: CheckDefinition[] }).default
   } catch (error) {
-    throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} could not be loaded: ${describeError(error)}`, { hint: 'it default-exports defineInstructorChecks([...])', cause: error })
+    throw new GraderError(
+      'INVALID_EXERCISE',
+      `${path.relative(courseRoot, file)} could not be loaded: ${describeError(error)}`,
+      { hint: 'it default-exports defineInstructorChecks([...])', cause: error },
+    )
   }
   if (!Array.isArray(hidden) || hidden.some((check) => !check.isInstructorOnly)) {
-    throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)} must default-export defineInstructorChecks([...])`)
+    throw new GraderError(
+      'INVALID_EXERCISE',
+      `${path.relative(courseRoot, file)} must default-export defineInstructorChecks([...])`,
+    )
   }
   const clash = hidden.find((check) => checks.some((other) => other.id === check.id))
-  if (clash) throw new GraderError('INVALID_EXERCISE', `${path.relative(courseRoot, file)}: check id ${clash.id} is already a check of exercise.ts`)
+  if (clash)
+    throw new GraderError(
+      'INVALID_EXERCISE',
+      `${path.relative(courseRoot, file)}: check id ${clash.id} is already a check of exercise.ts`,
+    )
   const settles = checks.at(-1)?.id === 'settles' ? checks.length - 1 : checks.length
   return [...checks.slice(0, settles), ...hidden, ...checks.slice(settles)]
 }

@@ -37,7 +37,8 @@ export interface Mutant {
   brokers?: string[]
 }
 
-const markerPattern = /^@fails\s+([a-z0-9-]+)(?:\s+point\s+(\d+(?:\s*,\s*\d+)*))?(?:\s+on\s+([a-z]+(?:\s*,\s*[a-z]+)*))?\s*:\s*(.+)$/
+const markerPattern =
+  /^@fails\s+([a-z0-9-]+)(?:\s+point\s+(\d+(?:\s*,\s*\d+)*))?(?:\s+on\s+([a-z]+(?:\s*,\s*[a-z]+)*))?\s*:\s*(.+)$/
 const variantPattern = /^@passes\s*:\s*(.+)$/
 
 /** The mutants of an exercise, in `folder` (mutants/, or mutants-python/ for the Python solution). */
@@ -59,11 +60,20 @@ export function listMutants(exerciseDir: string, folder = 'mutants'): Mutant[] {
  * Correct programs written differently from the solution (variants/<name>.patch, `@passes: <how>` on the first
  * line): a second connection, another style. Every one must pass, on every broker.
  */
-export function listVariants(exerciseDir: string, folder = 'variants'): Array<Pick<Mutant, 'name' | 'patchFile' | 'base'> & { description: string }> {
-  return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => ({ ...patch, description: variantPattern.exec(firstLine)?.[1].trim() ?? '' }))
+export function listVariants(
+  exerciseDir: string,
+  folder = 'variants',
+): Array<Pick<Mutant, 'name' | 'patchFile' | 'base'> & { description: string }> {
+  return listPatches(exerciseDir, folder).map(({ firstLine, ...patch }) => ({
+    ...patch,
+    description: variantPattern.exec(firstLine)?.[1].trim() ?? '',
+  }))
 }
 
-function listPatches(exerciseDir: string, folder: string): Array<Pick<Mutant, 'name' | 'patchFile' | 'base'> & { firstLine: string }> {
+function listPatches(
+  exerciseDir: string,
+  folder: string,
+): Array<Pick<Mutant, 'name' | 'patchFile' | 'base'> & { firstLine: string }> {
   const root = path.join(exerciseDir, folder)
   if (!existsSync(root)) return []
   const base = folder.replace(/^(mutants|variants)/, 'solution')
@@ -72,7 +82,12 @@ function listPatches(exerciseDir: string, folder: string): Array<Pick<Mutant, 'n
     .sort()
     .map((file) => {
       const patchFile = path.join(root, file)
-      return { name: file.slice(0, -'.patch'.length), patchFile, base, firstLine: readFileSync(patchFile, 'utf8').split('\n', 1)[0] }
+      return {
+        name: file.slice(0, -'.patch'.length),
+        patchFile,
+        base,
+        firstLine: readFileSync(patchFile, 'utf8').split('\n', 1)[0],
+      }
     })
 }
 
@@ -82,7 +97,10 @@ export interface MaterializedMutant extends Disposable {
 }
 
 /** Copies the solution into a temporary folder and applies the patch there; throws if it does not fit. */
-export function materializeMutant(exerciseDir: string, mutant: Pick<Mutant, 'name' | 'patchFile' | 'base'>): MaterializedMutant {
+export function materializeMutant(
+  exerciseDir: string,
+  mutant: Pick<Mutant, 'name' | 'patchFile' | 'base'>,
+): MaterializedMutant {
   const dir = mkdtempSync(path.join(os.tmpdir(), `mqtt-course-mutant-${mutant.name}-`))
   const dispose = () => rmSync(dir, { recursive: true, force: true })
   try {
@@ -93,7 +111,10 @@ export function materializeMutant(exerciseDir: string, mutant: Pick<Mutant, 'nam
       const target = path.join(dir, name)
       const original = existsSync(target) ? readFileSync(target, 'utf8') : ''
       const patched = applyPatch(original, filePatch)
-      if (patched === false) throw new Error(`${mutant.patchFile} no longer applies to ${mutant.base}/${name}: the solution changed under it; update the patch`)
+      if (patched === false)
+        throw new Error(
+          `${mutant.patchFile} no longer applies to ${mutant.base}/${name}: the solution changed under it; update the patch`,
+        )
       writeFileSync(target, patched)
     }
     return { dir, [Symbol.dispose]: dispose }

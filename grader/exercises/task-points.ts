@@ -52,10 +52,15 @@ export interface TaskPointRow {
  * check covers, a check that covers no point (or one that does not exist), a README that names a check for a
  * point the check does not cover, or the other way round.
  */
-export function mapTaskPoints(readme: string, checks: readonly CoveringCheck[], preCheckIds: readonly string[]): { rows: TaskPointRow[]; problems: string[] } {
+export function mapTaskPoints(
+  readme: string,
+  checks: readonly CoveringCheck[],
+  preCheckIds: readonly string[],
+): { rows: TaskPointRow[]; problems: string[] } {
   const points = readTaskPoints(readme)
   const problems: string[] = []
-  if (points.length === 0) problems.push('"## Your task" has no numbered points: number each thing the program must do (1., 2., ...)')
+  if (points.length === 0)
+    problems.push('"## Your task" has no numbered points: number each thing the program must do (1., 2., ...)')
   const numbers = new Set(points.map((point) => point.number))
   const checkIds = new Set(checks.map((check) => check.id))
   const rows = points.map((point) => {
@@ -63,20 +68,32 @@ export function mapTaskPoints(readme: string, checks: readonly CoveringCheck[], 
     const preChecks = point.named.filter((id) => preCheckIds.includes(id))
     const named = point.named.filter((id) => checkIds.has(id))
     if (covering.length === 0 && preChecks.length === 0) {
-      problems.push(`task point ${point.number} ("${point.text.slice(0, 70)}...") has no check: a check must name it in covers, and the point must name that check (**check-id**); or take the point out of the task`)
+      problems.push(
+        `task point ${point.number} ("${point.text.slice(0, 70)}...") has no check: a check must name it in covers, and the point must name that check (**check-id**); or take the point out of the task`,
+      )
     }
     for (const id of named) {
-      if (!covering.some((check) => check.id === id)) problems.push(`task point ${point.number} names **${id}**, but that check's covers does not include ${point.number}`)
+      if (!covering.some((check) => check.id === id))
+        problems.push(
+          `task point ${point.number} names **${id}**, but that check's covers does not include ${point.number}`,
+        )
     }
     for (const check of covering) {
-      if (!named.includes(check.id)) problems.push(`check ${check.id} covers task point ${point.number}, but the point does not name it: add (**${check.id}**) to point ${point.number}`)
+      if (!named.includes(check.id))
+        problems.push(
+          `check ${check.id} covers task point ${point.number}, but the point does not name it: add (**${check.id}**) to point ${point.number}`,
+        )
     }
     return { point, checks: covering, preChecks }
   })
   for (const check of checks) {
-    if (check.covers.length === 0) problems.push(`check ${check.id} covers no task point: say which point it verifies (covers: [n]), or add the point to the task`)
+    if (check.covers.length === 0)
+      problems.push(
+        `check ${check.id} covers no task point: say which point it verifies (covers: [n]), or add the point to the task`,
+      )
     for (const number of check.covers) {
-      if (!numbers.has(number)) problems.push(`check ${check.id} covers task point ${number}, which "## Your task" does not have`)
+      if (!numbers.has(number))
+        problems.push(`check ${check.id} covers task point ${number}, which "## Your task" does not have`)
     }
   }
   return { rows, problems }
@@ -86,25 +103,44 @@ export function mapTaskPoints(readme: string, checks: readonly CoveringCheck[], 
  * The task points a mutant breaks: those it names (`@fails check point 2: ...`), or else every point its check
  * covers, which must then be one point only, so that a mutant always says which sentence of the task it breaks.
  */
-export function pointsBrokenBy(mutant: Pick<Mutant, 'fails' | 'points' | 'name'>, rows: readonly TaskPointRow[]): { points: number[]; problem?: string } {
-  const covered = rows.filter((row) => row.checks.some((check) => check.id === mutant.fails) || row.preChecks.includes(mutant.fails)).map((row) => row.point.number)
+export function pointsBrokenBy(
+  mutant: Pick<Mutant, 'fails' | 'points' | 'name'>,
+  rows: readonly TaskPointRow[],
+): { points: number[]; problem?: string } {
+  const covered = rows
+    .filter((row) => row.checks.some((check) => check.id === mutant.fails) || row.preChecks.includes(mutant.fails))
+    .map((row) => row.point.number)
   if (mutant.points.length > 0) {
     const stray = mutant.points.filter((point) => !covered.includes(point))
-    if (stray.length > 0) return { points: [], problem: `mutant ${mutant.name} names point ${stray.join(', ')}, which ${mutant.fails} does not cover (it covers ${covered.join(', ') || 'none'})` }
+    if (stray.length > 0)
+      return {
+        points: [],
+        problem: `mutant ${mutant.name} names point ${stray.join(', ')}, which ${mutant.fails} does not cover (it covers ${covered.join(', ') || 'none'})`,
+      }
     return { points: mutant.points }
   }
-  if (covered.length > 1) return { points: [], problem: `mutant ${mutant.name} fails ${mutant.fails}, which covers points ${covered.join(', ')}: say which one it breaks, "@fails ${mutant.fails} point ${covered[0]}: ..."` }
+  if (covered.length > 1)
+    return {
+      points: [],
+      problem: `mutant ${mutant.name} fails ${mutant.fails}, which covers points ${covered.join(', ')}: say which one it breaks, "@fails ${mutant.fails} point ${covered[0]}: ..."`,
+    }
   return { points: covered }
 }
 
 /** The map as text, for the authoring test's output and for reviewers: point, then the checks and mutants. */
-export function formatTaskPointMap(id: string, rows: readonly TaskPointRow[], mutantsByPoint: ReadonlyMap<number, readonly string[]>): string {
+export function formatTaskPointMap(
+  id: string,
+  rows: readonly TaskPointRow[],
+  mutantsByPoint: ReadonlyMap<number, readonly string[]>,
+): string {
   const lines = [`${id}:`]
   for (const row of rows) {
     const checks = [...row.preChecks, ...row.checks.map((check) => check.id)].join(', ')
     const mutants = mutantsByPoint.get(row.point.number) ?? []
     lines.push(`  ${row.point.number}. ${row.point.text.replace(/\s*\(\*\*.*$/, '').slice(0, 90)}`)
-    lines.push(`     checked by ${checks || 'NOTHING'}; broken by ${mutants.length} mutant${mutants.length === 1 ? '' : 's'}${mutants.length ? `: ${mutants.join(', ')}` : ''}`)
+    lines.push(
+      `     checked by ${checks || 'NOTHING'}; broken by ${mutants.length} mutant${mutants.length === 1 ? '' : 's'}${mutants.length ? `: ${mutants.join(', ')}` : ''}`,
+    )
   }
   return lines.join('\n')
 }

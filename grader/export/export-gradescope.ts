@@ -24,14 +24,23 @@ const recipe = path.join(courseRoot, 'docker/ci/gradescope')
  * (assignment.env: the exercises and the tests' visibility), the grader, the assignment's exercises (no solutions)
  * and package.json + package-lock.json, which setup.sh installs with npm ci. No node_modules.
  */
-export async function exportGradescope(zipFile: string, assignment: GradescopeAssignment): Promise<{ entries: number }> {
+export async function exportGradescope(
+  zipFile: string,
+  assignment: GradescopeAssignment,
+): Promise<{ entries: number }> {
   const entries: ZipEntry[] = [
     { name: 'setup.sh', from: { file: path.join(recipe, 'setup.sh') }, mode: 0o755 },
     { name: 'run_autograder', from: { file: path.join(recipe, 'run_autograder') }, mode: 0o755 },
     { name: 'assignment.env', from: { text: assignmentEnv(assignment) } },
-    ...courseFiles.filter((file) => existsSync(path.join(courseRoot, file))).map((file) => ({ name: file, from: { file: path.join(courseRoot, file) } })),
+    ...courseFiles
+      .filter((file) => existsSync(path.join(courseRoot, file)))
+      .map((file) => ({ name: file, from: { file: path.join(courseRoot, file) } })),
     ...folderEntries(path.join(courseRoot, 'grader'), 'grader', (relative) => leftOut.test(relative)),
-    ...assignment.exercises.flatMap((exercise) => folderEntries(path.join(courseRoot, 'exercises', exercise.folder), `exercises/${exercise.folder}`, (relative) => leftOut.test(relative))),
+    ...assignment.exercises.flatMap((exercise) =>
+      folderEntries(path.join(courseRoot, 'exercises', exercise.folder), `exercises/${exercise.folder}`, (relative) =>
+        leftOut.test(relative),
+      ),
+    ),
   ]
   await writeZip(zipFile, entries)
   return { entries: entries.length }
@@ -50,14 +59,22 @@ function assignmentEnv(assignment: GradescopeAssignment): string {
 /** The zip's path, checked before anything is written: a .zip in a folder that exists, not a folder itself. */
 export function checkZipPath(zipFile: string): void {
   if (!zipFile.toLowerCase().endsWith('.zip')) {
-    throw new GraderError('USAGE', `${zipFile} does not end in .zip: Gradescope takes the autograder as a zip`, { hint: 'e.g. npm run export -- gradescope autograder.zip' })
+    throw new GraderError('USAGE', `${zipFile} does not end in .zip: Gradescope takes the autograder as a zip`, {
+      hint: 'e.g. npm run export -- gradescope autograder.zip',
+    })
   }
   const folder = path.dirname(path.resolve(zipFile))
-  if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new GraderError('USAGE', `${path.dirname(zipFile)}/ does not exist: the zip goes in a folder that does`, { hint: `mkdir -p ${path.dirname(zipFile)}` })
-  if (existsSync(zipFile) && statSync(zipFile).isDirectory()) throw new GraderError('USAGE', `${zipFile} is a folder`, { hint: 'name a file, e.g. autograder.zip' })
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
+    throw new GraderError('USAGE', `${path.dirname(zipFile)}/ does not exist: the zip goes in a folder that does`, {
+      hint: `mkdir -p ${path.dirname(zipFile)}`,
+    })
+  if (existsSync(zipFile) && statSync(zipFile).isDirectory())
+    throw new GraderError('USAGE', `${zipFile} is a folder`, { hint: 'name a file, e.g. autograder.zip' })
 }
 
 /** Every exercise folder, for the default assignment. */
 export function allExercises(): ExerciseFolder[] {
-  return listExerciseFolders().filter((folder) => readdirSync(path.join(courseRoot, 'exercises', folder.folder)).includes('starter'))
+  return listExerciseFolders().filter((folder) =>
+    readdirSync(path.join(courseRoot, 'exercises', folder.folder)).includes('starter'),
+  )
 }

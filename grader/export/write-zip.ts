@@ -30,7 +30,11 @@ export async function writeZip(zipFile: string, entries: readonly ZipEntry[]): P
 }
 
 /** Every regular file under `dir` as zip entries under `prefix/`, in code-point order, skipping what `skip` says. */
-export function folderEntries(dir: string, prefix: string, skip: (relative: string) => boolean = () => false): ZipEntry[] {
+export function folderEntries(
+  dir: string,
+  prefix: string,
+  skip: (relative: string) => boolean = () => false,
+): ZipEntry[] {
   const entries: ZipEntry[] = []
   const walk = (relative: string) => {
     for (const name of readdirSync(path.join(dir, relative)).sort()) {
@@ -38,7 +42,12 @@ export function folderEntries(dir: string, prefix: string, skip: (relative: stri
       if (skip(child)) continue
       const stat = lstatSync(path.join(dir, child))
       if (stat.isDirectory()) walk(child)
-      else if (stat.isFile()) entries.push({ name: prefix ? `${prefix}/${child}` : child, from: { file: path.join(dir, child) }, mode: stat.mode & 0o111 ? 0o755 : 0o644 })
+      else if (stat.isFile())
+        entries.push({
+          name: prefix ? `${prefix}/${child}` : child,
+          from: { file: path.join(dir, child) },
+          mode: stat.mode & 0o111 ? 0o755 : 0o644,
+        })
     }
   }
   walk('')

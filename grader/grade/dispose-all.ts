@@ -9,7 +9,9 @@ export async function disposeAll(stack: AsyncDisposableStack): Promise<string[]>
     await stack.disposeAsync()
     return []
   } catch (error) {
-    return flattenErrors(error).map((cause) => `while cleaning up after grading: ${describeError(cause).split('\n')[0]}`)
+    return flattenErrors(error).map(
+      (cause) => `while cleaning up after grading: ${describeError(cause).split('\n')[0]}`,
+    )
   }
 }
 

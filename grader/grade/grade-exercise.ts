@@ -1,4 +1,10 @@
-import { type Broker, type BrokerBackend, type Capability, describeCapability, missingCapabilities } from '../broker/broker.ts'
+import {
+  type Broker,
+  type BrokerBackend,
+  type Capability,
+  describeCapability,
+  missingCapabilities,
+} from '../broker/broker.ts'
 import { StudentConfigError } from '../broker/mosquitto-conf.ts'
 import type { ExerciseSession, TaskClientId } from '../checks/exercise-session.ts'
 import { GraderError, describeError, isGraderError } from '../errors/grader-error.ts'
@@ -95,14 +101,20 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
     const { tap, early } = await startTap(prepared, exercise, teardown)
     result = await gradeBehindTap(run, prepared, tap, early)
   } catch (error) {
-    const graderError = isGraderError(error) ? error : new GraderError('INTERNAL', describeError(error), { cause: error })
+    const graderError = isGraderError(error)
+      ? error
+      : new GraderError('INTERNAL', describeError(error), { cause: error })
     result = {
       ...run.base,
       status: 'errored',
       ...(run.broker ? { broker: run.broker.label } : {}),
       durationMs: run.durationMs(),
       checks: [],
-      error: { code: graderError.code, message: graderError.message, ...(graderError.hint ? { hint: graderError.hint } : {}) },
+      error: {
+        code: graderError.code,
+        message: graderError.message,
+        ...(graderError.hint ? { hint: graderError.hint } : {}),
+      },
     }
   }
   const warnings = await disposeAll(teardown)
@@ -111,14 +123,28 @@ export async function gradeExercise(exercise: Exercise, options: GradeExerciseOp
 }
 
 /** With the tap up: choose the broker, start it while type-checking, judge the preconditions, run the checks. */
-async function gradeBehindTap(run: GradeRun, prepared: PreparedRun, tap: WireTap, early: StudentProgram | undefined): Promise<ExerciseResult> {
+async function gradeBehindTap(
+  run: GradeRun,
+  prepared: PreparedRun,
+  tap: WireTap,
+  early: StudentProgram | undefined,
+): Promise<ExerciseResult> {
   const { exercise, options } = run
   const backend = await options.chooser.choose(prepared.required, exercise.id)
   const lacking = missingCapabilities(exercise.requires, backend.capabilities)
   if (lacking.length > 0) return skipUnrunnable(run, backend, lacking, prepared.submission.label)
-  const [{ ExerciseSession }, { runChecks }] = await Promise.all([import('../checks/exercise-session.ts'), import('../checks/run-checks.ts')])
+  const [{ ExerciseSession }, { runChecks }] = await Promise.all([
+    import('../checks/exercise-session.ts'),
+    import('../checks/run-checks.ts'),
+  ])
   const { typecheck, broker, configError } = await startBrokerAndTypecheck(run, prepared, backend)
-  options.onProgress?.({ kind: 'started', exercise, broker: broker?.label ?? backend.kind, seed: options.seed, source: prepared.submission.label })
+  options.onProgress?.({
+    kind: 'started',
+    exercise,
+    broker: broker?.label ?? backend.kind,
+    seed: options.seed,
+    source: prepared.submission.label,
+  })
 
   // What must hold before any check can run: Node can run the code, Mosquitto runs the config. Type errors
   // are reported but do not stop the checks: a student still learns what the program does.
@@ -129,9 +155,20 @@ async function gradeBehindTap(run: GradeRun, prepared: PreparedRun, tap: WireTap
   for (const precondition of preconditions) run.report(precondition)
   const unmet = preconditions.find((precondition) => precondition.status !== 'passed' && isBlocking(precondition))
   if (unmet || !broker) {
-    const skipped = skippedResults(exercise.checks, unmet?.id === typesCheckId ? 'skipped until Node can run your code' : 'skipped until Mosquitto starts with your configuration')
+    const skipped = skippedResults(
+      exercise.checks,
+      unmet?.id === typesCheckId
+        ? 'skipped until Node can run your code'
+        : 'skipped until Mosquitto starts with your configuration',
+    )
     for (const skip of skipped) run.report(skip)
-    return { ...run.base, status: 'failed', ...(broker ? { broker: broker.label } : {}), durationMs: run.durationMs(), checks: [...preconditions, ...skipped] }
+    return {
+      ...run.base,
+      status: 'failed',
+      ...(broker ? { broker: broker.label } : {}),
+      durationMs: run.durationMs(),
+      checks: [...preconditions, ...skipped],
+    }
   }
 
   return runTheChecks(run, prepared, { tap, early, broker, preconditions }, { ExerciseSession, runChecks })
@@ -141,7 +178,12 @@ async function gradeBehindTap(run: GradeRun, prepared: PreparedRun, tap: WireTap
 async function runTheChecks(
   run: GradeRun,
   prepared: PreparedRun,
-  { tap, early, broker, preconditions }: { tap: WireTap; early: StudentProgram | undefined; broker: Broker; preconditions: CheckResult[] },
+  {
+    tap,
+    early,
+    broker,
+    preconditions,
+  }: { tap: WireTap; early: StudentProgram | undefined; broker: Broker; preconditions: CheckResult[] },
   { ExerciseSession, runChecks }: CheckModules,
 ): Promise<ExerciseResult> {
   const { exercise } = run
@@ -163,7 +205,11 @@ async function runTheChecks(
     try {
       await exercise.setUp(session.harness(10_000, deadlineSignal(10_000, run.signal)))
     } catch (error) {
-      throw new GraderError('INTERNAL', `${exercise.id} could not be set up on ${broker.label}: ${describeError(error)}`, { cause: error })
+      throw new GraderError(
+        'INTERNAL',
+        `${exercise.id} could not be set up on ${broker.label}: ${describeError(error)}`,
+        { cause: error },
+      )
     }
   }
   tap.releaseNewConnections()
@@ -205,8 +251,12 @@ function skipUnrunnable(run: GradeRun, backend: BrokerBackend, lacking: Capabili
  */
 async function startBrokerAndTypecheck(run: GradeRun, prepared: PreparedRun, backend: BrokerBackend) {
   const { exercise, options } = run
-  const typecheck = prepared.isTypeScript ? (options.typecheck ?? typecheckProgram)(prepared.workspace.dir, exercise.run.entry!, run.signal) : undefined
-  const brokerStart = prepared.setupError ? Promise.reject(prepared.setupError) : backend.start(prepared.setup, run.signal)
+  const typecheck = prepared.isTypeScript
+    ? (options.typecheck ?? typecheckProgram)(prepared.workspace.dir, exercise.run.entry!, run.signal)
+    : undefined
+  const brokerStart = prepared.setupError
+    ? Promise.reject(prepared.setupError)
+    : backend.start(prepared.setup, run.signal)
   const [typecheckResult, startedBroker] = await Promise.allSettled([typecheck, brokerStart])
   const broker = startedBroker.status === 'fulfilled' ? startedBroker.value : undefined
   if (broker) {
@@ -214,7 +264,10 @@ async function startBrokerAndTypecheck(run: GradeRun, prepared: PreparedRun, bac
     run.teardown.defer(() => broker.stop())
   }
   if (typecheckResult.status === 'rejected') throw typecheckResult.reason
-  const configError = startedBroker.status === 'rejected' && startedBroker.reason instanceof StudentConfigError ? startedBroker.reason : undefined
+  const configError =
+    startedBroker.status === 'rejected' && startedBroker.reason instanceof StudentConfigError
+      ? startedBroker.reason
+      : undefined
   if (startedBroker.status === 'rejected' && !configError) throw startedBroker.reason
   return { typecheck: typecheckResult.value, broker, configError }
 }

@@ -38,9 +38,12 @@ export interface GradeOptions {
  */
 export async function grade(options: GradeOptions): Promise<GradeReport> {
   const startedAt = performance.now()
-  const queried = options.exercises === 'all' ? listExerciseFolders() : options.exercises.map((query) => resolveExerciseFolder(query))
+  const queried =
+    options.exercises === 'all' ? listExerciseFolders() : options.exercises.map((query) => resolveExerciseFolder(query))
   // `grade ex1 1` names one exercise twice: it is graded once.
-  const folders = queried.filter((folder, index) => queried.findIndex((other) => other.folder === folder.folder) === index)
+  const folders = queried.filter(
+    (folder, index) => queried.findIndex((other) => other.folder === folder.folder) === index,
+  )
   const exercises: Exercise[] = await Promise.all(folders.map((folder) => loadExercise(folder)))
   const seed = options.seed ?? newSeed()
   const chooser = new BackendChooser(options.broker)
@@ -49,15 +52,22 @@ export async function grade(options: GradeOptions): Promise<GradeReport> {
   const cores = Math.max(1, Math.min(options.concurrency ?? os.availableParallelism(), exercises.length))
   const gate = new CpuHeadroomGate({ minimum: cores, maximum: options.concurrency ?? exercises.length })
   // A submission graded from its folder: that folder (and the cohort around it) is no program's business.
-  const sandbox = await chooseSandboxWhenProbed(options.sandbox ?? 'auto', options.source.kind === 'dir' ? { hide: [path.resolve(options.source.dir)] } : {})
+  const sandbox = await chooseSandboxWhenProbed(
+    options.sandbox ?? 'auto',
+    options.source.kind === 'dir' ? { hide: [path.resolve(options.source.dir)] } : {},
+  )
   const results: ExerciseResult[] = new Array(exercises.length)
   // Longest first (as last time): the short ones fill the gaps. Printing stays in course order (the caller's).
   const hints = exercises.length > 1 ? readDurationHints() : {}
-  const queue = exercises.map((_, index) => index).sort((a, b) => (hints[exercises[b].slug] ?? 0) - (hints[exercises[a].slug] ?? 0))
+  const queue = exercises
+    .map((_, index) => index)
+    .sort((a, b) => (hints[exercises[b].slug] ?? 0) - (hints[exercises[a].slug] ?? 0))
   // Several TypeScript programs to check: one compiler that stays up checks each in tens of milliseconds,
   // where a fresh tsc per exercise costs each ~0.4 s of CPU. Only started on a miss of the type-check cache.
   await using typechecker = exercises.length > 1 ? new WarmTypechecker() : undefined
-  const typecheck: Typechecker | undefined = typechecker ? (dir, entry, signal) => typecheckProgram(dir, entry, signal, typechecker.check) : undefined
+  const typecheck: Typechecker | undefined = typechecker
+    ? (dir, entry, signal) => typecheckProgram(dir, entry, signal, typechecker.check)
+    : undefined
   await Promise.all(
     queue.map(async (index) => {
       await gate.enter()

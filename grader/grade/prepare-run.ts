@@ -56,19 +56,30 @@ export interface RunBasis {
  * The first stage of a grade: the submission copied into a workspace (or the one a standby program waits in),
  * the TLS material, the inputs, the broker's setup, and the program's command, checked before anything starts.
  */
-export async function prepareRun(exercise: Exercise, options: GradeExerciseOptions, basis: RunBasis): Promise<PreparedRun> {
+export async function prepareRun(
+  exercise: Exercise,
+  options: GradeExerciseOptions,
+  basis: RunBasis,
+): Promise<PreparedRun> {
   const { submission, sandbox, random, teardown, notes } = basis
-  const required: Capability[] = [...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)])]
+  const required: Capability[] = [
+    ...new Set([...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)]),
+  ]
   const isTypeScript = shouldTypecheck(exercise, options.command)
   if (isTypeScript && sandbox.kind !== 'none') await warmStudentCompileCache()
-  const standby = options.standby && canRunOnStandby(exercise, options.command) ? options.standby.take(submission.dir, exercise.run.entry!, sandbox) : undefined
+  const standby =
+    options.standby && canRunOnStandby(exercise, options.command)
+      ? options.standby.take(submission.dir, exercise.run.entry!, sandbox)
+      : undefined
   const workspace = standby ? await workspaceOf(standby, submission.dir) : Workspace.create(submission.dir, sandbox)
   teardown.use(workspace)
   if (workspace.skipped.length > 0) notes.push(`not graded, left out of the copy: ${workspace.skipped.join(', ')}`)
   // Taken down before the workspace: stops the waiting program if no run claimed it.
   if (standby) teardown.use(standby)
   // node-forge (certificates) loads only for the exercises that need TLS: 50 ms of every other grading run.
-  const tlsMaterial = required.includes('tls') ? teardown.use(await (await import('../broker/tls-material.ts')).createTlsMaterial(sandbox.kind === 'uid')) : undefined
+  const tlsMaterial = required.includes('tls')
+    ? teardown.use(await (await import('../broker/tls-material.ts')).createTlsMaterial(sandbox.kind === 'uid'))
+    : undefined
   const inputs = { ...exercise.run.inputs(random), ...(tlsMaterial ? { CA_FILE: tlsMaterial.caFile } : {}) }
   // A config the student wrote may be missing or unusable before Mosquitto even sees it: that is a result.
   let setup: BrokerSetup = {}
@@ -83,7 +94,17 @@ export async function prepareRun(exercise: Exercise, options: GradeExerciseOptio
   if (options.command !== undefined && command) checkCustomCommand(options.command, command, workspace.dir)
   // Node would start its type stripper in every program it runs; the grader strips once, for all of them.
   const strippedManifest = command && isTypeScript ? stripAhead(workspace.dir, workspace.graderDir) : undefined
-  const launch = { exerciseId: exercise.id, command, inputs, submissionDir: workspace.dir, owner: workspace.owner, sandbox, readable: tlsMaterial ? [tlsMaterial.caFile] : [], strippedManifest, standby }
+  const launch = {
+    exerciseId: exercise.id,
+    command,
+    inputs,
+    submissionDir: workspace.dir,
+    owner: workspace.owner,
+    sandbox,
+    readable: tlsMaterial ? [tlsMaterial.caFile] : [],
+    strippedManifest,
+    standby,
+  }
   return { submission, required, isTypeScript, inputs, workspace, tlsMaterial, setup, setupError, launch }
 }
 
@@ -97,9 +118,13 @@ export function canRunOnStandby(exercise: Exercise, commandLine: string | undefi
 function checkCustomCommand(commandLine: string, command: ProgramCommand, dir: string): void {
   const executable = command.command === '/bin/sh' ? splitWords(commandLine)[0]?.replace(/;$/, '') : command.command
   if (executable && !/[=$`(]/.test(executable) && !shellBuiltins.has(executable) && !canRun(executable, dir)) {
-    throw new GraderError('COMMAND_NOT_FOUND', `--cmd "${commandLine}": ${executable} was not found${executable.includes('/') ? '' : ' on PATH'}, so nothing could be graded`, {
-      hint: `install ${executable} or give its full path (e.g. --cmd "/usr/bin/python3 main.py"); for a script of yours, make it executable (chmod +x)`,
-    })
+    throw new GraderError(
+      'COMMAND_NOT_FOUND',
+      `--cmd "${commandLine}": ${executable} was not found${executable.includes('/') ? '' : ' on PATH'}, so nothing could be graded`,
+      {
+        hint: `install ${executable} or give its full path (e.g. --cmd "/usr/bin/python3 main.py"); for a script of yours, make it executable (chmod +x)`,
+      },
+    )
   }
 }
 
@@ -115,12 +140,67 @@ async function workspaceOf(standby: ProgramStandby, submissionDir: string): Prom
 
 /** Words a --cmd shell line may start with that are no program on PATH: the shell's reserved words and builtins. */
 const shellBuiltins = new Set([
-  ...['if', 'then', 'else', 'elif', 'fi', 'case', 'esac', 'for', 'while', 'until', 'do', 'done', 'in', 'function', 'select', 'time', '{', '}', '!', '[[', ']]'],
-  ...['cd', 'exec', 'export', '.', 'source', 'set', 'unset', 'ulimit', 'umask', 'eval', 'true', 'false', ':', 'env', 'trap', 'wait', 'read', 'test', '[', 'echo', 'printf', 'command', 'exit', 'shift', 'local', 'alias', 'type', 'kill'],
+  ...[
+    'if',
+    'then',
+    'else',
+    'elif',
+    'fi',
+    'case',
+    'esac',
+    'for',
+    'while',
+    'until',
+    'do',
+    'done',
+    'in',
+    'function',
+    'select',
+    'time',
+    '{',
+    '}',
+    '!',
+    '[[',
+    ']]',
+  ],
+  ...[
+    'cd',
+    'exec',
+    'export',
+    '.',
+    'source',
+    'set',
+    'unset',
+    'ulimit',
+    'umask',
+    'eval',
+    'true',
+    'false',
+    ':',
+    'env',
+    'trap',
+    'wait',
+    'read',
+    'test',
+    '[',
+    'echo',
+    'printf',
+    'command',
+    'exit',
+    'shift',
+    'local',
+    'alias',
+    'type',
+    'kill',
+  ],
 ])
 
 /** What an exercise's broker() gets: the run's inputs, the submission's files, the TLS material. */
-function brokerContext(inputs: Record<string, string>, submissionDir: string, tls: TlsMaterial | undefined): BrokerContext {
+function brokerContext(
+  inputs: Record<string, string>,
+  submissionDir: string,
+  tls: TlsMaterial | undefined,
+): BrokerContext {
   return {
     inputs,
     submissionDir,

@@ -22,9 +22,17 @@ export function isBlocking(result: CheckResult): boolean {
 }
 
 export async function typesResult(typecheck: TypecheckResult, programDir: string): Promise<CheckResult> {
-  const base = { id: typesCheckId, title: 'Your TypeScript has no type errors', points: 0, maxPoints: 0, durationMs: Math.round(typecheck.durationMs) }
+  const base = {
+    id: typesCheckId,
+    title: 'Your TypeScript has no type errors',
+    points: 0,
+    maxPoints: 0,
+    durationMs: Math.round(typecheck.durationMs),
+  }
   if (typecheck.isOk) return { ...base, status: 'passed' }
-  const unrunnable = await findUnrunnableCode(programDir, [...new Set(typecheck.diagnostics.map((diagnostic) => diagnostic.file))])
+  const unrunnable = await findUnrunnableCode(programDir, [
+    ...new Set(typecheck.diagnostics.map((diagnostic) => diagnostic.file)),
+  ])
   if (unrunnable) {
     const result: CheckResult = {
       ...base,
@@ -46,19 +54,37 @@ export async function typesResult(typecheck: TypecheckResult, programDir: string
 }
 
 export function brokerConfigResult(error: StudentConfigError | undefined): CheckResult {
-  const base = { id: brokerConfigCheckId, title: 'Mosquitto starts with your configuration', points: 0, maxPoints: 0, durationMs: 0 }
+  const base = {
+    id: brokerConfigCheckId,
+    title: 'Mosquitto starts with your configuration',
+    points: 0,
+    maxPoints: 0,
+    durationMs: 0,
+  }
   if (!error) return { ...base, status: 'passed' }
-  const lines = error.issues.map((issue) => (issue.line > 0 ? `line ${issue.line}: ${issue.text}\n  ${issue.problem}` : issue.problem))
+  const lines = error.issues.map((issue) =>
+    issue.line > 0 ? `line ${issue.line}: ${issue.text}\n  ${issue.problem}` : issue.problem,
+  )
   return {
     ...base,
     status: 'failed',
     message: [error.message, ...lines].join('\n'),
     ...(error.received ? { received: error.received } : {}),
-    hint: error.hint ?? 'Try it yourself: mosquitto -c mosquitto.conf -v prints the same complaint; fix the line it names.',
+    hint:
+      error.hint ?? 'Try it yourself: mosquitto -c mosquitto.conf -v prints the same complaint; fix the line it names.',
   }
 }
 
 /** Every check, skipped because `reason`. */
 export function skippedResults(checks: readonly CheckDefinition[], reason: string): CheckResult[] {
-  return checks.map((check) => ({ id: check.id, title: check.title, status: 'skipped', points: 0, maxPoints: check.points, durationMs: 0, message: reason, ...(check.isInstructorOnly ? { isHidden: true } : {}) }))
+  return checks.map((check) => ({
+    id: check.id,
+    title: check.title,
+    status: 'skipped',
+    points: 0,
+    maxPoints: check.points,
+    durationMs: 0,
+    message: reason,
+    ...(check.isInstructorOnly ? { isHidden: true } : {}),
+  }))
 }

@@ -32,7 +32,9 @@ export class PacketFramer {
   }
 }
 
-function readFixedHeader(bytes: Buffer): { headerLength: number; remainingLength: number } | 'incomplete' | 'malformed' {
+function readFixedHeader(
+  bytes: Buffer,
+): { headerLength: number; remainingLength: number } | 'incomplete' | 'malformed' {
   if (bytes.length < 2) return 'incomplete'
   let remainingLength = 0
   let multiplier = 1

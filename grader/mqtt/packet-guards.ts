@@ -1,10 +1,4 @@
-import type {
-  IConnackPacket,
-  IConnectPacket,
-  IDisconnectPacket,
-  IPublishPacket,
-  Packet,
-} from 'mqtt-packet'
+import type { IConnackPacket, IConnectPacket, IDisconnectPacket, IPublishPacket, Packet } from 'mqtt-packet'
 
 /** Type guards for the packets checks look for, so `h.expectPacket({ match: ... })` returns a typed packet. */
 export const isConnect = (packet: Packet): packet is IConnectPacket => packet.cmd === 'connect'
@@ -15,7 +9,9 @@ export const isDisconnect = (packet: Packet): packet is IDisconnectPacket => pac
 /** A PUBLISH to `topic`, optionally with exactly `payload`. */
 export function isPublishTo(topic: string, payload?: string) {
   return (packet: Packet): packet is IPublishPacket =>
-    packet.cmd === 'publish' && packet.topic === topic && (payload === undefined || packet.payload.toString() === payload)
+    packet.cmd === 'publish' &&
+    packet.topic === topic &&
+    (payload === undefined || packet.payload.toString() === payload)
 }
 
 /** The CONNACK's code whatever the protocol version: 0 means accepted. */

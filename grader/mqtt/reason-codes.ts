@@ -56,7 +56,16 @@ const reasonV5: Record<number, string> = {
 }
 
 /** The packets that carry an MQTT 5 reason code, whose tables differ [MQTT 5.0 2.4, table 2-6]. */
-export type ReasonPacket = 'connack' | 'puback' | 'pubrec' | 'pubrel' | 'pubcomp' | 'suback' | 'unsuback' | 'disconnect' | 'auth'
+export type ReasonPacket =
+  | 'connack'
+  | 'puback'
+  | 'pubrec'
+  | 'pubrel'
+  | 'pubcomp'
+  | 'suback'
+  | 'unsuback'
+  | 'disconnect'
+  | 'auth'
 
 /** Which packets may carry each code, from table 2-6: a code outside its packet's list is named as such. */
 const usedIn: Record<number, readonly ReasonPacket[]> = {
@@ -123,7 +132,8 @@ export function hex(code: number): string {
  */
 export function describeConnackCode(code: number, protocolVersion: number): string {
   if (protocolVersion === 5) {
-    if (code >= 1 && code <= 5) return `${hex(code)} (not an MQTT 5 CONNACK code: MQTT 3.1.1's return code ${code}, ${connackV3[code]}, from a broker that does not speak MQTT 5)`
+    if (code >= 1 && code <= 5)
+      return `${hex(code)} (not an MQTT 5 CONNACK code: MQTT 3.1.1's return code ${code}, ${connackV3[code]}, from a broker that does not speak MQTT 5)`
     return describeReasonCode(code, 5, 'connack')
   }
   return `${code} (${connackV3[code] ?? 'unknown return code'})`
@@ -135,6 +145,7 @@ export function describeReasonCode(code: number, protocolVersion: number, packet
     if (code === 0x80) return '0x80 (Failure)'
     return String(code)
   }
-  if (packet && usedIn[code] && !usedIn[code].includes(packet)) return `${hex(code)} (not a ${packet.toUpperCase()} reason code)`
+  if (packet && usedIn[code] && !usedIn[code].includes(packet))
+    return `${hex(code)} (not a ${packet.toUpperCase()} reason code)`
   return `${hex(code)} (${(packet && namedIn[packet]?.[code]) ?? reasonV5[code] ?? 'unknown reason'})`
 }

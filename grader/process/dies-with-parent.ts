@@ -31,10 +31,12 @@ export interface DyingCommand {
  * Then the cgroups named up to `--` are joined (a sandboxed program's, before anything of it runs), and the
  * command runs in this same process.
  */
-const parentCheck = 'test "$PPID" = "$1" || exit 125; shift; while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
+const parentCheck =
+  'test "$PPID" = "$1" || exit 125; shift; while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
 
 /** The same joining of cgroups, on its own (under the watchdog, or for a process that need not die with us). */
-export const joinCgroupsScript = 'while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
+export const joinCgroupsScript =
+  'while [ "$1" != -- ]; do echo $$ > "$1/cgroup.procs" || exit 125; shift; done; shift; exec "$@"'
 
 /**
  * Runs "$@" with /dev/null as its stdin; a background reader waits for the end of the lifeline (stdin) and kills
@@ -68,12 +70,37 @@ export function isStartedInPlace(): boolean {
  * `command args` wrapped so that it dies with this process; `auto` prefers setpriv where it works. `cgroups`: the
  * folders of cgroups it joins first, in the same shell (one process start fewer than a shell of its own).
  */
-export function diesWithParent(command: string, args: readonly string[], how: ParentDeath = 'auto', cgroups: readonly string[] = []): DyingCommand {
+export function diesWithParent(
+  command: string,
+  args: readonly string[],
+  how: ParentDeath = 'auto',
+  cgroups: readonly string[] = [],
+): DyingCommand {
   const mechanism = how === 'auto' ? (hasSetprivPdeathsig() ? 'setpriv' : 'watchdog') : how
   if (mechanism === 'setpriv') {
-    return { command: 'setpriv', args: ['--pdeathsig', 'KILL', '--', '/bin/sh', '-c', parentCheck, 'sh', String(process.pid), ...cgroups, '--', command, ...args], needsLifeline: false }
+    return {
+      command: 'setpriv',
+      args: [
+        '--pdeathsig',
+        'KILL',
+        '--',
+        '/bin/sh',
+        '-c',
+        parentCheck,
+        'sh',
+        String(process.pid),
+        ...cgroups,
+        '--',
+        command,
+        ...args,
+      ],
+      needsLifeline: false,
+    }
   }
-  const joined = cgroups.length > 0 ? ['/bin/sh', '-c', joinCgroupsScript, 'sh', ...cgroups, '--', command, ...args] : [command, ...args]
+  const joined =
+    cgroups.length > 0
+      ? ['/bin/sh', '-c', joinCgroupsScript, 'sh', ...cgroups, '--', command, ...args]
+      : [command, ...args]
   return { command: '/bin/sh', args: ['-c', watchdog, 'sh', ...joined], needsLifeline: true }
 }
 
@@ -97,6 +124,7 @@ export function probeParentDeath(): Promise<boolean> {
 
 /** The probe's answer; asked synchronously (~5 ms) if nobody awaited probeParentDeath() first. */
 function hasSetprivPdeathsig(): boolean {
-  hasPdeathsig ??= process.platform === 'linux' && spawnSync('setpriv', probeArgs, { stdio: 'ignore', timeout: 5000 }).status === 0
+  hasPdeathsig ??=
+    process.platform === 'linux' && spawnSync('setpriv', probeArgs, { stdio: 'ignore', timeout: 5000 }).status === 0
   return hasPdeathsig
 }

@@ -12,7 +12,11 @@ export function isExecutable(file: string): boolean {
 }
 
 /** The first executable `name` in PATH's folders, then in `alsoIn` (sbin folders a user's PATH often lacks). */
-export function findExecutable(name: string, alsoIn: readonly string[] = [], searchPath = process.env.PATH ?? ''): string | undefined {
+export function findExecutable(
+  name: string,
+  alsoIn: readonly string[] = [],
+  searchPath = process.env.PATH ?? '',
+): string | undefined {
   const folders = [...searchPath.split(path.delimiter), ...alsoIn].filter(Boolean)
   return folders.map((folder) => path.join(folder, name)).find((candidate) => isExecutable(candidate))
 }

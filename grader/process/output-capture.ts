@@ -43,7 +43,12 @@ export class OutputCapture {
     const shown = lines.slice(-maxLines)
     const hidden = lines.length - shown.length
     // After a cut the first line is usually a fragment: say so rather than show half a line as if whole.
-    const note = hidden > 0 ? `(${hidden} earlier lines not shown)\n` : this.#droppedBytes > 0 ? '(earlier output not shown)\n' : ''
+    const note =
+      hidden > 0
+        ? `(${hidden} earlier lines not shown)\n`
+        : this.#droppedBytes > 0
+          ? '(earlier output not shown)\n'
+          : ''
     return note + shown.join('\n')
   }
 

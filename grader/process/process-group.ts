@@ -75,10 +75,20 @@ export class ProcessGroup implements AsyncDisposable {
     const launch = options.diesWithParent
       ? diesWithParent(options.command, options.args, options.diesWithParent, cgroups)
       : cgroups.length > 0
-        ? { command: '/bin/sh', args: ['-c', joinCgroupsScript, 'sh', ...cgroups, '--', options.command, ...options.args], needsLifeline: false }
+        ? {
+            command: '/bin/sh',
+            args: ['-c', joinCgroupsScript, 'sh', ...cgroups, '--', options.command, ...options.args],
+            needsLifeline: false,
+          }
         : { command: options.command, args: [...options.args], needsLifeline: false }
     const descriptor6 = options.descriptor6File === undefined ? undefined : openSync(options.descriptor6File, 'r')
-    const stdio: StdioOptions = [launch.needsLifeline ? 'pipe' : 'ignore', 'pipe', 'pipe', options.onInfo ? 'pipe' : 'ignore', options.hasGoPipe ? 'pipe' : 'ignore']
+    const stdio: StdioOptions = [
+      launch.needsLifeline ? 'pipe' : 'ignore',
+      'pipe',
+      'pipe',
+      options.onInfo ? 'pipe' : 'ignore',
+      options.hasGoPipe ? 'pipe' : 'ignore',
+    ]
     if (options.onChannelMessage || descriptor6 !== undefined) stdio.push(options.onChannelMessage ? 'ipc' : 'ignore')
     if (descriptor6 !== undefined) stdio.push(descriptor6)
     try {

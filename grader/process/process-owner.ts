@@ -99,7 +99,12 @@ function readPidNamespace(): string | undefined {
 /** macOS and other Unixes: `ps -o lstart` (in UTC, in C's words) as seconds since 1970. */
 function readStartTimeWithPs(pid: number): number | undefined {
   try {
-    const text = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' }, stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+    const text = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', TZ: 'UTC' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 5000,
+    })
     return parseLstart(text)
   } catch {
     return undefined
@@ -113,7 +118,9 @@ export function parseLstart(text: string): number | undefined {
   const match = /^\s*\w{3}\s+(\w{3})\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})\s+(\d{4})\s*$/.exec(text)
   const month = match ? months.indexOf(match[1]) : -1
   if (!match || month < 0) return undefined
-  return Date.UTC(Number(match[6]), month, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5])) / 1000
+  return (
+    Date.UTC(Number(match[6]), month, Number(match[2]), Number(match[3]), Number(match[4]), Number(match[5])) / 1000
+  )
 }
 
 /** The machine a container's owner runs on: its pid means nothing on another (a Docker engine CI jobs share). */

@@ -1,4 +1,16 @@
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, readdirSync, rmSync, rmdirSync, unlinkSync } from 'node:fs'
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  rmdirSync,
+  unlinkSync,
+} from 'node:fs'
 
 const isLinux = process.platform === 'linux'
 const isRoot = process.getuid?.() === 0

@@ -46,7 +46,9 @@ export async function readProgress(): Promise<Progress> {
   } catch {
     const aside = `${stateFile}.unreadable-${Date.now()}`
     await rename(stateFile, aside).catch(() => undefined)
-    process.stderr.write(`[progress] ${path.relative(courseRoot, stateFile)} could not be read; kept as ${path.relative(courseRoot, aside)}, starting afresh\n`)
+    process.stderr.write(
+      `[progress] ${path.relative(courseRoot, stateFile)} could not be read; kept as ${path.relative(courseRoot, aside)}, starting afresh\n`,
+    )
     return empty()
   }
 }

@@ -35,12 +35,28 @@ export interface ClassroomTest {
  * sums the tests' scores for the total Classroom records, so every check is a test with its own points, and an
  * exercise that could not be graded is one test scoring 0.
  */
-export function renderClassroom(report: GradeReport, fileFor: (exercise: ExerciseResult) => string | undefined = () => undefined): ClassroomResult {
+export function renderClassroom(
+  report: GradeReport,
+  fileFor: (exercise: ExerciseResult) => string | undefined = () => undefined,
+): ClassroomResult {
   const tests: ClassroomTest[] = report.exercises.flatMap((exercise) => {
     const file = fileFor(exercise)
     const rerun = `npm run grade -- ${exercise.id} --seed ${exercise.seed}`
     return [
-      ...(exercise.error ? [{ name: `${exercise.id} ${exercise.title}: could not be graded`, status: 'error' as const, score: 0, message: exercise.error.message, test_code: rerun, filename: file ?? '', line_no: 0, duration: exercise.durationMs }] : []),
+      ...(exercise.error
+        ? [
+            {
+              name: `${exercise.id} ${exercise.title}: could not be graded`,
+              status: 'error' as const,
+              score: 0,
+              message: exercise.error.message,
+              test_code: rerun,
+              filename: file ?? '',
+              line_no: 0,
+              duration: exercise.durationMs,
+            },
+          ]
+        : []),
       ...exercise.checks.map((check) => {
         const isPassed = check.status === 'passed'
         return {
@@ -64,4 +80,3 @@ export function renderClassroom(report: GradeReport, fileFor: (exercise: Exercis
 export function encodeClassroomResult(result: ClassroomResult): string {
   return Buffer.from(JSON.stringify(result)).toString('base64')
 }
-

@@ -3,7 +3,9 @@ import type { CheckResult, ExerciseResult, GradeReport } from './result.ts'
 
 /** Control characters but newline and tab, as visible escapes: ESC becomes \x1b, CR \r. */
 export function showControlCharacters(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (char) => (char === '\r' ? '\\r' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`))
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (char) =>
+    char === '\r' ? '\\r' : `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  )
 }
 
 type Style = Parameters<typeof styleText>[0]
@@ -35,7 +37,9 @@ export class ConsoleReporter {
   }
 
   started(exerciseId: string, title: string, source: string, broker: string, seed: number): void {
-    this.#line(`${this.#prefix(exerciseId)} ${this.#style('bold', title)}: grading ${this.#clean(source)} on ${broker} (seed ${seed})`)
+    this.#line(
+      `${this.#prefix(exerciseId)} ${this.#style('bold', title)}: grading ${this.#clean(source)} on ${broker} (seed ${seed})`,
+    )
   }
 
   check(exerciseId: string, result: CheckResult): void {
@@ -69,7 +73,8 @@ export class ConsoleReporter {
       for (const run of exercise.programRuns) this.#programOutput(run)
     }
     for (const note of exercise.notes ?? []) this.#line(`${prefix} ${this.#style('gray', `note: ${note}`)}`)
-    for (const warning of exercise.warnings ?? []) this.#line(`${prefix} ${this.#style('yellow', `warning: ${warning}`)}`)
+    for (const warning of exercise.warnings ?? [])
+      this.#line(`${prefix} ${this.#style('yellow', `warning: ${warning}`)}`)
     if (exercise.status === 'skipped') {
       this.#line(`${prefix} ${this.#style('gray', 'Skipped: no check ran on this broker (not a failure).')}`)
       return
@@ -80,7 +85,9 @@ export class ConsoleReporter {
     if (exercise.status === 'passed') {
       this.#line(`${prefix} ${this.#style('green', `All checks passed: ${summary}.`)}`)
     } else {
-      this.#line(`${prefix} ${this.#style('red', summary)}. Same inputs again: ${this.#options.rerunCommand(exercise, seed)}`)
+      this.#line(
+        `${prefix} ${this.#style('red', summary)}. Same inputs again: ${this.#options.rerunCommand(exercise, seed)}`,
+      )
     }
   }
 
@@ -91,7 +98,8 @@ export class ConsoleReporter {
     const width = Math.max(...report.exercises.map((exercise) => exercise.title.length))
     for (const exercise of report.exercises) {
       const { mark, style } = marks[exercise.status]
-      const points = exercise.status === 'skipped' ? 'skipped: needs another broker' : `${exercise.points}/${exercise.maxPoints}`
+      const points =
+        exercise.status === 'skipped' ? 'skipped: needs another broker' : `${exercise.points}/${exercise.maxPoints}`
       this.#line(`  ${this.#style(style, mark)} ${exercise.id.padEnd(5)} ${exercise.title.padEnd(width)}  ${points}`)
     }
     this.#line(`  ${report.points}/${report.maxPoints} points`)
@@ -101,7 +109,10 @@ export class ConsoleReporter {
     const label = run.run > 1 ? `[your program, run ${run.run}]` : '[your program]'
     const exit = run.exit ? `${run.exit}` : 'was still running when the grader stopped it'
     this.#line(`${this.#style('cyan', label)} $ ${this.#clean(run.command)}  (${exit})`)
-    for (const [name, text] of [['stdout', run.stdoutTail], ['stderr', run.stderrTail]] as const) {
+    for (const [name, text] of [
+      ['stdout', run.stdoutTail],
+      ['stderr', run.stderrTail],
+    ] as const) {
       if (!text) continue
       for (const raw of text.split('\n')) {
         const line = this.#clean(raw)

@@ -35,7 +35,10 @@ export interface GradescopeTest {
 export function renderGradescope(report: GradeReport, options: { visibility?: GradescopeVisibility } = {}): string {
   const visibility = options.visibility ?? 'visible'
   const kinds = [...new Set(report.exercises.map((exercise) => exercise.isolation).filter(Boolean))]
-  const isolation = kinds.length > 0 ? `; student programs ran ${kinds.includes('none') ? 'without isolation' : `isolated: ${kinds.join(', ')}`}` : ''
+  const isolation =
+    kinds.length > 0
+      ? `; student programs ran ${kinds.includes('none') ? 'without isolation' : `isolated: ${kinds.join(', ')}`}`
+      : ''
   const results: GradescopeResults = {
     score: report.points,
     execution_time: Math.round(report.durationMs / 1000),

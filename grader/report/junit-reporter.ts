@@ -5,7 +5,8 @@ import type { CheckResult, ExerciseResult, GradeReport } from './result.ts'
  * (GitHub Actions test reporters, GitLab, Jenkins). Text is cleaned of characters XML 1.0 forbids.
  */
 export function renderJunit(report: GradeReport): string {
-  const count = (status: CheckResult['status']) => report.exercises.reduce((sum, e) => sum + e.checks.filter((c) => c.status === status).length, 0)
+  const count = (status: CheckResult['status']) =>
+    report.exercises.reduce((sum, e) => sum + e.checks.filter((c) => c.status === status).length, 0)
   const tests = report.exercises.reduce((sum, e) => sum + Math.max(e.checks.length, 1), 0)
   const errors = count('errored') + report.exercises.filter((e) => e.error).length
   const lines = [
@@ -22,10 +23,14 @@ function renderSuite(exercise: ExerciseResult): string[] {
   const name = `${exercise.id} ${exercise.title}`
   const attributes = `name="${attr(name)}" tests="${Math.max(exercise.checks.length, 1)}" failures="${count('failed')}" errors="${count('errored') + (exercise.error ? 1 : 0)}" skipped="${count('skipped')}" time="${seconds(exercise.durationMs)}"`
   const lines = [`  <testsuite ${attributes}>`]
-  lines.push(`    <properties><property name="seed" value="${exercise.seed}"/><property name="broker" value="${attr(exercise.broker ?? '')}"/><property name="source" value="${attr(exercise.source)}"/><property name="points" value="${exercise.points}/${exercise.maxPoints}"/></properties>`)
+  lines.push(
+    `    <properties><property name="seed" value="${exercise.seed}"/><property name="broker" value="${attr(exercise.broker ?? '')}"/><property name="source" value="${attr(exercise.source)}"/><property name="points" value="${exercise.points}/${exercise.maxPoints}"/></properties>`,
+  )
   if (exercise.error) {
     lines.push(`    <testcase classname="${attr(exercise.id)}" name="grading" time="0">`)
-    lines.push(`      <error message="${attr(exercise.error.message)}" type="${attr(exercise.error.code)}">${text([exercise.error.message, exercise.error.hint].filter(Boolean).join('\n'))}</error>`)
+    lines.push(
+      `      <error message="${attr(exercise.error.message)}" type="${attr(exercise.error.code)}">${text([exercise.error.message, exercise.error.hint].filter(Boolean).join('\n'))}</error>`,
+    )
     lines.push('    </testcase>')
   }
   for (const check of exercise.checks) {
@@ -43,7 +48,10 @@ function renderSuite(exercise: ExerciseResult): string[] {
     lines.push('    </testcase>')
   }
   const output = exercise.programRuns.map((run) => `$ ${run.command}\n${run.stdoutTail}`).join('\n')
-  const errorOutput = exercise.programRuns.map((run) => run.stderrTail).filter(Boolean).join('\n')
+  const errorOutput = exercise.programRuns
+    .map((run) => run.stderrTail)
+    .filter(Boolean)
+    .join('\n')
   if (output) lines.push(`    <system-out>${text(output)}</system-out>`)
   if (errorOutput) lines.push(`    <system-err>${text(errorOutput)}</system-err>`)
   lines.push('  </testsuite>')
@@ -66,7 +74,10 @@ function seconds(ms: number): string {
 
 /** Removes what XML 1.0 cannot carry (control characters, lone surrogates), then escapes. */
 function clean(value: string): string {
-  return value.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
+  return value.replace(
+    /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    '',
+  )
 }
 
 function text(value: string): string {

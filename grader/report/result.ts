@@ -101,7 +101,17 @@ export const gradeReportSchema = z.object({
       /** The last commit at or before the deadline (absent: none). */
       onTime: z.object({ commit: z.string(), committedAt: z.string(), points: z.number() }).optional(),
       /** With --late, the latest commit when it came after the deadline, graded too. */
-      late: z.object({ commit: z.string(), committedAt: z.string(), gradedPoints: z.number(), penaltyPercent: z.number(), points: z.number(), isAccepted: z.boolean(), policy: z.string() }).optional(),
+      late: z
+        .object({
+          commit: z.string(),
+          committedAt: z.string(),
+          gradedPoints: z.number(),
+          penaltyPercent: z.number(),
+          points: z.number(),
+          isAccepted: z.boolean(),
+          policy: z.string(),
+        })
+        .optional(),
       /** Which one the points are: the better of the two. */
       counted: z.enum(['on time', 'late', 'none']),
     })
@@ -125,9 +135,17 @@ export function exitCodeFor(report: Pick<GradeReport, 'exercises'>): 0 | 1 | 2 {
   return 1
 }
 
-export function summarizeExercises(exercises: readonly ExerciseResult[]): Pick<GradeReport, 'status' | 'points' | 'maxPoints'> {
+export function summarizeExercises(
+  exercises: readonly ExerciseResult[],
+): Pick<GradeReport, 'status' | 'points' | 'maxPoints'> {
   const has = (status: ExerciseStatus) => exercises.some((e) => e.status === status)
-  const status: ExerciseStatus = has('errored') ? 'errored' : has('failed') ? 'failed' : has('passed') || exercises.length === 0 ? 'passed' : 'skipped'
+  const status: ExerciseStatus = has('errored')
+    ? 'errored'
+    : has('failed')
+      ? 'failed'
+      : has('passed') || exercises.length === 0
+        ? 'passed'
+        : 'skipped'
   return {
     status,
     points: exercises.reduce((sum, e) => sum + e.points, 0),

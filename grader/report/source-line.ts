@@ -7,8 +7,14 @@ import { readFileSync } from 'node:fs'
 const callsByCheck: [RegExp, RegExp][] = [
   [/subscri|forwards|match|wildcard|dollar|reads|commands|bad-json|shared/, /\.subscribe(Async)?\s*\(/],
   [/disconnect|graceful|offline-cleanly|sigterm/, /\.end(Async)?\s*\(|process\.on\(\s*['"]SIG/],
-  [/connect|will|client|keepalive|session|tls|wss|websocket|ca\b|name|anonymous|password|log-in/, /\bconnect(Async)?\s*\(/],
-  [/publish|retain|state|online|telemetry|interval|echo|hello|repl|reports|qos|trace|correlation|reaches|lane/, /\.publish(Async)?\s*\(/],
+  [
+    /connect|will|client|keepalive|session|tls|wss|websocket|ca\b|name|anonymous|password|log-in/,
+    /\bconnect(Async)?\s*\(/,
+  ],
+  [
+    /publish|retain|state|online|telemetry|interval|echo|hello|repl|reports|qos|trace|correlation|reaches|lane/,
+    /\.publish(Async)?\s*\(/,
+  ],
 ]
 
 /**
@@ -29,7 +35,10 @@ export function relevantLine(file: string | undefined, checkId: string): number 
     const index = lines.findIndex((line) => call.test(line) && !isComment(line))
     if (index >= 0) return index + 1
   }
-  const first = lines.findIndex((line) => line.trim() !== '' && !isComment(line) && !/^\s*import\b/.test(line) && !/^\s*(from|\}\s*from)\b/.test(line))
+  const first = lines.findIndex(
+    (line) =>
+      line.trim() !== '' && !isComment(line) && !/^\s*import\b/.test(line) && !/^\s*(from|\}\s*from)\b/.test(line),
+  )
   return first >= 0 ? first + 1 : 1
 }
 

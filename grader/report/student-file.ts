@@ -8,10 +8,17 @@ import type { ExerciseResult } from './result.ts'
  * the grade's SubmissionSource (exercises/submission.ts): a starter or solution is the course's own folder.
  */
 export function studentFile(exercise: ExerciseResult, source: { kind: string }): string | undefined {
-  const folder = source.kind === 'starter' || source.kind === 'solution' ? path.join('exercises', `${exercise.id}-${exercise.slug}`, source.kind) : exercise.source
+  const folder =
+    source.kind === 'starter' || source.kind === 'solution'
+      ? path.join('exercises', `${exercise.id}-${exercise.slug}`, source.kind)
+      : exercise.source
   try {
-    const files = readdirSync(folder, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name).sort()
-    const main = ['main.ts', 'main.py'].find((name) => files.includes(name)) ?? files.find((name) => !name.endsWith('.md'))
+    const files = readdirSync(folder, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
+      .sort()
+    const main =
+      ['main.ts', 'main.py'].find((name) => files.includes(name)) ?? files.find((name) => !name.endsWith('.md'))
     return main && existsSync(path.join(folder, main)) ? path.join(folder, main) : undefined
   } catch {
     return undefined

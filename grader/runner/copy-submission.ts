@@ -21,7 +21,11 @@ export interface CopiedSubmission {
  * blocks, or worse). What was left out is returned, for the report. `owner`: the copy belongs to the workspace's
  * uid (the grader is root). A submission larger than a workspace can hold is refused before anything runs.
  */
-export function copySubmission(from: string, to: string, options: { owner?: { uid: number; gid: number } | undefined } = {}): CopiedSubmission {
+export function copySubmission(
+  from: string,
+  to: string,
+  options: { owner?: { uid: number; gid: number } | undefined } = {},
+): CopiedSubmission {
   const skipped: string[] = []
   let files = 0
   let bytes = 0
@@ -42,14 +46,21 @@ export function copySubmission(from: string, to: string, options: { owner?: { ui
         files++
         bytes += stat.size
         if (files > maxFiles || bytes > workspaceLimitBytes) {
-          throw new GraderError('SUBMISSION_TOO_LARGE', `the submission holds more than ${files > maxFiles ? `${maxFiles} files` : `${workspaceLimitBytes / 2 ** 20} MiB`}, more than a grade's workspace can hold`, {
-            hint: 'submit only your source files (no node_modules, build output, recordings or datasets)',
-          })
+          throw new GraderError(
+            'SUBMISSION_TOO_LARGE',
+            `the submission holds more than ${files > maxFiles ? `${maxFiles} files` : `${workspaceLimitBytes / 2 ** 20} MiB`}, more than a grade's workspace can hold`,
+            {
+              hint: 'submit only your source files (no node_modules, build output, recordings or datasets)',
+            },
+          )
         }
         copyFileSync(sourceChild, target)
         chmodSync(target, stat.mode & 0o755)
         own(target)
-      } else skipped.push(`${child} (${stat.isSymbolicLink() ? 'a link: links are not followed' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device file'})`)
+      } else
+        skipped.push(
+          `${child} (${stat.isSymbolicLink() ? 'a link: links are not followed' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device file'})`,
+        )
     }
   }
   mkdirSync(to, { recursive: true })

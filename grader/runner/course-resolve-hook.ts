@@ -51,10 +51,16 @@ registerHooks({
   },
 })
 
-function readStrippedManifest(manifest: string | undefined): Record<string, { source: string; code: string; detectAs?: string }> {
+function readStrippedManifest(
+  manifest: string | undefined,
+): Record<string, { source: string; code: string; detectAs?: string }> {
   if (!manifest) return {}
   try {
-    return (JSON.parse(readFileSync(manifest, 'utf8')) as { files: Record<string, { source: string; code: string; detectAs?: string }> }).files
+    return (
+      JSON.parse(readFileSync(manifest, 'utf8')) as {
+        files: Record<string, { source: string; code: string; detectAs?: string }>
+      }
+    ).files
   } catch {
     return {}
   }
@@ -70,7 +76,8 @@ function strippedUrl(specifier: string, parentURL: string | undefined): string |
   try {
     if (specifier.startsWith('file:')) url = new URL(specifier).href
     else if (specifier.startsWith('/')) url = pathToFileURL(specifier).href
-    else if ((specifier.startsWith('./') || specifier.startsWith('../')) && parentURL?.startsWith('file:')) url = new URL(specifier, parentURL).href
+    else if ((specifier.startsWith('./') || specifier.startsWith('../')) && parentURL?.startsWith('file:'))
+      url = new URL(specifier, parentURL).href
     else return undefined
   } catch {
     return undefined
@@ -79,7 +86,11 @@ function strippedUrl(specifier: string, parentURL: string | undefined): string |
 }
 
 /** The grader's stripped copy of `url`, in the format Node would give it; undefined to let Node load it. */
-function loadStripped(url: string, context: LoadHookContext, nextLoad: (url: string, context?: Partial<LoadHookContext>) => LoadFnOutput): LoadFnOutput | undefined {
+function loadStripped(
+  url: string,
+  context: LoadHookContext,
+  nextLoad: (url: string, context?: Partial<LoadHookContext>) => LoadFnOutput,
+): LoadFnOutput | undefined {
   const ahead = Object.hasOwn(stripped, url) ? stripped[url] : undefined
   if (!ahead) return undefined
   try {

@@ -9,7 +9,6 @@ export interface ProgramCommand {
   display: string
 }
 
-
 /**
  * The pinned Node running a TypeScript file directly: Node 24 strips types (about 65 ms to start, against
  * 130 ms for the tsx CLI), and the grader type-checks separately so errors still reach the student.
@@ -28,7 +27,10 @@ export function typeScriptCommand(entry: string, cwd: string): ProgramCommand {
  */
 export function customCommand(commandLine: string): ProgramCommand {
   if (/[;&|<>()$`\\*?~{}[\]]/.test(commandLine) || process.platform === 'win32') {
-    const shell = process.platform === 'win32' ? { command: 'cmd.exe', args: ['/d', '/s', '/c', commandLine] } : { command: '/bin/sh', args: ['-c', commandLine] }
+    const shell =
+      process.platform === 'win32'
+        ? { command: 'cmd.exe', args: ['/d', '/s', '/c', commandLine] }
+        : { command: '/bin/sh', args: ['-c', commandLine] }
     return { ...shell, display: commandLine }
   }
   const [command, ...args] = splitWords(commandLine)
@@ -47,7 +49,12 @@ export function splitWords(text: string): string[] {
  * PATH, a path must be an executable file. A missing interpreter is the machine's problem, not the student's.
  */
 export function canRun(command: string, cwd: string, searchPath = process.env.PATH ?? ''): boolean {
-  const candidates = command.includes('/') ? [path.resolve(cwd, command)] : searchPath.split(path.delimiter).filter(Boolean).map((folder) => path.join(folder, command))
+  const candidates = command.includes('/')
+    ? [path.resolve(cwd, command)]
+    : searchPath
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((folder) => path.join(folder, command))
   return candidates.some((candidate) => {
     try {
       accessSync(candidate, constants.X_OK)

@@ -33,8 +33,19 @@ export class ProgramStandby implements AsyncDisposable {
    * The next run of a program already running in `workspaceDir` (a grade's own workspace, filled): started
    * like it (`command`, `readable`), waiting for claim().
    */
-  static nextRun(workspaceDir: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[], owner: ProgramOwner | undefined): ProgramStandby {
-    const standby = new ProgramStandby(undefined, workspaceDir, startWaiting(workspaceDir, command, sandbox, readable, owner), '')
+  static nextRun(
+    workspaceDir: string,
+    command: ProgramCommand,
+    sandbox: Sandbox,
+    readable: readonly string[],
+    owner: ProgramOwner | undefined,
+  ): ProgramStandby {
+    const standby = new ProgramStandby(
+      undefined,
+      workspaceDir,
+      startWaiting(workspaceDir, command, sandbox, readable, owner),
+      '',
+    )
     standby.#isHandedOver = true
     return standby
   }
@@ -43,7 +54,13 @@ export class ProgramStandby implements AsyncDisposable {
   static start(submissionDir: string, entry: string, sandbox: Sandbox): ProgramStandby {
     const workspace = Workspace.empty(submissionDir, sandbox)
     try {
-      const program = startWaiting(workspace.dir, typeScriptCommand(path.join(workspace.dir, entry), workspace.dir), sandbox, [workspace.graderDir], workspace.owner)
+      const program = startWaiting(
+        workspace.dir,
+        typeScriptCommand(path.join(workspace.dir, entry), workspace.dir),
+        sandbox,
+        [workspace.graderDir],
+        workspace.owner,
+      )
       return new ProgramStandby(workspace, workspace.dir, program, standbyKey(submissionDir, entry, sandbox))
     } catch (error) {
       void workspace[Symbol.asyncDispose]()
@@ -85,7 +102,13 @@ export class ProgramStandby implements AsyncDisposable {
 }
 
 /** Starts `command` (the TypeScript command) in `cwd` with the bootstrap preloaded after the hook: it waits for go(). */
-function startWaiting(cwd: string, command: ProgramCommand, sandbox: Sandbox, readable: readonly string[], owner: ProgramOwner | undefined): StudentProgram {
+function startWaiting(
+  cwd: string,
+  command: ProgramCommand,
+  sandbox: Sandbox,
+  readable: readonly string[],
+  owner: ProgramOwner | undefined,
+): StudentProgram {
   const entry = command.args.at(-1)!
   return new StudentProgram({
     command: { ...command, args: [...command.args.slice(0, -1), '--import', preloadUrl('standbyBootstrap'), entry] },

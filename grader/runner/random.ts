@@ -21,8 +21,31 @@ export interface Random {
 }
 
 const words = [
-  'amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'garnet', 'harbor', 'indigo', 'juniper', 'kelp', 'lumen',
-  'maple', 'nectar', 'onyx', 'pebble', 'quartz', 'raven', 'sable', 'tundra', 'umber', 'violet', 'willow', 'yarrow', 'zephyr',
+  'amber',
+  'birch',
+  'cedar',
+  'delta',
+  'ember',
+  'fjord',
+  'garnet',
+  'harbor',
+  'indigo',
+  'juniper',
+  'kelp',
+  'lumen',
+  'maple',
+  'nectar',
+  'onyx',
+  'pebble',
+  'quartz',
+  'raven',
+  'sable',
+  'tundra',
+  'umber',
+  'violet',
+  'willow',
+  'yarrow',
+  'zephyr',
 ]
 
 export function newSeed(): number {

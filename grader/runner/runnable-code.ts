@@ -14,8 +14,14 @@ export interface UnrunnableCode {
  * needs, since Node's own message only names the feature.
  */
 const insteadOf: Array<[RegExp, string]> = [
-  [/\benum\b/i, 'Instead of an enum, use a union of strings (type Led = "on" | "off") or a const object (const Led = { on: "on", off: "off" } as const).'],
-  [/parameter propert/i, 'Instead of constructor(private client: MqttClient), declare the field (client: MqttClient) and assign it in the constructor (this.client = client).'],
+  [
+    /\benum\b/i,
+    'Instead of an enum, use a union of strings (type Led = "on" | "off") or a const object (const Led = { on: "on", off: "off" } as const).',
+  ],
+  [
+    /parameter propert/i,
+    'Instead of constructor(private client: MqttClient), declare the field (client: MqttClient) and assign it in the constructor (this.client = client).',
+  ],
   [/namespace|module declaration/i, 'Instead of a namespace, use the file itself as the module: export what you need.'],
   [/decorator/i, 'Decorators need a compiler: call the function yourself instead.'],
 ]

@@ -46,7 +46,11 @@ export interface ProgramOwner {
  * A run of the student's program, pointed at the tap, with the exercise's inputs (then `env`) in its environment.
  * The first run may be a program already started on standby (watch): then it is told its environment and goes.
  */
-export function startStudentProgram(launch: ProgramLaunch, env: Readonly<Record<string, string>>, run: number): StudentProgram {
+export function startStudentProgram(
+  launch: ProgramLaunch,
+  env: Readonly<Record<string, string>>,
+  run: number,
+): StudentProgram {
   const { command, tap, inputs, submissionDir, strippedManifest } = launch
   if (!command) throw new Error(`${launch.exerciseId} has no program to run`)
   const runEnv = { MQTT_URL: tap.url, ...inputs, ...env }
@@ -139,7 +143,8 @@ export class StudentProgram implements AsyncDisposable {
       env: wrapped.env,
       annotateExit: (exit) => {
         const stopped = wrapped.reportsChildPid ? signalFromSandboxExit(exit) : exit
-        const killedForMemory = overMemory || (wrapped.memory?.kind === 'cgroup' && wrapped.memory.cgroup.wasOomKilled())
+        const killedForMemory =
+          overMemory || (wrapped.memory?.kind === 'cgroup' && wrapped.memory.cgroup.wasOomKilled())
         if (killedForMemory) return { ...stopped, outOfMemoryLimitBytes: options.sandbox.memoryLimitBytes }
         return overDisk ? { ...stopped, outOfDiskLimitBytes: diskLimitBytes } : stopped
       },
@@ -150,7 +155,9 @@ export class StudentProgram implements AsyncDisposable {
         for (const server of this.#adopted) server.close()
       },
       hasGoPipe: options.isStandby === true,
-      ...(wrapped.hasChannel ? { onChannelMessage: (message: unknown, handle: SendHandle | undefined) => this.#receive(message, handle) } : {}),
+      ...(wrapped.hasChannel
+        ? { onChannelMessage: (message: unknown, handle: SendHandle | undefined) => this.#receive(message, handle) }
+        : {}),
       descriptor6File: wrapped.seccompFile,
       joinCgroups: wrapped.cgroupDirs,
       // bubblewrap's --die-with-parent misses a grader killed while bwrap starts (issue 19); without bubblewrap
@@ -170,10 +177,12 @@ export class StudentProgram implements AsyncDisposable {
         void this.#group.kill()
       })
     }
-    if (limit && wrapped.memory?.kind === 'watch-uid') stopWatching = watchMemory({ kind: 'uid', uid: wrapped.memory.uid }, limit, stopForMemory)
+    if (limit && wrapped.memory?.kind === 'watch-uid')
+      stopWatching = watchMemory({ kind: 'uid', uid: wrapped.memory.uid }, limit, stopForMemory)
     else if (limit && wrapped.memory?.kind === 'watch-pid-namespace') {
       void childPid.promise.then((pid) => {
-        if (this.#group.isRunning) stopWatching = watchMemory({ kind: 'pid-namespace', ofPid: pid }, limit, stopForMemory)
+        if (this.#group.isRunning)
+          stopWatching = watchMemory({ kind: 'pid-namespace', ofPid: pid }, limit, stopForMemory)
       })
     }
   }
@@ -183,7 +192,10 @@ export class StudentProgram implements AsyncDisposable {
    * may use: its connections go to that listener. Anything else is closed.
    */
   #receive(message: unknown, handle: SendHandle | undefined): void {
-    const port = (message as { kind?: string; port?: number } | undefined)?.kind === 'listening' ? (message as { port: number }).port : undefined
+    const port =
+      (message as { kind?: string; port?: number } | undefined)?.kind === 'listening'
+        ? (message as { port: number }).port
+        : undefined
     const listener = port === undefined || !this.#allowedPorts.has(port) ? undefined : listenerOnPort(port)
     if (!(handle instanceof net.Server)) return
     if (!listener || !this.#group.isRunning) {
@@ -277,15 +289,19 @@ function grantListeners(env: Readonly<Record<string, string>>, owner: ProgramOwn
 function signalFromSandboxExit(exit: ExitInfo): ExitInfo {
   const code = exit.exitCode
   if (code === undefined || code <= 128 || code > 128 + 64) return exit
-  const name = Object.entries(os.constants.signals).find(([, number]) => number === code - 128)?.[0] as NodeJS.Signals | undefined
+  const name = Object.entries(os.constants.signals).find(([, number]) => number === code - 128)?.[0] as
+    | NodeJS.Signals
+    | undefined
   return name ? { ...exit, exitCode: undefined, signal: name } : exit
 }
 
 /** "exited with code 1", "was killed by SIGTERM", "could not start: spawn python3 ENOENT". */
 export function describeExit(exit: ExitInfo): string {
   if (exit.spawnError) return `could not start: ${exit.spawnError.message}`
-  if (exit.outOfMemoryLimitBytes) return `was killed for using more than ${Math.round(exit.outOfMemoryLimitBytes / 2 ** 20)} MiB of memory`
-  if (exit.outOfDiskLimitBytes) return `was killed for writing more than ${Math.round(exit.outOfDiskLimitBytes / 2 ** 20)} MiB to disk`
+  if (exit.outOfMemoryLimitBytes)
+    return `was killed for using more than ${Math.round(exit.outOfMemoryLimitBytes / 2 ** 20)} MiB of memory`
+  if (exit.outOfDiskLimitBytes)
+    return `was killed for writing more than ${Math.round(exit.outOfDiskLimitBytes / 2 ** 20)} MiB to disk`
   if (exit.signal) return `was stopped by ${exit.signal}`
   return `exited with code ${exit.exitCode}`
 }
@@ -295,9 +311,26 @@ export function describeExit(exit: ExitInfo): string {
  * grader's environment (an instructor's CI tokens stay out of student code).
  */
 function baseEnvironment(): Record<string, string> {
-  const keep = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'TEMP', 'TMP', 'SystemRoot', 'PYTHONPATH', 'VIRTUAL_ENV']
+  const keep = [
+    'PATH',
+    'HOME',
+    'USER',
+    'LANG',
+    'LC_ALL',
+    'TMPDIR',
+    'TEMP',
+    'TMP',
+    'SystemRoot',
+    'PYTHONPATH',
+    'VIRTUAL_ENV',
+  ]
   // NODE_COMPILE_CACHE: a Node program starts from cached bytecode (mqtt.js loads in half the time).
-  const env: Record<string, string> = { FORCE_COLOR: '0', NO_COLOR: '1', PYTHONUNBUFFERED: '1', NODE_COMPILE_CACHE: studentCompileCachePath() }
+  const env: Record<string, string> = {
+    FORCE_COLOR: '0',
+    NO_COLOR: '1',
+    PYTHONUNBUFFERED: '1',
+    NODE_COMPILE_CACHE: studentCompileCachePath(),
+  }
   for (const name of keep) {
     const value = process.env[name]
     if (value !== undefined) env[name] = value

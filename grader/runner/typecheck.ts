@@ -54,14 +54,24 @@ export type Typechecker = (programDir: string, entry: string, signal: AbortSigna
  * the compiler's message. Results are cached by the content of the program's .ts files, so re-grading an
  * unchanged program costs nothing. On a miss, `warm` checks it when given (a batch, `--all`), else a fresh `tsc`.
  */
-export async function typecheckProgram(programDir: string, entry: string, signal: AbortSignal, warm?: Typechecker): Promise<TypecheckResult> {
+export async function typecheckProgram(
+  programDir: string,
+  entry: string,
+  signal: AbortSignal,
+  warm?: Typechecker,
+): Promise<TypecheckResult> {
   const startedAt = performance.now()
   const compiler = findCompiler()
   const compilerOptions = studentCompilerOptions
   const key = await cacheKey(programDir, entry, compiler.version, compilerOptions)
   const cacheFile = path.join(courseRoot, 'node_modules/.cache/mqtt-course/typecheck', `${key}.json`)
   const cached = await readFile(cacheFile, 'utf8').catch(() => undefined)
-  if (cached) return { ...(JSON.parse(cached) as Pick<TypecheckResult, 'isOk' | 'diagnostics'>), isCached: true, durationMs: performance.now() - startedAt }
+  if (cached)
+    return {
+      ...(JSON.parse(cached) as Pick<TypecheckResult, 'isOk' | 'diagnostics'>),
+      isCached: true,
+      durationMs: performance.now() - startedAt,
+    }
   if (warm) {
     const { isOk, diagnostics } = await warm(programDir, entry, signal)
     await writeCache(cacheFile, { isOk, diagnostics })
@@ -72,7 +82,10 @@ export async function typecheckProgram(programDir: string, entry: string, signal
   const configDir = temporary.path
   {
     const config = path.join(configDir, 'tsconfig.json')
-    await Promise.all([writeFile(config, JSON.stringify({ compilerOptions, files: [path.resolve(programDir, entry)] })), probeParentDeath()])
+    await Promise.all([
+      writeFile(config, JSON.stringify({ compilerOptions, files: [path.resolve(programDir, entry)] })),
+      probeParentDeath(),
+    ])
     const group = new ProcessGroup({
       command: compiler.command,
       args: [...compiler.args, '-p', config, '--pretty', 'false'],
@@ -84,7 +97,8 @@ export async function typecheckProgram(programDir: string, entry: string, signal
     if (exit.spawnError) throw exit.spawnError
     const diagnostics = parseDiagnostics(group.stdout.text, programDir)
     const isOk = exit.exitCode === 0
-    if (!isOk && diagnostics.length === 0) throw new Error(`the TypeScript compiler failed: ${group.stdout.tail(5)} ${group.stderr.tail(5)}`)
+    if (!isOk && diagnostics.length === 0)
+      throw new Error(`the TypeScript compiler failed: ${group.stdout.tail(5)} ${group.stderr.tail(5)}`)
     await writeCache(cacheFile, { isOk, diagnostics })
     return { isOk, diagnostics, isCached: false, durationMs: performance.now() - startedAt }
   }
@@ -137,16 +151,27 @@ function findCompiler(): Compiler {
   const require = createRequire(path.join(courseRoot, 'package.json'))
   const version = (require('typescript/package.json') as { version: string }).version
   const platformPackage = `@typescript/typescript-${process.platform}-${process.arch}`
-  const native = path.join(courseRoot, 'node_modules', platformPackage, 'lib', process.platform === 'win32' ? 'tsc.exe' : 'tsc')
+  const native = path.join(
+    courseRoot,
+    'node_modules',
+    platformPackage,
+    'lib',
+    process.platform === 'win32' ? 'tsc.exe' : 'tsc',
+  )
   if (existsSync(native)) compiler = { command: native, args: [], version }
-  else compiler = { command: process.execPath, args: [path.join(courseRoot, 'node_modules/typescript/bin/tsc')], version }
+  else
+    compiler = { command: process.execPath, args: [path.join(courseRoot, 'node_modules/typescript/bin/tsc')], version }
   return compiler
 }
 
 async function cacheKey(programDir: string, entry: string, version: string, options: object): Promise<string> {
   const hash = createHash('sha256').update(version).update(JSON.stringify(options)).update(entry)
   for (const file of await listTypeScriptFiles(programDir)) {
-    hash.update(file).update('\0').update(await readFile(path.join(programDir, file))).update('\0')
+    hash
+      .update(file)
+      .update('\0')
+      .update(await readFile(path.join(programDir, file)))
+      .update('\0')
   }
   return hash.digest('hex').slice(0, 32)
 }
@@ -156,7 +181,8 @@ async function listTypeScriptFiles(dir: string, prefix = ''): Promise<string[]> 
   const files: string[] = []
   for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     const relative = path.join(prefix, entry.name)
-    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.')) files.push(...(await listTypeScriptFiles(dir, relative)))
+    if (entry.isDirectory() && entry.name !== 'node_modules' && !entry.name.startsWith('.'))
+      files.push(...(await listTypeScriptFiles(dir, relative)))
     else if (entry.isFile() && /\.(m|c)?tsx?$/.test(entry.name)) files.push(relative)
   }
   return files

@@ -32,7 +32,11 @@ export class WarmTypechecker implements AsyncDisposable {
 
   /** Has the signature of typecheckProgram, so gradeExercise takes it as its `typecheck` option. */
   readonly check = (programDir: string, entry: string, signal: AbortSignal): Promise<TypecheckResult> => {
-    const run = this.#queue.then(() => (this.#failure ? typecheckProgram(programDir, entry, signal) : raceSignal(this.#checkWarm(programDir, entry), signal)))
+    const run = this.#queue.then(() =>
+      this.#failure
+        ? typecheckProgram(programDir, entry, signal)
+        : raceSignal(this.#checkWarm(programDir, entry), signal),
+    )
     this.#queue = run.catch(() => undefined)
     return run.catch(async (error: unknown) => {
       if (signal.aborted || this.#failure) throw error
@@ -68,11 +72,19 @@ export class WarmTypechecker implements AsyncDisposable {
     if (!project) throw new Error(`the TypeScript API did not load ${config}`)
     const { program } = project
     const all = (
-      await Promise.all([program.getConfigFileParsingDiagnostics(), program.getProgramDiagnostics(), program.getGlobalDiagnostics(), program.getSyntacticDiagnostics(), program.getSemanticDiagnostics()])
+      await Promise.all([
+        program.getConfigFileParsingDiagnostics(),
+        program.getProgramDiagnostics(),
+        program.getGlobalDiagnostics(),
+        program.getSyntacticDiagnostics(),
+        program.getSemanticDiagnostics(),
+      ])
     ).flat()
     // The compiler may name files by their real path (/private/var/... on macOS, where tmp is a link).
     const roots = [mirror, await realpath(mirror)]
-    const diagnostics = await Promise.all(all.filter((diagnostic) => diagnostic.category === 1).map((diagnostic) => toTypeDiagnostic(diagnostic, roots)))
+    const diagnostics = await Promise.all(
+      all.filter((diagnostic) => diagnostic.category === 1).map((diagnostic) => toTypeDiagnostic(diagnostic, roots)),
+    )
     return { isOk: diagnostics.length === 0, diagnostics, isCached: false, durationMs: performance.now() - startedAt }
   }
 
@@ -100,21 +112,34 @@ async function toTypeDiagnostic(diagnostic: Diagnostic, roots: readonly string[]
   const text = await readFile(diagnostic.fileName, 'utf8').catch(() => '')
   const before = text.slice(0, diagnostic.pos).split('\n')
   const fileName = diagnostic.fileName
-  const file = roots.map((root) => path.relative(root, fileName)).find((relative) => !relative.startsWith('..')) || fileName
+  const file =
+    roots.map((root) => path.relative(root, fileName)).find((relative) => !relative.startsWith('..')) || fileName
   return { file, line: before.length, column: before[before.length - 1].length + 1, code, message }
 }
 
 function chain(diagnostics: readonly Diagnostic[] | undefined, depth: number): string[] {
-  return (diagnostics ?? []).flatMap((diagnostic) => [`${'  '.repeat(depth)}${diagnostic.text}`, ...chain(diagnostic.messageChain, depth + 1)])
+  return (diagnostics ?? []).flatMap((diagnostic) => [
+    `${'  '.repeat(depth)}${diagnostic.text}`,
+    ...chain(diagnostic.messageChain, depth + 1),
+  ])
 }
 
 /** Makes `to` hold what `from` holds (node_modules and dot folders aside), copying only what changed. */
 async function mirrorFolder(from: string, to: string): Promise<void> {
   await mkdir(to, { recursive: true })
-  const [sources, copies] = await Promise.all([readdir(from, { withFileTypes: true }), readdir(to, { withFileTypes: true })])
-  const wanted = sources.filter((entry) => entry.name !== 'node_modules' && !entry.name.startsWith('.') && (entry.isFile() || entry.isDirectory()))
+  const [sources, copies] = await Promise.all([
+    readdir(from, { withFileTypes: true }),
+    readdir(to, { withFileTypes: true }),
+  ])
+  const wanted = sources.filter(
+    (entry) => entry.name !== 'node_modules' && !entry.name.startsWith('.') && (entry.isFile() || entry.isDirectory()),
+  )
   const names = new Set(wanted.map((entry) => entry.name))
-  await Promise.all(copies.filter((entry) => !names.has(entry.name)).map((entry) => rm(path.join(to, entry.name), { recursive: true, force: true })))
+  await Promise.all(
+    copies
+      .filter((entry) => !names.has(entry.name))
+      .map((entry) => rm(path.join(to, entry.name), { recursive: true, force: true })),
+  )
   await Promise.all(
     wanted.map(async (entry) => {
       const [source, copy] = [path.join(from, entry.name), path.join(to, entry.name)]

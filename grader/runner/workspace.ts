@@ -1,6 +1,17 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
@@ -45,7 +56,10 @@ export class Workspace implements AsyncDisposable {
   static empty(submissionDir: string, sandbox: Sandbox): Workspace {
     const owner = sandbox.givesWorkspacesOwnUid ? allocateGradeUid(!sandbox.hasOwnNetwork) : undefined
     // Without bubblewrap the program walks to its workspace as its own uid: every folder above must let it.
-    const folder = new TemporaryFolder('mqtt-course-run-', owner && !sandbox.hasOwnNetwork ? enterableTemporaryDir() : undefined)
+    const folder = new TemporaryFolder(
+      'mqtt-course-run-',
+      owner && !sandbox.hasOwnNetwork ? enterableTemporaryDir() : undefined,
+    )
     try {
       // In bubblewrap the cache is bound where the program's uid looks for it; without, a link is made here.
       if (owner && !sandbox.hasOwnNetwork) shareCompileCache(owner.uid)
@@ -158,15 +172,33 @@ let warming: Promise<void> | undefined
 export function warmStudentCompileCache(): Promise<void> {
   // The hook, the standby's bootstrap and the sandbox's init (their stripped copies, program-preloads.ts) run
   // from the cache too: a change to one needs warming again.
-  const hook = Object.values(preloadSources).reduce((hash, url) => hash.update(readFileSync(fileURLToPath(url))), createHash('sha256')).digest('hex').slice(0, 16)
+  const hook = Object.values(preloadSources)
+    .reduce((hash, url) => hash.update(readFileSync(fileURLToPath(url))), createHash('sha256'))
+    .digest('hex')
+    .slice(0, 16)
   const marker = path.join(compileCacheDir, `students-warm-${process.version}-${hook}`)
   if (existsSync(marker)) return Promise.resolve()
   warming ??= new Promise<void>((resolve) => {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--import', preloadUrl('sandboxInit'), '--import', preloadUrl('resolveHook'), '--import', preloadUrl('standbyBootstrap'), '--input-type=module', '-e', "await import('mqtt')"], {
-      cwd: courseRoot,
-      env: { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: compileCacheDir },
-      stdio: 'ignore',
-    })
+    const child = spawn(
+      process.execPath,
+      [
+        '--disable-warning=ExperimentalWarning',
+        '--import',
+        preloadUrl('sandboxInit'),
+        '--import',
+        preloadUrl('resolveHook'),
+        '--import',
+        preloadUrl('standbyBootstrap'),
+        '--input-type=module',
+        '-e',
+        "await import('mqtt')",
+      ],
+      {
+        cwd: courseRoot,
+        env: { PATH: process.env.PATH ?? '', NODE_COMPILE_CACHE: compileCacheDir },
+        stdio: 'ignore',
+      },
+    )
     child.once('error', () => resolve())
     child.once('exit', (code) => {
       if (code === 0) {

@@ -30,7 +30,21 @@ export function readOnlyRoot(): string[] {
  * Where credentials live in a home folder: hidden from programs. The rest of the home stays readable (read-only),
  * since a student's interpreter may live there (pyenv, nvm, a virtualenv).
  */
-const credentialPaths = ['.ssh', '.aws', '.azure', '.docker', '.kube', '.gnupg', '.config/gh', '.config/gcloud', '.npmrc', '.yarnrc', '.pypirc', '.netrc', '.git-credentials']
+const credentialPaths = [
+  '.ssh',
+  '.aws',
+  '.azure',
+  '.docker',
+  '.kube',
+  '.gnupg',
+  '.config/gh',
+  '.config/gcloud',
+  '.npmrc',
+  '.yarnrc',
+  '.pypirc',
+  '.netrc',
+  '.git-credentials',
+]
 
 /**
  * What a program must not see: the home's credentials; the course (solutions, mutants, reports, .git); the
@@ -39,7 +53,8 @@ const credentialPaths = ['.ssh', '.aws', '.azure', '.docker', '.kube', '.gnupg',
  */
 export function hiddenPaths(hide: readonly string[]): { folders: string[]; files: string[] } {
   const home = os.homedir()
-  const inHome = home && home !== '/' ? credentialPaths.map((name) => path.join(home, name)).filter((file) => existsSync(file)) : []
+  const inHome =
+    home && home !== '/' ? credentialPaths.map((name) => path.join(home, name)).filter((file) => existsSync(file)) : []
   const folders = [...inHome.filter((file) => statSync(file).isDirectory()), courseRoot, os.tmpdir(), ...hide]
     .filter((folder) => existsSync(folder))
     .map((folder) => realpathSync(folder).replace(/\/$/, ''))

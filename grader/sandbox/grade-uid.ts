@@ -41,7 +41,8 @@ export function allocateGradeUid(sharesTheMachine: boolean): GradeUid {
   return {
     uid,
     gid: uid,
-    release: () => (released ??= sharesTheMachine ? killEverythingOf(uid).then(() => removeLeftovers(uid)) : Promise.resolve()),
+    release: () =>
+      (released ??= sharesTheMachine ? killEverythingOf(uid).then(() => removeLeftovers(uid)) : Promise.resolve()),
   }
 }
 
@@ -52,7 +53,12 @@ export function allocateGradeUid(sharesTheMachine: boolean): GradeUid {
 export async function killEverythingOf(uid: number): Promise<void> {
   for (let round = 0; round < 2; round++) {
     await new Promise<void>((resolve) => {
-      const killer = spawn('/bin/sh', ['-c', 'kill -KILL -1 2>/dev/null; exit 0'], { uid, gid: uid, stdio: 'ignore', env: { PATH: '/usr/bin:/bin' } })
+      const killer = spawn('/bin/sh', ['-c', 'kill -KILL -1 2>/dev/null; exit 0'], {
+        uid,
+        gid: uid,
+        stdio: 'ignore',
+        env: { PATH: '/usr/bin:/bin' },
+      })
       killer.once('error', () => resolve())
       killer.once('exit', () => resolve())
     })
@@ -88,7 +94,8 @@ export async function sweepOrphanedGradeUids(): Promise<number[]> {
   }
   for (const name of links) {
     const uid = Number(/-(\d+)$/.exec(name)?.[1])
-    if (uid >= base && uid < base + 4_194_304 * perProcess && !isAlive(Math.floor((uid - base) / perProcess))) rmSync(path.join(studentCompileCacheDir, name), { force: true })
+    if (uid >= base && uid < base + 4_194_304 * perProcess && !isAlive(Math.floor((uid - base) / perProcess)))
+      rmSync(path.join(studentCompileCacheDir, name), { force: true })
   }
   return [...orphaned]
 }

@@ -156,7 +156,15 @@ function procAddress(address: string, port: number): string {
 
 /** An address as /proc/net/tcp6 writes it: four 32-bit words, each little-endian, in hex. */
 function procAddress6(address: string, port: number): string {
-  const bytes = net.isIPv4(address) || address.startsWith('::ffff:') ? [...Array(10).fill(0), 0xff, 0xff, ...(address.startsWith('::ffff:') ? address.slice(7) : address).split('.').map(Number)] : ipv6Bytes(address)
+  const bytes =
+    net.isIPv4(address) || address.startsWith('::ffff:')
+      ? [
+          ...Array(10).fill(0),
+          0xff,
+          0xff,
+          ...(address.startsWith('::ffff:') ? address.slice(7) : address).split('.').map(Number),
+        ]
+      : ipv6Bytes(address)
   let hex = ''
   for (let word = 0; word < 4; word++) {
     hex += bytes

@@ -11,10 +11,20 @@ import type { IsolationProbe } from './probe-isolation.ts'
 import { dropTo, probeIsolation } from './probe-isolation.ts'
 import { cgroupSupport, createProgramCgroup, type ProgramCgroup } from './program-cgroup.ts'
 import { currentSeccompArch, seccompFilter } from './seccomp-filter.ts'
-import { openFileLimit, programMemoryLimitBytes, programProcessLimit, sandboxInitVariable, workspaceLimitBytes } from './sandbox-constants.ts'
+import {
+  openFileLimit,
+  programMemoryLimitBytes,
+  programProcessLimit,
+  sandboxInitVariable,
+  workspaceLimitBytes,
+} from './sandbox-constants.ts'
 
 /** How a wrapped program's memory is capped: a cgroup, or the grader's watchdog over its uid or PID namespace. */
-export type MemoryCap = { kind: 'cgroup'; cgroup: ProgramCgroup } | { kind: 'watch-uid'; uid: number } | { kind: 'watch-pid-namespace' } | undefined
+export type MemoryCap =
+  | { kind: 'cgroup'; cgroup: ProgramCgroup }
+  | { kind: 'watch-uid'; uid: number }
+  | { kind: 'watch-pid-namespace' }
+  | undefined
 
 export interface SandboxLaunch {
   command: string
@@ -63,18 +73,28 @@ export const seccompDescriptor = 6
  * the program is dropped to its workspace's uid inside (setpriv). A plain user: bwrap in a user namespace. Then
  * prlimit, then the program.
  */
-export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, hide: readonly string[]): LaunchCommand {
+export function bubblewrapCommand(
+  launch: SandboxLaunch,
+  probe: IsolationProbe,
+  hide: readonly string[],
+): LaunchCommand {
   const variant = probe.bubblewrap.variant!
   const setpriv = probe.setpriv!
   const owner = launch.owner
-  if (variant !== 'userns' && !owner) throw new Error('a root grader runs every program as its workspace\'s own uid: the launch has none')
+  if (variant !== 'userns' && !owner)
+    throw new Error("a root grader runs every program as its workspace's own uid: the launch has none")
   const isTmpfsWorkspace = probe.bubblewrap.hasSize
   const args = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', ...sized('--tmpfs', '/tmp', probe, '1777')]
   const mounted = new Set(['/tmp'])
   const hidden = hiddenPaths(hide)
   for (const folder of hidden.folders) mount(args, mounted, ['--tmpfs', folder])
   for (const file of hidden.files) args.push('--ro-bind', '/dev/null', file)
-  for (const visible of [path.join(courseRoot, 'node_modules'), path.join(courseRoot, 'grader', 'runner'), path.join(courseRoot, 'grader', 'sandbox'), path.join(courseRoot, 'package.json')]) {
+  for (const visible of [
+    path.join(courseRoot, 'node_modules'),
+    path.join(courseRoot, 'grader', 'runner'),
+    path.join(courseRoot, 'grader', 'sandbox'),
+    path.join(courseRoot, 'package.json'),
+  ]) {
     if (!existsSync(visible)) continue
     mount(args, mounted, ['--ro-bind', visible, visible])
     // A linked node_modules (a copy of the course) is also reachable where it really is: Node resolves links.
@@ -86,7 +106,8 @@ export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, 
   const caches = path.join(courseRoot, 'node_modules', '.cache')
   if (existsSync(caches)) mount(args, mounted, ['--tmpfs', realpathSync(caches)])
   // Node keeps a compile cache per uid (`<version tag>-<uid>`): the program's uid gets the one the grader warmed.
-  for (const [warmed, forProgram] of compileCacheFor(owner?.uid)) mount(args, mounted, ['--ro-bind', warmed, forProgram])
+  for (const [warmed, forProgram] of compileCacheFor(owner?.uid))
+    mount(args, mounted, ['--ro-bind', warmed, forProgram])
   // The course's preloads, stripped to JavaScript by the grader (program-preloads.ts).
   const preloads = preloadFolder()
   if (preloads) mount(args, mounted, ['--ro-bind', preloads, realpathSync(preloads)])
@@ -98,35 +119,72 @@ export function bubblewrapCommand(launch: SandboxLaunch, probe: IsolationProbe, 
     mount(args, mounted, sized('--tmpfs', launch.workDir, probe, '0777'))
   } else mount(args, mounted, ['--bind', launch.workDir, launch.workDir])
   // What is hidden stays empty: read-only, so that nothing a program writes there looks like the real thing.
-  for (const folder of [...hidden.folders, ...(existsSync(caches) ? [realpathSync(caches)] : [])]) args.push('--remount-ro', folder)
+  for (const folder of [...hidden.folders, ...(existsSync(caches) ? [realpathSync(caches)] : [])])
+    args.push('--remount-ro', folder)
   args.push('--chdir', launch.workDir)
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try')
-  if (variant !== 'root') args.push('--unshare-user', ...(probe.bubblewrap.hasDisableUserns ? ['--disable-userns'] : []), '--cap-drop', 'ALL')
+  if (variant !== 'root')
+    args.push('--unshare-user', ...(probe.bubblewrap.hasDisableUserns ? ['--disable-userns'] : []), '--cap-drop', 'ALL')
   const seccompFile = seccompFilterFile()
-  args.push('--die-with-parent', '--new-session', '--info-fd', '3', ...(seccompFile ? ['--seccomp', String(seccompDescriptor)] : []), '--clearenv')
+  args.push(
+    '--die-with-parent',
+    '--new-session',
+    '--info-fd',
+    '3',
+    ...(seccompFile ? ['--seccomp', String(seccompDescriptor)] : []),
+    '--clearenv',
+  )
   const init = { ...(isTmpfsWorkspace ? { copyFrom: submissionMount } : {}), ports: [...launch.ports] }
   const program = programWithInit(launch, init)
-  const env: Record<string, string> = { ...launch.env, ...program.env, TMPDIR: '/tmp', NODE_CHANNEL_FD: String(channelDescriptor), NODE_CHANNEL_SERIALIZATION_MODE: 'json' }
+  const env: Record<string, string> = {
+    ...launch.env,
+    ...program.env,
+    TMPDIR: '/tmp',
+    NODE_CHANNEL_FD: String(channelDescriptor),
+    NODE_CHANNEL_SERIALIZATION_MODE: 'json',
+  }
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value)
   const limited = [probe.prlimit!, ...limitArguments(), '--', ...program.argv]
   args.push('--', ...(variant === 'root' ? [setpriv, ...dropTo(owner!.uid, owner!.gid), '--', ...limited] : limited))
   const outer = ['bwrap', ...args]
   const memory = memoryCap(owner?.uid ?? 'pid-namespace')
-  return withCgroupJoin(outer, { PATH: launch.env.PATH ?? '/usr/bin:/bin' }, memory, { reportsChildPid: true, hasChannel: true, seccompFile, initOnGo: isTmpfsWorkspace ? { copyFrom: submissionMount } : {} })
+  return withCgroupJoin(outer, { PATH: launch.env.PATH ?? '/usr/bin:/bin' }, memory, {
+    reportsChildPid: true,
+    hasChannel: true,
+    seccompFile,
+    initOnGo: isTmpfsWorkspace ? { copyFrom: submissionMount } : {},
+  })
 }
 
 /** Root without namespaces: the program dropped to its workspace's uid, in the workspace itself. */
 export function uidCommand(launch: SandboxLaunch): LaunchCommand {
   const probe = probeIsolation()
   const owner = launch.owner
-  if (!owner) throw new Error('--sandbox uid runs every program as its workspace\'s own uid: the launch has none')
+  if (!owner) throw new Error("--sandbox uid runs every program as its workspace's own uid: the launch has none")
   const env = { ...launch.env, HOME: launch.workDir, TMPDIR: launch.workDir }
   // The seccomp filter, installed by a few lines of Python where there is no bubblewrap to do it.
   const filter = probe.python ? seccompFilterFile() : undefined
   // It also has the program die with the grader: the parent-death signal set before the uid changed is gone.
-  const seccomp = filter ? [probe.python!, '-I', '-S', seccompLoaderPath, filter, String(isStartedInPlace() ? process.pid : 0)] : []
-  const argv = [probe.setpriv!, ...dropTo(owner.uid, owner.gid), '--', probe.prlimit!, ...limitArguments(), '--', ...seccomp, launch.command, ...launch.args]
-  return withCgroupJoin(argv, env, memoryCap(owner.uid), { reportsChildPid: false, hasChannel: false, seccompFile: undefined, initOnGo: undefined })
+  const seccomp = filter
+    ? [probe.python!, '-I', '-S', seccompLoaderPath, filter, String(isStartedInPlace() ? process.pid : 0)]
+    : []
+  const argv = [
+    probe.setpriv!,
+    ...dropTo(owner.uid, owner.gid),
+    '--',
+    probe.prlimit!,
+    ...limitArguments(),
+    '--',
+    ...seccomp,
+    launch.command,
+    ...launch.args,
+  ]
+  return withCgroupJoin(argv, env, memoryCap(owner.uid), {
+    reportsChildPid: false,
+    hasChannel: false,
+    seccompFile: undefined,
+    initOnGo: undefined,
+  })
 }
 
 /**
@@ -134,11 +192,18 @@ export function uidCommand(launch: SandboxLaunch): LaunchCommand {
  * or run as its own Node process before any other program, which then replaces the shell (exec), with the IPC
  * descriptor closed and the variables that named it gone.
  */
-function programWithInit(launch: SandboxLaunch, init: { copyFrom?: string; ports: number[] }): { argv: string[]; env: Record<string, string> } {
+function programWithInit(
+  launch: SandboxLaunch,
+  init: { copyFrom?: string; ports: number[] },
+): { argv: string[]; env: Record<string, string> } {
   const env: Record<string, string> = launch.isStandby ? {} : { [sandboxInitVariable]: JSON.stringify(init) }
-  if (launch.command === process.execPath) return { argv: [launch.command, '--import', preloadUrl('sandboxInit'), ...launch.args], env }
+  if (launch.command === process.execPath)
+    return { argv: [launch.command, '--import', preloadUrl('sandboxInit'), ...launch.args], env }
   const script = `node="$1"; init="$2"; shift 2; "$node" --disable-warning=ExperimentalWarning "$init" || exit 125; unset NODE_CHANNEL_FD NODE_CHANNEL_SERIALIZATION_MODE; exec "$@" ${channelDescriptor}>&-`
-  return { argv: ['/bin/sh', '-c', script, 'sh', process.execPath, preloadPath('sandboxInit'), launch.command, ...launch.args], env }
+  return {
+    argv: ['/bin/sh', '-c', script, 'sh', process.execPath, preloadPath('sandboxInit'), launch.command, ...launch.args],
+    env,
+  }
 }
 
 /** prlimit's caps: processes (per uid, or per user namespace), open files, the largest file, no core dumps. */
@@ -153,7 +218,8 @@ function limitArguments(): string[] {
 function mount(args: string[], mounted: Set<string>, operation: string[]): void {
   const target = operation.at(-1)!
   const parents: string[] = []
-  for (let parent = path.dirname(target); parent !== '/' && !mounted.has(parent); parent = path.dirname(parent)) parents.unshift(parent)
+  for (let parent = path.dirname(target); parent !== '/' && !mounted.has(parent); parent = path.dirname(parent))
+    parents.unshift(parent)
   for (const parent of parents) {
     args.push('--perms', '0755', '--dir', parent)
     mounted.add(parent)
@@ -163,7 +229,9 @@ function mount(args: string[], mounted: Set<string>, operation: string[]): void 
 }
 
 function sized(option: '--tmpfs', target: string, probe: IsolationProbe, perms: string): string[] {
-  return probe.bubblewrap.hasSize ? ['--size', String(workspaceLimitBytes), '--perms', perms, option, target] : [option, target]
+  return probe.bubblewrap.hasSize
+    ? ['--size', String(workspaceLimitBytes), '--perms', perms, option, target]
+    : [option, target]
 }
 
 function memoryCap(watchAs: number | 'pid-namespace'): MemoryCap {
@@ -177,9 +245,22 @@ function memoryCap(watchAs: number | 'pid-namespace'): MemoryCap {
 }
 
 /** The command, with the cgroups its process joins first (the shell ProcessGroup starts it with does, as root). */
-function withCgroupJoin(argv: string[], env: Record<string, string>, memory: MemoryCap, rest: Pick<LaunchCommand, 'reportsChildPid' | 'hasChannel' | 'seccompFile' | 'initOnGo'>): LaunchCommand {
+function withCgroupJoin(
+  argv: string[],
+  env: Record<string, string>,
+  memory: MemoryCap,
+  rest: Pick<LaunchCommand, 'reportsChildPid' | 'hasChannel' | 'seccompFile' | 'initOnGo'>,
+): LaunchCommand {
   const cgroup = memory?.kind === 'cgroup' ? memory.cgroup : undefined
-  return { command: argv[0], args: argv.slice(1), env, memory, cgroupDirs: cgroup?.dirs ?? [], dispose: () => cgroup?.remove(), ...rest }
+  return {
+    command: argv[0],
+    args: argv.slice(1),
+    env,
+    memory,
+    cgroupDirs: cgroup?.dirs ?? [],
+    dispose: () => cgroup?.remove(),
+    ...rest,
+  }
 }
 
 /** [the grader's warmed compile cache folder, where a program of `uid` looks for it], for each one there is. */
@@ -192,7 +273,10 @@ function compileCacheFor(uid: number | undefined): [string, string][] {
     return []
   }
   const cache = realpathSync(studentCompileCacheDir)
-  return names.map((name) => [path.join(cache, name), path.join(cache, `${name.slice(0, -`-${own}`.length)}-${uid ?? own}`)])
+  return names.map((name) => [
+    path.join(cache, name),
+    path.join(cache, `${name.slice(0, -`-${own}`.length)}-${uid ?? own}`),
+  ])
 }
 
 let filterFile: string | undefined | null
@@ -212,4 +296,3 @@ function seccompFilterFile(): string | undefined {
   chmodSync(folder.path, 0o711)
   return filterFile
 }
-

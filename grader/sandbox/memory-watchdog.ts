@@ -25,7 +25,12 @@ const watch = new PolledWatch<Watched>(200, tick)
 
 /** Watches a program's processes until the returned function is called; `onOverLimit` is called at most once. */
 export function watchMemory(members: ProgramMembers, limitBytes: number, onOverLimit: () => void): () => void {
-  return watch.add({ members, namespace: members.kind === 'pid-namespace' ? pidNamespaceOf(members.ofPid) : undefined, limitBytes, onOverLimit })
+  return watch.add({
+    members,
+    namespace: members.kind === 'pid-namespace' ? pidNamespaceOf(members.ofPid) : undefined,
+    limitBytes,
+    onOverLimit,
+  })
 }
 
 function tick(watched: ReadonlySet<Watched>): void {

@@ -13,7 +13,13 @@ import { readOnlyRoot } from './bubblewrap-mounts.ts'
  * - uid: root without bubblewrap: setpriv drops the program to a uid of its own.
  */
 export interface IsolationProbe {
-  bubblewrap: { works: boolean; detail: string; variant: 'root' | 'userns' | undefined; hasSize: boolean; hasDisableUserns: boolean }
+  bubblewrap: {
+    works: boolean
+    detail: string
+    variant: 'root' | 'userns' | undefined
+    hasSize: boolean
+    hasDisableUserns: boolean
+  }
   /** Asked only when needed (bubblewrap does not work, or --sandbox uid): a spawn at every grader start is time. */
   readonly uid: { works: boolean; detail: string }
   setpriv: string | undefined
@@ -59,7 +65,9 @@ export function probeIsolation(): IsolationProbe {
         ? { works: false, detail: 'setpriv or prlimit (util-linux) is missing' }
         : run(setpriv, [...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'])
   // The system's own, which every uid can run (not a pyenv or virtualenv in someone's home).
-  const python = ['/usr/bin/python3', '/usr/local/bin/python3', '/bin/python3'].find((candidate) => isExecutable(candidate))
+  const python = ['/usr/bin/python3', '/usr/local/bin/python3', '/bin/python3'].find((candidate) =>
+    isExecutable(candidate),
+  )
   probed = {
     bubblewrap: bubblewrapAnswer ?? probeBubblewrapNow(isRoot, setpriv, prlimit),
     get uid() {
@@ -75,23 +83,40 @@ export function probeIsolation(): IsolationProbe {
 
 /** setpriv's arguments that make `uid` of root: its own gid, no groups, no capabilities, no_new_privs. */
 export function dropTo(uid: number, gid = uid): string[] {
-  return [`--reuid=${uid}`, `--regid=${gid}`, '--clear-groups', '--no-new-privs', '--inh-caps=-all', '--bounding-set=-all']
+  return [
+    `--reuid=${uid}`,
+    `--regid=${gid}`,
+    '--clear-groups',
+    '--no-new-privs',
+    '--inh-caps=-all',
+    '--bounding-set=-all',
+  ]
 }
 
 type Runner = (command: string, args: string[]) => Promise<{ works: boolean; detail: string }>
 
 /** The same probe, synchronously: where nothing started it in the background. */
-function probeBubblewrapNow(isRoot: boolean, setpriv: string | undefined, prlimit: string | undefined): IsolationProbe['bubblewrap'] {
+function probeBubblewrapNow(
+  isRoot: boolean,
+  setpriv: string | undefined,
+  prlimit: string | undefined,
+): IsolationProbe['bubblewrap'] {
   const steps = probeSteps(isRoot, setpriv, prlimit)
   if ('answer' in steps) return steps.answer
   return steps.conclude(run(steps.command, steps.newer), () => run(steps.command, steps.older))
 }
 
-async function probeBubblewrap(isRoot: boolean, setpriv: string | undefined, prlimit: string | undefined, runner: Runner): Promise<IsolationProbe['bubblewrap']> {
+async function probeBubblewrap(
+  isRoot: boolean,
+  setpriv: string | undefined,
+  prlimit: string | undefined,
+  runner: Runner,
+): Promise<IsolationProbe['bubblewrap']> {
   const steps = probeSteps(isRoot, setpriv, prlimit)
   if ('answer' in steps) return steps.answer
   const newer = await runner(steps.command, steps.newer)
-  const older = newer.works || !/unknown option/i.test(newer.detail) ? undefined : await runner(steps.command, steps.older)
+  const older =
+    newer.works || !/unknown option/i.test(newer.detail) ? undefined : await runner(steps.command, steps.older)
   return steps.conclude(newer, () => older!)
 }
 
@@ -100,15 +125,35 @@ interface ProbeSteps {
   /** With bubblewrap 0.8's options (--size, --disable-userns); `older` without them. */
   newer: string[]
   older: string[]
-  conclude(newer: { works: boolean; detail: string }, older: () => { works: boolean; detail: string }): IsolationProbe['bubblewrap']
+  conclude(
+    newer: { works: boolean; detail: string },
+    older: () => { works: boolean; detail: string },
+  ): IsolationProbe['bubblewrap']
 }
 
-function probeSteps(isRoot: boolean, setpriv: string | undefined, prlimit: string | undefined): ProbeSteps | { answer: IsolationProbe['bubblewrap'] } {
+function probeSteps(
+  isRoot: boolean,
+  setpriv: string | undefined,
+  prlimit: string | undefined,
+): ProbeSteps | { answer: IsolationProbe['bubblewrap'] } {
   const none = { variant: undefined, hasSize: false, hasDisableUserns: false }
-  if (process.platform !== 'linux') return { answer: { works: false, detail: `bubblewrap is Linux-only (this is ${process.platform})`, ...none } }
+  if (process.platform !== 'linux')
+    return { answer: { works: false, detail: `bubblewrap is Linux-only (this is ${process.platform})`, ...none } }
   if (!prlimit) return { answer: { works: false, detail: 'prlimit (util-linux) is missing', ...none } }
   if (isRoot && !setpriv) return { answer: { works: false, detail: 'setpriv (util-linux) is missing', ...none } }
-  const namespaces = [...readOnlyRoot(), '--dev', '/dev', '--proc', '/proc', '--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--die-with-parent', '--new-session']
+  const namespaces = [
+    ...readOnlyRoot(),
+    '--dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    '--unshare-pid',
+    '--unshare-net',
+    '--unshare-ipc',
+    '--unshare-uts',
+    '--die-with-parent',
+    '--new-session',
+  ]
   // Root that may not make namespaces (a container without CAP_SYS_ADMIN) gets --sandbox uid instead.
   const variant = isRoot ? 'root' : 'userns'
   const inside = isRoot ? [setpriv!, ...dropTo(probeUid), '--', '/bin/sh', '-c', 'exit 0'] : ['/bin/sh', '-c', 'exit 0']
@@ -147,11 +192,24 @@ function runInBackground(command: string, args: string[]): Promise<{ works: bool
   })
 }
 
-function verdict(command: string, error: NodeJS.ErrnoException | undefined, status: number | null, stderr: string): { works: boolean; detail: string } {
+function verdict(
+  command: string,
+  error: NodeJS.ErrnoException | undefined,
+  status: number | null,
+  stderr: string,
+): { works: boolean; detail: string } {
   const code = error?.code
-  if (code === 'ENOENT') return { works: false, detail: `${path.basename(command) === 'bwrap' ? 'bubblewrap' : path.basename(command)} is not installed` }
+  if (code === 'ENOENT')
+    return {
+      works: false,
+      detail: `${path.basename(command) === 'bwrap' ? 'bubblewrap' : path.basename(command)} is not installed`,
+    }
   if (error) return { works: false, detail: `${path.basename(command)} could not start (${code ?? error.message})` }
-  if (status !== 0) return { works: false, detail: `${path.basename(command)} refused to run here: ${stderr.trim().split('\n')[0] || `exit ${status ?? 'by a signal'}`}` }
+  if (status !== 0)
+    return {
+      works: false,
+      detail: `${path.basename(command)} refused to run here: ${stderr.trim().split('\n')[0] || `exit ${status ?? 'by a signal'}`}`,
+    }
   return { works: true, detail: `${path.basename(command)} works` }
 }
 

@@ -64,7 +64,10 @@ export function createProgramCgroup(limits: CgroupLimits): ProgramCgroup | undef
     wasOomKilled() {
       if (!memory) return false
       try {
-        const events = readFileSync(path.join(memory.dir, memory.hierarchy.version === 2 ? 'memory.events' : 'memory.oom_control'), 'utf8')
+        const events = readFileSync(
+          path.join(memory.dir, memory.hierarchy.version === 2 ? 'memory.events' : 'memory.oom_control'),
+          'utf8',
+        )
         return Number(/\boom_kill (\d+)/.exec(events)?.[1] ?? 0) > 0
       } catch {
         return false
@@ -89,7 +92,8 @@ function writeLimits(dir: string, hierarchy: Hierarchy, limits: CgroupLimits): v
     } else {
       writeFileSync(path.join(dir, 'memory.limit_in_bytes'), String(limits.memoryBytes))
       // v1 counts swap separately: cap memory+swap too, where the kernel accounts for it.
-      if (existsSync(path.join(dir, 'memory.memsw.limit_in_bytes'))) writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes))
+      if (existsSync(path.join(dir, 'memory.memsw.limit_in_bytes')))
+        writeFileSync(path.join(dir, 'memory.memsw.limit_in_bytes'), String(limits.memoryBytes))
     }
   }
 }
@@ -117,7 +121,10 @@ function tryVersion2(): Hierarchy | undefined {
   try {
     const own = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1]
     if (own === undefined) return undefined
-    const parent = path.join(existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified', own)
+    const parent = path.join(
+      existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified',
+      own,
+    )
     const delegated = readFileSync(path.join(parent, 'cgroup.subtree_control'), 'utf8').split(/\s+/)
     const controllers = (['memory', 'pids'] as const).filter((controller) => delegated.includes(controller))
     return probe({ version: 2, parent, controllers: [...controllers] })

@@ -26,7 +26,8 @@ export interface SandboxInit {
 }
 
 export async function initialiseSandbox(init: SandboxInit): Promise<void> {
-  if (init.copyFrom) cpSync(init.copyFrom, process.cwd(), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true })
+  if (init.copyFrom)
+    cpSync(init.copyFrom, process.cwd(), { recursive: true, verbatimSymlinks: true, preserveTimestamps: true })
   for (const port of init.ports ?? []) await handOver(port)
   if (process.connected) process.disconnect()
 }
@@ -37,7 +38,9 @@ async function handOver(port: number): Promise<void> {
     server.once('error', reject)
     server.listen({ port, host: '127.0.0.1', backlog: 511 }, () => resolve())
   })
-  await new Promise<void>((resolve, reject) => process.send!({ kind: 'listening', port }, server, (error: Error | null) => (error ? reject(error) : resolve())))
+  await new Promise<void>((resolve, reject) =>
+    process.send!({ kind: 'listening', port }, server, (error: Error | null) => (error ? reject(error) : resolve())),
+  )
   // The grader holds the socket now; this process's copy must not accept the program's own connections.
   server.close()
 }

@@ -2,7 +2,12 @@ import os from 'node:os'
 import path from 'node:path'
 import { GraderError } from '../errors/grader-error.ts'
 import { type LaunchCommand, type SandboxLaunch, bubblewrapCommand, uidCommand } from './launch-command.ts'
-import { openFileLimit, programMemoryLimitBytes, programProcessLimit, workspaceLimitBytes } from './sandbox-constants.ts'
+import {
+  openFileLimit,
+  programMemoryLimitBytes,
+  programProcessLimit,
+  workspaceLimitBytes,
+} from './sandbox-constants.ts'
 import { type IsolationProbe, probeIsolation, startIsolationProbe } from './probe-isolation.ts'
 import { cgroupSupport } from './program-cgroup.ts'
 import { keepPrivate } from './private-paths.ts'
@@ -64,22 +69,31 @@ export function chooseSandbox(choice: SandboxChoice, options: SandboxOptions = {
   const probe = probeIsolation()
   if (choice === 'bwrap' && !probe.bubblewrap.works) {
     throw new GraderError('SANDBOX_UNAVAILABLE', `--sandbox bwrap needs bubblewrap, and ${probe.bubblewrap.detail}`, {
-      hint: isRootNow() && probe.uid.works
-        ? 'grade with --sandbox uid (a uid of its own per grade, no namespaces needed), or install bubblewrap (apt-get install bubblewrap)'
-        : 'install bubblewrap (sudo apt install bubblewrap) and allow it user namespaces (on Ubuntu 24.04: sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0), run the grader as root, or run with --sandbox none to grade without a sandbox',
+      hint:
+        isRootNow() && probe.uid.works
+          ? 'grade with --sandbox uid (a uid of its own per grade, no namespaces needed), or install bubblewrap (apt-get install bubblewrap)'
+          : 'install bubblewrap (sudo apt install bubblewrap) and allow it user namespaces (on Ubuntu 24.04: sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0), run the grader as root, or run with --sandbox none to grade without a sandbox',
     })
   }
   if (choice === 'uid' && !probe.uid.works) {
-    throw new GraderError('SANDBOX_UNAVAILABLE', `--sandbox uid needs the grader to run as root with setpriv and prlimit (util-linux), and ${probe.uid.detail}`, {
-      hint: 'run the grader as root (sudo, or in its CI container), or use --sandbox bwrap / auto',
-    })
+    throw new GraderError(
+      'SANDBOX_UNAVAILABLE',
+      `--sandbox uid needs the grader to run as root with setpriv and prlimit (util-linux), and ${probe.uid.detail}`,
+      {
+        hint: 'run the grader as root (sudo, or in its CI container), or use --sandbox bwrap / auto',
+      },
+    )
   }
   if (choice !== 'uid' && probe.bubblewrap.works) return bubblewrapSandbox(probe, options)
   if (probe.uid.works) return uidSandbox(choice === 'uid' ? 'as --sandbox uid asks' : probe.bubblewrap.detail, options)
   if (choice === 'isolated') {
-    throw new GraderError('SANDBOX_UNAVAILABLE', `--sandbox isolated needs bubblewrap or a root grader, and ${probe.bubblewrap.detail}; as a plain user, ${probe.uid.detail}`, {
-      hint: 'run the grader as root (Gradescope and CI containers do), or install bubblewrap (apt-get install bubblewrap) where user namespaces are allowed',
-    })
+    throw new GraderError(
+      'SANDBOX_UNAVAILABLE',
+      `--sandbox isolated needs bubblewrap or a root grader, and ${probe.bubblewrap.detail}; as a plain user, ${probe.uid.detail}`,
+      {
+        hint: 'run the grader as root (Gradescope and CI containers do), or install bubblewrap (apt-get install bubblewrap) where user namespaces are allowed',
+      },
+    )
   }
   return noSandbox(noSandboxNote(probe))
 }
@@ -97,7 +111,18 @@ function noSandbox(note: string | undefined): Sandbox {
     memoryLimitBytes: undefined,
     givesWorkspacesOwnUid: false,
     hasOwnNetwork: false,
-    wrap: (launch) => ({ command: launch.command, args: [...launch.args], env: { ...launch.env }, reportsChildPid: false, hasChannel: false, seccompFile: undefined, memory: undefined, initOnGo: undefined, cgroupDirs: [], dispose: () => {} }),
+    wrap: (launch) => ({
+      command: launch.command,
+      args: [...launch.args],
+      env: { ...launch.env },
+      reportsChildPid: false,
+      hasChannel: false,
+      seccompFile: undefined,
+      memory: undefined,
+      initOnGo: undefined,
+      cgroupDirs: [],
+      dispose: () => {},
+    }),
   }
 }
 
@@ -135,14 +160,20 @@ function describePaths(paths: readonly string[]): string {
   const inExercises = paths.filter((entry) => entry.startsWith('exercises/'))
   const kinds = [...new Set(inExercises.map((entry) => `${path.basename(entry)}/`))]
   const others = paths.filter((entry) => !entry.startsWith('exercises/'))
-  return [...(inExercises.length > 0 ? [`the exercises' ${kinds.join(', ')} (${inExercises.length} folders)`] : []), ...others].join(', ')
+  return [
+    ...(inExercises.length > 0 ? [`the exercises' ${kinds.join(', ')} (${inExercises.length} folders)`] : []),
+    ...others,
+  ].join(', ')
 }
 
 /** The limits as a report states them, and what is enforced by the watchdog instead of a cgroup. */
 function limitsNote(): { summary: string; note: string | undefined } {
   const support = cgroupSupport()
   const summary = `${programMemoryLimitBytes / 2 ** 20} MiB of memory (${support.memory ? 'cgroup' : 'watched by the grader'}), ${programProcessLimit} processes, ${workspaceLimitBytes / 2 ** 20} MiB of disk, ${openFileLimit} open files`
-  return { summary, note: support.memory ? undefined : 'with the memory limit watched by the grader (no writable memory cgroup here)' }
+  return {
+    summary,
+    note: support.memory ? undefined : 'with the memory limit watched by the grader (no writable memory cgroup here)',
+  }
 }
 
 function isRootNow(): boolean {

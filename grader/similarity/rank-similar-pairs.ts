@@ -34,7 +34,11 @@ function submissionFile(student: string, dir: string): TokenizedFile | undefined
  * structure tokens (tokenize-code.ts). The starter every student received is Dolos's "ignored file": a
  * fingerprint it holds counts for nobody, so two students who changed little of it are not alike for that.
  */
-export function rankSimilarPairs(exerciseId: string, starterDir: string | undefined, submissions: readonly { student: string; dir: string }[]): SimilarPair[] {
+export function rankSimilarPairs(
+  exerciseId: string,
+  starterDir: string | undefined,
+  submissions: readonly { student: string; dir: string }[],
+): SimilarPair[] {
   const index = new FingerprintIndex(kgramLength, kgramsInWindow)
   const starter = starterDir ? submissionFile('(starter)', starterDir) : undefined
   if (starter) index.addIgnoredFile(starter)
@@ -47,6 +51,14 @@ export function rankSimilarPairs(exerciseId: string, starterDir: string | undefi
   index.addFiles([...files.keys()])
   return index
     .allPairs()
-    .map((pair) => ({ exerciseId, left: files.get(pair.leftFile)!, right: files.get(pair.rightFile)!, similarity: pair.similarity, longest: pair.longest }))
-    .sort((a, b) => b.similarity - a.similarity || b.longest - a.longest || (a.left + a.right < b.left + b.right ? -1 : 1))
+    .map((pair) => ({
+      exerciseId,
+      left: files.get(pair.leftFile)!,
+      right: files.get(pair.rightFile)!,
+      similarity: pair.similarity,
+      longest: pair.longest,
+    }))
+    .sort(
+      (a, b) => b.similarity - a.similarity || b.longest - a.longest || (a.left + a.right < b.left + b.right ? -1 : 1),
+    )
 }

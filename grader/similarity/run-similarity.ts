@@ -24,14 +24,20 @@ export interface SimilarityCommand {
  * starter discounted and untouched starters left out (they are alike because nobody changed them). A high
  * score is a reason to read both programs, not a verdict.
  */
-export async function runSimilarity(command: SimilarityCommand, stream: NodeJS.WritableStream = process.stdout): Promise<SimilarPair[]> {
+export async function runSimilarity(
+  command: SimilarityCommand,
+  stream: NodeJS.WritableStream = process.stdout,
+): Promise<SimilarPair[]> {
   const { submissions } = findSubmissions(command.cohortDir)
   const wanted = command.exercises ? new Set(command.exercises) : undefined
   const all: SimilarPair[] = []
   for (const folder of listExerciseFolders().filter((candidate) => !wanted || wanted.has(candidate.id))) {
     const exercise = await loadExercise(folder)
     if (!exercise.run.entry) continue
-    const marker = { ...layoutExercise(exercise), otherEntries: otherEntries(exercise.run.entry, defaultLanguageCommands) }
+    const marker = {
+      ...layoutExercise(exercise),
+      otherEntries: otherEntries(exercise.run.entry, defaultLanguageCommands),
+    }
     const found: { student: string; dir: string }[] = []
     const opened = []
     for (const submission of submissions) {
@@ -43,18 +49,34 @@ export async function runSimilarity(command: SimilarityCommand, stream: NodeJS.W
     try {
       const pairs = rankSimilarPairs(exercise.id, path.join(exercise.dir, 'starter'), found)
       all.push(...pairs)
-      stream.write(`${exercise.id} ${exercise.title}: ${found.length} submissions compared, ${pairs.length} pairs share code beyond the starter\n`)
-      for (const pair of pairs.slice(0, command.top)) stream.write(`  ${(pair.similarity * 100).toFixed(0).padStart(3)}%  ${pair.left} ↔ ${pair.right}  (longest shared run: ${pair.longest} k-grams)\n`)
+      stream.write(
+        `${exercise.id} ${exercise.title}: ${found.length} submissions compared, ${pairs.length} pairs share code beyond the starter\n`,
+      )
+      for (const pair of pairs.slice(0, command.top))
+        stream.write(
+          `  ${(pair.similarity * 100).toFixed(0).padStart(3)}%  ${pair.left} ↔ ${pair.right}  (longest shared run: ${pair.longest} k-grams)\n`,
+        )
     } finally {
       for (const open of opened) open[Symbol.dispose]()
     }
   }
   if (command.outDir) {
     mkdirSync(command.outDir, { recursive: true })
-    const rows = all.map((pair) => [pair.exerciseId, pair.left, pair.right, pair.similarity.toFixed(4), String(pair.longest)])
-    writeFileSync(path.join(command.outDir, 'similarity.csv'), stringify([['exercise', 'left', 'right', 'similarity', 'longest'], ...rows], { record_delimiter: 'unix' }))
+    const rows = all.map((pair) => [
+      pair.exerciseId,
+      pair.left,
+      pair.right,
+      pair.similarity.toFixed(4),
+      String(pair.longest),
+    ])
+    writeFileSync(
+      path.join(command.outDir, 'similarity.csv'),
+      stringify([['exercise', 'left', 'right', 'similarity', 'longest'], ...rows], { record_delimiter: 'unix' }),
+    )
     stream.write(`Every pair: ${path.join(command.outDir, 'similarity.csv')}\n`)
   }
-  stream.write('Similarity is a reason to read both programs side by side, not a verdict: short exercises leave few ways to write them.\n')
+  stream.write(
+    'Similarity is a reason to read both programs side by side, not a verdict: short exercises leave few ways to write them.\n',
+  )
   return all
 }

@@ -45,7 +45,9 @@ export class FileWatcher {
       return
     }
     try {
-      this.#watcher = watch(options.dir, { recursive: true }, (_event, name) => this.#onEvent(path.join(options.dir, String(name ?? ''))))
+      this.#watcher = watch(options.dir, { recursive: true }, (_event, name) =>
+        this.#onEvent(path.join(options.dir, String(name ?? ''))),
+      )
       this.#watcher.on('error', (error) => this.#switchToPolling(`file events failed (${error.message})`))
       this.#timer = setInterval(() => this.#audit(), auditMs)
     } catch (error) {
@@ -127,7 +129,10 @@ export class FileWatcher {
 
 /** Editors' swap and backup files, dot folders and dependencies are not the student's program. */
 function isIgnored(relative: string): boolean {
-  return relative.split(path.sep).some((part) => part === 'node_modules' || part.startsWith('.')) || /~$|\.swp$|\.tmp$/.test(relative)
+  return (
+    relative.split(path.sep).some((part) => part === 'node_modules' || part.startsWith('.')) ||
+    /~$|\.swp$|\.tmp$/.test(relative)
+  )
 }
 
 function snapshotMtimes(dir: string): Map<string, number> {

@@ -39,7 +39,19 @@ export class WarmBrokerChooser extends BackendChooser implements AsyncDisposable
     // The same broker, but stopping it is the chooser's business, not the run's.
     const { kind, label, host, port, url, tlsCa, capabilities, graderCredentials } = broker
     const keep = async () => {}
-    return { kind, label, host, port, url, tlsCa, capabilities, graderCredentials, logTail: () => broker.logTail(), stop: keep, [Symbol.asyncDispose]: keep }
+    return {
+      kind,
+      label,
+      host,
+      port,
+      url,
+      tlsCa,
+      capabilities,
+      graderCredentials,
+      logTail: () => broker.logTail(),
+      stop: keep,
+      [Symbol.asyncDispose]: keep,
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -48,5 +60,11 @@ export class WarmBrokerChooser extends BackendChooser implements AsyncDisposable
 }
 
 function isPlain(setup: BrokerSetup): boolean {
-  return !setup.users?.length && setup.acl === undefined && setup.allowAnonymous === undefined && setup.studentConfig === undefined && setup.tlsCa === undefined
+  return (
+    !setup.users?.length &&
+    setup.acl === undefined &&
+    setup.allowAnonymous === undefined &&
+    setup.studentConfig === undefined &&
+    setup.tlsCa === undefined
+  )
 }

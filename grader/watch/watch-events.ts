@@ -55,7 +55,8 @@ export class WatchEvents implements Disposable {
 
   /** Drops what piled up (keys pressed during a run are kept: the student meant them). */
   dropChanges(): void {
-    for (let index = this.#queue.length - 1; index >= 0; index--) if (this.#queue[index].kind === 'change') this.#queue.splice(index, 1)
+    for (let index = this.#queue.length - 1; index >= 0; index--)
+      if (this.#queue[index].kind === 'change') this.#queue.splice(index, 1)
   }
 
   [Symbol.dispose](): void {

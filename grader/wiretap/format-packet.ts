@@ -20,7 +20,9 @@ export function formatPacket(packet: Packet, protocolVersion = 4): string {
       if (packet.password !== undefined) parts.push('password=***')
       if (packet.will) {
         const will = packet.will
-        parts.push(`will={topic=${quote(will.topic)} payload=${formatPayload(will.payload)} qos=${will.qos} retain=${will.retain ? 1 : 0}}`)
+        parts.push(
+          `will={topic=${quote(will.topic)} payload=${formatPayload(will.payload)} qos=${will.qos} retain=${will.retain ? 1 : 0}}`,
+        )
       } else parts.push('will=none')
       return parts.join(' ')
     }
@@ -36,7 +38,10 @@ export function formatPacket(packet: Packet, protocolVersion = 4): string {
     case 'pubrec':
     case 'pubrel':
     case 'pubcomp': {
-      const reason = packet.reasonCode !== undefined && protocolVersion === 5 ? ` reason=${describeReasonCode(packet.reasonCode, 5, packet.cmd)}` : ''
+      const reason =
+        packet.reasonCode !== undefined && protocolVersion === 5
+          ? ` reason=${describeReasonCode(packet.reasonCode, 5, packet.cmd)}`
+          : ''
       return `${packet.cmd.toUpperCase()} id=${packet.messageId}${reason}`
     }
     case 'subscribe':
@@ -52,7 +57,10 @@ export function formatPacket(packet: Packet, protocolVersion = 4): string {
     case 'pingresp':
       return 'PINGRESP'
     case 'disconnect': {
-      const reason = packet.reasonCode !== undefined && protocolVersion === 5 ? ` reason=${describeReasonCode(packet.reasonCode, 5, 'disconnect')}` : ''
+      const reason =
+        packet.reasonCode !== undefined && protocolVersion === 5
+          ? ` reason=${describeReasonCode(packet.reasonCode, 5, 'disconnect')}`
+          : ''
       return `DISCONNECT${reason}`
     }
     case 'auth':
@@ -73,12 +81,15 @@ function formatPublishProperties(properties: IPublishPacket['properties']): stri
   if (properties.responseTopic !== undefined) parts.push(`responseTopic=${quote(properties.responseTopic)}`)
   if (properties.correlationData !== undefined) {
     const bytes = Buffer.from(properties.correlationData)
-    parts.push(`correlationData=<${bytes.subarray(0, 24).toString('hex').replace(/(..)/g, '$1 ').trim()}${bytes.length > 24 ? ' ...' : ''}>`)
+    parts.push(
+      `correlationData=<${bytes.subarray(0, 24).toString('hex').replace(/(..)/g, '$1 ').trim()}${bytes.length > 24 ? ' ...' : ''}>`,
+    )
   }
   if (properties.userProperties !== undefined) parts.push(`user=${JSON.stringify(properties.userProperties)}`)
   if (properties.messageExpiryInterval !== undefined) parts.push(`expiry=${properties.messageExpiryInterval}s`)
   if (properties.contentType !== undefined) parts.push(`contentType=${quote(properties.contentType)}`)
-  if (properties.payloadFormatIndicator !== undefined) parts.push(`payloadFormat=${properties.payloadFormatIndicator ? 'utf-8' : 'bytes'}`)
+  if (properties.payloadFormatIndicator !== undefined)
+    parts.push(`payloadFormat=${properties.payloadFormatIndicator ? 'utf-8' : 'bytes'}`)
   return parts.length > 0 ? ` ${parts.join(' ')}` : ''
 }
 
@@ -108,7 +119,8 @@ export function formatTraceEvent(event: TraceEvent, peers: PeerNames = studentPe
       return `${time}  ${connection} ${arrow(event.direction, peers)}  ${formatPacket(event.packet, event.protocolVersion)}${note}`
     }
     case 'connection':
-      if (event.state === 'opened') return `${time}  ${connection} connection opened${event.transport ? ` (${event.transport}://)` : ''}`
+      if (event.state === 'opened')
+        return `${time}  ${connection} connection opened${event.transport ? ` (${event.transport}://)` : ''}`
       return `${time}  ${connection} connection closed by ${event.closedBy === 'client' ? peers.client : event.closedBy === 'broker' ? 'the broker' : 'the grader'}${event.detail ? ` (${event.detail})` : ''}`
     case 'decode-error':
       return `${time}  ${connection} ${arrow(event.direction, peers)}  undecodable packet: ${event.message}\n${formatBytesWithCaret(event.bytes)}`

@@ -76,7 +76,14 @@ export class TapConnection {
     if (!this.#isOpen) throw new Error(`connection #${this.id} is closed: nothing to put a barrier on`)
     const reply = new Promise<void>((resolve, reject) => this.#pendingPings.push({ resolve, reject }))
     this.#broker.write(pingreqBytes)
-    this.#trace.record({ kind: 'packet', connection: this.id, direction: 'to-broker', packet: { cmd: 'pingreq' }, protocolVersion: this.protocolVersion, isInjected: true })
+    this.#trace.record({
+      kind: 'packet',
+      connection: this.id,
+      direction: 'to-broker',
+      packet: { cmd: 'pingreq' },
+      protocolVersion: this.protocolVersion,
+      isInjected: true,
+    })
     await raceSignal(reply, signal)
   }
 
@@ -130,12 +137,26 @@ export class TapConnection {
     if (direction === 'to-client' && packet.cmd === 'pingresp') {
       const pending = this.#pendingPings.shift()
       if (pending && pending !== 'client') {
-        this.#trace.record({ kind: 'packet', connection: this.id, direction, packet, protocolVersion: this.protocolVersion, isInjected: true, isSwallowed: true })
+        this.#trace.record({
+          kind: 'packet',
+          connection: this.id,
+          direction,
+          packet,
+          protocolVersion: this.protocolVersion,
+          isInjected: true,
+          isSwallowed: true,
+        })
         pending.resolve()
         return
       }
     }
-    this.#trace.record({ kind: 'packet', connection: this.id, direction, packet, protocolVersion: this.protocolVersion })
+    this.#trace.record({
+      kind: 'packet',
+      connection: this.id,
+      direction,
+      packet,
+      protocolVersion: this.protocolVersion,
+    })
     this.#forwardOrHold(direction, frame, packet)
   }
 
@@ -167,7 +188,8 @@ export class TapConnection {
     this.#isOpen = false
     this.#trace.record({ kind: 'connection', connection: this.id, state: 'closed', closedBy: side, detail })
     for (const pending of this.#pendingPings.splice(0)) {
-      if (pending !== 'client') pending.reject(new Error(`connection #${this.id} closed before the broker answered the barrier`))
+      if (pending !== 'client')
+        pending.reject(new Error(`connection #${this.id} closed before the broker answered the barrier`))
     }
     this.#markClosed()
   }

@@ -60,9 +60,14 @@ export class WebSocketFront {
   static async start(options: WebSocketFrontOptions, events: WebSocketFrontEvents): Promise<WebSocketFront> {
     const front = new WebSocketFront(options, events)
     front.#listen(http.createServer({ noDelay: true }), false)
-    if (options.tls) front.#listen(https.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true }), true)
+    if (options.tls)
+      front.#listen(
+        https.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true }),
+        true,
+      )
     // The HTTP servers never listen themselves: a guarded listener takes each connection and hands it on.
-    for (const entry of front.#servers) entry.listener = await GuardedListener.listen((socket) => entry.server.emit('connection', socket))
+    for (const entry of front.#servers)
+      entry.listener = await GuardedListener.listen((socket) => entry.server.emit('connection', socket))
     return front
   }
 
@@ -89,10 +94,16 @@ export class WebSocketFront {
       // would be an uncaught error in the grader.
       socket.on('error', () => socket.destroy())
       const path = new URL(request.url ?? '/', 'http://tap').pathname
-      const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((name) => name.trim()).filter(Boolean)
+      const offered = (request.headers['sec-websocket-protocol'] ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter(Boolean)
       const subprotocol = offered.find((name) => mqttSubprotocols.includes(name))
       if ((request.headers.upgrade ?? '').toLowerCase() !== 'websocket') {
-        return this.#refuse(socket, 400, { detail: `an HTTP upgrade to "${request.headers.upgrade}", not to websocket`, advice: `Your client asked to upgrade its HTTP connection to "${request.headers.upgrade}"; MQTT_URL is a ${scheme}:// URL: give it to mqtt.connect() as it is.` })
+        return this.#refuse(socket, 400, {
+          detail: `an HTTP upgrade to "${request.headers.upgrade}", not to websocket`,
+          advice: `Your client asked to upgrade its HTTP connection to "${request.headers.upgrade}"; MQTT_URL is a ${scheme}:// URL: give it to mqtt.connect() as it is.`,
+        })
       }
       if (path !== this.#options.path) {
         return this.#refuse(socket, 404, {
@@ -113,7 +124,9 @@ export class WebSocketFront {
         detail: `a plain HTTP ${request.method} ${request.url}, without "Upgrade: websocket"`,
         advice: `Your client sent a plain HTTP request (${request.method} ${request.url}) and never asked to upgrade it to a WebSocket: connect with an MQTT client to the ${scheme}:// URL in MQTT_URL.`,
       })
-      response.writeHead(426, { Upgrade: 'websocket', 'Content-Type': 'text/plain' }).end('This is an MQTT over WebSockets endpoint: connect with an MQTT client.\n')
+      response
+        .writeHead(426, { Upgrade: 'websocket', 'Content-Type': 'text/plain' })
+        .end('This is an MQTT over WebSockets endpoint: connect with an MQTT client.\n')
     })
     // Bytes that are no HTTP at all: most often an MQTT client speaking plain TCP (its CONNECT starts with 0x10).
     server.on('clientError', (error: Error & { rawPacket?: Buffer; code?: string }, socket: Duplex) => {
@@ -141,10 +154,15 @@ export class WebSocketFront {
         if (error.code === 'ERR_SSL_HTTP_REQUEST') {
           return this.#events.onRefusal({
             detail: 'not TLS: the client sent a plain HTTP request to the wss:// endpoint',
-            advice: 'Your client sent a plain HTTP WebSocket handshake to the wss:// endpoint without starting TLS first. A wss:// URL means TLS: with MQTT.js pass the URL as it is; with another library turn its TLS on (paho: tls_set(ca_certs=...)).',
+            advice:
+              'Your client sent a plain HTTP WebSocket handshake to the wss:// endpoint without starting TLS first. A wss:// URL means TLS: with MQTT.js pass the URL as it is; with another library turn its TLS on (paho: tls_set(ca_certs=...)).',
           })
         }
-        this.#events.onRefusal({ detail: `the TLS handshake failed: ${describeError(error).trim()}`, advice: '', isClientsDoing: true })
+        this.#events.onRefusal({
+          detail: `the TLS handshake failed: ${describeError(error).trim()}`,
+          advice: '',
+          isClientsDoing: true,
+        })
       })
     }
   }

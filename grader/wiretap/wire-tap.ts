@@ -18,7 +18,14 @@ type WsModule = typeof import('ws')
 let webSockets: { ws: WsModule; server: InstanceType<WsModule['WebSocketServer']> } | undefined
 async function loadWebSockets(): Promise<NonNullable<typeof webSockets>> {
   const ws: WsModule = await import('ws')
-  webSockets ??= { ws, server: new ws.WebSocketServer({ noServer: true, perMessageDeflate: false, handleProtocols: (offered) => [...offered].find((name) => name === 'mqtt' || name === 'mqttv3.1') ?? false }) }
+  webSockets ??= {
+    ws,
+    server: new ws.WebSocketServer({
+      noServer: true,
+      perMessageDeflate: false,
+      handleProtocols: (offered) => [...offered].find((name) => name === 'mqtt' || name === 'mqttv3.1') ?? false,
+    }),
+  }
   return webSockets
 }
 
@@ -48,7 +55,9 @@ export interface WireTapOptions {
    * Speak MQTT over WebSockets to clients (ws://, and wss:// with `tls`), and forward each connection to the
    * broker's WebSocket listener of the same kind, decoding the MQTT inside the frames like any other.
    */
-  webSocket?: Omit<WebSocketFrontOptions, 'tls'> & { tls?: { certificatePem: string; privateKeyPem: string; upstreamCa: string } }
+  webSocket?: Omit<WebSocketFrontOptions, 'tls'> & {
+    tls?: { certificatePem: string; privateKeyPem: string; upstreamCa: string }
+  }
   /**
    * Terminate TLS on both sides, so the MQTT inside can be decoded: clients get this certificate (the broker's
    * own, signed by the course CA), and the tap speaks TLS to the broker, trusting `upstreamCa`.
@@ -106,7 +115,13 @@ export class WireTap implements AsyncDisposable {
     // A client that refuses the certificate never gets a connection: the trace still says it tried, and why.
     // (Connection 0: it never became one of the tap's numbered connections.)
     server?.on('tlsClientError', (error: Error) => {
-      this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'client', detail: `the TLS handshake failed: ${describeError(error)}` })
+      this.trace.record({
+        kind: 'connection',
+        connection: 0,
+        state: 'closed',
+        closedBy: 'client',
+        detail: `the TLS handshake failed: ${describeError(error)}`,
+      })
     })
   }
 
@@ -115,17 +130,30 @@ export class WireTap implements AsyncDisposable {
       await loadWebSockets()
       const tap = new WireTap(undefined, options)
       const { tls: webSocketTls, ...front } = options.webSocket
-      tap.#front = await WebSocketFront.start({ ...front, ...(webSocketTls ? { tls: webSocketTls } : {}) }, {
-        onArrival: (arrival) => tap.#arrive(tap.#webSocketArrival(arrival)),
-        onRefusal: (refusal) => tap.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: refusal.isClientsDoing ? 'client' : 'tap', detail: refusal.detail, ...(refusal.advice ? { advice: refusal.advice } : {}) }),
-      })
+      tap.#front = await WebSocketFront.start(
+        { ...front, ...(webSocketTls ? { tls: webSocketTls } : {}) },
+        {
+          onArrival: (arrival) => tap.#arrive(tap.#webSocketArrival(arrival)),
+          onRefusal: (refusal) =>
+            tap.trace.record({
+              kind: 'connection',
+              connection: 0,
+              state: 'closed',
+              closedBy: refusal.isClientsDoing ? 'client' : 'tap',
+              detail: refusal.detail,
+              ...(refusal.advice ? { advice: refusal.advice } : {}),
+            }),
+        },
+      )
       if (options.upstream) {
         await tap.connectTo(options.upstream)
         tap.releaseNewConnections()
       }
       return tap
     }
-    const server = options.tls ? tls.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true }) : net.createServer({ noDelay: true })
+    const server = options.tls
+      ? tls.createServer({ cert: options.tls.certificatePem, key: options.tls.privateKeyPem, noDelay: true })
+      : net.createServer({ noDelay: true })
     const tap = new WireTap(server, options)
     tap.#listener = await GuardedListener.listen((socket) => server.emit('connection', socket))
     if (options.upstream) {
@@ -232,7 +260,14 @@ export class WireTap implements AsyncDisposable {
     return {
       open: (upstream) => {
         const broker = this.#options.tls
-          ? tls.connect({ host: upstream.host, port: upstream.port, ca: this.#options.tls.upstreamCa, ...(net.isIP(upstream.host) ? {} : { servername: upstream.host }) }).setNoDelay(true)
+          ? tls
+              .connect({
+                host: upstream.host,
+                port: upstream.port,
+                ca: this.#options.tls.upstreamCa,
+                ...(net.isIP(upstream.host) ? {} : { servername: upstream.host }),
+              })
+              .setNoDelay(true)
           : net.connect({ host: upstream.host, port: upstream.port, noDelay: true })
         return { client: clientSocket, broker, resume: () => clientSocket.resume() }
       },
@@ -252,18 +287,42 @@ export class WireTap implements AsyncDisposable {
         const upstreamCa = this.#options.webSocket?.tls?.upstreamCa
         const { ws, server } = webSockets!
         let client: Duplex | undefined
-        server.handleUpgrade(arrival.request, arrival.socket, arrival.head, (socket) => (client = ws.createWebSocketStream(socket)))
+        server.handleUpgrade(
+          arrival.request,
+          arrival.socket,
+          arrival.head,
+          (socket) => (client = ws.createWebSocketStream(socket)),
+        )
         // ws answers a handshake it cannot complete (a bad key or version) with a 400 itself, and calls nothing.
         if (!client) {
-          this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'tap', detail: 'the WebSocket handshake was malformed (answered 400)', advice: 'Your client\'s WebSocket handshake was malformed (a missing Sec-WebSocket-Key or an old Sec-WebSocket-Version), so it was answered 400: use an MQTT library\'s WebSocket transport with the URL in MQTT_URL.' })
+          this.trace.record({
+            kind: 'connection',
+            connection: 0,
+            state: 'closed',
+            closedBy: 'tap',
+            detail: 'the WebSocket handshake was malformed (answered 400)',
+            advice:
+              "Your client's WebSocket handshake was malformed (a missing Sec-WebSocket-Key or an old Sec-WebSocket-Version), so it was answered 400: use an MQTT library's WebSocket transport with the URL in MQTT_URL.",
+          })
           return undefined
         }
         if (!brokerUrl) {
           client.destroy()
-          this.trace.record({ kind: 'connection', connection: 0, state: 'closed', closedBy: 'tap', detail: `the broker has no ${kind}:// listener to forward to` })
+          this.trace.record({
+            kind: 'connection',
+            connection: 0,
+            state: 'closed',
+            closedBy: 'tap',
+            detail: `the broker has no ${kind}:// listener to forward to`,
+          })
           return undefined
         }
-        const broker = ws.createWebSocketStream(new ws.WebSocket(`${brokerUrl}${this.#options.webSocket!.path}`, [arrival.subprotocol], { perMessageDeflate: false, ...(kind === 'wss' && upstreamCa ? { ca: upstreamCa } : {}) }))
+        const broker = ws.createWebSocketStream(
+          new ws.WebSocket(`${brokerUrl}${this.#options.webSocket!.path}`, [arrival.subprotocol], {
+            perMessageDeflate: false,
+            ...(kind === 'wss' && upstreamCa ? { ca: upstreamCa } : {}),
+          }),
+        )
         return { client, broker, resume: () => {}, transport: kind }
       },
       discard: () => arrival.socket.destroy(),

@@ -128,7 +128,11 @@ export class WireTrace {
    * The first event after `after` that satisfies `accept`, already recorded or yet to come.
    * Rejects with the signal's reason when it aborts first.
    */
-  waitFor<E extends TraceEvent>(accept: (event: TraceEvent) => event is E, signal: AbortSignal, after?: number): Promise<E>
+  waitFor<E extends TraceEvent>(
+    accept: (event: TraceEvent) => event is E,
+    signal: AbortSignal,
+    after?: number,
+  ): Promise<E>
   waitFor(accept: (event: TraceEvent) => boolean, signal: AbortSignal, after?: number): Promise<TraceEvent>
   waitFor(accept: (event: TraceEvent) => boolean, signal: AbortSignal, after = 0): Promise<TraceEvent> {
     const existing = this.events(after).find(accept)
@@ -160,7 +164,12 @@ export class WireTrace {
   }
 
   #drop(event: TraceEvent): void {
-    const kind = event.kind === 'packet' ? event.packet.cmd.toUpperCase() : event.kind === 'connection' ? `connection ${event.state}` : 'undecodable'
+    const kind =
+      event.kind === 'packet'
+        ? event.packet.cmd.toUpperCase()
+        : event.kind === 'connection'
+          ? `connection ${event.state}`
+          : 'undecodable'
     this.#dropped.set(kind, (this.#dropped.get(kind) ?? 0) + 1)
     this.#droppedCount++
   }

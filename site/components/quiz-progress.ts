@@ -32,14 +32,21 @@ function readAnswers(storage: QuizStorage | undefined, key: string): QuizAnswers
     if (!saved) return undefined
     const parsed = JSON.parse(saved) as unknown
     if (typeof parsed !== 'object' || parsed === null) return {}
-    return Object.fromEntries(Object.entries(parsed).filter(([key, value]) => /^\d+$/.test(key) && Number.isInteger(value))) as QuizAnswers
+    return Object.fromEntries(
+      Object.entries(parsed).filter(([key, value]) => /^\d+$/.test(key) && Number.isInteger(value)),
+    ) as QuizAnswers
   } catch {
     return {}
   }
 }
 
 /** Keeps the first choice made for a question (the score counts first tries); later ones change nothing. */
-export function saveFirstAnswer(storage: QuizStorage | undefined, quizId: string, question: number, choice: number): QuizAnswers {
+export function saveFirstAnswer(
+  storage: QuizStorage | undefined,
+  quizId: string,
+  question: number,
+  choice: number,
+): QuizAnswers {
   const saved = loadAnswers(storage, quizId)
   if (question in saved) return saved
   const answers = { ...saved, [question]: choice }
@@ -83,7 +90,12 @@ export function loadRound(storage: QuizStorage | undefined, quizId: string): Qui
 }
 
 /** Records an answer of the current round (the latest choice); undefined when there is no round. */
-export function saveRoundAnswer(storage: QuizStorage | undefined, quizId: string, question: number, choice: number): QuizAnswers | undefined {
+export function saveRoundAnswer(
+  storage: QuizStorage | undefined,
+  quizId: string,
+  question: number,
+  choice: number,
+): QuizAnswers | undefined {
   const round = loadRound(storage, quizId)
   if (!round) return undefined
   const answers = { ...round, [question]: choice }
@@ -99,7 +111,10 @@ function write(storage: QuizStorage | undefined, key: string, answers: QuizAnswe
   }
 }
 
-export function score(questions: readonly QuizQuestion[], answers: QuizAnswers): { answered: number; correct: number; total: number } {
+export function score(
+  questions: readonly QuizQuestion[],
+  answers: QuizAnswers,
+): { answered: number; correct: number; total: number } {
   const answered = Object.keys(answers).filter((key) => Number(key) < questions.length)
   return {
     answered: answered.length,

@@ -45,7 +45,10 @@ export function layoutSequence(diagram: SequenceDiagramData): SequenceLayout {
   const columns = new Map(diagram.parties.map((name, index) => [name, index]))
   const column = (name: string) => {
     const index = columns.get(name)
-    if (index === undefined) throw new Error(`sequence diagram "${diagram.title}": "${name}" is not one of its parties (${diagram.parties.join(', ')})`)
+    if (index === undefined)
+      throw new Error(
+        `sequence diagram "${diagram.title}": "${name}" is not one of its parties (${diagram.parties.join(', ')})`,
+      )
     return index
   }
   const firstX = margin + Math.max(...diagram.parties.map((name) => name.length * charWidth), partyGap / 2) / 2
@@ -61,7 +64,12 @@ export function layoutSequence(diagram: SequenceDiagramData): SequenceLayout {
       const span = Math.abs(x2 - x1) - 16
       const lines = step.label.split('\n').flatMap((line) => wrap(line, Math.floor(span / charWidth)))
       const middle = (x1 + x2) / 2
-      const labels = lines.map((text, index) => ({ x: middle, y: y + lineHeight * (index + 1) - 4, text, anchor: 'middle' as const }))
+      const labels = lines.map((text, index) => ({
+        x: middle,
+        y: y + lineHeight * (index + 1) - 4,
+        text,
+        anchor: 'middle' as const,
+      }))
       y += lineHeight * lines.length + 4
       arrows.push({ x1, x2, y, labels })
       y += 14
@@ -96,7 +104,12 @@ export function wrap(text: string, columns: number): string[] {
   const lines: string[] = []
   let line = ''
   // A word longer than a line is cut into pieces that fit (a long topic or property).
-  const words = text.split(/\s+/).filter(Boolean).flatMap((word) => (word.length <= columns ? [word] : (word.match(new RegExp(`.{1,${Math.max(1, columns)}}`, 'g')) ?? [word])))
+  const words = text
+    .split(/\s+/)
+    .filter(Boolean)
+    .flatMap((word) =>
+      word.length <= columns ? [word] : (word.match(new RegExp(`.{1,${Math.max(1, columns)}}`, 'g')) ?? [word]),
+    )
   for (const word of words) {
     if (line && line.length + 1 + word.length > columns) {
       lines.push(line)

@@ -22,7 +22,10 @@ export interface FilterEvaluation {
  * (grader/mqtt/topic-filter.ts); the reasons only explain its answer.
  */
 export function evaluateFilter(filter: string, topicsText: string): FilterEvaluation {
-  const topics = topicsText.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.length > 0)
+  const topics = topicsText
+    .split('\n')
+    .map((line) => line.replace(/\r$/, ''))
+    .filter((line) => line.length > 0)
   const filterProblem = validateTopicFilter(filter)
   if (filterProblem) return { filterProblem, verdicts: [] }
   return {
@@ -30,7 +33,9 @@ export function evaluateFilter(filter: string, topicsText: string): FilterEvalua
     verdicts: topics.map((topic) => {
       const problem = validateTopicName(topic)
       if (problem) return { topic, matches: false, problem }
-      return topicMatches(filter, topic) ? { topic, matches: true } : { topic, matches: false, reason: explainMismatch(filter, topic) }
+      return topicMatches(filter, topic)
+        ? { topic, matches: true }
+        : { topic, matches: false, reason: explainMismatch(filter, topic) }
     }),
   }
 }
@@ -46,7 +51,7 @@ export function explainMismatch(filter: string, topic: string): string {
     const wanted = filterLevels[index]
     if (wanted === '#') break
     if (index >= topicLevels.length) {
-      return `the topic has ${count(topicLevels.length)}, the filter needs ${count(filterLevels.filter((level) => level !== '#').length)}${wanted === '+' ? " (+ stands for exactly one level, which must be there, even if empty)" : ''}`
+      return `the topic has ${count(topicLevels.length)}, the filter needs ${count(filterLevels.filter((level) => level !== '#').length)}${wanted === '+' ? ' (+ stands for exactly one level, which must be there, even if empty)' : ''}`
     }
     if (wanted !== '+' && wanted !== topicLevels[index]) {
       return `level ${index + 1} is ${show(topicLevels[index])}, the filter wants ${show(wanted)}`

@@ -21,13 +21,15 @@ export function readCourseRepository(courseRoot: string): CourseRepository {
 /** The same, from package.json's content (a page imports package.json itself). */
 export function courseRepository(packageJson: { repository?: string | { url?: string } }): CourseRepository {
   const declared = typeof packageJson.repository === 'string' ? packageJson.repository : packageJson.repository?.url
-  const fix = 'set it in package.json, e.g. "repository": { "type": "git", "url": "git+https://github.com/<owner>/<name>.git" }'
+  const fix =
+    'set it in package.json, e.g. "repository": { "type": "git", "url": "git+https://github.com/<owner>/<name>.git" }'
   if (!declared) throw new Error(`package.json has no "repository": the site links the course's code from it; ${fix}`)
   const webUrl = declared
     .replace(/^git\+/, '')
     .replace(/^git@([^:]+):/, 'https://$1/')
     .replace(/\.git$/, '')
     .replace(/\/+$/, '')
-  if (!/^https:\/\/[^/]+\/.+/.test(webUrl)) throw new Error(`package.json's "repository" is "${declared}", which is no https or git@ URL; ${fix}`)
+  if (!/^https:\/\/[^/]+\/.+/.test(webUrl))
+    throw new Error(`package.json's "repository" is "${declared}", which is no https or git@ URL; ${fix}`)
   return { webUrl, cloneUrl: `${webUrl}.git` }
 }

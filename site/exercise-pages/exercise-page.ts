@@ -23,7 +23,12 @@ export interface SourceFile {
  * An exercise's page, written from what the grader itself reads: the README (the task), the spec (checks,
  * points, hints, what broker it needs) and the starter files. Nothing on the page is typed twice.
  */
-export function exercisePage(exercise: Exercise, readme: string, starterFiles: readonly SourceFile[], repository: CourseRepository): ExercisePage {
+export function exercisePage(
+  exercise: Exercise,
+  readme: string,
+  starterFiles: readonly SourceFile[],
+  repository: CourseRepository,
+): ExercisePage {
   const heading = /^#\s+(.+)$/m.exec(readme)
   const title = heading?.[1].trim() ?? `Exercise ${exercise.number}: ${exercise.title}`
   const body = rewriteLinks(readme.replace(/^#\s+.+\n+/m, ''))
@@ -44,7 +49,12 @@ export function exercisePage(exercise: Exercise, readme: string, starterFiles: r
         `<details>\n<summary>Hint ${index + 1}${index === 0 ? ' (gentle)' : index === exercise.hints.length - 1 ? ' (explicit)' : ''}</summary>\n\n${hint}\n\n</details>`,
     ),
   ]
-  return { id: `exercises/${exercise.folder}`, title, description: exercise.summary, markdown: `${sections.join('\n\n')}\n` }
+  return {
+    id: `exercises/${exercise.folder}`,
+    title,
+    description: exercise.summary,
+    markdown: `${sections.join('\n\n')}\n`,
+  }
 }
 
 /** Every file of the starter, sorted with the entry first (what a student opens first). */
@@ -64,7 +74,9 @@ export function readStarterFiles(exercise: Exercise): SourceFile[] {
 }
 
 function gradeAside(exercise: Exercise, needs: readonly string[], repository: CourseRepository): string {
-  const broker = needs.length ? `It needs a broker with ${needs.join(', ')}: the local \`mosquitto\` binary or Docker (the grader picks one).` : 'It runs on any broker; with nothing installed, the grader uses its embedded one.'
+  const broker = needs.length
+    ? `It needs a broker with ${needs.join(', ')}: the local \`mosquitto\` binary or Docker (the grader picks one).`
+    : 'It runs on any broker; with nothing installed, the grader uses its embedded one.'
   // Starlight's aside markup: its :::tip directive is only expanded in content files, not in generated pages.
   return [
     '<aside aria-label="Grade it" class="starlight-aside starlight-aside--tip">',
@@ -89,11 +101,19 @@ function gradeAside(exercise: Exercise, needs: readonly string[], repository: Co
  */
 function checksTable(exercise: Exercise, readme: string): string {
   const { rows: points } = mapTaskPoints(readme, exercise.checks, pseudoCheckIds)
-  const pointsOf = (id: string) => points.filter((row) => row.checks.some((check) => check.id === id) || row.preChecks.includes(id)).map((row) => row.point.number).join(', ')
+  const pointsOf = (id: string) =>
+    points
+      .filter((row) => row.checks.some((check) => check.id === id) || row.preChecks.includes(id))
+      .map((row) => row.point.number)
+      .join(', ')
   const preChecks = [...new Set(points.flatMap((row) => row.preChecks))].filter((id) => id === brokerConfigCheckId)
   const rows = [
-    ...preChecks.map((id) => `| \`${id}\` | Mosquitto starts with your configuration (before the checks) | ${pointsOf(id)} | – |`),
-    ...exercise.checks.map((check) => `| \`${check.id}\` | ${escapeCell(check.title)} | ${pointsOf(check.id)} | ${check.points} |`),
+    ...preChecks.map(
+      (id) => `| \`${id}\` | Mosquitto starts with your configuration (before the checks) | ${pointsOf(id)} | – |`,
+    ),
+    ...exercise.checks.map(
+      (check) => `| \`${check.id}\` | ${escapeCell(check.title)} | ${pointsOf(check.id)} | ${check.points} |`,
+    ),
   ]
   return ['| check | what your program must do | task point | points |', '|---|---|---|---|', ...rows].join('\n')
 }
@@ -124,6 +144,9 @@ function language(file: string): string {
  */
 export function rewriteLinks(markdown: string): string {
   return markdown
-    .replace(/\]\((?:\.\.\/)+lessons\/([\w-]+)\.mdx(#[\w-]+)?\)/g, (_match, lesson: string, anchor = '') => `](../../lessons/${lesson}/${anchor})`)
+    .replace(
+      /\]\((?:\.\.\/)+lessons\/([\w-]+)\.mdx(#[\w-]+)?\)/g,
+      (_match, lesson: string, anchor = '') => `](../../lessons/${lesson}/${anchor})`,
+    )
     .replace(/\]\((?:\.\.\/)+exercises\/([\w-]+)\/?(?:README\.md)?\)/g, (_match, folder: string) => `](../${folder}/)`)
 }

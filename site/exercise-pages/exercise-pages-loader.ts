@@ -17,7 +17,11 @@ export const exercisePagesLoader: Loader = {
         const page = exercisePage(exercise, readme, readStarterFiles(exercise), repository)
         const data = await parseData({
           id: page.id,
-          data: { title: page.title, description: page.description, sidebar: { order: exercise.number, label: `${exercise.id} · ${exercise.title}` } },
+          data: {
+            title: page.title,
+            description: page.description,
+            sidebar: { order: exercise.number, label: `${exercise.id} · ${exercise.title}` },
+          },
         })
         store.set({
           id: page.id,

@@ -15,9 +15,10 @@ export function scopedLoader(loader: Loader, owns: (id: string) => boolean): Loa
           if (property === 'keys') return () => target.keys().filter(owns)
           if (property === 'entries') return () => target.entries().filter(([id]) => owns(id))
           if (property === 'values') return () => target.values().filter((entry) => owns(entry.id))
-          if (property === 'clear') return () => {
-            for (const id of target.keys().filter(owns)) target.delete(id)
-          }
+          if (property === 'clear')
+            return () => {
+              for (const id of target.keys().filter(owns)) target.delete(id)
+            }
           const value = Reflect.get(target, property, receiver)
           return typeof value === 'function' ? value.bind(target) : value
         },

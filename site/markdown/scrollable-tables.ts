@@ -28,7 +28,12 @@ export function scrollableTables() {
         return {
           type: 'element',
           tagName: 'div',
-          properties: { class: 'table-scroll', role: 'region', tabindex: '0', 'aria-label': count > 1 ? `${label} (${count})` : label },
+          properties: {
+            class: 'table-scroll',
+            role: 'region',
+            tabindex: '0',
+            'aria-label': count > 1 ? `${label} (${count})` : label,
+          },
           children: [node],
         }
       },

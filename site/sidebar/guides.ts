@@ -9,8 +9,15 @@ import type { SidebarEntry } from './learning-path.ts'
  */
 export function guides(courseRoot: string): SidebarEntry {
   const dir = path.join(courseRoot, 'site', 'content', 'guides')
-  const names = existsSync(dir) ? readdirSync(dir).filter((file) => file.endsWith('.mdx')).map((file) => file.replace(/\.mdx$/, '')) : []
+  const names = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((file) => file.endsWith('.mdx'))
+        .map((file) => file.replace(/\.mdx$/, ''))
+    : []
   // The page every student needs first; the instructors' guide after it.
   const order = (name: string) => (name === 'troubleshooting' ? 0 : 1)
-  return { label: 'Guides', items: names.sort((a, b) => order(a) - order(b) || a.localeCompare(b)).map((name) => `guides/${name}`) }
+  return {
+    label: 'Guides',
+    items: names.sort((a, b) => order(a) - order(b) || a.localeCompare(b)).map((name) => `guides/${name}`),
+  }
 }

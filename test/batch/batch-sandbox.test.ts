@@ -17,7 +17,9 @@ describe('npm run batch and the sandbox', () => {
     const cohort = path.join(root, 'cohort')
     mkdirSync(path.join(cohort, 'alice', 'ex1'), { recursive: true })
     const out = path.join(root, 'reports')
-    const result = await runCli(['batch', cohort, '--out', out, '--sandbox', 'bwrap'], { env: { PATH: path.dirname(process.execPath) } })
+    const result = await runCli(['batch', cohort, '--out', out, '--sandbox', 'bwrap'], {
+      env: { PATH: path.dirname(process.execPath) },
+    })
     expect(result.exitCode, result.stdout + result.stderr).toBe(2)
     expect(result.stderr).toContain('error: --sandbox bwrap needs bubblewrap')
     // Root has another way (a uid per grade); a plain user is told how to get bubblewrap going, or to go without.

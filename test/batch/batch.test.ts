@@ -8,7 +8,14 @@ import { gradeReportSchema } from '../../grader/report/result.ts'
 import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
 import { descendantsOf, describeProcess, processesUsing, waitForExit } from '../support/process-tree.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
-import { copyVariant, enterableTempDir, sandboxSharingLoopback, tempDir, writeEchoesOnlyFirst, writeHostileProgram } from './cohort-fixtures.ts'
+import {
+  copyVariant,
+  enterableTempDir,
+  sandboxSharingLoopback,
+  tempDir,
+  writeEchoesOnlyFirst,
+  writeHostileProgram,
+} from './cohort-fixtures.ts'
 
 /** Every process on this machine whose command line or working folder mentions `text`. */
 function processesMentioning(text: string): string[] {
@@ -31,7 +38,10 @@ function processesMentioning(text: string): string[] {
 }
 
 /** A loopback server whose first connection resolves `connected`, or rejects after `timeoutMs`. */
-async function firstConnection(timeoutMs: number, describe: () => string): Promise<{ port: number; connected: Promise<void>; close: () => void }> {
+async function firstConnection(
+  timeoutMs: number,
+  describe: () => string,
+): Promise<{ port: number; connected: Promise<void>; close: () => void }> {
   const server = net.createServer((socket) => socket.destroy())
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
   const connected = new Promise<void>((resolve, reject) => {
@@ -53,7 +63,25 @@ describe('npm run batch: a cohort in one command', () => {
   let out: string
   let tmp: string
   let first: Awaited<ReturnType<typeof runCli>>
-  const batch = (...args: string[]) => runCli(['batch', cohort, '--out', out, '--exercises', 'ex1,ex2', '--broker', 'embedded', '--jobs', '2', '--seed', '4242', ...args], { env: { TMPDIR: tmp }, timeoutMs: 240_000 })
+  const batch = (...args: string[]) =>
+    runCli(
+      [
+        'batch',
+        cohort,
+        '--out',
+        out,
+        '--exercises',
+        'ex1,ex2',
+        '--broker',
+        'embedded',
+        '--jobs',
+        '2',
+        '--seed',
+        '4242',
+        ...args,
+      ],
+      { env: { TMPDIR: tmp }, timeoutMs: 240_000 },
+    )
 
   beforeAll(async () => {
     cohort = tempDir('cohort')
@@ -76,7 +104,9 @@ describe('npm run batch: a cohort in one command', () => {
   it('exits 0 once every submission is graded, whatever the scores, and prints the seed', () => {
     expect(first.stderr).toBe('')
     expect(first.exitCode).toBe(0)
-    expect(first.stdout).toContain('Grading 7 submissions × 2 exercises, 2 processes × 8 at a time, on broker embedded, seed 4242')
+    expect(first.stdout).toContain(
+      'Grading 7 submissions × 2 exercises, 2 processes × 8 at a time, on broker embedded, seed 4242',
+    )
     // Not a terminal: one plain line per finished student.
     expect(first.stdout.match(/^\[\d\/7\] \w+: \d+\/15/gm)).toHaveLength(7)
   })
@@ -116,7 +146,14 @@ describe('npm run batch: a cohort in one command', () => {
   it('isolates submissions: a crash, a flood or a scribble changes only its own verdict, and nothing the program wrote is kept', () => {
     for (const student of ['erin', 'frank', 'gina']) {
       const report = gradeReportSchema.parse(JSON.parse(readFileSync(path.join(out, student, 'result.json'), 'utf8')))
-      expect(report.exercises[0].checks.map((check) => check.status)).toEqual(['passed', 'failed', 'skipped', 'skipped', 'skipped', 'skipped'])
+      expect(report.exercises[0].checks.map((check) => check.status)).toEqual([
+        'passed',
+        'failed',
+        'skipped',
+        'skipped',
+        'skipped',
+        'skipped',
+      ])
     }
     // The flood was capped inside its own grade; alice, graded beside it, has every point.
     expect(readFileSync(path.join(out, 'alice/result.json'), 'utf8')).toContain('"points": 15')
@@ -133,13 +170,19 @@ describe('npm run batch: a cohort in one command', () => {
 
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'bob/ex1-hello-mqtt'))
     // Bob's own: a copy of the solution alone would be alice's files, and reuse alice's result (as it should).
-    writeFileSync(path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'), `${readFileSync(path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'), 'utf8')}// bob was here\n`)
+    writeFileSync(
+      path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'),
+      `${readFileSync(path.join(cohort, 'bob/ex1-hello-mqtt/main.ts'), 'utf8')}// bob was here\n`,
+    )
     const changed = await batch()
     expect(changed.stdout).toMatch(/^\[\d\/7\] bob: 5\/15$/m)
     expect(changed.stdout).toContain('1 exercise graded; 7 unchanged results reused')
     expect(readFileSync(path.join(out, 'gradebook.csv'), 'utf8')).toContain('bob,5,0,5,15,ex2: not submitted\n')
 
-    const forced = await runCli(['batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--seed', '4242', '--force'], { env: { TMPDIR: tmp }, timeoutMs: 240_000 })
+    const forced = await runCli(
+      ['batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--seed', '4242', '--force'],
+      { env: { TMPDIR: tmp }, timeoutMs: 240_000 },
+    )
     expect(forced.stdout).not.toContain('reused')
     // With one exercise, dave's top-level main.ts is that exercise's files: the "one exercise" layout.
     expect(forced.stdout).toContain('7 students, 7 exercises graded.')
@@ -154,7 +197,11 @@ describe('npm run batch: bad input says what to do, exit 2', () => {
     [['batch', courseRoot, '--shard', '3/2'], /--shard 3\/2 is not a shard/, /--shard 2\/8/],
     [['batch', courseRoot, '--jobs', '0'], /--jobs 0 is not a number of jobs/, /--jobs 4/],
     [['batch', courseRoot, '--exercises', 'ex99'], /there is no exercise "ex99"/, /npm run grade/],
-    [['batch', courseRoot, '--sandbox', 'docker'], /--sandbox docker is not a sandbox mode: expected auto, isolated, bwrap, uid, none/, /--sandbox auto/],
+    [
+      ['batch', courseRoot, '--sandbox', 'docker'],
+      /--sandbox docker is not a sandbox mode: expected auto, isolated, bwrap, uid, none/,
+      /--sandbox auto/,
+    ],
     [['batch', courseRoot, '--frobnicate'], /unknown option --frobnicate/, /--help/],
     [['batch', 'merge'], /say which shard outputs to merge/, /merge shard-1\//],
     [['batch', 'merge', courseRoot], /is not a batch's output/, /--out folders of npm run batch/],
@@ -177,12 +224,35 @@ describe('npm run batch: Ctrl-C', () => {
     // hang-1's program says when it runs by connecting here (graded one at a time, it is the first to hang): with
     // no network namespace of its own, so that it can (root: a uid of its own per grade; a plain user: none).
     const started = await firstConnection(90_000, () => `no grade of hang-1 running:\n${stdout}`)
-    for (const student of ['hang-1', 'hang-2', 'hang-3']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', sandboxSharingLoopback], {
-      cwd: courseRoot,
-      env: { ...process.env, TMPDIR: tmp },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    for (const student of ['hang-1', 'hang-2', 'hang-3'])
+      writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port })
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(courseRoot, 'grader/cli/main.js'),
+        'batch',
+        cohort,
+        '--out',
+        out,
+        '--exercises',
+        'ex1',
+        '--broker',
+        'embedded',
+        '--jobs',
+        '1',
+        '--per-job',
+        '1',
+        '--seed',
+        '5',
+        '--sandbox',
+        sandboxSharingLoopback,
+      ],
+      {
+        cwd: courseRoot,
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
     // alice first (one grade at a time, stable order): once she is reported, hang-1's grade is running.
     await new Promise<void>((resolve, reject) => {
@@ -212,7 +282,8 @@ describe('npm run batch: Ctrl-C', () => {
   })
 })
 
-const hasMosquitto = isEveryBrokerRequired || (await detectBrokers()).some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
+const hasMosquitto =
+  isEveryBrokerRequired || (await detectBrokers()).some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
 
 describe.skipIf(!hasMosquitto)(`npm run batch: SIGKILL${hasMosquitto ? '' : ' (skipped: no mosquitto)'}`, () => {
   it('its grading processes, their Mosquittos and programs end with it; the next grade removes its copies', async () => {
@@ -220,12 +291,38 @@ describe.skipIf(!hasMosquitto)(`npm run batch: SIGKILL${hasMosquitto ? '' : ' (s
     const out = path.join(tempDir('batch-out'), 'reports')
     const tmp = enterableTempDir('batch-tmp')
     const started = await firstConnection(90_000, () => 'no grade of hang-1 running')
-    for (const student of ['hang-1', 'hang-2']) writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', { announceToPort: started.port, announceOnceConnected: true })
-    const child = spawn(process.execPath, [path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'mosquitto', '--jobs', '1', '--per-job', '1', '--seed', '5', '--sandbox', sandboxSharingLoopback], {
-      cwd: courseRoot,
-      env: { ...process.env, TMPDIR: tmp },
-      stdio: ['ignore', 'ignore', 'ignore'],
-    })
+    for (const student of ['hang-1', 'hang-2'])
+      writeHostileProgram(path.join(cohort, student, 'ex1'), 'hang', {
+        announceToPort: started.port,
+        announceOnceConnected: true,
+      })
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(courseRoot, 'grader/cli/main.js'),
+        'batch',
+        cohort,
+        '--out',
+        out,
+        '--exercises',
+        'ex1',
+        '--broker',
+        'mosquitto',
+        '--jobs',
+        '1',
+        '--per-job',
+        '1',
+        '--seed',
+        '5',
+        '--sandbox',
+        sandboxSharingLoopback,
+      ],
+      {
+        cwd: courseRoot,
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: ['ignore', 'ignore', 'ignore'],
+      },
+    )
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)))
     // hang-1's program has its CONNACK: a grading process, its Mosquitto and the program are up. (A program
     // announcing as it starts may do so before its Mosquitto: the grader starts both at once.)
@@ -252,10 +349,31 @@ describe('npm run batch: progress on a terminal', () => {
     const out = path.join(tempDir('batch-out'), 'reports')
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'ann/ex1'))
     writeHostileProgram(path.join(cohort, 'bea/ex1'), 'crash')
-    const command = [process.execPath, path.join(courseRoot, 'grader/cli/main.js'), 'batch', cohort, '--out', out, '--exercises', 'ex1', '--broker', 'embedded', '--jobs', '1', '--seed', '3'].map((part) => `'${part}'`).join(' ')
+    const command = [
+      process.execPath,
+      path.join(courseRoot, 'grader/cli/main.js'),
+      'batch',
+      cohort,
+      '--out',
+      out,
+      '--exercises',
+      'ex1',
+      '--broker',
+      'embedded',
+      '--jobs',
+      '1',
+      '--seed',
+      '3',
+    ]
+      .map((part) => `'${part}'`)
+      .join(' ')
     // util-linux `script` gives the batch a real terminal (a pty) and copies what it draws to our pipe.
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn('script', ['-qefc', command, '/dev/null'], { cwd: courseRoot, env: { ...process.env, CI: '', NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn('script', ['-qefc', command, '/dev/null'], {
+        cwd: courseRoot,
+        env: { ...process.env, CI: '', NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let output = ''
       child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
       child.on('close', (code) => resolve({ code, output }))

@@ -12,7 +12,10 @@ describe("--format classroom, read by GitHub Classroom's own reporter logic", ()
     const output = path.join(dir, 'github-output')
     writeFileSync(output, '')
     // ex1 with one mistake (3 of 5), ex2 not there: an exercise that could not be graded.
-    const grade = await runCli(['grade', 'ex1', 'ex2', '--dir', '.', '--broker', 'embedded', '--seed', '21', '--format', 'classroom'], { cwd: dir, env: { GITHUB_OUTPUT: output } })
+    const grade = await runCli(
+      ['grade', 'ex1', 'ex2', '--dir', '.', '--broker', 'embedded', '--seed', '21', '--format', 'classroom'],
+      { cwd: dir, env: { GITHUB_OUTPUT: output } },
+    )
     expect(grade.exitCode).toBe(2)
     const value = /^result=(.+)$/m.exec(readFileSync(output, 'utf8'))![1]
     // The workflow passes the grade step's output as GRADE_RESULTS, with runners: grade.
@@ -21,7 +24,17 @@ describe("--format classroom, read by GitHub Classroom's own reporter logic", ()
     expect(reporter.notify(runnerResults)).toEqual({ totalPoints: 3, maxPoints: 5 + 10 })
     expect(reporter.isFailed(runnerResults)).toBe(true)
     // Every field the reporter and the command grader's shape name, on every test.
-    for (const test of results.tests) expect(Object.keys(test).sort()).toEqual(['duration', 'filename', 'line_no', 'message', 'name', 'score', 'status', 'test_code'])
+    for (const test of results.tests)
+      expect(Object.keys(test).sort()).toEqual([
+        'duration',
+        'filename',
+        'line_no',
+        'message',
+        'name',
+        'score',
+        'status',
+        'test_code',
+      ])
     const lines = reporter.consoleLines(results)
     expect(lines.join('\n')).not.toContain('undefined')
     const source = readFileSync(path.join(dir, 'exercises/ex1-hello-mqtt/starter/main.ts'), 'utf8').split('\n')
@@ -31,6 +44,9 @@ describe("--format classroom, read by GitHub Classroom's own reporter logic", ()
     expect(lines).toContain('Test code:\nnpm run grade -- ex1 --seed 21')
     expect(lines.filter((line) => line.startsWith('✅ ex1 › ')).every((line) => !line.includes(' - line '))).toBe(true)
     expect(lines.some((line) => line.startsWith('Error: no submission for ex2'))).toBe(true)
-    expect(results.tests.find((test) => test.status === 'fail')).toMatchObject({ filename: 'exercises/ex1-hello-mqtt/starter/main.ts', line_no: lineNo })
+    expect(results.tests.find((test) => test.status === 'fail')).toMatchObject({
+      filename: 'exercises/ex1-hello-mqtt/starter/main.ts',
+      line_no: lineNo,
+    })
   })
 })

@@ -25,7 +25,11 @@ export function writeEchoesOnlyFirst(dest: string): void {
 }
 
 /** An ex1 "program" that does the worst things a submission can do to a batch. */
-export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' | 'hang' | 'scribble', options: { announceToPort?: number; announceOnceConnected?: boolean } = {}): void {
+export function writeHostileProgram(
+  dest: string,
+  behaviour: 'crash' | 'flood' | 'hang' | 'scribble',
+  options: { announceToPort?: number; announceOnceConnected?: boolean } = {},
+): void {
   // `announceToPort`: the program first opens a connection to that loopback port, so a test learns it runs (graded
   // with sandboxSharingLoopback: in bubblewrap a program has a network of its own). The grader starts a program
   // while the broker starts: `announceOnceConnected` announces only once the broker has answered its CONNECT.
@@ -38,10 +42,12 @@ export function writeHostileProgram(dest: string, behaviour: 'crash' | 'flood' |
   const bodies = {
     crash: "throw new Error('boom')\n",
     // Output without end: the grade keeps a capped tail; the batch must not notice.
-    flood: "const line = 'flood '.repeat(1000) + '\\n'\nsetInterval(() => { for (let i = 0; i < 50; i++) process.stdout.write(line) }, 1)\n",
+    flood:
+      "const line = 'flood '.repeat(1000) + '\\n'\nsetInterval(() => { for (let i = 0; i < 50; i++) process.stdout.write(line) }, 1)\n",
     hang: 'setInterval(() => {}, 1000)\n',
     // Writes next to itself: only the temporary copy may change.
-    scribble: "import { writeFileSync } from 'node:fs'\nwriteFileSync(new URL('./scribbled.txt', import.meta.url), 'was here')\nthrow new Error('done scribbling')\n",
+    scribble:
+      "import { writeFileSync } from 'node:fs'\nwriteFileSync(new URL('./scribbled.txt', import.meta.url), 'was here')\nthrow new Error('done scribbling')\n",
   }
   mkdirSync(dest, { recursive: true })
   writeFileSync(path.join(dest, 'main.ts'), announce + bodies[behaviour])

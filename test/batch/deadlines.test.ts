@@ -16,14 +16,20 @@ const at = (offsetHours: number) => new Date(Date.parse(due) + offsetHours * 3_6
 
 function commitAll(dir: string, message: string, when: string): string {
   const env = { ...process.env, GIT_AUTHOR_DATE: when, GIT_COMMITTER_DATE: when }
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Student', '-c', 'user.email=student@example.edu', '-C', dir, ...args], { env, encoding: 'utf8' })
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', 'user.name=Student', '-c', 'user.email=student@example.edu', '-C', dir, ...args], {
+      env,
+      encoding: 'utf8',
+    })
   git('add', '-A')
   git('commit', '-q', '-m', message)
   return git('rev-parse', 'HEAD').trim()
 }
 
 function tree(dir: string): string[] {
-  return readdirSync(dir, { recursive: true, withFileTypes: true }).map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name))).sort()
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .sort()
 }
 
 describe('batch --due and --late: grading a repository as of its deadline', () => {
@@ -44,7 +50,11 @@ describe('batch --due and --late: grading a repository as of its deadline', () =
     copyVariant('ex1-hello-mqtt', 'solution', path.join(ana, 'ex1'))
     anaLate = commitAll(ana, 'fixed', at(30))
     writeFileSync(path.join(ana, 'ex1', 'main.ts'), 'throw new Error("half-typed")\n')
-    anaBefore = { files: tree(ana), main: readFileSync(path.join(ana, 'ex1', 'main.ts'), 'utf8'), status: execFileSync('git', ['-C', ana, 'status', '--porcelain'], { encoding: 'utf8' }) }
+    anaBefore = {
+      files: tree(ana),
+      main: readFileSync(path.join(ana, 'ex1', 'main.ts'), 'utf8'),
+      status: execFileSync('git', ['-C', ana, 'status', '--porcelain'], { encoding: 'utf8' }),
+    }
     // ben: his only commit is 5 days late.
     copyVariant('ex1-hello-mqtt', 'solution', path.join(ben, 'ex1'))
     execFileSync('git', ['init', '-q', '-b', 'main', ben])
@@ -53,11 +63,31 @@ describe('batch --due and --late: grading a repository as of its deadline', () =
     copyVariant('ex1-hello-mqtt', 'solution', path.join(cohort, 'cy', 'ex1'))
   })
 
-  const batch = (out: string, ...args: string[]) => runCli(['batch', cohort, '--out', path.join(root, out), '--exercises', 'ex1', '--broker', 'embedded', '--seed', '2203', '--due', due, ...args], { timeoutMs: 240_000 })
-  const gradebook = (out: string) => parse(readFileSync(path.join(root, out, 'gradebook.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
-  const result = (out: string, student: string) => JSON.parse(readFileSync(path.join(root, out, student, 'result.json'), 'utf8'))
+  const batch = (out: string, ...args: string[]) =>
+    runCli(
+      [
+        'batch',
+        cohort,
+        '--out',
+        path.join(root, out),
+        '--exercises',
+        'ex1',
+        '--broker',
+        'embedded',
+        '--seed',
+        '2203',
+        '--due',
+        due,
+        ...args,
+      ],
+      { timeoutMs: 240_000 },
+    )
+  const gradebook = (out: string) =>
+    parse(readFileSync(path.join(root, out, 'gradebook.csv'), 'utf8'), { columns: true }) as Record<string, string>[]
+  const result = (out: string, student: string) =>
+    JSON.parse(readFileSync(path.join(root, out, student, 'result.json'), 'utf8'))
 
-  it('grades the last commit before --due, records it, and leaves the student\'s folder as it was', async () => {
+  it("grades the last commit before --due, records it, and leaves the student's folder as it was", async () => {
     const run = await batch('on-time')
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const rows = gradebook('on-time')
@@ -71,12 +101,16 @@ describe('batch --due and --late: grading a repository as of its deadline', () =
     expect(anaResult.git).toMatchObject({ counted: 'on time', onTime: { commit: anaOnTime, points: 3 } })
     expect(anaResult.notes.join('\n')).toContain('commits after the deadline (the latest')
     expect(anaResult.exercises[0].source).toBe(`ana/@${anaOnTime.slice(0, 12)}/ex1`)
-    expect(result('on-time', 'cy').notes[0]).toMatch(/^not a git repository: graded as it is\. File times are not trusted/)
+    expect(result('on-time', 'cy').notes[0]).toMatch(
+      /^not a git repository: graded as it is\. File times are not trusted/,
+    )
     // Nothing of ana's changed: files, her uncommitted edit, git's view of it, no worktree added.
     expect(tree(ana)).toEqual(anaBefore.files)
     expect(readFileSync(path.join(ana, 'ex1', 'main.ts'), 'utf8')).toBe(anaBefore.main)
     expect(execFileSync('git', ['-C', ana, 'status', '--porcelain'], { encoding: 'utf8' })).toBe(anaBefore.status)
-    expect(execFileSync('git', ['-C', ana, 'worktree', 'list'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(1)
+    expect(execFileSync('git', ['-C', ana, 'worktree', 'list'], { encoding: 'utf8' }).trim().split('\n')).toHaveLength(
+      1,
+    )
   })
 
   it('--late grades the latest commit too, with the penalty, and counts the better', async () => {
@@ -84,8 +118,18 @@ describe('batch --due and --late: grading a repository as of its deadline', () =
     expect(run.exitCode, run.stdout + run.stderr).toBe(0)
     const rows = gradebook('late')
     // ana: 5 points 30 h late = 2 started days = 20 % off: 4 > 3 on time.
-    expect(rows[0]).toMatchObject({ student: 'ana', ex1: '4', total: '4', commit: anaLate.slice(0, 12), late: `${anaLate.slice(0, 12)} at ${result('late', 'ana').git.late.committedAt}: 5 − 20% = 4 (counted)` })
-    expect(result('late', 'ana').git).toMatchObject({ counted: 'late', onTime: { points: 3 }, late: { gradedPoints: 5, penaltyPercent: 20, points: 4, isAccepted: true } })
+    expect(rows[0]).toMatchObject({
+      student: 'ana',
+      ex1: '4',
+      total: '4',
+      commit: anaLate.slice(0, 12),
+      late: `${anaLate.slice(0, 12)} at ${result('late', 'ana').git.late.committedAt}: 5 − 20% = 4 (counted)`,
+    })
+    expect(result('late', 'ana').git).toMatchObject({
+      counted: 'late',
+      onTime: { points: 3 },
+      late: { gradedPoints: 5, penaltyPercent: 20, points: 4, isAccepted: true },
+    })
     // ben: 5 days late is more than 3: not accepted, nothing counted.
     expect(rows[1]).toMatchObject({ student: 'ben', ex1: '0' })
     expect(rows[1].late).toContain('not accepted (10%/day,max 3d)')

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, readFileSync, } from 'node:fs'
+import { cpSync, existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { listFiles } from '../../grader/batch/content-hash.ts'
@@ -8,7 +8,12 @@ import { tempDir } from './cohort-fixtures.ts'
 
 /** A command as the student types it, in the student edition (npm from the PATH, as on their machine). */
 function shell(command: string, cwd: string, env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync('bash', ['-e', '-c', command], { cwd, env: { ...process.env, NO_COLOR: '1', ...env }, encoding: 'utf8', timeout: 600_000 })
+  const result = spawnSync('bash', ['-e', '-c', command], {
+    cwd,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    encoding: 'utf8',
+    timeout: 600_000,
+  })
   return { exitCode: result.status, stdout: result.stdout, stderr: result.stderr }
 }
 
@@ -32,21 +37,42 @@ describe('npm run export -- student <dir>: the student edition', () => {
     expect(files).toContain('grader/cli/main.js')
     expect(files).toContain('site/content.config.ts')
     expect(files).toContain('.github/workflows/grade.yml')
-    expect(files.filter((file) => /(^|\/)(solution|mutants|variants)(-[a-z]+)?\//.test(file) || file.endsWith('.patch'))).toEqual([])
-    expect(files.filter((file) => /^(test|bench|\.ci|docker\/ci)\/|AUTHORING\.md$|for-instructors/.test(file))).toEqual([])
+    expect(
+      files.filter((file) => /(^|\/)(solution|mutants|variants)(-[a-z]+)?\//.test(file) || file.endsWith('.patch')),
+    ).toEqual([])
+    expect(files.filter((file) => /^(test|bench|\.ci|docker\/ci)\/|AUTHORING\.md$|for-instructors/.test(file))).toEqual(
+      [],
+    )
     // Issue 22: the instructor-only checks (hidden tests) stay in the instructor's copy; exercise.ts goes.
     expect(existsSync(path.join(courseRoot, 'exercises/ex10-request-response/instructor.ts'))).toBe(true)
     expect(files).toContain('exercises/ex10-request-response/exercise.ts')
     expect(files.filter((file) => /^exercises\/[^/]+\/instructor(\.ts$|\/)/.test(file))).toEqual([])
-    for (const file of files.filter((candidate) => candidate.startsWith('exercises/'))) expect(readFileSync(path.join(edition, file), 'utf8'), file).not.toContain('answers-a-burst')
+    for (const file of files.filter((candidate) => candidate.startsWith('exercises/')))
+      expect(readFileSync(path.join(edition, file), 'utf8'), file).not.toContain('answers-a-burst')
     // No link to the guide the edition leaves out.
     expect(readFileSync(path.join(edition, 'site/content/index.mdx'), 'utf8')).not.toContain('for-instructors')
-    const manifest = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
-    expect(Object.keys(manifest.scripts).sort()).toEqual(['broker', 'build', 'check', 'dev', 'grade', 'hint', 'list', 'node', 'preview', 'reset', 'watch'])
-    expect(readFileSync(path.join(edition, 'README.md'), 'utf8')).toContain('Your instructor grades with their own copy of the grader')
+    const manifest = JSON.parse(readFileSync(path.join(edition, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
+    expect(Object.keys(manifest.scripts).sort()).toEqual([
+      'broker',
+      'build',
+      'check',
+      'dev',
+      'grade',
+      'hint',
+      'list',
+      'node',
+      'preview',
+      'reset',
+      'watch',
+    ])
+    expect(readFileSync(path.join(edition, 'README.md'), 'utf8')).toContain(
+      'Your instructor grades with their own copy of the grader',
+    )
   })
 
-  it("refuses to write over a folder that is not empty, and says what to do", async () => {
+  it('refuses to write over a folder that is not empty, and says what to do', async () => {
     const result = await runCli(['export', 'student', edition])
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('already exists and is not an empty folder')
@@ -61,7 +87,10 @@ describe('npm run export -- student <dir>: the student edition', () => {
     expect(install.exitCode, install.stderr).toBe(0)
     const onStarter = shell(`${start[1]} --broker embedded`, edition)
     expect(onStarter.exitCode, onStarter.stdout + onStarter.stderr).toBe(1)
-    cpSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts'), path.join(edition, 'exercises/ex1-hello-mqtt/starter/main.ts'))
+    cpSync(
+      path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts'),
+      path.join(edition, 'exercises/ex1-hello-mqtt/starter/main.ts'),
+    )
     const withSolution = shell(`${start[1]} --broker embedded`, edition)
     expect(withSolution.exitCode, withSolution.stdout + withSolution.stderr).toBe(0)
     expect(withSolution.stdout).toContain('ex1')

@@ -13,7 +13,16 @@ const classroomSchema = z.object({
   max_score: z.number(),
   tests: z.array(
     z
-      .object({ name: z.string().min(1), status: z.enum(['pass', 'fail', 'error']), score: z.number(), message: z.string().nullable(), test_code: z.string(), filename: z.string(), line_no: z.number().int().nonnegative(), duration: z.number() })
+      .object({
+        name: z.string().min(1),
+        status: z.enum(['pass', 'fail', 'error']),
+        score: z.number(),
+        message: z.string().nullable(),
+        test_code: z.string(),
+        filename: z.string(),
+        line_no: z.number().int().nonnegative(),
+        duration: z.number(),
+      })
       .strict(),
   ),
 })
@@ -28,7 +37,18 @@ function brokenSubmission(): string {
 describe('--format: reports for the platforms instructors use, from the one result model', () => {
   it('gradescope prints results.json with its documented fields; the tests add up to the score', async () => {
     const dir = brokenSubmission()
-    const result = await runCli(['grade', 'ex1', '--dir', path.join(dir, 'submission'), '--broker', 'embedded', '--seed', '11', '--format', 'gradescope'])
+    const result = await runCli([
+      'grade',
+      'ex1',
+      '--dir',
+      path.join(dir, 'submission'),
+      '--broker',
+      'embedded',
+      '--seed',
+      '11',
+      '--format',
+      'gradescope',
+    ])
     expect(result.exitCode).toBe(1)
     const results = gradescopeResultsSchema.parse(JSON.parse(result.stdout))
     expect(results).toMatchObject({ score: 3, visibility: 'visible', stdout_visibility: 'hidden' })
@@ -44,7 +64,10 @@ describe('--format: reports for the platforms instructors use, from the one resu
     const dir = brokenSubmission()
     const output = path.join(dir, 'github-output')
     writeFileSync(output, 'earlier=kept\n')
-    const result = await runCli(['grade', 'ex1', '--dir', path.join(dir, 'submission'), '--broker', 'embedded', '--format', 'classroom'], { env: { GITHUB_OUTPUT: output } })
+    const result = await runCli(
+      ['grade', 'ex1', '--dir', path.join(dir, 'submission'), '--broker', 'embedded', '--format', 'classroom'],
+      { env: { GITHUB_OUTPUT: output } },
+    )
     expect(result.exitCode).toBe(1)
     const lines = readFileSync(output, 'utf8').trim().split('\n')
     expect(lines[0]).toBe('earlier=kept')
@@ -62,7 +85,10 @@ describe('--format: reports for the platforms instructors use, from the one resu
   it('github appends a Markdown summary to $GITHUB_STEP_SUMMARY and prints ::error annotations on the student file', async () => {
     const dir = brokenSubmission()
     const summary = path.join(dir, 'summary.md')
-    const result = await runCli(['grade', 'ex1', '--dir', 'submission', '--broker', 'embedded', '--seed', '12', '--format', 'github'], { cwd: dir, env: { GITHUB_STEP_SUMMARY: summary } })
+    const result = await runCli(
+      ['grade', 'ex1', '--dir', 'submission', '--broker', 'embedded', '--seed', '12', '--format', 'github'],
+      { cwd: dir, env: { GITHUB_STEP_SUMMARY: summary } },
+    )
     expect(result.exitCode).toBe(1)
     const markdown = readFileSync(summary, 'utf8')
     expect(markdown).toContain('## mqtt-course: 3/5 points')
@@ -70,10 +96,14 @@ describe('--format: reports for the platforms instructors use, from the one resu
     expect(markdown).toContain('Seed 12')
     const annotations = result.stdout.split('\n').filter((line) => line.startsWith('::error '))
     expect(annotations).toHaveLength(1)
-    expect(annotations[0]).toMatch(/^::error file=submission\/ex1-hello-mqtt\/main\.ts,line=\d+,title=ex1%3A Your program sends every message[^:]*::The grader did not receive /)
+    expect(annotations[0]).toMatch(
+      /^::error file=submission\/ex1-hello-mqtt\/main\.ts,line=\d+,title=ex1%3A Your program sends every message[^:]*::The grader did not receive /,
+    )
     // The line: the publish call the check is about.
     const line = Number(/,line=(\d+),/.exec(annotations[0])![1])
-    expect(readFileSync(path.join(dir, 'submission/ex1-hello-mqtt/main.ts'), 'utf8').split('\n')[line - 1]).toMatch(/\.publish(Async)?\(/)
+    expect(readFileSync(path.join(dir, 'submission/ex1-hello-mqtt/main.ts'), 'utf8').split('\n')[line - 1]).toMatch(
+      /\.publish(Async)?\(/,
+    )
     expect(annotations[0]).not.toContain('\n')
   })
 
@@ -83,7 +113,9 @@ describe('--format: reports for the platforms instructors use, from the one resu
     expect(result.stderr).toContain('--format moodle: expected gradescope, classroom, github')
     const visibility = await runCli(['grade', 'ex1', '--format', 'gradescope', '--visibility', 'soon'])
     expect(visibility.exitCode).toBe(2)
-    expect(visibility.stderr).toContain('--visibility soon: expected one of visible, after_due_date, after_published, hidden')
+    expect(visibility.stderr).toContain(
+      '--visibility soon: expected one of visible, after_due_date, after_published, hidden',
+    )
     const withoutGradescope = await runCli(['grade', 'ex1', '--visibility', 'hidden'])
     expect(withoutGradescope.exitCode).toBe(2)
     expect(withoutGradescope.stderr).toContain('--visibility is for --format gradescope')

@@ -7,7 +7,9 @@ import { tempDir } from './cohort-fixtures.ts'
 
 const guide = path.join(courseRoot, 'site/content/guides/for-instructors.mdx')
 const ciFiles = (dir = path.join(courseRoot, 'docker/ci')): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? ciFiles(path.join(dir, entry.name)) : [path.relative(courseRoot, path.join(dir, entry.name))]))
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? ciFiles(path.join(dir, entry.name)) : [path.relative(courseRoot, path.join(dir, entry.name))],
+  )
 
 /** The text a reader sees: tags dropped, entities decoded. */
 function visibleText(html: string): string {
@@ -32,13 +34,22 @@ describe('the "For instructors" guide', () => {
 
   it('shows the CI files by importing them from docker/ci/ (the files the tests run), every one of them but the student README', () => {
     const source = readFileSync(guide, 'utf8')
-    const imported = [...source.matchAll(/from '(\.\.\/[^']+)\?raw'/g)].map((match) => path.relative(courseRoot, path.resolve(path.dirname(guide), match[1])))
-    expect(imported.sort()).toEqual(ciFiles().filter((file) => file !== 'docker/ci/student-edition/README.md').sort())
+    const imported = [...source.matchAll(/from '(\.\.\/[^']+)\?raw'/g)].map((match) =>
+      path.relative(courseRoot, path.resolve(path.dirname(guide), match[1])),
+    )
+    expect(imported.sort()).toEqual(
+      ciFiles()
+        .filter((file) => file !== 'docker/ci/student-edition/README.md')
+        .sort(),
+    )
   })
 
   it('is on the built site with each file shown in full', () => {
     for (const file of ciFiles().filter((name) => !name.endsWith('README.md'))) {
-      const lines = readFileSync(path.join(courseRoot, file), 'utf8').split('\n').map((line) => line.trim()).filter(Boolean)
+      const lines = readFileSync(path.join(courseRoot, file), 'utf8')
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean)
       const missing = lines.filter((line) => !page.includes(line))
       expect(missing, file).toEqual([])
     }
@@ -46,7 +57,7 @@ describe('the "For instructors" guide', () => {
     expect(page).toContain('A student who edits the grader')
   })
 
-  it("is linked from the README, whose instructor section shows npm run batch first", () => {
+  it('is linked from the README, whose instructor section shows npm run batch first', () => {
     const readme = readFileSync(path.join(courseRoot, 'README.md'), 'utf8')
     const section = /### For instructors\n([\s\S]*?)\n## /.exec(readme)![1]
     expect(section).toContain('site/content/guides/for-instructors.mdx')

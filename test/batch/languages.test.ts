@@ -16,7 +16,10 @@ describeWithPython('batch: the entry file decides the language', (python) => {
     const cohort = path.join(root, 'cohort')
     const ex6 = exerciseDir('ex6-sensor-telemetry')
     cpSync(path.join(ex6, 'solution-python'), path.join(cohort, 'alice', 'ex6-sensor-telemetry'), { recursive: true })
-    using mutant = materializeMutant(ex6, listMutants(ex6, 'mutants-python').find((candidate) => candidate.name === 'seq-starts-at-zero')!)
+    using mutant = materializeMutant(
+      ex6,
+      listMutants(ex6, 'mutants-python').find((candidate) => candidate.name === 'seq-starts-at-zero')!,
+    )
     cpSync(mutant.dir, path.join(cohort, 'carol', 'ex6'), { recursive: true })
     cpSync(path.join(ex6, 'solution'), path.join(cohort, 'dave', 'ex6-sensor-telemetry'), { recursive: true })
     // A language with no command given: not graded, and the reason says what to add.
@@ -25,22 +28,36 @@ describeWithPython('batch: the entry file decides the language', (python) => {
     const out = path.join(root, 'out')
     // python3 on PATH is the default; a python3 without paho-mqtt first on PATH is the machine's, said by --cmd-for.
     const cmdFor = python === 'python3' ? [] : ['--cmd-for', `py=${python} {entry}`]
-    const result = await runCli(['batch', cohort, '--out', out, '--exercises', 'ex6', '--broker', 'embedded', '--seed', '22', ...cmdFor], { timeoutMs: 240_000 })
+    const result = await runCli(
+      ['batch', cohort, '--out', out, '--exercises', 'ex6', '--broker', 'embedded', '--seed', '22', ...cmdFor],
+      { timeoutMs: 240_000 },
+    )
     expect(result.exitCode, result.stdout + result.stderr).toBe(0)
-    const exercise = (student: string) => JSON.parse(readFileSync(path.join(out, student, 'result.json'), 'utf8')).exercises[0]
+    const exercise = (student: string) =>
+      JSON.parse(readFileSync(path.join(out, student, 'result.json'), 'utf8')).exercises[0]
     const alice = exercise('alice')
-    expect(alice).toMatchObject({ status: 'passed', points: 8, program: { entry: 'main.py', command: `${python} main.py` } })
+    expect(alice).toMatchObject({
+      status: 'passed',
+      points: 8,
+      program: { entry: 'main.py', command: `${python} main.py` },
+    })
     expect(alice.programRuns[0].command).toBe(`${python} main.py`)
     const carol = exercise('carol')
     expect(carol.program.entry).toBe('main.py')
-    expect(carol.checks.filter((check: { status: string }) => check.status === 'failed').map((check: { id: string }) => check.id)).toEqual(['publishes-telemetry'])
+    expect(
+      carol.checks
+        .filter((check: { status: string }) => check.status === 'failed')
+        .map((check: { id: string }) => check.id),
+    ).toEqual(['publishes-telemetry'])
     const dave = exercise('dave')
     expect(dave).toMatchObject({ status: 'passed', points: 8, program: { entry: 'main.ts' } })
     expect(dave.program.command).toBeUndefined()
     expect(dave.program.description).toMatch(/^TypeScript \(main\.ts, pinned Node v\d+/)
     const gradebook = readFileSync(path.join(out, 'gradebook.csv'), 'utf8')
     expect(gradebook).toMatch(/^alice,8,8,8,$/m)
-    expect(gradebook).toMatch(/^erin,0,0,8,.*holds main\.rb and no main\.ts.*add --cmd-for rb=""<command> {entry}"" to the batch/m)
+    expect(gradebook).toMatch(
+      /^erin,0,0,8,.*holds main\.rb and no main\.ts.*add --cmd-for rb=""<command> {entry}"" to the batch/m,
+    )
   })
 })
 

@@ -10,11 +10,19 @@ import { detectBrokers, isEveryBrokerRequired } from '../support/brokers.ts'
 import { descendantsOf, describeProcess, waitForExit } from '../support/process-tree.ts'
 import { copyVariant, sandboxSharingLoopback, tempDir, writeHostileProgram } from './cohort-fixtures.ts'
 
-const job = (exerciseId: string, dir: string, deadlineMs: number, broker: BrokerChoice = 'embedded', sandbox: PoolJob['sandbox'] = 'auto'): PoolJob => ({ exerciseId, dir, seed: 77, broker, sandbox, deadlineMs })
-const hasMosquitto = isEveryBrokerRequired || (await detectBrokers()).some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
+const job = (
+  exerciseId: string,
+  dir: string,
+  deadlineMs: number,
+  broker: BrokerChoice = 'embedded',
+  sandbox: PoolJob['sandbox'] = 'auto',
+): PoolJob => ({ exerciseId, dir, seed: 77, broker, sandbox, deadlineMs })
+const hasMosquitto =
+  isEveryBrokerRequired || (await detectBrokers()).some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
 
 /** The temporary folders (in this machine's temporary folder) whose name says process `pid` owns them. */
-const foldersOwnedBy = (pid: number) => readdirSync(os.tmpdir()).filter((name) => parseTemporaryFolderName(name)?.owner.pid === pid)
+const foldersOwnedBy = (pid: number) =>
+  readdirSync(os.tmpdir()).filter((name) => parseTemporaryFolderName(name)?.owner.pid === pid)
 
 /** Resolves once no folder of `pid` is left, looked at whenever the temporary folder changes; rejects at the deadline. */
 function untilNoFoldersOf(pid: number, timeoutMs: number): Promise<void> {
@@ -26,7 +34,10 @@ function untilNoFoldersOf(pid: number, timeoutMs: number): Promise<void> {
       if (error) reject(error)
       else resolve()
     }
-    const timer = setTimeout(() => finish(new Error(`still there after ${timeoutMs} ms: ${foldersOwnedBy(pid).join(', ')}`)), timeoutMs)
+    const timer = setTimeout(
+      () => finish(new Error(`still there after ${timeoutMs} ms: ${foldersOwnedBy(pid).join(', ')}`)),
+      timeoutMs,
+    )
     const check = () => foldersOwnedBy(pid).length === 0 && finish()
     watcher.on('change', check)
     check()
@@ -88,7 +99,13 @@ describe('WorkerPool: the batch grading processes', () => {
     copyVariant('ex5-last-will', 'solution', path.join(root, 'ex5'))
     // One process, two grades at once, no waiting for idle cores: both run on the same worker.
     const starts = workerStarts()
-    pool = new WorkerPool({ workers: 1, perWorker: 2, minIdleShare: 0, graceMs: 5_000, onWorkerStarted: starts.onWorkerStarted })
+    pool = new WorkerPool({
+      workers: 1,
+      perWorker: 2,
+      minIdleShare: 0,
+      graceMs: 5_000,
+      onWorkerStarted: starts.onWorkerStarted,
+    })
     const hang = pool.grade(job('ex1', path.join(root, 'hang'), 1_000))
     const first = await starts.next()
     // ex5 cannot finish within a second: it waits for MQTT.js's 1 s reconnect.
@@ -125,40 +142,46 @@ describe('WorkerPool: the batch grading processes', () => {
     process.kill(second, 'SIGKILL')
     const failed = await doomed
     expect(failed.kind).toBe('failed')
-    if (failed.kind === 'failed') expect(failed.why).toMatch(/the grading process was killed by SIGKILL without a result, twice/)
+    if (failed.kind === 'failed')
+      expect(failed.why).toMatch(/the grading process was killed by SIGKILL without a result, twice/)
   })
 
-  it.skipIf(!hasMosquitto)('a worker killed with SIGKILL takes its Mosquitto with it, and its folders are removed at once', async () => {
-    const root = tempDir('pool-killed')
-    const server = net.createServer((socket) => socket.destroy())
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-    const running = new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('the program did not start within 60 s')), 60_000)
-      server.once('connection', () => {
-        clearTimeout(timer)
-        resolve()
+  it.skipIf(!hasMosquitto)(
+    'a worker killed with SIGKILL takes its Mosquitto with it, and its folders are removed at once',
+    async () => {
+      const root = tempDir('pool-killed')
+      const server = net.createServer((socket) => socket.destroy())
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+      const running = new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the program did not start within 60 s')), 60_000)
+        server.once('connection', () => {
+          clearTimeout(timer)
+          resolve()
+        })
       })
-    })
-    writeHostileProgram(path.join(root, 'hang'), 'hang', { announceToPort: (server.address() as net.AddressInfo).port })
-    const starts = workerStarts()
-    pool = new WorkerPool({ workers: 1, perWorker: 1, minIdleShare: 0, onWorkerStarted: starts.onWorkerStarted })
-    // The program announces itself to our port: on the test's own loopback (no network namespace).
-    const outcome = pool.grade(job('ex1', path.join(root, 'hang'), 120_000, 'mosquitto', sandboxSharingLoopback))
-    const first = await starts.next()
-    await running.finally(() => server.close())
-    const below = descendantsOf(first)
-    expect(below.map(describeProcess).join('\n')).toMatch(/mosquitto -c /)
-    expect(foldersOwnedBy(first)).not.toEqual([])
-    process.kill(first, 'SIGKILL')
-    await waitForExit(below, 10_000)
-    // The pool noticed (it starts a worker for the grade again), and removes what the dead one left.
-    await starts.next()
-    await untilNoFoldersOf(first, 10_000)
-    // The hang is being graded again: disposing the pool ends that grade too.
-    await pool[Symbol.asyncDispose]()
-    pool = undefined
-    await outcome
-  })
+      writeHostileProgram(path.join(root, 'hang'), 'hang', {
+        announceToPort: (server.address() as net.AddressInfo).port,
+      })
+      const starts = workerStarts()
+      pool = new WorkerPool({ workers: 1, perWorker: 1, minIdleShare: 0, onWorkerStarted: starts.onWorkerStarted })
+      // The program announces itself to our port: on the test's own loopback (no network namespace).
+      const outcome = pool.grade(job('ex1', path.join(root, 'hang'), 120_000, 'mosquitto', sandboxSharingLoopback))
+      const first = await starts.next()
+      await running.finally(() => server.close())
+      const below = descendantsOf(first)
+      expect(below.map(describeProcess).join('\n')).toMatch(/mosquitto -c /)
+      expect(foldersOwnedBy(first)).not.toEqual([])
+      process.kill(first, 'SIGKILL')
+      await waitForExit(below, 10_000)
+      // The pool noticed (it starts a worker for the grade again), and removes what the dead one left.
+      await starts.next()
+      await untilNoFoldersOf(first, 10_000)
+      // The hang is being graded again: disposing the pool ends that grade too.
+      await pool[Symbol.asyncDispose]()
+      pool = undefined
+      await outcome
+    },
+  )
 
   it('shares one warm type checker: a type error is reported as `npm run grade` reports it', async () => {
     const root = tempDir('pool-types')

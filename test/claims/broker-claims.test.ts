@@ -48,15 +48,26 @@ describeEachBroker(await detectBrokers(), (kind) => {
     if (!identity) return
     const dir = path.join(courseRoot, '.cache', 'broker-claims')
     mkdirSync(dir, { recursive: true })
-    writeFileSync(path.join(dir, `${kind}.json`), `${JSON.stringify({ broker: identity.label, claims: observed }, null, 2)}\n`)
+    writeFileSync(
+      path.join(dir, `${kind}.json`),
+      `${JSON.stringify({ broker: identity.label, claims: observed }, null, 2)}\n`,
+    )
   })
 
   if (kind === 'embedded') {
     it('aedes refuses MQTT 5, so the MQTT 5 claims are not its', async () => {
-      const { client, connack } = await RawClient.connect(broker.port, { clientId: 'claims-v5', protocolVersion: 5 }).catch(() => ({ client: undefined, connack: undefined }))
+      const { client, connack } = await RawClient.connect(broker.port, {
+        clientId: 'claims-v5',
+        protocolVersion: 5,
+      }).catch(() => ({ client: undefined, connack: undefined }))
       client?.destroy()
       // aedes 1.x answers an MQTT 5 CONNECT with a 3.1.1 CONNACK "unacceptable protocol version", or closes.
-      expect(connack === undefined || [(connack as { returnCode?: number }).returnCode, (connack as { reasonCode?: number }).reasonCode].includes(1)).toBe(true)
+      expect(
+        connack === undefined ||
+          [(connack as { returnCode?: number }).returnCode, (connack as { reasonCode?: number }).reasonCode].includes(
+            1,
+          ),
+      ).toBe(true)
     })
   }
 

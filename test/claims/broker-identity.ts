@@ -20,7 +20,11 @@ export async function identify(broker: Broker): Promise<BrokerIdentity> {
     const { client } = await RawClient.connect(broker.port, { clientId: 'claims-version' })
     await using _client = client
     await client.subscribe([{ topic: '$SYS/broker/version', qos: 0 }])
-    said = ((await client.waitFor((packet) => packet.cmd === 'publish', 5000, 'the retained $SYS/broker/version')) as { payload: Buffer }).payload.toString()
+    said = (
+      (await client.waitFor((packet) => packet.cmd === 'publish', 5000, 'the retained $SYS/broker/version')) as {
+        payload: Buffer
+      }
+    ).payload.toString()
   }
   const found = /(aedes|mosquitto) (?:version )?(\d+)\.(\d+)\.(\d+)/.exec(said)
   if (!found) throw new Error(`cannot tell the broker's product and version from "${said}"`)

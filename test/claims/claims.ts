@@ -35,34 +35,67 @@ async function watcher(port: number, topic: string, protocolVersion: 4 | 5 = 4):
   return client
 }
 
-async function willOnTakeover(port: number, first: { clean: boolean; v5ExpirySeconds?: number }, protocolVersion: 4 | 5): Promise<string> {
+async function willOnTakeover(
+  port: number,
+  first: { clean: boolean; v5ExpirySeconds?: number },
+  protocolVersion: 4 | 5,
+): Promise<string> {
   const id = `device-${unique()}`
   const status = `claims/${id}/status`
   await using watch = await watcher(port, status)
-  const properties = first.v5ExpirySeconds === undefined ? {} : { properties: { sessionExpiryInterval: first.v5ExpirySeconds } }
+  const properties =
+    first.v5ExpirySeconds === undefined ? {} : { properties: { sessionExpiryInterval: first.v5ExpirySeconds } }
   const will = { topic: status, payload: Buffer.from('offline'), qos: 1 as const, retain: false }
-  const { client: old } = await RawClient.connect(port, { clientId: id, clean: first.clean, protocolVersion, will, ...properties })
+  const { client: old } = await RawClient.connect(port, {
+    clientId: id,
+    clean: first.clean,
+    protocolVersion,
+    will,
+    ...properties,
+  })
   await using _old = old
   // The new connection resumes the session when the old one kept it (Clean Start 0 / clean session 0).
-  const { client: next } = await RawClient.connect(port, { clientId: id, clean: first.clean, protocolVersion, ...properties })
+  const { client: next } = await RawClient.connect(port, {
+    clientId: id,
+    clean: first.clean,
+    protocolVersion,
+    ...properties,
+  })
   await using _next = next
   await old.waitForClose(deadlineMs)
   await watch.barrier()
   return watch.publishes(status).length > 0 ? 'will published' : 'no will'
 }
 
-async function retainedAtSubscribe(subscriber: RawClient, filter: string, options: { rh?: number } = {}): Promise<number> {
+async function retainedAtSubscribe(
+  subscriber: RawClient,
+  filter: string,
+  options: { rh?: number } = {},
+): Promise<number> {
   const from = subscriber.received.length
   await subscriber.subscribe([{ topic: filter, qos: 1, ...options }])
   await subscriber.barrier()
   return subscriber.received.slice(from).filter((packet) => packet.cmd === 'publish').length
 }
 
-async function publishRetained(port: number, topic: string, payload: string, protocolVersion: 4 | 5 = 4): Promise<void> {
+async function publishRetained(
+  port: number,
+  topic: string,
+  payload: string,
+  protocolVersion: 4 | 5 = 4,
+): Promise<void> {
   const { client } = await RawClient.connect(port, { clientId: `pub-${unique()}`, protocolVersion })
   await using _client = client
   const messageId = client.messageId()
-  client.send({ cmd: 'publish', topic, payload: Buffer.from(payload), qos: 1, retain: true, dup: false, messageId } as Packet)
+  client.send({
+    cmd: 'publish',
+    topic,
+    payload: Buffer.from(payload),
+    qos: 1,
+    retain: true,
+    dup: false,
+    messageId,
+  } as Packet)
   await client.waitFor((packet) => packet.cmd === 'puback' && packet.messageId === messageId, deadlineMs, 'a PUBACK')
   await client.disconnect()
 }
@@ -71,11 +104,16 @@ export const claims: Claim[] = [
   {
     id: 'will-on-socket-close',
     file: 'lessons/05-last-will.mdx',
-    says: ['the TCP connection closes without DISCONNECT: the process crashed, was killed (`kill -9`), or exited without closing | yes, at once'],
+    says: [
+      'the TCP connection closes without DISCONNECT: the process crashed, was killed (`kill -9`), or exited without closing | yes, at once',
+    ],
     async experiment(port) {
       const status = `claims/${unique()}/status`
       await using watch = await watcher(port, status)
-      const { client } = await RawClient.connect(port, { clientId: `dev-${unique()}`, will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: false } })
+      const { client } = await RawClient.connect(port, {
+        clientId: `dev-${unique()}`,
+        will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: false },
+      })
       client.destroy()
       await watch.waitFor((packet) => packet.cmd === 'publish' && packet.topic === status, deadlineMs, 'the will')
       return 'will published'
@@ -85,11 +123,16 @@ export const claims: Claim[] = [
   {
     id: 'no-will-after-disconnect',
     file: 'lessons/05-last-will.mdx',
-    says: ['the client sends **DISCONNECT** (MQTT 5: reason code 0x00, *Normal disconnection*) | **no**: the broker discards it'],
+    says: [
+      'the client sends **DISCONNECT** (MQTT 5: reason code 0x00, *Normal disconnection*) | **no**: the broker discards it',
+    ],
     async experiment(port) {
       const status = `claims/${unique()}/status`
       await using watch = await watcher(port, status)
-      const { client } = await RawClient.connect(port, { clientId: `dev-${unique()}`, will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: false } })
+      const { client } = await RawClient.connect(port, {
+        clientId: `dev-${unique()}`,
+        will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: false },
+      })
       await client.disconnect()
       await watch.barrier()
       return watch.publishes(status).length > 0 ? 'will published' : 'no will'
@@ -104,7 +147,11 @@ export const claims: Claim[] = [
     async experiment(port) {
       const status = `claims/${unique()}/status`
       await using watch = await watcher(port, status)
-      const { client } = await RawClient.connect(port, { clientId: `dev-${unique()}`, protocolVersion: 5, will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: false } })
+      const { client } = await RawClient.connect(port, {
+        clientId: `dev-${unique()}`,
+        protocolVersion: 5,
+        will: { topic: status, payload: Buffer.from('offline'), qos: 1, retain: false },
+      })
       await client.disconnect(0x04)
       await watch.waitFor((packet) => packet.cmd === 'publish' && packet.topic === status, deadlineMs, 'the will')
       return 'will published'
@@ -114,14 +161,19 @@ export const claims: Claim[] = [
   {
     id: 'will-on-takeover-of-clean-session',
     file: 'lessons/05-last-will.mdx',
-    says: ['another client connects with the **same client id**, and the old session was clean (or the new connection starts clean) | yes'],
+    says: [
+      'another client connects with the **same client id**, and the old session was clean (or the new connection starts clean) | yes',
+    ],
     experiment: (port) => willOnTakeover(port, { clean: true }, 4),
     expected: () => 'will published',
   },
   {
     id: 'no-will-on-takeover-of-resumed-session',
     file: 'lessons/05-last-will.mdx',
-    says: ['another client connects with the **same client id** and resumes the old persistent session | **no** on Mosquitto', 'aedes 1.2 publishes it'],
+    says: [
+      'another client connects with the **same client id** and resumes the old persistent session | **no** on Mosquitto',
+      'aedes 1.2 publishes it',
+    ],
     experiment: (port) => willOnTakeover(port, { clean: false }, 4),
     expected: (broker) => (broker.product === 'mosquitto' ? 'no will' : 'will published'),
   },
@@ -174,9 +226,18 @@ export const claims: Claim[] = [
       const { client } = await RawClient.connect(port, { clientId: `worker-${unique()}`, protocolVersion: 5 })
       await using _client = client
       const messageId = client.messageId()
-      client.send({ cmd: 'subscribe', messageId, subscriptions: [{ topic: `$share/g/claims/${unique()}`, qos: 1, nl: true }] } as Packet)
+      client.send({
+        cmd: 'subscribe',
+        messageId,
+        subscriptions: [{ topic: `$share/g/claims/${unique()}`, qos: 1, nl: true }],
+      } as Packet)
       const answer = await Promise.race([
-        client.waitFor((packet) => packet.cmd === 'suback', deadlineMs, 'a SUBACK').then((suback) => `SUBACK ${(suback as { granted: number[] }).granted.map((code) => `0x${code.toString(16)}`).join(',')}`),
+        client
+          .waitFor((packet) => packet.cmd === 'suback', deadlineMs, 'a SUBACK')
+          .then(
+            (suback) =>
+              `SUBACK ${(suback as { granted: number[] }).granted.map((code) => `0x${code.toString(16)}`).join(',')}`,
+          ),
         client.waitForClose(deadlineMs).then(() => 'disconnected'),
       ]).catch((error: Error) => (client.isClosed ? 'disconnected' : error.message))
       return answer
@@ -186,19 +247,39 @@ export const claims: Claim[] = [
   {
     id: 'receive-maximum',
     file: 'lessons/09-mqtt-5-in-practice.mdx',
-    says: ['got **two**', 'after one PUBACK, Mosquitto 2.0.11 sent **two** more', 'Mosquitto 2.0.13 and later send one'],
+    says: [
+      'got **two**',
+      'after one PUBACK, Mosquitto 2.0.11 sent **two** more',
+      'Mosquitto 2.0.13 and later send one',
+    ],
     isMqtt5: true,
     async experiment(port) {
       const topic = `claims/${unique()}/window`
-      const { client: slow } = await RawClient.connect(port, { clientId: `slow-${unique()}`, protocolVersion: 5, properties: { receiveMaximum: 2 } })
+      const { client: slow } = await RawClient.connect(port, {
+        clientId: `slow-${unique()}`,
+        protocolVersion: 5,
+        properties: { receiveMaximum: 2 },
+      })
       await using _slow = slow
       await slow.subscribe([{ topic, qos: 1 }])
       const { client: publisher } = await RawClient.connect(port, { clientId: `pub-${unique()}`, protocolVersion: 5 })
       await using _publisher = publisher
       for (let i = 0; i < 5; i++) {
         const messageId = publisher.messageId()
-        publisher.send({ cmd: 'publish', topic, payload: Buffer.from(`m${i}`), qos: 1, retain: false, dup: false, messageId } as Packet)
-        await publisher.waitFor((packet) => packet.cmd === 'puback' && packet.messageId === messageId, deadlineMs, 'a PUBACK')
+        publisher.send({
+          cmd: 'publish',
+          topic,
+          payload: Buffer.from(`m${i}`),
+          qos: 1,
+          retain: false,
+          dup: false,
+          messageId,
+        } as Packet)
+        await publisher.waitFor(
+          (packet) => packet.cmd === 'puback' && packet.messageId === messageId,
+          deadlineMs,
+          'a PUBACK',
+        )
       }
       await slow.barrier()
       const first = slow.publishes(topic)
@@ -207,7 +288,8 @@ export const claims: Claim[] = [
       const afterOne = slow.publishes(topic).length - first.length
       return `first ${first.length}, after one PUBACK ${afterOne} more`
     },
-    expected: (broker) => (isMosquittoSince(broker, '2.0.13') ? 'first 2, after one PUBACK 1 more' : 'first 2, after one PUBACK 2 more'),
+    expected: (broker) =>
+      isMosquittoSince(broker, '2.0.13') ? 'first 2, after one PUBACK 1 more' : 'first 2, after one PUBACK 2 more',
   },
   {
     id: 'repeated-subscribe-resends-retained',
@@ -227,17 +309,22 @@ export const claims: Claim[] = [
   {
     id: 'retain-handling-on-repeat',
     file: 'lessons/09-mqtt-5-in-practice.mdx',
-    says: ['| `rh: 1`, subscribed twice (raw packets) | retained value once |', '| `rh: 0`, subscribed twice (raw packets) | retained value twice |'],
+    says: [
+      '| `rh: 1`, subscribed twice (raw packets) | retained value once |',
+      '| `rh: 0`, subscribed twice (raw packets) | retained value twice |',
+    ],
     isMqtt5: true,
     async experiment(port) {
       const topic = `claims/${unique()}/state`
       await publishRetained(port, topic, 'on', 5)
       const { client } = await RawClient.connect(port, { clientId: `sub-${unique()}`, protocolVersion: 5 })
       await using _client = client
-      const rh1 = (await retainedAtSubscribe(client, topic, { rh: 1 })) + (await retainedAtSubscribe(client, topic, { rh: 1 }))
+      const rh1 =
+        (await retainedAtSubscribe(client, topic, { rh: 1 })) + (await retainedAtSubscribe(client, topic, { rh: 1 }))
       const { client: other } = await RawClient.connect(port, { clientId: `sub-${unique()}`, protocolVersion: 5 })
       await using _other = other
-      const rh0 = (await retainedAtSubscribe(other, topic, { rh: 0 })) + (await retainedAtSubscribe(other, topic, { rh: 0 }))
+      const rh0 =
+        (await retainedAtSubscribe(other, topic, { rh: 0 })) + (await retainedAtSubscribe(other, topic, { rh: 0 }))
       return `rh 1: ${rh1}, rh 0: ${rh0}`
     },
     expected: () => 'rh 1: 1, rh 0: 2',
@@ -282,7 +369,11 @@ export const claims: Claim[] = [
   {
     id: 'overlapping-subscriptions',
     file: 'lessons/02-topics-and-wildcards.mdx',
-    says: ['Mosquitto 2.0.11 gave an MQTT 3.1.1 client one copy', 'an MQTT 5 client one copy per subscription', 'aedes 1.2 gave one copy'],
+    says: [
+      'Mosquitto 2.0.11 gave an MQTT 3.1.1 client one copy',
+      'an MQTT 5 client one copy per subscription',
+      'aedes 1.2 gave one copy',
+    ],
     async experiment(port) {
       const base = `claims/${unique()}`
       const { client } = await RawClient.connect(port, { clientId: `sub-${unique()}` })
@@ -292,7 +383,15 @@ export const claims: Claim[] = [
       const { client: publisher } = await RawClient.connect(port, { clientId: `pub-${unique()}` })
       await using _publisher = publisher
       const messageId = publisher.messageId()
-      publisher.send({ cmd: 'publish', topic: `${base}/x`, payload: Buffer.from('1'), qos: 1, retain: false, dup: false, messageId } as Packet)
+      publisher.send({
+        cmd: 'publish',
+        topic: `${base}/x`,
+        payload: Buffer.from('1'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        messageId,
+      } as Packet)
       await publisher.waitFor((packet) => packet.cmd === 'puback', deadlineMs, 'a PUBACK')
       await client.waitFor((packet) => packet.cmd === 'publish', deadlineMs, 'a copy')
       await client.barrier()
@@ -317,7 +416,15 @@ export const claims: Claim[] = [
       const { client: publisher } = await RawClient.connect(port, { clientId: `pub-${unique()}`, protocolVersion: 5 })
       await using _publisher = publisher
       const messageId = publisher.messageId()
-      publisher.send({ cmd: 'publish', topic: `${base}/x`, payload: Buffer.from('1'), qos: 1, retain: false, dup: false, messageId } as Packet)
+      publisher.send({
+        cmd: 'publish',
+        topic: `${base}/x`,
+        payload: Buffer.from('1'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        messageId,
+      } as Packet)
       await publisher.waitFor((packet) => packet.cmd === 'puback', deadlineMs, 'a PUBACK')
       await client.waitFor((packet) => packet.cmd === 'publish', deadlineMs, 'a copy')
       await client.barrier()
@@ -339,11 +446,23 @@ export const claims: Claim[] = [
       await using _publisher = publisher
       publisher.send({ cmd: 'publish', topic, payload: Buffer.from('q0'), qos: 0, retain: false, dup: false } as Packet)
       const messageId = publisher.messageId()
-      publisher.send({ cmd: 'publish', topic, payload: Buffer.from('q1'), qos: 1, retain: false, dup: false, messageId } as Packet)
+      publisher.send({
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from('q1'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        messageId,
+      } as Packet)
       await publisher.waitFor((packet) => packet.cmd === 'puback', deadlineMs, 'a PUBACK')
       const { client: back } = await RawClient.connect(port, { clientId: id, clean: false })
       await using _back = back
-      await back.waitFor((packet) => packet.cmd === 'publish' && packet.payload.toString() === 'q1', deadlineMs, 'the queued QoS 1 message')
+      await back.waitFor(
+        (packet) => packet.cmd === 'publish' && packet.payload.toString() === 'q1',
+        deadlineMs,
+        'the queued QoS 1 message',
+      )
       await back.barrier()
       const kept = back.publishes(topic).map((packet) => packet.payload.toString())
       return kept.includes('q0') ? 'QoS 0 kept' : 'QoS 0 dropped'
@@ -362,13 +481,23 @@ export const claims: Claim[] = [
       const { client: publisher } = await RawClient.connect(port, { clientId: `pub-${unique()}` })
       await using _publisher = publisher
       const messageId = publisher.messageId()
-      publisher.send({ cmd: 'publish', topic, payload: Buffer.from('opened'), qos: 1, retain: false, dup: false, messageId } as Packet)
+      publisher.send({
+        cmd: 'publish',
+        topic,
+        payload: Buffer.from('opened'),
+        qos: 1,
+        retain: false,
+        dup: false,
+        messageId,
+      } as Packet)
       await first.client.waitFor((packet) => packet.cmd === 'publish', deadlineMs, 'the message')
       // No PUBACK: the connection dies with the message in flight.
       first.client.destroy()
       const { client: back } = await RawClient.connect(port, { clientId: id, clean: false })
       await using _back = back
-      const resent = (await back.waitFor((packet) => packet.cmd === 'publish', deadlineMs, 'the re-sent message')) as { dup: boolean }
+      const resent = (await back.waitFor((packet) => packet.cmd === 'publish', deadlineMs, 'the re-sent message')) as {
+        dup: boolean
+      }
       return `re-sent with dup=${resent.dup ? 1 : 0}`
     },
     expected: (broker) => `re-sent with dup=${broker.product === 'mosquitto' ? 1 : 0}`,
@@ -376,7 +505,10 @@ export const claims: Claim[] = [
   {
     id: 'empty-client-id',
     file: 'lessons/01-mqtt-in-a-nutshell.mdx',
-    says: ['Mosquitto and aedes do', 'An empty id with a persistent session must be refused with code 2 [MQTT-3.1.3-8]: Mosquitto does, aedes 1.2 accepts it'],
+    says: [
+      'Mosquitto and aedes do',
+      'An empty id with a persistent session must be refused with code 2 [MQTT-3.1.3-8]: Mosquitto does, aedes 1.2 accepts it',
+    ],
     async experiment(port) {
       const clean = await RawClient.connect(port, { clientId: '', clean: true })
       clean.client.destroy()
@@ -391,6 +523,7 @@ export const claims: Claim[] = [
       const code = (packet: Packet) => (packet as { returnCode: number }).returnCode
       return `clean session: CONNACK ${code(clean.connack)}, persistent session: CONNACK ${code(kept.connack)}`
     },
-    expected: (broker) => `clean session: CONNACK 0, persistent session: CONNACK ${broker.product === 'mosquitto' ? 2 : 0}`,
+    expected: (broker) =>
+      `clean session: CONNACK 0, persistent session: CONNACK ${broker.product === 'mosquitto' ? 2 : 0}`,
   },
 ]

@@ -37,7 +37,12 @@ export class RawClient implements AsyncDisposable {
   }
 
   /** Connects and waits for the CONNACK (returned; a refusal is a CONNACK too). */
-  static async connect(port: number, connect: Omit<IConnectPacket, 'cmd'>, timeoutMs = 5000, rewrite?: (connect: Buffer) => Buffer): Promise<{ client: RawClient; connack: Packet }> {
+  static async connect(
+    port: number,
+    connect: Omit<IConnectPacket, 'cmd'>,
+    timeoutMs = 5000,
+    rewrite?: (connect: Buffer) => Buffer,
+  ): Promise<{ client: RawClient; connack: Packet }> {
     const socket = net.connect(port, '127.0.0.1')
     await new Promise<void>((resolve, reject) => {
       socket.once('connect', resolve)
@@ -45,7 +50,10 @@ export class RawClient implements AsyncDisposable {
     })
     const protocolVersion = (connect.protocolVersion ?? 4) as ProtocolVersion
     const client = new RawClient(socket, protocolVersion)
-    const bytes = generatePacket({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, keepalive: 60, clean: true, ...connect } as Packet, { protocolVersion })
+    const bytes = generatePacket(
+      { cmd: 'connect', protocolId: 'MQTT', protocolVersion, keepalive: 60, clean: true, ...connect } as Packet,
+      { protocolVersion },
+    )
     socket.write(rewrite ? rewrite(bytes) : bytes)
     const connack = await client.waitFor((packet) => packet.cmd === 'connack', timeoutMs, 'a CONNACK')
     return { client, connack }
@@ -65,9 +73,15 @@ export class RawClient implements AsyncDisposable {
       const check = () => {
         const found = this.received.slice(from).find(match)
         if (found) return done(() => resolve(found))
-        if (this.isClosed) return done(() => reject(new Error(`the broker closed the connection before ${what} arrived (received: ${this.describe()})`)))
+        if (this.isClosed)
+          return done(() =>
+            reject(new Error(`the broker closed the connection before ${what} arrived (received: ${this.describe()})`)),
+          )
       }
-      const timer = setTimeout(() => done(() => reject(new Error(`no ${what} within ${timeoutMs} ms (received: ${this.describe()})`))), timeoutMs)
+      const timer = setTimeout(
+        () => done(() => reject(new Error(`no ${what} within ${timeoutMs} ms (received: ${this.describe()})`))),
+        timeoutMs,
+      )
       const done = (settle: () => void) => {
         clearTimeout(timer)
         this.listeners.delete(check)
@@ -106,16 +120,27 @@ export class RawClient implements AsyncDisposable {
     await this.waitFor((packet) => packet.cmd === 'pingresp', timeoutMs, 'a PINGRESP', from)
   }
 
-  async subscribe(subscriptions: { topic: string; qos: 0 | 1 | 2; nl?: boolean; rap?: boolean; rh?: number }[], timeoutMs = 5000): Promise<Packet> {
+  async subscribe(
+    subscriptions: { topic: string; qos: 0 | 1 | 2; nl?: boolean; rap?: boolean; rh?: number }[],
+    timeoutMs = 5000,
+  ): Promise<Packet> {
     const messageId = this.messageId()
     const from = this.received.length
     this.send({ cmd: 'subscribe', messageId, subscriptions } as Packet)
-    return this.waitFor((packet) => packet.cmd === 'suback' && packet.messageId === messageId, timeoutMs, 'a SUBACK', from)
+    return this.waitFor(
+      (packet) => packet.cmd === 'suback' && packet.messageId === messageId,
+      timeoutMs,
+      'a SUBACK',
+      from,
+    )
   }
 
   /** The PUBLISH packets received on `topic` (all of them without a topic). */
   publishes(topic?: string): mqttPacket.IPublishPacket[] {
-    return this.received.filter((packet): packet is mqttPacket.IPublishPacket => packet.cmd === 'publish' && (topic === undefined || packet.topic === topic))
+    return this.received.filter(
+      (packet): packet is mqttPacket.IPublishPacket =>
+        packet.cmd === 'publish' && (topic === undefined || packet.topic === topic),
+    )
   }
 
   /** Sends DISCONNECT, then closes the socket. */
@@ -137,7 +162,15 @@ export class RawClient implements AsyncDisposable {
   }
 
   describe(): string {
-    return this.received.map((packet) => (packet.cmd === 'publish' ? `publish(${packet.topic},qos${packet.qos},retain=${packet.retain ? 1 : 0})` : packet.cmd)).join(' ') || 'nothing'
+    return (
+      this.received
+        .map((packet) =>
+          packet.cmd === 'publish'
+            ? `publish(${packet.topic},qos${packet.qos},retain=${packet.retain ? 1 : 0})`
+            : packet.cmd,
+        )
+        .join(' ') || 'nothing'
+    )
   }
 
   private notify(): void {

@@ -26,7 +26,9 @@ describe('npm run grade: environment errors are exit 2, found before grading', (
     for (const file of ['/proc/forbidden/j.xml', path.join(folder('junit'), 'a-file/j.xml')]) {
       if (file.includes('a-file')) writeFileSync(path.dirname(file), 'not a folder')
       const startedAt = performance.now()
-      const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'embedded', '--junit', file], { timeoutMs: 20_000 })
+      const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'embedded', '--junit', file], {
+        timeoutMs: 20_000,
+      })
       expect(result.exitCode, result.stderr).toBe(2)
       expect(result.stderr).toContain(`error: --junit ${file} cannot be written`)
       expect(result.stderr).toContain('what to do: give --junit a file in a folder you can write to')
@@ -35,7 +37,7 @@ describe('npm run grade: environment errors are exit 2, found before grading', (
     }
   })
 
-  it('a --cmd whose interpreter does not exist is the machine\'s problem (exit 2), not the student\'s', async () => {
+  it("a --cmd whose interpreter does not exist is the machine's problem (exit 2), not the student's", async () => {
     const dir = folder('cmd')
     writeFileSync(path.join(dir, 'main.py'), 'print("hi")\n')
     for (const command of ['python9 main.py', './missing.sh', 'python9 main.py | cat']) {
@@ -53,7 +55,9 @@ describe('npm run grade: environment errors are exit 2, found before grading', (
       })
     })
     for (const dockerHost of [`tcp://127.0.0.1:${closed}`, 'unix:///nonexistent/docker.sock']) {
-      const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'container'], { env: { DOCKER_HOST: dockerHost } })
+      const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'container'], {
+        env: { DOCKER_HOST: dockerHost },
+      })
       expect(result.exitCode, result.stdout).toBe(2)
       expect(result.stdout).toContain(`DOCKER_HOST=${dockerHost} does not answer`)
     }
@@ -61,8 +65,20 @@ describe('npm run grade: environment errors are exit 2, found before grading', (
 
   it('raw escape codes and carriage returns from a program reach the console escaped', async () => {
     const dir = folder('escapes')
-    writeFileSync(path.join(dir, 'main.js'), 'process.stdout.write("\\u001b[2J\\rAll checks passed\\u0007\\n"); process.exit(1)\n')
-    const result = await runCli(['grade', 'ex1', '--dir', dir, '--broker', 'embedded', '--cmd', `${process.execPath} main.js`])
+    writeFileSync(
+      path.join(dir, 'main.js'),
+      'process.stdout.write("\\u001b[2J\\rAll checks passed\\u0007\\n"); process.exit(1)\n',
+    )
+    const result = await runCli([
+      'grade',
+      'ex1',
+      '--dir',
+      dir,
+      '--broker',
+      'embedded',
+      '--cmd',
+      `${process.execPath} main.js`,
+    ])
     expect(result.exitCode).toBe(1)
     expect(result.stdout).not.toMatch(/[\u001b\r\u0007]/)
     expect(result.stdout).toContain('\\x1b[2J\\rAll checks passed\\x07')

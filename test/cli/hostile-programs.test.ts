@@ -13,7 +13,8 @@ import { courseRoot, runCli } from '../support/run-cli.ts'
  * program marks itself and its children with a unique word in their command lines, so the test can tell from
  * /proc, afterwards, whether anything of it survived.
  */
-const hasBubblewrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', 'true']).status === 0
+const hasBubblewrap =
+  spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--proc', '/proc', '--dev', '/dev', 'true']).status === 0
 const isRequired = process.env.CI === 'true'
 const folders: string[] = []
 afterAll(() => {
@@ -29,11 +30,28 @@ function hostile(source: string): string {
 }
 
 /** Grades `dir` as ex1 with `node hostile.js <marker>`, on aedes. */
-function grade(dir: string, marker: string, extra: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) {
-  return runCli(['grade', 'ex1', '--dir', dir, '--broker', 'embedded', '--cmd', `${process.execPath} hostile.js ${marker}`, ...(extra.args ?? [])], {
-    env: extra.env ?? {},
-    timeoutMs: extra.timeoutMs ?? 60_000,
-  })
+function grade(
+  dir: string,
+  marker: string,
+  extra: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+) {
+  return runCli(
+    [
+      'grade',
+      'ex1',
+      '--dir',
+      dir,
+      '--broker',
+      'embedded',
+      '--cmd',
+      `${process.execPath} hostile.js ${marker}`,
+      ...(extra.args ?? []),
+    ],
+    {
+      env: extra.env ?? {},
+      timeoutMs: extra.timeoutMs ?? 60_000,
+    },
+  )
 }
 
 /** The pids of live processes whose command line holds `marker`. */
@@ -72,26 +90,36 @@ setTimeout(() => process.exit(1), 100)
 `
 
 // bubblewrap; and, as root, a uid of its own per grade without bubblewrap (--sandbox uid).
-const sandboxModes = [{ mode: 'bwrap', available: hasBubblewrap }, ...(process.getuid?.() === 0 ? [{ mode: 'uid', available: true }] : [])]
+const sandboxModes = [
+  { mode: 'bwrap', available: hasBubblewrap },
+  ...(process.getuid?.() === 0 ? [{ mode: 'uid', available: true }] : []),
+]
 
 describe.each(sandboxModes)('hostile programs, in the sandbox: --sandbox $mode', ({ mode, available }) => {
-  const gradeIn = (dir: string, marker: string, extra: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}) => grade(dir, marker, { ...extra, args: ['--sandbox', mode, ...(extra.args ?? [])] })
+  const gradeIn = (
+    dir: string,
+    marker: string,
+    extra: { args?: string[]; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  ) => grade(dir, marker, { ...extra, args: ['--sandbox', mode, ...(extra.args ?? [])] })
   it.skipIf(!available && !isRequired)(`${mode} works where every sandbox is required (CI)`, () => {
     expect(available, 'apt-get install bubblewrap').toBe(true)
   })
 
-  it.skipIf(!available && !isRequired)('a daemon that keeps stdout open, or ignores stdio, dies with the program: the grader never waits for it', async () => {
-    const marker = `hostile-${randomUUID()}`
-    try {
-      const startedAt = performance.now()
-      const result = await gradeIn(hostile(daemons), marker)
-      expect(result.exitCode).toBe(1)
-      expect(performance.now() - startedAt).toBeLessThan(30_000)
-      expect(survivors(marker)).toEqual([])
-    } finally {
-      endSurvivors(marker)
-    }
-  })
+  it.skipIf(!available && !isRequired)(
+    'a daemon that keeps stdout open, or ignores stdio, dies with the program: the grader never waits for it',
+    async () => {
+      const marker = `hostile-${randomUUID()}`
+      try {
+        const startedAt = performance.now()
+        const result = await gradeIn(hostile(daemons), marker)
+        expect(result.exitCode).toBe(1)
+        expect(performance.now() - startedAt).toBeLessThan(30_000)
+        expect(survivors(marker)).toEqual([])
+      } finally {
+        endSurvivors(marker)
+      }
+    },
+  )
 
   it.skipIf(!available && !isRequired)("cannot read the grader's environment or write to its output", async () => {
     const marker = `hostile-${randomUUID()}`
@@ -114,13 +142,15 @@ process.exit(1)
     expect(result.stdout.split('\n')).not.toContain('All checks passed')
   })
 
-  it.skipIf(!available && !isRequired)('cannot change the course, read the solutions or write to the home folder', async () => {
-    const marker = `hostile-${randomUUID()}`
-    const canary = path.join(courseRoot, `grader/.canary-${randomUUID()}`)
-    const homeCanary = path.join(os.homedir(), `.mqtt-course-canary-${randomUUID()}`)
-    writeFileSync(canary, 'untouched')
-    try {
-      const source = `
+  it.skipIf(!available && !isRequired)(
+    'cannot change the course, read the solutions or write to the home folder',
+    async () => {
+      const marker = `hostile-${randomUUID()}`
+      const canary = path.join(courseRoot, `grader/.canary-${randomUUID()}`)
+      const homeCanary = path.join(os.homedir(), `.mqtt-course-canary-${randomUUID()}`)
+      writeFileSync(canary, 'untouched')
+      try {
+        const source = `
 const fs = require('node:fs')
 const tries = {
   'rewrite the grader': () => fs.writeFileSync(${JSON.stringify(canary)}, 'pwned'),
@@ -133,18 +163,19 @@ for (const [what, attempt] of Object.entries(tries)) {
 }
 process.exit(1)
 `
-      const result = await gradeIn(hostile(source), marker)
-      expect(result.exitCode).toBe(1)
-      expect(readFileSync(canary, 'utf8')).toBe('untouched')
-      expect(existsSync(homeCanary)).toBe(false)
-      expect(result.stdout).not.toContain('MANAGED TO read a solution')
-      expect(result.stdout).not.toContain('MANAGED TO read a mutant')
-      expect(result.stdout).toContain('refused: read a solution')
-    } finally {
-      rmSync(canary, { force: true })
-      rmSync(homeCanary, { force: true })
-    }
-  })
+        const result = await gradeIn(hostile(source), marker)
+        expect(result.exitCode).toBe(1)
+        expect(readFileSync(canary, 'utf8')).toBe('untouched')
+        expect(existsSync(homeCanary)).toBe(false)
+        expect(result.stdout).not.toContain('MANAGED TO read a solution')
+        expect(result.stdout).not.toContain('MANAGED TO read a mutant')
+        expect(result.stdout).toContain('refused: read a solution')
+      } finally {
+        rmSync(canary, { force: true })
+        rmSync(homeCanary, { force: true })
+      }
+    },
+  )
 
   it.skipIf(!available && !isRequired)('cannot stop the grader with SIGSTOP', async () => {
     const marker = `hostile-${randomUUID()}`
@@ -161,19 +192,22 @@ process.exit(1)
     expect(result.exitCode).toBe(1)
   })
 
-  it.skipIf(!available && !isRequired)('cannot take the memory of the machine: it is stopped at the limit (a cgroup, or the grader watching), and the report says why', async () => {
-    const marker = `hostile-${randomUUID()}`
-    const source = `
+  it.skipIf(!available && !isRequired)(
+    'cannot take the memory of the machine: it is stopped at the limit (a cgroup, or the grader watching), and the report says why',
+    async () => {
+      const marker = `hostile-${randomUUID()}`
+      const source = `
 const chunks = []
 for (let i = 0; i < 48; i++) chunks.push(Buffer.alloc(64 * 1024 * 1024, i))
 console.log('allocated ' + chunks.length * 64 + ' MiB')
 process.exit(1)
 `
-    const result = await gradeIn(hostile(source), marker)
-    expect(result.exitCode).toBe(1)
-    expect(result.stdout).toContain('was killed for using more than 512 MiB of memory')
-    expect(result.stdout).not.toContain('allocated 3072 MiB')
-  })
+      const result = await gradeIn(hostile(source), marker)
+      expect(result.exitCode).toBe(1)
+      expect(result.stdout).toContain('was killed for using more than 512 MiB of memory')
+      expect(result.stdout).not.toContain('allocated 3072 MiB')
+    },
+  )
 })
 
 describe('without a sandbox', () => {
@@ -190,14 +224,21 @@ describe('without a sandbox', () => {
   })
 
   it('where bubblewrap is missing, auto says once what programs run in instead: a uid of their own as root, nothing as a plain user', async () => {
-    const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'embedded'], { env: { PATH: path.dirname(process.execPath) } })
+    const result = await runCli(['grade', 'ex1', '--solution', '--broker', 'embedded'], {
+      env: { PATH: path.dirname(process.execPath) },
+    })
     expect(result.exitCode).toBe(0)
-    const note = process.getuid?.() === 0 ? /note: student programs run as a uid of their own, without bubblewrap/g : /note: student programs run without a sandbox here/g
+    const note =
+      process.getuid?.() === 0
+        ? /note: student programs run as a uid of their own, without bubblewrap/g
+        : /note: student programs run without a sandbox here/g
     expect(result.stdout.match(note)).toHaveLength(1)
   })
 
   it('--sandbox bwrap where bubblewrap is missing is an environment error (exit 2)', async () => {
-    const result = await runCli(['grade', 'ex1', '--solution', '--sandbox', 'bwrap'], { env: { PATH: path.dirname(process.execPath) } })
+    const result = await runCli(['grade', 'ex1', '--solution', '--sandbox', 'bwrap'], {
+      env: { PATH: path.dirname(process.execPath) },
+    })
     expect(result.exitCode).toBe(2)
     expect(result.stderr).toContain('error: --sandbox bwrap needs bubblewrap')
   })

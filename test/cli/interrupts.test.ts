@@ -15,8 +15,10 @@ import { courseRoot } from '../support/run-cli.ts'
  */
 const brokers = await detectBrokers()
 // In CI every broker is required: a missing one fails its tests instead of skipping them.
-const hasContainer = isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'container' && broker.isAvailable)
-const hasMosquitto = isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
+const hasContainer =
+  isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'container' && broker.isAvailable)
+const hasMosquitto =
+  isEveryBrokerRequired || brokers.some((broker) => broker.kind === 'mosquitto' && broker.isAvailable)
 const folders: string[] = []
 afterAll(() => {
   for (const folder of folders) rmSync(folder, { recursive: true, force: true })
@@ -47,8 +49,8 @@ function startCommand(command: 'grade' | 'watch', args: string[], tmpdir = newTm
   })
   let stdout = ''
   child.stdout!.setEncoding('utf8').on('data', (text: string) => (stdout += text))
-  let stderr = ""
-  child.stderr!.setEncoding("utf8").on("data", (text: string) => (stderr += text))
+  let stderr = ''
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (stderr += text))
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   return { child, tmpdir, stdout: () => stdout + stderr, exited }
 }
@@ -75,7 +77,11 @@ function ourFolders(tmpdir: string): string[] {
 
 /** Containers this grader process created (their run label starts with its pid), running or not. */
 function containersOf(pid: number | undefined): string[] {
-  const out = execFileSync('docker', ['ps', '-a', '--filter', 'label=org.mqtt-course.run', '--format', '{{.ID}} {{.Label "org.mqtt-course.run"}}'], { encoding: 'utf8' })
+  const out = execFileSync(
+    'docker',
+    ['ps', '-a', '--filter', 'label=org.mqtt-course.run', '--format', '{{.ID}} {{.Label "org.mqtt-course.run"}}'],
+    { encoding: 'utf8' },
+  )
   return out
     .split('\n')
     .filter((line) => line.split(' ')[1]?.startsWith(`${pid}-`))
@@ -86,8 +92,23 @@ function containersOf(pid: number | undefined): string[] {
  * Docker's own events for containers with our run label, watched from before the grader starts (no race):
  * `seen(prefix)` resolves on the first `action` of a container whose label starts with `prefix`.
  */
-function watchDockerEvents(action: string): { seen(labelPrefix: string, timeoutMs?: number): Promise<void>; stop(): void } {
-  const events = spawn('docker', ['events', '--filter', `event=${action}`, '--filter', 'label=org.mqtt-course.run', '--format', '{{index .Actor.Attributes "org.mqtt-course.run"}}'], { stdio: ['ignore', 'pipe', 'ignore'] })
+function watchDockerEvents(action: string): {
+  seen(labelPrefix: string, timeoutMs?: number): Promise<void>
+  stop(): void
+} {
+  const events = spawn(
+    'docker',
+    [
+      'events',
+      '--filter',
+      `event=${action}`,
+      '--filter',
+      'label=org.mqtt-course.run',
+      '--format',
+      '{{index .Actor.Attributes "org.mqtt-course.run"}}',
+    ],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  )
   let lines = ''
   events.stdout.setEncoding('utf8').on('data', (text: string) => (lines += text))
   return {
@@ -99,7 +120,10 @@ function watchDockerEvents(action: string): { seen(labelPrefix: string, timeoutM
           events.stdout.off('data', check)
           resolve()
         }
-        const timer = setTimeout(() => reject(new Error(`no container ${action} event within ${timeoutMs} ms`)), timeoutMs)
+        const timer = setTimeout(
+          () => reject(new Error(`no container ${action} event within ${timeoutMs} ms`)),
+          timeoutMs,
+        )
         events.stdout.on('data', check)
         check()
       }),
@@ -107,43 +131,50 @@ function watchDockerEvents(action: string): { seen(labelPrefix: string, timeoutM
   }
 }
 
-describe.skipIf(!hasContainer)(`interrupting a --broker container run${hasContainer ? '' : ' (skipped: no Docker)'}`, () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
-    it(`${signal} while checks run: no container, no temporary folder, exit ${code}`, async () => {
-      const run = startGrade(['ex1', '--broker', 'container'])
-      await until(run, () => run.stdout().includes('✗ connects') || run.stdout().includes('✓ types'))
-      expect(containersOf(run.child.pid)).not.toEqual([])
-      run.child.kill(signal)
-      expect(await run.exited).toBe(code)
+describe.skipIf(!hasContainer)(
+  `interrupting a --broker container run${hasContainer ? '' : ' (skipped: no Docker)'}`,
+  () => {
+    for (const [signal, code] of [
+      ['SIGINT', 130],
+      ['SIGTERM', 143],
+      ['SIGHUP', 129],
+    ] as const) {
+      it(`${signal} while checks run: no container, no temporary folder, exit ${code}`, async () => {
+        const run = startGrade(['ex1', '--broker', 'container'])
+        await until(run, () => run.stdout().includes('✗ connects') || run.stdout().includes('✓ types'))
+        expect(containersOf(run.child.pid)).not.toEqual([])
+        run.child.kill(signal)
+        expect(await run.exited).toBe(code)
+        expect(containersOf(run.child.pid)).toEqual([])
+        expect(ourFolders(run.tmpdir)).toEqual([])
+      })
+    }
+
+    it('SIGTERM while the container is being created or started: none is left', async () => {
+      const created = watchDockerEvents('create')
+      const run = startGrade(['ex9', '--broker', 'container', '--solution'])
+      try {
+        // The moment Docker has created the container, before the grader has a handle on it: Docker's own event.
+        await created.seen(`${run.child.pid}-`)
+      } finally {
+        created.stop()
+      }
+      run.child.kill('SIGTERM')
+      expect(await run.exited, run.stdout()).toBe(143)
       expect(containersOf(run.child.pid)).toEqual([])
       expect(ourFolders(run.tmpdir)).toEqual([])
     })
-  }
 
-  it('SIGTERM while the container is being created or started: none is left', async () => {
-    const created = watchDockerEvents('create')
-    const run = startGrade(['ex9', '--broker', 'container', '--solution'])
-    try {
-      // The moment Docker has created the container, before the grader has a handle on it: Docker's own event.
-      await created.seen(`${run.child.pid}-`)
-    } finally {
-      created.stop()
-    }
-    run.child.kill('SIGTERM')
-    expect(await run.exited, run.stdout()).toBe(143)
-    expect(containersOf(run.child.pid)).toEqual([])
-    expect(ourFolders(run.tmpdir)).toEqual([])
-  })
-
-  it('piped into head -1: grading goes on, nothing is left, and the exit code is the verdict', async () => {
-    const run = startGrade(['ex1', '--broker', 'container'])
-    await until(run, () => run.stdout().includes('\n'))
-    run.child.stdout!.destroy()
-    expect(await run.exited).toBe(1)
-    expect(containersOf(run.child.pid)).toEqual([])
-    expect(ourFolders(run.tmpdir)).toEqual([])
-  })
-})
+    it('piped into head -1: grading goes on, nothing is left, and the exit code is the verdict', async () => {
+      const run = startGrade(['ex1', '--broker', 'container'])
+      await until(run, () => run.stdout().includes('\n'))
+      run.child.stdout!.destroy()
+      expect(await run.exited).toBe(1)
+      expect(containersOf(run.child.pid)).toEqual([])
+      expect(ourFolders(run.tmpdir)).toEqual([])
+    })
+  },
+)
 
 describe('interrupting an embedded run', () => {
   it('SIGINT: no temporary folder and no program is left, exit 130', async () => {
@@ -155,7 +186,10 @@ describe('interrupting an embedded run', () => {
   })
 
   it('piped into head -1, a passing run exits 0 and a failing one 1', async () => {
-    for (const [args, code] of [[['ex1', '--solution'], 0], [['ex1'], 1]] as const) {
+    for (const [args, code] of [
+      [['ex1', '--solution'], 0],
+      [['ex1'], 1],
+    ] as const) {
       const run = startGrade([...args, '--broker', 'embedded'])
       await until(run, () => run.stdout().includes('\n'))
       run.child.stdout!.destroy()
@@ -210,7 +244,10 @@ async function killAndGradeAgain(run: Run): Promise<string[]> {
 function hangingSubmission(): { dir: string } {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-hang-'))
   folders.push(dir)
-  writeFileSync(path.join(dir, 'main.ts'), "import mqtt from 'mqtt'\nmqtt.connect(process.env.MQTT_URL!, { clientId: process.env.CLIENT_ID })\nsetInterval(() => {}, 1000)\n")
+  writeFileSync(
+    path.join(dir, 'main.ts'),
+    "import mqtt from 'mqtt'\nmqtt.connect(process.env.MQTT_URL!, { clientId: process.env.CLIENT_ID })\nsetInterval(() => {}, 1000)\n",
+  )
   return { dir }
 }
 
@@ -237,32 +274,40 @@ describe('SIGKILL: nothing of the killed grader outlives it for long', () => {
     expect(started.join('\n')).toContain('main.ts')
   })
 
-  it.skipIf(!hasMosquitto)('mosquitto: Mosquitto and the program die with the grader; the next grade removes its folders (a config, a workspace)', async () => {
-    const submission = hangingSubmission()
-    const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'mosquitto'])
-    await brokerAndProgramUp(run, submission)
-    const started = await killAndGradeAgain(run)
-    expect(started.join('\n')).toMatch(/mosquitto -c \S+\/mqtt-course-mosquitto-pid\d+-/)
-    expect(started.join('\n')).toContain('main.ts')
-  })
+  it.skipIf(!hasMosquitto)(
+    'mosquitto: Mosquitto and the program die with the grader; the next grade removes its folders (a config, a workspace)',
+    async () => {
+      const submission = hangingSubmission()
+      const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'mosquitto'])
+      await brokerAndProgramUp(run, submission)
+      const started = await killAndGradeAgain(run)
+      expect(started.join('\n')).toMatch(/mosquitto -c \S+\/mqtt-course-mosquitto-pid\d+-/)
+      expect(started.join('\n')).toContain('main.ts')
+    },
+  )
 
   it.skipIf(!hasMosquitto)('mosquitto, ex9: the TLS folder with its private key goes with the next grade', async () => {
     const run = startGrade(['ex9', '--broker', 'mosquitto', '--solution'])
     await until(run, () => /✓ \S+/.test(run.stdout()))
-    expect(foldersOwnedBy(run.tmpdir, run.child.pid).filter((name) => name.startsWith('mqtt-course-tls-'))).not.toEqual([])
+    expect(foldersOwnedBy(run.tmpdir, run.child.pid).filter((name) => name.startsWith('mqtt-course-tls-'))).not.toEqual(
+      [],
+    )
     await killAndGradeAgain(run)
   })
 
-  it.skipIf(!hasContainer)('container, while checks run: the next grade removes the container and the folders', async () => {
-    const submission = hangingSubmission()
-    const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'container'])
-    await brokerAndProgramUp(run, submission)
-    await killWithSigkill(run)
-    // Nothing stopped it: the next grade does.
-    expect(containersOf(run.child.pid)).not.toEqual([])
-    await gradeAgain(run)
-    expect(containersOf(run.child.pid)).toEqual([])
-  })
+  it.skipIf(!hasContainer)(
+    'container, while checks run: the next grade removes the container and the folders',
+    async () => {
+      const submission = hangingSubmission()
+      const run = startGrade(['ex1', '--dir', submission.dir, '--broker', 'container'])
+      await brokerAndProgramUp(run, submission)
+      await killWithSigkill(run)
+      // Nothing stopped it: the next grade does.
+      expect(containersOf(run.child.pid)).not.toEqual([])
+      await gradeAgain(run)
+      expect(containersOf(run.child.pid)).toEqual([])
+    },
+  )
 
   it.skipIf(!hasContainer)('container, while it is being created: the next grade removes it', async () => {
     const created = watchDockerEvents('create')
@@ -278,13 +323,16 @@ describe('SIGKILL: nothing of the killed grader outlives it for long', () => {
     expect(containersOf(run.child.pid)).toEqual([])
   })
 
-  it.skipIf(!hasMosquitto)('watch: its warm Mosquitto, type checker and waiting program die with it; the next grade removes its folders', async () => {
-    const copy = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-watch-'))
-    folders.push(copy)
-    cpSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution'), copy, { recursive: true })
-    const run = startCommand('watch', ['ex1', '--dir', copy, '--broker', 'mosquitto'])
-    await until(run, () => run.stdout().includes('[watch] waiting for changes'))
-    const started = await killAndGradeAgain(run)
-    expect(started.join('\n')).toMatch(/mosquitto -c /)
-  })
+  it.skipIf(!hasMosquitto)(
+    'watch: its warm Mosquitto, type checker and waiting program die with it; the next grade removes its folders',
+    async () => {
+      const copy = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-interrupt-watch-'))
+      folders.push(copy)
+      cpSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution'), copy, { recursive: true })
+      const run = startCommand('watch', ['ex1', '--dir', copy, '--broker', 'mosquitto'])
+      await until(run, () => run.stdout().includes('[watch] waiting for changes'))
+      const started = await killAndGradeAgain(run)
+      expect(started.join('\n')).toMatch(/mosquitto -c /)
+    },
+  )
 })

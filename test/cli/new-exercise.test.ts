@@ -42,9 +42,12 @@ export default defineExercise<{ CLIENT_ID: string; TOPIC: string }>({
   ],
 })
 `,
-  'README.md': '# A greeting\n\n## Your task\n\n1. Publish "hello" on `TOPIC` (**greets**).\n\n## Inputs\n\n| variable | meaning |\n|---|---|\n| `MQTT_URL` | the broker |\n| `TOPIC` | where to greet |\n\n## Done when\n\n- **greets**: the grader sees the PUBLISH.\n\n## Run it\n\n`npm run grade -- ex12`\n',
-  'starter/main.ts': "import mqtt from 'mqtt'\n\nconst client = mqtt.connect(process.env.MQTT_URL!, { clientId: process.env.CLIENT_ID })\n// TODO: publish \"hello\" on process.env.TOPIC once connected.\nclient.on('connect', () => {})\n",
-  'solution/main.ts': "import mqtt from 'mqtt'\n\nconst client = mqtt.connect(process.env.MQTT_URL!, { clientId: process.env.CLIENT_ID })\nclient.on('connect', () => client.publish(process.env.TOPIC!, 'hello'))\n",
+  'README.md':
+    '# A greeting\n\n## Your task\n\n1. Publish "hello" on `TOPIC` (**greets**).\n\n## Inputs\n\n| variable | meaning |\n|---|---|\n| `MQTT_URL` | the broker |\n| `TOPIC` | where to greet |\n\n## Done when\n\n- **greets**: the grader sees the PUBLISH.\n\n## Run it\n\n`npm run grade -- ex12`\n',
+  'starter/main.ts':
+    "import mqtt from 'mqtt'\n\nconst client = mqtt.connect(process.env.MQTT_URL!, { clientId: process.env.CLIENT_ID })\n// TODO: publish \"hello\" on process.env.TOPIC once connected.\nclient.on('connect', () => {})\n",
+  'solution/main.ts':
+    "import mqtt from 'mqtt'\n\nconst client = mqtt.connect(process.env.MQTT_URL!, { clientId: process.env.CLIENT_ID })\nclient.on('connect', () => client.publish(process.env.TOPIC!, 'hello'))\n",
 }
 for (const [name, text] of Object.entries(files)) {
   mkdirSync(path.dirname(path.join(folder, name)), { recursive: true })
@@ -52,13 +55,21 @@ for (const [name, text] of Object.entries(files)) {
 }
 
 describe('a new exercise is its folder', () => {
-  it('is graded by number: the solution passes, the starter fails with the check\'s sentence', async () => {
-    const solution = await runCli(['grade', '12', '--solution', '--broker', 'embedded', '--json'], { root: course.root })
+  it("is graded by number: the solution passes, the starter fails with the check's sentence", async () => {
+    const solution = await runCli(['grade', '12', '--solution', '--broker', 'embedded', '--json'], {
+      root: course.root,
+    })
     expect(solution.exitCode, solution.stderr).toBe(0)
-    expect(gradeReportSchema.parse(JSON.parse(solution.stdout)).exercises[0]).toMatchObject({ id: 'ex12', status: 'passed', points: 1 })
+    expect(gradeReportSchema.parse(JSON.parse(solution.stdout)).exercises[0]).toMatchObject({
+      id: 'ex12',
+      status: 'passed',
+      points: 1,
+    })
     const starter = await runCli(['grade', 'ex12', '--broker', 'embedded', '--json'], { root: course.root })
     expect(starter.exitCode, starter.stderr).toBe(1)
-    const check = gradeReportSchema.parse(JSON.parse(starter.stdout)).exercises[0].checks.find((result) => result.id === 'greets')
+    const check = gradeReportSchema
+      .parse(JSON.parse(starter.stdout))
+      .exercises[0].checks.find((result) => result.id === 'greets')
     expect(check?.message).toMatch(/^Your program did not send a PUBLISH of "hello" to fixture\/[0-9a-f]{6} within /)
   })
 

@@ -17,7 +17,7 @@ const exercises = await loadAllExercises()
 const total = exercises.reduce((sum, exercise) => sum + exercise.points, 0)
 const listLine = (stdout: string, id: string) => stdout.split('\n').find((line) => line.includes(` ${id} `)) ?? ''
 
-describe('progress: list, grade and hint, in one course folder (the order of these tests is the student\'s)', () => {
+describe("progress: list, grade and hint, in one course folder (the order of these tests is the student's)", () => {
   it('a fresh course: list marks every exercise not started, 0 points, and names ex1 as next', async () => {
     const result = await cli('list')
     expect(result.exitCode).toBe(0)
@@ -30,11 +30,17 @@ describe('progress: list, grade and hint, in one course folder (the order of the
   it('grading the starter records a try; grading the solution or another folder records nothing', async () => {
     expect((await cli('grade', 'ex1', '--broker', 'embedded')).exitCode).toBe(1)
     expect((await cli('grade', 'ex2', '--solution', '--broker', 'embedded')).exitCode).toBe(0)
-    expect((await cli('grade', 'ex2', '--dir', path.dirname(solution('ex2-topic-wildcards')), '--broker', 'embedded')).exitCode).toBe(0)
+    expect(
+      (await cli('grade', 'ex2', '--dir', path.dirname(solution('ex2-topic-wildcards')), '--broker', 'embedded'))
+        .exitCode,
+    ).toBe(0)
     const list = (await cli('list')).stdout
     expect(listLine(list, 'ex1')).toMatch(/^ {2}✗ ex1 +Hello, broker +best 0\/5$/)
     expect(listLine(list, 'ex2')).toMatch(/^ {2}· ex2 /)
-    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({ version: 1, exercises: { 'hello-mqtt': { bestPoints: 0 } } })
+    expect(JSON.parse(readFileSync(stateFile, 'utf8'))).toEqual({
+      version: 1,
+      exercises: { 'hello-mqtt': { bestPoints: 0 } },
+    })
   })
 
   it('a pass is recorded with its points, the total counts it, and next moves on; a later worse run keeps the best', async () => {
@@ -54,7 +60,9 @@ describe('progress: list, grade and hint, in one course folder (the order of the
   it('grade --all records every exercise it graded, concurrently, without losing one', async () => {
     const result = await cli('grade', '--all')
     expect(result.exitCode).toBe(1)
-    const progress = JSON.parse(readFileSync(stateFile, 'utf8')) as { exercises: Record<string, { bestPoints?: number; passed?: boolean }> }
+    const progress = JSON.parse(readFileSync(stateFile, 'utf8')) as {
+      exercises: Record<string, { bestPoints?: number; passed?: boolean }>
+    }
     expect(Object.keys(progress.exercises).sort()).toEqual(exercises.map((exercise) => exercise.slug).sort())
     expect(progress.exercises['hello-mqtt']).toEqual({ bestPoints: 5, passed: true })
   })
@@ -65,7 +73,8 @@ describe('progress: list, grade and hint, in one course folder (the order of the
     expect(first.stdout).toMatch(/^Hint 1 of (\d+) for ex3: Quality of Service\n/)
     const count = Number(/^Hint 1 of (\d+)/.exec(first.stdout)![1])
     expect(first.stdout).not.toMatch(/^2\. /m)
-    for (let shown = 2; shown <= count; shown++) expect((await cli('hint', 'qos')).stdout).toMatch(new RegExp(`^Hint ${shown} of ${count} for ex3`))
+    for (let shown = 2; shown <= count; shown++)
+      expect((await cli('hint', 'qos')).stdout).toMatch(new RegExp(`^Hint ${shown} of ${count} for ex3`))
     const past = await cli('hint', 'ex3')
     expect(past.stdout).toMatch(new RegExp(`^You have seen all ${count} hints for ex3`))
     expect(past.stdout).toMatch(new RegExp(`^${count}\\. `, 'm'))
@@ -79,7 +88,12 @@ describe('progress: list, grade and hint, in one course folder (the order of the
   })
 
   it('hint and list say what to do about bad input, exit 2', async () => {
-    for (const args of [['hint', 'ex42'], ['hint', 'ex1', 'ex2'], ['hint', 'ex1', '--every'], ['list', 'ex1']]) {
+    for (const args of [
+      ['hint', 'ex42'],
+      ['hint', 'ex1', 'ex2'],
+      ['hint', 'ex1', '--every'],
+      ['list', 'ex1'],
+    ]) {
       const result = await cli(...args)
       expect({ args, exitCode: result.exitCode }).toEqual({ args, exitCode: 2 })
       expect(result.stderr).toMatch(/^error: .+\n {2}what to do: .+/)
@@ -123,7 +137,9 @@ describe('reset', () => {
   it('--yes moves the work (every file) to a timestamped backup and restores the starter as shipped', async () => {
     const result = await cli('reset', 'ex5', '--yes')
     expect(result.exitCode).toBe(0)
-    const backup = /Your work is in (\.mqtt-course\/backups\/\d{4}-\d\d-\d\dT[\d-]+Z\/ex5-last-will\/starter)/.exec(result.stdout)![1]
+    const backup = /Your work is in (\.mqtt-course\/backups\/\d{4}-\d\d-\d\dT[\d-]+Z\/ex5-last-will\/starter)/.exec(
+      result.stdout,
+    )![1]
     expect(readFileSync(path.join(course.root, backup, 'main.ts'), 'utf8')).toBe('// my work\n')
     expect(readFileSync(path.join(course.root, backup, 'helper.ts'), 'utf8')).toBe('// more of my work\n')
     expect(shipped()).toContain('mqtt')
@@ -139,7 +155,10 @@ describe('reset', () => {
     const plain = copyCourse()
     try {
       writeFileSync(path.join(plain.root, 'exercises/ex1-hello-mqtt/starter/main.ts'), '// mine\n')
-      const result = await runCli(['reset', 'ex1', '--yes'], { root: plain.root, env: { GIT_CEILING_DIRECTORIES: path.dirname(plain.root) } })
+      const result = await runCli(['reset', 'ex1', '--yes'], {
+        root: plain.root,
+        env: { GIT_CEILING_DIRECTORIES: path.dirname(plain.root) },
+      })
       expect(result.exitCode).toBe(2)
       expect(result.stderr).toMatch(/reset takes the starter from the course's git history/)
       expect(result.stderr).toMatch(/what to do: reset needs the course as a git clone/)

@@ -5,7 +5,10 @@ import { startCli } from '../support/interactive-cli.ts'
 const course = copyCourse()
 afterAll(() => course.remove())
 
-async function printed(args: string[], isTerminal: boolean): Promise<{ text: string; exitCode: number | null; isColored: boolean }> {
+async function printed(
+  args: string[],
+  isTerminal: boolean,
+): Promise<{ text: string; exitCode: number | null; isColored: boolean }> {
   // On the terminal colour is allowed (NO_COLOR unset), as a student has it.
   const cli = startCli(course.root, args, { isTerminal, env: isTerminal ? { NO_COLOR: undefined } : {} })
   const exitCode = await cli.exitCode

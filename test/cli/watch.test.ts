@@ -51,7 +51,10 @@ describe('npm run watch without a terminal', () => {
     cleanups.push(course.remove)
     // ex2 passed already (in an earlier session): after ex1 the watch goes on to ex3.
     mkdirSync(path.join(course.root, '.mqtt-course'))
-    writeFileSync(path.join(course.root, '.mqtt-course/progress.json'), JSON.stringify({ version: 1, exercises: { 'topic-wildcards': { bestPoints: 9, passed: true } } }))
+    writeFileSync(
+      path.join(course.root, '.mqtt-course/progress.json'),
+      JSON.stringify({ version: 1, exercises: { 'topic-wildcards': { bestPoints: 9, passed: true } } }),
+    )
     const cli = watch(course.root, ['--broker', 'embedded'], false)
     await cli.output.waitFor(/\[watch\] waiting for changes in exercises\/ex1-hello-mqtt\/starter/)
     expect(cli.output.text).toMatch(/^\[grader ex1\] Hello, broker: grading starter/m)
@@ -60,14 +63,26 @@ describe('npm run watch without a terminal', () => {
     await cli.output.waitFor(/Hint 1 of \d+ for ex1: Hello, broker/, mark)
     mark = cli.output.mark
     cli.type('l')
-    await cli.output.waitFor(/ {2}✗ ex1 +Hello, broker +best 0\/5\n {2}✓ ex2 +Topic wildcards +9\/\d+\n[\s\S]+Next: ex1/, mark)
+    await cli.output.waitFor(
+      / {2}✗ ex1 +Hello, broker +best 0\/5\n {2}✓ ex2 +Topic wildcards +9\/\d+\n[\s\S]+Next: ex1/,
+      mark,
+    )
     mark = cli.output.mark
     copyFileSync(ex1Solution, path.join(course.root, 'exercises/ex1-hello-mqtt/starter/main.ts'))
-    await cli.output.waitFor(/All checks passed: 5\/5 points[\s\S]*\[watch\] ex1 passed: on to ex3, Quality of Service/, mark)
-    await cli.output.waitFor(/\[grader ex3\] Quality of Service: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex3-qos\/starter/, mark)
+    await cli.output.waitFor(
+      /All checks passed: 5\/5 points[\s\S]*\[watch\] ex1 passed: on to ex3, Quality of Service/,
+      mark,
+    )
+    await cli.output.waitFor(
+      /\[grader ex3\] Quality of Service: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex3-qos\/starter/,
+      mark,
+    )
     mark = cli.output.mark
     cli.type('n')
-    await cli.output.waitFor(/\[grader ex4\] Retained device state: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex4-retained-state\/starter/, mark)
+    await cli.output.waitFor(
+      /\[grader ex4\] Retained device state: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex4-retained-state\/starter/,
+      mark,
+    )
     cli.type('q')
     expect(await cli.exitCode).toBe(0)
     const progress = JSON.parse(readFileSync(path.join(course.root, '.mqtt-course/progress.json'), 'utf8'))
@@ -100,7 +115,12 @@ describe('npm run watch without a terminal', () => {
     expect(cli.output.text).toMatch(/✗ types/)
     let mark = cli.output.mark
     const offset = Buffer.byteLength(broken.slice(0, broken.indexOf('imqort')))
-    execFileSync('python3', ['-c', 'import mmap,sys\nf=open(sys.argv[1],"r+b")\nm=mmap.mmap(f.fileno(),0)\no=int(sys.argv[2])\nm[o:o+6]=b"import"\nm.flush()', path.join(dir, 'main.ts'), String(offset)])
+    execFileSync('python3', [
+      '-c',
+      'import mmap,sys\nf=open(sys.argv[1],"r+b")\nm=mmap.mmap(f.fileno(),0)\no=int(sys.argv[2])\nm[o:o+6]=b"import"\nm.flush()',
+      path.join(dir, 'main.ts'),
+      String(offset),
+    ])
     await cli.output.waitFor(/\[watch\] main\.ts changed and no file event came: polling for changes from now on/, mark)
     await cli.output.waitFor(/All checks passed: 5\/5 points/, mark)
     // From now on it polls: an ordinary save is still seen.
@@ -125,7 +145,9 @@ describe('npm run watch without a terminal', () => {
     }
     const help = watch(courseRoot, ['--help'], false)
     expect(await help.exitCode).toBe(0)
-    expect(help.output.text).toMatch(/^Usage: npm run watch[\s\S]+Keys: h hint · l list · r grade again · n next exercise · q quit[\s\S]+--poll/)
+    expect(help.output.text).toMatch(
+      /^Usage: npm run watch[\s\S]+Keys: h hint · l list · r grade again · n next exercise · q quit[\s\S]+--poll/,
+    )
   })
 })
 
@@ -135,16 +157,24 @@ describe('npm run watch on a terminal (a pseudo-terminal: one key press at a tim
     cleanups.push(course.remove)
     copyFileSync(ex1Solution, path.join(course.root, 'exercises/ex1-hello-mqtt/starter/main.ts'))
     const cli = watch(course.root, ['--broker', 'embedded'], true)
-    await cli.output.waitFor(/All checks passed: 5\/5 points[\s\S]*ex1 passed\. Go on to ex2: Topic wildcards\? \[Y\/n\] /)
+    await cli.output.waitFor(
+      /All checks passed: 5\/5 points[\s\S]*ex1 passed\. Go on to ex2: Topic wildcards\? \[Y\/n\] /,
+    )
     let mark = cli.output.mark
     cli.type('n')
-    await cli.output.waitFor(/\[watch\] waiting for changes in exercises\/ex1-hello-mqtt\/starter \(h hint · l list · r grade again · n next exercise · q quit\)/, mark)
+    await cli.output.waitFor(
+      /\[watch\] waiting for changes in exercises\/ex1-hello-mqtt\/starter \(h hint · l list · r grade again · n next exercise · q quit\)/,
+      mark,
+    )
     mark = cli.output.mark
     cli.type('r')
     await cli.output.waitFor(/\[grader ex1\] Hello, broker[\s\S]+Go on to ex2: Topic wildcards\? \[Y\/n\] /, mark)
     mark = cli.output.mark
     cli.type('y')
-    await cli.output.waitFor(/\[grader ex2\] Topic wildcards: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex2-topic-wildcards\/starter/, mark)
+    await cli.output.waitFor(
+      /\[grader ex2\] Topic wildcards: grading starter[\s\S]+\[watch\] waiting for changes in exercises\/ex2-topic-wildcards\/starter/,
+      mark,
+    )
     mark = cli.output.mark
     cli.type('h')
     await cli.output.waitFor(/Hint 1 of \d+ for ex2: Topic wildcards/, mark)
@@ -168,7 +198,9 @@ describe('npm run reset on a terminal', () => {
     const main = path.join(course.root, 'exercises/ex1-hello-mqtt/starter/main.ts')
     writeFileSync(main, '// my work\n')
     const no = startCli(course.root, ['reset', 'ex1'], { isTerminal: true })
-    await no.output.waitFor(/Move your work in exercises\/ex1-hello-mqtt\/starter to \.mqtt-course\/backups\/\S+ and restore the starter\? \[y\/N\] $/)
+    await no.output.waitFor(
+      /Move your work in exercises\/ex1-hello-mqtt\/starter to \.mqtt-course\/backups\/\S+ and restore the starter\? \[y\/N\] $/,
+    )
     no.type('n\r')
     expect(await no.exitCode).toBe(1)
     expect(no.output.text).toMatch(/Nothing changed\./)
@@ -179,6 +211,8 @@ describe('npm run reset on a terminal', () => {
     expect(await yes.exitCode).toBe(0)
     const backup = /Your work is in (\S+)/.exec(yes.output.text)![1]
     expect(readFileSync(path.join(course.root, backup, 'main.ts'), 'utf8')).toBe('// my work\n')
-    expect(readFileSync(main, 'utf8')).toBe(readFileSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/starter/main.ts'), 'utf8'))
+    expect(readFileSync(main, 'utf8')).toBe(
+      readFileSync(path.join(courseRoot, 'exercises/ex1-hello-mqtt/starter/main.ts'), 'utf8'),
+    )
   })
 })

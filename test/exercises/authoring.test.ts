@@ -14,7 +14,17 @@ import { formatTaskPointMap, mapTaskPoints, pointsBrokenBy } from '../../grader/
  */
 const exercises = await loadAllExercises()
 const readmeSections = ['## Your task', '## Inputs', '## Done when', '## Run it']
-const lessonFiles = ['01-mqtt-in-a-nutshell', '02-topics-and-wildcards', '03-qos', '04-retained-messages', '05-last-will', '06-telemetry-and-commands', '07-securing-mosquitto', '08-review', '09-mqtt-5-in-practice']
+const lessonFiles = [
+  '01-mqtt-in-a-nutshell',
+  '02-topics-and-wildcards',
+  '03-qos',
+  '04-retained-messages',
+  '05-last-will',
+  '06-telemetry-and-commands',
+  '07-securing-mosquitto',
+  '08-review',
+  '09-mqtt-5-in-practice',
+]
 
 const brokerKinds = ['embedded', 'mosquitto', 'container']
 
@@ -25,13 +35,27 @@ const allMutants = (dir: string) => [...listMutants(dir), ...listMutants(dir, 'm
 function taskPointMap(exercise: (typeof exercises)[number]) {
   const readme = readFileSync(path.join(exercise.dir, 'README.md'), 'utf8')
   // Instructor-only checks (instructor.ts) are hidden tests: the student's README does not name them.
-  const { rows, problems } = mapTaskPoints(readme, exercise.checks.filter((check) => !check.isInstructorOnly), pseudoCheckIds)
+  const { rows, problems } = mapTaskPoints(
+    readme,
+    exercise.checks.filter((check) => !check.isInstructorOnly),
+    pseudoCheckIds,
+  )
   const taskPoints = new Set(rows.map((row) => row.point.number))
   for (const check of exercise.checks.filter((candidate) => candidate.isInstructorOnly)) {
-    for (const number of check.covers) if (!taskPoints.has(number)) problems.push(`instructor-only check ${check.id} covers task point ${number}, which "## Your task" does not have`)
+    for (const number of check.covers)
+      if (!taskPoints.has(number))
+        problems.push(
+          `instructor-only check ${check.id} covers task point ${number}, which "## Your task" does not have`,
+        )
   }
   // A mutant of an instructor-only check breaks the points that check covers.
-  const withHidden = rows.map((row) => ({ ...row, checks: [...row.checks, ...exercise.checks.filter((check) => check.isInstructorOnly && check.covers.includes(row.point.number))] }))
+  const withHidden = rows.map((row) => ({
+    ...row,
+    checks: [
+      ...row.checks,
+      ...exercise.checks.filter((check) => check.isInstructorOnly && check.covers.includes(row.point.number)),
+    ],
+  }))
   const mutantsByPoint = new Map<number, string[]>()
   for (const mutant of allMutants(exercise.dir)) {
     const broken = pointsBrokenBy(mutant, withHidden)
@@ -62,35 +86,52 @@ describe('the exercises', () => {
           position = found
         }
         expect(readme).toContain(`npm run grade -- ${exercise.id}`)
-        for (const check of exercise.checks.filter((candidate) => !candidate.isInstructorOnly)) expect(readme, `"Done when" should name the check **${check.id}**`).toContain(`**${check.id}**`)
+        for (const check of exercise.checks.filter((candidate) => !candidate.isInstructorOnly))
+          expect(readme, `"Done when" should name the check **${check.id}**`).toContain(`**${check.id}**`)
         // A hidden test stays hidden: the student's README does not name it.
-        for (const check of exercise.checks.filter((candidate) => candidate.isInstructorOnly)) expect(readme, `the README names the instructor-only check ${check.id}`).not.toContain(check.id)
-        for (const name of Object.keys(exercise.run.inputs(createRandom(42)))) expect(readme, `"Inputs" should document ${name}`).toContain(`\`${name}\``)
+        for (const check of exercise.checks.filter((candidate) => candidate.isInstructorOnly))
+          expect(readme, `the README names the instructor-only check ${check.id}`).not.toContain(check.id)
+        for (const name of Object.keys(exercise.run.inputs(createRandom(42))))
+          expect(readme, `"Inputs" should document ${name}`).toContain(`\`${name}\``)
       })
 
       it('maps every point of "Your task" to the checks that verify it, and every check to its points', () => {
         const { problems } = taskPointMap(exercise)
-        expect(problems.filter((problem) => !problem.startsWith('mutant ')), 'the README\'s task points and the checks\' covers must agree').toEqual([])
+        expect(
+          problems.filter((problem) => !problem.startsWith('mutant ')),
+          "the README's task points and the checks' covers must agree",
+        ).toEqual([])
       })
 
       it('has, for every task point, a mutant that breaks it, and for every check a mutant that fails it', () => {
         const { rows, problems, mutantsByPoint } = taskPointMap(exercise)
-        expect(problems.filter((problem) => problem.startsWith('mutant ')), 'each mutant must say which task point it breaks').toEqual([])
+        expect(
+          problems.filter((problem) => problem.startsWith('mutant ')),
+          'each mutant must say which task point it breaks',
+        ).toEqual([])
         for (const row of rows) {
-          expect(mutantsByPoint.get(row.point.number) ?? [], `task point ${row.point.number} ("${row.point.text.slice(0, 60)}...") has no mutant: write the wrong program a student would write against it (mutants/<name>.patch)`).not.toEqual([])
+          expect(
+            mutantsByPoint.get(row.point.number) ?? [],
+            `task point ${row.point.number} ("${row.point.text.slice(0, 60)}...") has no mutant: write the wrong program a student would write against it (mutants/<name>.patch)`,
+          ).not.toEqual([])
         }
         // A check no mutant fails is a check nobody has seen fail: it may be one that cannot.
         const failed = new Set(allMutants(exercise.dir).map((mutant) => mutant.fails))
-        for (const check of exercise.checks) expect(failed, `no mutant fails ${check.id}: write one that does`).toContain(check.id)
+        for (const check of exercise.checks)
+          expect(failed, `no mutant fails ${check.id}: write one that does`).toContain(check.id)
       })
 
       it('has a starter and a solution with its entry file, and TODO comments that teach in the starter', () => {
-        for (const folder of ['starter', 'solution']) expect(existsSync(path.join(exercise.dir, folder)), `${folder}/ is missing`).toBe(true)
+        for (const folder of ['starter', 'solution'])
+          expect(existsSync(path.join(exercise.dir, folder)), `${folder}/ is missing`).toBe(true)
         if (exercise.run.entry) {
           expect(existsSync(path.join(exercise.dir, 'starter', exercise.run.entry))).toBe(true)
           expect(existsSync(path.join(exercise.dir, 'solution', exercise.run.entry))).toBe(true)
           const starter = readFileSync(path.join(exercise.dir, 'starter', exercise.run.entry), 'utf8')
-          expect(starter.match(/\/\/ TODO: \S.{10,}/g)?.length ?? 0, 'the starter needs // TODO: comments that say what to do').toBeGreaterThanOrEqual(2)
+          expect(
+            starter.match(/\/\/ TODO: \S.{10,}/g)?.length ?? 0,
+            'the starter needs // TODO: comments that say what to do',
+          ).toBeGreaterThanOrEqual(2)
         }
       })
 
@@ -104,9 +145,13 @@ describe('the exercises', () => {
         // A mutant may also fail a precondition: its code does not compile, Mosquitto refuses its config.
         const ids = [...exercise.checks.map((check) => check.id), ...pseudoCheckIds]
         for (const mutant of mutants) {
-          expect(ids, `mutant ${mutant.name} must start with "@fails <check-id> [point <n>] [on <broker>]: <mistake>"`).toContain(mutant.fails)
+          expect(
+            ids,
+            `mutant ${mutant.name} must start with "@fails <check-id> [point <n>] [on <broker>]: <mistake>"`,
+          ).toContain(mutant.fails)
           expect(mutant.mistake.length).toBeGreaterThan(10)
-          for (const broker of mutant.brokers ?? []) expect(brokerKinds, `mutant ${mutant.name}: on ${broker}`).toContain(broker)
+          for (const broker of mutant.brokers ?? [])
+            expect(brokerKinds, `mutant ${mutant.name}: on ${broker}`).toContain(broker)
         }
       })
 

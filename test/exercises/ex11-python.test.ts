@@ -17,26 +17,51 @@ describeWithPython('ex11 graded in Python with --cmd', (python) => {
   describeEachBroker(brokers, (broker) => {
     it('passes with the Python device (paho-mqtt, transport="websockets")', async () => {
       const dir = path.join(exercise.dir, 'solution-python')
-      const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir, label: 'solution-python' }, `${python} main.py`)
+      const result = await gradeWith(
+        exercise,
+        broker,
+        { kind: 'program-dir', dir, label: 'solution-python' },
+        `${python} main.py`,
+      )
       expect(result.status, describeResult(result)).toBe('passed')
     })
 
     it('fails only "connects-over-wss" with a Python device that never turns TLS on for wss://, and says so', async () => {
-      const mutant = listMutants(exercise.dir, 'mutants-python').find((candidate) => candidate.name === 'no-tls-for-wss')!
+      const mutant = listMutants(exercise.dir, 'mutants-python').find(
+        (candidate) => candidate.name === 'no-tls-for-wss',
+      )!
       using made = materializeMutant(exercise.dir, mutant)
-      const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: made.dir, label: 'python mutant' }, `${python} main.py`)
+      const result = await gradeWith(
+        exercise,
+        broker,
+        { kind: 'program-dir', dir: made.dir, label: 'python mutant' },
+        `${python} main.py`,
+      )
       const failed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
-      expect(failed.map((check) => check.id), describeResult(result)).toEqual(['connects-over-wss'])
-      expect(failed[0].message).toBe('Your client sent a plain HTTP WebSocket handshake to the wss:// endpoint without starting TLS first. A wss:// URL means TLS: with MQTT.js pass the URL as it is; with another library turn its TLS on (paho: tls_set(ca_certs=...)).')
+      expect(
+        failed.map((check) => check.id),
+        describeResult(result),
+      ).toEqual(['connects-over-wss'])
+      expect(failed[0].message).toBe(
+        'Your client sent a plain HTTP WebSocket handshake to the wss:// endpoint without starting TLS first. A wss:// URL means TLS: with MQTT.js pass the URL as it is; with another library turn its TLS on (paho: tls_set(ca_certs=...)).',
+      )
     })
 
     // paho meets the impostors too, with its own way of turning a check off.
     it('fails only "refuses-wrong-name" with a Python device that turns the host-name check off (tls_insecure_set)', async () => {
       const mutant = listMutants(exercise.dir, 'mutants-python').find((candidate) => candidate.name === 'tls-insecure')!
       using made = materializeMutant(exercise.dir, mutant)
-      const result = await gradeWith(exercise, broker, { kind: 'program-dir', dir: made.dir, label: 'python mutant' }, `${python} main.py`)
+      const result = await gradeWith(
+        exercise,
+        broker,
+        { kind: 'program-dir', dir: made.dir, label: 'python mutant' },
+        `${python} main.py`,
+      )
       const failed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
-      expect(failed.map((check) => check.id), describeResult(result)).toEqual(['refuses-wrong-name'])
+      expect(
+        failed.map((check) => check.id),
+        describeResult(result),
+      ).toEqual(['refuses-wrong-name'])
       await expect(failed[0].message).toMatchFileSnapshot('__messages__/ex11-python-tls-insecure.txt')
     })
   })

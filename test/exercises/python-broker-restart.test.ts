@@ -36,7 +36,10 @@ function tempFolder(): string {
 async function startMosquitto(port: number): Promise<ChildProcess> {
   const folder = tempFolder()
   const conf = path.join(folder, 'mosquitto.conf')
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n`)
+  writeFileSync(
+    conf,
+    `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest stderr\nlog_type all\n`,
+  )
   const child = spawn(mosquitto!, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] })
   started.push(child)
   const log = new OutputWaiter()
@@ -53,7 +56,11 @@ async function stopMosquitto(child: ChildProcess): Promise<void> {
 
 /** Starts a Python program; its output is collected, its exit awaited by `exited`. */
 function startPython(python: string, dir: string, env: Record<string, string>) {
-  const child = spawn(python, ['main.py'], { cwd: dir, env: { ...process.env, ...env, PYTHONUNBUFFERED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(python, ['main.py'], {
+    cwd: dir,
+    env: { ...process.env, ...env, PYTHONUNBUFFERED: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   started.push(child)
   const output = new OutputWaiter()
   child.stdout!.setEncoding('utf8').on('data', (text: string) => output.push(text))
@@ -64,7 +71,10 @@ function startPython(python: string, dir: string, env: Record<string, string>) {
 
 /** A dashboard that follows the readings' seq numbers, and reconnects (and resubscribes) after a restart. */
 async function watchReadings(port: number, topic: string) {
-  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 100, clientId: `watch-${process.pid}` })
+  const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${port}`, {
+    reconnectPeriod: 100,
+    clientId: `watch-${process.pid}`,
+  })
   const seqs: number[] = []
   const statuses: string[] = []
   client.on('message', (received, payload) => {
@@ -78,10 +88,14 @@ async function watchReadings(port: number, topic: string) {
 /** Whether paho is 2.x (CallbackAPIVersion); Debian's python3-paho-mqtt is 1.6. */
 function pahoMajor(python: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(python, ['-c', 'import paho.mqtt; print(paho.mqtt.__version__)'], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(python, ['-c', 'import paho.mqtt; print(paho.mqtt.__version__)'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let text = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (text += chunk))
-    child.once('exit', (code) => (code === 0 ? resolve(Number(text.trim().split('.')[0])) : reject(new Error(`${python} cannot import paho.mqtt`))))
+    child.once('exit', (code) =>
+      code === 0 ? resolve(Number(text.trim().split('.')[0])) : reject(new Error(`${python} cannot import paho.mqtt`)),
+    )
   })
 }
 
@@ -93,48 +107,66 @@ function lessonSensor(isPaho2: boolean): string {
   if (isPaho2) return code
   const adapted = code
     .replace('mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=device_id)', 'mqtt.Client(client_id=device_id)')
-    .replace('def on_connect(client, userdata, flags, reason_code, properties):', 'def on_connect(client, userdata, flags, rc):')
-  expect(adapted, 'the lesson\'s paho 1.x note no longer fits its sensor.py').not.toContain('CallbackAPIVersion')
+    .replace(
+      'def on_connect(client, userdata, flags, reason_code, properties):',
+      'def on_connect(client, userdata, flags, rc):',
+    )
+  expect(adapted, "the lesson's paho 1.x note no longer fits its sensor.py").not.toContain('CallbackAPIVersion')
   expect(adapted).toContain('def on_connect(client, userdata, flags, rc):')
   return adapted
 }
 
 describeWithPython('Python sensors across a broker restart', (python) => {
-  it.skipIf(!mosquitto)("lesson 6's sensor.py keeps publishing across a restart and stops cleanly on SIGTERM", async () => {
-    const port = await findFreePort()
-    let broker = await startMosquitto(port)
-    const device = `sensor-${process.pid}`
-    const watch = await watchReadings(port, `acme/plant-1/${device}/#`)
-    try {
-      const dir = tempFolder()
-      writeFileSync(path.join(dir, 'main.py'), lessonSensor((await pahoMajor(python)) >= 2))
-      const sensor = startPython(python, dir, { MQTT_URL: `mqtt://127.0.0.1:${port}`, DEVICE_ID: device, INTERVAL_MS: '200' })
-      await sensor.output.waitFor(/sent #2:/, 0, 20_000)
-      await stopMosquitto(broker)
-      const mark = sensor.output.mark
-      broker = await startMosquitto(port)
-      // Readings go on after the restart: the program did not crash on the reading it was sending.
-      await sensor.output.waitFor(/sent #\d+:/, mark, 30_000)
-      const seenBefore = watch.seqs.length
-      await new Promise<void>((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error(`no reading reached the dashboard after the restart (seqs: ${watch.seqs.join(', ')})\n${sensor.output.text}`)), 20_000)
-        const check = () => {
-          if (watch.seqs.length <= seenBefore) return
-          clearTimeout(deadline)
-          resolve()
-        }
-        watch.client.on('message', check)
-      })
-      sensor.child.kill('SIGTERM')
-      const code = await sensor.exited
-      expect(code, sensor.output.text).toBe(0)
-      expect(sensor.output.text).not.toContain('Traceback')
-      expect(watch.statuses.at(-1), `statuses seen: ${watch.statuses.join(', ')}`).toBe('offline')
-    } finally {
-      await watch.client.endAsync(true)
-      await stopMosquitto(broker)
-    }
-  })
+  it.skipIf(!mosquitto)(
+    "lesson 6's sensor.py keeps publishing across a restart and stops cleanly on SIGTERM",
+    async () => {
+      const port = await findFreePort()
+      let broker = await startMosquitto(port)
+      const device = `sensor-${process.pid}`
+      const watch = await watchReadings(port, `acme/plant-1/${device}/#`)
+      try {
+        const dir = tempFolder()
+        writeFileSync(path.join(dir, 'main.py'), lessonSensor((await pahoMajor(python)) >= 2))
+        const sensor = startPython(python, dir, {
+          MQTT_URL: `mqtt://127.0.0.1:${port}`,
+          DEVICE_ID: device,
+          INTERVAL_MS: '200',
+        })
+        await sensor.output.waitFor(/sent #2:/, 0, 20_000)
+        await stopMosquitto(broker)
+        const mark = sensor.output.mark
+        broker = await startMosquitto(port)
+        // Readings go on after the restart: the program did not crash on the reading it was sending.
+        await sensor.output.waitFor(/sent #\d+:/, mark, 30_000)
+        const seenBefore = watch.seqs.length
+        await new Promise<void>((resolve, reject) => {
+          const deadline = setTimeout(
+            () =>
+              reject(
+                new Error(
+                  `no reading reached the dashboard after the restart (seqs: ${watch.seqs.join(', ')})\n${sensor.output.text}`,
+                ),
+              ),
+            20_000,
+          )
+          const check = () => {
+            if (watch.seqs.length <= seenBefore) return
+            clearTimeout(deadline)
+            resolve()
+          }
+          watch.client.on('message', check)
+        })
+        sensor.child.kill('SIGTERM')
+        const code = await sensor.exited
+        expect(code, sensor.output.text).toBe(0)
+        expect(sensor.output.text).not.toContain('Traceback')
+        expect(watch.statuses.at(-1), `statuses seen: ${watch.statuses.join(', ')}`).toBe('offline')
+      } finally {
+        await watch.client.endAsync(true)
+        await stopMosquitto(broker)
+      }
+    },
+  )
 
   it.skipIf(!mosquitto)("ex6's Python solution delivers every reading through a restart and exits 0", async () => {
     const port = await findFreePort()
@@ -143,7 +175,12 @@ describeWithPython('Python sensors across a broker restart', (python) => {
     const watch = await watchReadings(port, `acme/plant-1/${device}/telemetry`)
     try {
       const dir = path.join(courseRoot, 'exercises/ex6-sensor-telemetry/solution-python')
-      const sensor = startPython(python, dir, { MQTT_URL: `mqtt://127.0.0.1:${port}`, DEVICE_ID: device, COUNT: '8', INTERVAL_MS: '300' })
+      const sensor = startPython(python, dir, {
+        MQTT_URL: `mqtt://127.0.0.1:${port}`,
+        DEVICE_ID: device,
+        COUNT: '8',
+        INTERVAL_MS: '300',
+      })
       await sensor.output.waitFor(/reading 2:/, 0, 20_000)
       await stopMosquitto(broker)
       broker = await startMosquitto(port)

@@ -51,7 +51,10 @@ describeEachBroker(brokers, (kind) => {
         using made = materializeMutant(exercise.dir, mutant)
         const result = await gradeWith(exercise, kind, { kind: 'program-dir', dir: made.dir, label: `mutant ${name}` })
         const failed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored')
-        expect(failed.map((check) => check.id), describeResult(result)).toEqual([mutant.fails])
+        expect(
+          failed.map((check) => check.id),
+          describeResult(result),
+        ).toEqual([mutant.fails])
         const pinned = readFileSync(path.join(import.meta.dirname, '__messages__', `${id}-${name}.txt`), 'utf8')
         expect(failed[0]!.message).toBe(pinned)
       })

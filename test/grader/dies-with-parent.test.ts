@@ -12,7 +12,7 @@ const hasSetpriv = await probeParentDeath()
 async function listen() {
   const server = net.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
-  const within = <T,>(what: string, timeoutMs: number, wait: (resolve: (value: T) => void) => void) =>
+  const within = <T>(what: string, timeoutMs: number, wait: (resolve: (value: T) => void) => void) =>
     new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${what} within ${timeoutMs} ms`)), timeoutMs)
       wait((value) => {
@@ -29,7 +29,8 @@ async function listen() {
   return {
     port: (server.address() as net.AddressInfo).port,
     connected: () => within<net.Socket>('no connection', 30_000, (resolve) => server.once('connection', resolve)),
-    closed: (socket: net.Socket) => within<void>('the connection did not close', 10_000, (resolve) => void closes.get(socket)!.then(resolve)),
+    closed: (socket: net.Socket) =>
+      within<void>('the connection did not close', 10_000, (resolve) => void closes.get(socket)!.then(resolve)),
     close: () => server.close(),
   }
 }
@@ -45,7 +46,11 @@ describe.each([
     const parentScript = `import { ProcessGroup } from ${JSON.stringify(processGroupModule)}
 new ProcessGroup({ command: process.execPath, args: ['-e', ${JSON.stringify(program)}], cwd: '/', env: process.env, diesWithParent: '${mechanism}' })
 setInterval(() => {}, 1000)`
-    const parent = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', parentScript], { stdio: 'ignore' })
+    const parent = spawn(
+      process.execPath,
+      ['--disable-warning=ExperimentalWarning', '--input-type=module', '-e', parentScript],
+      { stdio: 'ignore' },
+    )
     const exited = new Promise((resolve) => parent.once('exit', resolve))
     try {
       const socket = await server.connected()
@@ -60,10 +65,22 @@ setInterval(() => {}, 1000)`
   })
 
   it.skipIf(!isAvailable)("passes on the program's exit code, signal and output", async () => {
-    const exited = new ProcessGroup({ command: '/bin/sh', args: ['-c', 'echo said >&2; exit 3'], cwd: '/', env: { PATH: process.env.PATH }, diesWithParent: mechanism })
+    const exited = new ProcessGroup({
+      command: '/bin/sh',
+      args: ['-c', 'echo said >&2; exit 3'],
+      cwd: '/',
+      env: { PATH: process.env.PATH },
+      diesWithParent: mechanism,
+    })
     expect((await exited.exited).exitCode).toBe(3)
     expect(exited.stderr.text).toBe('said\n')
-    const signalled = new ProcessGroup({ command: '/bin/sh', args: ['-c', 'kill -TERM $$'], cwd: '/', env: { PATH: process.env.PATH }, diesWithParent: mechanism })
+    const signalled = new ProcessGroup({
+      command: '/bin/sh',
+      args: ['-c', 'kill -TERM $$'],
+      cwd: '/',
+      env: { PATH: process.env.PATH },
+      diesWithParent: mechanism,
+    })
     expect((await signalled.exited).signal).toBe('SIGTERM')
   })
 })

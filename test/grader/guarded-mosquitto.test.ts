@@ -34,43 +34,52 @@ function listeningInodes(): Set<string> {
   return inodes
 }
 
-it.skipIf(!canRun && !isEveryBrokerRequired)('--sandbox uid: Mosquitto listens on no TCP port of its own, and its front admits the grader alone, even from a long temporary path', async () => {
-  expect(canRun, 'needs root and mosquitto').toBe(true)
-  const folder = path.join(longTmp, 'a-temporary-folder-whose-name-is-long'.repeat(2))
-  mkdirSync(folder)
-  const savedTmp = process.env.TMPDIR
-  process.env.TMPDIR = folder
-  guardBrokers()
-  try {
-    await using broker = await mosquittoBackend.start({}, AbortSignal.timeout(15_000))
-    const [pid] = processesUsing(folder)
-      .filter((seen) => describeProcess(seen)?.split(' ')[1]?.endsWith('mosquitto'))
-      .map((seen) => seen.pid)
-    expect(pid, 'a Mosquitto runs with its config under the long folder').toBeDefined()
-    expect(Buffer.byteLength(path.join(folder, 'mqtt-course-mosquitto-XXXXXX', 'mqtt.sock'))).toBeGreaterThan(107)
+it.skipIf(!canRun && !isEveryBrokerRequired)(
+  '--sandbox uid: Mosquitto listens on no TCP port of its own, and its front admits the grader alone, even from a long temporary path',
+  async () => {
+    expect(canRun, 'needs root and mosquitto').toBe(true)
+    const folder = path.join(longTmp, 'a-temporary-folder-whose-name-is-long'.repeat(2))
+    mkdirSync(folder)
+    const savedTmp = process.env.TMPDIR
+    process.env.TMPDIR = folder
+    guardBrokers()
+    try {
+      await using broker = await mosquittoBackend.start({}, AbortSignal.timeout(15_000))
+      const [pid] = processesUsing(folder)
+        .filter((seen) => describeProcess(seen)?.split(' ')[1]?.endsWith('mosquitto'))
+        .map((seen) => seen.pid)
+      expect(pid, 'a Mosquitto runs with its config under the long folder').toBeDefined()
+      expect(Buffer.byteLength(path.join(folder, 'mqtt-course-mosquitto-XXXXXX', 'mqtt.sock'))).toBeGreaterThan(107)
 
-    // None of Mosquitto's descriptors is a listening TCP socket: its MQTT listener is the Unix socket.
-    const listening = listeningInodes()
-    const sockets = readdirSync(`/proc/${pid}/fd`).map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1])
-    expect(sockets.filter((inode) => inode !== undefined && listening.has(inode))).toEqual([])
+      // None of Mosquitto's descriptors is a listening TCP socket: its MQTT listener is the Unix socket.
+      const listening = listeningInodes()
+      const sockets = readdirSync(`/proc/${pid}/fd`).map(
+        (fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1],
+      )
+      expect(sockets.filter((inode) => inode !== undefined && listening.has(inode))).toEqual([])
 
-    // The grader's own client gets its CONNACK through the front.
-    const grader = await GraderClient.open({ host: broker.host, port: broker.port }, AbortSignal.timeout(10_000))
-    expect(connackCode(grader.connack!)).toBe(0)
-    grader.destroy()
+      // The grader's own client gets its CONNACK through the front.
+      const grader = await GraderClient.open({ host: broker.host, port: broker.port }, AbortSignal.timeout(10_000))
+      expect(connackCode(grader.connack!)).toBe(0)
+      grader.destroy()
 
-    // Another uid (a program's) is closed on before any byte: no CONNACK.
-    const probe = [
-      'import socket',
-      `s = socket.create_connection(("127.0.0.1", ${broker.port}), timeout=5)`,
-      's.sendall(bytes([0x10, 12, 0, 4]) + b"MQTT" + bytes([4, 2, 0, 60, 0, 0]))',
-      'try: print("answer", s.recv(4).hex() or "none")',
-      'except OSError as error: print("answer none", error)',
-    ].join('\n')
-    const intruder = spawnSync('setpriv', ['--reuid', '1999999999', '--regid', '1999999999', '--clear-groups', '/usr/bin/python3', '-c', probe], { encoding: 'utf8', timeout: 15_000 })
-    expect(intruder.stdout, intruder.stderr).toMatch(/^answer none/)
-  } finally {
-    if (savedTmp === undefined) delete process.env.TMPDIR
-    else process.env.TMPDIR = savedTmp
-  }
-})
+      // Another uid (a program's) is closed on before any byte: no CONNACK.
+      const probe = [
+        'import socket',
+        `s = socket.create_connection(("127.0.0.1", ${broker.port}), timeout=5)`,
+        's.sendall(bytes([0x10, 12, 0, 4]) + b"MQTT" + bytes([4, 2, 0, 60, 0, 0]))',
+        'try: print("answer", s.recv(4).hex() or "none")',
+        'except OSError as error: print("answer none", error)',
+      ].join('\n')
+      const intruder = spawnSync(
+        'setpriv',
+        ['--reuid', '1999999999', '--regid', '1999999999', '--clear-groups', '/usr/bin/python3', '-c', probe],
+        { encoding: 'utf8', timeout: 15_000 },
+      )
+      expect(intruder.stdout, intruder.stderr).toMatch(/^answer none/)
+    } finally {
+      if (savedTmp === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = savedTmp
+    }
+  },
+)

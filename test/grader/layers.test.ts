@@ -7,7 +7,11 @@ describe('the layers of grader/', () => {
 
   it('reads the imports (a parse that found nothing would prove nothing)', () => {
     expect(edges.length).toBeGreaterThan(300)
-    expect(edges).toContainEqual({ from: 'grader/cli/grade-command.ts', to: 'grader/grade/grade.ts', isTypeOnly: false })
+    expect(edges).toContainEqual({
+      from: 'grader/cli/grade-command.ts',
+      to: 'grader/grade/grade.ts',
+      isTypeOnly: false,
+    })
     expect(edges.some((edge) => edge.isTypeOnly)).toBe(true)
   })
 
@@ -20,13 +24,19 @@ describe('the layers of grader/', () => {
   })
 
   it('gives every folder of grader/ a layer, and every layer a folder', () => {
-    const folders = readdirSync(graderRoot, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
+    const folders = readdirSync(graderRoot, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
     expect(folders.toSorted()).toEqual(layers.flat().toSorted())
   })
 
   it('catches a climb and a cycle when there is one', () => {
     const climb = { from: 'grader/broker/broker.ts', to: 'grader/cli/main.js', isTypeOnly: false }
-    const intoExercises = { from: 'grader/checks/harness.ts', to: 'exercises/ex1-hello-mqtt/exercise.ts', isTypeOnly: false }
+    const intoExercises = {
+      from: 'grader/checks/harness.ts',
+      to: 'exercises/ex1-hello-mqtt/exercise.ts',
+      isTypeOnly: false,
+    }
     expect(findClimbs([climb, intoExercises])).toEqual([
       'grader/broker/broker.ts imports grader/cli/main.js, a layer above it',
       'grader/checks/harness.ts imports exercises/ex1-hello-mqtt/exercise.ts: no exercise-specific code lives in grader/',

@@ -1,11 +1,29 @@
 import { spawn } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { ownerOnThisHost, ownerLabels } from '../../grader/broker/orphaned-containers.ts'
 import { sweepTemporaryFolders } from '../../grader/process/leftover-sweep.ts'
-import { type ProcessOwner, isOwnerGone, ownerFromTag, ownerTag, parseLstart, thisProcess } from '../../grader/process/process-owner.ts'
+import {
+  type ProcessOwner,
+  isOwnerGone,
+  ownerFromTag,
+  ownerTag,
+  parseLstart,
+  thisProcess,
+} from '../../grader/process/process-owner.ts'
 import { removeTree } from '../../grader/process/remove-tree.ts'
 import { TemporaryFolder, parseTemporaryFolderName } from '../../grader/process/temporary-folder.ts'
 
@@ -69,7 +87,7 @@ describe('the owner of a leftover', () => {
     expect(ownerOnThisHost({ ...labels, 'org.mqtt-course': 'something-else' })).toBeUndefined()
   })
 
-  it("reads `ps -o lstart` (macOS) as seconds since 1970", () => {
+  it('reads `ps -o lstart` (macOS) as seconds since 1970', () => {
     expect(parseLstart('Tue Jun  3 10:11:12 2025\n')).toBe(Date.UTC(2025, 5, 3, 10, 11, 12) / 1000)
     expect(parseLstart('')).toBeUndefined()
   })

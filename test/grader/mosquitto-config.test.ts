@@ -53,19 +53,38 @@ describe('renderMosquittoConf', () => {
       graderCredentials: { username: 'mqtt-course-grader', password: 'x' },
       isRoot: false,
     })
-    expect(files['mosquitto.conf']).toContain('listener 1883 127.0.0.1\nallow_anonymous false\npassword_file /conf/passwd\nacl_file /conf/acl\n')
-    expect(files.acl).toBe(`${setup.acl!.trimEnd()}\n\n# the grader's own observer\nuser mqtt-course-grader\ntopic readwrite #\n`)
-    expect(files.passwd!.trim().split('\n').map((line) => line.split(':')[0])).toEqual(['sensor', 'dashboard', 'mqtt-course-grader'])
+    expect(files['mosquitto.conf']).toContain(
+      'listener 1883 127.0.0.1\nallow_anonymous false\npassword_file /conf/passwd\nacl_file /conf/acl\n',
+    )
+    expect(files.acl).toBe(
+      `${setup.acl!.trimEnd()}\n\n# the grader's own observer\nuser mqtt-course-grader\ntopic readwrite #\n`,
+    )
+    expect(
+      files
+        .passwd!.trim()
+        .split('\n')
+        .map((line) => line.split(':')[0]),
+    ).toEqual(['sensor', 'dashboard', 'mqtt-course-grader'])
   })
 })
 
 describe('renderStudentConf with WebSocket listeners', () => {
-  const options = { port: 41000, webSocketPorts: { ws: 41001, wss: 41002 }, bindAddress: '127.0.0.1', brokerConfigDir: '/conf', graderCredentials: undefined, isRoot: false }
+  const options = {
+    port: 41000,
+    webSocketPorts: { ws: 41001, wss: 41002 },
+    bindAddress: '127.0.0.1',
+    brokerConfigDir: '/conf',
+    graderCredentials: undefined,
+    isRoot: false,
+  }
   const files = { 'ca.crt': 'CA', 'server.crt': 'CERT', 'server.key': 'KEY' }
 
   it('moves each listener, in any order, to the port of its kind: plain MQTT, ws, wss (a certfile under it)', () => {
-    const conf = 'listener 443\nprotocol websockets\ncertfile /etc/x/server.crt\nkeyfile server.key\ncafile ca.crt\nlistener 1883\nlistener 80\nprotocol websockets\nallow_anonymous true\n'
-    const rendered = renderStudentConf({ conf, files, webSockets: ['ws', 'wss'] }, options)['mosquitto.conf'].split('\n')
+    const conf =
+      'listener 443\nprotocol websockets\ncertfile /etc/x/server.crt\nkeyfile server.key\ncafile ca.crt\nlistener 1883\nlistener 80\nprotocol websockets\nallow_anonymous true\n'
+    const rendered = renderStudentConf({ conf, files, webSockets: ['ws', 'wss'] }, options)['mosquitto.conf'].split(
+      '\n',
+    )
     expect(rendered.slice(0, 9)).toEqual([
       'listener 41002 127.0.0.1',
       'protocol websockets',
@@ -80,7 +99,8 @@ describe('renderStudentConf with WebSocket listeners', () => {
   })
 
   it('names, by line, a listener kind the exercise does not ask for, a second of a kind, and each kind missing', () => {
-    const conf = 'listener 1883\ncertfile server.crt\nlistener 8080\nprotocol websockets\nlistener 8081\nprotocol websockets\n'
+    const conf =
+      'listener 1883\ncertfile server.crt\nlistener 8080\nprotocol websockets\nlistener 8081\nprotocol websockets\n'
     const render = () => renderStudentConf({ conf, files, webSockets: ['ws', 'wss'] }, options)
     expect(render).toThrow(StudentConfigError)
     const issues = (() => {
@@ -105,7 +125,8 @@ const backends = { mosquitto: mosquittoBackend, container: containerBackend }
 describeEachBroker(brokers, (kind) => {
   it('enforces the generated password file and ACL exactly as Mosquitto documents', async () => {
     await using broker = await backends[kind as 'mosquitto' | 'container'].start(setup, deadline())
-    const open = (options: Partial<Parameters<typeof GraderClient.open>[0]>) => GraderClient.open({ host: broker.host, port: broker.port, ...options }, deadline())
+    const open = (options: Partial<Parameters<typeof GraderClient.open>[0]>) =>
+      GraderClient.open({ host: broker.host, port: broker.port, ...options }, deadline())
 
     // Refused: anonymous and a wrong password get CONNACK 5 (v3.1.1) / 0x87 (v5), never 4 / 0x86.
     expect(connackCode((await open({})).connack!)).toBe(5)
@@ -113,7 +134,12 @@ describeEachBroker(brokers, (kind) => {
     expect(connackCode((await open({ username: 'sensor', password: 'wrong', protocolVersion: 5 })).connack!)).toBe(0x87)
 
     const sensor = await open({ username: 'sensor', password: 's3nsor-pass', name: 'sensor' })
-    const dashboard = await open({ username: 'dashboard', password: 'dash-pass', protocolVersion: 5, name: 'dashboard' })
+    const dashboard = await open({
+      username: 'dashboard',
+      password: 'dash-pass',
+      protocolVersion: 5,
+      name: 'dashboard',
+    })
     expect([sensor.isConnected, dashboard.isConnected]).toEqual([true, true])
 
     await dashboard.subscribe([{ topic: 'home/#', qos: 1 }], deadline())
@@ -139,11 +165,23 @@ describeEachBroker(brokers, (kind) => {
     const { formatTraceEvent } = await import('../../grader/wiretap/format-packet.ts')
     await using broker = await backends[kind as 'mosquitto' | 'container'].start(setup, deadline())
     await using tap = await WireTap.start({ upstream: { host: broker.host, port: broker.port } })
-    const dashboard = await GraderClient.connect({ host: tap.host, port: tap.port, username: 'dashboard', password: 'dash-pass', protocolVersion: 5, clientId: 'v5-dashboard' }, deadline())
+    const dashboard = await GraderClient.connect(
+      {
+        host: tap.host,
+        port: tap.port,
+        username: 'dashboard',
+        password: 'dash-pass',
+        protocolVersion: 5,
+        clientId: 'v5-dashboard',
+      },
+      deadline(),
+    )
     await dashboard.publish('home/lights', 'on', { qos: 1 }, deadline())
     await tap.latest!.barrier(deadline())
     const lines = tap.trace.events().map((event) => formatTraceEvent(event).replace(/^\+\d+\.\d+s\s+/, ''))
-    expect(lines).toContain('#1 you → broker  CONNECT clientId="v5-dashboard" protocol=MQTT 5 keepalive=0 clean=true username="dashboard" password=*** will=none')
+    expect(lines).toContain(
+      '#1 you → broker  CONNECT clientId="v5-dashboard" protocol=MQTT 5 keepalive=0 clean=true username="dashboard" password=*** will=none',
+    )
     expect(lines.some((line) => line.startsWith('#1 broker → you  CONNACK reason=0x00 (Success)'))).toBe(true)
     expect(lines).toContain('#1 broker → you  PUBACK id=1 reason=0x87 (Not authorized)')
     dashboard.destroy()

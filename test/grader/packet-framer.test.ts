@@ -4,7 +4,14 @@ import { PacketFramer } from '../../grader/mqtt/packet-framer.ts'
 import { decodeFrame } from '../../grader/mqtt/packet-codec.ts'
 
 const publish = (payloadBytes: number) =>
-  mqttPacket.generate({ cmd: 'publish', topic: 'a/b', payload: Buffer.alloc(payloadBytes, 0x41), qos: 0, retain: false, dup: false })
+  mqttPacket.generate({
+    cmd: 'publish',
+    topic: 'a/b',
+    payload: Buffer.alloc(payloadBytes, 0x41),
+    qos: 0,
+    retain: false,
+    dup: false,
+  })
 
 describe('PacketFramer', () => {
   it('splits a chunk holding several packets into exact frames', () => {

@@ -19,7 +19,12 @@ const isAlive = (pid: number) => {
 describe('ProcessGroup', () => {
   it('kills the whole group: the program and everything it started', async () => {
     // A shell that starts a grandchild, prints its pid, and waits: like a program with a worker.
-    const group = new ProcessGroup({ command: '/bin/sh', args: ['-c', 'sleep 300 & echo $!; wait'], cwd: '/', env: { PATH: process.env.PATH } })
+    const group = new ProcessGroup({
+      command: '/bin/sh',
+      args: ['-c', 'sleep 300 & echo $!; wait'],
+      cwd: '/',
+      env: { PATH: process.env.PATH },
+    })
     const grandchild = await new Promise<number>((resolve) => {
       const stop = group.stdout.subscribe((text) => {
         stop()

@@ -7,12 +7,18 @@ describe('--format, from the registry of platform reporters', () => {
     expect(platformFormats).toEqual(['gradescope', 'classroom', 'github'])
     const help = gradeUsage.replace(/\n +/g, ' ')
     for (const name of platformFormats) expect(help).toContain(`${name} (${platformReporters[name].description})`)
-    expect(() => parseGradeArgs(['ex1', '--format', 'moodle'], {})).toThrow('--format moodle: expected gradescope, classroom, github (several with commas)')
+    expect(() => parseGradeArgs(['ex1', '--format', 'moodle'], {})).toThrow(
+      '--format moodle: expected gradescope, classroom, github (several with commas)',
+    )
   })
 
   it('takes several formats, and refuses --json beside a format that prints a document', () => {
-    expect(parseGradeArgs(['ex1', '--format', 'classroom,github,classroom'], {})).toMatchObject({ formats: ['classroom', 'github'] })
-    expect(() => parseGradeArgs(['ex1', '--format', 'gradescope', '--json'], {})).toThrow('--json and --format gradescope both print one document: choose one')
+    expect(parseGradeArgs(['ex1', '--format', 'classroom,github,classroom'], {})).toMatchObject({
+      formats: ['classroom', 'github'],
+    })
+    expect(() => parseGradeArgs(['ex1', '--format', 'gradescope', '--json'], {})).toThrow(
+      '--json and --format gradescope both print one document: choose one',
+    )
   })
 
   it('wraps the help under the option column at the width it is given', () => {

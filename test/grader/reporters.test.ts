@@ -40,7 +40,15 @@ const report: GradeReport = {
           hint: 'Try again.',
           lesson: 'lessons/01-x.mdx#y',
         },
-        { id: 'third', title: 'Third check', status: 'skipped', points: 0, maxPoints: 0, durationMs: 0, message: 'skipped until "second" passes' },
+        {
+          id: 'third',
+          title: 'Third check',
+          status: 'skipped',
+          points: 0,
+          maxPoints: 0,
+          durationMs: 0,
+          message: 'skipped until "second" passes',
+        },
       ],
       programRuns: [{ run: 1, command: 'node main.ts', stdoutTail: 'hello\u0007', stderrTail: '' }],
     },
@@ -49,15 +57,41 @@ const report: GradeReport = {
 
 describe('reporters', () => {
   it('gradescope: an instructor-only check is shown after the due date, the others as the assignment says', () => {
-    const withHidden: GradeReport = { ...report, exercises: [{ ...report.exercises[0], checks: [...report.exercises[0].checks, { id: 'hidden-one', title: 'A hidden test of the instructor', status: 'failed', points: 0, maxPoints: 1, durationMs: 5, isHidden: true, message: 'no' }] }] }
-    const tests = (JSON.parse(renderGradescope(withHidden, { visibility: 'visible' })) as { tests: { name: string; visibility: string }[] }).tests
+    const withHidden: GradeReport = {
+      ...report,
+      exercises: [
+        {
+          ...report.exercises[0],
+          checks: [
+            ...report.exercises[0].checks,
+            {
+              id: 'hidden-one',
+              title: 'A hidden test of the instructor',
+              status: 'failed',
+              points: 0,
+              maxPoints: 1,
+              durationMs: 5,
+              isHidden: true,
+              message: 'no',
+            },
+          ],
+        },
+      ],
+    }
+    const tests = (
+      JSON.parse(renderGradescope(withHidden, { visibility: 'visible' })) as {
+        tests: { name: string; visibility: string }[]
+      }
+    ).tests
     expect(tests.map((test) => [test.name.split(' › ')[1], test.visibility])).toEqual([
       ['First check passes', 'visible'],
       ['Second check fails', 'visible'],
       ['Third check', 'visible'],
       ['A hidden test of the instructor', 'after_due_date'],
     ])
-    const allHidden = (JSON.parse(renderGradescope(withHidden, { visibility: 'hidden' })) as { tests: { visibility: string }[] }).tests
+    const allHidden = (
+      JSON.parse(renderGradescope(withHidden, { visibility: 'hidden' })) as { tests: { visibility: string }[] }
+    ).tests
     expect(new Set(allHidden.map((test) => test.visibility))).toEqual(new Set(['hidden']))
   })
 
@@ -68,13 +102,21 @@ describe('reporters', () => {
   it('exit code: 0 all passed, 1 a check failed, 2 the grader could not grade', () => {
     expect(exitCodeFor(report)).toBe(1)
     expect(exitCodeFor({ exercises: [{ ...report.exercises[0], status: 'passed' }] })).toBe(0)
-    expect(exitCodeFor({ exercises: [{ ...report.exercises[0], status: 'errored', error: { code: 'DOCKER_UNAVAILABLE', message: 'x' } }] })).toBe(2)
+    expect(
+      exitCodeFor({
+        exercises: [{ ...report.exercises[0], status: 'errored', error: { code: 'DOCKER_UNAVAILABLE', message: 'x' } }],
+      }),
+    ).toBe(2)
   })
 
   it('JUnit: escaped, control characters stripped, one testcase per check', () => {
     const xml = renderJunit(report)
-    expect(xml).toContain('<testsuite name="ex9 Demo &lt;&amp;&gt; &quot;quotes&quot;" tests="3" failures="1" errors="0" skipped="1"')
-    expect(xml).toContain('<failure message="Bad payload &quot;&quot; &lt;here&gt;">Bad payload "" &lt;here&gt;\nexpected: a\nreceived: b\ntrace:\n  +0.001s  #1 you → broker  CONNECT\nhint: Try again.\nread: lessons/01-x.mdx#y</failure>')
+    expect(xml).toContain(
+      '<testsuite name="ex9 Demo &lt;&amp;&gt; &quot;quotes&quot;" tests="3" failures="1" errors="0" skipped="1"',
+    )
+    expect(xml).toContain(
+      '<failure message="Bad payload &quot;&quot; &lt;here&gt;">Bad payload "" &lt;here&gt;\nexpected: a\nreceived: b\ntrace:\n  +0.001s  #1 you → broker  CONNECT\nhint: Try again.\nread: lessons/01-x.mdx#y</failure>',
+    )
     expect(xml).toContain('<skipped message="skipped until &quot;second&quot; passes"/>')
     expect(xml).toContain('<system-out>$ node main.ts\nhello</system-out>')
     expect(xml).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/)
@@ -82,7 +124,11 @@ describe('reporters', () => {
 
   it('console: who speaks on each line, details under the failure, and no colour codes unless asked', () => {
     let output = ''
-    const reporter = new ConsoleReporter({ write: (text) => (output += text), isColor: false, rerunCommand: (e, seed) => `npm run grade -- ${e.id} --seed ${seed}` })
+    const reporter = new ConsoleReporter({
+      write: (text) => (output += text),
+      isColor: false,
+      rerunCommand: (e, seed) => `npm run grade -- ${e.id} --seed ${seed}`,
+    })
     for (const check of report.exercises[0].checks) reporter.check('ex9', check)
     reporter.finished(report.exercises[0], 99)
     expect(output).toMatchInlineSnapshot(`
@@ -113,13 +159,41 @@ describe('--format github annotations', () => {
     const { renderGithubAnnotations } = await import('../../grader/report/github-reporter.ts')
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-annotations-'))
     const file = path.join(dir, 'main.ts')
-    writeFileSync(file, "import mqtt from 'mqtt'\n// connect\nconst client = mqtt.connect(process.env.MQTT_URL!)\nclient.subscribe('a')\nclient.publish('b', 'c')\n")
-    const failed = (id: string) => ({ id, title: `Check ${id}`, status: 'failed' as const, points: 0, maxPoints: 1, durationMs: 1, message: `${id} failed` })
-    const many: GradeReport = { ...report, exercises: [{ ...report.exercises[0], checks: ['connects', 'subscribes', 'echoes', ...Array.from({ length: 9 }, (_, index) => `other-${index}`)].map(failed) }] }
-    const lines = renderGithubAnnotations(many, () => file).trim().split('\n')
+    writeFileSync(
+      file,
+      "import mqtt from 'mqtt'\n// connect\nconst client = mqtt.connect(process.env.MQTT_URL!)\nclient.subscribe('a')\nclient.publish('b', 'c')\n",
+    )
+    const failed = (id: string) => ({
+      id,
+      title: `Check ${id}`,
+      status: 'failed' as const,
+      points: 0,
+      maxPoints: 1,
+      durationMs: 1,
+      message: `${id} failed`,
+    })
+    const many: GradeReport = {
+      ...report,
+      exercises: [
+        {
+          ...report.exercises[0],
+          checks: [
+            'connects',
+            'subscribes',
+            'echoes',
+            ...Array.from({ length: 9 }, (_, index) => `other-${index}`),
+          ].map(failed),
+        },
+      ],
+    }
+    const lines = renderGithubAnnotations(many, () => file)
+      .trim()
+      .split('\n')
     expect(lines).toHaveLength(10)
     expect(lines.slice(0, 3).map((line) => /,line=(\d+),/.exec(line)![1])).toEqual(['3', '4', '5'])
     expect(lines[3]).toMatch(/,line=3,/) // no call named by the id: the first statement
-    expect(lines[9]).toBe("::notice title=3 more failed checks::GitHub shows 10 annotations per step: the other 3 failed checks are in the run's summary.")
+    expect(lines[9]).toBe(
+      "::notice title=3 more failed checks::GitHub shows 10 annotations per step: the other 3 failed checks are in the run's summary.",
+    )
   })
 })

@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { currentSeccompArch, seccompFilter, seccompPolicy, syscallNumbers } from '../../grader/sandbox/seccomp-filter.ts'
+import {
+  currentSeccompArch,
+  seccompFilter,
+  seccompPolicy,
+  syscallNumbers,
+} from '../../grader/sandbox/seccomp-filter.ts'
 
 /**
  * The seccomp filter is assembled by hand (seccomp-filter.ts says why): its syscall numbers are checked against
@@ -12,31 +17,37 @@ import { currentSeccompArch, seccompFilter, seccompPolicy, syscallNumbers } from
  */
 const python = '/usr/bin/python3'
 const hasLibseccomp = spawnSync(python, ['-c', 'import seccomp'], { stdio: 'ignore' }).status === 0
-const hasBubblewrap = spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-user', '--proc', '/proc', '--dev', '/dev', 'true']).status === 0
+const hasBubblewrap =
+  spawnSync('bwrap', ['--ro-bind', '/', '/', '--unshare-user', '--proc', '/proc', '--dev', '/dev', 'true']).status === 0
 const isRequired = process.env.CI === 'true'
 const folder = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-seccomp-test-'))
 afterAll(() => rmSync(folder, { recursive: true, force: true }))
 
 describe('the seccomp filter', () => {
-  it.skipIf(!hasLibseccomp && !isRequired)(`names the syscalls by the numbers libseccomp knows, on x86-64 and arm64${hasLibseccomp ? '' : ' (skipped: no python3-seccomp)'}`, () => {
-    const names = [...new Set([...seccompPolicy.refused, ...seccompPolicy.absent, 'clone'])]
-    const script = `import json, seccomp, sys\nnames = json.loads(sys.argv[1])\nout = {}\nfor arch, key in [(seccomp.Arch.X86_64, 'x64'), (seccomp.Arch.AARCH64, 'arm64')]:\n  out[key] = {n: seccomp.resolve_syscall(arch, n) for n in names}\nprint(json.dumps(out))`
-    const result = spawnSync(python, ['-c', script, JSON.stringify(names)], { encoding: 'utf8' })
-    expect(result.status, result.stderr).toBe(0)
-    const libseccomp = JSON.parse(result.stdout) as Record<'x64' | 'arm64', Record<string, number>>
-    for (const arch of ['x64', 'arm64'] as const) {
-      // Negative numbers: the syscall does not exist on that architecture (iopl on arm64).
-      const expected = Object.fromEntries(Object.entries(libseccomp[arch]).filter(([, number]) => number >= 0))
-      expect({ arch, numbers: syscallNumbers[arch] }).toEqual({ arch, numbers: expected })
-    }
-  })
+  it.skipIf(!hasLibseccomp && !isRequired)(
+    `names the syscalls by the numbers libseccomp knows, on x86-64 and arm64${hasLibseccomp ? '' : ' (skipped: no python3-seccomp)'}`,
+    () => {
+      const names = [...new Set([...seccompPolicy.refused, ...seccompPolicy.absent, 'clone'])]
+      const script = `import json, seccomp, sys\nnames = json.loads(sys.argv[1])\nout = {}\nfor arch, key in [(seccomp.Arch.X86_64, 'x64'), (seccomp.Arch.AARCH64, 'arm64')]:\n  out[key] = {n: seccomp.resolve_syscall(arch, n) for n in names}\nprint(json.dumps(out))`
+      const result = spawnSync(python, ['-c', script, JSON.stringify(names)], { encoding: 'utf8' })
+      expect(result.status, result.stderr).toBe(0)
+      const libseccomp = JSON.parse(result.stdout) as Record<'x64' | 'arm64', Record<string, number>>
+      for (const arch of ['x64', 'arm64'] as const) {
+        // Negative numbers: the syscall does not exist on that architecture (iopl on arm64).
+        const expected = Object.fromEntries(Object.entries(libseccomp[arch]).filter(([, number]) => number >= 0))
+        expect({ arch, numbers: syscallNumbers[arch] }).toEqual({ arch, numbers: expected })
+      }
+    },
+  )
 
-  it.skipIf(!hasBubblewrap && !isRequired)('refuses mount, namespaces, tracing, file handles, keys, BPF and io_uring, and lets a program fork, exec, read, write and connect', () => {
-    const arch = currentSeccompArch()
-    expect(arch, 'a filter for this machine').toBeDefined()
-    const filter = path.join(folder, 'filter.bpf')
-    writeFileSync(filter, seccompFilter(arch!))
-    const probe = `
+  it.skipIf(!hasBubblewrap && !isRequired)(
+    'refuses mount, namespaces, tracing, file handles, keys, BPF and io_uring, and lets a program fork, exec, read, write and connect',
+    () => {
+      const arch = currentSeccompArch()
+      expect(arch, 'a filter for this machine').toBeDefined()
+      const filter = path.join(folder, 'filter.bpf')
+      writeFileSync(filter, seccompFilter(arch!))
+      const probe = `
 import ctypes, errno, os, socket, subprocess
 libc = ctypes.CDLL(None, use_errno=True)
 def call(name, fn):
@@ -61,26 +72,41 @@ with open('/tmp/seccomp-probe', 'w') as handle: handle.write('x')
 print('write', 'ok')
 server = socket.socket(); server.bind(('127.0.0.1', 0)); server.listen(); client = socket.create_connection(server.getsockname()); print('connect', 'ok')
 `
-    // The filter reaches bwrap on a descriptor, as the grader passes it (on 6) to every program.
-    const withFilter = spawnSync('/bin/sh', ['-c', `exec 3<"$0"; exec bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-user --unshare-pid --unshare-net --seccomp 3 -- ${python} -c "$1"`, filter, probe], { encoding: 'utf8' })
-    expect(withFilter.status, withFilter.stderr).toBe(0)
-    const outcome = Object.fromEntries(withFilter.stdout.trim().split('\n').map((line) => line.split(' ')))
-    expect(outcome).toEqual({
-      mount: 'EPERM',
-      'unshare-user': 'EPERM',
-      'unshare-net': 'EPERM',
-      setns: 'EPERM',
-      ptrace: 'EPERM',
-      open_by_handle_at: 'EPERM',
-      keyctl: 'EPERM',
-      bpf: 'EPERM',
-      'clone-newpid': 'EPERM',
-      clone3: 'ENOSYS',
-      io_uring_setup: 'ENOSYS',
-      fork: 'ok',
-      exec: 'ok',
-      write: 'ok',
-      connect: 'ok',
-    })
-  })
+      // The filter reaches bwrap on a descriptor, as the grader passes it (on 6) to every program.
+      const withFilter = spawnSync(
+        '/bin/sh',
+        [
+          '-c',
+          `exec 3<"$0"; exec bwrap --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --unshare-user --unshare-pid --unshare-net --seccomp 3 -- ${python} -c "$1"`,
+          filter,
+          probe,
+        ],
+        { encoding: 'utf8' },
+      )
+      expect(withFilter.status, withFilter.stderr).toBe(0)
+      const outcome = Object.fromEntries(
+        withFilter.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split(' ')),
+      )
+      expect(outcome).toEqual({
+        mount: 'EPERM',
+        'unshare-user': 'EPERM',
+        'unshare-net': 'EPERM',
+        setns: 'EPERM',
+        ptrace: 'EPERM',
+        open_by_handle_at: 'EPERM',
+        keyctl: 'EPERM',
+        bpf: 'EPERM',
+        'clone-newpid': 'EPERM',
+        clone3: 'ENOSYS',
+        io_uring_setup: 'ENOSYS',
+        fork: 'ok',
+        exec: 'ok',
+        write: 'ok',
+        connect: 'ok',
+      })
+    },
+  )
 })

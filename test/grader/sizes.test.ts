@@ -13,9 +13,12 @@ const maxFunctionLines = 80
 
 const exceptions: Record<string, string> = {
   'grader/batch/run-batch.ts runBatch': 'issue 22 reworks batch at the same time; split it after that merge',
-  'grader/cli/watch-command.ts runWatchCommand': 'one event loop over saves, keys and the walk; to split by event kind like rustlings',
-  'grader/broker/container-broker.ts startContainer': 'one Testcontainers builder chain and its cleanup on every failure path',
-  'grader/runner/student-program.ts': 'the launch of a student program: its standby and sandbox parts are next to move out',
+  'grader/cli/watch-command.ts runWatchCommand':
+    'one event loop over saves, keys and the walk; to split by event kind like rustlings',
+  'grader/broker/container-broker.ts startContainer':
+    'one Testcontainers builder chain and its cleanup on every failure path',
+  'grader/runner/student-program.ts':
+    'the launch of a student program: its standby and sandbox parts are next to move out',
 }
 
 /**
@@ -24,7 +27,8 @@ const exceptions: Record<string, string> = {
  */
 const overOnceFormatted: Record<string, string> = {
   'grader/broker/mosquitto-broker.ts startMosquitto': 'start, wait for the listener, and the failure sentences',
-  'grader/broker/mosquitto-conf.ts renderStudentConf': 'one pass over the student config; the listener rules could go to student-listeners.ts',
+  'grader/broker/mosquitto-conf.ts renderStudentConf':
+    'one pass over the student config; the listener rules could go to student-listeners.ts',
   'grader/cli/parse-grade-args.ts parseGradeArgs': 'one validation per option; per-option parsers would split it',
   'grader/exercises/unpack-zip.ts unpackZip': 'yauzl callbacks and the zip-bomb limits in one closure',
   'grader/checks/grader-client.ts': 'the grader client and its waits; the waits could move out',
@@ -46,11 +50,26 @@ function functionsOf(file: string): Sized[] {
       for (const child of node) walk(child, name)
       return
     }
-    const record = node as { type?: string; start: number; end: number; id?: { name?: string }; key?: { name?: string } }
-    if (record.type === 'FunctionDeclaration' || record.type === 'FunctionExpression' || record.type === 'ArrowFunctionExpression') {
-      found.push({ name: record.id?.name ?? name ?? '(anonymous)', lines: lineOf(record.end) - lineOf(record.start) + 1 })
+    const record = node as {
+      type?: string
+      start: number
+      end: number
+      id?: { name?: string }
+      key?: { name?: string }
     }
-    const named = ['MethodDefinition', 'VariableDeclarator', 'Property'].includes(record.type ?? '') ? (record.key?.name ?? record.id?.name) : name
+    if (
+      record.type === 'FunctionDeclaration' ||
+      record.type === 'FunctionExpression' ||
+      record.type === 'ArrowFunctionExpression'
+    ) {
+      found.push({
+        name: record.id?.name ?? name ?? '(anonymous)',
+        lines: lineOf(record.end) - lineOf(record.start) + 1,
+      })
+    }
+    const named = ['MethodDefinition', 'VariableDeclarator', 'Property'].includes(record.type ?? '')
+      ? (record.key?.name ?? record.id?.name)
+      : name
     for (const [key, value] of Object.entries(record)) if (key !== 'parent') walk(value, named)
   }
   walk(parseSync(file, text).program, undefined)

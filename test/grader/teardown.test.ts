@@ -28,8 +28,16 @@ function racedBackend(kind: keyof typeof backends): BrokerBackend {
       const stop = async () => {
         if (kind === 'container') {
           // Another tool removes our container (by the label only our code sets) before the grader stops it.
-          const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.mqtt-course.run'], { encoding: 'utf8' }).split('\n').filter(Boolean)
-          const ours = ids.filter((id) => execFileSync('docker', ['inspect', '--format', '{{index .Config.Labels "org.mqtt-course.run"}}', id], { encoding: 'utf8' }).startsWith(`${process.pid}-`))
+          const ids = execFileSync('docker', ['ps', '-aq', '--filter', 'label=org.mqtt-course.run'], {
+            encoding: 'utf8',
+          })
+            .split('\n')
+            .filter(Boolean)
+          const ours = ids.filter((id) =>
+            execFileSync('docker', ['inspect', '--format', '{{index .Config.Labels "org.mqtt-course.run"}}', id], {
+              encoding: 'utf8',
+            }).startsWith(`${process.pid}-`),
+          )
           execFileSync('docker', ['rm', '-f', ...ours])
           await broker.stop()
         } else {
@@ -50,6 +58,9 @@ describeEachBroker(await detectBrokers(), (kind) => {
     expect(result.error).toBeUndefined()
     expect(result.status).toBe('passed')
     expect(result.points).toBe(result.maxPoints)
-    if (kind !== 'container') expect(result.warnings?.join('\n')).toContain('while cleaning up after grading: removal of the broker already in progress')
+    if (kind !== 'container')
+      expect(result.warnings?.join('\n')).toContain(
+        'while cleaning up after grading: removal of the broker already in progress',
+      )
   })
 })

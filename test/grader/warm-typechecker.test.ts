@@ -21,10 +21,21 @@ afterAll(async () => {
 // tsc on every one (the same files, lines, columns, codes and messages), and must notice every change.
 const states: Array<[string, Record<string, string | undefined>]> = [
   ['the solution', { 'main.ts': solution }],
-  ['a type error after non-ASCII text (columns count characters, not bytes)', { 'main.ts': `${solution}\n// café → ✓\nconst café: number = "x"\n` }],
+  [
+    'a type error after non-ASCII text (columns count characters, not bytes)',
+    { 'main.ts': `${solution}\n// café → ✓\nconst café: number = "x"\n` },
+  ],
   ['fixed again', { 'main.ts': solution }],
-  ['an error whose message has a chain', { 'main.ts': `${solution}\nconst o: { a: { b: number } } = { a: { b: "x" } }\nconst f: (x: string) => void = (x: number) => {}\n` }],
-  ['an import of a file that does not exist yet', { 'main.ts': `import { twice } from './twice.ts'\n${solution}\nconsole.log(twice(2))\n` }],
+  [
+    'an error whose message has a chain',
+    {
+      'main.ts': `${solution}\nconst o: { a: { b: number } } = { a: { b: "x" } }\nconst f: (x: string) => void = (x: number) => {}\n`,
+    },
+  ],
+  [
+    'an import of a file that does not exist yet',
+    { 'main.ts': `import { twice } from './twice.ts'\n${solution}\nconsole.log(twice(2))\n` },
+  ],
   ['the file, added', { 'twice.ts': 'export const twice = (n: number): string => n * 2\n' }],
   ['the file, fixed', { 'twice.ts': 'export const twice = (n: number): number => n * 2\n' }],
   ['a syntax error', { 'main.ts': `${solution}\nconst = 3\n`, 'twice.ts': undefined }],
@@ -40,10 +51,17 @@ it('the warm checker reports what a fresh tsc reports, save after save, each sav
     // The grader checks a fresh copy of the submission on every run (its workspace): so does this test.
     const copy = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-warm-tsc-run-'))
     cpSync(dir, copy, { recursive: true })
-    const [warm, cold] = [await checker.check(copy, 'main.ts', signal()), await typecheckProgram(copy, 'main.ts', signal())]
+    const [warm, cold] = [
+      await checker.check(copy, 'main.ts', signal()),
+      await typecheckProgram(copy, 'main.ts', signal()),
+    ]
     rmSync(copy, { recursive: true, force: true })
     verdicts.push(warm.isOk)
-    expect({ name, isOk: warm.isOk, diagnostics: warm.diagnostics }).toEqual({ name, isOk: cold.isOk, diagnostics: cold.diagnostics })
+    expect({ name, isOk: warm.isOk, diagnostics: warm.diagnostics }).toEqual({
+      name,
+      isOk: cold.isOk,
+      diagnostics: cold.diagnostics,
+    })
   }
   expect(verdicts).toEqual([true, false, true, false, false, false, true, false])
   expect(fallbacks).toEqual([])

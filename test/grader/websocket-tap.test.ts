@@ -29,7 +29,8 @@ keyfile server.key
 allow_anonymous true
 `
 
-const lines = (events: readonly TraceEvent[]) => events.map((event) => formatTraceEvent(event).replace(/^\+\d+\.\d+s\s+/, ''))
+const lines = (events: readonly TraceEvent[]) =>
+  events.map((event) => formatTraceEvent(event).replace(/^\+\d+\.\d+s\s+/, ''))
 
 /** An MQTT.js client through the tap; resolves once connected. */
 async function connectThrough(url: string, options: mqtt.IClientOptions): Promise<mqtt.MqttClient> {
@@ -44,9 +45,12 @@ function nextRefusal(tap: WireTap, after: number): Promise<TraceEvent> {
 }
 
 describeEachBroker(brokers, (kind) => {
-  it('a WebSocket tap forwards ws:// and wss:// to Mosquitto\'s WebSocket listeners, decodes the MQTT inside, and cut() fires the will', async () => {
+  it("a WebSocket tap forwards ws:// and wss:// to Mosquitto's WebSocket listeners, decodes the MQTT inside, and cut() fires the will", async () => {
     await using tlsMaterial = await createTlsMaterial()
-    const setup: BrokerSetup = { studentConfig: { conf, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] }, webSocketCa: tlsMaterial.ca.certificatePem }
+    const setup: BrokerSetup = {
+      studentConfig: { conf, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] },
+      webSocketCa: tlsMaterial.ca.certificatePem,
+    }
     await using broker: Broker = await backends[kind as 'mosquitto' | 'container'].start(setup, deadline())
     expect(Object.keys(broker.webSocketUrls ?? {}).sort()).toEqual(['ws', 'wss'])
     await using tap = await WireTap.start({
@@ -55,28 +59,44 @@ describeEachBroker(brokers, (kind) => {
     })
     expect(tap.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/mqtt$/)
     expect(tap.secureUrl).toMatch(/^wss:\/\/127\.0\.0\.1:\d+\/mqtt$/)
-    await using observer = await GraderClient.connect({ host: broker.host, port: broker.port, name: 'observer' }, deadline())
+    await using observer = await GraderClient.connect(
+      { host: broker.host, port: broker.port, name: 'observer' },
+      deadline(),
+    )
     await observer.subscribe([{ topic: 'status/#', qos: 1 }], deadline())
 
-    const device = await connectThrough(tap.url, { clientId: 'device', will: { topic: 'status/device', payload: Buffer.from('offline'), qos: 1, retain: false } })
+    const device = await connectThrough(tap.url, {
+      clientId: 'device',
+      will: { topic: 'status/device', payload: Buffer.from('offline'), qos: 1, retain: false },
+    })
     await device.publishAsync('status/device', 'online', { qos: 1 })
     expect(lines(tap.trace.events())).toEqual([
       '#1 connection opened (ws://)',
       '#1 you → broker  CONNECT clientId="device" protocol=MQTT 3.1.1 keepalive=60 clean=true will={topic="status/device" payload="offline" qos=1 retain=0}',
       '#1 broker → you  CONNACK rc=0 (Connection Accepted) sessionPresent=false',
-      expect.stringMatching(/^#1 you → broker {2}PUBLISH topic="status\/device" qos=1 retain=0 dup=0 id=\d+ payload="online"$/),
+      expect.stringMatching(
+        /^#1 you → broker {2}PUBLISH topic="status\/device" qos=1 retain=0 dup=0 id=\d+ payload="online"$/,
+      ),
       expect.stringMatching(/^#1 broker → you {2}PUBACK id=\d+/),
     ])
     // The barrier is a PINGREQ inside a WebSocket frame; the broker's PINGRESP never reaches the client.
     await tap.latest!.barrier(deadline())
     const after = observer.trace.cursor
     tap.latest!.cut()
-    const will = await observer.waitForMessage((m) => m.topic === 'status/device' && m.payload.toString() === 'offline', deadline(), after)
+    const will = await observer.waitForMessage(
+      (m) => m.topic === 'status/device' && m.payload.toString() === 'offline',
+      deadline(),
+      after,
+    )
     expect(will.payload.toString()).toBe('offline')
     device.end(true)
 
     // wss:// ends at the tap with the broker's certificate, and goes on to the broker's wss listener.
-    const secure = await connectThrough(tap.secureUrl!, { clientId: 'secure-device', protocolVersion: 5, ca: tlsMaterial.ca.certificatePem })
+    const secure = await connectThrough(tap.secureUrl!, {
+      clientId: 'secure-device',
+      protocolVersion: 5,
+      ca: tlsMaterial.ca.certificatePem,
+    })
     await secure.endAsync()
     const secureLines = lines(tap.trace.events()).filter((line) => line.startsWith('#2'))
     expect(secureLines.slice(0, 3)).toEqual([
@@ -88,22 +108,35 @@ describeEachBroker(brokers, (kind) => {
 
   it('a WebSocket tap turns away plain TCP, another path and a handshake without the mqtt subprotocol, each with a sentence, and Mosquitto never sees them', async () => {
     await using tlsMaterial = await createTlsMaterial()
-    const setup: BrokerSetup = { studentConfig: { conf, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] }, webSocketCa: tlsMaterial.ca.certificatePem }
+    const setup: BrokerSetup = {
+      studentConfig: { conf, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] },
+      webSocketCa: tlsMaterial.ca.certificatePem,
+    }
     await using broker: Broker = await backends[kind as 'mosquitto' | 'container'].start(setup, deadline())
-    await using tap = await WireTap.start({ upstream: { host: broker.host, port: broker.port, webSocketUrls: broker.webSocketUrls }, webSocket: { path: '/mqtt' } })
+    await using tap = await WireTap.start({
+      upstream: { host: broker.host, port: broker.port, webSocketUrls: broker.webSocketUrls },
+      webSocket: { path: '/mqtt' },
+    })
     const port = Number(new URL(tap.url).port)
 
     let after = tap.trace.cursor
     const tcp = mqtt.connect(`mqtt://127.0.0.1:${port}`, { reconnectPeriod: 0, clientId: 'tcp' }).on('error', () => {})
     const tcpRefusal = await nextRefusal(tap, after)
     tcp.end(true)
-    expect(tcpRefusal).toMatchObject({ closedBy: 'tap', detail: 'not a WebSocket handshake: the first byte, 0x10, starts an MQTT CONNECT sent over plain TCP' })
+    expect(tcpRefusal).toMatchObject({
+      closedBy: 'tap',
+      detail: 'not a WebSocket handshake: the first byte, 0x10, starts an MQTT CONNECT sent over plain TCP',
+    })
 
     after = tap.trace.cursor
-    const wrongPath = mqtt.connect(tap.url.replace('/mqtt', '/ws'), { reconnectPeriod: 0, clientId: 'path' }).on('error', () => {})
+    const wrongPath = mqtt
+      .connect(tap.url.replace('/mqtt', '/ws'), { reconnectPeriod: 0, clientId: 'path' })
+      .on('error', () => {})
     const pathRefusal = await nextRefusal(tap, after)
     wrongPath.end(true)
-    expect(pathRefusal).toMatchObject({ detail: 'the WebSocket handshake asked for the path /ws; MQTT is served at /mqtt' })
+    expect(pathRefusal).toMatchObject({
+      detail: 'the WebSocket handshake asked for the path /ws; MQTT is served at /mqtt',
+    })
 
     // Mosquitto 2.0.11 answered such a handshake, dropped it, and then refused its WebSockets listener's next
     // clients: the tap must not pass it on.
@@ -114,14 +147,22 @@ describeEachBroker(brokers, (kind) => {
     expect(bareRefusal).toMatchObject({ detail: 'the WebSocket handshake offered no subprotocol, not "mqtt"' })
 
     after = tap.trace.cursor
-    const http = net.connect(port, '127.0.0.1', () => http.end('GET /mqtt HTTP/1.1\r\nHost: x\r\n\r\n')).on('error', () => {})
+    const http = net
+      .connect(port, '127.0.0.1', () => http.end('GET /mqtt HTTP/1.1\r\nHost: x\r\n\r\n'))
+      .on('error', () => {})
     const httpRefusal = await nextRefusal(tap, after)
     http.destroy()
     expect(httpRefusal).toMatchObject({ detail: 'a plain HTTP GET /mqtt, without "Upgrade: websocket"' })
 
     // A handshake ws itself cannot complete (an old protocol version) is turned away too, and the tap lives on.
     after = tap.trace.cursor
-    const old = net.connect(port, '127.0.0.1', () => old.write('GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n')).on('error', () => {})
+    const old = net
+      .connect(port, '127.0.0.1', () =>
+        old.write(
+          'GET /mqtt HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 7\r\nSec-WebSocket-Protocol: mqtt\r\n\r\n',
+        ),
+      )
+      .on('error', () => {})
     const oldRefusal = await nextRefusal(tap, after)
     old.destroy()
     expect(oldRefusal).toMatchObject({ detail: 'the WebSocket handshake was malformed (answered 400)' })
@@ -133,35 +174,62 @@ describeEachBroker(brokers, (kind) => {
     expect(tap.connections).toHaveLength(1)
   })
 
-  it('a config without the WebSocket listeners an exercise asks for is the student\'s to fix, with the line', async () => {
+  it("a config without the WebSocket listeners an exercise asks for is the student's to fix, with the line", async () => {
     await using tlsMaterial = await createTlsMaterial()
     const withoutTls = conf.replace(/^(cafile|certfile|keyfile) .*\n/gm, '')
-    const start = backends[kind as 'mosquitto' | 'container'].start({ studentConfig: { conf: withoutTls, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] }, webSocketCa: tlsMaterial.ca.certificatePem }, deadline())
-    const error = await start.then(() => undefined, (caught: unknown) => caught)
+    const start = backends[kind as 'mosquitto' | 'container'].start(
+      {
+        studentConfig: { conf: withoutTls, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] },
+        webSocketCa: tlsMaterial.ca.certificatePem,
+      },
+      deadline(),
+    )
+    const error = await start.then(
+      () => undefined,
+      (caught: unknown) => caught,
+    )
     expect(error).toBeInstanceOf(StudentConfigError)
     expect((error as StudentConfigError).issues.map((issue) => [issue.line, issue.problem])).toEqual([
-      [4, 'a second WebSockets listener: keep one of each kind (MQTT listener, WebSockets listener, WebSockets listener with TLS)'],
-      [0, 'no WebSockets listener with TLS: add one: "listener 8443", and under it "protocol websockets", "cafile ca.crt", "certfile server.crt", "keyfile server.key"'],
+      [
+        4,
+        'a second WebSockets listener: keep one of each kind (MQTT listener, WebSockets listener, WebSockets listener with TLS)',
+      ],
+      [
+        0,
+        'no WebSockets listener with TLS: add one: "listener 8443", and under it "protocol websockets", "cafile ca.crt", "certfile server.crt", "keyfile server.key"',
+      ],
     ])
   })
 })
 
-it.runIf(brokers.some((broker) => broker.kind === 'mosquitto'))('a WebSocket port another process takes before Mosquitto binds it is a race lost, not the student\'s mistake: Mosquitto starts again on new ports', async () => {
-  await using tlsMaterial = await createTlsMaterial()
-  const taken = net.createServer()
-  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()))
-  try {
-    const port = (taken.address() as net.AddressInfo).port
-    const setup: BrokerSetup = { studentConfig: { conf, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] }, webSocketCa: tlsMaterial.ca.certificatePem }
-    // The first try is given the taken port for ws://, as if another grade had bound it a moment before.
-    await using broker = await startMosquittoRetrying(findMosquittoBinary()!, setup, deadline(), { ws: port, wss: await freePort() })
-    expect(Number(new URL(broker.webSocketUrls!.ws!).port)).not.toBe(port)
-    await using client = await GraderClient.connect({ host: broker.host, port: broker.port, name: 'probe' }, deadline())
-    expect(client).toBeDefined()
-  } finally {
-    taken.close()
-  }
-})
+it.runIf(brokers.some((broker) => broker.kind === 'mosquitto'))(
+  "a WebSocket port another process takes before Mosquitto binds it is a race lost, not the student's mistake: Mosquitto starts again on new ports",
+  async () => {
+    await using tlsMaterial = await createTlsMaterial()
+    const taken = net.createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()))
+    try {
+      const port = (taken.address() as net.AddressInfo).port
+      const setup: BrokerSetup = {
+        studentConfig: { conf, files: tlsMaterial.brokerFiles, webSockets: ['ws', 'wss'] },
+        webSocketCa: tlsMaterial.ca.certificatePem,
+      }
+      // The first try is given the taken port for ws://, as if another grade had bound it a moment before.
+      await using broker = await startMosquittoRetrying(findMosquittoBinary()!, setup, deadline(), {
+        ws: port,
+        wss: await freePort(),
+      })
+      expect(Number(new URL(broker.webSocketUrls!.ws!).port)).not.toBe(port)
+      await using client = await GraderClient.connect(
+        { host: broker.host, port: broker.port, name: 'probe' },
+        deadline(),
+      )
+      expect(client).toBeDefined()
+    } finally {
+      taken.close()
+    }
+  },
+)
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {

@@ -15,7 +15,12 @@ async function setUp() {
   await observer.subscribe([{ topic: 'status/#', qos: 1 }], deadline())
   const connectStudent = () =>
     GraderClient.connect(
-      { host: tap.host, port: tap.port, clientId: 'student', will: { topic: 'status/student', payload: Buffer.from('offline'), qos: 1, retain: false } },
+      {
+        host: tap.host,
+        port: tap.port,
+        clientId: 'student',
+        will: { topic: 'status/student', payload: Buffer.from('offline'), qos: 1, retain: false },
+      },
       deadline(),
     )
   const student = await connectStudent()
@@ -34,7 +39,8 @@ async function setUp() {
   }
 }
 
-const lines = (events: readonly TraceEvent[]) => events.map((event) => formatTraceEvent(event).replace(/^\+\d+\.\d+s\s+/, ''))
+const lines = (events: readonly TraceEvent[]) =>
+  events.map((event) => formatTraceEvent(event).replace(/^\+\d+\.\d+s\s+/, ''))
 
 describe('WireTap', () => {
   it('forwards both directions and records them, decoded, in order', async () => {

@@ -1,4 +1,14 @@
-import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import path from 'node:path'
@@ -43,9 +53,19 @@ export function writeHostileCohort(options: { owner?: number; withMemoryBomb?: b
   submit('honest-starter', { 'main.ts': starter })
   const victim = path.join(cohort, 'honest-alice', 'ex1-hello-mqtt', 'main.ts')
   const targets = {
-    read: { solution: path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts'), 'classmate-code': victim, 'course-git': path.join(courseRoot, '.git/config'), 'stored-results-secret': path.join(out, '.cache/secret') },
+    read: {
+      solution: path.join(courseRoot, 'exercises/ex1-hello-mqtt/solution/main.ts'),
+      'classmate-code': victim,
+      'course-git': path.join(courseRoot, '.git/config'),
+      'stored-results-secret': path.join(out, '.cache/secret'),
+    },
     list: { cohort, reports: out, 'stored-results': path.join(out, '.cache') },
-    write: { course: canary, 'classmate-code': victim, 'stored-result': path.join(out, '.cache', `${'0'.repeat(64)}.json`), reports: path.join(out, 'gradebook.csv') },
+    write: {
+      course: canary,
+      'classmate-code': victim,
+      'stored-result': path.join(out, '.cache', `${'0'.repeat(64)}.json`),
+      reports: path.join(out, 'gradebook.csv'),
+    },
   }
   const hostile = ['hostile-escape', 'hostile-crosstalk', 'hostile-bombs', 'hostile-fifo']
   submit('hostile-escape', {
@@ -54,17 +74,28 @@ export function writeHostileCohort(options: { owner?: number; withMemoryBomb?: b
     'escape-probes.py': readFileSync(path.join(programs, 'escape-probes.py'), 'utf8'),
     'targets.json': JSON.stringify(targets),
   })
-  submit('hostile-crosstalk', { 'main.ts': `${solution}\nvoid import('./crosstalk.ts')\n`, 'crosstalk.ts': readFileSync(path.join(programs, 'crosstalk.ts'), 'utf8') })
-  submit('hostile-bombs', { 'main.ts': `import './bombs.ts'\n${solution}`, 'bombs.ts': readFileSync(path.join(programs, 'bombs.ts'), 'utf8') })
+  submit('hostile-crosstalk', {
+    'main.ts': `${solution}\nvoid import('./crosstalk.ts')\n`,
+    'crosstalk.ts': readFileSync(path.join(programs, 'crosstalk.ts'), 'utf8'),
+  })
+  submit('hostile-bombs', {
+    'main.ts': `import './bombs.ts'\n${solution}`,
+    'bombs.ts': readFileSync(path.join(programs, 'bombs.ts'), 'utf8'),
+  })
   // Many files, each under the per-file limit, before the solution starts.
   hostile.push('hostile-disk')
-  submit('hostile-disk', { 'main.ts': `import './disk-files.ts'\n${solution}`, 'disk-files.ts': readFileSync(path.join(programs, 'disk-files.ts'), 'utf8') })
+  submit('hostile-disk', {
+    'main.ts': `import './disk-files.ts'\n${solution}`,
+    'disk-files.ts': readFileSync(path.join(programs, 'disk-files.ts'), 'utf8'),
+  })
   // A FIFO in a submission: reading it would block the copy forever.
   const fifo = submit('hostile-fifo', { 'main.ts': solution })
   execFileSync('mkfifo', [path.join(fifo, 'pipe')])
   if (options.withMemoryBomb) {
     hostile.push('hostile-memory')
-    submit('hostile-memory', { 'main.ts': `${solution}\nconst hoard: Buffer[] = []\nfor (let i = 0; i < 24; i++) hoard.push(Buffer.alloc(64 * 1024 * 1024, i))\nconsole.log('MEMORY allocated', hoard.length * 64, 'MiB')\n` })
+    submit('hostile-memory', {
+      'main.ts': `${solution}\nconst hoard: Buffer[] = []\nfor (let i = 0; i < 24; i++) hoard.push(Buffer.alloc(64 * 1024 * 1024, i))\nconsole.log('MEMORY allocated', hoard.length * 64, 'MiB')\n`,
+    })
   }
   // Not a student: hidden, and a stray file.
   mkdirSync(path.join(cohort, '.hidden-student', 'ex1-hello-mqtt'), { recursive: true })

@@ -57,7 +57,9 @@ if (unknown.length > 0) {
 const available = new Set((await detectBrokers()).filter((broker) => broker.isAvailable).map((broker) => broker.kind))
 const missing = requested.filter((kind) => !available.has(kind))
 if (missing.length > 0 && process.env.CI === 'true') {
-  process.stderr.write(`error: --broker ${missing.join(',')} is not available here, and CI needs every broker it names\n`)
+  process.stderr.write(
+    `error: --broker ${missing.join(',')} is not available here, and CI needs every broker it names\n`,
+  )
   process.exit(2)
 }
 const brokers = requested.filter((kind) => available.has(kind))
@@ -83,18 +85,27 @@ for (const exercise of exercises) {
   const required = [...exercise.requires, ...exercise.checks.flatMap((check) => check.requires)]
   const runsOn = brokers.filter((kind) => missingCapabilities(required, backends[kind].capabilities).length === 0)
   // A mutant no requested broker can run (ex8 on embedded alone) is tried on the fastest broker that can.
-  const where = runsOn.length > 0 ? runsOn : (['mosquitto', 'container'] as const).filter((kind) => available.has(kind)).slice(0, 1)
+  const where =
+    runsOn.length > 0 ? runsOn : (['mosquitto', 'container'] as const).filter((kind) => available.has(kind)).slice(0, 1)
   const patches = [...listMutants(exercise.dir), ...listVariants(exercise.dir)]
   // A mutant wrong only on some brokers (`@fails check on embedded: ...`) runs only there.
-  const brokersFor = (patch: (typeof patches)[number]) => where.filter((kind) => !('brokers' in patch) || !patch.brokers || patch.brokers.includes(kind))
-  for (const patch of patches) for (const broker of brokersFor(patch)) for (const seed of seeds) jobsToRun.push({ exercise, broker, patch, seed })
+  const brokersFor = (patch: (typeof patches)[number]) =>
+    where.filter((kind) => !('brokers' in patch) || !patch.brokers || patch.brokers.includes(kind))
+  for (const patch of patches)
+    for (const broker of brokersFor(patch)) for (const seed of seeds) jobsToRun.push({ exercise, broker, patch, seed })
   if (!hasPythonWithPaho) continue
-  for (const patch of [...listMutants(exercise.dir, 'mutants-python'), ...listVariants(exercise.dir, 'variants-python')]) {
-    for (const broker of where) for (const seed of seeds) jobsToRun.push({ exercise, broker, patch, seed, command: 'python3 main.py' })
+  for (const patch of [
+    ...listMutants(exercise.dir, 'mutants-python'),
+    ...listVariants(exercise.dir, 'variants-python'),
+  ]) {
+    for (const broker of where)
+      for (const seed of seeds) jobsToRun.push({ exercise, broker, patch, seed, command: 'python3 main.py' })
   }
 }
 
-process.stdout.write(`mutants and variants: ${jobsToRun.length} gradings (${seedCount} seed${seedCount === 1 ? '' : 's'} from ${firstSeed}, on ${brokers.join(', ') || 'no broker'}; ${jobs} at a time, up to ${Math.max(jobs, maxJobs)} while the cores have room)\n`)
+process.stdout.write(
+  `mutants and variants: ${jobsToRun.length} gradings (${seedCount} seed${seedCount === 1 ? '' : 's'} from ${firstSeed}, on ${brokers.join(', ') || 'no broker'}; ${jobs} at a time, up to ${Math.max(jobs, maxJobs)} while the cores have room)\n`,
+)
 let passed = 0
 const failures: string[] = []
 // --jobs at once always; up to --max-jobs while the cores have idle time (as batch and grade --all do). The
@@ -136,16 +147,24 @@ async function judge(job: Job): Promise<string | undefined> {
     return `could not be made or graded: ${(error as Error).message}`
   }
   if (result.error) return `grading errored: ${result.error.message}`
-  const notPassed = result.checks.filter((check) => check.status === 'failed' || check.status === 'errored').map((check) => check.id)
+  const notPassed = result.checks
+    .filter((check) => check.status === 'failed' || check.status === 'errored')
+    .map((check) => check.id)
   if (!job.patch.fails) {
     const first = result.checks.find((check) => check.status === 'failed' || check.status === 'errored')
-    return result.status === 'passed' ? undefined : `should pass, but ${notPassed.join(', ')} did not (${first?.id}: ${first?.message?.split('\n')[0]})`
+    return result.status === 'passed'
+      ? undefined
+      : `should pass, but ${notPassed.join(', ')} did not (${first?.id}: ${first?.message?.split('\n')[0]})`
   }
   if (notPassed.length === 1 && notPassed[0] === job.patch.fails) return undefined
   const first = result.checks.find((check) => check.status === 'failed' || check.status === 'errored')
-  return notPassed.length === 0 ? `passed every check: "${job.patch.fails}" did not catch it` : `failed ${notPassed.join(', ')}, expected only ${job.patch.fails} (${first?.id}: ${first?.message?.split('\n')[0]})`
+  return notPassed.length === 0
+    ? `passed every check: "${job.patch.fails}" did not catch it`
+    : `failed ${notPassed.join(', ')}, expected only ${job.patch.fails} (${first?.id}: ${first?.message?.split('\n')[0]})`
 }
 
-process.stdout.write(`\n${failures.length === 0 ? 'every mutant failed its check, every variant passed' : `${failures.length} went wrong:\n${failures.join('\n')}`}\n`)
+process.stdout.write(
+  `\n${failures.length === 0 ? 'every mutant failed its check, every variant passed' : `${failures.length} went wrong:\n${failures.join('\n')}`}\n`,
+)
 process.stdout.write(`${passed} passed, ${failures.length} failed\n`)
 process.exit(failures.length === 0 ? 0 : 1)

@@ -5,7 +5,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { unpackZip } from '../../grader/exercises/unpack-zip.ts'
 import { folderEntries, writeZip } from '../../grader/export/write-zip.ts'
 import { copyVariant, tempDir } from '../batch/cohort-fixtures.ts'
-import { debianImage, docker, dockerOk, hostCertificateOptions, namespaceOptions, removeLabelled, testLabel } from '../support/debian-container.ts'
+import {
+  debianImage,
+  docker,
+  dockerOk,
+  hostCertificateOptions,
+  namespaceOptions,
+  removeLabelled,
+  testLabel,
+} from '../support/debian-container.ts'
 import { type GradescopeResultsJson, gradescopeResultsSchema } from '../support/gradescope-spec.ts'
 import { courseRoot, runCli } from '../support/run-cli.ts'
 
@@ -22,7 +30,11 @@ const assignment = ['--exercises', 'ex1', '--visibility', 'after_due_date']
 /** A clone of the course as a student has it: ex1 solved, the other exercises their starters. */
 function writeClone(dest: string): void {
   for (const folder of readdirSync(path.join(courseRoot, 'exercises')).filter((name) => /^ex\d+-/.test(name))) {
-    copyVariant(folder, folder === 'ex1-hello-mqtt' ? 'solution' : 'starter', path.join(dest, 'exercises', folder, 'starter'))
+    copyVariant(
+      folder,
+      folder === 'ex1-hello-mqtt' ? 'solution' : 'starter',
+      path.join(dest, 'exercises', folder, 'starter'),
+    )
   }
   cpSync(path.join(courseRoot, 'package.json'), path.join(dest, 'package.json'))
   writeFileSync(path.join(dest, 'README.md'), '# My MQTT course\n')
@@ -38,7 +50,7 @@ function writeForger(dest: string): void {
       "for (const file of ['/autograder/results/results.json', '/autograder/results/forged.json', '/autograder/run_autograder']) {",
       '  try {',
       "    mkdirSync('/autograder/results', { recursive: true })",
-      "    writeFileSync(file, JSON.stringify({ score: 5 }))",
+      '    writeFileSync(file, JSON.stringify({ score: 5 }))',
       "    console.log('forged', file)",
       '  } catch (error) {',
       "    console.log('could not forge', file, String(error))",
@@ -63,16 +75,37 @@ describe('Gradescope: the autograder zip from npm run export, built and run as G
     const source = tempDir('gradescope-source')
     await unpackZip(zip, source)
     const base = debianImage('bare')
-    const builder = dockerOk(['create', '--label', testLabel, '--network', 'host', ...hostCertificateOptions(), base, 'sleep', 'infinity']).trim()
+    const builder = dockerOk([
+      'create',
+      '--label',
+      testLabel,
+      '--network',
+      'host',
+      ...hostCertificateOptions(),
+      base,
+      'sleep',
+      'infinity',
+    ]).trim()
     dockerOk(['start', builder])
     dockerOk(['exec', builder, 'mkdir', '-p', '/autograder'])
     dockerOk(['cp', `${source}/.`, `${builder}:/autograder/source`])
     // Gradescope's image build (manual_docker/Dockerfile): run_autograder copied and made executable, then setup.sh.
-    const build = docker(['exec', builder, 'bash', '-c', 'cp /autograder/source/run_autograder /autograder/run_autograder && chmod +x /autograder/run_autograder && apt-get update -q && bash /autograder/source/setup.sh'], { timeoutMs: 20 * 60_000 })
+    const build = docker(
+      [
+        'exec',
+        builder,
+        'bash',
+        '-c',
+        'cp /autograder/source/run_autograder /autograder/run_autograder && chmod +x /autograder/run_autograder && apt-get update -q && bash /autograder/source/setup.sh',
+      ],
+      { timeoutMs: 20 * 60_000 },
+    )
     expect(build.status, `setup.sh failed:\n${build.stdout.slice(-4000)}\n${build.stderr.slice(-4000)}`).toBe(0)
     expect(build.stdout).toMatch(/^isolation: /m)
     image = `mqtt-course/gradescope-autograder:test-${process.pid}`
-    dockerOk(['commit', '--change', 'WORKDIR /autograder', '--change', `LABEL ${testLabel}`, builder, image], { timeoutMs: 300_000 })
+    dockerOk(['commit', '--change', 'WORKDIR /autograder', '--change', `LABEL ${testLabel}`, builder, image], {
+      timeoutMs: 300_000,
+    })
     dockerOk(['rm', '-f', builder])
   }, 25 * 60_000)
 
@@ -83,7 +116,16 @@ describe('Gradescope: the autograder zip from npm run export, built and run as G
     return async (): Promise<{ results: GradescopeResultsJson; files: string[]; log: string }> => {
       const upload = tempDir('gradescope-upload')
       await write(upload)
-      const container = dockerOk(['create', '--label', testLabel, '--network', 'none', ...options, image, '/autograder/run_autograder']).trim()
+      const container = dockerOk([
+        'create',
+        '--label',
+        testLabel,
+        '--network',
+        'none',
+        ...options,
+        image,
+        '/autograder/run_autograder',
+      ]).trim()
       dockerOk(['cp', `${upload}/.`, `${container}:/autograder/submission`])
       const run = docker(['start', '-a', container], { timeoutMs: 300_000 })
       const results = tempDir('gradescope-results')
@@ -91,7 +133,11 @@ describe('Gradescope: the autograder zip from npm run export, built and run as G
       dockerOk(['rm', '-f', container])
       expect(run.status, run.stderr).toBe(0)
       const json = JSON.parse(readFileSync(path.join(results, 'results.json'), 'utf8')) as unknown
-      return { results: gradescopeResultsSchema.parse(json), files: readdirSync(results).sort(), log: run.stdout + run.stderr }
+      return {
+        results: gradescopeResultsSchema.parse(json),
+        files: readdirSync(results).sort(),
+        log: run.stdout + run.stderr,
+      }
     }
   }
 
@@ -111,10 +157,25 @@ describe('Gradescope: the autograder zip from npm run export, built and run as G
     await unpackZip(zip, listed)
     const files = folderEntries(listed, '').map((entry) => entry.name)
     expect(files.slice(0, 3)).toEqual(['.nvmrc', 'assignment.env', 'exercises/ex1-hello-mqtt/README.md'])
-    for (const file of ['setup.sh', 'run_autograder', 'package.json', 'package-lock.json', 'grader/cli/main.js', 'exercises/ex1-hello-mqtt/exercise.ts', 'exercises/ex1-hello-mqtt/starter/main.ts']) expect(files).toContain(file)
-    expect(files.filter((file) => /(^|\/)(node_modules|solution|mutants|variants)(-[a-z]+)?\/|^source\//.test(file))).toEqual([])
-    expect(files.filter((file) => file.startsWith('exercises/') && !file.startsWith('exercises/ex1-hello-mqtt/'))).toEqual([])
-    expect(readFileSync(path.join(listed, 'assignment.env'), 'utf8')).toContain('MQTT_COURSE_EXERCISES="ex1"\nMQTT_COURSE_VISIBILITY="after_due_date"\n')
+    for (const file of [
+      'setup.sh',
+      'run_autograder',
+      'package.json',
+      'package-lock.json',
+      'grader/cli/main.js',
+      'exercises/ex1-hello-mqtt/exercise.ts',
+      'exercises/ex1-hello-mqtt/starter/main.ts',
+    ])
+      expect(files).toContain(file)
+    expect(
+      files.filter((file) => /(^|\/)(node_modules|solution|mutants|variants)(-[a-z]+)?\/|^source\//.test(file)),
+    ).toEqual([])
+    expect(
+      files.filter((file) => file.startsWith('exercises/') && !file.startsWith('exercises/ex1-hello-mqtt/')),
+    ).toEqual([])
+    expect(readFileSync(path.join(listed, 'assignment.env'), 'utf8')).toContain(
+      'MQTT_COURSE_EXERCISES="ex1"\nMQTT_COURSE_VISIBILITY="after_due_date"\n',
+    )
   })
 
   it("a clone of the course (GitHub's upload): full marks, results.json as Gradescope's specification defines it", async () => {
@@ -134,7 +195,9 @@ describe('Gradescope: the autograder zip from npm run export, built and run as G
   }, 300_000)
 
   it('exN-slug/ folders: full marks', async () => {
-    const { results } = await gradeUpload((upload) => copyVariant('ex1-hello-mqtt', 'solution', path.join(upload, 'ex1-hello-mqtt')))()
+    const { results } = await gradeUpload((upload) =>
+      copyVariant('ex1-hello-mqtt', 'solution', path.join(upload, 'ex1-hello-mqtt')),
+    )()
     expectFullMarks(results)
   }, 300_000)
 
@@ -147,7 +210,10 @@ describe('Gradescope: the autograder zip from npm run export, built and run as G
   }, 300_000)
 
   it('a program that forges results/results.json scores 0 in bubblewrap (where root may make namespaces)', async () => {
-    const { results, files } = await gradeUpload((upload) => writeForger(path.join(upload, 'ex1-hello-mqtt')), namespaceOptions)()
+    const { results, files } = await gradeUpload(
+      (upload) => writeForger(path.join(upload, 'ex1-hello-mqtt')),
+      namespaceOptions,
+    )()
     expect(results.score).toBe(0)
     expect(files).toEqual(['results.json'])
     expect(results.output).toContain('student programs ran isolated: bwrap')
@@ -156,13 +222,36 @@ describe('Gradescope: the autograder zip from npm run export, built and run as G
   it('an upload with no exercise in it: score 0, and the output says what was expected', async () => {
     const { results } = await gradeUpload((upload) => writeFileSync(path.join(upload, 'notes.txt'), 'no code'))()
     expect(results.score).toBe(0)
-    expect(results.tests).toEqual([expect.objectContaining({ name: 'ex1 Hello, broker: could not be graded', score: 0, max_score: 5, status: 'failed', visibility: 'visible' })])
-    expect(results.tests[0].output).toMatch(/^no submission for ex1 in \/autograder\/submission: ex1 not submitted: no ex1-hello-mqtt\/main\.ts \(or exercises\/ex1-hello-mqtt\/starter\/main\.ts, ex1\/main\.ts\)\n/)
+    expect(results.tests).toEqual([
+      expect.objectContaining({
+        name: 'ex1 Hello, broker: could not be graded',
+        score: 0,
+        max_score: 5,
+        status: 'failed',
+        visibility: 'visible',
+      }),
+    ])
+    expect(results.tests[0].output).toMatch(
+      /^no submission for ex1 in \/autograder\/submission: ex1 not submitted: no ex1-hello-mqtt\/main\.ts \(or exercises\/ex1-hello-mqtt\/starter\/main\.ts, ex1\/main\.ts\)\n/,
+    )
   }, 300_000)
 
   it('never grades without isolation: a grader that can have none refuses (exit 2), so run_autograder scores 0', () => {
     // A plain user without bubblewrap (not on its PATH) has no sandbox and no uid to drop to: isolated refuses.
-    const refused = docker(['run', '--rm', '--label', testLabel, '--network', 'none', '--user', '65534:65534', image, 'bash', '-c', 'cd /autograder/source && PATH=/nowhere exec node_modules/.bin/node grader/cli/main.js grade ex1 --dir exercises/ex1-hello-mqtt/starter --sandbox isolated --format gradescope'])
+    const refused = docker([
+      'run',
+      '--rm',
+      '--label',
+      testLabel,
+      '--network',
+      'none',
+      '--user',
+      '65534:65534',
+      image,
+      'bash',
+      '-c',
+      'cd /autograder/source && PATH=/nowhere exec node_modules/.bin/node grader/cli/main.js grade ex1 --dir exercises/ex1-hello-mqtt/starter --sandbox isolated --format gradescope',
+    ])
     expect(refused.status).toBe(2)
     expect(refused.stdout).toBe('')
     expect(refused.stderr).toContain('--sandbox isolated needs bubblewrap or a root grader')

@@ -3,7 +3,14 @@ import { createRequire } from 'node:module'
 import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
-import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, listPages, serveStatic } from '../support/static-site.ts'
+import {
+  type StaticServer,
+  buildSite,
+  makeSiteDir,
+  removeSiteDir,
+  listPages,
+  serveStatic,
+} from '../support/static-site.ts'
 
 /**
  * Every page, read as a student reads it: axe-core's contrast and heading rules in light and dark mode (with
@@ -63,15 +70,33 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`every page in Chromi
   async function axe(page: Page): Promise<string[]> {
     await page.addScriptTag({ content: axeSource })
     return page.evaluate(async (ruleIds) => {
-      const { violations } = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: Array<{ id: string; nodes: Array<{ target: string[]; failureSummary?: string }> }> }> } }).axe.run(document, {
+      const { violations } = await (
+        window as unknown as {
+          axe: {
+            run(
+              context: Document,
+              options: object,
+            ): Promise<{
+              violations: Array<{ id: string; nodes: Array<{ target: string[]; failureSummary?: string }> }>
+            }>
+          }
+        }
+      ).axe.run(document, {
         runOnly: { type: 'rule', values: ruleIds },
       })
-      return violations.flatMap((violation) => violation.nodes.map((node) => `${violation.id} at ${node.target.join(' ')}: ${node.failureSummary?.split('\n').slice(1).join(' ').trim()}`))
+      return violations.flatMap((violation) =>
+        violation.nodes.map(
+          (node) =>
+            `${violation.id} at ${node.target.join(' ')}: ${node.failureSummary?.split('\n').slice(1).join(' ').trim()}`,
+        ),
+      )
     }, rules)
   }
 
   for (const colorScheme of ['light', 'dark'] as const) {
-    it(`meets WCAG AA contrast and has headings in order, in ${colorScheme} mode, before and after using the components`, { timeout: 300_000 }, async () => {
+    it(`meets WCAG AA contrast and has headings in order, in ${colorScheme} mode, before and after using the components`, {
+      timeout: 300_000,
+    }, async () => {
       const context: BrowserContext = await browser.newContext({ colorScheme, viewport: { width: 1280, height: 900 } })
       const problems: string[] = []
       for (const pathname of pages) {
@@ -92,7 +117,8 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`every page in Chromi
   it('no page scrolls sideways at 390 px, even with its components in use', { timeout: 300_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
     const problems: string[] = []
-    const overflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
+    const overflow = (page: Page) =>
+      page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)
     for (const pathname of pages) {
       const page = await context.newPage()
       await page.goto(`${server.url}${pathname}`, { waitUntil: 'load' })
@@ -113,9 +139,16 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`every page in Chromi
     for (const pathname of pages) {
       const page = await context.newPage()
       await page.goto(`${server.url}${pathname}`, { waitUntil: 'load' })
-      const cut = await page.locator('pre').evaluateAll((blocks) =>
-        blocks.filter((block) => block.scrollWidth > block.clientWidth + 1).map((block) => `${block.textContent?.trim().split('\n')[0].slice(0, 60)}... (${block.scrollWidth - block.clientWidth} px hidden)`),
-      )
+      const cut = await page
+        .locator('pre')
+        .evaluateAll((blocks) =>
+          blocks
+            .filter((block) => block.scrollWidth > block.clientWidth + 1)
+            .map(
+              (block) =>
+                `${block.textContent?.trim().split('\n')[0].slice(0, 60)}... (${block.scrollWidth - block.clientWidth} px hidden)`,
+            ),
+        )
       problems.push(...cut.map((block) => `${pathname}: ${block}`))
       await page.close()
     }

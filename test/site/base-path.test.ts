@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
-import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, listPages, serveStatic } from '../support/static-site.ts'
+import {
+  type StaticServer,
+  buildSite,
+  makeSiteDir,
+  removeSiteDir,
+  listPages,
+  serveStatic,
+} from '../support/static-site.ts'
 
 /**
  * The site published under a sub-path, as a project page on a static host is (https://example.org/mqtt-course/):
@@ -55,24 +62,33 @@ describe(`the site built under ${base}`, () => {
     const escaping: string[] = []
     for (const page of await listPages(dist)) {
       const html = readFileSync(path.join(dist, page, 'index.html'), 'utf8')
-      for (const match of html.matchAll(/\s(?:href|src)="(\/[^/"][^"]*)"/g)) if (!match[1].startsWith(base)) escaping.push(`${page}: ${match[1]}`)
+      for (const match of html.matchAll(/\s(?:href|src)="(\/[^/"][^"]*)"/g))
+        if (!match[1].startsWith(base)) escaping.push(`${page}: ${match[1]}`)
     }
     expect(escaping).toEqual([])
   })
 
-  it.skipIf(!hasChromium && process.env.CI !== 'true')(`loads the Playground's broker under the base path${chromiumSkipReason}`, async () => {
-    const browser = await launchChromium()
-    try {
-      const page = await browser.newPage()
-      const errors: string[] = []
-      page.on('pageerror', (error) => errors.push(error.message))
-      page.on('response', (response) => response.status() >= 400 && errors.push(`HTTP ${response.status()} ${response.url()}`))
-      await page.goto(`${server.url}${base}lessons/01-mqtt-in-a-nutshell/`)
-      await page.locator('[data-playground] [data-start]').click()
-      await page.locator('[data-playground] [data-client="sensor"] [data-state="online"]').waitFor({ timeout: 15_000 })
-      expect(errors).toEqual([])
-    } finally {
-      await browser.close()
-    }
-  })
+  it.skipIf(!hasChromium && process.env.CI !== 'true')(
+    `loads the Playground's broker under the base path${chromiumSkipReason}`,
+    async () => {
+      const browser = await launchChromium()
+      try {
+        const page = await browser.newPage()
+        const errors: string[] = []
+        page.on('pageerror', (error) => errors.push(error.message))
+        page.on(
+          'response',
+          (response) => response.status() >= 400 && errors.push(`HTTP ${response.status()} ${response.url()}`),
+        )
+        await page.goto(`${server.url}${base}lessons/01-mqtt-in-a-nutshell/`)
+        await page.locator('[data-playground] [data-start]').click()
+        await page
+          .locator('[data-playground] [data-client="sensor"] [data-state="online"]')
+          .waitFor({ timeout: 15_000 })
+        expect(errors).toEqual([])
+      } finally {
+        await browser.close()
+      }
+    },
+  )
 })

@@ -1,12 +1,26 @@
 import { describe, expect, it } from 'vitest'
 import { qosExchanges } from '../../site/components/qos-exchanges.ts'
-import { type QuizQuestion, type QuizStorage, loadAnswers, loadRound, resetAnswers, saveFirstAnswer, saveRoundAnswer, score, startOver, storageKey } from '../../site/components/quiz-progress.ts'
+import {
+  type QuizQuestion,
+  type QuizStorage,
+  loadAnswers,
+  loadRound,
+  resetAnswers,
+  saveFirstAnswer,
+  saveRoundAnswer,
+  score,
+  startOver,
+  storageKey,
+} from '../../site/components/quiz-progress.ts'
 import { arrangeQuiz } from '../../site/components/quiz-arrangement.ts'
 import { evaluateFilter } from '../../site/components/wildcard-evaluation.ts'
 
 describe('WildcardTester logic', () => {
   it('answers with the grader matcher, one verdict per non-empty line', () => {
-    const result = evaluateFilter('home/+/temperature', 'home/kitchen/temperature\n\nhome//temperature\nhome/a/b/temperature\r\n$SYS/x/temperature')
+    const result = evaluateFilter(
+      'home/+/temperature',
+      'home/kitchen/temperature\n\nhome//temperature\nhome/a/b/temperature\r\n$SYS/x/temperature',
+    )
     expect(result.filterProblem).toBeUndefined()
     expect(result.verdicts.map((v) => [v.topic, v.matches])).toEqual([
       ['home/kitchen/temperature', true],
@@ -20,35 +34,49 @@ describe('WildcardTester logic', () => {
     const invalid = evaluateFilter('home/#/x', 'home/a/x')
     expect(invalid.filterProblem).toBe("'#' must be a whole level and the last one (like sensors/#)")
     expect(invalid.verdicts).toEqual([])
-    expect(evaluateFilter('home/+/x', 'home/+/x').verdicts[0]).toEqual({ topic: 'home/+/x', matches: false, problem: 'a topic name must not contain the wildcards + or #' })
+    expect(evaluateFilter('home/+/x', 'home/+/x').verdicts[0]).toEqual({
+      topic: 'home/+/x',
+      matches: false,
+      problem: 'a topic name must not contain the wildcards + or #',
+    })
   })
 
   it('says why a topic does not match: the level that differs, a missing or extra level, the $ rule', () => {
-    const reasons = evaluateFilter('home/+/temperature', 'home/kitchen/humidity\nhome/kitchen\nhome/kitchen/fridge/temperature\noffice/kitchen/temperature')
-      .verdicts.map((v) => v.reason)
+    const reasons = evaluateFilter(
+      'home/+/temperature',
+      'home/kitchen/humidity\nhome/kitchen\nhome/kitchen/fridge/temperature\noffice/kitchen/temperature',
+    ).verdicts.map((v) => v.reason)
     expect(reasons).toEqual([
       'level 3 is "humidity", the filter wants "temperature"',
       'the topic has 2 levels, the filter needs 3 levels',
       'level 3 is "fridge", the filter wants "temperature"',
       'level 1 is "office", the filter wants "home"',
     ])
-    expect(evaluateFilter('home/+', 'home').verdicts[0].reason).toBe('the topic has 1 level, the filter needs 2 levels (+ stands for exactly one level, which must be there, even if empty)')
-    expect(evaluateFilter('home/+', 'home/a/b').verdicts[0].reason).toBe('the topic has 3 levels, the filter only 2 levels: + matches one level; end the filter with /# to match deeper topics')
-    expect(evaluateFilter('#', '$SYS/broker/uptime').verdicts[0].reason).toContain('topics that start with $ are the broker\'s own: a filter that starts with # never matches them')
+    expect(evaluateFilter('home/+', 'home').verdicts[0].reason).toBe(
+      'the topic has 1 level, the filter needs 2 levels (+ stands for exactly one level, which must be there, even if empty)',
+    )
+    expect(evaluateFilter('home/+', 'home/a/b').verdicts[0].reason).toBe(
+      'the topic has 3 levels, the filter only 2 levels: + matches one level; end the filter with /# to match deeper topics',
+    )
+    expect(evaluateFilter('#', '$SYS/broker/uptime').verdicts[0].reason).toContain(
+      "topics that start with $ are the broker's own: a filter that starts with # never matches them",
+    )
     expect(evaluateFilter('sport/#', 'sports').verdicts[0].reason).toBe('level 1 is "sports", the filter wants "sport"')
     expect(evaluateFilter('a//c', 'a/b/c').verdicts[0].reason).toBe('level 2 is "b", the filter wants empty')
   })
 })
 
 describe('QosSequence data', () => {
-  const packets = (id: keyof typeof qosExchanges) => qosExchanges[id].steps.map((s) => `${s.packet.split(' ')[0]}${s.lost ? ' (lost)' : ''}`)
+  const packets = (id: keyof typeof qosExchanges) =>
+    qosExchanges[id].steps.map((s) => `${s.packet.split(' ')[0]}${s.lost ? ' (lost)' : ''}`)
 
   it('has the exchanges of MQTT section 4.3, alternating sender and receiver', () => {
     expect(packets('0')).toEqual(['PUBLISH'])
     expect(packets('1')).toEqual(['PUBLISH', 'PUBACK'])
     expect(packets('2')).toEqual(['PUBLISH', 'PUBREC', 'PUBREL', 'PUBCOMP'])
     for (const id of ['0', '1', '2', '1-lost-puback', '2-resent-publish'] as const) {
-      for (const [index, step] of qosExchanges[id].steps.entries()) expect(step.from, `${id} step ${index + 1}`).toBe(index % 2 === 0 ? 'sender' : 'receiver')
+      for (const [index, step] of qosExchanges[id].steps.entries())
+        expect(step.from, `${id} step ${index + 1}`).toBe(index % 2 === 0 ? 'sender' : 'receiver')
     }
   })
 
@@ -139,7 +167,12 @@ describe('Quiz progress', () => {
   })
 
   it('puts the right answer in every position about equally often, the same way on every build', () => {
-    const many: QuizQuestion[] = Array.from({ length: 22 }, (_, index) => ({ question: `q${index}`, choices: ['right', 'w1', 'w2', 'w3'], answer: 0, explanation: '' }))
+    const many: QuizQuestion[] = Array.from({ length: 22 }, (_, index) => ({
+      question: `q${index}`,
+      choices: ['right', 'w1', 'w2', 'w3'],
+      answer: 0,
+      explanation: '',
+    }))
     const arranged = arrangeQuiz('lesson-x', many)
     const counts = [0, 1, 2, 3].map((position) => arranged.filter((q) => q.answer === position).length)
     expect(Math.max(...counts) - Math.min(...counts)).toBeLessThanOrEqual(1)

@@ -20,11 +20,19 @@ describe('an exercise page', async () => {
       for (const check of exercise.checks) {
         const row = table.split('\n').find((line) => line.startsWith(`| \`${check.id}\` |`))
         expect(row, `${exercise.id} ${check.id}`).toBeDefined()
-        expect(row!.split('|').at(-3)!.trim(), `${exercise.id} ${check.id}: its task points`).toBe(check.covers.join(', '))
+        expect(row!.split('|').at(-3)!.trim(), `${exercise.id} ${check.id}: its task points`).toBe(
+          check.covers.join(', '),
+        )
       }
       // Every point of the task appears in some row: nothing the task asks goes unchecked on the page either.
-      const cited = new Set(table.split('\n').slice(2).flatMap((line) => (line.split('|').at(-3) ?? '').split(',').map((n) => Number(n.trim()))))
-      for (const point of readTaskPoints(readme)) expect(cited, `${exercise.id} point ${point.number}`).toContain(point.number)
+      const cited = new Set(
+        table
+          .split('\n')
+          .slice(2)
+          .flatMap((line) => (line.split('|').at(-3) ?? '').split(',').map((n) => Number(n.trim()))),
+      )
+      for (const point of readTaskPoints(readme))
+        expect(cited, `${exercise.id} point ${point.number}`).toContain(point.number)
     })
   }
 
@@ -35,7 +43,8 @@ describe('an exercise page', async () => {
       expect(markdown).toContain(`](${repository.webUrl})`)
       // A system Node older than 22.6 fails on `node file.ts` (ERR_UNKNOWN_FILE_EXTENSION): npm run node is the course's.
       expect(markdown).not.toMatch(/(^|\s)node exercises\//m)
-      if (exercise.run.entry) expect(markdown).toContain(`npm run node -- exercises/${exercise.folder}/starter/${exercise.run.entry}`)
+      if (exercise.run.entry)
+        expect(markdown).toContain(`npm run node -- exercises/${exercise.folder}/starter/${exercise.run.entry}`)
     })
   }
 })

@@ -4,25 +4,42 @@ import { describe, expect, it } from 'vitest'
 import { parseBrokerChoice } from '../../site/components/playground/broker-choice.ts'
 import { createDuplexPair } from '../../site/components/playground/duplex-pair.ts'
 import { randomUUID } from '../../site/components/playground/node-crypto.ts'
-import { clearTimeout as clearRefreshable, setTimeout as setRefreshable } from '../../site/components/playground/refreshable-timeout.ts'
+import {
+  clearTimeout as clearRefreshable,
+  setTimeout as setRefreshable,
+} from '../../site/components/playground/refreshable-timeout.ts'
 import { type Scenario, scenarios } from '../../site/components/playground/scenarios.ts'
 import { validateTopicFilter, validateTopicName } from '../../grader/mqtt/topic-filter.ts'
 
 /** The small pieces under the in-page broker, each with the Node behaviour it stands in for. */
-const inherits = createRequire(import.meta.url)('../../site/components/playground/inherits.cjs') as (ctor: unknown, superCtor: unknown) => void
+const inherits = createRequire(import.meta.url)('../../site/components/playground/inherits.cjs') as (
+  ctor: unknown,
+  superCtor: unknown,
+) => void
 
 describe('the broker selector', () => {
   it('takes the in-page broker and ws:// or wss:// URLs', () => {
     expect(parseBrokerChoice('in-page')).toEqual({ kind: 'in-page' })
     expect(parseBrokerChoice('  ws://localhost:8080 ')).toEqual({ kind: 'websocket', url: 'ws://localhost:8080' })
-    expect(parseBrokerChoice('wss://broker.example:8081/mqtt')).toEqual({ kind: 'websocket', url: 'wss://broker.example:8081/mqtt' })
+    expect(parseBrokerChoice('wss://broker.example:8081/mqtt')).toEqual({
+      kind: 'websocket',
+      url: 'wss://broker.example:8081/mqtt',
+    })
   })
 
   it('says what a browser needs for every other kind of address', () => {
-    expect(parseBrokerChoice('localhost:8080')).toEqual({ problem: expect.stringContaining('write ws://localhost:8080') })
-    expect(parseBrokerChoice('mqtt://localhost:1883')).toEqual({ problem: expect.stringContaining('for example ws://localhost:8080') })
-    expect(parseBrokerChoice('mqtts://broker:8883')).toEqual({ problem: expect.stringContaining('cannot open mqtts:// (raw TCP) connections') })
-    expect(parseBrokerChoice('http://localhost:8080')).toEqual({ problem: expect.stringContaining('http:// is not an MQTT over WebSockets URL') })
+    expect(parseBrokerChoice('localhost:8080')).toEqual({
+      problem: expect.stringContaining('write ws://localhost:8080'),
+    })
+    expect(parseBrokerChoice('mqtt://localhost:1883')).toEqual({
+      problem: expect.stringContaining('for example ws://localhost:8080'),
+    })
+    expect(parseBrokerChoice('mqtts://broker:8883')).toEqual({
+      problem: expect.stringContaining('cannot open mqtts:// (raw TCP) connections'),
+    })
+    expect(parseBrokerChoice('http://localhost:8080')).toEqual({
+      problem: expect.stringContaining('http:// is not an MQTT over WebSockets URL'),
+    })
     expect(parseBrokerChoice('ws://')).toEqual({ problem: expect.stringMatching(/no host|not a valid URL/) })
   })
 })
@@ -58,7 +75,7 @@ describe('the in-memory connection', () => {
     expect(pair.broker.destroyed).toBe(true)
   })
 
-  it('ends the other end\'s reading side when one end ends (a clean close)', async () => {
+  it("ends the other end's reading side when one end ends (a clean close)", async () => {
     const pair = createDuplexPair()
     const ended = new Promise((resolve) => pair.broker.once('end', resolve))
     pair.broker.resume()
@@ -113,12 +130,13 @@ describe('the node:crypto and util.inherits stand-ins', () => {
   })
 })
 
-describe('the lessons\' scenarios', () => {
+describe("the lessons' scenarios", () => {
   it('use valid topics, filters and wills, and distinct client names', () => {
     for (const [name, { clients }] of Object.entries(scenarios as Record<string, Scenario>)) {
       expect(new Set(clients.map((c) => c.name)).size, name).toBe(clients.length)
       for (const client of clients) {
-        for (const subscription of client.subscriptions ?? []) expect(validateTopicFilter(subscription.filter), `${name}/${client.name}`).toBeUndefined()
+        for (const subscription of client.subscriptions ?? [])
+          expect(validateTopicFilter(subscription.filter), `${name}/${client.name}`).toBeUndefined()
         if (client.filter) expect(validateTopicFilter(client.filter), `${name}/${client.name}`).toBeUndefined()
         if (client.publish) expect(validateTopicName(client.publish.topic), `${name}/${client.name}`).toBeUndefined()
         if (client.will) expect(validateTopicName(client.will.topic), `${name}/${client.name}`).toBeUndefined()

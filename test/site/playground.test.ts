@@ -11,7 +11,11 @@ import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, serveStatic }
  * whole file.
  */
 const dist = makeSiteDir('playground')
-const lessons = { pubSub: '/lessons/01-mqtt-in-a-nutshell/', retained: '/lessons/04-retained-messages/', will: '/lessons/05-last-will/' }
+const lessons = {
+  pubSub: '/lessons/01-mqtt-in-a-nutshell/',
+  retained: '/lessons/04-retained-messages/',
+  will: '/lessons/05-last-will/',
+}
 
 describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Chromium${chromiumSkipReason}`, () => {
   let browser: Browser
@@ -52,7 +56,11 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
   }
   /** Waits for a packet line in a client's log that contains every one of `parts`. */
   const waitForPacket = (card: Locator, ...parts: string[]) =>
-    expect.poll(async () => (await packets(card)).some((line) => parts.every((part) => line.includes(part))), { timeout: 10_000 }).toBe(true)
+    expect
+      .poll(async () => (await packets(card)).some((line) => parts.every((part) => line.includes(part))), {
+        timeout: 10_000,
+      })
+      .toBe(true)
   const publish = async (card: Locator, topic: string, payload: string, { qos = 0, retain = false } = {}) => {
     const form = card.locator('[data-publish]')
     await form.locator('input[name="topic"]').fill(topic)
@@ -83,7 +91,14 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     const dashboard = client(page, 'dashboard')
     await waitOnline(sensor, dashboard)
     expect(requests.filter((url) => /\/lab\.[\w-]+\.js$/.test(url))).toHaveLength(1)
-    await waitForPacket(sensor, 'sensor → broker', 'CONNECT clientId="sensor"', 'keepalive=60', 'clean=true', 'will=none')
+    await waitForPacket(
+      sensor,
+      'sensor → broker',
+      'CONNECT clientId="sensor"',
+      'keepalive=60',
+      'clean=true',
+      'will=none',
+    )
     await waitForPacket(sensor, 'broker → sensor', 'CONNACK rc=0')
     await waitForPacket(dashboard, 'dashboard → broker', 'SUBSCRIBE', '"home/#" qos=0')
     await waitForPacket(dashboard, 'broker → dashboard', 'SUBACK')
@@ -93,14 +108,20 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await publish(sensor, 'garden/temperature', '14')
     await publish(sensor, 'home/kitchen/temperature', '21.5')
     await expect.poll(() => messages(dashboard)).toEqual(['home/kitchen/temperature  21.5  (qos 0)'])
-    await waitForPacket(sensor, 'sensor → broker', 'PUBLISH topic="home/kitchen/temperature" qos=0 retain=0 dup=0 payload="21.5"')
+    await waitForPacket(
+      sensor,
+      'sensor → broker',
+      'PUBLISH topic="home/kitchen/temperature" qos=0 retain=0 dup=0 payload="21.5"',
+    )
     await waitForPacket(dashboard, 'broker → dashboard', 'PUBLISH topic="home/kitchen/temperature" qos=0')
 
     // Unsubscribed, the dashboard gets nothing more: its UNSUBSCRIBE is acknowledged, its list is empty.
     await dashboard.locator('[data-subscriptions] button', { hasText: 'Unsubscribe' }).click()
     await waitForPacket(dashboard, 'dashboard → broker', 'UNSUBSCRIBE', '"home/#"')
     await waitForPacket(dashboard, 'broker → dashboard', 'UNSUBACK')
-    await expect.poll(() => dashboard.locator('[data-subscriptions] li').allTextContents()).toEqual(['No subscription.'])
+    await expect
+      .poll(() => dashboard.locator('[data-subscriptions] li').allTextContents())
+      .toEqual(['No subscription.'])
 
     // A wildcard in a topic name: refused before anything is sent, and the client stays connected.
     const sentBefore = (await packets(sensor)).length
@@ -147,11 +168,15 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await late.locator('[data-action="connect"]').click()
     await waitOnline(late)
     await subscribe(late, 'acme/hq/+/state', 1)
-    await expect.poll(() => messages(late)).toEqual(['acme/hq/thermostat-hall/state  {"setpoint":20.5}  (retained, qos 1)'])
+    await expect
+      .poll(() => messages(late))
+      .toEqual(['acme/hq/thermostat-hall/state  {"setpoint":20.5}  (retained, qos 1)'])
     await waitForPacket(late, 'broker → late-dashboard', 'PUBLISH topic="acme/hq/thermostat-hall/state" qos=1 retain=1')
 
     await publish(thermostat, 'acme/hq/thermostat-hall/state', '', { qos: 1, retain: true })
-    await expect.poll(() => status(thermostat)).toBe('Cleared the retained message of acme/hq/thermostat-hall/state (an empty retained message deletes it).')
+    await expect
+      .poll(() => status(thermostat))
+      .toBe('Cleared the retained message of acme/hq/thermostat-hall/state (an empty retained message deletes it).')
     await expect.poll(async () => (await messages(late))[0]).toBe('acme/hq/thermostat-hall/state  (empty)  (qos 1)')
     await waitForPacket(thermostat, 'PUBLISH topic="acme/hq/thermostat-hall/state" qos=1 retain=1', 'payload=(empty)')
 
@@ -172,7 +197,12 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     const gateway = client(page, 'gateway-3')
     const dashboard = client(page, 'dashboard')
     await waitOnline(gateway, dashboard)
-    await waitForPacket(gateway, 'CONNECT clientId="gateway-3"', 'keepalive=5', 'will={topic="acme/plant-1/gateway-3/status" payload="offline" qos=1 retain=1}')
+    await waitForPacket(
+      gateway,
+      'CONNECT clientId="gateway-3"',
+      'keepalive=5',
+      'will={topic="acme/plant-1/gateway-3/status" payload="offline" qos=1 retain=1}',
+    )
     await publish(gateway, 'acme/plant-1/gateway-3/status', 'online', { qos: 1, retain: true })
     await expect.poll(() => messages(dashboard)).toEqual(['acme/plant-1/gateway-3/status  online  (qos 1)'])
 
@@ -190,9 +220,13 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await gateway.locator('[data-action="connect"]').click()
     await waitOnline(gateway)
     await gateway.locator('[data-action="power-cut"]').click()
-    await expect.poll(async () => (await messages(dashboard))[0]).toBe('acme/plant-1/gateway-3/status  offline  (qos 1)')
+    await expect
+      .poll(async () => (await messages(dashboard))[0])
+      .toBe('acme/plant-1/gateway-3/status  offline  (qos 1)')
     expect((await packets(gateway)).filter((line) => line.includes('gateway-3 → broker  DISCONNECT'))).toHaveLength(1)
-    await expect.poll(() => packets(gateway)).toContainEqual(expect.stringContaining('power cut: the connection is gone, no DISCONNECT was sent'))
+    await expect
+      .poll(() => packets(gateway))
+      .toContainEqual(expect.stringContaining('power cut: the connection is gone, no DISCONNECT was sent'))
     expect(errors).toEqual([])
     await page.close()
   })
@@ -216,7 +250,9 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     const frozenAt = Date.now()
     await gateway.locator('[data-action="freeze"]').click()
     expect(await state(gateway)).toBe('frozen')
-    await expect.poll(async () => (await messages(dashboard))[0], { timeout: 10_000 }).toBe('acme/plant-1/gateway-3/status  offline  (qos 1)')
+    await expect
+      .poll(async () => (await messages(dashboard))[0], { timeout: 10_000 })
+      .toBe('acme/plant-1/gateway-3/status  offline  (qos 1)')
     // aedes waits 1.5 × keepalive (and a millisecond) after the last packet: never less than that.
     expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(1000)
     await expect.poll(() => status(gateway)).toContain('The broker closed the connection')
@@ -266,7 +302,9 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await publish(sensor, 'home/door', 'opened', { qos: 1 })
     await waitForPacket(phone, 'broker → phone', 'PUBLISH', 'home/door')
     await waitForPacket(phone, 'not sent (Drop the next PUBACK)')
-    expect((await packets(phone)).some((line) => line.includes('phone → broker') && line.includes('PUBACK'))).toBe(false)
+    expect((await packets(phone)).some((line) => line.includes('phone → broker') && line.includes('PUBACK'))).toBe(
+      false,
+    )
     // The device dies before it acknowledges; it comes back with its session.
     await phone.locator('[data-action="power-cut"]').click()
     await expect.poll(() => state(phone)).toBe('offline')
@@ -276,7 +314,9 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await waitForPacket(phone, 're-send of a message this client never acknowledged')
     await waitForPacket(phone, 'phone → broker', 'PUBACK')
     const resend = (await packets(phone)).find((line) => line.includes('re-send'))!
-    expect(resend).toMatch(/dup=1|requires dup=1 on it \[MQTT-3\.3\.1-1\]; aedes, the broker in this page, never sets DUP/)
+    expect(resend).toMatch(
+      /dup=1|requires dup=1 on it \[MQTT-3\.3\.1-1\]; aedes, the broker in this page, never sets DUP/,
+    )
     expect(errors).toEqual([])
     await page.close()
   })
@@ -291,7 +331,9 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the Playground in Ch
     await expect.poll(() => status(sensor)).toContain('ws://localhost:8080')
     await page.locator('[data-broker] input[name="brokerUrl"]').fill('mqtt://localhost:1883')
     await sensor.locator('[data-action="connect"]').click()
-    await expect.poll(() => status(sensor)).toContain('A browser cannot open mqtt:// (raw TCP) connections, only WebSockets')
+    await expect
+      .poll(() => status(sensor))
+      .toContain('A browser cannot open mqtt:// (raw TCP) connections, only WebSockets')
     await expect.poll(() => status(sensor)).toContain('ws://localhost:8080')
     expect(await state(sensor)).toBe('offline')
     await page.close()

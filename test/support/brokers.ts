@@ -32,11 +32,19 @@ async function detectContainer(): Promise<BrokerAvailability> {
     const { getContainerRuntimeClient, ImageName } = await import('testcontainers')
     const client = await getContainerRuntimeClient()
     if (!(await client.image.exists(ImageName.fromString(image)))) {
-      return { kind: 'container', isAvailable: false, reason: `image ${image} is not present (docker/build-local-mosquitto.sh builds one; set MQTT_COURSE_MOSQUITTO_IMAGE)` }
+      return {
+        kind: 'container',
+        isAvailable: false,
+        reason: `image ${image} is not present (docker/build-local-mosquitto.sh builds one; set MQTT_COURSE_MOSQUITTO_IMAGE)`,
+      }
     }
     return { kind: 'container', isAvailable: true }
   } catch (error) {
-    return { kind: 'container', isAvailable: false, reason: `no Docker engine answers (${(error as Error).message.split('\n')[0]})` }
+    return {
+      kind: 'container',
+      isAvailable: false,
+      reason: `no Docker engine answers (${(error as Error).message.split('\n')[0]})`,
+    }
   }
 }
 

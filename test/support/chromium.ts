@@ -8,12 +8,24 @@ import type { Browser } from 'playwright-core'
  */
 export const chromiumPath = process.env.MQTT_COURSE_CHROMIUM ?? '/usr/bin/chromium'
 export const hasChromium = existsSync(chromiumPath)
-export const chromiumSkipReason = hasChromium || process.env.CI === 'true' ? '' : ` (skipped: no Chromium at ${chromiumPath}; apt install chromium, or set MQTT_COURSE_CHROMIUM)`
+export const chromiumSkipReason =
+  hasChromium || process.env.CI === 'true'
+    ? ''
+    : ` (skipped: no Chromium at ${chromiumPath}; apt install chromium, or set MQTT_COURSE_CHROMIUM)`
 
 export async function launchChromium(): Promise<Browser> {
   const { chromium } = await import('playwright-core')
   return chromium.launch({
     executablePath: chromiumPath,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   })
 }

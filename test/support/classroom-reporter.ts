@@ -43,7 +43,8 @@ export const classroomReporter = {
   consoleLines(results: RunnerResults): string[] {
     const lines: string[] = []
     for (const test of results.tests) {
-      if (test.status === 'pass') lines.push(test.line_no !== 0 ? `✅ ${test.name} - line ${test.line_no}` : `✅ ${test.name}`)
+      if (test.status === 'pass')
+        lines.push(test.line_no !== 0 ? `✅ ${test.name} - line ${test.line_no}` : `✅ ${test.name}`)
       else if (test.status === 'error') lines.push(`Error: ${test.message || `Failed to run test '${test.name}'`}`)
       else lines.push(test.line_no !== 0 ? `❌ ${test.name} - line ${test.line_no}` : `❌ ${test.name}`)
       if (test.test_code) lines.push(`Test code:\n${test.test_code}`)
@@ -55,4 +56,3 @@ export const classroomReporter = {
     return runnerResults.some((r) => r.results.status === 'fail' || r.results.status === 'error')
   },
 }
-

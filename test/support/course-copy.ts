@@ -11,7 +11,8 @@ import { courseRoot } from './run-cli.ts'
  */
 export function copyCourse(options: { isGit?: boolean } = {}): { root: string; remove: () => void } {
   const root = mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-copy-'))
-  for (const entry of ['grader', 'exercises', 'package.json', 'tsconfig.json']) cpSync(path.join(courseRoot, entry), path.join(root, entry), { recursive: true })
+  for (const entry of ['grader', 'exercises', 'package.json', 'tsconfig.json'])
+    cpSync(path.join(courseRoot, entry), path.join(root, entry), { recursive: true })
   symlinkSync(path.join(courseRoot, 'node_modules'), path.join(root, 'node_modules'))
   if (options.isGit) {
     const git = (...args: string[]) => execFileSync('git', args, { cwd: root, stdio: 'ignore' })

@@ -12,14 +12,22 @@ export interface DockerRun {
 }
 
 export function docker(args: readonly string[], options: { timeoutMs?: number; input?: string } = {}): DockerRun {
-  const result = spawnSync('docker', args, { encoding: 'utf8', timeout: options.timeoutMs ?? 120_000, maxBuffer: 64 * 1024 * 1024, ...(options.input !== undefined ? { input: options.input } : {}) })
+  const result = spawnSync('docker', args, {
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 120_000,
+    maxBuffer: 64 * 1024 * 1024,
+    ...(options.input !== undefined ? { input: options.input } : {}),
+  })
   return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? String(result.error ?? '') }
 }
 
 /** docker, or an Error with what it said. */
 export function dockerOk(args: readonly string[], options: { timeoutMs?: number; input?: string } = {}): string {
   const result = docker(args, options)
-  if (result.status !== 0) throw new Error(`docker ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-3000)}${result.stdout.slice(-3000)}`)
+  if (result.status !== 0)
+    throw new Error(
+      `docker ${args.slice(0, 3).join(' ')} failed (${result.status}): ${result.stderr.slice(-3000)}${result.stdout.slice(-3000)}`,
+    )
   return result.stdout
 }
 
@@ -28,8 +36,12 @@ export function dockerOk(args: readonly string[], options: { timeoutMs?: number;
  * once per machine, kept by its tag.
  */
 export function debianImage(kind: 'bare' | 'runner'): string {
-  const result = spawnSync(path.join(courseRoot, 'docker/build-debian-image.sh'), [kind], { encoding: 'utf8', timeout: 15 * 60_000 })
-  if (result.status !== 0) throw new Error(`docker/build-debian-image.sh ${kind} failed: ${result.stderr}${result.stdout}`)
+  const result = spawnSync(path.join(courseRoot, 'docker/build-debian-image.sh'), [kind], {
+    encoding: 'utf8',
+    timeout: 15 * 60_000,
+  })
+  if (result.status !== 0)
+    throw new Error(`docker/build-debian-image.sh ${kind} failed: ${result.stderr}${result.stdout}`)
   return kind === 'bare' ? 'mqtt-course/debian-bare:bookworm' : 'mqtt-course/debian-runner:bookworm'
 }
 
@@ -41,7 +53,14 @@ export function debianImage(kind: 'bare' | 'runner'): string {
 export function hostCertificateOptions(): string[] {
   const file = process.env.NODE_EXTRA_CA_CERTS
   if (!file) return []
-  return ['-v', `${file}:/run/host-ca/ca.crt:ro`, '-e', 'NODE_EXTRA_CA_CERTS=/run/host-ca/ca.crt', '-e', 'GIT_SSL_CAINFO=/run/host-ca/ca.crt']
+  return [
+    '-v',
+    `${file}:/run/host-ca/ca.crt:ro`,
+    '-e',
+    'NODE_EXTRA_CA_CERTS=/run/host-ca/ca.crt',
+    '-e',
+    'GIT_SSL_CAINFO=/run/host-ca/ca.crt',
+  ]
 }
 
 /**
@@ -49,12 +68,27 @@ export function hostCertificateOptions(): string[] {
  * engine that allows it: bubblewrap needs CAP_SYS_ADMIN and CAP_NET_ADMIN (its loopback), and Docker's default
  * seccomp filter, AppArmor profile and masked /proc paths out of the way.
  */
-export const namespaceOptions = ['--cap-add', 'SYS_ADMIN', '--cap-add', 'NET_ADMIN', '--security-opt', 'seccomp=unconfined', '--security-opt', 'apparmor=unconfined', '--security-opt', 'systempaths=unconfined']
+export const namespaceOptions = [
+  '--cap-add',
+  'SYS_ADMIN',
+  '--cap-add',
+  'NET_ADMIN',
+  '--security-opt',
+  'seccomp=unconfined',
+  '--security-opt',
+  'apparmor=unconfined',
+  '--security-opt',
+  'systempaths=unconfined',
+]
 
 /** Removes the containers and images this test process labelled. */
 export function removeLabelled(): void {
-  const containers = docker(['ps', '-aq', '--filter', `label=${testLabel}`]).stdout.split('\n').filter(Boolean)
+  const containers = docker(['ps', '-aq', '--filter', `label=${testLabel}`])
+    .stdout.split('\n')
+    .filter(Boolean)
   if (containers.length > 0) docker(['rm', '-f', ...containers])
-  const images = docker(['images', '-q', '--filter', `label=${testLabel}`]).stdout.split('\n').filter(Boolean)
+  const images = docker(['images', '-q', '--filter', `label=${testLabel}`])
+    .stdout.split('\n')
+    .filter(Boolean)
   if (images.length > 0) docker(['rmi', '-f', ...new Set(images)])
 }

@@ -36,7 +36,17 @@ export const gradescopeResultsSchema = z
     stdout_visibility: gradescopeVisibility,
     extra_data: z.record(z.string(), z.unknown()).optional(),
     tests: z.array(gradescopeTestSchema),
-    leaderboard: z.array(z.object({ name: z.string(), value: z.union([z.number(), z.string()]), order: z.enum(['asc', 'desc']).optional() }).strict()).optional(),
+    leaderboard: z
+      .array(
+        z
+          .object({
+            name: z.string(),
+            value: z.union([z.number(), z.string()]),
+            order: z.enum(['asc', 'desc']).optional(),
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict()
 

@@ -60,7 +60,9 @@ export function readImports(files: string[]): ImportEdge[] {
         isTypeOnly: entry.entries.length > 0 && entry.entries.every((name) => name.isType),
       })),
       ...module.staticExports.flatMap((entry) =>
-        entry.entries.flatMap((name) => (name.moduleRequest ? [{ specifier: name.moduleRequest.value, isTypeOnly: name.isType }] : [])),
+        entry.entries.flatMap((name) =>
+          name.moduleRequest ? [{ specifier: name.moduleRequest.value, isTypeOnly: name.isType }] : [],
+        ),
       ),
       ...importTypesIn(program).map((specifier) => ({ specifier, isTypeOnly: true })),
       ...module.dynamicImports.flatMap((entry) => {
@@ -90,7 +92,8 @@ export function findClimbs(edges: ImportEdge[]): string[] {
     if (to.startsWith('exercises/')) return [`${from} imports ${to}: no exercise-specific code lives in grader/`]
     const fromRank = rankOf(from)
     const toRank = rankOf(to)
-    if (fromRank === undefined) return [`${from} is in a folder with no layer: give it one in test/support/import-layers.ts`]
+    if (fromRank === undefined)
+      return [`${from} is in a folder with no layer: give it one in test/support/import-layers.ts`]
     if (toRank !== undefined && toRank < fromRank) return [`${from} imports ${to}, a layer above it`]
     return []
   })

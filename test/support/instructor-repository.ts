@@ -5,7 +5,21 @@ import { copyVariant, tempDir, writeEchoesOnlyFirst } from '../batch/cohort-fixt
 import { courseRoot } from './run-cli.ts'
 
 export const git = (cwd: string, ...args: string[]): string =>
-  execFileSync('git', ['-c', 'user.name=Instructor', '-c', 'user.email=instructor@example.com', '-c', 'init.defaultBranch=main', '-c', 'advice.addEmbeddedRepo=false', ...args], { cwd, encoding: 'utf8' })
+  execFileSync(
+    'git',
+    [
+      '-c',
+      'user.name=Instructor',
+      '-c',
+      'user.email=instructor@example.com',
+      '-c',
+      'init.defaultBranch=main',
+      '-c',
+      'advice.addEmbeddedRepo=false',
+      ...args,
+    ],
+    { cwd, encoding: 'utf8' },
+  )
 
 /** The course's files as a fresh checkout has them: what git tracks here, and what is new and not ignored. */
 export function copyCourse(dest: string, leaveOut: (file: string) => boolean = () => false): void {

@@ -15,11 +15,18 @@ export interface InteractiveCli {
  * stdin and stdout are a TTY, keys arrive one by one in raw mode) or on plain pipes (no terminal), and
  * collects what it prints. `root` is the course folder to run from.
  */
-export function startCli(root: string, args: readonly string[], options: { isTerminal: boolean; env?: NodeJS.ProcessEnv }): InteractiveCli {
+export function startCli(
+  root: string,
+  args: readonly string[],
+  options: { isTerminal: boolean; env?: NodeJS.ProcessEnv },
+): InteractiveCli {
   const command = [process.execPath, path.join(root, 'grader/cli/main.js'), ...args]
   const env = { ...process.env, NO_COLOR: '1', ...options.env }
   const child: ChildProcessWithoutNullStreams = options.isTerminal
-    ? spawn('script', ['--quiet', '--return', '--command', command.map(shellQuote).join(' '), '/dev/null'], { cwd: root, env: { ...env, TERM: 'xterm' } })
+    ? spawn('script', ['--quiet', '--return', '--command', command.map(shellQuote).join(' '), '/dev/null'], {
+        cwd: root,
+        env: { ...env, TERM: 'xterm' },
+      })
     : spawn(command[0], command.slice(1), { cwd: root, env })
   const output = new OutputWaiter()
   child.stdout.setEncoding('utf8').on('data', (text: string) => output.push(text))

@@ -35,7 +35,11 @@ export function descendantsOf(pid: number): SeenProcess[] {
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     const stat = readStat(name)
-    if (stat) children.set(stat.parent, [...(children.get(stat.parent) ?? []), { pid: Number(name), startTime: stat.startTime }])
+    if (stat)
+      children.set(stat.parent, [
+        ...(children.get(stat.parent) ?? []),
+        { pid: Number(name), startTime: stat.startTime },
+      ])
   }
   const found: SeenProcess[] = []
   const visit = (parent: number) => {
@@ -65,7 +69,8 @@ export function processesUsing(folder: string): SeenProcess[] {
       } catch {
         // Not ours to read.
       }
-      if (stat && stat.state !== 'Z' && (cmdline.includes(folder) || cwd.includes(folder))) found.push({ pid: Number(name), startTime: stat.startTime })
+      if (stat && stat.state !== 'Z' && (cmdline.includes(folder) || cwd.includes(folder)))
+        found.push({ pid: Number(name), startTime: stat.startTime })
     } catch {
       // It ended while we looked.
     }
@@ -107,7 +112,9 @@ export function waitForExit(processes: readonly SeenProcess[], timeoutMs: number
     '    fds = [fd for fd in fds if fd not in ready]',
   ].join('\n')
   return new Promise((resolve, reject) => {
-    const waiter = spawn('python3', ['-c', script, ...processes.map((seen) => `${seen.pid}:${seen.startTime}`)], { stdio: ['ignore', 'ignore', 'pipe'] })
+    const waiter = spawn('python3', ['-c', script, ...processes.map((seen) => `${seen.pid}:${seen.startTime}`)], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
     let stderr = ''
     waiter.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text))
     const timer = setTimeout(() => {
@@ -116,7 +123,10 @@ export function waitForExit(processes: readonly SeenProcess[], timeoutMs: number
       // SIGKILL only when that kernel work is done.
       const running = processes.map((seen) => {
         const line = describeProcess(seen)
-        return line && `${line}\n  state ${readStat(seen.pid)?.state ?? '?'}, waiting in ${readWchan(seen.pid)}, its parent ${readStat(seen.pid)?.parent ?? '?'}`
+        return (
+          line &&
+          `${line}\n  state ${readStat(seen.pid)?.state ?? '?'}, waiting in ${readWchan(seen.pid)}, its parent ${readStat(seen.pid)?.parent ?? '?'}`
+        )
       })
       reject(new Error(`still running after ${timeoutMs} ms:\n${running.filter(Boolean).join('\n')}`))
     }, timeoutMs)
@@ -127,7 +137,8 @@ export function waitForExit(processes: readonly SeenProcess[], timeoutMs: number
     waiter.once('exit', (code) => {
       clearTimeout(timer)
       if (code === 0) resolve()
-      else if (code !== null) reject(new Error(`waiting for ${processes.map((seen) => seen.pid).join(', ')} failed: ${stderr}`))
+      else if (code !== null)
+        reject(new Error(`waiting for ${processes.map((seen) => seen.pid).join(', ')} failed: ${stderr}`))
     })
   })
 }

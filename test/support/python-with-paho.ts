@@ -7,7 +7,9 @@ import { isEveryBrokerRequired } from './brokers.ts'
  * MQTT_COURSE_PYTHON, else python3 on PATH, else /usr/bin/python3 (a pyenv python3 first on PATH lacks it).
  */
 export function findPythonWithPaho(): string | undefined {
-  const candidates = [process.env.MQTT_COURSE_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string => Boolean(c))
+  const candidates = [process.env.MQTT_COURSE_PYTHON, 'python3', '/usr/bin/python3'].filter((c): c is string =>
+    Boolean(c),
+  )
   return candidates.find((candidate) => {
     try {
       execFileSync(candidate, ['-c', 'import paho.mqtt.client'], { stdio: 'ignore' })
@@ -29,5 +31,8 @@ export function describeWithPython(title: string, body: (python: string) => void
       throw new Error('no python3 with paho-mqtt: apt-get install python3-paho-mqtt, or set MQTT_COURSE_PYTHON')
     })
   }
-  describe.skipIf(!python)(`${title}${python ? '' : ' (skipped: no python3 with paho-mqtt; apt install python3-paho-mqtt)'}`, () => body(python!))
+  describe.skipIf(!python)(
+    `${title}${python ? '' : ' (skipped: no python3 with paho-mqtt; apt install python3-paho-mqtt)'}`,
+    () => body(python!),
+  )
 }

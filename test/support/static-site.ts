@@ -28,13 +28,21 @@ export function removeSiteDir(dir: string): void {
  * Builds the course site into `outDir` with the pinned Node, as `npm run build` does; `publish` sets where it is
  * published (MQTT_COURSE_SITE, MQTT_COURSE_BASE).
  */
-export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?: string; base?: string } = {}): Promise<void> {
+export function buildSite(
+  outDir: string,
+  timeoutMs = 240_000,
+  publish: { site?: string; base?: string } = {},
+): Promise<void> {
   return new Promise((resolve, reject) => {
     // Vitest exports Vite's import.meta.env into process.env (DEV=1, MODE=test, NODE_ENV=test ...): inherited,
     // they make `astro build` a development build, and Starlight leaves search out. Build as npm run build does.
     const vitestKeys = /^(VITEST.*|TEST|NODE_ENV|MODE|DEV|PROD|SSR|BASE_URL)$/
     const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !vitestKeys.test(key) && !key.startsWith('MQTT_COURSE_SITE') && key !== 'MQTT_COURSE_BASE')),
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(
+          ([key]) => !vitestKeys.test(key) && !key.startsWith('MQTT_COURSE_SITE') && key !== 'MQTT_COURSE_BASE',
+        ),
+      ),
       NODE_ENV: 'production',
       // Its own cache: test files build in parallel, and Astro's cache is not safe to share between builds.
       MQTT_COURSE_ASTRO_CACHE: `${outDir.replace(/\/+$/, '')}.astro-cache`,
@@ -48,7 +56,12 @@ export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?:
     // the build's own group is killed at the deadline, waiting included.
     const lock = path.join(courseRoot, '.cache', 'site-builds', '.build.lock')
     mkdirSync(path.dirname(lock), { recursive: true })
-    const child = spawn('flock', [lock, process.execPath, astro, 'build', '--outDir', outDir], { cwd: courseRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+    const child = spawn('flock', [lock, process.execPath, astro, 'build', '--outDir', outDir], {
+      cwd: courseRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    })
     let output = ''
     child.stdout.setEncoding('utf8').on('data', (text: string) => (output += text))
     child.stderr.setEncoding('utf8').on('data', (text: string) => (output += text))
@@ -60,7 +73,16 @@ export function buildSite(outDir: string, timeoutMs = 240_000, publish: { site?:
       clearTimeout(timer)
       if (code === 0 && existsSync(path.join(outDir, 'index.html'))) resolve()
       // The bundler's warnings (boxes of │ ╭ ╯ lines) would push the error itself out of the message.
-      else reject(new Error(`astro build failed (${code}):\n${output.split('\n').filter((line) => !/\[WARN\]|[│╭╯─]|Help:/.test(line)).join('\n').slice(-3000)}`))
+      else
+        reject(
+          new Error(
+            `astro build failed (${code}):\n${output
+              .split('\n')
+              .filter((line) => !/\[WARN\]|[│╭╯─]|Help:/.test(line))
+              .join('\n')
+              .slice(-3000)}`,
+          ),
+        )
     })
   })
 }
@@ -90,7 +112,8 @@ export interface StaticServer extends AsyncDisposable {
 export async function serveStatic(root: string, basePath = '/'): Promise<StaticServer> {
   const server = http.createServer(async (request, response) => {
     let file = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)
-    if (!file.startsWith(basePath)) return void response.writeHead(404, { 'content-type': 'text/plain' }).end(`not under ${basePath}`)
+    if (!file.startsWith(basePath))
+      return void response.writeHead(404, { 'content-type': 'text/plain' }).end(`not under ${basePath}`)
     file = `/${file.slice(basePath.length)}`
     if (file.endsWith('/')) file += 'index.html'
     const full = path.join(root, path.normalize(file))
@@ -99,7 +122,9 @@ export async function serveStatic(root: string, basePath = '/'): Promise<StaticS
       const body = await readFile(full)
       response.writeHead(200, { 'content-type': types[path.extname(full)] ?? 'application/octet-stream' }).end(body)
     } catch {
-      response.writeHead(404, { 'content-type': 'text/html' }).end(await readFile(path.join(root, '404.html')).catch(() => 'not found'))
+      response
+        .writeHead(404, { 'content-type': 'text/html' })
+        .end(await readFile(path.join(root, '404.html')).catch(() => 'not found'))
     }
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -117,7 +142,8 @@ export async function listPages(root: string, dir = ''): Promise<string[]> {
   const pages: string[] = []
   for (const entry of await readdir(path.join(root, dir), { withFileTypes: true })) {
     const relative = path.posix.join(dir, entry.name)
-    if (entry.isDirectory() && !['_astro', 'pagefind'].includes(entry.name)) pages.push(...(await listPages(root, relative)))
+    if (entry.isDirectory() && !['_astro', 'pagefind'].includes(entry.name))
+      pages.push(...(await listPages(root, relative)))
     else if (entry.name === 'index.html') pages.push(`/${dir ? `${dir}/` : ''}`)
   }
   return pages.sort()

@@ -2,7 +2,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parse } from 'yaml'
-import { debianImage, docker, dockerOk, hostCertificateOptions, namespaceOptions, testLabel } from './debian-container.ts'
+import {
+  debianImage,
+  docker,
+  dockerOk,
+  hostCertificateOptions,
+  namespaceOptions,
+  testLabel,
+} from './debian-container.ts'
 
 export interface WorkflowStep {
   name?: string
@@ -43,8 +50,20 @@ export function parseWorkflow(text: string): Workflow {
  */
 function runnerSeccompProfile(): string {
   const cloneNewUser = 0x10000000
-  const refuseNewUser = (name: string) => ({ names: [name], action: 'SCMP_ACT_ERRNO', errnoRet: 1, args: [{ index: 0, value: cloneNewUser, valueTwo: cloneNewUser, op: 'SCMP_CMP_MASKED_EQ' }] })
-  const profile = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [refuseNewUser('unshare'), refuseNewUser('clone'), { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 }] }
+  const refuseNewUser = (name: string) => ({
+    names: [name],
+    action: 'SCMP_ACT_ERRNO',
+    errnoRet: 1,
+    args: [{ index: 0, value: cloneNewUser, valueTwo: cloneNewUser, op: 'SCMP_CMP_MASKED_EQ' }],
+  })
+  const profile = {
+    defaultAction: 'SCMP_ACT_ALLOW',
+    syscalls: [
+      refuseNewUser('unshare'),
+      refuseNewUser('clone'),
+      { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+    ],
+  }
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'mqtt-course-seccomp-')), 'runner.json')
   writeFileSync(file, JSON.stringify(profile))
   return file
@@ -69,29 +88,75 @@ export class JobMachine implements Disposable {
   constructor(kind: RunnerKind, repository: string) {
     const image = debianImage('runner')
     // Root's namespaces as namespaceOptions allows them, with our filter instead of none.
-    const options = kind === 'github-ubuntu-24.04' ? namespaceOptions.map((option) => (option === 'seccomp=unconfined' ? `seccomp=${runnerSeccompProfile()}` : option)) : []
+    const options =
+      kind === 'github-ubuntu-24.04'
+        ? namespaceOptions.map((option) =>
+            option === 'seccomp=unconfined' ? `seccomp=${runnerSeccompProfile()}` : option,
+          )
+        : []
     this.user = kind === 'github-ubuntu-24.04' ? 'runner' : 'root'
     this.workspace = kind === 'github-ubuntu-24.04' ? '/home/runner/work/course' : '/builds/course'
-    this.id = dockerOk(['create', '--label', testLabel, '--network', 'host', ...hostCertificateOptions(), ...options, '-v', `${repository}:/repository:ro`, image, 'sleep', 'infinity']).trim()
+    this.id = dockerOk([
+      'create',
+      '--label',
+      testLabel,
+      '--network',
+      'host',
+      ...hostCertificateOptions(),
+      ...options,
+      '-v',
+      `${repository}:/repository:ro`,
+      image,
+      'sleep',
+      'infinity',
+    ]).trim()
     dockerOk(['start', this.id])
     // The runner's folder for its own files ($GITHUB_OUTPUT, $GITHUB_STEP_SUMMARY), as on GitHub.
-    if (kind === 'github-ubuntu-24.04') this.exec('mkdir -p /home/runner/work/_temp && touch /home/runner/work/_temp/output /home/runner/work/_temp/summary.md', { cwd: '/' })
+    if (kind === 'github-ubuntu-24.04')
+      this.exec(
+        'mkdir -p /home/runner/work/_temp && touch /home/runner/work/_temp/output /home/runner/work/_temp/summary.md',
+        { cwd: '/' },
+      )
   }
 
   /** The checkout: a clone of the repository (submodules not initialised: a gitlink stays an empty folder). */
   checkout(): void {
     // The mount belongs to the host's root: git's ownership check would stop a `runner` from reading it
     // (actions/checkout, too, adds a safe.directory to the global config before it fetches).
-    const result = this.exec(`git config --global --add safe.directory '*' && git clone -q /repository ${this.workspace}`, { cwd: '/' })
+    const result = this.exec(
+      `git config --global --add safe.directory '*' && git clone -q /repository ${this.workspace}`,
+      { cwd: '/' },
+    )
     if (result.status !== 0) throw new Error(`git clone failed: ${result.stderr}`)
   }
 
   /**
    * A `run:` step as the runner runs it: bash -eo pipefail, in the job's folder, with the step's environment.
    */
-  exec(script: string, options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): { status: number | null; stdout: string; stderr: string } {
+  exec(
+    script: string,
+    options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+  ): { status: number | null; stdout: string; stderr: string } {
     const env = Object.entries(options.env ?? {}).flatMap(([key, value]) => ['-e', `${key}=${value}`])
-    return docker(['exec', '-u', this.user, '-w', options.cwd ?? this.workspace, ...env, this.id, 'bash', '--noprofile', '--norc', '-eo', 'pipefail', '-c', script], { timeoutMs: options.timeoutMs ?? 20 * 60_000 })
+    return docker(
+      [
+        'exec',
+        '-u',
+        this.user,
+        '-w',
+        options.cwd ?? this.workspace,
+        ...env,
+        this.id,
+        'bash',
+        '--noprofile',
+        '--norc',
+        '-eo',
+        'pipefail',
+        '-c',
+        script,
+      ],
+      { timeoutMs: options.timeoutMs ?? 20 * 60_000 },
+    )
   }
 
   /** A file of the job's machine, as text ('' when it does not exist). */

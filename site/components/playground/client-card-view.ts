@@ -14,16 +14,27 @@ export function buildClientCard(preset: ClientPreset) {
     ;(input as HTMLInputElement).name = name
     return [element('label', { htmlFor: input.id }, [text]), input]
   }
-  const text = (value = '', placeholder = '') => element('input', { type: 'text', value, placeholder, spellcheck: false })
-  const qosSelect = (value: Qos) => element('select', {}, [0, 1, 2].map((q) => element('option', { value: String(q), selected: q === value }, [String(q)])))
-  const checkbox = (name: string, text: string, checked: boolean) => element('label', { className: 'inline' }, [element('input', { type: 'checkbox', name, checked }), ` ${text}`])
+  const text = (value = '', placeholder = '') =>
+    element('input', { type: 'text', value, placeholder, spellcheck: false })
+  const qosSelect = (value: Qos) =>
+    element(
+      'select',
+      {},
+      [0, 1, 2].map((q) => element('option', { value: String(q), selected: q === value }, [String(q)])),
+    )
+  const checkbox = (name: string, text: string, checked: boolean) =>
+    element('label', { className: 'inline' }, [element('input', { type: 'checkbox', name, checked }), ` ${text}`])
   const will = preset.will
   const options = element('details', { className: 'options' }, [
     element('summary', {}, ['Connection options and will']),
     element('div', { className: 'grid' }, [
       element('p', { className: 'note' }, ['They apply at the next Connect.']),
       ...label('clientId', 'Client id', text('', preset.name)),
-      ...label('keepalive', 'Keepalive (s)', element('input', { type: 'number', min: '0', max: '65535', value: String(preset.keepaliveS ?? 60) })),
+      ...label(
+        'keepalive',
+        'Keepalive (s)',
+        element('input', { type: 'number', min: '0', max: '65535', value: String(preset.keepaliveS ?? 60) }),
+      ),
       checkbox('clean', 'clean session (off: the broker keeps the session while offline)', preset.clean ?? true),
       ...label('willTopic', 'Will topic (empty: no will)', text(will?.topic ?? '')),
       ...label('willPayload', 'Will payload', text(will?.payload ?? 'offline')),
@@ -32,7 +43,14 @@ export function buildClientCard(preset: ClientPreset) {
     ]),
   ])
   const button = (text: string, action: string) => element('button', { type: 'button', dataset: { action } }, [text])
-  const buttons = { connect: button('Connect', 'connect'), disconnect: button('Disconnect cleanly', 'disconnect'), powerCut: button('Power cut', 'power-cut'), freeze: button('Freeze (Ctrl-Z)', 'freeze'), dropPuback: button('Drop the next PUBACK', 'drop-puback'), remove: button('Remove', 'remove') }
+  const buttons = {
+    connect: button('Connect', 'connect'),
+    disconnect: button('Disconnect cleanly', 'disconnect'),
+    powerCut: button('Power cut', 'power-cut'),
+    freeze: button('Freeze (Ctrl-Z)', 'freeze'),
+    dropPuback: button('Drop the next PUBACK', 'drop-puback'),
+    remove: button('Remove', 'remove'),
+  }
   const publish = preset.publish ?? { topic: `home/${preset.name}/status`, payload: 'online', qos: 1, retain: false }
   const subscribeForm = element('form', { dataset: { subscribe: '' } }, [
     element('fieldset', {}, [

@@ -16,7 +16,9 @@ export interface LabConnector {
    * A client for the broker the student chose, not yet connected (the card calls `connect()` once it listens),
    * or why that choice cannot work in a browser.
    */
-  open(options: IClientOptions): Promise<{ client: MqttClient; pair?: DuplexPair; brokerName: string } | { problem: string }>
+  open(
+    options: IClientOptions,
+  ): Promise<{ client: MqttClient; pair?: DuplexPair; brokerName: string } | { problem: string }>
   readonly startedAt: number
 }
 
@@ -57,7 +59,11 @@ export class ClientCard {
     buttons.freeze.addEventListener('click', () => this.toggleFreeze())
     buttons.dropPuback.addEventListener('click', () => {
       this.#dropNextPuback = !this.#dropNextPuback
-      this.#say(this.#dropNextPuback ? 'The next QoS 1 message this client receives gets no PUBACK: the broker keeps it in flight and re-sends it when this client reconnects with its session kept (clean session off).' : 'PUBACKs are sent again as usual.')
+      this.#say(
+        this.#dropNextPuback
+          ? 'The next QoS 1 message this client receives gets no PUBACK: the broker keeps it in flight and re-sends it when this client reconnects with its session kept (clean session off).'
+          : 'PUBACKs are sent again as usual.',
+      )
       this.#render()
     })
     buttons.remove.addEventListener('click', () => {
@@ -70,7 +76,12 @@ export class ClientCard {
     })
     publishForm.addEventListener('submit', (event) => {
       event.preventDefault()
-      void this.publish(field(publishForm, 'topic').value.trim(), field(publishForm, 'payload').value, Number(field(publishForm, 'qos').value) as Qos, (field(publishForm, 'retain') as HTMLInputElement).checked)
+      void this.publish(
+        field(publishForm, 'topic').value.trim(),
+        field(publishForm, 'payload').value,
+        Number(field(publishForm, 'qos').value) as Qos,
+        (field(publishForm, 'retain') as HTMLInputElement).checked,
+      )
     })
     this.#render()
   }
@@ -87,10 +98,18 @@ export class ClientCard {
       reconnectPeriod: 0,
       connectTimeout: 5000,
       ...(willTopic
-        ? { will: { topic: willTopic, payload: field(options, 'willPayload').value, qos: Number(field(options, 'willQos').value) as Qos, retain: (field(options, 'willRetain') as HTMLInputElement).checked } }
+        ? {
+            will: {
+              topic: willTopic,
+              payload: field(options, 'willPayload').value,
+              qos: Number(field(options, 'willQos').value) as Qos,
+              retain: (field(options, 'willRetain') as HTMLInputElement).checked,
+            },
+          }
         : {}),
     }
-    if (willTopic && validateTopicName(willTopic)) return this.#say(`Not connected: the will topic is not a topic name (${validateTopicName(willTopic)}).`, 'error')
+    if (willTopic && validateTopicName(willTopic))
+      return this.#say(`Not connected: the will topic is not a topic name (${validateTopicName(willTopic)}).`, 'error')
     this.#say('Connecting ...')
     const opened = await this.#lab.open(clientOptions)
     if ('problem' in opened) return this.#say(opened.problem, 'error')
@@ -106,20 +125,27 @@ export class ClientCard {
     let closedBy: 'client' | 'broker' = 'broker'
     client.on('packetsend', (packet) => {
       if (packet.cmd === 'disconnect') closedBy = 'client'
-      if ((packet.cmd === 'puback' || packet.cmd === 'pubrec') && packet.messageId !== undefined) this.#unacknowledged.delete(packet.messageId)
+      if ((packet.cmd === 'puback' || packet.cmd === 'pubrec') && packet.messageId !== undefined)
+        this.#unacknowledged.delete(packet.messageId)
       this.#logPacket(connection, 'to-broker', packet as Packet)
     })
     client.on('packetreceive', (packet) => {
       this.#logPacket(connection, 'to-client', packet as Packet)
-      if (packet.cmd === 'publish' && packet.qos > 0 && packet.messageId !== undefined) this.#noteRedelivery(connection, packet.messageId, packet.dup)
+      if (packet.cmd === 'publish' && packet.qos > 0 && packet.messageId !== undefined)
+        this.#noteRedelivery(connection, packet.messageId, packet.dup)
     })
     // "Drop the next PUBACK": MQTT.js acknowledges a QoS 1 message by itself, through its (internal) _sendPacket;
     // the lab skips that one packet and lets MQTT.js go on, as a device that crashed before acknowledging.
-    const sendPacket = (client as unknown as { _sendPacket: (packet: Packet, callback?: () => void, ...rest: unknown[]) => void })._sendPacket.bind(client)
+    const sendPacket = (
+      client as unknown as { _sendPacket: (packet: Packet, callback?: () => void, ...rest: unknown[]) => void }
+    )._sendPacket.bind(client)
     ;(client as unknown as { _sendPacket: typeof sendPacket })._sendPacket = (packet, callback, ...rest) => {
       if (packet.cmd === 'puback' && this.#dropNextPuback) {
         this.#dropNextPuback = false
-        this.#log(connection, `PUBACK for packet id ${packet.messageId} not sent (Drop the next PUBACK): the broker keeps the message in flight`)
+        this.#log(
+          connection,
+          `PUBACK for packet id ${packet.messageId} not sent (Drop the next PUBACK): the broker keeps the message in flight`,
+        )
         this.#render()
         callback?.()
         return
@@ -129,19 +155,38 @@ export class ClientCard {
     client.on('connect', (connack) => {
       wasConnected = true
       this.#isConnected = true
-      this.#say(`Connected to ${brokerName} as ${clientOptions.clientId}${connack.sessionPresent ? ' (session present: the broker kept your subscriptions and queued messages)' : ''}.`, 'ok')
+      this.#say(
+        `Connected to ${brokerName} as ${clientOptions.clientId}${connack.sessionPresent ? ' (session present: the broker kept your subscriptions and queued messages)' : ''}.`,
+        'ok',
+      )
       this.#render()
       for (const subscription of subscriptions ?? []) void this.subscribe(subscription.filter, subscription.qos)
     })
-    client.on('message', (topic, payload, packet) => this.#addMessage(topic, payload, packet.retain, packet.qos, packet.dup))
+    client.on('message', (topic, payload, packet) =>
+      this.#addMessage(topic, payload, packet.retain, packet.qos, packet.dup),
+    )
     client.on('error', (error) => {
-      if (this.#client === client) this.#say(wasConnected ? `Error: ${error.message}` : `${brokerName === 'the broker in this page' ? 'Could not connect' : `No MQTT broker answered at ${brokerName}`}: ${error.message}. Start one with "npm run broker" (WebSockets on port 8080), or choose "In this page".`, 'error')
+      if (this.#client === client)
+        this.#say(
+          wasConnected
+            ? `Error: ${error.message}`
+            : `${brokerName === 'the broker in this page' ? 'Could not connect' : `No MQTT broker answered at ${brokerName}`}: ${error.message}. Start one with "npm run broker" (WebSockets on port 8080), or choose "In this page".`,
+          'error',
+        )
     })
     client.on('close', () => {
       if (this.#client !== client) return
       this.#log(connection, `connection closed by ${closedBy === 'client' ? this.name : 'the broker'}`)
-      if (!wasConnected) this.#say(`No MQTT broker answered at ${brokerName}. Start one with "npm run broker" (WebSockets on port 8080), or choose "In this page (no setup)".`, 'error')
-      else if (closedBy === 'broker') this.#say('The broker closed the connection (keepalive timeout, or another client took this client id over).', 'error')
+      if (!wasConnected)
+        this.#say(
+          `No MQTT broker answered at ${brokerName}. Start one with "npm run broker" (WebSockets on port 8080), or choose "In this page (no setup)".`,
+          'error',
+        )
+      else if (closedBy === 'broker')
+        this.#say(
+          'The broker closed the connection (keepalive timeout, or another client took this client id over).',
+          'error',
+        )
       this.#client = undefined
       this.#pair = undefined
       this.#isConnected = false
@@ -189,7 +234,11 @@ export class ClientCard {
       ;(this.#client?.keepaliveManager as unknown as { clear(): void } | undefined)?.clear()
       const keepaliveS = Number(field(this.#ui.options, 'keepalive').value) || 0
       this.#log(this.#connection, 'frozen: nothing is sent or received until Resume')
-      this.#say(keepaliveS > 0 ? `Frozen. The broker gives up after 1.5 × keepalive = ${keepaliveS * 1.5} s without a packet, then publishes the will.` : 'Frozen. Keepalive is 0: the broker never gives up on this connection.')
+      this.#say(
+        keepaliveS > 0
+          ? `Frozen. The broker gives up after 1.5 × keepalive = ${keepaliveS * 1.5} s without a packet, then publishes the will.`
+          : 'Frozen. Keepalive is 0: the broker never gives up on this connection.',
+      )
     }
     this.#render()
   }
@@ -211,7 +260,9 @@ export class ClientCard {
   }
 
   async unsubscribe(filter: string): Promise<void> {
-    await this.#client?.unsubscribeAsync(filter).catch((error: Error) => this.#say(`Could not unsubscribe: ${error.message}`, 'error'))
+    await this.#client
+      ?.unsubscribeAsync(filter)
+      .catch((error: Error) => this.#say(`Could not unsubscribe: ${error.message}`, 'error'))
     this.#subscriptions.delete(filter)
     this.#render()
   }
@@ -221,10 +272,12 @@ export class ClientCard {
     if (!client) return
     // The broker would close the connection on a wildcard topic (MQTT-3.3.2-2): say why before anything is sent.
     const problem = validateTopicName(topic)
-    if (problem) return this.#say(`Not sent: ${problem}. Wildcards are for subscriptions; publish to one concrete topic.`, 'error')
+    if (problem)
+      return this.#say(`Not sent: ${problem}. Wildcards are for subscriptions; publish to one concrete topic.`, 'error')
     try {
       await client.publishAsync(topic, payload, { qos, retain })
-      if (retain && payload === '') this.#say(`Cleared the retained message of ${topic} (an empty retained message deletes it).`, 'ok')
+      if (retain && payload === '')
+        this.#say(`Cleared the retained message of ${topic} (an empty retained message deletes it).`, 'ok')
       else this.#say(`Published ${formatPayload(payload)} to ${topic}${retain ? ', retained' : ''}.`, 'ok')
     } catch (error) {
       this.#say(`Could not publish to ${topic}: ${(error as Error).message}`, 'error')
@@ -241,7 +294,11 @@ export class ClientCard {
 
   #addMessage(topic: string, payload: Uint8Array, retain: boolean, qos: number, dup: boolean): void {
     const text = new TextDecoder().decode(payload)
-    const item = element('li', {}, [element('code', {}, [topic]), '  ', payload.length === 0 ? element('em', {}, ['(empty)']) : text])
+    const item = element('li', {}, [
+      element('code', {}, [topic]),
+      '  ',
+      payload.length === 0 ? element('em', {}, ['(empty)']) : text,
+    ])
     const notes = [retain ? 'retained' : '', `qos ${qos}`, dup ? 'dup' : ''].filter(Boolean).join(', ')
     item.append(element('span', { className: 'note' }, [`  (${notes})`]))
     this.#ui.messages.prepend(item)
@@ -267,7 +324,15 @@ export class ClientCard {
   }
 
   #logPacket(connection: number, direction: Direction, packet: Packet): void {
-    const event = { kind: 'packet', seq: ++this.#seq, atMs: performance.now() - this.#lab.startedAt, connection, direction, packet, protocolVersion: 4 } as const
+    const event = {
+      kind: 'packet',
+      seq: ++this.#seq,
+      atMs: performance.now() - this.#lab.startedAt,
+      connection,
+      direction,
+      packet,
+      protocolVersion: 4,
+    } as const
     this.#append(formatTraceEvent(event, { client: this.name, broker: 'broker' }))
   }
 
@@ -298,7 +363,8 @@ export class ClientCard {
     buttons.freeze.disabled = !isOpen || !this.#pair
     buttons.freeze.textContent = isFrozen ? 'Resume' : 'Freeze (Ctrl-Z)'
     buttons.dropPuback.setAttribute('aria-pressed', String(this.#dropNextPuback))
-    for (const form of [subscribeForm, publishForm]) (form.querySelector('fieldset') as HTMLFieldSetElement).disabled = !isOpen || isFrozen
+    for (const form of [subscribeForm, publishForm])
+      (form.querySelector('fieldset') as HTMLFieldSetElement).disabled = !isOpen || isFrozen
     state.textContent = !isOpen ? 'offline' : isFrozen ? 'frozen' : this.#isConnected ? 'online' : 'connecting'
     state.dataset.state = state.textContent
     subscriptions.replaceChildren(

@@ -1,11 +1,17 @@
 /// <reference lib="dom" />
-type Props<K extends keyof HTMLElementTagNameMap> = Partial<Omit<HTMLElementTagNameMap[K], 'dataset'>> & { dataset?: Record<string, string> }
+type Props<K extends keyof HTMLElementTagNameMap> = Partial<Omit<HTMLElementTagNameMap[K], 'dataset'>> & {
+  dataset?: Record<string, string>
+}
 
 /**
  * Builds an element from properties and children, so the Playground's script-made markup reads like markup.
  * Text children are text nodes, never HTML: topics and payloads come from anyone on the broker.
  */
-export function element<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props<K> = {}, children: Array<Node | string> = []): HTMLElementTagNameMap[K] {
+export function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props<K> = {},
+  children: Array<Node | string> = [],
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag)
   const { dataset, ...rest } = props
   Object.assign(node, rest)

@@ -35,10 +35,16 @@ export async function startLab(root: HTMLElement, scenario: Scenario): Promise<v
         const broker = await inPageBroker.catch((error: Error) => error)
         if (broker instanceof Error) {
           inPageBroker = undefined
-          return { problem: `The broker in this page could not start (${broker.message}). It runs in the built site (npm run build, then npm run preview); with npm run dev, start npm run broker and choose ws://localhost:8080.` }
+          return {
+            problem: `The broker in this page could not start (${broker.message}). It runs in the built site (npm run build, then npm run preview); with npm run dev, start npm run broker and choose ws://localhost:8080.`,
+          }
         }
         const pair = broker.openConnection()
-        return { client: new mqtt.MqttClient(() => pair.client as never, options), pair, brokerName: 'the broker in this page' }
+        return {
+          client: new mqtt.MqttClient(() => pair.client as never, options),
+          pair,
+          brokerName: 'the broker in this page',
+        }
       }
       return { client: mqtt.connect(choice.url, options), brokerName: choice.url }
     },

@@ -4,7 +4,9 @@
  * secure contexts (https, localhost); `getRandomValues` exists everywhere, so a site served over plain http
  * from another host still gets its ids.
  */
-export function randomUUID(source: Pick<Crypto, 'getRandomValues'> & Partial<Pick<Crypto, 'randomUUID'>> = globalThis.crypto): string {
+export function randomUUID(
+  source: Pick<Crypto, 'getRandomValues'> & Partial<Pick<Crypto, 'randomUUID'>> = globalThis.crypto,
+): string {
   if (typeof source.randomUUID === 'function') return source.randomUUID()
   const bytes = source.getRandomValues(new Uint8Array(16))
   bytes[6] = (bytes[6] & 0x0f) | 0x40 // version 4

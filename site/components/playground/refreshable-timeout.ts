@@ -14,7 +14,11 @@ export interface RefreshableTimeout {
 
 type Handle = ReturnType<typeof globalThis.setTimeout>
 
-export function setTimeout<Args extends unknown[]>(callback: (...args: Args) => void, delayMs = 0, ...args: Args): RefreshableTimeout {
+export function setTimeout<Args extends unknown[]>(
+  callback: (...args: Args) => void,
+  delayMs = 0,
+  ...args: Args
+): RefreshableTimeout {
   let handle: Handle = globalThis.setTimeout(callback, delayMs, ...args)
   const timeout: RefreshableTimeout & { handle(): Handle; cancel(): void } = {
     refresh() {

@@ -60,7 +60,9 @@ function attack(port: number, clientId: string): Promise<void> {
 const interfaces = Object.keys(os.networkInterfaces())
 let rounds = 0
 function report(): void {
-  console.error(`CROSSTALK ${JSON.stringify({ interfaces, rounds, attempts: ++attempts, foreign: tried.size, connected: [...connected], learned: [...learned] })}`)
+  console.error(
+    `CROSSTALK ${JSON.stringify({ interfaces, rounds, attempts: ++attempts, foreign: tried.size, connected: [...connected], learned: [...learned] })}`,
+  )
 }
 let attempts = 0
 report()
@@ -69,7 +71,9 @@ for (let round = 0; round < 20; round++) {
   for (const port of found) tried.add(port)
   await Promise.all(found.map((port) => attack(port, `intruder-${round}`)))
   // A takeover: every id learned, on every listener.
-  await Promise.all([...learned].map((entry) => entry.split('@')).map(([id]) => Promise.all(found.map((port) => attack(port, id)))))
+  await Promise.all(
+    [...learned].map((entry) => entry.split('@')).map(([id]) => Promise.all(found.map((port) => attack(port, id)))),
+  )
   rounds = round + 1
   report()
   await new Promise((resolve) => setTimeout(resolve, 300))

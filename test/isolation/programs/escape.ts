@@ -5,4 +5,6 @@ import { spawnSync } from 'node:child_process'
 const run = spawnSync('/usr/bin/python3', ['escape-probes.py', 'targets.json'], { encoding: 'utf8', timeout: 20_000 })
 const lines = `${run.stdout ?? ''}`.split('\n').filter((line) => line.startsWith('probe '))
 const escaped = lines.filter((line) => line.includes(': ESCAPED'))
-console.error(`PROBES ${JSON.stringify({ escaped, refused: lines.length - escaped.length, error: run.error?.message ?? (run.status === 0 ? undefined : run.stderr.slice(-300)) })}`)
+console.error(
+  `PROBES ${JSON.stringify({ escaped, refused: lines.length - escaped.length, error: run.error?.message ?? (run.status === 0 ? undefined : run.stderr.slice(-300)) })}`,
+)
