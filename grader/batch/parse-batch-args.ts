@@ -5,9 +5,19 @@ import { GraderError } from '../errors/grader-error.ts'
 import { resolveExerciseFolder } from '../exercises/load-exercises.ts'
 import { type SandboxChoice, sandboxChoices } from '../sandbox/sandbox.ts'
 import { type LanguageCommands, parseLanguageCommands } from './program-language.ts'
-import type { SimilarityCommand } from '../similarity/run-similarity.ts'
 import { type LmsFormat, lmsFormats } from './lms-gradebook.ts'
 import { type LatePolicy, parseDue, parseLatePolicy } from './late-policy.ts'
+
+/** `npm run batch -- similarity <cohort>` (grader/similarity/run-similarity.ts). */
+export interface SimilarityCommand {
+  kind: 'similarity'
+  cohortDir: string
+  exercises?: string[]
+  /** Pairs shown per exercise. */
+  top: number
+  /** Where similarity.csv goes (every pair), if anywhere. */
+  outDir?: string
+}
 
 export interface Shard {
   /** 1-based, as typed: `--shard 2/8` is index 2 of count 8. */

@@ -59,8 +59,13 @@ function makeCopies(): { folder: string | undefined; urls: Record<PreloadName, s
   const texts = Object.fromEntries(
     Object.entries(sources).map(([name, url]) => [name, readFileSync(fileURLToPath(url), 'utf8')]),
   ) as Record<PreloadName, string>
-  const version = Object.values(texts)
-    .reduce((hash, text) => hash.update(text).update('\0'), createHash('sha256').update(process.version))
+  // The copies name their originals (import.meta.url): a copy of the course whose node_modules is this one's
+  // shares the cache folder, and must not share copies that point into it.
+  const version = (Object.keys(sources) as PreloadName[])
+    .reduce(
+      (hash, name) => hash.update(sources[name]).update('\0').update(texts[name]).update('\0'),
+      createHash('sha256').update(process.version),
+    )
     .digest('hex')
     .slice(0, 16)
   const folder = path.join(preloadCacheRoot, version)

@@ -1,8 +1,7 @@
-import { chmodSync, existsSync, readdirSync, realpathSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, realpathSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { isStartedInPlace } from '../process/dies-with-parent.ts'
-import { TemporaryFolder, enterableTemporaryDir } from '../process/temporary-folder.ts'
 import { studentCompileCacheDir } from '../course/compile-cache.ts'
 import { courseRoot } from '../course/course-root.ts'
 import { preloadFolder, preloadPath, preloadUrl } from '../course/program-preloads.ts'
@@ -10,7 +9,7 @@ import { hiddenPaths, readOnlyRoot } from './bubblewrap-mounts.ts'
 import type { IsolationProbe } from './probe-isolation.ts'
 import { dropTo, probeIsolation } from './probe-isolation.ts'
 import { cgroupSupport, createProgramCgroup, type ProgramCgroup } from './program-cgroup.ts'
-import { currentSeccompArch, seccompFilter } from './seccomp-filter.ts'
+import { seccompFilterFile } from './seccomp-filter-file.ts'
 import {
   openFileLimit,
   programMemoryLimitBytes,
@@ -89,28 +88,7 @@ export function bubblewrapCommand(
   const hidden = hiddenPaths(hide)
   for (const folder of hidden.folders) mount(args, mounted, ['--tmpfs', folder])
   for (const file of hidden.files) args.push('--ro-bind', '/dev/null', file)
-  for (const visible of [
-    path.join(courseRoot, 'node_modules'),
-    path.join(courseRoot, 'grader', 'runner'),
-    path.join(courseRoot, 'grader', 'sandbox'),
-    path.join(courseRoot, 'package.json'),
-  ]) {
-    if (!existsSync(visible)) continue
-    mount(args, mounted, ['--ro-bind', visible, visible])
-    // A linked node_modules (a copy of the course) is also reachable where it really is: Node resolves links.
-    const real = realpathSync(visible)
-    if (real !== visible) mount(args, mounted, ['--ro-bind', real, real])
-  }
-  // The grader's caches (other submissions' stripped code, type-check results) are hidden; the students' compile
-  // cache comes back, read-only.
-  const caches = path.join(courseRoot, 'node_modules', '.cache')
-  if (existsSync(caches)) mount(args, mounted, ['--tmpfs', realpathSync(caches)])
-  // Node keeps a compile cache per uid (`<version tag>-<uid>`): the program's uid gets the one the grader warmed.
-  for (const [warmed, forProgram] of compileCacheFor(owner?.uid))
-    mount(args, mounted, ['--ro-bind', warmed, forProgram])
-  // The course's preloads, stripped to JavaScript by the grader (program-preloads.ts).
-  const preloads = preloadFolder()
-  if (preloads) mount(args, mounted, ['--ro-bind', preloads, realpathSync(preloads)])
+  const caches = mountCourse(args, mounted, owner?.uid)
   // The pinned Node itself, wherever it lives (under /tmp in some CI clones).
   mount(args, mounted, ['--ro-bind', process.execPath, process.execPath])
   for (const file of launch.readable) mount(args, mounted, ['--ro-bind', file, file])
@@ -119,8 +97,7 @@ export function bubblewrapCommand(
     mount(args, mounted, sized('--tmpfs', launch.workDir, probe, '0777'))
   } else mount(args, mounted, ['--bind', launch.workDir, launch.workDir])
   // What is hidden stays empty: read-only, so that nothing a program writes there looks like the real thing.
-  for (const folder of [...hidden.folders, ...(existsSync(caches) ? [realpathSync(caches)] : [])])
-    args.push('--remount-ro', folder)
+  for (const folder of [...hidden.folders, ...(caches ? [caches] : [])]) args.push('--remount-ro', folder)
   args.push('--chdir', launch.workDir)
   args.push('--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-net', '--unshare-cgroup-try')
   if (variant !== 'root')
@@ -154,6 +131,37 @@ export function bubblewrapCommand(
     seccompFile,
     initOnGo: isTmpfsWorkspace ? { copyFrom: submissionMount } : {},
   })
+}
+
+/**
+ * What of the course a program sees, read-only: node_modules (MQTT.js), the runner's and the sandbox's preloads,
+ * package.json, the students' compile cache for its uid and the preloads' stripped copies; the grader's other
+ * caches hidden under an empty tmpfs. Returns that tmpfs's folder, to be made read-only once all is mounted.
+ */
+function mountCourse(args: string[], mounted: Set<string>, uid: number | undefined): string | undefined {
+  for (const visible of [
+    path.join(courseRoot, 'node_modules'),
+    path.join(courseRoot, 'grader', 'runner'),
+    path.join(courseRoot, 'grader', 'sandbox'),
+    path.join(courseRoot, 'package.json'),
+  ]) {
+    if (!existsSync(visible)) continue
+    mount(args, mounted, ['--ro-bind', visible, visible])
+    // A linked node_modules (a copy of the course) is also reachable where it really is: Node resolves links.
+    const real = realpathSync(visible)
+    if (real !== visible) mount(args, mounted, ['--ro-bind', real, real])
+  }
+  // The grader's caches (other submissions' stripped code, type-check results) are hidden; the students' compile
+  // cache comes back, read-only.
+  const cacheFolder = path.join(courseRoot, 'node_modules', '.cache')
+  const caches = existsSync(cacheFolder) ? realpathSync(cacheFolder) : undefined
+  if (caches) mount(args, mounted, ['--tmpfs', caches])
+  // Node keeps a compile cache per uid (`<version tag>-<uid>`): the program's uid gets the one the grader warmed.
+  for (const [warmed, forProgram] of compileCacheFor(uid)) mount(args, mounted, ['--ro-bind', warmed, forProgram])
+  // The course's preloads, stripped to JavaScript by the grader (program-preloads.ts).
+  const preloads = preloadFolder()
+  if (preloads) mount(args, mounted, ['--ro-bind', preloads, realpathSync(preloads)])
+  return caches
 }
 
 /** Root without namespaces: the program dropped to its workspace's uid, in the workspace itself. */
@@ -277,22 +285,4 @@ function compileCacheFor(uid: number | undefined): [string, string][] {
     path.join(cache, name),
     path.join(cache, `${name.slice(0, -`-${own}`.length)}-${uid ?? own}`),
   ])
-}
-
-let filterFile: string | undefined | null
-
-/** The seccomp filter, written once per process, in a folder of its own that goes when the grader does. */
-function seccompFilterFile(): string | undefined {
-  if (filterFile !== undefined) return filterFile ?? undefined
-  const arch = currentSeccompArch()
-  if (!arch) {
-    filterFile = null
-    return undefined
-  }
-  const folder = new TemporaryFolder('mqtt-course-seccomp-', enterableTemporaryDir())
-  filterFile = path.join(folder.path, 'filter.bpf')
-  writeFileSync(filterFile, seccompFilter(arch), { mode: 0o644 })
-  // Read by the loader as the workspace's uid (--sandbox uid): nothing secret in it.
-  chmodSync(folder.path, 0o711)
-  return filterFile
 }

@@ -2,22 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { stringify } from 'csv-stringify/sync'
 import { findSubmissions } from '../batch/find-submissions.ts'
+import type { SimilarityCommand } from '../batch/parse-batch-args.ts'
 import { defaultLanguageCommands, otherEntries } from '../batch/program-language.ts'
 import { isUntouchedStarter } from '../batch/starter-attempt.ts'
 import { layoutExercise } from '../exercises/detect-layout.ts'
 import { listExerciseFolders, loadExercise } from '../exercises/load-exercises.ts'
 import { openSubmission } from '../exercises/open-submission.ts'
 import { type SimilarPair, rankSimilarPairs } from './rank-similar-pairs.ts'
-
-export interface SimilarityCommand {
-  kind: 'similarity'
-  cohortDir: string
-  exercises?: string[]
-  /** Pairs shown per exercise. */
-  top: number
-  /** Where similarity.csv goes (every pair), if anywhere. */
-  outDir?: string
-}
 
 /**
  * `npm run batch -- similarity <cohort>`: per exercise, the pairs of submissions most alike, by Dolos, with the

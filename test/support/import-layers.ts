@@ -12,6 +12,7 @@ import { courseRoot } from './run-cli.ts'
 export const layers: string[][] = [
   ['cli'],
   ['export'],
+  ['similarity'],
   ['batch', 'watch', 'progress'],
   ['grade'],
   ['exercises'],
