@@ -2,6 +2,7 @@ import { fail } from '../../grader/checks/check-failure.ts'
 import {
   deviceStatusInputs,
   expectBackOnline,
+  expectGracefulOffline,
   expectRetainedOnline,
   expectStatusWill,
   expectWillOnPowerLoss,
@@ -9,7 +10,7 @@ import {
 } from '../../grader/checks/device-status.ts'
 import { observeTopics } from '../../grader/checks/observe-topics.ts'
 import { defineExercise } from '../../grader/exercises/define-exercise.ts'
-import { isDisconnect, isPublishTo } from '../../grader/mqtt/packet-guards.ts'
+import { isPublishTo } from '../../grader/mqtt/packet-guards.ts'
 
 type Inputs = { DEVICE_ID: string; STATUS_TOPIC: string }
 
@@ -122,38 +123,7 @@ export default defineExercise<Inputs>({
       lessonSection: 'a-clean-goodbye',
       timeoutMs: 8000,
       async run(h) {
-        const { STATUS_TOPIC } = h.inputs
-        const program = await h.program()
-        const after = h.cursor()
-        program.terminate()
-        const publish = await h.expectPacket({
-          from: 'program',
-          description: `a PUBLISH of "offline" to ${STATUS_TOPIC} after SIGTERM`,
-          match: isPublishTo(STATUS_TOPIC, 'offline'),
-          after,
-        })
-        if (!publish.retain) {
-          fail({
-            message:
-              'You publish "offline" without the retain flag, so the retained status stays "online" after your device is gone.',
-            expected: `PUBLISH topic="${STATUS_TOPIC}" retain=1 payload="offline"`,
-            received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="offline"`,
-          })
-        }
-        await h.expectPacket({
-          from: 'program',
-          description: 'a DISCONNECT after publishing "offline" (call client.end() and wait for it before exiting)',
-          match: isDisconnect,
-          after,
-        })
-        const exit = await h.expectExit('exited once disconnected')
-        if (exit.exitCode !== 0) {
-          fail({
-            message: `Your program disconnected but then exited with ${exit.signal ?? `code ${exit.exitCode}`}; a clean stop exits with code 0.`,
-            expected: 'exit code 0',
-            received: `${exit.signal ?? `exit code ${exit.exitCode}`}`,
-          })
-        }
+        await expectGracefulOffline(h, 'call client.end() and wait for it before exiting')
         const retained = await retainedStatus(h)
         if (retained.text !== 'offline') {
           fail({

@@ -1,5 +1,5 @@
 import type { IConnectPacket } from 'mqtt-packet'
-import { isPublishTo, payloadText } from '../mqtt/packet-guards.ts'
+import { isDisconnect, isPublishTo, payloadText } from '../mqtt/packet-guards.ts'
 import type { Random } from '../runner/random.ts'
 import { fail } from './check-failure.ts'
 import type { Harness, Inputs } from './harness.ts'
@@ -120,4 +120,43 @@ export async function expectBackOnline(h: Harness<StatusInputs>): Promise<void> 
     match: isPublishTo(STATUS_TOPIC, 'online'),
     after,
   })
+}
+
+/**
+ * A clean stop: after SIGTERM the program publishes "offline" itself, retained, sends a DISCONNECT (so the broker
+ * discards the will) and exits 0. `disconnectAdvice` says, in the exercise's words, how to wait for the DISCONNECT.
+ */
+export async function expectGracefulOffline(h: Harness<StatusInputs>, disconnectAdvice: string): Promise<void> {
+  const { STATUS_TOPIC } = h.inputs
+  const program = await h.program()
+  const after = h.cursor()
+  program.terminate()
+  const publish = await h.expectPacket({
+    from: 'program',
+    description: `a PUBLISH of "offline" to ${STATUS_TOPIC} after SIGTERM`,
+    match: isPublishTo(STATUS_TOPIC, 'offline'),
+    after,
+  })
+  if (!publish.retain) {
+    fail({
+      message:
+        'You publish "offline" without the retain flag, so the retained status stays "online" after your device is gone.',
+      expected: `PUBLISH topic="${STATUS_TOPIC}" retain=1 payload="offline"`,
+      received: `PUBLISH topic="${STATUS_TOPIC}" retain=0 payload="offline"`,
+    })
+  }
+  await h.expectPacket({
+    from: 'program',
+    description: `a DISCONNECT after publishing "offline" (${disconnectAdvice})`,
+    match: isDisconnect,
+    after,
+  })
+  const exit = await h.expectExit('exited once disconnected')
+  if (exit.exitCode !== 0) {
+    fail({
+      message: `Your program disconnected but then exited with ${exit.signal ?? `code ${exit.exitCode}`}; a clean stop exits with code 0.`,
+      expected: 'exit code 0',
+      received: `${exit.signal ?? `exit code ${exit.exitCode}`}`,
+    })
+  }
 }
