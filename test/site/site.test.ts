@@ -87,7 +87,8 @@ describe('the built site', () => {
       if (!following) break
       walked.push(following)
     }
-    expect(walked).toEqual(['/get-the-code/', ...expected])
+    // After the course, the Guides group of the sidebar: troubleshooting first, then the instructors' guide.
+    expect(walked).toEqual(['/get-the-code/', ...expected, '/guides/troubleshooting/', '/guides/for-instructors/'])
   })
 
   it('links every "(lesson N)" in the lessons\' text to that lesson, and has a Get the code page linked from home', () => {
