@@ -98,7 +98,15 @@ function makeCopies(): { folder: string | undefined; urls: Record<PreloadName, s
 /** `name`'s JavaScript: types stripped, its own URL kept, its relative imports pointed at the other copies. */
 export function strippedCopy(name: PreloadName, text: string): string {
   const source = sources[name]
-  const code = stripTypeScriptTypes(text, { mode: 'strip' })
+  const emitWarning = process.emitWarning
+  let code: string
+  try {
+    // The stripper announces itself as experimental on first use: not the student's concern (strip-ahead.ts).
+    process.emitWarning = () => {}
+    code = stripTypeScriptTypes(text, { mode: 'strip' })
+  } finally {
+    process.emitWarning = emitWarning
+  }
   const withImports = code.replace(
     /(\bfrom\s+|\bimport\s*\(\s*)(['"])(\.{1,2}\/[^'"]+)\2/g,
     (_whole, before: string, quote: string, specifier: string) => {
