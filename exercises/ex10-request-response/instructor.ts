@@ -26,13 +26,16 @@ export default defineInstructorChecks<Inputs>([
       })
       const after = h.cursor()
       for (const { request } of burst) await send(h, request)
+      // Which answers carry another request's result, and which value they carry, depends on the timing of the
+      // program's handlers: the message says what is wrong in words that hold on every run, and the first wrong
+      // answer (in the order the requests were sent) goes to expected and received.
       for (const { request, expected } of burst) {
         const answer = await expectAnswerTo(h, request, after)
         const body = parseJson(payloadText(answer)) as { result?: unknown } | undefined
         if (body?.result !== expected) {
           fail({
-            message: `${burst.length} requests arrived at once; your answer with Correlation Data ${hex(request.correlationData)} says ${payloadText(answer)}, but that request was ${request.body}, whose result is ${expected}: it went out with another request's result. Take everything the answer needs from the packet this call of the handler got, and keep it in that call.`,
-            expected: JSON.stringify({ result: expected }),
+            message: `${burst.length} requests arrived at once, and an answer went out with another request's result: each answer must carry the result of the request its Correlation Data names. Take everything the answer needs from the packet this call of the handler got, and keep it in that call.`,
+            expected: `the answer to ${request.body} (Correlation Data ${hex(request.correlationData)}): ${JSON.stringify({ result: expected })}`,
             received: payloadText(answer),
           })
         }
